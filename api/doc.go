@@ -1,0 +1,38 @@
+// Package api is a typed client for Krea's public REST API
+// (https://api.krea.ai, OpenAPI spec in testdata/krea-api-openapi.json).
+//
+// The client's surface (every other package relies on these signatures):
+//
+//	func New(cfg Config) (*Client, error)
+//	func (c *Client) UploadAsset(ctx, file io.Reader, filename, description string) (*Asset, error)
+//	func (c *Client) ListAssets(ctx, limit int, cursor string) (*AssetPage, error)
+//	func (c *Client) AllAssets(ctx) ([]Asset, error)            // follows next_cursor to the end
+//	func (c *Client) GetAsset(ctx, id string) (*Asset, error)
+//	func (c *Client) DeleteAsset(ctx, id string) error
+//	func (c *Client) ListJobs(ctx, JobListOptions) (*JobPage, error)
+//	func (c *Client) AllJobs(ctx, JobListOptions) ([]Job, error)
+//	func (c *Client) GetJob(ctx, id string) (*Job, error)
+//	func (c *Client) DeleteJob(ctx, id string) error
+//	func (c *Client) ListStyles(ctx, StyleListOptions) (*StylePage, error)
+//	func (c *Client) AllStyles(ctx, StyleListOptions) ([]Style, error)
+//	func (c *Client) GetStyle(ctx, id string) (*Style, error)
+//	func (c *Client) PatchStyle(ctx, id string, p StylePatch) (*Style, error)
+//	func (c *Client) TrainStyle(ctx, r TrainRequest) (*Job, error)
+//	func (c *Client) Generate(ctx, path string, body any) (*Job, error) // path like "/generate/image/bfl/flux-1-dev"
+//	func (c *Client) Fetch(ctx, url string, off, length int64) (*Download, error) // length < 0: to the end
+//
+// Consistency and safety rules:
+//   - The token is sent as "Authorization: Bearer" only to the API's own
+//     origin (scheme, host and port of Config.BaseURL), also across
+//     redirects. Fetch never sends it. Errors and logs never contain it.
+//   - GET and DELETE are retried on 429, 5xx and transport errors with
+//     exponential backoff and jitter, honouring Retry-After, bounded in
+//     count and total time. POSTs (uploads, generations) are retried only when
+//     the request provably never reached the server (dial failure); any
+//     other failure is returned to the caller, since a retry could duplicate.
+//   - Non-2xx answers become *Error, matched with errors.Is against the
+//     sentinels (ErrNotFound, ErrRateLimited, ...). Nobody outside this
+//     package looks at HTTP status codes.
+//   - Decoding is tolerant: unknown fields are ignored, next_cursor and
+//     nextCursor are both accepted, nullable numbers are pointers.
+package api

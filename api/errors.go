@@ -1,0 +1,85 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Sentinels for errors.Is. An *Error matches the sentinel of its status
+// class; callers never look at status codes or message text.
+var (
+	ErrBadRequest          = errors.New("bad request")           // 400
+	ErrUnauthorized        = errors.New("unauthorized")          // 401
+	ErrPaymentRequired     = errors.New("insufficient credits")  // 402
+	ErrForbidden           = errors.New("forbidden")             // 403
+	ErrNotFound            = errors.New("not found")             // 404
+	ErrGone                = errors.New("gone")                  // 410
+	ErrTooLarge            = errors.New("payload too large")     // 413
+	ErrRateLimited         = errors.New("rate limited")          // 429
+	ErrServer              = errors.New("server error")          // 5xx
+	ErrRangeNotSatisfiable = errors.New("range not satisfiable") // 416
+)
+
+// Error is a non-2xx answer of the API or of a file host.
+type Error struct {
+	Status  int    // HTTP status code
+	Message string // the API's "error" (or "message") field, or the status text
+	Op      string // e.g. "GET /assets/{id}"; never holds the token
+}
+
+func (e *Error) Error() string {
+	if e.Op == "" {
+		return fmt.Sprintf("krea api: %d %s", e.Status, e.Message)
+	}
+	return fmt.Sprintf("krea api: %s: %d %s", e.Op, e.Status, e.Message)
+}
+
+// Is lets errors.Is(err, ErrNotFound) and friends work.
+func (e *Error) Is(target error) bool {
+	return sentinelFor(e.Status) == target && target != nil
+}
+
+func sentinelFor(status int) error {
+	switch {
+	case status == 400:
+		return ErrBadRequest
+	case status == 401:
+		return ErrUnauthorized
+	case status == 402:
+		return ErrPaymentRequired
+	case status == 403:
+		return ErrForbidden
+	case status == 404:
+		return ErrNotFound
+	case status == 410:
+		return ErrGone
+	case status == 413:
+		return ErrTooLarge
+	case status == 416:
+		return ErrRangeNotSatisfiable
+	case status == 429:
+		return ErrRateLimited
+	case status >= 500 && status <= 599:
+		return ErrServer
+	}
+	return nil
+}
+
+// Temporary reports whether err is worth retrying later: rate limits, server
+// errors, and transport failures (anything that is not an *Error and not a
+// cancellation is a transport failure).
+func Temporary(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return errors.Is(e, ErrRateLimited) || errors.Is(e, ErrServer)
+	}
+	return !isContextErr(err)
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
