@@ -1,0 +1,83 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+var (
+	assetTimeFields   = []string{"uploaded_at"}
+	assetNumberFields = []string{"width", "height", "size_bytes"}
+)
+
+func decodeAsset(raw json.RawMessage) (Asset, error) {
+	var a Asset
+	err := decodeLenient(raw, &a, assetTimeFields, assetNumberFields)
+	return a, err
+}
+
+// ListAssets returns one page of the account's assets, newest first.
+// limit <= 0 lets the server choose; cursor "" is the first page.
+func (c *Client) ListAssets(ctx context.Context, limit int, cursor string) (*AssetPage, error) {
+	const op = "GET /assets"
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	data, err := c.getJSON(ctx, op, "/assets", q, nil)
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := decodePage(c.log, op, data, decodeAsset)
+	if err != nil {
+		return nil, err
+	}
+	return &AssetPage{Items: items, NextCursor: next}, nil
+}
+
+// AllAssets lists every asset, following next_cursor with pages of 1000.
+func (c *Client) AllAssets(ctx context.Context) ([]Asset, error) {
+	return collect(ctx, "GET /assets", func(cursor string) ([]Asset, string, error) {
+		p, err := c.ListAssets(ctx, allPageLimit, cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Items, p.NextCursor, nil
+	}, func(a *Asset) string { return a.ID })
+}
+
+// GetAsset returns one asset; an unknown id gives an error matching ErrNotFound.
+func (c *Client) GetAsset(ctx context.Context, id string) (*Asset, error) {
+	const op = "GET /assets/{id}"
+	p, err := idPath("/assets", id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := c.getJSON(ctx, op, p, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	a, err := decodeAsset(data)
+	if err != nil {
+		return nil, decodeErr(op, err)
+	}
+	return &a, nil
+}
+
+// DeleteAsset deletes an asset. A 404 is returned as an error matching
+// ErrNotFound (also when an earlier, retried attempt did delete it); the
+// caller decides whether that counts as success.
+func (c *Client) DeleteAsset(ctx context.Context, id string) error {
+	p, err := idPath("/assets", id)
+	if err != nil {
+		return err
+	}
+	_, err = c.doJSON(ctx, &request{method: http.MethodDelete, op: "DELETE /assets/{id}", url: c.endpoint(p, nil), idempotent: true})
+	return err
+}

@@ -1,0 +1,226 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/sirupsen/logrus"
+)
+
+// UploadAsset uploads file as a new asset (POST /assets, multipart/form-data
+// with part "file" and an optional "description" field).
+//
+// The body streams: it is the multipart framing (a few hundred bytes built
+// up front) around file itself, read as the transport sends it, so the file
+// is never held in memory. The part's Content-Type is sniffed from the
+// first SniffLen bytes (SniffMedia); a type Krea does not accept is still
+// sent (the server decides; callers check AcceptedExt/SniffMedia earlier).
+// When the remaining size is known (*os.File of a regular file, or a reader
+// with Len, like *bytes.Reader) Content-Length is set so the server can
+// reject an oversized upload early.
+//
+// An upload is retried only when it provably never reached the server (no
+// connection was obtained), and only when the bytes already read from file
+// can be read again: either none were, or file is an io.Seeker. Any other
+// failure is returned: a retry could create a duplicate asset.
+// UploadAsset does not close file, and returns only after the transport
+// has let go of it.
+func (c *Client) UploadAsset(ctx context.Context, file io.Reader, filename, description string) (*Asset, error) {
+	const op = "POST /assets"
+	head := make([]byte, SniffLen)
+	n, err := io.ReadFull(file, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, fmt.Errorf("api: %s: reading file: %w", op, err)
+	}
+	head = head[:n]
+	mimeType, accepted := SniffMedia(head)
+	if !accepted {
+		c.log.WithFields(logrus.Fields{"op": op, "name": filename, "mime": mimeType}).
+			Debug("krea api: uploading a type Krea does not accept; the server will decide")
+	}
+
+	// Where the rest of file starts, to rewind to it for a retry.
+	seeker, _ := file.(io.Seeker)
+	start := int64(-1)
+	if seeker != nil {
+		if pos, err := seeker.Seek(0, io.SeekCurrent); err == nil {
+			start = pos
+		}
+	}
+	rest := remainingSize(file, start)
+
+	prefix, suffix, contentType := multipartFraming(uploadFilename(filename, mimeType), mimeType, description)
+	total := int64(-1)
+	if rest >= 0 {
+		total = int64(len(prefix)+len(head)+len(suffix)) + rest
+	}
+
+	var last *uploadBody
+	body := func() (io.Reader, int64, error) {
+		if last != nil {
+			// The transport may close the previous body after Do returned;
+			// file must not be read by two attempts at once.
+			if !last.waitClosed(ctx) {
+				return nil, 0, errNotReplayable
+			}
+			if last.tail.n > 0 {
+				if start < 0 {
+					return nil, 0, errNotReplayable
+				}
+				if _, err := seeker.Seek(start, io.SeekStart); err != nil {
+					return nil, 0, errNotReplayable
+				}
+			}
+		}
+		last = newUploadBody(prefix, head, file, rest, suffix)
+		return last, total, nil
+	}
+	req := &request{
+		method:      http.MethodPost,
+		op:          op,
+		url:         c.endpoint("/assets", nil),
+		contentType: contentType,
+		body:        body,
+		readBody:    true,
+	}
+	res, err := c.send(ctx, c.api, req)
+	if last != nil && !last.waitClosed(ctx) {
+		c.log.WithFields(logrus.Fields{"op": op, "name": filename}).
+			Warn("krea api: upload body still held by the transport")
+	}
+	if err != nil {
+		return nil, err
+	}
+	a, err := decodeAsset(res.body)
+	if err != nil {
+		return nil, decodeErr(op, err)
+	}
+	return &a, nil
+}
+
+// multipartFraming returns the bytes before and after the file's content
+// and the Content-Type naming the (random) boundary.
+func multipartFraming(filename, mimeType, description string) (prefix, suffix []byte, contentType string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if description != "" {
+		_ = mw.WriteField("description", description)
+	}
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, quoteEscaper.Replace(filename)))
+	h.Set("Content-Type", mimeType)
+	_, _ = mw.CreatePart(h)
+	prefix = bytes.Clone(buf.Bytes())
+	buf.Reset()
+	_ = mw.Close()
+	return prefix, bytes.Clone(buf.Bytes()), mw.FormDataContentType()
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"")
+
+// uploadFilename makes name safe for a part header: valid UTF-8, no control
+// characters, no directories; a default name from the type when empty.
+func uploadFilename(name, mimeType string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.ToValidUTF8(name, "_")
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, name)
+	if strings.Trim(name, ". ") == "" {
+		name = "upload." + ExtForMIME(mimeType)
+	}
+	return name
+}
+
+// remainingSize returns how many bytes file still holds, or -1 when unknown.
+// pos is file's current offset for a seekable file, else -1.
+func remainingSize(file io.Reader, pos int64) int64 {
+	switch f := file.(type) {
+	case *os.File:
+		st, err := f.Stat()
+		if err != nil || !st.Mode().IsRegular() || pos < 0 || st.Size() < pos {
+			return -1
+		}
+		return st.Size() - pos
+	case interface{ Len() int }:
+		return int64(f.Len())
+	}
+	return -1
+}
+
+// uploadBody is one attempt's body. It records how many bytes were read
+// from the caller's reader and when the transport closed it.
+type uploadBody struct {
+	r      io.Reader
+	tail   *countingReader
+	once   sync.Once
+	closed chan struct{}
+}
+
+func newUploadBody(prefix, head []byte, file io.Reader, rest int64, suffix []byte) *uploadBody {
+	tail := &countingReader{r: file}
+	var r io.Reader = tail
+	if rest >= 0 {
+		// Content-Length was promised: never send more; fewer makes the
+		// transport fail the request.
+		r = io.LimitReader(tail, rest)
+	}
+	return &uploadBody{
+		r:      io.MultiReader(bytes.NewReader(prefix), bytes.NewReader(head), r, bytes.NewReader(suffix)),
+		tail:   tail,
+		closed: make(chan struct{}),
+	}
+}
+
+func (b *uploadBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+func (b *uploadBody) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return nil
+}
+
+// waitClosed waits until the transport closed b, ctx ends or a minute
+// passes; it reports whether b was closed.
+func (b *uploadBody) waitClosed(ctx context.Context) bool {
+	select {
+	case <-b.closed:
+		return true
+	default:
+	}
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	select {
+	case <-b.closed:
+		return true
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return false
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
