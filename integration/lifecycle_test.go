@@ -1,0 +1,202 @@
+//go:build linux
+
+package integration
+
+// The mount's life cycle: ready line, signals, umount, stale mounts, the
+// token at start.
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api/emulator"
+)
+
+func TestReadyLineIsOneLineOnStdout(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu)
+	out := m.Stdout()
+	if !strings.HasPrefix(out, readyPrefix) || strings.Count(out, "\n") != 1 {
+		t.Errorf("stdout after mounting is %q, want exactly one line starting with %q", out, readyPrefix)
+	}
+	if !strings.Contains(out, m.Dir) {
+		t.Errorf("the ready line %q does not name the mount point %s", out, m.Dir)
+	}
+}
+
+func TestSignalsAndUmountEndTheMountCleanly(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	emu.add(makePNG(1, 2, 2), "a.png")
+
+	t.Run("SIGINT", func(t *testing.T) {
+		m := mount(t, emu)
+		run(t, "cat", m.Path("assets", "a.png"))
+		m.Signal(syscall.SIGINT)
+		m.WaitExit(0)
+	})
+	t.Run("SIGTERM", func(t *testing.T) {
+		m := mount(t, emu)
+		run(t, "ls", m.Path("assets"))
+		m.Stop()
+	})
+	t.Run("umount", func(t *testing.T) {
+		m := mount(t, emu)
+		run(t, "ls", m.Path("assets"))
+		if os.Geteuid() != 0 {
+			t.Skip("umount of a FUSE mount needs root")
+		}
+		run(t, "umount", m.Dir)
+		m.WaitExit(0)
+	})
+	t.Run("fusermount3 -u", func(t *testing.T) {
+		needProgram(t, "fusermount3")
+		m := mount(t, emu)
+		run(t, "ls", m.Path("assets"))
+		run(t, "fusermount3", "-u", m.Dir)
+		m.WaitExit(0)
+	})
+}
+
+func TestKilledMountIsRecoveredByTheNextMount(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	data := makePNG(9, 10, 10)
+	emu.add(data, "survivor.png")
+
+	m1 := mount(t, emu)
+	run(t, "cmp", writeTemp(t, "survivor.png", data), m1.Path("assets", "survivor.png"))
+	m1.Kill()
+
+	// What a user sees after a crash.
+	_, stderr, err := runErr(t, "stat", m1.Dir)
+	if err == nil || !strings.Contains(stderr, "Transport endpoint is not connected") {
+		t.Errorf("stat of a killed mount: %v %q, want \"Transport endpoint is not connected\"", err, stderr)
+	}
+
+	// The next mount at the same place clears the stale mount.
+	m2 := mountWith(t, emu, mountOpts{Dir: m1.Dir, CacheDir: m1.CacheDir})
+	if n := mountsAt(m1.Dir); n != 1 {
+		t.Errorf("%d mounts at %s after recovering, want 1 (the stale one stacked below?)", n, m1.Dir)
+	}
+	got, err := os.ReadFile(m2.Path("assets", "survivor.png"))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Errorf("reading after recovery: %v (or other bytes)", err)
+	}
+	m2.Stop()
+	if n := mountsAt(m1.Dir); n != 0 {
+		t.Errorf("%d mounts left at %s after the new mount stopped", n, m1.Dir)
+	}
+}
+
+func TestMissingOrRejectedTokenIsAOneLineErrorAndMountsNothing(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	wrong := randomToken()
+	badFile := writeTemp(t, "bad-token", []byte(wrong+"\n"))
+
+	for _, tc := range []struct {
+		name string
+		o    mountOpts
+	}{
+		{"no token at all", mountOpts{NoToken: true}},
+		{"wrong token in KREA_API_TOKEN", mountOpts{Token: wrong}},
+		{"wrong token in --token-file", mountOpts{NoToken: true, Flags: []string{"--token-file", badFile}}},
+		{"missing --token-file", mountOpts{NoToken: true, Flags: []string{"--token-file", badFile + ".nope"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := startKreafs(t, emu, tc.o)
+			m.Token = wrong // must not be echoed either
+			select {
+			case <-m.done:
+			case <-time.After(mountTimeout):
+				t.Fatalf("kreafs still runs %v after starting with a bad token", mountTimeout)
+			}
+			m.WaitExit(1)
+			if strings.Contains(m.Stdout(), readyPrefix) {
+				t.Errorf("kreafs printed the ready line: %q", m.Stdout())
+			}
+			msg := strings.TrimRight(m.Stderr(), "\n")
+			if msg == "" || strings.Contains(msg, "\n") {
+				t.Errorf("stderr is %q, want one line saying what is wrong", m.Stderr())
+			}
+			if strings.Contains(msg, emu.Token()) {
+				t.Errorf("stderr contains the emulator's token")
+			}
+		})
+	}
+}
+
+func TestTokenFileWorksAndTheTokenNeverShowsInLogs(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{SeedAssets: 6})
+	emu.add(makeWAV(5, 2<<20), "tone.wav")
+	tokenFile := writeTemp(t, "token", []byte(emu.Token()+"\n"))
+
+	// Faults make kreafs retry and log errors, where tokens like to leak.
+	m := mountWith(t, emu, mountOpts{NoToken: true,
+		Flags: []string{"--token-file", tokenFile, "--log-format", "json", "--dir-cache-ttl", "1s"}})
+	m.Token = emu.Token()
+	emu.SetFaultRate(0.3)
+	emu.SetCutRate(0.3)
+	for i := 0; i < 3; i++ {
+		names, err := os.ReadDir(m.Path("assets"))
+		if err != nil {
+			continue // EIO after retries is allowed under faults
+		}
+		for _, n := range names {
+			_, _ = os.ReadFile(m.Path("assets", n.Name()))
+		}
+		time.Sleep(1100 * time.Millisecond) // let the listing expire
+	}
+	_, _ = os.Stat(m.Path("assets", ".by-id", "does-not-exist"))
+	emu.SetFaultRate(0)
+	emu.SetCutRate(0)
+	m.Stop()
+
+	logs := m.Stderr()
+	if strings.Contains(logs, emu.Token()) || strings.Contains(m.Stdout(), emu.Token()) {
+		t.Errorf("the token appears in kreafs' output")
+	}
+	// --log-format json: every stderr line is one JSON object.
+	lines := strings.Split(strings.TrimRight(logs, "\n"), "\n")
+	for _, l := range lines {
+		var v map[string]any
+		if l != "" && json.Unmarshal([]byte(l), &v) != nil {
+			t.Errorf("--log-format json wrote a line that is not a JSON object: %q", trunc(l))
+			break
+		}
+	}
+	if len(lines) < 5 {
+		t.Errorf("--log-level debug wrote only %d log lines", len(lines))
+	}
+	if emu.AuthLeaked() {
+		t.Errorf("the token was sent to a file host")
+	}
+}
+
+func TestEmulatorFlagMountsASeededAccount(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	m := mountWith(t, nil, mountOpts{NoURL: true, NoToken: true, Flags: []string{"--emulator"}})
+	names := listNames(t, m.Path("assets"))
+	if len(names) == 0 {
+		t.Fatalf("--emulator mounted an empty assets/")
+	}
+	for _, n := range names[:min(3, len(names))] {
+		if _, err := os.ReadFile(m.Path("assets", n)); err != nil {
+			t.Errorf("reading seeded %s: %v", n, err)
+		}
+	}
+}
