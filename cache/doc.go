@@ -1,0 +1,110 @@
+// Package cache holds kreafs' local state about remote content: the on-disk
+// content store (Store) and the listing cache with a TTL (Listing). The
+// durable upload queue lives in cache/writeback. This package never imports
+// fs/; it asks api/ (through the Fetcher interface) for bytes.
+//
+// # Content store
+//
+// Content is immutable: an asset, a job result or a style cover never
+// changes under its key, so cached bytes are never revalidated, and the
+// kernel page cache may keep them (FOPEN_KEEP_CACHE). A Source names the
+// content (Key), where to fetch it (URL, refreshed on every Store.Open) and
+// its expected size (a hint: the size the server reports wins, including
+// an end of body before the hinted size).
+//
+// Reads stream: Reader.ReadAt and Reader.Ensure block only until the bytes
+// asked for are on disk, never until the whole object is. Per object the
+// store tracks which byte ranges are present. A missing range is fetched in
+// whole chunks (Options.ChunkSize) with a ranged Fetch, so random readers
+// (ffprobe, tail, mmap) fetch only what they touch. A Reader whose reads
+// follow each other is sequential: its downloads are requested to the end of
+// the object and stopped at a logical end kept ReadAhead bytes past the
+// reader, so a whole `cat` is one HTTP request. Readers of the same bytes
+// share one download: a reader waits for a running download that is at most
+// max(ReadAhead, 2 chunks) before the bytes it needs, and otherwise starts
+// its own (taking over the rest of the slower download's range).
+//
+// Downloads belong to the store, not to a reader: a reader whose context is
+// cancelled (Ctrl-C on a blocked read) returns ctx.Err() at once, and the
+// download goes on for the others. A download that fails mid-body keeps the
+// bytes it wrote and resumes at the first missing byte with a new ranged
+// Fetch. Transient errors (api.Temporary, cut bodies) are retried
+// Options.Retries times with exponential backoff from Options.RetryBackoff;
+// the count restarts whenever an attempt made progress. A fetch that gets
+// no byte for Options.StallTimeout (default 30s) is cancelled and not
+// retried: the reads waiting on it fail with ErrStalled, and a later read
+// starts over where it stopped. Permanent errors (404, 403, ...) fail the
+// waiting reads at once, wrapped so that errors.Is matches the api sentinels.
+//
+// Reader.File exposes the (sparse) data file, so that fs can answer a read
+// by fd (fuse.ReadResultFd) after Ensure, or hand a Complete object's file
+// to the kernel (FUSE passthrough). Bytes made present are never removed
+// while any Reader pins the object, so such reads stay valid until Close.
+//
+// # Size bound and eviction
+//
+// Usage counts the present bytes of every object. Whenever it exceeds
+// Options.MaxBytes, least recently used objects are deleted whole until it
+// does not. Recency is kept by a hashicorp/golang-lru/v2 simplelru.LRU whose
+// capacity is unbounded: it is used only for ordering (the byte bound is
+// ours); Store.Open touches an object. Objects pinned by an open Reader or
+// with a running download are never evicted; usage may exceed MaxBytes by
+// their bytes (data in flight) until they are released, and is brought back
+// under the bound then.
+//
+// # On-disk layout and crash safety
+//
+//	Dir/                    0700; refused if group/world writable or not ours
+//	Dir/lock                flock: one kreafs process per cache directory
+//	Dir/index.json          the index (0600): header line, then JSON
+//	Dir/objects/ab/<h>-<n>  data files (0600), h = hex sha256(key), ab = h[:2],
+//	                        n = incarnation number (an object replaced or
+//	                        evicted while still read never shares a file)
+//	Dir/tmp/                imports in progress; emptied at Open
+//
+// The index header is "kreafs-cache-index 1 <crc32 of the JSON>". The JSON
+// lists, least recently used first, each object's key, data file, size
+// (-1 when unknown) and present ranges. A range is recorded as present only
+// after its bytes were written; the index is written every FlushInterval
+// (default 5s) while something changed, and at Close: changed data files are
+// fsynced first, then the index is written to a temporary file, fsynced and
+// renamed. After a crash the index is at worst a few seconds old, so it
+// claims fewer bytes than the files hold, never more.
+//
+// Open checks everything: an index with a bad header or checksum, or that is
+// not valid JSON, is discarded (warning) and the store starts empty; an entry
+// with a bad file name, bad ranges, or a missing data file is dropped; an
+// entry whose data file is shorter than its ranges claim (truncated, torn)
+// keeps only the bytes the file has; data files no entry names are deleted.
+// The same length check runs whenever a data file is opened, so a file
+// truncated while kreafs runs is re-fetched, not served as zeros.
+//
+// Memory: no object is ever held in memory; each download streams through
+// one 256 KiB buffer.
+//
+// # Listing cache
+//
+// Listing[T] caches a whole listing (e.g. every asset) for TTL:
+//   - Get serves the cached listing while it is younger than TTL (measured
+//     from when its fetch started, on the injected clock), else fetches.
+//   - Concurrent Get and Refresh calls share one fetch (singleflight), which
+//     runs detached from the callers' contexts; a caller whose ctx ends
+//     returns ctx.Err() and the fetch completes for the others.
+//   - Refresh fetches now, unless a fetch completed within MinRefresh
+//     (default 1s): lookups of names missing from the listing re-check the
+//     API at most once a second whatever their number.
+//   - When a fetch fails and an earlier listing exists, callers get that
+//     listing with a nil error: the mount keeps showing the last known state
+//     while the API is down. One warning is logged per outage, and Get does
+//     not retry for TTL after a failure. With no earlier listing the error is
+//     returned.
+//   - Update applies a local edit (asset deleted or created through the
+//     mount) to the cached listing at once, and again to the result of a
+//     fetch that was running during the edit (so the edit must be idempotent).
+//   - Invalidate makes the next Get fetch.
+//   - The generation number grows with every successful fetch and Update;
+//     callers use it to know when to rebuild what they derived (names).
+//
+// So a listing may be stale by up to TTL, or longer while the API fails;
+// names missing from it are re-checked at most once per MinRefresh.
+package cache

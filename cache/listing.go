@@ -1,0 +1,204 @@
+package cache
+
+// Locking: Listing.mu guards every field below it in the struct. The fetch
+// itself runs in its own goroutine without the lock; callers wait on the
+// call's done channel (or their ctx) without holding it.
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// DefaultMinRefresh is how soon after a completed fetch Refresh fetches again.
+const DefaultMinRefresh = time.Second
+
+// ListingConfig configures a Listing.
+type ListingConfig[T any] struct {
+	TTL   time.Duration                        // how long a fetched listing is served without asking again
+	Clock func() time.Time                     // injected; default time.Now
+	Fetch func(ctx context.Context) ([]T, error) // the whole listing (all pages)
+	Log   logrus.FieldLogger
+	Name  string // for logs, e.g. "assets"
+
+	// MinRefresh: Refresh does not fetch again within this long of the last
+	// completed fetch (default DefaultMinRefresh), so a flood of lookups of
+	// missing names costs one listing, not one each.
+	MinRefresh time.Duration
+	// FetchTimeout bounds one fetch (0: no bound beyond the Fetch's own).
+	// A fetch is shared by every waiting caller, so it does not run under
+	// any caller's context; this is its only deadline.
+	FetchTimeout time.Duration
+}
+
+// Listing caches the result of a whole-listing fetch with a TTL. Safe for
+// concurrent use; concurrent callers that need a fetch share one.
+type Listing[T any] struct {
+	c   ListingConfig[T]
+	log logrus.FieldLogger
+
+	mu        sync.Mutex
+	items     []T
+	have      bool      // items holds a successful fetch
+	gen       uint64    // bumped on every successful fetch and every Update
+	fetchedAt time.Time // clock time the current items' fetch started
+	lastDone  time.Time // clock time the last fetch (good or bad) completed
+	lastErr   error     // error of the last fetch, nil after a success
+	invalid   bool      // Invalidate was called: next Get fetches
+	call      *listingCall[T]
+	edits     []func([]T) []T // Updates made while call runs, replayed on its result
+	warned    bool            // "serving stale" logged for the current outage
+}
+
+type listingCall[T any] struct {
+	done  chan struct{}
+	items []T
+	gen   uint64
+	err   error
+}
+
+// NewListing returns an empty Listing; the first Get fetches.
+func NewListing[T any](c ListingConfig[T]) *Listing[T] {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.MinRefresh <= 0 {
+		c.MinRefresh = DefaultMinRefresh
+	}
+	log := c.Log
+	if log == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		log = l
+	}
+	return &Listing[T]{c: c, log: log.WithFields(logrus.Fields{"component": "listing", "listing": c.Name})}
+}
+
+// Get returns the cached listing if it is younger than TTL, else fetches.
+// When a fetch fails and an earlier listing exists, Get returns that with a
+// nil error (logging one warning per outage) and keeps serving it without
+// asking again for TTL. The uint64 is the listing's generation.
+func (l *Listing[T]) Get(ctx context.Context) ([]T, uint64, error) {
+	l.mu.Lock()
+	now := l.c.Clock()
+	if !l.invalid && l.have && now.Sub(l.fetchedAt) < l.c.TTL {
+		defer l.mu.Unlock()
+		return l.items, l.gen, nil
+	}
+	if !l.invalid && l.have && l.lastErr != nil && now.Sub(l.lastDone) < l.c.TTL {
+		// The last refresh failed recently: don't hammer a failing API.
+		defer l.mu.Unlock()
+		return l.items, l.gen, nil
+	}
+	return l.waitUnlock(ctx, l.startLocked())
+}
+
+// Refresh fetches now, unless a fetch completed within MinRefresh (then it
+// returns what that fetch left) or one is running (then it shares it).
+// Used for lookups of names missing from the last listing.
+func (l *Listing[T]) Refresh(ctx context.Context) ([]T, uint64, error) {
+	l.mu.Lock()
+	if l.call == nil && !l.invalid && !l.lastDone.IsZero() && l.c.Clock().Sub(l.lastDone) < l.c.MinRefresh {
+		defer l.mu.Unlock()
+		if l.have {
+			return l.items, l.gen, nil
+		}
+		return nil, 0, l.lastErr
+	}
+	return l.waitUnlock(ctx, l.startLocked())
+}
+
+// Update applies a local edit (an asset deleted or created through the
+// mount) to the cached listing and bumps the generation. A fetch running
+// at the time may predate the edit, so f is applied to its result too: f
+// must be idempotent (delete id X; add X unless present).
+func (l *Listing[T]) Update(f func([]T) []T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.call != nil {
+		l.edits = append(l.edits, f)
+	}
+	if l.have {
+		l.items = f(l.items)
+		l.gen++
+	}
+}
+
+// Invalidate makes the next Get (or Refresh) fetch, whatever the TTL. The
+// current items stay available as the fallback if that fetch fails.
+func (l *Listing[T]) Invalidate() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.invalid = true
+}
+
+// startLocked returns the running fetch or starts one.
+func (l *Listing[T]) startLocked() *listingCall[T] {
+	if l.call != nil {
+		return l.call
+	}
+	c := &listingCall[T]{done: make(chan struct{})}
+	l.call = c
+	l.edits = nil
+	l.invalid = false
+	started := l.c.Clock()
+	go l.fetch(c, started)
+	return c
+}
+
+func (l *Listing[T]) fetch(c *listingCall[T], started time.Time) {
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if l.c.FetchTimeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, l.c.FetchTimeout)
+	}
+	items, err := l.c.Fetch(ctx)
+	cancel()
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.call = nil
+	l.lastDone = l.c.Clock()
+	l.lastErr = err
+	if err != nil {
+		if l.have {
+			if !l.warned {
+				l.warned = true
+				l.log.WithError(err).Warn("listing refresh failed, serving the last known listing")
+			} else {
+				l.log.WithError(err).Debug("listing refresh failed again")
+			}
+			c.items, c.gen = l.items, l.gen
+		} else {
+			l.log.WithError(err).Warn("listing failed")
+			c.err = err
+		}
+		close(c.done)
+		return
+	}
+	for _, f := range l.edits {
+		items = f(items)
+	}
+	l.edits = nil
+	if l.warned {
+		l.log.Info("listing refresh works again")
+	}
+	l.warned = false
+	l.items, l.have, l.fetchedAt = items, true, started
+	l.gen++
+	c.items, c.gen = items, l.gen
+	close(c.done)
+}
+
+// waitUnlock releases l.mu and waits for c or ctx.
+func (l *Listing[T]) waitUnlock(ctx context.Context, c *listingCall[T]) ([]T, uint64, error) {
+	l.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.items, c.gen, c.err
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+}

@@ -1,0 +1,417 @@
+package cache
+
+// Locking: every field of object, download and Reader is guarded by
+// Store.mu (see store.go), except object.key and object.file, which never
+// change. Reader.ensure releases Store.mu only while it waits for an
+// object's changed channel or its context.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sirupsen/logrus"
+)
+
+// object is one cached piece of content and its data file.
+type object struct {
+	key       string
+	file      string // data file, relative to Dir, slash-separated; never changes
+	url       string
+	size      int64 // -1: unknown; a hint from Source.Size until sizeOK
+	sizeOK    bool  // size was reported by the server (or the content is local and whole)
+	present   spans // bytes written to the data file
+	pins      int   // open Readers
+	downloads []*download
+	f         *os.File      // open while pinned or downloading (nil otherwise)
+	changed   chan struct{} // closed and replaced on every change (new bytes, size, end of a download)
+	doomed    bool          // taken out of the store (evicted, removed, replaced)
+	dirty     bool          // present changed since the last persist: fsync before writing the index
+}
+
+func newObject(key, file string, size int64) *object {
+	if size < 0 {
+		size = -1
+	}
+	return &object{key: key, file: file, size: size, changed: make(chan struct{})}
+}
+
+func (o *object) notifyLocked() {
+	close(o.changed)
+	o.changed = make(chan struct{})
+}
+
+func (o *object) busyLocked() bool { return o.pins > 0 || len(o.downloads) > 0 }
+
+func (o *object) completeLocked() bool {
+	return o.sizeOK && o.present.contains(span{0, o.size})
+}
+
+func (o *object) closeFileLocked() {
+	if o.f != nil {
+		o.f.Close()
+		o.f = nil
+	}
+}
+
+// limitLocked is the end of the object as far as we know (maxOffset when
+// unknown).
+func (o *object) limitLocked() int64 {
+	if o.size >= 0 {
+		return o.size
+	}
+	return maxOffset
+}
+
+// openFileLocked opens o's data file (creating it 0600), once. It checks the
+// file against the ranges the index claims: bytes beyond the file's end are
+// dropped (a data file truncated behind our back is never served).
+func (s *Store) openFileLocked(o *object) (*os.File, error) {
+	if o.f != nil {
+		return o.f, nil
+	}
+	if o.doomed && o.present.total() > 0 {
+		return nil, fmt.Errorf("cache: %s: data file is gone", o.key)
+	}
+	path := s.path(o)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+	if errors.Is(err, os.ErrNotExist) {
+		if err = mkdirPrivate(parentDir(path)); err == nil {
+			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cache: open data file of %s: %w", o.key, err)
+	}
+	st, err := f.Stat()
+	if err == nil && st.Mode().Perm() != filePerm {
+		err = f.Chmod(filePerm)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cache: open data file of %s: %w", o.key, err)
+	}
+	if n := len(o.present); n > 0 && o.present[n-1].End > st.Size() {
+		s.log.WithFields(logrus.Fields{"op": "open", "key": o.key, "file_size": st.Size(), "claimed": o.present[n-1].End}).
+			Warn("cache data file shorter than recorded, dropping the missing part")
+		s.dropLocked(o, span{st.Size(), maxOffset})
+	}
+	o.f = f
+	return f, nil
+}
+
+// addLocked records r as present (its bytes are already written).
+func (s *Store) addLocked(o *object, r span) {
+	var added int64
+	o.present, added = o.present.add(r)
+	if added == 0 {
+		return
+	}
+	o.dirty = true
+	if !o.doomed {
+		s.usage += added
+		s.dirty = true
+		s.evictLocked()
+	}
+	o.notifyLocked()
+}
+
+// dropLocked forgets the bytes of r.
+func (s *Store) dropLocked(o *object, r span) {
+	var dropped int64
+	o.present, dropped = o.present.remove(r)
+	if dropped > 0 && !o.doomed {
+		s.usage -= dropped
+		s.dirty = true
+	}
+}
+
+// setSizeLocked records the object's real size, as reported by the server.
+func (s *Store) setSizeLocked(o *object, size int64) {
+	if o.sizeOK && o.size == size {
+		return
+	}
+	if o.size >= 0 && o.size != size {
+		s.log.WithFields(logrus.Fields{"op": "fetch", "key": o.key, "expected": o.size, "size": size}).
+			Debug("object size differs from the expected one; the server's wins")
+	}
+	o.size, o.sizeOK = size, true
+	s.dropLocked(o, span{size, maxOffset})
+	for _, d := range o.downloads {
+		d.end = min(d.end, size)
+	}
+	s.dirty = true
+	o.notifyLocked()
+}
+
+// Reader reads one object through the store. Its methods are safe for
+// concurrent use (FUSE may send several reads of one handle at once).
+type Reader struct {
+	s      *Store
+	o      *object
+	closed bool  // guarded by Store.mu
+	next   int64 // end of the previous read, for sequential detection; guarded by Store.mu
+}
+
+var errReaderClosed = errors.New("cache: reader closed")
+
+// Size returns the object's size: the size the server reported, else the
+// Source's hint, else -1.
+func (r *Reader) Size() int64 {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	return r.o.size
+}
+
+// Complete reports whether the whole object is present on disk.
+func (r *Reader) Complete() bool {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	return r.o.completeLocked()
+}
+
+// File returns the object's data file, which may be sparse: only ranges made
+// present by Ensure (or Complete) may be read from it. It stays open until
+// the Reader is closed. Nil if the file cannot be opened (Ensure reports
+// the error).
+func (r *Reader) File() *os.File {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	f, err := r.s.openFileLocked(r.o)
+	if err != nil {
+		r.s.log.WithFields(logrus.Fields{"op": "open", "key": r.o.key}).WithError(err).Warn("cannot open cache data file")
+		return nil
+	}
+	return f
+}
+
+// Close releases the Reader's pin. Idempotent.
+func (r *Reader) Close() error {
+	s, o := r.s, r.o
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	o.pins--
+	if !o.busyLocked() {
+		o.closeFileLocked()
+	}
+	if !o.doomed {
+		s.evictLocked()
+	}
+	return nil
+}
+
+// ReadAt reads len(p) bytes at off, fetching what is missing. It blocks only
+// until those bytes are present, not until the whole object is. As with
+// io.ReaderAt, it returns fewer bytes only at the end of the object (with
+// io.EOF) or with an error. A cancelled ctx returns ctx.Err() at once; the
+// download continues for other readers.
+func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	n, f, err := r.ensure(ctx, off, len(p))
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		m, rerr := f.ReadAt(p[:n], off)
+		if m < n {
+			if rerr == nil || rerr == io.EOF {
+				rerr = io.ErrUnexpectedEOF
+			}
+			return m, fmt.Errorf("cache: read data file of %s: %w", r.o.key, rerr)
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Ensure makes [off, off+n) present in File (clipped at the end of the
+// object) and returns how many bytes from off are present: n, or fewer only
+// at the end of the object (0 at or past the end). It never returns io.EOF.
+// Sequential callers also start read-ahead.
+func (r *Reader) Ensure(ctx context.Context, off int64, n int) (int, error) {
+	k, _, err := r.ensure(ctx, off, n)
+	return k, err
+}
+
+func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, error) {
+	if off < 0 || n < 0 {
+		return 0, nil, fmt.Errorf("cache: invalid range: offset %d, length %d", off, n)
+	}
+	s, o := r.s, r.o
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.closed {
+		return 0, nil, errReaderClosed
+	}
+	f, err := s.openFileLocked(o)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n == 0 {
+		return 0, f, nil
+	}
+	end := off + int64(n)
+	seq := r.sequentialLocked(off, end)
+	aheadDone := !seq || s.opt.ReadAhead == 0
+	ahead := func() {
+		if !aheadDone && !s.closed {
+			aheadDone = true
+			// Best effort: an error here shows up in a later read.
+			_, _ = s.scheduleLocked(o, span{end, end + s.opt.ReadAhead}, true)
+		}
+	}
+	var deps []*download
+	for {
+		need := span{off, min(end, o.limitLocked())}
+		if need.End <= need.Start {
+			return 0, f, nil
+		}
+		have := o.present.runFrom(off)
+		if have >= need.End {
+			ahead()
+			return int(need.End - off), f, nil
+		}
+		if s.closed {
+			return 0, f, ErrClosed
+		}
+		for _, d := range deps {
+			if d.done && d.err != nil {
+				return 0, f, d.err
+			}
+		}
+		if deps, err = s.scheduleLocked(o, span{have, need.End}, seq); err != nil {
+			return 0, f, err
+		}
+		ahead()
+		ch := o.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+			s.mu.Lock()
+		case <-ctx.Done():
+			s.mu.Lock()
+			return 0, f, ctx.Err()
+		}
+	}
+}
+
+// sequentialLocked reports whether a read of [off, end) continues the
+// previous one (within a chunk either way: the kernel may reorder its
+// read-ahead requests a little). The first read of a Reader at offset 0
+// counts as sequential.
+func (r *Reader) sequentialLocked(off, end int64) bool {
+	c := r.s.opt.ChunkSize
+	seq := off >= r.next-c && off <= r.next+c
+	r.next = end
+	return seq
+}
+
+// near is how far behind a wanted byte a running download may be for the
+// reader to wait for it rather than start another one.
+func (s *Store) near() int64 { return max(s.opt.ReadAhead, 2*s.opt.ChunkSize) }
+
+// scheduleLocked makes sure every missing byte of want (widened to whole
+// chunks, clipped at the end of the object) is covered by a download, by
+// waiting for a running one that is close enough, extending an open-ended
+// one, or starting new ones. It returns the downloads that cover want.
+// seq makes new downloads open-ended (to the end of the object, stopped at
+// their logical end, which later reads can push further): one HTTP request
+// then serves a whole sequential read.
+func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, error) {
+	c := s.opt.ChunkSize
+	limit := o.limitLocked()
+	want.End = min(want.End, limit)
+	if want.End <= want.Start {
+		return nil, nil
+	}
+	target := span{alignDown(want.Start, c), min(alignUp(want.End, c), limit)}
+	gaps := o.present.missing(target)
+	if len(gaps) == 0 {
+		return nil, nil
+	}
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if s.opt.Fetcher == nil || o.url == "" {
+		return nil, fmt.Errorf("cache: %s: %w", o.key, ErrNoFetcher)
+	}
+	near := s.near()
+	var deps []*download
+	dep := func(d *download, from int64) {
+		if from < want.End && d.end > want.Start {
+			deps = append(deps, d)
+		}
+	}
+	for _, g := range gaps {
+		cur := g.Start
+		for cur < g.End {
+			if d := o.coveringLocked(cur, near); d != nil {
+				if d.open && d.end < g.End {
+					d.end = g.End
+				}
+				dep(d, cur)
+				cur = d.end
+				continue
+			}
+			if d := o.extendableLocked(cur, near); d != nil {
+				d.end = g.End
+				dep(d, cur)
+				cur = d.end
+				continue
+			}
+			nd := &download{o: o, start: cur, pos: cur, end: g.End, open: seq}
+			for _, d := range o.downloads {
+				if d.pos < cur && cur < d.end {
+					// Too far behind to wait for: take over the rest of its range.
+					nd.end = max(nd.end, d.end)
+					nd.open = nd.open || d.open
+					d.end = cur
+				}
+			}
+			for _, d := range o.downloads {
+				if d.pos > cur && d.pos < nd.end {
+					nd.end = d.pos // it covers from there
+				}
+			}
+			o.downloads = append(o.downloads, nd)
+			s.wg.Add(1)
+			go s.run(nd)
+			dep(nd, cur)
+			cur = nd.end
+		}
+	}
+	return deps, nil
+}
+
+// coveringLocked returns a running download that will write byte x soon:
+// it is at most near bytes before x and has not stopped before x.
+func (o *object) coveringLocked(x, near int64) *download {
+	var best *download
+	for _, d := range o.downloads {
+		if d.pos <= x && x < d.end && x-d.pos <= near && (best == nil || d.end > best.end) {
+			best = d
+		}
+	}
+	return best
+}
+
+// extendableLocked returns an open-ended download that stops before x but
+// is close enough that pushing its end past x beats a new request.
+func (o *object) extendableLocked(x, near int64) *download {
+	for _, d := range o.downloads {
+		if d.open && d.end <= x && d.pos <= x && x-d.pos <= near {
+			return d
+		}
+	}
+	return nil
+}
