@@ -18,8 +18,8 @@ const DefaultMinRefresh = time.Second
 
 // ListingConfig configures a Listing.
 type ListingConfig[T any] struct {
-	TTL   time.Duration                        // how long a fetched listing is served without asking again
-	Clock func() time.Time                     // injected; default time.Now
+	TTL   time.Duration                          // how long a fetched listing is served without asking again
+	Clock func() time.Time                       // injected; default time.Now
 	Fetch func(ctx context.Context) ([]T, error) // the whole listing (all pages)
 	Log   logrus.FieldLogger
 	Name  string // for logs, e.g. "assets"

@@ -46,9 +46,9 @@ const (
 
 // Options configures a Store. Zero values take the defaults above.
 type Options struct {
-	Dir          string        // created 0700 if missing; content files 0600
-	MaxBytes     int64         // bound on cached bytes (LRU eviction by bytes)
-	Fetcher      Fetcher       // nil: only already cached content can be read
+	Dir          string  // created 0700 if missing; content files 0600
+	MaxBytes     int64   // bound on cached bytes (LRU eviction by bytes)
+	Fetcher      Fetcher // nil: only already cached content can be read
 	Log          logrus.FieldLogger
 	ChunkSize    int64         // download granularity for random reads
 	ReadAhead    int64         // bytes fetched ahead of sequential readers; < 0 disables
