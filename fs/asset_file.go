@@ -1,0 +1,175 @@
+package fs
+
+// An asset file: attributes and open.
+//
+// Locking: assetFile.mu guards asset, size and cachedOpens. It is never
+// held across I/O (learning a size opens a cache Reader without it).
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+)
+
+// sizeProbeTimeout bounds learning the size of an asset whose listing
+// entry has none (one ranged request for its first byte).
+const sizeProbeTimeout = 30 * time.Second
+
+// contentKey is an asset's key in the content cache.
+func contentKey(id string) string { return "asset/" + id }
+
+// assetFile is one asset. The same node serves assets/<name> and
+// assets/.by-id/<id> (same inode number, so go-fuse keeps one Inode).
+type assetFile struct {
+	gofs.Inode
+	r *Root
+
+	mu          sync.Mutex
+	asset       api.Asset // latest metadata seen (listing or GET)
+	size        int64     // real length once learned from the content; -1 unknown
+	cachedOpens int       // open handles not in passthrough mode
+}
+
+// assetEntry returns the node for a and fills out (a Lookup answer).
+// Concurrent lookups of the same asset get the same Inode; its metadata is
+// refreshed from a.
+func (r *Root) assetEntry(ctx context.Context, parent *gofs.Inode, a *api.Asset, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ch := parent.NewInode(ctx, &assetFile{r: r, asset: *a, size: -1}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: assetIno(a.ID)})
+	f, ok := ch.Operations().(*assetFile)
+	if !ok { // an inode-number collision with another kind of node
+		r.log.WithFields(logrus.Fields{"op": "lookup", "id": a.ID}).Error("inode number collision")
+		return nil, syscall.EIO
+	}
+	f.setAsset(a)
+	ttl := f.attr(ctx, &out.Attr)
+	out.SetEntryTimeout(r.cfg.DirCacheTTL)
+	out.SetAttrTimeout(ttl)
+	return ch, 0
+}
+
+func (f *assetFile) setAsset(a *api.Asset) {
+	f.mu.Lock()
+	f.asset = *a
+	f.mu.Unlock()
+}
+
+func (f *assetFile) snapshot() (api.Asset, int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.asset, f.size
+}
+
+// source is where the cache finds this asset's bytes.
+func (f *assetFile) source() cache.Source {
+	a, size := f.snapshot()
+	if size < 0 {
+		size = a.Size()
+	}
+	return cache.Source{Key: contentKey(a.ID), URL: a.ImageURL, Size: size}
+}
+
+// attr fills the file's attributes and returns how long the kernel may
+// keep them.
+func (f *assetFile) attr(ctx context.Context, out *fuse.Attr) time.Duration {
+	a, _ := f.snapshot()
+	size := f.knownSize(ctx)
+	f.r.fileAttr(out, assetIno(a.ID), size, a.UploadedAt)
+	if size < 0 {
+		return unknownAttrTTL
+	}
+	return assetAttrTTL
+}
+
+// knownSize is the asset's length: the real one once the content cache
+// knows it, else size_bytes from the API, else learned by fetching the
+// first byte. -1 if all of that failed.
+func (f *assetFile) knownSize(ctx context.Context) int64 {
+	a, learned := f.snapshot()
+	if learned >= 0 {
+		return learned
+	}
+	if n, _ := f.r.cfg.Content.Has(contentKey(a.ID)); n >= 0 {
+		f.learnSize(n)
+		return n
+	}
+	if n := a.Size(); n >= 0 {
+		return n
+	}
+	n, err := f.probeSize(ctx)
+	if err != nil {
+		fail(f.r.log, logrus.Fields{"op": "getattr", "id": a.ID}, err)
+		return -1
+	}
+	return n
+}
+
+// probeSize learns the size of an asset the listing gave none for, by
+// reading its first byte through the cache (which records the size the
+// server reports, and keeps the byte).
+func (f *assetFile) probeSize(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, sizeProbeTimeout)
+	defer cancel()
+	rd := f.r.cfg.Content.Open(f.source())
+	defer rd.Close()
+	if _, err := rd.Ensure(ctx, 0, 1); err != nil && rd.Size() < 0 {
+		return -1, err
+	}
+	n := rd.Size()
+	if n < 0 {
+		return -1, syscall.EIO
+	}
+	f.learnSize(n)
+	return n, nil
+}
+
+// learnSize records the real length. When that differs from what the
+// kernel was told, its cached attributes are dropped.
+func (f *assetFile) learnSize(n int64) {
+	if n < 0 {
+		return
+	}
+	f.mu.Lock()
+	prevLearned := f.size
+	told := f.asset.Size()
+	if prevLearned >= 0 {
+		told = prevLearned
+	}
+	f.size = n
+	id := f.asset.ID
+	f.mu.Unlock()
+	if told >= 0 && told != n {
+		f.r.log.WithFields(logrus.Fields{"op": "getattr", "id": id, "size_bytes": told, "size": n}).Info("asset size differs from the API's size_bytes; using the real size")
+		f.r.notifyAsync(func() { f.NotifyContent(-1, 0) })
+	}
+}
+
+// Getattr reports the asset's size, mtime (uploaded_at) and mode.
+func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	out.SetTimeout(f.attr(ctx, &out.Attr))
+	return 0
+}
+
+// Open opens the asset for reading through the content cache. Assets
+// never change, so the kernel may keep the pages it read (KEEP_CACHE); a
+// fully cached file is served by the kernel from the cache file directly
+// where FUSE passthrough is available.
+func (f *assetFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
+		return nil, 0, syscall.EROFS
+	}
+	h := f.openHandle()
+	return h, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// Setattr refuses changes: an asset is immutable.
+func (f *assetFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return syscall.EROFS
+}

@@ -1,0 +1,380 @@
+package fs
+
+// assets/ and assets/.by-id/: directory operations (Lookup, Readdir,
+// Getattr, Unlink).
+//
+// Locking: assetsDir.buildMu serialises rebuilding the name table (so one
+// listing generation is turned into names once); assetsDir.mu guards tab
+// and changed. Order: buildMu, then mu. Neither is held while calling the
+// API, the listing, or a go-fuse Notify* function (those run in
+// Root.notifyAsync, after the locks are released).
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+)
+
+// assetTable is one listing generation turned into file names. It is
+// immutable once built; a newer generation gets a new table.
+type assetTable struct {
+	gen    uint64
+	names  []string              // sorted, as Readdir returns them
+	byName map[string]*api.Asset // file name in assets/ -> asset
+	byID   map[string]*api.Asset // asset id -> asset
+	nameOf map[string]string     // asset id -> file name in assets/
+}
+
+// buildTable names every asset of a listing (AssetNames) and indexes it.
+func buildTable(gen uint64, assets []api.Asset) *assetTable {
+	names := AssetNames(assets)
+	t := &assetTable{
+		gen:    gen,
+		names:  names,
+		byName: make(map[string]*api.Asset, len(assets)),
+		byID:   make(map[string]*api.Asset, len(assets)),
+		nameOf: make(map[string]string, len(assets)),
+	}
+	for i := range assets {
+		a := &assets[i]
+		t.byName[names[i]] = a
+		if _, dup := t.byID[a.ID]; !dup {
+			t.byID[a.ID] = a
+			t.nameOf[a.ID] = names[i]
+		}
+	}
+	t.names = append([]string(nil), names...)
+	sort.Strings(t.names)
+	return t
+}
+
+// goneNames lists the names of old that no longer lead to the same asset
+// in t: deleted assets, renamed ones, and names now taken by another asset.
+func (t *assetTable) goneNames(old *assetTable) []string {
+	if old == nil {
+		return nil
+	}
+	var gone []string
+	for name, a := range old.byName {
+		if b, ok := t.byName[name]; !ok || b.ID != a.ID {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	return gone
+}
+
+// goneIDs lists the ids of old that t no longer has.
+func (t *assetTable) goneIDs(old *assetTable) []string {
+	if old == nil {
+		return nil
+	}
+	var gone []string
+	for id := range old.byID {
+		if _, ok := t.byID[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	sort.Strings(gone)
+	return gone
+}
+
+// assetsDir is MOUNT/assets.
+type assetsDir struct {
+	gofs.Inode
+	r       *Root
+	listing *cache.Listing[api.Asset]
+	byID    *byIDDir
+
+	buildMu sync.Mutex
+
+	mu      sync.Mutex
+	tab     *assetTable // last built table; nil before the first listing
+	changed time.Time   // the directory's mtime: when its names last changed
+}
+
+func newAssetsDir(r *Root) *assetsDir {
+	d := &assetsDir{r: r, changed: r.started}
+	d.byID = &byIDDir{d: d}
+	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
+		TTL:   r.cfg.DirCacheTTL,
+		Clock: r.cfg.Clock,
+		Fetch: r.cfg.Remote.AllAssets,
+		Log:   r.log,
+		Name:  "assets",
+		// The fetch is shared by every waiting caller; this bounds it.
+		FetchTimeout: r.cfg.OpTimeout,
+	})
+	return d
+}
+
+// onAdd adds the hidden .by-id directory once assets/ is in the tree.
+func (d *assetsDir) onAdd(ctx context.Context) {
+	ch := d.NewPersistentInode(ctx, d.byID, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: dirIno("assets/" + byIDName)})
+	d.AddChild(byIDName, ch, false)
+}
+
+// table returns the names of the current listing: the cached one within
+// the TTL, a fresh one after it, or (force) a rate-limited forced refresh.
+// When the listing cannot be fetched but an older table exists, that table
+// is served (stale beats failing every ls) and the error is logged.
+func (d *assetsDir) table(ctx context.Context, force bool) (*assetTable, error) {
+	ctx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	var (
+		assets []api.Asset
+		gen    uint64
+		err    error
+	)
+	if force {
+		assets, gen, err = d.listing.Refresh(ctx)
+	} else {
+		assets, gen, err = d.listing.Get(ctx)
+	}
+	d.mu.Lock()
+	cur := d.tab
+	d.mu.Unlock()
+	if err != nil {
+		if cur != nil && toErrno(err) != syscall.EINTR {
+			d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets"}).WithError(err).Warn("listing failed; serving the previous one")
+			return cur, nil
+		}
+		return nil, err
+	}
+	if cur != nil && cur.gen == gen {
+		return cur, nil
+	}
+	return d.install(gen, assets), nil
+}
+
+// install builds the table of generation gen (once) and makes it current,
+// then tells the kernel to forget names that went away.
+func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
+	d.buildMu.Lock()
+	defer d.buildMu.Unlock()
+	d.mu.Lock()
+	old := d.tab
+	d.mu.Unlock()
+	if old != nil && old.gen >= gen {
+		return old // someone built this or a newer generation meanwhile
+	}
+	t := buildTable(gen, assets)
+	gone := t.goneNames(old)
+	goneIDs := t.goneIDs(old)
+	d.mu.Lock()
+	d.tab = t
+	if old != nil && (len(gone) > 0 || len(t.byName) != len(old.byName)) {
+		d.changed = d.r.cfg.Clock()
+	}
+	d.mu.Unlock()
+	if len(gone) > 0 || len(goneIDs) > 0 {
+		d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
+		d.r.notifyAsync(func() {
+			forgetNames(&d.Inode, gone)
+			forgetNames(&d.byID.Inode, goneIDs)
+		})
+	}
+	return t
+}
+
+// forgetNames tells the kernel to drop its cached entries for names of dir
+// that we once returned (go-fuse still knows them as children). Runs
+// without our locks (see notifyAsync).
+func forgetNames(dir *gofs.Inode, names []string) {
+	for _, name := range names {
+		if ch := dir.GetChild(name); ch != nil {
+			dir.NotifyDelete(name, ch)
+		}
+	}
+}
+
+// lookup resolves a name of assets/ to its asset. A name missing from the
+// current listing triggers one rate-limited forced refresh before ENOENT,
+// so a file uploaded elsewhere a moment ago is found.
+func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error) {
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if a := t.byName[name]; a != nil {
+		return a, nil
+	}
+	if t, err = d.table(ctx, true); err != nil {
+		return nil, err
+	}
+	if a := t.byName[name]; a != nil {
+		return a, nil
+	}
+	return nil, syscall.ENOENT
+}
+
+// Lookup finds a file of assets/ (or the hidden .by-id directory).
+func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if name == byIDName {
+		ch := d.GetChild(byIDName)
+		d.r.dirAttr(&out.Attr, d.r.started)
+		out.SetEntryTimeout(assetAttrTTL)
+		out.SetAttrTimeout(d.r.cfg.DirCacheTTL)
+		return ch, 0
+	}
+	if !usableName(name) {
+		return nil, syscall.ENOENT
+	}
+	a, err := d.lookup(ctx, name)
+	if err != nil {
+		return nil, fail(d.r.log, logrus.Fields{"op": "lookup", "path": "assets/" + name}, err)
+	}
+	return d.r.assetEntry(ctx, &d.Inode, a, out)
+}
+
+// Readdir lists assets/ from the listing cache: one API walk per TTL, no
+// request per entry (READDIRPLUS answers each entry's lookup from the same
+// table). .by-id is not listed.
+func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "assets"}, err)
+	}
+	entries := make([]fuse.DirEntry, 0, len(t.names))
+	for _, name := range t.names {
+		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: assetIno(t.byName[name].ID)})
+	}
+	return gofs.NewListDirStream(entries), 0
+}
+
+// Getattr reports assets/ itself; its mtime is when its names last changed.
+func (d *assetsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	d.mu.Lock()
+	mtime := d.changed
+	d.mu.Unlock()
+	d.r.dirAttr(&out.Attr, mtime)
+	out.SetTimeout(d.r.cfg.DirCacheTTL)
+	return 0
+}
+
+// Unlink deletes the asset behind name (DELETE /assets/{id}).
+func (d *assetsDir) Unlink(ctx context.Context, name string) syscall.Errno {
+	f := logrus.Fields{"op": "unlink", "path": "assets/" + name}
+	if d.r.cfg.ReadOnly {
+		return syscall.EROFS
+	}
+	a, err := d.lookup(ctx, name)
+	if err != nil {
+		return fail(d.r.log, f, err)
+	}
+	f["id"] = a.ID
+	return fail(d.r.log, f, d.deleteAsset(ctx, a.ID))
+}
+
+// Rmdir: assets/ holds no directory that can be removed.
+func (d *assetsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return syscall.EPERM
+}
+
+// deleteAsset deletes one asset in the API (already gone counts as done),
+// drops it from the cached listing and from the content cache.
+func (d *assetsDir) deleteAsset(ctx context.Context, id string) error {
+	octx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	if err := d.r.cfg.Remote.DeleteAsset(octx, id); err != nil && toErrno(err) != syscall.ENOENT {
+		return err
+	}
+	d.listing.Update(func(as []api.Asset) []api.Asset {
+		out := make([]api.Asset, 0, len(as))
+		for _, a := range as {
+			if a.ID != id {
+				out = append(out, a)
+			}
+		}
+		return out
+	})
+	d.r.cfg.Content.Remove(contentKey(id))
+	d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).Info("asset deleted")
+	// Rebuild now so the name (and its .by-id entry) is gone at once.
+	if _, err := d.table(ctx, false); err != nil {
+		d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).WithError(err).Debug("listing after delete")
+	}
+	return nil
+}
+
+// byIDDir is MOUNT/assets/.by-id: every asset under its bare id. Ids not in
+// the listing are asked of the API directly (GET /assets/{id}).
+type byIDDir struct {
+	gofs.Inode
+	d *assetsDir
+}
+
+// Lookup finds an asset by id: from the listing, else from the API.
+func (b *byIDDir) Lookup(ctx context.Context, id string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	f := logrus.Fields{"op": "lookup", "path": "assets/.by-id/" + id, "id": id}
+	if byIDEntry(id) == "" {
+		return nil, syscall.ENOENT
+	}
+	a, err := b.get(ctx, id)
+	if err != nil {
+		return nil, fail(b.d.r.log, f, err)
+	}
+	return b.d.r.assetEntry(ctx, &b.Inode, a, out)
+}
+
+// get finds id in the listing, else asks the API.
+func (b *byIDDir) get(ctx context.Context, id string) (*api.Asset, error) {
+	t, err := b.d.table(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if a := t.byID[id]; a != nil {
+		return a, nil
+	}
+	ctx, cancel := b.d.r.opContext(ctx)
+	defer cancel()
+	a, err := b.d.r.cfg.Remote.GetAsset(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.ID != id { // never trust an answer about another object
+		return nil, syscall.ENOENT
+	}
+	return a, nil
+}
+
+// Readdir lists the ids of the current listing.
+func (b *byIDDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	t, err := b.d.table(ctx, false)
+	if err != nil {
+		return nil, fail(b.d.r.log, logrus.Fields{"op": "readdir", "path": "assets/.by-id"}, err)
+	}
+	entries := make([]fuse.DirEntry, 0, len(t.byID))
+	for id := range t.byID {
+		if byIDEntry(id) != "" {
+			entries = append(entries, fuse.DirEntry{Name: id, Mode: syscall.S_IFREG, Ino: assetIno(id)})
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	return gofs.NewListDirStream(entries), 0
+}
+
+// Getattr reports .by-id itself.
+func (b *byIDDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	b.d.r.dirAttr(&out.Attr, b.d.r.started)
+	out.SetTimeout(b.d.r.cfg.DirCacheTTL)
+	return 0
+}
+
+// Unlink deletes the asset with that id, like rm of its name in assets/.
+func (b *byIDDir) Unlink(ctx context.Context, id string) syscall.Errno {
+	f := logrus.Fields{"op": "unlink", "path": "assets/.by-id/" + id, "id": id}
+	if b.d.r.cfg.ReadOnly {
+		return syscall.EROFS
+	}
+	return fail(b.d.r.log, f, b.d.deleteAsset(ctx, id))
+}

@@ -1,0 +1,81 @@
+// Package fs is kreafs' FUSE file system: go-fuse node types for the
+// mount's root, assets/ (and its hidden .by-id/), jobs/ and styles/, their
+// files and open handles, and the one errno mapping.
+//
+// It asks package cache for bytes (a content Store) and listings (a
+// Listing with a TTL), and the API (through the Remote interface) for
+// single objects and deletes. It knows the api package's domain types and
+// error sentinels, never HTTP.
+//
+// # Layout of the code
+//
+//	root.go          Config, Root, shared attribute helpers, inode numbers
+//	assets_dir.go    assets/ and .by-id/: Lookup, Readdir, Getattr, Unlink
+//	asset_file.go    an asset: Getattr (size learning), Open
+//	handle.go        an open asset: Read through the cache, passthrough
+//	names.go         pure: which file name each asset gets
+//	errno.go         pure: errors -> errno, logged once
+//	mount.go         go-fuse mount options
+//	node_api_check.go  which go-fuse interfaces each node implements
+//
+// # Consistency (what can be stale, and for how long)
+//
+//   - Names in assets/ come from the last listing (GET /assets, every page),
+//     which is trusted for Config.DirCacheTTL. ls within the TTL costs no
+//     request; after it, the next ls, lookup or stat lists again. The kernel
+//     keeps each name (dentry) for the same TTL, so an asset deleted
+//     elsewhere vanishes within DirCacheTTL (plus the time one listing
+//     takes), and one added elsewhere appears as soon as the listing is
+//     refreshed.
+//   - A lookup of a name that the last listing does not have forces one
+//     refresh (rate-limited by the Listing) before answering ENOENT, so
+//     `cat assets/just-uploaded.png` works without waiting for the TTL.
+//     ENOENT answers are not cached by the kernel.
+//   - When a refresh drops or re-assigns a name the kernel knows, the
+//     kernel's entry is invalidated at once (NotifyDelete), asynchronously
+//     and outside our locks.
+//   - .by-id/<id> answers from the listing, else with GET /assets/{id}: it
+//     reaches assets the listing does not show yet.
+//   - Asset content is immutable (an asset's bytes never change under its
+//     id), so attributes are cached by the kernel for an hour, pages are
+//     kept across opens (FOPEN_KEEP_CACHE), and the content cache never
+//     revalidates. The size shown is size_bytes, or the content's real
+//     length once the cache has seen it (then the kernel's attributes are
+//     invalidated). An asset without size_bytes has its size learned by
+//     fetching its first byte, so ls -l never shows 0 for a non-empty file.
+//   - If a listing fails (network down), the previous one keeps being
+//     served and the failure is logged; with no previous listing, the
+//     operation fails (EIO, EACCES...).
+//
+// # Kernel caching
+//
+// Entry timeout = DirCacheTTL for every name (names can vanish); attribute
+// timeout = 1 hour for assets (immutable), DirCacheTTL for directories.
+// Negative lookups are not cached. Readdir results are not cached by the
+// kernel (no FOPEN_CACHE_DIR): every ls reads our listing cache. READDIRPLUS
+// is answered from the same in-memory table, so ls -l costs no request
+// per file. Extended attributes are disabled for the mount.
+//
+// A fully cached asset is opened with FUSE passthrough when the kernel
+// allows it (Linux >= 6.9, running as root): the kernel then reads the
+// cache file itself. The kernel refuses to mix passthrough and ordinary
+// opens of one inode, so passthrough is used only while no ordinary handle
+// of that inode is open.
+//
+// # Errors
+//
+// errno.go's toErrno is the only place errors become errnos: not found ->
+// ENOENT, 401/403 -> EACCES, 413 -> EFBIG, interrupted (Ctrl-C) -> EINTR,
+// timeouts and everything else -> EIO. Each failure is logged once with
+// the operation, path and asset id. Nothing waits forever: metadata calls
+// are bounded by Config.OpTimeout, downloads by the cache's stall timeout,
+// and every wait ends when the caller is interrupted.
+//
+// # Locking
+//
+// Each file with a mutex says at its top what the mutex guards. No mutex of
+// this package is held while calling the API, the cache, or go-fuse's
+// Notify* functions; kernel notifications are sent from their own goroutine
+// (Root.notifyAsync), because the kernel may be holding a directory lock
+// while it waits for the request that caused them.
+package fs

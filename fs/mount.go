@@ -1,0 +1,80 @@
+package fs
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"runtime"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// MountOptions are the mount-wide settings that are not part of Config.
+type MountOptions struct {
+	// AllowOther lets users other than the mounting one see the files
+	// (needs user_allow_other in /etc/fuse.conf when not root).
+	AllowOther bool
+	// Debug logs every FUSE request and reply (very verbose).
+	Debug bool
+	// DebugLog receives the Debug output and go-fuse's diagnostics; nil
+	// means the standard logger (stderr).
+	DebugLog *log.Logger
+}
+
+// maxRequest is the largest FUSE read/write request (go-fuse caps it at
+// the kernel's maximum): big requests mean few round trips.
+const maxRequest = 1 << 20
+
+// Mount mounts root at mountpoint and starts serving it. As root on Linux
+// it calls mount(2) itself (no fusermount3 needed); otherwise it uses
+// fusermount3 (Linux) or macFUSE's mount helper (macOS). The caller waits
+// with Server.Wait and unmounts with Server.Unmount, then calls
+// root.Close.
+func Mount(mountpoint string, root *Root, o MountOptions) (*fuse.Server, error) {
+	srv, err := gofs.Mount(mountpoint, root, gofsOptions(root, o))
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	return srv, nil
+}
+
+// gofsOptions are the go-fuse settings kreafs mounts with. Each one is
+// explained in docs/configuration.md ("Mount options kreafs sets").
+func gofsOptions(root *Root, o MountOptions) *gofs.Options {
+	ttl := root.cfg.DirCacheTTL
+	opts := []string{
+		// The kernel checks permissions against the modes and owner we
+		// report (--uid/--gid/--umask), as on a local file system. Without
+		// it, with --allow-other, every user could read every file.
+		"default_permissions",
+	}
+	if root.cfg.ReadOnly {
+		opts = append(opts, "ro")
+	}
+	return &gofs.Options{
+		MountOptions: fuse.MountOptions{
+			AllowOther:   o.AllowOther,
+			Options:      opts,
+			FsName:       "kreafs",
+			Name:         "kreafs",
+			MaxWrite:     maxRequest,
+			MaxReadAhead: maxRequest,
+			// Reads of many files at once (file managers making
+			// thumbnails) and read-ahead run in parallel.
+			MaxBackground: 64,
+			// No extended attributes: ls -l would otherwise ask for ACLs
+			// and SELinux labels of every file, one request each.
+			DisableXAttrs: true,
+			DirectMount:   runtime.GOOS == "linux" && os.Geteuid() == 0,
+			Debug:         o.Debug,
+			Logger:        o.DebugLog,
+		},
+		// Defaults for the fixed directories; asset entries set their own.
+		EntryTimeout: &ttl,
+		AttrTimeout:  &ttl,
+		UID:          root.cfg.UID,
+		GID:          root.cfg.GID,
+		Logger:       o.DebugLog,
+	}
+}

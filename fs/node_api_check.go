@@ -1,0 +1,56 @@
+package fs
+
+import (
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+)
+
+// The FUSE operations each node type implements, checked at compile time.
+// (jobs/ and styles/ keep their checks in their own files.)
+
+// Root: the mount's top directory.
+var (
+	_ = (gofs.InodeEmbedder)((*Root)(nil))
+	_ = (gofs.NodeOnAdder)((*Root)(nil))
+	_ = (gofs.NodeGetattrer)((*Root)(nil))
+	_ = (gofs.NodeRmdirer)((*Root)(nil))
+	_ = (gofs.NodeStatfser)((*Root)(nil))
+)
+
+// assets/ and assets/.by-id/.
+var (
+	_ = (gofs.NodeLookuper)((*assetsDir)(nil))
+	_ = (gofs.NodeReaddirer)((*assetsDir)(nil))
+	_ = (gofs.NodeGetattrer)((*assetsDir)(nil))
+	_ = (gofs.NodeUnlinker)((*assetsDir)(nil))
+	_ = (gofs.NodeRmdirer)((*assetsDir)(nil))
+
+	_ = (gofs.NodeLookuper)((*byIDDir)(nil))
+	_ = (gofs.NodeReaddirer)((*byIDDir)(nil))
+	_ = (gofs.NodeGetattrer)((*byIDDir)(nil))
+	_ = (gofs.NodeUnlinker)((*byIDDir)(nil))
+)
+
+// An asset file and its open handle.
+var (
+	_ = (gofs.NodeGetattrer)((*assetFile)(nil))
+	_ = (gofs.NodeOpener)((*assetFile)(nil))
+	_ = (gofs.NodeSetattrer)((*assetFile)(nil))
+
+	_ = (gofs.FileReader)((*assetHandle)(nil))
+	_ = (gofs.FileReleaser)((*assetHandle)(nil))
+	_ = (gofs.FilePassthroughFder)((*assetHandle)(nil))
+)
+
+// Deliberately not implemented (go-fuse's default answer in brackets):
+//
+//   - Create, Mkdir, Rename, Link, Symlink, Mknod in assets/: writes come
+//     with the upload work [EROFS for create, ENOTSUP for the others].
+//   - Write, Fsync, Flush, Allocate on asset files: assets are read-only
+//     here [the open for writing already fails with EROFS].
+//   - Getxattr/Listxattr/Setxattr: disabled for the whole mount
+//     (MountOptions.DisableXAttrs), so ls -l costs no xattr requests.
+//   - Access: the kernel checks modes itself (default_permissions).
+//   - Getlk/Setlk: the kernel handles locks locally (flock and POSIX locks
+//     work within this machine; nothing is shared with other clients).
+//   - Lseek (SEEK_DATA/SEEK_HOLE): the kernel's default (all data) is right.
+//   - Readlink, Ioctl, Copy_file_range, Statx: nothing to offer.

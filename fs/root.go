@@ -1,0 +1,213 @@
+package fs
+
+// Locking: Root has one mutex-free set of fields fixed at NewRoot; the
+// only shared mutable state is notifyWG (a sync.WaitGroup) and the
+// children's own state. See assets_dir.go and asset_file.go for theirs.
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"io"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache"
+)
+
+// Defaults for zero values of Config.
+const (
+	DefaultDirCacheTTL = 5 * time.Second
+	DefaultUmask       = 0o022
+	DefaultOpTimeout   = 2 * time.Minute
+)
+
+// assetAttrTTL is how long the kernel keeps an asset file's attributes.
+// Asset content never changes, so its size and mtime never do either.
+const assetAttrTTL = time.Hour
+
+// unknownAttrTTL is the attribute timeout while a file's size could not
+// be learned (the next stat asks again).
+const unknownAttrTTL = time.Second
+
+// Config configures the file system. Zero values mean the defaults.
+type Config struct {
+	// Remote is the Krea API (an *api.Client).
+	Remote Remote
+	// Content is the on-disk content cache that file reads go through.
+	Content *cache.Store
+	// DirCacheTTL is how long a directory listing (and each name in it)
+	// is trusted before the API is asked again. Default DefaultDirCacheTTL.
+	DirCacheTTL time.Duration
+	// UID and GID own every file and directory.
+	UID, GID uint32
+	// Umask clears permission bits from 0644 (files) and 0755 (dirs).
+	// Use UmaskSet to say that 0 is meant; otherwise 0 means DefaultUmask.
+	Umask    uint32
+	UmaskSet bool
+	// ReadOnly refuses every change (rm, and later writes) with EROFS.
+	ReadOnly bool
+	// OpTimeout bounds one metadata operation (a listing, a lookup by id,
+	// a delete), so nothing waits forever. Default DefaultOpTimeout.
+	OpTimeout time.Duration
+	// NoPassthrough disables FUSE passthrough for fully cached files.
+	NoPassthrough bool
+	// Log receives one line per event that matters; nil discards.
+	Log logrus.FieldLogger
+	// Clock is the time source for listing TTLs; nil means time.Now.
+	Clock func() time.Time
+}
+
+// Root is the mount's root directory: assets/, jobs/, styles/.
+type Root struct {
+	gofs.Inode
+
+	cfg     Config
+	log     logrus.FieldLogger
+	started time.Time
+
+	assets *assetsDir
+
+	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
+}
+
+// NewRoot checks cfg, fills in defaults and builds the tree's root.
+func NewRoot(cfg Config) (*Root, error) {
+	if cfg.Remote == nil {
+		return nil, errors.New("fs: Config.Remote is required")
+	}
+	if cfg.Content == nil {
+		return nil, errors.New("fs: Config.Content is required")
+	}
+	if cfg.DirCacheTTL <= 0 {
+		cfg.DirCacheTTL = DefaultDirCacheTTL
+	}
+	if cfg.Umask == 0 && !cfg.UmaskSet {
+		cfg.Umask = DefaultUmask
+	}
+	cfg.Umask &= 0o777
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = DefaultOpTimeout
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Log == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		cfg.Log = l
+	}
+	r := &Root{cfg: cfg, log: cfg.Log, started: cfg.Clock()}
+	r.assets = newAssetsDir(r)
+	return r, nil
+}
+
+// Close waits for the kernel notifications still being sent. Call it after
+// the server has been unmounted.
+func (r *Root) Close() {
+	r.notifyWG.Wait()
+}
+
+// OnAdd builds the fixed part of the tree once the root is mounted.
+func (r *Root) OnAdd(ctx context.Context) {
+	r.addDir(ctx, "assets", r.assets)
+	r.addDir(ctx, "jobs", newJobsDir(r))
+	r.addDir(ctx, "styles", newStylesDir(r))
+	r.assets.onAdd(ctx)
+}
+
+// addDir adds a directory child that lives as long as the mount.
+func (r *Root) addDir(ctx context.Context, name string, node gofs.InodeEmbedder) {
+	ch := r.NewPersistentInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: dirIno(name)})
+	r.AddChild(name, ch, false)
+}
+
+// Getattr reports the root directory.
+func (r *Root) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	r.dirAttr(&out.Attr, r.started)
+	out.SetTimeout(r.cfg.DirCacheTTL)
+	return 0
+}
+
+// Rmdir refuses to remove the mount's fixed directories.
+func (r *Root) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return syscall.EPERM
+}
+
+// Statfs reports a large, mostly free file system, so that file managers
+// agree to copy into it; the real limit is the account's.
+func (r *Root) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	const bsize = 4096
+	const blocks = 1 << 40 / bsize // 1 TiB
+	out.Bsize = bsize
+	out.Frsize = bsize
+	out.Blocks = blocks
+	out.Bfree = blocks
+	out.Bavail = blocks
+	out.Files = 1 << 20
+	out.Ffree = 1 << 20
+	out.NameLen = maxNameLen
+	return 0
+}
+
+// dirAttr fills the attributes every directory of the mount shares.
+func (r *Root) dirAttr(a *fuse.Attr, mtime time.Time) {
+	a.Mode = syscall.S_IFDIR | (0o755 &^ r.cfg.Umask)
+	a.Nlink = 2
+	a.Owner = fuse.Owner{Uid: r.cfg.UID, Gid: r.cfg.GID}
+	a.SetTimes(&mtime, &mtime, &mtime)
+}
+
+// fileAttr fills a regular file's attributes. size < 0 (unknown) shows 0.
+func (r *Root) fileAttr(a *fuse.Attr, ino uint64, size int64, mtime time.Time) {
+	if size < 0 {
+		size = 0
+	}
+	a.Ino = ino
+	a.Mode = syscall.S_IFREG | (0o644 &^ r.cfg.Umask)
+	a.Nlink = 1
+	a.Size = uint64(size)
+	a.Blksize = 1 << 20
+	a.Blocks = (uint64(size) + 511) / 512
+	a.Owner = fuse.Owner{Uid: r.cfg.UID, Gid: r.cfg.GID}
+	a.SetTimes(&mtime, &mtime, &mtime)
+}
+
+// opContext bounds a metadata operation by OpTimeout, on top of the FUSE
+// request's own cancellation (an interrupted caller).
+func (r *Root) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.cfg.OpTimeout)
+}
+
+// notifyAsync runs fn (kernel notifications) on its own goroutine: the
+// kernel may hold directory locks while it waits for the very request that
+// triggered the notification, so sending it inline could deadlock. Never
+// call it with one of our mutexes held that fn needs.
+func (r *Root) notifyAsync(fn func()) {
+	r.notifyWG.Add(1)
+	go func() {
+		defer r.notifyWG.Done()
+		fn()
+	}()
+}
+
+// Inode numbers: a 64-bit FNV-1a hash of a kind-prefixed key, so the same
+// object always gets the same number and concurrent lookups of one asset
+// meet in one go-fuse Inode. 0 and 1 (the root) are never produced.
+func inoFor(key string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(key))
+	n := h.Sum64()
+	if n <= 1 {
+		n += 2
+	}
+	return n
+}
+
+func assetIno(id string) uint64 { return inoFor("asset:" + id) }
+func dirIno(path string) uint64 { return inoFor("dir:" + path) }
