@@ -1,0 +1,337 @@
+package writeback
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// fakeClock is a manual clock. Advance fires due timers synchronously, in
+// order, without holding the clock's lock.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+	added  chan struct{} // a token per AfterFunc (non-blocking)
+}
+
+type fakeTimer struct {
+	c       *fakeClock
+	at      time.Time
+	f       func()
+	stopped bool
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), added: make(chan struct{}, 1)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
+	c.timers = append(c.timers, t)
+	c.mu.Unlock()
+	select {
+	case c.added <- struct{}{}:
+	default:
+	}
+	return t
+}
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := !t.stopped
+	t.stopped = true
+	return was
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.fireLocked()
+}
+
+// AdvanceToNext jumps to the earliest pending timer (if any) and fires it.
+func (c *fakeClock) AdvanceToNext() bool {
+	c.mu.Lock()
+	var next *fakeTimer
+	for _, t := range c.timers {
+		if !t.stopped && (next == nil || t.at.Before(next.at)) {
+			next = t
+		}
+	}
+	if next == nil {
+		c.mu.Unlock()
+		return false
+	}
+	if next.at.After(c.now) {
+		c.now = next.at
+	}
+	c.fireLocked()
+	return true
+}
+
+// fireLocked is entered with c.mu held and returns with it released.
+func (c *fakeClock) fireLocked() {
+	var due, rest []*fakeTimer
+	for _, t := range c.timers {
+		switch {
+		case t.stopped:
+		case !t.at.After(c.now):
+			t.stopped = true
+			due = append(due, t)
+		default:
+			rest = append(rest, t)
+		}
+	}
+	c.timers = rest
+	c.mu.Unlock()
+	sort.SliceStable(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
+	for _, t := range due {
+		t.f()
+	}
+}
+
+// pending counts timers not yet fired or stopped.
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if !t.stopped {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeServer is an in-memory Uploader with fault knobs.
+type fakeServer struct {
+	clock *fakeClock
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	assets    []api.Asset
+	hashes    map[string]string // asset id -> sha256 of content
+	created   map[string]int    // name -> assets created
+	posts     int               // UploadAsset calls
+	lists     int               // AllAssets calls
+	deleted   []string
+	notOSFile int // uploads whose reader was not an *os.File at offset 0
+	seq       int
+
+	// faults, consumed per call
+	failBefore  int              // next N uploads: 503 before reading
+	failAfter   int              // next N uploads: body received, asset created, then a transport error
+	refuse      map[string]error // name -> permanent error
+	deleteFail  int              // next N deletes: 503
+	listFail    int              // next N listings: 503
+	faultRate   func() (before, after bool)
+	blockAfter  chan struct{} // if set: after creating the asset, wait for it (or ctx)
+	blockBefore chan struct{} // if set: before reading, wait for it (or ctx)
+	inUpload    chan string   // receives the name when an upload blocks
+}
+
+func newFakeServer(c *fakeClock) *fakeServer {
+	s := &fakeServer{clock: c, hashes: map[string]string{}, created: map[string]int{}, refuse: map[string]error{},
+		inUpload: make(chan string, 1000)}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+var errConnReset = errors.New("read tcp: connection reset by peer")
+
+func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, description string) (*api.Asset, error) {
+	s.mu.Lock()
+	s.posts++
+	if f, ok := r.(*os.File); !ok {
+		s.notOSFile++
+	} else if off, _ := f.Seek(0, io.SeekCurrent); off != 0 {
+		s.notOSFile++
+	}
+	if filename != description {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("test: filename %q != description %q", filename, description)
+	}
+	if err := s.refuse[description]; err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	before, after := false, false
+	if s.failBefore > 0 {
+		s.failBefore--
+		before = true
+	} else if s.failAfter > 0 {
+		s.failAfter--
+		after = true
+	} else if s.faultRate != nil {
+		before, after = s.faultRate()
+	}
+	blockBefore, blockAfter := s.blockBefore, s.blockAfter
+	s.mu.Unlock()
+	if before {
+		return nil, &api.Error{Status: 503, Message: "try later", Op: "POST /assets"}
+	}
+	if blockBefore != nil {
+		s.inUpload <- description
+		select {
+		case <-blockBefore:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.seq++
+	size := float64(n)
+	a := api.Asset{ID: fmt.Sprintf("asset-%04d", s.seq), Description: description, SizeBytes: &size,
+		UploadedAt: s.clock.Now()}
+	s.assets = append(s.assets, a)
+	s.hashes[a.ID] = hex.EncodeToString(h.Sum(nil))
+	s.created[description]++
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	if blockAfter != nil {
+		s.inUpload <- description
+		select {
+		case <-blockAfter:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if after {
+		return nil, errConnReset
+	}
+	return &a, nil
+}
+
+func (s *fakeServer) DeleteAsset(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deleteFail > 0 {
+		s.deleteFail--
+		return &api.Error{Status: 503, Message: "try later", Op: "DELETE /assets/{id}"}
+	}
+	for i, a := range s.assets {
+		if a.ID == id {
+			s.assets = append(s.assets[:i], s.assets[i+1:]...)
+			s.deleted = append(s.deleted, id)
+			s.cond.Broadcast()
+			return nil
+		}
+	}
+	return &api.Error{Status: 404, Message: "not found"}
+}
+
+func (s *fakeServer) AllAssets(ctx context.Context) ([]api.Asset, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lists++
+	if s.listFail > 0 {
+		s.listFail--
+		return nil, &api.Error{Status: 500, Message: "boom"}
+	}
+	return append([]api.Asset(nil), s.assets...), nil
+}
+
+// put adds an existing asset (as if uploaded earlier).
+func (s *fakeServer) put(name string, size int64, at time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	sz := float64(size)
+	a := api.Asset{ID: fmt.Sprintf("old-%04d", s.seq), Description: name, SizeBytes: &sz, UploadedAt: at}
+	s.assets = append(s.assets, a)
+	return a.ID
+}
+
+func (s *fakeServer) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.assets {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// byName returns the live assets named name.
+func (s *fakeServer) byName(name string) []api.Asset {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []api.Asset
+	for _, a := range s.assets {
+		if a.Description == name {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *fakeServer) hashOf(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hashes[id]
+}
+
+func (s *fakeServer) counts() (posts, lists int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.posts, s.lists
+}
+
+// waitCreated waits (real time, bounded) until at least n assets were created in total.
+func (s *fakeServer) waitCreated(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.AfterFunc(20*time.Second, func() {
+		s.mu.Lock()
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer deadline.Stop()
+	start := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.seqCreatedLocked() < n {
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("timed out waiting for %d uploads, have %d", n, s.seqCreatedLocked())
+		}
+		s.cond.Wait()
+	}
+}
+
+func (s *fakeServer) seqCreatedLocked() int {
+	n := 0
+	for _, c := range s.created {
+		n += c
+	}
+	return n
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+

@@ -1,0 +1,200 @@
+package writeback
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"go.uber.org/goleak"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type env struct {
+	t   *testing.T
+	dir string
+	clk *fakeClock
+	srv *fakeServer
+	mod func(*Options)
+
+	mu       sync.Mutex
+	uploaded []Item // OnUploaded calls
+	spoolSeen []bool // whether the spool existed during each call
+}
+
+func newEnv(t *testing.T, mod func(*Options)) *env {
+	t.Helper()
+	clk := newFakeClock()
+	return &env{t: t, dir: filepath.Join(t.TempDir(), "wb"), clk: clk, srv: newFakeServer(clk), mod: mod}
+}
+
+func testLogger() logrus.FieldLogger {
+	l := logrus.New()
+	l.Out = io.Discard
+	if testing.Verbose() {
+		l.Out = os.Stderr
+		l.Level = logrus.DebugLevel
+	}
+	return l
+}
+
+// open opens a queue on the env's dir; it is closed at cleanup.
+func (e *env) open() *Queue {
+	e.t.Helper()
+	o := Options{
+		Dir: e.dir, Uploader: e.srv, Delay: time.Second, Workers: 4, Clock: e.clk, Log: testLogger(),
+		MinBackoff: time.Second, MaxBackoff: 8 * time.Second, RoundPause: time.Minute, MaxAttempts: 5,
+		OnUploaded: func(it Item, a *api.Asset) {
+			_, err := os.Stat(it.Spool)
+			e.mu.Lock()
+			e.uploaded = append(e.uploaded, it)
+			e.spoolSeen = append(e.spoolSeen, err == nil)
+			e.mu.Unlock()
+		},
+	}
+	if e.mod != nil {
+		e.mod(&o)
+	}
+	q, err := Open(o)
+	if err != nil {
+		e.t.Fatalf("Open: %v", err)
+	}
+	e.t.Cleanup(func() { q.Close(context.Background()) })
+	return q
+}
+
+// write creates name with data, closes it and releases it.
+func (e *env) write(q *Queue, name string, data []byte, replaces ...string) string {
+	e.t.Helper()
+	id, f, err := q.Create(name, replaces...)
+	if err != nil {
+		e.t.Fatalf("Create(%q): %v", name, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := q.Release(id); err != nil {
+		e.t.Fatalf("Release: %v", err)
+	}
+	return id
+}
+
+// drive fires every timer as soon as it is set, until the returned stop
+// is called: time runs as fast as the queue asks for it.
+func (e *env) drive() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			for e.clk.AdvanceToNext() {
+			}
+			select {
+			case <-done:
+				return
+			case <-e.clk.added:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// waitDriven is q.Wait with the clock driven and a real-time bound.
+func (e *env) waitDriven(q *Queue, id string) error {
+	e.t.Helper()
+	stop := e.drive()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := q.Wait(ctx, id)
+	if ctx.Err() != nil {
+		e.t.Fatalf("Wait(%s) timed out", id)
+	}
+	return err
+}
+
+func (e *env) waitAllDriven(q *Queue) error {
+	e.t.Helper()
+	stop := e.drive()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := q.WaitAll(ctx)
+	if ctx.Err() != nil {
+		e.t.Fatalf("WaitAll timed out: %v", err)
+	}
+	return err
+}
+
+// waitGone waits (bounded, real time) until the queue has no items, with
+// the clock driven.
+func (e *env) waitIdle(q *Queue) {
+	e.t.Helper()
+	stop := e.drive()
+	defer stop()
+	deadline := time.Now().Add(20 * time.Second)
+	for q.count() > 0 {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("queue not idle: %+v", q.Items())
+		}
+		time.Sleep(time.Millisecond) // polling real progress of workers, not simulated time
+	}
+}
+
+func (e *env) onUploaded() []Item {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Item(nil), e.uploaded...)
+}
+
+// files lists the regular files under dir/sub.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func (e *env) assertEmptyDirs() {
+	e.t.Helper()
+	if f := files(e.t, filepath.Join(e.dir, "spool")); len(f) != 0 {
+		e.t.Errorf("spool not empty: %v", f)
+	}
+	if f := files(e.t, filepath.Join(e.dir, "journal")); len(f) != 0 {
+		e.t.Errorf("journal not empty: %v", f)
+	}
+}
+
+func mustItem(t *testing.T, q *Queue, id string) Item {
+	t.Helper()
+	it, ok := q.Get(id)
+	if !ok {
+		t.Fatalf("item %s not found", id)
+	}
+	return it
+}
+
+// count is the number of items the queue still tracks (finished ones are
+// dropped only after their files are gone).
+func (q *Queue) count() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
