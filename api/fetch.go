@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, off, length int64) (*
 			d.LastModified = t
 		}
 	}
-	body := &fetchBody{body: resp.Body, ctx: ctx, cancel: cancel, stall: c.stallTimeout, op: op, want: -1}
+	body := &fetchBody{r: resp.Body, body: resp.Body, ctx: ctx, cancel: cancel, stall: c.stallTimeout, op: op, want: -1}
 	if body.stall > 0 {
 		body.timer = time.AfterFunc(time.Hour, func() {
 			body.stalled.Store(true)
@@ -122,6 +123,19 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, off, length int64) (*
 				return fail(err)
 			}
 			body.got = 0
+			if d.Size < 0 {
+				// Size unknown: make sure something is left past off.
+				one := make([]byte, 1)
+				n, err := io.ReadFull(body, one)
+				if n == 0 {
+					if err == io.EOF || err == io.ErrUnexpectedEOF {
+						err = &Error{Status: http.StatusRequestedRangeNotSatisfiable, Message: "offset at or past the end", Op: op}
+					}
+					return fail(err)
+				}
+				body.r = io.MultiReader(bytes.NewReader(one), body.r)
+				body.got = 0
+			}
 		}
 		if d.Size >= 0 {
 			d.Length = d.Size - off
@@ -177,6 +191,7 @@ func parseContentRange(v string) (first, last, size int64, ok bool) {
 // ErrStalled; an early end when want bytes were promised is
 // io.ErrUnexpectedEOF; after ctx ends, reads fail with ctx's error.
 type fetchBody struct {
+	r       io.Reader // reads body (maybe after a byte put back)
 	body    io.ReadCloser
 	ctx     context.Context // the caller's
 	cancel  context.CancelFunc
@@ -201,7 +216,7 @@ func (b *fetchBody) Read(p []byte) (int, error) {
 	if b.timer != nil {
 		b.timer.Reset(b.stall)
 	}
-	n, err := b.body.Read(p)
+	n, err := b.r.Read(p)
 	if b.timer != nil {
 		b.timer.Stop()
 	}
