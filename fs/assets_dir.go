@@ -4,8 +4,9 @@ package fs
 // Getattr, Unlink).
 //
 // Locking: assetsDir.buildMu serialises rebuilding the name table (so one
-// listing generation is turned into names once); assetsDir.mu guards tab
-// and changed. Order: buildMu, then mu. Neither is held while calling the
+// listing generation is turned into names once); assetsDir.mu guards tab,
+// changed and lastRetry. Order: buildMu, then mu. saveMu (assets_saved.go)
+// is never held with another. Neither is held while calling the
 // API, the listing, or a go-fuse Notify* function (those run in
 // Root.notifyAsync, after the locks are released).
 
@@ -13,6 +14,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 // immutable once built; a newer generation gets a new table.
 type assetTable struct {
 	gen    uint64
+	saved  bool                  // from the listing saved by an earlier mount
 	names  []string              // sorted, as Readdir returns them
 	byName map[string]*api.Asset // file name in assets/ -> asset
 	byID   map[string]*api.Asset // asset id -> asset
@@ -95,16 +98,25 @@ type assetsDir struct {
 	listing *cache.Listing[api.Asset]
 	byID    *byIDDir
 
+	snap   *snapshotFile[api.Asset] // nil: no saved listings
+	bgBusy atomic.Bool              // a background refresh is running
+
 	buildMu sync.Mutex
 
-	mu      sync.Mutex
-	tab     *assetTable // last built table; nil before the first listing
-	changed time.Time   // the directory's mtime: when its names last changed
+	mu        sync.Mutex
+	tab       *assetTable // last built table; nil before the first listing
+	changed   time.Time   // the directory's mtime: when its names last changed
+	lastRetry time.Time   // last background refresh while serving the saved listing
+
+	saveMu sync.Mutex
+	toSave []api.Asset // newest listing not yet saved
+	saving bool        // a saver goroutine runs
 }
 
 func newAssetsDir(r *Root) *assetsDir {
 	d := &assetsDir{r: r, changed: r.started}
 	d.byID = &byIDDir{d: d}
+	d.snap = newSnapshotFile[api.Asset](r.cfg.StateDir, "assets", r.cfg.Scope)
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
 		TTL:   r.cfg.DirCacheTTL,
 		Clock: r.cfg.Clock,
@@ -123,11 +135,24 @@ func (d *assetsDir) onAdd(ctx context.Context) {
 	d.AddChild(byIDName, ch, false)
 }
 
+// current returns the installed table (nil before the first listing).
+func (d *assetsDir) current() *assetTable {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tab
+}
+
 // table returns the names of the current listing: the cached one within
 // the TTL, a fresh one after it, or (force) a rate-limited forced refresh.
-// When the listing cannot be fetched but an older table exists, that table
-// is served (stale beats failing every ls) and the error is logged.
+// When the API cannot be reached, the last listing (of this mount, or saved
+// by an earlier one) is served; the Listing logs that once per outage.
 func (d *assetsDir) table(ctx context.Context, force bool) (*assetTable, error) {
+	if cur := d.current(); cur != nil && cur.saved {
+		// Serving a saved listing because the API was down: do not make
+		// every lookup wait for it; retry in the background.
+		d.retrySoon()
+		return cur, nil
+	}
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
 	var (
@@ -140,17 +165,17 @@ func (d *assetsDir) table(ctx context.Context, force bool) (*assetTable, error) 
 	} else {
 		assets, gen, err = d.listing.Get(ctx)
 	}
-	d.mu.Lock()
-	cur := d.tab
-	d.mu.Unlock()
 	if err != nil {
-		if cur != nil && toErrno(err) != syscall.EINTR {
-			d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets"}).WithError(err).Warn("listing failed; serving the previous one")
-			return cur, nil
+		if toErrno(err) == syscall.EINTR {
+			return nil, err
+		}
+		if t := d.loadSaved(); t != nil {
+			d.retrySoon()
+			return t, nil
 		}
 		return nil, err
 	}
-	if cur != nil && cur.gen == gen {
+	if cur := d.current(); cur != nil && cur.gen == gen && !cur.saved {
 		return cur, nil
 	}
 	return d.install(gen, assets), nil
@@ -164,18 +189,22 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 	d.mu.Lock()
 	old := d.tab
 	d.mu.Unlock()
-	if old != nil && old.gen >= gen {
+	if old != nil && !old.saved && old.gen >= gen {
 		return old // someone built this or a newer generation meanwhile
 	}
 	t := buildTable(gen, assets)
 	gone := t.goneNames(old)
 	goneIDs := t.goneIDs(old)
+	changed := old == nil || old.saved || len(gone) > 0 || len(t.byName) != len(old.byName)
 	d.mu.Lock()
 	d.tab = t
-	if old != nil && (len(gone) > 0 || len(t.byName) != len(old.byName)) {
+	if old != nil && changed {
 		d.changed = d.r.cfg.Clock()
 	}
 	d.mu.Unlock()
+	if changed {
+		d.save(assets)
+	}
 	if len(gone) > 0 || len(goneIDs) > 0 {
 		d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
 		d.r.notifyAsync(func() {

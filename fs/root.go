@@ -57,6 +57,17 @@ type Config struct {
 	OpTimeout time.Duration
 	// NoPassthrough disables FUSE passthrough for fully cached files.
 	NoPassthrough bool
+	// StateDir keeps the last good listing of each directory, so a mount
+	// started while the API is unreachable still shows its files. "" keeps
+	// nothing.
+	StateDir string
+	// Scope names the account (the API URL): saved listings of another
+	// scope are ignored.
+	Scope string
+	// Offline says the API could not be reached at start: the saved
+	// listing is served at once (without waiting for the API) while the
+	// API is retried in the background.
+	Offline bool
 	// Log receives one line per event that matters; nil discards.
 	Log logrus.FieldLogger
 	// Clock is the time source for listing TTLs; nil means time.Now.
@@ -74,6 +85,10 @@ type Root struct {
 	assets *assetsDir
 
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
+
+	bgCtx    context.Context // cancelled by Close: ends background work
+	bgCancel context.CancelFunc
+	bgWG     sync.WaitGroup // background refreshes and saves in flight
 }
 
 // NewRoot checks cfg, fills in defaults and builds the tree's root.
@@ -103,14 +118,31 @@ func NewRoot(cfg Config) (*Root, error) {
 		cfg.Log = l
 	}
 	r := &Root{cfg: cfg, log: cfg.Log, started: cfg.Clock()}
+	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
 	r.assets = newAssetsDir(r)
+	if cfg.Offline {
+		r.assets.loadSaved()
+	}
 	return r, nil
 }
 
-// Close waits for the kernel notifications still being sent. Call it after
-// the server has been unmounted.
+// Close ends background work and waits for it and for the kernel
+// notifications still being sent. Call it after the server has been
+// unmounted.
 func (r *Root) Close() {
+	r.bgCancel()
+	r.bgWG.Wait()
 	r.notifyWG.Wait()
+}
+
+// background runs fn on its own goroutine until it returns; Close waits
+// for it and cancels ctx.
+func (r *Root) background(fn func(ctx context.Context)) {
+	r.bgWG.Add(1)
+	go func() {
+		defer r.bgWG.Done()
+		fn(r.bgCtx)
+	}()
 }
 
 // OnAdd builds the fixed part of the tree once the root is mounted.

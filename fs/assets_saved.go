@@ -1,0 +1,109 @@
+package fs
+
+// assets/ when the API is unreachable: the last good listing, saved under
+// Config.StateDir after every change, is served (table.saved) until a
+// listing succeeds again.
+//
+// Locking: assetsDir.saveMu guards toSave and saving (one saver goroutine
+// at a time, always writing the newest listing). assetsDir.mu guards
+// lastRetry. bgBusy is atomic.
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// loadSaved installs the saved listing as the current table, if there is
+// one and no listing has been installed yet. It returns the current table
+// (nil when there is none).
+func (d *assetsDir) loadSaved() *assetTable {
+	if d.snap == nil {
+		return d.current()
+	}
+	d.buildMu.Lock()
+	defer d.buildMu.Unlock()
+	if t := d.current(); t != nil {
+		return t
+	}
+	items, savedAt, err := d.snap.load()
+	f := logrus.Fields{"op": "list", "path": "assets"}
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			d.r.log.WithFields(f).WithError(err).Warn("cannot use the saved listing")
+		}
+		return nil
+	}
+	t := buildTable(0, items)
+	t.saved = true
+	d.mu.Lock()
+	d.tab = t
+	d.mu.Unlock()
+	d.r.log.WithFields(f).WithField("saved_at", savedAt).WithField("assets", len(items)).
+		Warn("API unreachable: showing the listing saved earlier until it answers")
+	return t
+}
+
+// retrySoon refreshes the listing in the background while the saved one
+// is served, at most once per DirCacheTTL, so lookups never wait on an API
+// that is down.
+func (d *assetsDir) retrySoon() {
+	now := d.r.cfg.Clock()
+	d.mu.Lock()
+	if !d.lastRetry.IsZero() && now.Sub(d.lastRetry) < d.r.cfg.DirCacheTTL {
+		d.mu.Unlock()
+		return
+	}
+	d.lastRetry = now
+	d.mu.Unlock()
+	if !d.bgBusy.CompareAndSwap(false, true) {
+		return
+	}
+	d.r.background(func(ctx context.Context) {
+		defer d.bgBusy.Store(false)
+		ctx, cancel := d.r.opContext(ctx)
+		defer cancel()
+		assets, gen, err := d.listing.Get(ctx)
+		if err != nil {
+			d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets"}).WithError(err).Debug("API still unreachable")
+			return
+		}
+		d.install(gen, assets)
+	})
+}
+
+// save writes assets as the saved listing, in the background; saves never
+// overlap and the newest listing wins.
+func (d *assetsDir) save(assets []api.Asset) {
+	if d.snap == nil {
+		return
+	}
+	d.saveMu.Lock()
+	d.toSave = assets
+	start := !d.saving
+	d.saving = true
+	d.saveMu.Unlock()
+	if !start {
+		return
+	}
+	d.r.background(func(ctx context.Context) {
+		for {
+			d.saveMu.Lock()
+			items := d.toSave
+			d.toSave = nil
+			if items == nil {
+				d.saving = false
+				d.saveMu.Unlock()
+				return
+			}
+			d.saveMu.Unlock()
+			if err := d.snap.save(items, d.r.cfg.Clock()); err != nil {
+				d.r.log.WithFields(logrus.Fields{"op": "save-listing", "path": "assets"}).WithError(err).Warn("cannot save the listing")
+			}
+		}
+	})
+}
