@@ -1,0 +1,326 @@
+package emulator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/sirupsen/logrus"
+)
+
+// maxDescription bounds the description form field.
+const maxDescription = 1 << 20
+
+// drainCap bounds how much of an oversized upload is read (and discarded)
+// so that the client, still sending, gets the 400 answer instead of a reset
+// connection.
+const drainCap = 4 * api.MaxUploadBytes
+
+// errTooLarge is returned by receiveFile past api.MaxUploadBytes.
+var errTooLarge = errors.New("file too large")
+
+// assetJSON renders an asset as the API does.
+func (s *Server) assetJSON(a *assetRec) api.Asset {
+	out := api.Asset{
+		ID:          a.ID,
+		ImageURL:    s.fileURL(a.Key),
+		UploadedAt:  a.UploadedAt,
+		Width:       a.Width,
+		Height:      a.Height,
+		Description: a.Description,
+	}
+	size := float64(a.Size)
+	out.SizeBytes = &size
+	if a.MIME != "" {
+		m := a.MIME
+		out.MIMEType = &m
+	}
+	return out
+}
+
+// fileURL is the files-origin URL of key.
+func (s *Server) fileURL(key string) string {
+	return s.FilesURL() + "/files/" + key
+}
+
+// listParams reads limit and cursor, answering 400 itself when they are bad.
+func listParams(w http.ResponseWriter, r *http.Request) (limit int, cur cursor, hasCur, ok bool) {
+	q := r.URL.Query()
+	limit = 100
+	if q.Has("limit") {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "limit must be an integer between 1 and 1000")
+			return 0, cursor{}, false, false
+		}
+		limit = n
+	}
+	cur, hasCur, err := parseCursor(q.Get("cursor"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return 0, cursor{}, false, false
+	}
+	return limit, cur, hasCur, true
+}
+
+// listBody is a page: {"items": [...], "next_cursor": "..." | null}.
+type listBody[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newListBody[T any](items []T, next string) listBody[T] {
+	b := listBody[T]{Items: items}
+	if b.Items == nil {
+		b.Items = []T{}
+	}
+	if next != "" {
+		b.NextCursor = &next
+	}
+	return b
+}
+
+func (s *Server) handleListAssets(w http.ResponseWriter, r *http.Request) {
+	limit, cur, hasCur, ok := listParams(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	page, next := paginate(s.st.Assets, assetKey, nil, cur, hasCur, limit)
+	items := make([]api.Asset, len(page))
+	for i, a := range page {
+		items[i] = s.assetJSON(a)
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, newListBody(items, next))
+}
+
+func (s *Server) handleGetAsset(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	a, ok := s.assetsByID[r.PathValue("id")]
+	var out api.Asset
+	if ok {
+		out = s.assetJSON(a)
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "asset not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleDeleteAsset(w http.ResponseWriter, r *http.Request) {
+	if !s.removeAsset(r.PathValue("id")) {
+		writeError(w, http.StatusNotFound, "asset not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Asset deleted"})
+}
+
+func (s *Server) removeAsset(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.assetsByID[id]
+	if !ok {
+		return false
+	}
+	delete(s.assetsByID, id)
+	s.st.Assets = removeFromList(s.st.Assets, a)
+	s.dropFileLocked(a.Key)
+	s.markDirtyLocked()
+	return true
+}
+
+// handleUpload is POST /assets (multipart: file, optional description). The
+// file is streamed to DataDir/tmp while it arrives, never held in memory,
+// then judged by its content.
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	log := s.log.WithFields(logrus.Fields{"op": "upload"})
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		writeError(w, http.StatusBadRequest, "expected a multipart/form-data body with a file field")
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
+		return
+	}
+	var (
+		tmp         string
+		size        int64
+		head        []byte
+		description string
+		tooLarge    bool
+	)
+	defer func() {
+		if tmp != "" {
+			_ = os.Remove(tmp)
+		}
+	}()
+parts:
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
+			return
+		}
+		switch part.FormName() {
+		case "file":
+			if tmp != "" || tooLarge {
+				writeError(w, http.StatusBadRequest, "more than one file field")
+				return
+			}
+			tmp, size, head, err = s.receiveFile(part)
+			if errors.Is(err, errTooLarge) {
+				tooLarge = true
+			}
+			if tooLarge {
+				// Read (and drop) the rest so the client, still sending,
+				// gets the 400 rather than a reset connection.
+				if _, err := io.Copy(io.Discard, io.LimitReader(r.Body, drainCap)); err != nil {
+					return // client gone
+				}
+				break parts
+			}
+			if err != nil {
+				log.WithError(err).Warn("emulator: upload failed while receiving")
+				writeError(w, http.StatusBadRequest, "cannot read file: "+err.Error())
+				return
+			}
+		case "description":
+			b, err := io.ReadAll(io.LimitReader(part, maxDescription+1))
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "cannot read description: "+err.Error())
+				return
+			}
+			if len(b) > maxDescription {
+				writeError(w, http.StatusBadRequest, "description too long")
+				return
+			}
+			description = string(b)
+		default:
+			_, _ = io.Copy(io.Discard, part)
+		}
+		part.Close()
+	}
+	if tooLarge {
+		log.WithField("status", 400).Info("emulator: upload rejected: over 75 MB")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("file too large: the maximum is 75MB (%d bytes)", api.MaxUploadBytes))
+		return
+	}
+	if tmp == "" {
+		writeError(w, http.StatusBadRequest, "missing file field")
+		return
+	}
+	mimeType, accepted := api.SniffMedia(head)
+	if !accepted {
+		log.WithFields(logrus.Fields{"status": 400, "mime": mimeType}).Info("emulator: upload rejected: type")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("unsupported file type %s: accepted are JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV and MP3", mimeType))
+		return
+	}
+	a, err := s.storeAsset(tmp, size, head, mimeType, description, time.Time{})
+	if err != nil {
+		log.WithError(err).Error("emulator: cannot store upload")
+		writeError(w, http.StatusInternalServerError, "cannot store file")
+		return
+	}
+	tmp = "" // moved
+	s.mu.Lock()
+	s.uploads++
+	s.mu.Unlock()
+	log.WithFields(logrus.Fields{"id": a.ID, "size": size, "mime": mimeType}).Info("emulator: asset uploaded")
+	writeJSON(w, http.StatusOK, a)
+}
+
+// receiveFile copies a file part into a temporary file, stopping with
+// errTooLarge past api.MaxUploadBytes. It returns the temp path, the size
+// and the first api.SniffLen bytes.
+func (s *Server) receiveFile(part io.Reader) (tmp string, size int64, head []byte, err error) {
+	f, err := os.CreateTemp(filepath.Join(s.dataDir, "tmp"), "upload-*")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(f.Name())
+			tmp = ""
+		}
+	}()
+	hb := &headBuffer{max: api.SniffLen}
+	n, err := io.Copy(io.MultiWriter(f, hb), io.LimitReader(part, api.MaxUploadBytes+1))
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if n > api.MaxUploadBytes {
+		return "", 0, nil, errTooLarge
+	}
+	return f.Name(), n, hb.Bytes(), nil
+}
+
+// headBuffer keeps the first max bytes written to it.
+type headBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (h *headBuffer) Write(p []byte) (int, error) {
+	if room := h.max - h.Len(); room > 0 {
+		h.Buffer.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// storeAsset moves an accepted file (at tmp) into the store and records the
+// asset. A zero at means "now" (autoTimeLocked).
+func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, description string, at time.Time) (api.Asset, error) {
+	id := s.newID()
+	key := "a/" + id + "." + api.ExtForMIME(mimeType)
+	dst := s.filePath(key)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return api.Asset{}, err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return api.Asset{}, err
+	}
+	_ = os.Chmod(dst, 0o600)
+	var wp, hp *float64
+	if strings.HasPrefix(mimeType, "image/") {
+		wp, hp = imageDims(bytes.NewReader(head))
+		if wp == nil && size > int64(len(head)) {
+			if f, err := os.Open(dst); err == nil {
+				wp, hp = imageDims(f)
+				f.Close()
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at.IsZero() {
+		at = s.autoTimeLocked()
+	}
+	a := &assetRec{
+		ID: id, Seq: s.nextSeqLocked(), UploadedAt: at.UTC(),
+		Width: wp, Height: hp, Size: size, MIME: mimeType, Description: description, Key: key,
+	}
+	s.st.Files[key] = &blob{Kind: blobFile, Size: size, ModTime: a.UploadedAt}
+	s.addAssetLocked(a)
+	s.markDirtyLocked()
+	return s.assetJSON(a), nil
+}

@@ -1,0 +1,130 @@
+package emulator
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// orderKey places an item in a list: newest first, and among items with the
+// same timestamp, the one inserted last first (seq is unique per collection).
+type orderKey struct {
+	t   time.Time
+	seq uint64
+}
+
+// before reports whether a is listed before b.
+func (a orderKey) before(b orderKey) bool {
+	if !a.t.Equal(b.t) {
+		return a.t.After(b.t)
+	}
+	return a.seq > b.seq
+}
+
+// cursor is a position in a list: everything listed after the item with
+// key {t, seq}. A cursor without seq (hasSeq false) means "older than t",
+// which is what a plain Krea timestamp cursor means.
+//
+// Wire form: the RFC 3339 timestamp of the last item returned. When that
+// item shares its timestamp with the next one, the timestamp is written with
+// exactly nine fractional digits followed by the item's seq in decimal, e.g.
+// "2025-01-02T03:04:05.123456789" + "42" + "Z". That is still a valid RFC 3339
+// date-time (the fraction may have any number of digits), so a client that
+// only passes next_cursor back, as a real-Krea client does, works unchanged,
+// and Go's time.Parse reads it as the right instant (it ignores digits past
+// nanoseconds).
+type cursor struct {
+	t      time.Time
+	seq    uint64
+	hasSeq bool
+}
+
+var errBadCursor = errors.New("invalid cursor: want an RFC 3339 timestamp such as a previous next_cursor")
+
+// parseCursor reads the wire form. The empty string is the start of the list.
+func parseCursor(s string) (cursor, bool, error) {
+	if s == "" {
+		return cursor{}, false, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return cursor{}, false, errBadCursor
+	}
+	c := cursor{t: t}
+	// Find the fraction, if any, between the seconds and the zone.
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		frac := s[i+1 : j]
+		if len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
+			seq, err := strconv.ParseUint(frac[9:], 10, 64)
+			if err != nil {
+				return cursor{}, false, errBadCursor
+			}
+			c.seq, c.hasSeq = seq, true
+		}
+	}
+	return c, true, nil
+}
+
+// String is the wire form.
+func (c cursor) String() string {
+	t := c.t.UTC()
+	if !c.hasSeq {
+		return t.Format(time.RFC3339Nano)
+	}
+	return t.Format("2006-01-02T15:04:05.000000000") + strconv.FormatUint(c.seq, 10) + "Z"
+}
+
+// after reports whether an item with key k is listed after the cursor.
+func (c cursor) after(k orderKey) bool {
+	if k.t.Before(c.t) {
+		return true
+	}
+	return c.hasSeq && k.t.Equal(c.t) && k.seq < c.seq
+}
+
+// paginate returns one page of items (already in list order, i.e. sorted by
+// orderKey.before) after cur (when hasCur), at most limit long, and the next
+// cursor ("" on the last page). keep filters items; key gives an item's order.
+func paginate[T any](items []T, key func(T) orderKey, keep func(T) bool, cur cursor, hasCur bool, limit int) ([]T, string) {
+	start := 0
+	if hasCur {
+		start = sort.Search(len(items), func(i int) bool { return cur.after(key(items[i])) })
+	}
+	var page []T
+	i := start
+	for ; i < len(items) && len(page) < limit; i++ {
+		if keep == nil || keep(items[i]) {
+			page = append(page, items[i])
+		}
+	}
+	// Is there a further kept item? Find it, to decide about next_cursor and
+	// whether the cursor must carry the tie-breaker.
+	for ; i < len(items); i++ {
+		if keep == nil || keep(items[i]) {
+			break
+		}
+	}
+	if i >= len(items) || len(page) == 0 {
+		return page, ""
+	}
+	last := key(page[len(page)-1])
+	next := key(items[i])
+	c := cursor{t: last.t, seq: last.seq, hasSeq: next.t.Equal(last.t)}
+	return page, c.String()
+}
+
+// insertSorted inserts x into items keeping list order.
+func insertSorted[T any](items []T, x T, key func(T) orderKey) []T {
+	k := key(x)
+	i := sort.Search(len(items), func(i int) bool { return k.before(key(items[i])) })
+	items = append(items, x)
+	copy(items[i+1:], items[i:])
+	items[i] = x
+	return items
+}

@@ -1,0 +1,200 @@
+package emulator
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// seedKinds is the cycle of seeded asset types (asset i gets
+// seedKinds[i%len(seedKinds)]).
+var seedKinds = []string{"png", "jpeg", "png", "wav", "mp4", "jpeg", "webm", "mp3", "png", "glb", "mov", "webp"}
+
+// seedWAVSizes is the cycle of seeded WAV sizes: computed on the fly, so
+// large ones cost nothing.
+var seedWAVSizes = []int64{16 << 10, 256 << 10, 2 << 20, 100_000}
+
+// seed fills a fresh state: Options.SeedAssets assets, SeedJobs jobs and
+// SeedStyles styles, deterministically (ids and content come from a fixed
+// seed; timestamps count back from now). See doc.go for the exact mix.
+func (s *Server) seed() error {
+	o := s.opt
+	if o.SeedAssets+o.SeedJobs+o.SeedStyles == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	id := func() string { return formatUUID(rng.Uint64(), rng.Uint64()) }
+	base := s.now().Truncate(time.Second)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.seedAssetsLocked(o.SeedAssets, base, id); err != nil {
+		return err
+	}
+	s.seedJobsLocked(o.SeedJobs, base, id)
+	s.seedStylesLocked(o.SeedStyles, base, id)
+	if s.st.LastAuto.Before(base) {
+		s.st.LastAuto = base
+	}
+	return nil
+}
+
+// seedDims are the sizes of seeded images (asset i of an image kind gets
+// seedDims[i%len(seedDims)]).
+var seedDims = [][2]int{{64, 64}, {128, 96}, {96, 128}, {256, 256}, {320, 180}, {180, 320}, {48, 200}, {512, 384}}
+
+// seedAssetsLocked: asset i (0 = newest) was uploaded i+1 minutes before
+// base. Nothing is written to disk: images are stamped templates, WAVs are
+// computed, video and MP3 are embedded samples. 10,000 assets take well under
+// a second.
+func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error {
+	for i := range n {
+		kind := seedKinds[i%len(seedKinds)]
+		a := &assetRec{ID: id(), Seq: s.nextSeqLocked(), UploadedAt: base.Add(-time.Duration(i+1) * time.Minute)}
+		var (
+			b    blob
+			w, h int
+		)
+		switch kind {
+		case "png", "jpeg":
+			d := seedDims[i%len(seedDims)]
+			w, h = d[0], d[1]
+			jpg := kind == "jpeg"
+			b = blob{Kind: blobStampPNG, W: w, H: h, Seed: uint64(i), Size: stampedSize(jpg, w, h)}
+			a.MIME = "image/png"
+			if jpg {
+				b.Kind, a.MIME = blobStampJPEG, "image/jpeg"
+			}
+		case "glb":
+			b, a.MIME = blob{Kind: blobGLB, Seed: uint64(i), Size: int64(len(glbBytes(uint64(i))))}, "model/gltf-binary"
+		case "wav":
+			wf := newWAV(seedWAVSizes[(i/len(seedKinds))%len(seedWAVSizes)], uint64(i))
+			b, a.MIME = blob{Kind: blobWAV, Size: wf.size, Seed: uint64(i)}, "audio/wav"
+		default: // embedded samples
+			name := "sample." + kind
+			b = blob{Kind: blobEmbed, Name: name, Size: int64(len(sample(name)))}
+			a.MIME = mimeForExt(name)
+			if kind != "mp3" {
+				w, h = 64, 64
+			}
+		}
+		if w > 0 {
+			fw, fh := float64(w), float64(h)
+			a.Width, a.Height = &fw, &fh
+		}
+		a.Size = b.Size
+		a.Description = seedDescription(i, api.ExtForMIME(a.MIME))
+		a.Key = "a/" + a.ID + "." + api.ExtForMIME(a.MIME)
+		b.ModTime = a.UploadedAt
+		s.st.Files[a.Key] = &b
+		s.addAssetLocked(a)
+	}
+	return nil
+}
+
+// seedDescription cycles through the naming cases the mount cares about:
+// none (named by id), a file name with extension, one without, a sentence,
+// and a name many assets share.
+func seedDescription(i int, ext string) string {
+	switch i % 5 {
+	case 1:
+		return fmt.Sprintf("sample-%04d.%s", i, ext)
+	case 2:
+		return fmt.Sprintf("sample %04d", i)
+	case 3:
+		return fmt.Sprintf("Seeded asset %d: a synthetic %s", i, ext)
+	case 4:
+		return "duplicate." + ext
+	}
+	return ""
+}
+
+// seedPaths are the generate endpoints seeded jobs pretend to come from.
+var seedPaths = []string{
+	"/generate/image/bfl/flux-1-dev",
+	"/generate/image/google/imagen-4",
+	"/generate/video/kling/kling-2.1",
+	"/generate/enhance/topaz/standard-enhance",
+	"/generate/image/openai/gpt-image",
+}
+
+// seedJobsLocked: job i (0 = newest) ran i+1 minutes before base and took
+// 5s; every tenth (i%10 == 0) is still running (created at base with the
+// configured JobDuration), and i%10 == 5 failed. The rest completed with
+// one result each (a 512x512 image, or the sample MP4 for video).
+func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
+	for i := range n {
+		p := seedPaths[i%len(seedPaths)]
+		j := &jobRec{ID: id(), Seq: s.nextSeqLocked(), Path: p, Type: filepath.Base(p), Duration: 5 * time.Second}
+		j.CreatedAt = base.Add(-time.Duration(i+1) * time.Minute)
+		switch i % 10 {
+		case 0:
+			j.CreatedAt = base.Add(time.Duration(i) * time.Microsecond) // distinct, all "now"
+			j.Duration = time.Duration(s.jobDuration.Load())
+		case 5:
+			j.Fail, j.Error = true, failureMessage
+		}
+		if !j.Fail {
+			for k, pr := range planResults(p, map[string]any{"width": 512.0, "height": 512.0}) {
+				key := fmt.Sprintf("r/%s/%d.%s", j.ID, k, pr.ext)
+				b := pr.blob
+				b.Seed, b.ModTime, b.NotBefore = uint64(i), j.end(), j.end()
+				s.st.Files[key] = &b
+				j.Results = append(j.Results, key)
+			}
+		}
+		s.addJobLocked(j)
+	}
+}
+
+// seedStylesLocked: n styles in the user's library (filter "all"):
+// i%3 == 0 own private, 1 own public, 2 shared with the user by "Ada".
+// Every seventh is titled "Duplicate style" and every eleventh (i%11 == 10)
+// has no title. When n > 0 four more exist outside the library: two
+// Krea-official public styles, one public community style by "Grace"
+// (reachable by id and by filter krea/community/public), and one private
+// style of "Linus" that the user cannot see at all.
+func (s *Server) seedStylesLocked(n int, base time.Time, id func() string) {
+	if n == 0 {
+		return
+	}
+	add := func(i int, title *string, owner *ownerRec, public, shared bool, at time.Time) *styleRec {
+		st := &styleRec{
+			ID: id(), Seq: s.nextSeqLocked(), Title: title, Public: public, Shared: shared,
+			Owner: owner, CreatedAt: at, Prompt: fmt.Sprintf("in the style of seed %d", i),
+			Models: []string{"flux_dev"}, LikeCount: float64((i * 7) % 50), Liked: i%4 == 3,
+		}
+		s.addStyleImagesLocked(st, 2, at)
+		s.addStyleLocked(st)
+		return st
+	}
+	for i := range n {
+		var title *string
+		switch {
+		case i%11 == 10:
+		case i%7 == 6:
+			t := "Duplicate style"
+			title = &t
+		default:
+			t := fmt.Sprintf("Style %d", i)
+			title = &t
+		}
+		at := base.Add(-time.Duration(i+1) * time.Hour)
+		switch i % 3 {
+		case 0:
+			add(i, title, s.user(), false, false, at)
+		case 1:
+			add(i, title, s.user(), true, false, at)
+		case 2:
+			add(i, title, sharer, false, true, at)
+		}
+	}
+	str := func(v string) *string { return &v }
+	old := base.Add(-time.Duration(n+1) * time.Hour)
+	add(n, str("Krea Film"), nil, true, false, old)
+	add(n+1, str("Krea Watercolor"), nil, true, false, old.Add(-time.Minute))
+	add(n+2, str("Community Neon"), community, true, false, old.Add(-2*time.Minute))
+	add(n+3, str("Private Elsewhere"), stranger, false, false, old.Add(-3*time.Minute))
+}

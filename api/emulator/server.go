@@ -1,0 +1,559 @@
+package emulator
+
+// Locking (see also doc.go):
+//   - Server.mu guards st (the whole persisted state), the by-id maps, dirty
+//     and uploads. Handlers take it for short, in-memory work only: never
+//     across network I/O, file uploads or image rendering.
+//   - rngMu guards rng (fault, cut and job-failure dice).
+//   - statsMu guards apiReqs and fileReqs.
+//   - Knobs (fault rate, latency, ...) and authLeaked are atomics and need
+//     no lock.
+// No two of these mutexes are ever held at the same time.
+
+import (
+	crand "crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// DefaultToken is the bearer token when Options.Token is empty.
+const DefaultToken = "kreafs-emulator"
+
+// Options configure a Server. The zero value is a usable, empty, fault-free
+// emulator with a temporary data directory.
+type Options struct {
+	// Token is the bearer token every API request must carry
+	// (default DefaultToken).
+	Token string
+	// DataDir holds state.json and the files; state survives a restart with
+	// the same DataDir. "" means a temporary directory removed by Close.
+	DataDir string
+	// SeedAssets, SeedJobs and SeedStyles create that many synthetic objects
+	// when DataDir holds no state yet (see doc.go for what they look like).
+	SeedAssets, SeedJobs, SeedStyles int
+	// JobDuration is how long a new job takes from queued to completed
+	// (default 3s; negative means instant).
+	JobDuration time.Duration
+	// JobFailRate is the share of new jobs that end "failed" with an error.
+	JobFailRate float64
+	// Latency is added to every API request (not to file downloads).
+	Latency time.Duration
+	// Bandwidth caps each file download to this many bytes per second
+	// (0 = no cap).
+	Bandwidth int64
+	// FaultRate is the share of API answers replaced by 500, 503 or 429
+	// (429 with Retry-After: 1).
+	FaultRate float64
+	// FaultAfterWrite makes injected faults on POST, PATCH and DELETE happen
+	// after the change took effect (the server got and applied the request,
+	// then the answer was lost), as a proxy timeout would. Default: the
+	// fault replaces the request before it has any effect.
+	FaultAfterWrite bool
+	// CutRate is the share of file downloads whose connection is closed
+	// part way through the body.
+	CutRate float64
+	// MaxConcurrentJobs: past this many unfinished jobs, new jobs get 429
+	// (0 = unlimited).
+	MaxConcurrentJobs int
+	// RandSeed seeds the dice of faults, cuts and job failures (0: a fixed
+	// default, so runs are reproducible).
+	RandSeed uint64
+	// Log receives one line per request at debug level and notable events at
+	// info. Default: a logger that discards.
+	Log logrus.FieldLogger
+	// Clock replaces time.Now (tests move jobs along without sleeping).
+	Clock func() time.Time
+}
+
+// Server is a running emulator: an API origin and a files origin.
+type Server struct {
+	opt     Options
+	token   string
+	log     logrus.FieldLogger
+	dataDir string
+	tempDir bool // dataDir is ours to remove
+
+	apiLn, filesLn   net.Listener
+	apiSrv, filesSrv *http.Server
+	generatePaths    map[string]bool
+
+	mu         sync.Mutex
+	st         state
+	assetsByID map[string]*assetRec
+	jobsByID   map[string]*jobRec
+	stylesByID map[string]*styleRec
+	dirty      bool
+	uploads    int
+
+	rngMu sync.Mutex
+	rng   *rand.Rand
+
+	statsMu  sync.Mutex
+	apiReqs  map[string]int // path -> count
+	fileReqs map[string]int
+
+	faultRate, cutRate, jobFailRate atomic.Uint64 // math.Float64bits
+	latency, bandwidth              atomic.Int64
+	jobDuration                     atomic.Int64
+	maxJobs                         atomic.Int64
+	stall, faultAfterWrite          atomic.Bool
+	stallAfter                      atomic.Int64 // files: bytes sent before stalling; <0 off
+	authLeaked                      atomic.Bool
+
+	saveCh    chan struct{}
+	saverStop chan struct{}
+	saverDone chan struct{}
+	done      chan struct{} // closed by Close: stalls and throttles give up
+	inflight  sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start runs an emulator on two fresh 127.0.0.1 ports, like httptest.
+func Start(o Options) (*Server, error) {
+	return Listen(o, "127.0.0.1:0", "127.0.0.1:0")
+}
+
+// Listen runs an emulator with its API on apiAddr and its files origin on
+// filesAddr (host:port; port 0 picks a free one).
+func Listen(o Options, apiAddr, filesAddr string) (*Server, error) {
+	s, err := newServer(o)
+	if err != nil {
+		return nil, err
+	}
+	if s.apiLn, err = net.Listen("tcp", apiAddr); err != nil {
+		s.cleanupDir()
+		return nil, fmt.Errorf("emulator: listen %s: %w", apiAddr, err)
+	}
+	if s.filesLn, err = net.Listen("tcp", filesAddr); err != nil {
+		s.apiLn.Close()
+		s.cleanupDir()
+		return nil, fmt.Errorf("emulator: listen %s: %w", filesAddr, err)
+	}
+	if err := s.open(); err != nil {
+		s.apiLn.Close()
+		s.filesLn.Close()
+		s.cleanupDir()
+		return nil, err
+	}
+	s.apiSrv = &http.Server{Handler: s.apiHandler(), ReadHeaderTimeout: 30 * time.Second, ErrorLog: nil}
+	s.filesSrv = &http.Server{Handler: s.filesHandler(), ReadHeaderTimeout: 30 * time.Second}
+	go s.apiSrv.Serve(s.apiLn)
+	go s.filesSrv.Serve(s.filesLn)
+	s.log.WithFields(logrus.Fields{"op": "listen", "api": s.URL(), "files": s.FilesURL(), "data": s.dataDir}).Info("emulator: listening")
+	return s, nil
+}
+
+func newServer(o Options) (*Server, error) {
+	s := &Server{
+		opt:      o,
+		token:    o.Token,
+		log:      o.Log,
+		apiReqs:  map[string]int{},
+		fileReqs: map[string]int{},
+		saveCh:   make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	if s.token == "" {
+		s.token = DefaultToken
+	}
+	if s.log == nil {
+		l := logrus.New()
+		l.Out = discard{}
+		s.log = l
+	}
+	seed := o.RandSeed
+	if seed == 0 {
+		seed = 0x6b726561 // "krea"
+	}
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	d := o.JobDuration
+	if d == 0 {
+		d = 3 * time.Second
+	}
+	if d < 0 {
+		d = 0
+	}
+	s.jobDuration.Store(int64(d))
+	s.SetFaultRate(o.FaultRate)
+	s.SetCutRate(o.CutRate)
+	s.SetJobFailRate(o.JobFailRate)
+	s.SetLatency(o.Latency)
+	s.SetBandwidth(o.Bandwidth)
+	s.SetMaxConcurrentJobs(o.MaxConcurrentJobs)
+	s.faultAfterWrite.Store(o.FaultAfterWrite)
+	s.stallAfter.Store(-1)
+	paths, err := generatePaths()
+	if err != nil {
+		return nil, err
+	}
+	s.generatePaths = paths
+	if o.DataDir == "" {
+		dir, err := os.MkdirTemp("", "kreafs-emulator-")
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		s.dataDir, s.tempDir = dir, true
+	} else {
+		s.dataDir = o.DataDir
+	}
+	return s, nil
+}
+
+// open prepares the data directory and loads or seeds the state.
+func (s *Server) open() error {
+	for _, d := range []string{s.dataDir, filepath.Join(s.dataDir, "files"), filepath.Join(s.dataDir, "tmp")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("emulator: %w", err)
+		}
+	}
+	ok, err := s.loadState()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if !ok {
+		s.st = state{Version: stateVersion, Files: map[string]*blob{}}
+	}
+	s.reindexLocked()
+	s.mu.Unlock()
+	if ok {
+		if s.opt.SeedAssets+s.opt.SeedJobs+s.opt.SeedStyles > 0 {
+			s.log.WithFields(logrus.Fields{"op": "seed", "path": s.dataDir}).Info("emulator: data dir has state; not seeding")
+		}
+	} else {
+		if err := s.seed(); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.dirty = true
+		s.mu.Unlock()
+		if err := s.flush(); err != nil {
+			return fmt.Errorf("emulator: save state: %w", err)
+		}
+	}
+	s.saverStop = make(chan struct{})
+	s.saverDone = make(chan struct{})
+	go s.saver(s.saverStop, s.saverDone)
+	return nil
+}
+
+func (s *Server) cleanupDir() {
+	if s.tempDir {
+		_ = os.RemoveAll(s.dataDir)
+	}
+}
+
+// URL is the API base URL, e.g. http://127.0.0.1:8787.
+func (s *Server) URL() string { return "http://" + s.apiLn.Addr().String() }
+
+// FilesURL is the files origin's base URL.
+func (s *Server) FilesURL() string { return "http://" + s.filesLn.Addr().String() }
+
+// Token is the bearer token the API wants.
+func (s *Server) Token() string { return s.token }
+
+// DataDir is where state and files live.
+func (s *Server) DataDir() string { return s.dataDir }
+
+// AuthLeaked reports whether any request to the files origin carried an
+// Authorization header.
+func (s *Server) AuthLeaked() bool { return s.authLeaked.Load() }
+
+// Close stops both origins (in-flight stalls and throttled downloads give
+// up), saves the state and, for a temporary data directory, removes it.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		err := errors.Join(s.apiSrv.Close(), s.filesSrv.Close())
+		waitTimeout(&s.inflight, 5*time.Second)
+		close(s.saverStop)
+		<-s.saverDone
+		if ferr := s.flush(); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+		s.cleanupDir()
+		s.closeErr = err
+	})
+	return s.closeErr
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	select {
+	case <-ch:
+	case <-time.After(d):
+	}
+}
+
+func (s *Server) now() time.Time {
+	if s.opt.Clock != nil {
+		return s.opt.Clock().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// dice returns a uniform number in [0,1).
+func (s *Server) dice() float64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.Float64()
+}
+
+func (s *Server) randUint64() uint64 {
+	s.rngMu.Lock()
+	defer s.rngMu.Unlock()
+	return s.rng.Uint64()
+}
+
+// newID returns a random (version 4) UUID. It uses crypto/rand, not the
+// dice: ids must stay unique across restarts with the same data directory.
+func (s *Server) newID() string {
+	var b [16]byte
+	_, _ = crand.Read(b[:])
+	return formatUUID(binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]))
+}
+
+func formatUUID(a, b uint64) string {
+	a = a&^0xf000 | 0x4000           // version 4
+	b = b&^(0xc000<<48) | 0x8000<<48 // variant
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+}
+
+// Knob setters; all take effect on the next request.
+
+// SetFaultRate sets the share of API answers replaced by 500/503/429.
+func (s *Server) SetFaultRate(f float64) { s.faultRate.Store(math.Float64bits(f)) }
+
+// SetCutRate sets the share of downloads cut mid-body.
+func (s *Server) SetCutRate(f float64) { s.cutRate.Store(math.Float64bits(f)) }
+
+// SetJobFailRate sets the share of new jobs that fail.
+func (s *Server) SetJobFailRate(f float64) { s.jobFailRate.Store(math.Float64bits(f)) }
+
+// SetLatency sets the delay added to every API request.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// SetBandwidth caps each download to b bytes/s (0 = none).
+func (s *Server) SetBandwidth(b int64) { s.bandwidth.Store(b) }
+
+// SetJobDuration sets how long jobs created from now on take (<= 0: instant).
+func (s *Server) SetJobDuration(d time.Duration) { s.jobDuration.Store(int64(max(d, 0))) }
+
+// SetMaxConcurrentJobs sets the unfinished-job limit past which new jobs get
+// 429 (0 = unlimited).
+func (s *Server) SetMaxConcurrentJobs(n int) { s.maxJobs.Store(int64(n)) }
+
+// SetFaultAfterWrite: see Options.FaultAfterWrite.
+func (s *Server) SetFaultAfterWrite(b bool) { s.faultAfterWrite.Store(b) }
+
+// SetStall makes both origins accept requests and then send nothing until
+// the client gives up, the stall is lifted, or the server closes.
+func (s *Server) SetStall(b bool) { s.stall.Store(b) }
+
+// SetStallAfter makes file downloads send n body bytes and then hang (n < 0
+// turns it off): the "server stopped sending mid-body" case.
+func (s *Server) SetStallAfter(n int64) { s.stallAfter.Store(n) }
+
+func loadFloat(a *atomic.Uint64) float64 { return math.Float64frombits(a.Load()) }
+
+// waitStall blocks while the stall knob is on; false means the request was
+// abandoned (client gone or server closing).
+func (s *Server) waitStall(r *http.Request) bool {
+	for s.stall.Load() {
+		select {
+		case <-r.Context().Done():
+			return false
+		case <-s.done:
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true
+}
+
+// sleepCtx sleeps d unless the request or the server ends first.
+func (s *Server) sleepCtx(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.done:
+		return false
+	}
+}
+
+func (s *Server) countReq(m map[string]int, p string) {
+	s.statsMu.Lock()
+	m[p]++
+	s.statsMu.Unlock()
+}
+
+// Requests counts API requests whose path starts with pathPrefix ("" = all),
+// including rejected and faulted ones.
+func (s *Server) Requests(pathPrefix string) int {
+	return s.countPrefix(s.apiReqs, pathPrefix)
+}
+
+// FileRequests counts files-origin requests whose path starts with
+// pathPrefix ("" = all).
+func (s *Server) FileRequests(pathPrefix string) int {
+	return s.countPrefix(s.fileReqs, pathPrefix)
+}
+
+func (s *Server) countPrefix(m map[string]int, prefix string) int {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	n := 0
+	for p, c := range m {
+		if strings.HasPrefix(p, prefix) {
+			n += c
+		}
+	}
+	return n
+}
+
+// --- API origin ---
+
+// apiHandler routes the API and wraps it in latency, stall, auth and faults.
+func (s *Server) apiHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /assets", s.handleUpload)
+	mux.HandleFunc("GET /assets", s.handleListAssets)
+	mux.HandleFunc("GET /assets/{id}", s.handleGetAsset)
+	mux.HandleFunc("DELETE /assets/{id}", s.handleDeleteAsset)
+	mux.HandleFunc("GET /jobs", s.handleListJobs)
+	mux.HandleFunc("GET /jobs/{id}", s.handleGetJob)
+	mux.HandleFunc("DELETE /jobs/{id}", s.handleDeleteJob)
+	mux.HandleFunc("GET /styles", s.handleListStyles)
+	mux.HandleFunc("POST /styles/train", s.handleTrain)
+	mux.HandleFunc("GET /styles/{id}", s.handleGetStyle)
+	mux.HandleFunc("PATCH /styles/{id}", s.handlePatchStyle)
+	for p := range s.generatePaths {
+		mux.HandleFunc("POST "+p, s.handleGenerate)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		s.serveAPI(mux, sw, r)
+		s.log.WithFields(logrus.Fields{
+			"op": "api", "method": r.Method, "path": r.URL.Path, "status": sw.status,
+			"ms": time.Since(start).Milliseconds(),
+		}).Debug("emulator: request")
+	})
+}
+
+func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) {
+	s.countReq(s.apiReqs, r.URL.Path)
+	if !s.sleepCtx(r, time.Duration(s.latency.Load())) || !s.waitStall(r) {
+		return
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
+		return
+	}
+	h, pattern := mux.Handler(r)
+	if pattern == "" {
+		writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
+		return
+	}
+	if rate := loadFloat(&s.faultRate); rate > 0 && s.dice() < rate {
+		status := []int{500, 503, 429}[s.randUint64()%3]
+		if s.faultAfterWrite.Load() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.ServeHTTP(&statusWriter{ResponseWriter: discardWriter{header: http.Header{}}}, r)
+		}
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// authorized checks the bearer token in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	const p = "Bearer "
+	if len(h) < len(p) || !strings.EqualFold(h[:len(p)], p) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(h[len(p):])), []byte(s.token)) == 1
+}
+
+// errorBody is every error answer: {"error": "..."}.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"emulator: cannot encode answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", fmt.Sprint(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// statusWriter remembers the status for the request log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// discardWriter swallows an answer (FaultAfterWrite).
+type discardWriter struct{ header http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.header }
+func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d discardWriter) WriteHeader(int)             {}
+
+type discard struct{}
+
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
