@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -164,13 +165,24 @@ func remainingSize(file io.Reader, pos int64) int64 {
 }
 
 // uploadBody is one attempt's body. It records how many bytes were read
-// from the caller's reader and when the transport closed it.
+// from the caller's reader, and lets UploadAsset wait until the transport
+// has closed it and no Read is running (the transport may close a body
+// from another goroutine, even while a Read is in flight, and after Do
+// returned). Reads after Close fail without touching the caller's reader.
+//
+// mu guards reading and closed; idle is closed once closed && !reading.
 type uploadBody struct {
-	r      io.Reader
-	tail   *countingReader
-	once   sync.Once
-	closed chan struct{}
+	r    io.Reader
+	tail *countingReader
+
+	mu       sync.Mutex
+	reading  bool
+	closed   bool
+	idleOnce sync.Once
+	idle     chan struct{}
 }
+
+var errBodyClosed = errors.New("upload body closed")
 
 func newUploadBody(prefix, head []byte, file io.Reader, rest int64, suffix []byte) *uploadBody {
 	tail := &countingReader{r: file}
@@ -181,31 +193,54 @@ func newUploadBody(prefix, head []byte, file io.Reader, rest int64, suffix []byt
 		r = io.LimitReader(tail, rest)
 	}
 	return &uploadBody{
-		r:      io.MultiReader(bytes.NewReader(prefix), bytes.NewReader(head), r, bytes.NewReader(suffix)),
-		tail:   tail,
-		closed: make(chan struct{}),
+		r:    io.MultiReader(bytes.NewReader(prefix), bytes.NewReader(head), r, bytes.NewReader(suffix)),
+		tail: tail,
+		idle: make(chan struct{}),
 	}
 }
 
-func (b *uploadBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b *uploadBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return 0, errBodyClosed
+	}
+	b.reading = true
+	b.mu.Unlock()
+
+	n, err := b.r.Read(p)
+
+	b.mu.Lock()
+	b.reading = false
+	if b.closed {
+		b.idleOnce.Do(func() { close(b.idle) })
+	}
+	b.mu.Unlock()
+	return n, err
+}
 
 func (b *uploadBody) Close() error {
-	b.once.Do(func() { close(b.closed) })
+	b.mu.Lock()
+	b.closed = true
+	if !b.reading {
+		b.idleOnce.Do(func() { close(b.idle) })
+	}
+	b.mu.Unlock()
 	return nil
 }
 
-// waitClosed waits until the transport closed b, ctx ends or a minute
-// passes; it reports whether b was closed.
+// waitClosed waits until b is closed and idle, ctx ends or a minute
+// passes; it reports whether b is closed and idle.
 func (b *uploadBody) waitClosed(ctx context.Context) bool {
 	select {
-	case <-b.closed:
+	case <-b.idle:
 		return true
 	default:
 	}
 	t := time.NewTimer(time.Minute)
 	defer t.Stop()
 	select {
-	case <-b.closed:
+	case <-b.idle:
 		return true
 	case <-ctx.Done():
 	case <-t.C:
