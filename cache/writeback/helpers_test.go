@@ -24,8 +24,8 @@ type env struct {
 	srv *fakeServer
 	mod func(*Options)
 
-	mu       sync.Mutex
-	uploaded []Item // OnUploaded calls
+	mu        sync.Mutex
+	uploaded  []Item // OnUploaded calls
 	spoolSeen []bool // whether the spool existed during each call
 }
 
@@ -198,3 +198,5 @@ func (q *Queue) count() int {
 	defer q.mu.Unlock()
 	return len(q.items)
 }
+
+func writeFileForTest(p, body string) error { return os.WriteFile(p, []byte(body), 0o600) }

@@ -53,18 +53,18 @@ func (s State) Visible() bool { return s <= Failed }
 
 // Item is a snapshot of one queued file, safe to keep and share.
 type Item struct {
-	ID       string    // queue-local id (random hex), stable across restarts
-	Name     string    // current name = the asset's description once uploaded
-	Size     int64     // bytes in the spool file (current size while Writing)
-	State    State     //
-	Err      string    // why it Failed, or the last transient error while Pending
-	Attempts int       // consecutive failed attempts
-	NextTry  time.Time // when a Pending item is due (zero if not scheduled)
-	Replaces []string  // asset ids deleted once this upload succeeds (or it is cancelled)
+	ID       string     // queue-local id (random hex), stable across restarts
+	Name     string     // current name = the asset's description once uploaded
+	Size     int64      // bytes in the spool file (current size while Writing)
+	State    State      //
+	Err      string     // why it Failed, or the last transient error while Pending
+	Attempts int        // consecutive failed attempts
+	NextTry  time.Time  // when a Pending item is due (zero if not scheduled)
+	Replaces []string   // asset ids deleted once this upload succeeds (or it is cancelled)
 	Asset    *api.Asset // the created asset (State Uploaded)
-	Created  time.Time // when Create was called
-	Modified time.Time // last Release (close) or Create
-	Spool    string    // path of the current spool file (read-only use)
+	Created  time.Time  // when Create was called
+	Modified time.Time  // last Release (close) or Create
+	Spool    string     // path of the current spool file (read-only use)
 }
 
 // Errors of the queue itself. Upload failures are *UploadError.
@@ -116,7 +116,7 @@ type record struct {
 	Err      string     `json:"err,omitempty"`
 	ErrCode  int        `json:"err_status,omitempty"` // HTTP status of a refusal
 	Intent   *intent    `json:"intent,omitempty"`
-	Asset    *api.Asset `json:"asset,omitempty"` // stUploaded
+	Asset    *api.Asset `json:"asset,omitempty"`  // stUploaded
 	Delete   bool       `json:"delete,omitempty"` // made by DeleteAssets: no spool, only deletes
 }
 

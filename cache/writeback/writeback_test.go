@@ -582,3 +582,109 @@ func (m *runtimeMem) read() {
 	runtime.ReadMemStats(&s)
 	m.total = s.TotalAlloc
 }
+
+func TestAppendDuringUploadKeepsOldBytesAndUploadsNewVersion(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = 0 })
+	gate := make(chan struct{})
+	e.srv.blockBefore = gate
+	q := e.open()
+	id := e.write(q, "a.png", []byte("head"))
+	<-e.srv.inUpload
+	f, err := q.OpenWrite(id, false) // copy of the old bytes in a new generation
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, 2); err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("+tail"))
+	f.Close()
+	r, err := q.OpenRead(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 64)
+	n, _ := r.Read(b)
+	r.Close()
+	if string(b[:n]) != "head+tail" {
+		t.Fatalf("OpenRead sees %q", b[:n])
+	}
+	if it := mustItem(t, q, id); it.Size != 9 || it.State != Writing {
+		t.Fatalf("item while writing = %+v", it)
+	}
+	if err := q.Release(id); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.mu.Lock()
+	e.srv.blockBefore = nil
+	e.srv.mu.Unlock()
+	close(gate)
+	e.srv.waitCreated(t, 2)
+	e.waitIdle(q)
+	as := e.srv.byName("a.png")
+	if len(as) != 1 || e.srv.hashOf(as[0].ID) != sha([]byte("head+tail")) {
+		t.Fatalf("assets = %+v", as)
+	}
+	e.assertEmptyDirs()
+}
+
+func TestRetryAndRewriteOfFailedItem(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.refuse["a.png"] = &api.Error{Status: 400, Message: "invalid"}
+	q := e.open()
+	id := e.write(q, "a.png", []byte("x"))
+	if err := e.waitDriven(q, id); err == nil {
+		t.Fatal("want refusal")
+	}
+	if it, ok := q.Lookup("a.png"); !ok || it.ID != id || it.State != Failed {
+		t.Fatalf("Lookup = %+v %v", it, ok)
+	}
+	// Retry with the same content: refused again.
+	if err := q.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.waitDriven(q, id); !errors.Is(err, api.ErrBadRequest) {
+		t.Fatalf("Wait = %v", err)
+	}
+	// Rewriting it (the user fixed the file) queues it again.
+	delete(e.srv.refuse, "a.png")
+	f, err := q.OpenWrite(id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("fixed"))
+	f.Close()
+	if err := q.Release(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.waitDriven(q, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := q.Lookup("a.png"); ok {
+		t.Fatal("uploaded item still visible")
+	}
+}
+
+func TestOperationsOnUnknownOrClosed(t *testing.T) {
+	e := newEnv(t, nil)
+	q := e.open()
+	if _, err := q.OpenWrite("nope", false); !errors.Is(err, ErrUnknownItem) {
+		t.Fatalf("OpenWrite = %v", err)
+	}
+	if err := q.Rename("nope", "x"); !errors.Is(err, ErrUnknownItem) {
+		t.Fatalf("Rename = %v", err)
+	}
+	if err := q.Wait(context.Background(), "nope"); err != nil {
+		t.Fatalf("Wait = %v", err)
+	}
+	q.Close(context.Background())
+	if _, _, err := q.Create("a.png"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Create after Close = %v", err)
+	}
+	if _, err := q.DeleteAssets("a.png", "x"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("DeleteAssets after Close = %v", err)
+	}
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatalf("second Close = %v", err)
+	}
+}
