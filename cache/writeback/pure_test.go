@@ -1,0 +1,255 @@
+package writeback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		jitter float64
+		want   time.Duration
+	}{
+		{1, 1, time.Second},
+		{2, 1, 2 * time.Second},
+		{3, 1, 4 * time.Second},
+		{4, 1, 8 * time.Second},
+		{7, 1, 10 * time.Second}, // capped
+		{1, 0.5, 500 * time.Millisecond},
+		{3, 1.49, 5960 * time.Millisecond},
+		{4, 1.49, 10 * time.Second}, // capped after jitter
+		{100, 1, 10 * time.Second},  // no overflow
+	} {
+		if got := backoff(tc.n, time.Second, 10*time.Second, tc.jitter); got != tc.want {
+			t.Errorf("backoff(%d, x%v) = %v, want %v", tc.n, tc.jitter, got, tc.want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	apiErr := func(status int) error { return &api.Error{Status: status, Message: "m"} }
+	for _, tc := range []struct {
+		err      error
+		stopping bool
+		want     outcome
+	}{
+		{nil, false, outcomeOK},
+		{nil, true, outcomeOK},
+		{apiErr(400), false, outcomeFail},
+		{apiErr(401), false, outcomeFail},
+		{apiErr(402), false, outcomeFail},
+		{apiErr(413), false, outcomeFail},
+		{fmt.Errorf("wrapped: %w", apiErr(400)), false, outcomeFail},
+		{apiErr(429), false, outcomeRetry},
+		{apiErr(500), false, outcomeRetry},
+		{apiErr(503), false, outcomeRetry},
+		{errConnReset, false, outcomeRetry},
+		{context.DeadlineExceeded, false, outcomeRetry}, // a client timeout, not ours
+		{context.Canceled, true, outcomeStop},
+		{apiErr(400), true, outcomeStop},
+	} {
+		if got := classify(tc.err, tc.stopping); got != tc.want {
+			t.Errorf("classify(%v, stopping=%v) = %v, want %v", tc.err, tc.stopping, got, tc.want)
+		}
+	}
+}
+
+func TestMatchUpload(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	size := func(n float64) *float64 { return &n }
+	asset := func(id, name string, sz *float64, at time.Time) api.Asset {
+		return api.Asset{ID: id, Description: name, SizeBytes: sz, UploadedAt: at}
+	}
+	in := &intent{Started: t0, Name: "a.png", Size: 10}
+	for _, tc := range []struct {
+		name    string
+		assets  []api.Asset
+		exclude map[string]bool
+		want    string
+	}{
+		{"none", nil, nil, ""},
+		{"exact", []api.Asset{asset("1", "a.png", size(10), t0.Add(time.Second))}, nil, "1"},
+		{"other name", []api.Asset{asset("1", "b.png", size(10), t0.Add(time.Second))}, nil, ""},
+		{"other size", []api.Asset{asset("1", "a.png", size(11), t0.Add(time.Second))}, nil, ""},
+		{"size unknown", []api.Asset{asset("1", "a.png", nil, t0.Add(time.Second))}, nil, "1"},
+		{"within skew before start", []api.Asset{asset("1", "a.png", size(10), t0.Add(-time.Minute))}, nil, "1"},
+		{"older than skew", []api.Asset{asset("1", "a.png", size(10), t0.Add(-3*time.Minute))}, nil, ""},
+		{"excluded (replaced or claimed)", []api.Asset{asset("1", "a.png", size(10), t0.Add(time.Second))}, map[string]bool{"1": true}, ""},
+		{"earliest at/after start wins", []api.Asset{
+			asset("late", "a.png", size(10), t0.Add(time.Hour)),
+			asset("early", "a.png", size(10), t0.Add(time.Second)),
+			asset("before", "a.png", size(10), t0.Add(-time.Second)),
+		}, nil, "early"},
+		{"latest before start if none after", []api.Asset{
+			asset("b1", "a.png", size(10), t0.Add(-90*time.Second)),
+			asset("b2", "a.png", size(10), t0.Add(-10*time.Second)),
+		}, nil, "b2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := matchUpload(tc.assets, in, tc.exclude, 2*time.Minute)
+			id := ""
+			if got != nil {
+				id = got.ID
+			}
+			if id != tc.want {
+				t.Fatalf("match = %q, want %q", id, tc.want)
+			}
+		})
+	}
+}
+
+func TestListerSharesOneListingAmongWaiters(t *testing.T) {
+	clk := newFakeClock()
+	var mu sync.Mutex
+	calls := 0
+	release := make(chan struct{})
+	l := &lister{now: clk.Now, fetch: func(ctx context.Context) ([]api.Asset, error) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		<-release
+		return []api.Asset{{ID: "x"}}, nil
+	}}
+	after := clk.Now()
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started <- struct{}{}
+			if as, err := l.since(context.Background(), after); err != nil || len(as) != 1 {
+				t.Errorf("since = %v, %v", as, err)
+			}
+		}()
+	}
+	for i := 0; i < 10; i++ {
+		<-started
+	}
+	close(release)
+	wg.Wait()
+	// A listing at least as new as "after" is reused; a later need forces a new one.
+	if _, err := l.since(context.Background(), after); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	first := calls
+	mu.Unlock()
+	clk.Advance(time.Second)
+	if _, err := l.since(context.Background(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != first+1 {
+		t.Fatalf("calls = %d after a newer need, first round %d", calls, first)
+	}
+	if first != 1 {
+		t.Fatalf("first round calls = %d", first)
+	}
+}
+
+func TestListerErrorIsReturnedNotCached(t *testing.T) {
+	clk := newFakeClock()
+	fail := true
+	l := &lister{now: clk.Now, fetch: func(ctx context.Context) ([]api.Asset, error) {
+		if fail {
+			return nil, errors.New("down")
+		}
+		return nil, nil
+	}}
+	if _, err := l.since(context.Background(), clk.Now()); err == nil {
+		t.Fatal("want error")
+	}
+	fail = false
+	if _, err := l.since(context.Background(), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStateStringsAndVisibility(t *testing.T) {
+	for _, tc := range []struct {
+		s       State
+		name    string
+		visible bool
+	}{
+		{Writing, "writing", true}, {Held, "held", true}, {Pending, "pending", true},
+		{Uploading, "uploading", true}, {Failed, "failed", true},
+		{Uploaded, "uploaded", false}, {Canceled, "canceled", false}, {State(42), "state(42)", false},
+	} {
+		if tc.s.String() != tc.name || tc.s.Visible() != tc.visible {
+			t.Errorf("%d: %q %v", int(tc.s), tc.s.String(), tc.s.Visible())
+		}
+	}
+}
+
+func TestRecordFailureRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		is   error
+		text string
+	}{
+		{&api.Error{Status: 413, Message: "too big", Op: "POST /assets"}, api.ErrTooLarge, "too big"},
+		{ErrInterrupted, ErrInterrupted, "interrupted"},
+		{ErrSpoolLost, ErrSpoolLost, "spool"},
+		{errors.New("odd"), nil, "odd"},
+	} {
+		var r record
+		r.Name = "x.png"
+		r.setFailure(tc.err)
+		got := r.failure()
+		var ue *UploadError
+		if !errors.As(got, &ue) || !ue.Permanent || (tc.is != nil && !errors.Is(got, tc.is)) ||
+			!strings.Contains(got.Error(), tc.text) || !strings.Contains(got.Error(), `"x.png"`) {
+			t.Errorf("%v -> %v", tc.err, got)
+		}
+	}
+}
+
+func TestReadRecordRejectsBadRecords(t *testing.T) {
+	dir := t.TempDir()
+	l, err := newLayout(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := newID()
+	for _, body := range []string{
+		``, `{`, `[]`,
+		`{"v":2,"id":"` + id + `","state":"pending"}`,
+		`{"v":1,"id":"../../etc","state":"pending"}`,
+		`{"v":1,"id":"` + id + `","state":"exploded"}`,
+		`{"v":1,"id":"` + id + `","state":"uploaded"}`,
+		`{"v":1,"id":"` + id + `","gen":-1,"state":"pending"}`,
+	} {
+		p := l.recordPath(id)
+		if err := writeFileForTest(p, body); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readRecord(p); err == nil {
+			t.Errorf("accepted %q", body)
+		}
+	}
+}
+
+func TestFormatStatus(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	out := string(FormatStatus([]Item{
+		{ID: "i1", Name: "bad\nname.png", State: Failed, Size: 12, Attempts: 1, Err: "krea api: 400 nope"},
+		{ID: "i2", Name: "ok.png", State: Pending, Size: 3, NextTry: at},
+	}))
+	want := "# kreafs upload queue: 2 item(s): 1 pending, 1 failed\n" +
+		"# state\tsize\tattempts\tnext_try\tid\tname\terror\n" +
+		"failed\t12\t1\t-\ti1\t\"bad\\nname.png\"\t\"krea api: 400 nope\"\n" +
+		"pending\t3\t0\t2026-01-02T03:04:05Z\ti2\t\"ok.png\"\t\"\"\n"
+	if out != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
+	}
+}

@@ -1,0 +1,44 @@
+package writeback
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// FormatStatus renders items (from Queue.Items) as the text of the status
+// file the mount shows (MOUNT/.kreafs/uploads). The format, one item per
+// line after two comment lines, fields separated by tabs:
+//
+//	# kreafs upload queue: 3 item(s): 1 pending, 1 failed, 1 held
+//	# state	size	attempts	next_try	id	name	error
+//	failed	1234	1	-	<id>	"bad.png"	"krea api: POST /assets: 400 invalid file type"
+//
+// name and error are Go-quoted (strconv.Quote) so that any byte in them
+// keeps the file one line per item; next_try is RFC 3339 UTC or "-".
+func FormatStatus(items []Item) []byte {
+	var b bytes.Buffer
+	counts := map[State]int{}
+	for _, it := range items {
+		counts[it.State]++
+	}
+	fmt.Fprintf(&b, "# kreafs upload queue: %d item(s)", len(items))
+	sep := ": "
+	for s := Writing; s <= Canceled; s++ {
+		if counts[s] > 0 {
+			fmt.Fprintf(&b, "%s%d %s", sep, counts[s], s)
+			sep = ", "
+		}
+	}
+	b.WriteString("\n# state\tsize\tattempts\tnext_try\tid\tname\terror\n")
+	for _, it := range items {
+		next := "-"
+		if !it.NextTry.IsZero() {
+			next = it.NextTry.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(&b, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", it.State, it.Size, it.Attempts, next, it.ID,
+			strconv.Quote(it.Name), strconv.Quote(it.Err))
+	}
+	return b.Bytes()
+}
