@@ -1,28 +1,526 @@
 package fs
 
-// Placeholder for styles/ (filled by the jobs/styles work, which replaces
-// this file): an empty directory.
+// styles/ and styles/.by-id/: directory operations (Lookup, Readdir,
+// Getattr, Rename and the refusals). One style's directory is in
+// styles_dir.go, the naming rules in styles_names.go.
+//
+// Locking: stylesDir.buildMu serialises rebuilding the name table;
+// stylesDir.mu guards tab and byID (styles fetched by id). Order: buildMu,
+// then mu. Neither is held while calling the API, the listing, or a
+// go-fuse Notify* function (those run in Root.notifyAsync).
 
 import (
 	"context"
+	"errors"
+	"sort"
+	"sync"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
 )
 
-type stylesDir struct {
-	gofs.Inode
-	r *Root
+// styleFilters are the GET /styles filters whose union styles/ lists: the
+// user's own styles and those shared with them. ("all" would add every
+// public style of the community; those are reached through .by-id.)
+var styleFilters = []string{"user", "shared"}
+
+// styleTable is one listing generation turned into directory names. It is
+// immutable once built.
+type styleTable struct {
+	gen    uint64
+	names  []string              // sorted, as Readdir returns them
+	byName map[string]*api.Style // directory name in styles/ -> style
+	byID   map[string]*api.Style // style id -> style
+	nameOf map[string]string     // style id -> directory name
 }
 
-func newStylesDir(r *Root) gofs.InodeEmbedder { return &stylesDir{r: r} }
+func buildStyleTable(gen uint64, styles []api.Style) *styleTable {
+	names := StyleNames(styles)
+	t := &styleTable{
+		gen:    gen,
+		byName: make(map[string]*api.Style, len(styles)),
+		byID:   make(map[string]*api.Style, len(styles)),
+		nameOf: make(map[string]string, len(styles)),
+	}
+	for i := range styles {
+		s := &styles[i]
+		t.byName[names[i]] = s
+		if _, dup := t.byID[s.ID]; !dup {
+			t.byID[s.ID] = s
+			t.nameOf[s.ID] = names[i]
+		}
+	}
+	t.names = append([]string(nil), names...)
+	sort.Strings(t.names)
+	return t
+}
 
+// fetchedStyle is a style got by id (GET /styles/{id}) and when.
+type fetchedStyle struct {
+	style api.Style
+	at    time.Time
+}
+
+// maxFetchedStyles bounds the styles remembered from lookups by id.
+const maxFetchedStyles = 1000
+
+// stylesDir is MOUNT/styles.
+type stylesDir struct {
+	gofs.Inode
+	r       *Root
+	listing *cache.Listing[api.Style]
+	byIDDir *styleByIDDir
+	exts    *extProber
+
+	buildMu sync.Mutex
+
+	mu      sync.Mutex
+	tab     *styleTable
+	fetched map[string]*fetchedStyle // style id -> style got by id
+	changed time.Time                // the directory's mtime: when its names last changed
+}
+
+func newStylesDir(r *Root) gofs.InodeEmbedder {
+	d := &stylesDir{r: r, exts: newExtProber(r), fetched: make(map[string]*fetchedStyle), changed: r.started}
+	d.byIDDir = &styleByIDDir{d: d}
+	d.listing = cache.NewListing(cache.ListingConfig[api.Style]{
+		TTL:          r.cfg.DirCacheTTL,
+		Clock:        r.cfg.Clock,
+		Fetch:        d.fetchAll,
+		Log:          r.log,
+		Name:         "styles",
+		FetchTimeout: r.cfg.OpTimeout,
+	})
+	return d
+}
+
+// fetchAll lists the union of styleFilters, each followed to its last
+// page, without duplicates (a style can be both the user's and shared).
+func (d *stylesDir) fetchAll(ctx context.Context) ([]api.Style, error) {
+	var all []api.Style
+	seen := make(map[string]bool)
+	for _, f := range styleFilters {
+		ss, err := d.r.cfg.Remote.AllStyles(ctx, api.StyleListOptions{Filter: f})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range ss {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				all = append(all, s)
+			}
+		}
+	}
+	return all, nil
+}
+
+// OnAdd adds the hidden .by-id directory once styles/ is in the tree.
+func (d *stylesDir) OnAdd(ctx context.Context) {
+	ch := d.NewPersistentInode(ctx, d.byIDDir, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: dirIno("styles/" + byIDName)})
+	d.AddChild(byIDName, ch, false)
+}
+
+// table returns the names of the current listing (see assetsDir.table:
+// same rules, including serving the previous table when a refresh fails).
+func (d *stylesDir) table(ctx context.Context, force bool) (*styleTable, error) {
+	ctx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	var (
+		styles []api.Style
+		gen    uint64
+		err    error
+	)
+	if force {
+		styles, gen, err = d.listing.Refresh(ctx)
+	} else {
+		styles, gen, err = d.listing.Get(ctx)
+	}
+	d.mu.Lock()
+	cur := d.tab
+	d.mu.Unlock()
+	if err != nil {
+		if cur != nil && toErrno(err) != syscall.EINTR {
+			d.r.log.WithFields(logrus.Fields{"op": "list", "path": "styles"}).WithError(err).Warn("listing failed; serving the previous one")
+			return cur, nil
+		}
+		return nil, err
+	}
+	if cur != nil && cur.gen == gen {
+		return cur, nil
+	}
+	return d.install(gen, styles), nil
+}
+
+// install builds and installs the table of generation gen, then tells the
+// kernel to forget names that no longer lead to the same style.
+func (d *stylesDir) install(gen uint64, styles []api.Style) *styleTable {
+	d.buildMu.Lock()
+	defer d.buildMu.Unlock()
+	d.mu.Lock()
+	old := d.tab
+	d.mu.Unlock()
+	if old != nil && old.gen >= gen {
+		return old
+	}
+	t := buildStyleTable(gen, styles)
+	var gone []string
+	if old != nil {
+		for name, s := range old.byName {
+			if n, ok := t.byName[name]; !ok || n.ID != s.ID {
+				gone = append(gone, name)
+			}
+		}
+	}
+	d.mu.Lock()
+	d.tab = t
+	if old != nil && (len(gone) > 0 || len(t.byName) != len(old.byName)) {
+		d.changed = d.r.cfg.Clock()
+	}
+	d.mu.Unlock()
+	if len(gone) > 0 {
+		sort.Strings(gone)
+		d.r.notifyAsync(func() { forgetNames(&d.Inode, gone) })
+	}
+	return t
+}
+
+// style returns the latest known state of style id: from the listing,
+// else as fetched by id within the TTL, else fetched now (GET
+// /styles/{id}: any style the API shows, public ones included).
+func (d *stylesDir) style(ctx context.Context, id string) (api.Style, error) {
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return api.Style{}, err
+	}
+	if s := t.byID[id]; s != nil {
+		return *s, nil
+	}
+	now := d.r.cfg.Clock()
+	d.mu.Lock()
+	fs := d.fetched[id]
+	d.mu.Unlock()
+	if fs != nil && now.Sub(fs.at) < d.r.cfg.DirCacheTTL {
+		return fs.style, nil
+	}
+	if !usableName(id) {
+		return api.Style{}, syscall.ENOENT
+	}
+	octx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	s, err := d.r.cfg.Remote.GetStyle(octx, id)
+	if err != nil {
+		if fs != nil && toErrno(err) != syscall.ENOENT && toErrno(err) != syscall.EINTR {
+			d.r.log.WithFields(logrus.Fields{"op": "lookup", "path": "styles/.by-id/" + id, "id": id}).WithError(err).Debug("style refresh failed; serving the last one")
+			return fs.style, nil
+		}
+		return api.Style{}, err
+	}
+	if s.ID != id { // never trust an answer about another object
+		return api.Style{}, syscall.ENOENT
+	}
+	d.mu.Lock()
+	if len(d.fetched) >= maxFetchedStyles {
+		d.fetched = make(map[string]*fetchedStyle)
+	}
+	d.fetched[id] = &fetchedStyle{style: *s, at: now}
+	d.mu.Unlock()
+	return *s, nil
+}
+
+// styleDirIno is the inode number of a style's directory. A directory
+// can have only one name in the kernel, so the listed name, the hidden
+// styles/<id> alias and .by-id/<id> are three inodes of the same style.
+func styleDirIno(id string, via string) uint64 { return inoFor("style:" + via + ":" + id) }
+
+// Ways a style's directory is reached.
+const (
+	viaName  = "name"  // styles/<name>, as listed
+	viaAlias = "alias" // styles/<id>, hidden (what a job's style link uses)
+	viaByID  = "by-id" // styles/.by-id/<id>
+)
+
+// styleEntry returns the node of style s reached via via, and fills out.
+func (d *stylesDir) styleEntry(ctx context.Context, parent *gofs.Inode, s *api.Style, via string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ino := styleDirIno(s.ID, via)
+	ch := parent.NewInode(ctx, &styleDir{d: d, id: s.ID, via: via}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino})
+	d.r.dirAttr(&out.Attr, styleMtime(d.r, s))
+	out.Ino = ino
+	out.SetEntryTimeout(d.r.cfg.DirCacheTTL)
+	out.SetAttrTimeout(d.r.cfg.DirCacheTTL)
+	return ch, 0
+}
+
+// styleMtime is a style directory's mtime: created_at when it parses.
+func styleMtime(r *Root, s *api.Style) time.Time {
+	if t := styleTime(s); !t.IsZero() {
+		return t
+	}
+	return r.started
+}
+
+// Lookup finds a style by its listed name; else (hidden from listings) by
+// id, which is what a training job's style link points at.
+func (d *stylesDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if name == byIDName {
+		ch := d.GetChild(byIDName)
+		d.r.dirAttr(&out.Attr, d.r.started)
+		out.SetEntryTimeout(finishedTTL)
+		out.SetAttrTimeout(d.r.cfg.DirCacheTTL)
+		return ch, 0
+	}
+	if !usableName(name) {
+		return nil, syscall.ENOENT
+	}
+	f := logrus.Fields{"op": "lookup", "path": "styles/" + name}
+	s, via, err := d.lookup(ctx, name)
+	if err != nil {
+		return nil, fail(d.r.log, f, err)
+	}
+	return d.styleEntry(ctx, &d.Inode, s, via, out)
+}
+
+// lookup resolves a name of styles/: a listed name (after one
+// rate-limited refresh if needed), else a style id.
+func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string, error) {
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return nil, "", err
+	}
+	if s := t.byName[name]; s != nil {
+		return s, viaName, nil
+	}
+	if s := t.byID[name]; s != nil {
+		return s, viaAlias, nil
+	}
+	if t, err = d.table(ctx, true); err != nil {
+		return nil, "", err
+	}
+	if s := t.byName[name]; s != nil {
+		return s, viaName, nil
+	}
+	if !idLike(name) {
+		return nil, "", syscall.ENOENT
+	}
+	s, err := d.style(ctx, name)
+	if err != nil {
+		return nil, "", err
+	}
+	return &s, viaAlias, nil
+}
+
+// Readdir lists the user's and shared styles by name (.by-id and the id
+// aliases are not listed).
+func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "styles"}, err)
+	}
+	entries := make([]fuse.DirEntry, 0, len(t.names))
+	for _, name := range t.names {
+		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.byName[name].ID, viaName)})
+	}
+	return gofs.NewListDirStream(entries), 0
+}
+
+// Getattr reports styles/ itself; its mtime is when its names last changed.
 func (d *stylesDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	d.r.dirAttr(&out.Attr, d.r.started)
+	d.mu.Lock()
+	mtime := d.changed
+	d.mu.Unlock()
+	d.r.dirAttr(&out.Attr, mtime)
+	out.SetTimeout(d.r.cfg.DirCacheTTL)
 	return 0
 }
 
-func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	return gofs.NewListDirStream(nil), 0
+// Rename renames a style (PATCH /styles/{id} with the new title). Only
+// within styles/; the new name must be a usable file name that no other
+// style shows under.
+func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	f := logrus.Fields{"op": "rename", "path": "styles/" + name, "to": newName}
+	if d.r.cfg.ReadOnly {
+		return syscall.EROFS
+	}
+	if np, ok := newParent.(*stylesDir); !ok || np != d {
+		d.r.log.WithFields(f).Info("refused: a style can only be renamed within styles/")
+		return syscall.EPERM
+	}
+	if flags&gofs.RENAME_EXCHANGE != 0 {
+		return syscall.EINVAL
+	}
+	if name == byIDName || newName == byIDName {
+		return syscall.EPERM
+	}
+	s, _, err := d.lookup(ctx, name)
+	if err != nil {
+		return fail(d.r.log, f, err)
+	}
+	f["id"] = s.ID
+	if name == newName {
+		return 0
+	}
+	if !usableName(newName) {
+		d.r.log.WithFields(f).Info("refused: not a usable style title")
+		return syscall.EINVAL
+	}
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return fail(d.r.log, f, err)
+	}
+	if o := t.byName[newName]; o != nil && o.ID != s.ID {
+		d.r.log.WithFields(f).Info("refused: another style already has that name")
+		return syscall.EEXIST
+	}
+	if o := t.byID[newName]; o != nil && o.ID != s.ID {
+		d.r.log.WithFields(f).Info("refused: that name is another style's id")
+		return syscall.EEXIST
+	}
+	return d.rename(ctx, s.ID, newName, f)
+}
+
+// rename PATCHes the title and installs the answer in the listing.
+func (d *stylesDir) rename(ctx context.Context, id, title string, f logrus.Fields) syscall.Errno {
+	octx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	s, err := d.r.cfg.Remote.PatchStyle(octx, id, api.StylePatch{Title: &title})
+	if err != nil {
+		return renameErrno(d.r.log, f, err)
+	}
+	if s.ID != id {
+		d.r.log.WithFields(f).Warn("API answered PATCH /styles/{id} with another style")
+		d.listing.Invalidate()
+		return syscall.EIO
+	}
+	if s.Title == nil || *s.Title != title {
+		// The API took the request but shows another title: say so, and
+		// let the next listing show what it really is.
+		d.r.log.WithFields(f).Warn("style renamed, but the API reports a different title")
+	}
+	d.listing.Update(func(ss []api.Style) []api.Style {
+		out := make([]api.Style, len(ss))
+		copy(out, ss)
+		for i := range out {
+			if out[i].ID == id {
+				out[i] = *s
+			}
+		}
+		return out
+	})
+	d.mu.Lock()
+	if fs := d.fetched[id]; fs != nil {
+		fs.style = *s
+	}
+	d.mu.Unlock()
+	if _, err := d.table(ctx, false); err != nil {
+		d.r.log.WithFields(f).WithError(err).Debug("listing after rename")
+	}
+	d.r.log.WithFields(f).Info("style renamed")
+	return 0
+}
+
+// renameErrno maps an API refusal of a rename: 403 (not the user's style)
+// is EPERM, "operation not permitted", rather than the table's EACCES; the
+// rest follows the errno table. Refusals are logged at warning level.
+func renameErrno(log logrus.FieldLogger, f logrus.Fields, err error) syscall.Errno {
+	if errors.Is(err, api.ErrForbidden) {
+		log.WithFields(f).WithError(err).Warn("the API refused to rename the style")
+		return syscall.EPERM
+	}
+	return fail(log, f, err)
+}
+
+// Mkdir: styles are created by training (POST /styles/train), not mkdir.
+func (d *stylesDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, d.refuse("mkdir", "styles/"+name)
+}
+
+// Rmdir: the API has no way to delete a style.
+func (d *stylesDir) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return d.refuse("rmdir", "styles/"+name)
+}
+
+// Create, Symlink, Link: styles/ holds only style directories.
+func (d *stylesDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	return nil, nil, 0, d.refuse("create", "styles/"+name)
+}
+
+func (d *stylesDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, d.refuse("symlink", "styles/"+name)
+}
+
+func (d *stylesDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, d.refuse("link", "styles/"+name)
+}
+
+// refuse answers a change styles/ does not support: EROFS on a read-only
+// mount, else EPERM, with one log line.
+func (d *stylesDir) refuse(op, path string) syscall.Errno {
+	if d.r.cfg.ReadOnly {
+		return syscall.EROFS
+	}
+	d.r.log.WithFields(logrus.Fields{"op": op, "path": path}).Info("refused: styles can only be listed, read and renamed")
+	return syscall.EPERM
+}
+
+// styleByIDDir is MOUNT/styles/.by-id: any style the API returns by id.
+type styleByIDDir struct {
+	gofs.Inode
+	d *stylesDir
+}
+
+// Lookup finds a style by id: from the listing, else from the API.
+func (b *styleByIDDir) Lookup(ctx context.Context, id string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if !usableName(id) {
+		return nil, syscall.ENOENT
+	}
+	s, err := b.d.style(ctx, id)
+	if err != nil {
+		return nil, fail(b.d.r.log, logrus.Fields{"op": "lookup", "path": "styles/.by-id/" + id, "id": id}, err)
+	}
+	return b.d.styleEntry(ctx, &b.Inode, &s, viaByID, out)
+}
+
+// Readdir lists the ids of the listed styles.
+func (b *styleByIDDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	t, err := b.d.table(ctx, false)
+	if err != nil {
+		return nil, fail(b.d.r.log, logrus.Fields{"op": "readdir", "path": "styles/.by-id"}, err)
+	}
+	entries := make([]fuse.DirEntry, 0, len(t.byID))
+	for id := range t.byID {
+		if usableName(id) {
+			entries = append(entries, fuse.DirEntry{Name: id, Mode: syscall.S_IFDIR, Ino: styleDirIno(id, viaByID)})
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	return gofs.NewListDirStream(entries), 0
+}
+
+// Getattr reports .by-id itself.
+func (b *styleByIDDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	b.d.r.dirAttr(&out.Attr, b.d.r.started)
+	out.SetTimeout(b.d.r.cfg.DirCacheTTL)
+	return 0
+}
+
+// Mkdir, Rmdir, Rename, Create in .by-id: refused like in styles/.
+func (b *styleByIDDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, b.d.refuse("mkdir", "styles/.by-id/"+name)
+}
+
+func (b *styleByIDDir) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return b.d.refuse("rmdir", "styles/.by-id/"+name)
+}
+
+func (b *styleByIDDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	return b.d.refuse("rename", "styles/.by-id/"+name)
+}
+
+func (b *styleByIDDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	return nil, nil, 0, b.d.refuse("create", "styles/.by-id/"+name)
 }
