@@ -29,12 +29,15 @@ import (
 )
 
 // Uploader is the part of the API client the queue uses; *api.Client
-// satisfies it.
+// satisfies it. UploadAsset gets the spool's *os.File at offset 0, with
+// filename and description both the item's name.
 type Uploader interface {
 	UploadAsset(ctx context.Context, file io.Reader, filename, description string) (*api.Asset, error)
 	DeleteAsset(ctx context.Context, id string) error
 	AllAssets(ctx context.Context) ([]api.Asset, error)
 }
+
+var _ Uploader = (*api.Client)(nil)
 
 // Options configure a Queue. Zero values get the defaults in brackets.
 type Options struct {

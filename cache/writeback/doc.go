@@ -1,0 +1,166 @@
+// Package writeback is kreafs' durable write-back upload queue: files
+// written into MOUNT/assets/ are kept in spool files on disk and uploaded
+// (POST /assets) after their last close, exactly once, surviving crashes.
+// It knows "put this file under this name, then delete these assets"; it
+// knows nothing about FUSE. fs/ drives it; cmd/kreafs opens and closes it.
+//
+// # Use from fs/
+//
+//	q, err := writeback.Open(writeback.Options{Dir: cacheDir+"/uploads", Uploader: client,
+//		Delay: uploadDelay, Hold: isTempName, OnUploaded: fsys.uploaded, Log: log})
+//
+//	create(name)          id, f, err := q.Create(name, replacedAssetIDs...)   // one writer counted
+//	open(O_WRONLY|O_RDWR) f, err := q.OpenWrite(id, trunc)                     // of a queued file; counts a writer
+//	open of an asset      id, f, err := q.Create(name, asset.ID) + copy the cached bytes into f
+//	read of a queued file f, err := q.OpenRead(id)   (or Item.Spool)
+//	write/truncate        on f (the *os.File of the spool; the caller owns and closes it)
+//	release (close)       f.Close(); q.Release(id)    // last one: fsync, journal, schedule
+//	rename                q.Rename(id, newName, assetIDsTheNewNameReplaces...)
+//	unlink                q.Cancel(id)  (queued file) / q.DeleteAssets(name, assetID) (uploaded)
+//	fsync(file)           q.Wait(ctx, id)
+//	fsync(dir)            q.WaitAll(ctx)
+//	readdir/lookup        q.Items(), q.Lookup(name): show Visible items as files;
+//	                      hide q.Shadowed() asset ids from the API listing
+//	status file           writeback.FormatStatus(q.Items())
+//	unmount / SIGTERM     q.Close(ctxWithBound)  (after the FUSE server stopped)
+//
+// Item ids are queue-local random hex strings, stable across restarts.
+// Names are the asset's description (= the multipart filename); the queue
+// does not check them, nor sizes or types: fs/ refuses temp or junk names
+// through Options.Hold, sizes past 75 MB at write and wrong types at close.
+//
+// # Timing
+//
+// Nothing is uploaded while a writer is open (State Writing). The last
+// Release schedules the upload for Delay later; another OpenWrite before
+// that cancels the schedule and the next last Release starts it again, so
+// the upload starts Delay after the LAST close. Rename changes the name the
+// upload will use, as often as needed, without moving the time (a
+// temp-file-then-rename writer such as rsync thus makes one asset, under
+// the final name, if it renames within Delay). Names for which
+// Options.Hold is true are never uploaded (State Held) until renamed to a
+// name for which it is false; then the upload is due at last close +
+// Delay, or at once if that has passed. At Open, pending items are due at
+// once.
+//
+// # A file that changes while it is being uploaded
+//
+// A running upload is never cancelled (cancelling a POST leaves it unknown
+// whether the asset was created). If the file is opened for writing while
+// its upload runs, the writer gets a new spool generation (a copy, or an
+// empty file with trunc) and the upload goes on with the old bytes. When it
+// ends, its asset is "superseded": added to the item's Replaces, the new
+// version is uploaded after its own last close + Delay, and the superseded
+// asset is deleted once the new upload succeeded. A Rename during the
+// upload works the same way (upload again under the new name, delete the
+// asset made under the old one), and so does a Cancel (the asset made is
+// deleted). Superseded assets are in Shadowed(), so listings never show
+// two versions.
+//
+// # Replaces (overwrite and mv)
+//
+// Replaces lists asset ids that are deleted only AFTER the item's upload
+// succeeded: `cp new.png a.png` over an existing asset, and `mv a.png
+// b.png` of an uploaded asset (the API has no rename: upload the bytes as
+// b.png with Replaces=[a's id]). If the upload fails for good the replaced
+// assets stay. If the item is cancelled (rm of the new name) they are
+// deleted, since the name they were shown under was removed. Deletes are
+// retried like uploads; 404 counts as done; a permanent refusal is logged
+// and that asset is left alone.
+//
+// # Durability
+//
+// Dir holds spool/<id>.<gen> (the bytes) and journal/<id>.json (one record
+// per item, replaced atomically: write temp, fsync, rename, fsync dir),
+// plus a lock file (flock: one process per Dir; a second Open fails with
+// ErrLocked). Dirs are 0700, files 0600. Create journals the item before
+// creating its spool; the last Release fsyncs the spool and then journals
+// the item as pending. What survives kill -9, and what Open does with it:
+//
+//   - pending (closed): uploaded once, at once.
+//   - open for writing at the crash: kept as Failed with ErrInterrupted
+//     (its content may be a torn prefix) - visible, never uploaded or
+//     deleted on its own; Retry or rm decide. An empty one is dropped.
+//   - upload in flight: see "Exactly once" below.
+//   - uploaded but not cleaned up: OnUploaded is called again, the replaced
+//     assets are deleted, then the spool.
+//   - cancelled or DeleteAssets not finished: the deletes are redone.
+//   - Failed: stays Failed, except refusals that depend on the account
+//     (401, 402, 403), which are retried once per Open.
+//   - a record that does not parse is renamed *.corrupt and logged; its
+//     spool is kept for a human. Spool files of finished items and stale
+//     generations are removed.
+//
+// # Exactly once
+//
+// Before every POST the queue journals (and fsyncs) an intent: a random
+// marker, the local start time, the name, the spool generation and size.
+// The intent is cleared only when the outcome is known (success journaled,
+// or a refusal). An intent found at Open, or left by a transient failure
+// whose request may have reached the server (5xx, reset connection,
+// timeout), means "maybe uploaded": before sending again the queue lists
+// the account's assets (AllAssets, in a listing taken after the failure,
+// shared by every item that needs one) and looks for an asset whose
+// description is the name, whose size_bytes is the spool size (or null),
+// that was uploaded no earlier than Skew (default 2 min) before the intent
+// started, and that is not already accounted for (uploaded or matched by
+// this queue, or listed in the item's Replaces). If there is one, that is
+// the upload: it is not sent again. Otherwise it is sent.
+//
+// Limits: the API has no idempotency key and echoes nothing we could mark
+// an upload with, so the match is by name, size and time. It goes wrong
+// only if another client uploads a same-named, same-sized file to the same
+// account inside that window (the queue then takes that asset for its own
+// upload and does not send; its bytes may differ), or if
+// the server creates the asset after the listing that found nothing (a
+// request still being processed long after the client gave up): then there
+// are two. Clocks more than Skew apart make the check miss (a duplicate),
+// never lose a file.
+//
+// # Failures and retries
+//
+// Transient failures (api.Temporary: 429, 5xx, network; and client
+// timeouts) are retried with exponential backoff and ±50% jitter
+// (MinBackoff doubling up to MaxBackoff). After MaxAttempts failures in a
+// row, waiters get the error (*UploadError, Permanent false) and the item
+// pauses for RoundPause, then starts another round - forever; it is never
+// dropped. Permanent refusals (other 4xx: 400 bad type, 402 credits, 413
+// too large, 401/403) make the item Failed: the spool stays, the log says
+// why, Items() shows it (State Failed, Err), Wait returns the error
+// (errors.Is works with the api sentinels, also after a restart), and only
+// Cancel (rm), Retry or a rewrite (OpenWrite + Release) changes that.
+//
+// # Wait (fsync)
+//
+// Wait on a Pending item starts it now and returns nil once uploaded and
+// OnUploaded has returned, or its error as above. On an item open for
+// writing or Held it fsyncs the spool and returns nil (durable locally;
+// uploaded after the last close). Failed: its error at once. Cancelled:
+// ErrCanceled. Unknown or finished: nil. WaitAll does this for every Pending, Uploading or
+// Uploaded item and joins the errors. Both honour ctx.
+//
+// # Close
+//
+// Close stops scheduling, lets running uploads finish until ctx expires,
+// then aborts them (their intents stay: the next Open checks before
+// re-sending) and releases Dir. Everything unfinished stays journaled.
+//
+// # Consistency rules
+//
+//   - Items, Lookup and Shadowed are snapshots; an item may move on right
+//     after. A Visible item is the truth for its name until its upload
+//     succeeded; from OnUploaded on, the asset is (the item goes Uploaded,
+//     not Visible, then disappears).
+//   - OnUploaded runs before Wait returns and before the spool and the
+//     replaced assets are deleted; it may run again for the same upload
+//     after a crash. It must not call Wait (deadlock) and should be quick.
+//   - Options.Hold is called with the queue lock held: a pure function of
+//     the name.
+//
+// # Locking
+//
+// Queue.mu guards the queue's maps and every item's fields; item.pmu
+// serialises the journal writes and spool generation changes of one item;
+// order pmu -> Queue.mu; lister.mu is a leaf. No lock is held during
+// network calls or callbacks. Details at the top of writeback.go.
+package writeback
