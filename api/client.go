@@ -251,10 +251,10 @@ var errRedirect = errors.New("redirect refused")
 func (c *Client) checkRedirect(api bool, user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if s := req.URL.Scheme; s != "http" && s != "https" {
-			return fmt.Errorf("%w: to non-http(s) scheme %q", errRedirect, s)
+			return permanent(fmt.Errorf("%w: to non-http(s) scheme %q", errRedirect, s))
 		}
 		if len(via) >= 10 {
-			return fmt.Errorf("%w: more than 10 redirects", errRedirect)
+			return permanent(fmt.Errorf("%w: more than 10 redirects", errRedirect))
 		}
 		if !api || originOf(req.URL) != c.origin {
 			req.Header.Del("Authorization")
@@ -280,7 +280,7 @@ func (c *Client) endpoint(path string, q url.Values) string {
 // could change the path's meaning.
 func idPath(prefix, id string) (string, error) {
 	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\x00") {
-		return "", fmt.Errorf("api: invalid id %q", id)
+		return "", permanent(fmt.Errorf("api: invalid id %q", id))
 	}
 	return prefix + "/" + url.PathEscape(id), nil
 }
@@ -293,7 +293,7 @@ func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, out
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
-			return nil, fmt.Errorf("api: %s: decoding answer: %w", op, err)
+			return nil, decodeErr(op, err)
 		}
 	}
 	return body, nil
@@ -303,7 +303,7 @@ func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, out
 func (c *Client) sendJSON(ctx context.Context, method, op, path string, in any) ([]byte, error) {
 	data, err := json.Marshal(in)
 	if err != nil {
-		return nil, fmt.Errorf("api: %s: encoding request: %w", op, err)
+		return nil, permanent(fmt.Errorf("api: %s: encoding request: %w", op, err))
 	}
 	return c.doJSON(ctx, &request{
 		method:      method,

@@ -275,8 +275,8 @@ func TestRedirectToOtherSchemeRefused(t *testing.T) {
 	defer srv.Close()
 	h := newHarness(t, srv.URL, nil)
 	_, err := h.GetAsset(context.Background(), "x")
-	if err == nil || !errors.Is(err, errRedirect) {
-		t.Fatalf("err = %v, want a refused redirect", err)
+	if err == nil || !errors.Is(err, errRedirect) || Temporary(err) {
+		t.Fatalf("err = %v, want a permanent refused redirect", err)
 	}
 	_, err = h.Fetch(context.Background(), srv.URL+"/f", 0, -1)
 	if err == nil || !errors.Is(err, errRedirect) {
@@ -532,8 +532,8 @@ func TestInvalidIDsNeverSent(t *testing.T) {
 	h := newHarness(t, srv.URL, nil)
 	ctx := context.Background()
 	for _, id := range []string{"", ".", "..", "a/b", "a\x00"} {
-		if err := h.DeleteAsset(ctx, id); err == nil {
-			t.Errorf("DeleteAsset(%q) accepted", id)
+		if err := h.DeleteAsset(ctx, id); err == nil || Temporary(err) {
+			t.Errorf("DeleteAsset(%q): %v", id, err)
 		}
 		if _, err := h.GetJob(ctx, id); err == nil {
 			t.Errorf("GetJob(%q) accepted", id)

@@ -67,8 +67,9 @@ func sentinelFor(status int) error {
 }
 
 // Temporary reports whether err is worth retrying later: rate limits, server
-// errors, and transport failures (anything that is not an *Error and not a
-// cancellation is a transport failure).
+// errors, and transport failures (anything that is not an *Error, not a
+// cancellation and not marked Permanent, like a refused URL or an invalid
+// id, is a transport failure).
 func Temporary(err error) bool {
 	if err == nil {
 		return false
@@ -76,6 +77,11 @@ func Temporary(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
 		return errors.Is(e, ErrRateLimited) || errors.Is(e, ErrServer)
+	}
+	// Client-side refusals (bad URL, invalid id, undecodable answer) say so.
+	var p interface{ Permanent() bool }
+	if errors.As(err, &p) && p.Permanent() {
+		return false
 	}
 	return !isContextErr(err)
 }

@@ -38,16 +38,16 @@ var ErrStalled = errors.New("download stalled")
 func (c *Client) Fetch(ctx context.Context, rawURL string, off, length int64) (*Download, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, errors.New("api: fetch: malformed URL")
+		return nil, permanent(errors.New("api: fetch: malformed URL"))
 	}
 	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
-		return nil, fmt.Errorf("api: fetch: refusing a %q URL: only http and https are fetched", u.Scheme)
+		return nil, permanent(fmt.Errorf("api: fetch: refusing a %q URL: only http and https are fetched", u.Scheme))
 	}
 	if u.Host == "" {
-		return nil, errors.New("api: fetch: URL has no host")
+		return nil, permanent(errors.New("api: fetch: URL has no host"))
 	}
 	if off < 0 || length == 0 {
-		return nil, fmt.Errorf("api: fetch: invalid range (offset %d, length %d)", off, length)
+		return nil, permanent(fmt.Errorf("api: fetch: invalid range (offset %d, length %d)", off, length))
 	}
 	op := "GET " + u.Host + u.EscapedPath()
 	if len(op) > 200 {
@@ -103,8 +103,8 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, off, length int64) (*
 	if resp.StatusCode == http.StatusPartialContent {
 		start, end, size, ok := parseContentRange(resp.Header.Get("Content-Range"))
 		if !ok || start != off || (length >= 0 && end > off+length-1) {
-			return fail(fmt.Errorf("api: %s: answer's Content-Range %q does not match the range asked for",
-				op, resp.Header.Get("Content-Range")))
+			return fail(permanent(fmt.Errorf("api: %s: answer's Content-Range %q does not match the range asked for",
+				op, resp.Header.Get("Content-Range"))))
 		}
 		d.Length, d.Size = end-start+1, size
 	} else {

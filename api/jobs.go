@@ -119,7 +119,7 @@ func (c *Client) DeleteJob(ctx context.Context, id string) error {
 // second, paid, job).
 func (c *Client) Generate(ctx context.Context, p string, body any) (*Job, error) {
 	if !validGeneratePath(p) {
-		return nil, fmt.Errorf("api: generate: invalid path %q (want /generate/...)", p)
+		return nil, permanent(fmt.Errorf("api: generate: invalid path %q (want /generate/...)", p))
 	}
 	op := "POST " + p
 	data, err := c.sendJSON(ctx, http.MethodPost, op, p, body)

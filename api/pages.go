@@ -52,7 +52,7 @@ func (p *rawPage) cursor() string {
 func decodePage[T any](log logrus.FieldLogger, op string, data []byte, decodeItem func(json.RawMessage) (T, error)) ([]T, string, error) {
 	var p rawPage
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, "", fmt.Errorf("api: %s: decoding answer: %w", op, err)
+		return nil, "", decodeErr(op, err)
 	}
 	items := make([]T, 0, len(p.Items))
 	for i, raw := range p.Items {
@@ -226,6 +226,8 @@ func collect[T any](ctx context.Context, op string, page func(cursor string) ([]
 	}
 }
 
+// decodeErr is the error of an answer that is not the JSON we expect;
+// asking again would give the same answer, so it is not Temporary.
 func decodeErr(op string, err error) error {
-	return fmt.Errorf("api: %s: decoding answer: %w", op, err)
+	return permanent(fmt.Errorf("api: %s: decoding answer: %w", op, err))
 }

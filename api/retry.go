@@ -93,11 +93,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// permanentError marks a failure that no retry can fix.
+// permanentError marks a failure that no retry can fix (a refused
+// redirect or URL, an invalid id, an undecodable answer). Neither send nor
+// Temporary retries it.
 type permanentError struct{ err error }
 
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
+func (e *permanentError) Error() string   { return e.err.Error() }
+func (e *permanentError) Unwrap() error   { return e.err }
+func (e *permanentError) Permanent() bool { return true }
+
+func permanent(err error) error { return &permanentError{err} }
 
 // errNotReplayable is returned by a request's body func when a retry would
 // need to read the body again and cannot.
