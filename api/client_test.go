@@ -667,3 +667,9 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func newDiscardLogger() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}

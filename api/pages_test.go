@@ -281,3 +281,39 @@ func TestFixTime(t *testing.T) {
 		}
 	}
 }
+
+// Decoders never panic and keep their promises on any input.
+func FuzzDecodePage(f *testing.F) {
+	f.Add([]byte(`{"items":[{"id":"a","uploaded_at":"2025-01-01 00:00:00+00","size_bytes":"12"}],"nextCursor":5}`))
+	f.Add([]byte(`{"items":[{"job_id":"j","created_at":1738555506000,"result":"x"}],"next_cursor":null}`))
+	f.Add([]byte(`{"items":[42,null,{"id":["x"]}]}`))
+	log := newDiscardLogger()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if as, _, err := decodePage(log, "GET /assets", data, decodeAsset); err == nil {
+			for _, a := range as {
+				if s := a.Size(); s < -1 {
+					t.Fatalf("Size %d", s)
+				}
+			}
+		}
+		if js, _, err := decodePage(log, "GET /jobs", data, decodeJob); err == nil {
+			for _, j := range js {
+				if !json.Valid(j.Raw) {
+					t.Fatalf("Raw %q is not JSON", j.Raw)
+				}
+			}
+		}
+		_, _, _ = decodePage(log, "GET /styles", data, decodeStyle)
+	})
+}
+
+func FuzzParseContentRange(f *testing.F) {
+	f.Add("bytes 0-99/1000")
+	f.Add("bytes 5-5/*")
+	f.Fuzz(func(t *testing.T, v string) {
+		first, last, size, ok := parseContentRange(v)
+		if ok && (first < 0 || last < first || (size != -1 && size <= last)) {
+			t.Fatalf("%q: %d-%d/%d accepted", v, first, last, size)
+		}
+	})
+}
