@@ -49,7 +49,7 @@ func (s *Server) assetJSON(a *assetRec) api.Asset {
 
 // fileURL is the files-origin URL of key.
 func (s *Server) fileURL(key string) string {
-	return s.FilesURL() + "/files/" + key
+	return s.FilesURL() + "/" + key
 }
 
 // listParams reads limit and cursor, answering 400 itself when they are bad.

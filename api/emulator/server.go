@@ -262,8 +262,9 @@ func (s *Server) cleanupDir() {
 // URL is the API base URL, e.g. http://127.0.0.1:8787.
 func (s *Server) URL() string { return "http://" + s.apiLn.Addr().String() }
 
-// FilesURL is the files origin's base URL.
-func (s *Server) FilesURL() string { return "http://" + s.filesLn.Addr().String() }
+// FilesURL is the base URL of the files origin, e.g.
+// http://127.0.0.1:8788/files; every file URL starts with it.
+func (s *Server) FilesURL() string { return "http://" + s.filesLn.Addr().String() + "/files" }
 
 // Token is the bearer token the API wants.
 func (s *Server) Token() string { return s.token }
@@ -411,16 +412,12 @@ func (s *Server) countReq(m map[string]int, p string) {
 	s.statsMu.Unlock()
 }
 
-// Requests counts API requests whose path starts with pathPrefix ("" = all),
-// including rejected and faulted ones.
+// Requests counts requests to either origin whose path starts with
+// pathPrefix, including rejected and faulted ones: "" counts everything (a
+// "no network" assertion), "/assets" the API's asset calls, "/files" (the
+// path of FilesURL) the downloads.
 func (s *Server) Requests(pathPrefix string) int {
-	return s.countPrefix(s.apiReqs, pathPrefix)
-}
-
-// FileRequests counts files-origin requests whose path starts with
-// pathPrefix ("" = all).
-func (s *Server) FileRequests(pathPrefix string) int {
-	return s.countPrefix(s.fileReqs, pathPrefix)
+	return s.countPrefix(s.apiReqs, pathPrefix) + s.countPrefix(s.fileReqs, pathPrefix)
 }
 
 func (s *Server) countPrefix(m map[string]int, prefix string) int {
@@ -476,15 +473,16 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
 		return
 	}
-	h, pattern := mux.Handler(r)
-	if pattern == "" {
+	// mux.Handler only tells whether a route exists; mux.ServeHTTP serves,
+	// since it alone sets the path values ({id}).
+	if _, pattern := mux.Handler(r); pattern == "" {
 		writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
 		return
 	}
 	if rate := loadFloat(&s.faultRate); rate > 0 && s.dice() < rate {
 		status := []int{500, 503, 429}[s.randUint64()%3]
 		if s.faultAfterWrite.Load() && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			h.ServeHTTP(&statusWriter{ResponseWriter: discardWriter{header: http.Header{}}}, r)
+			mux.ServeHTTP(discardWriter{header: http.Header{}}, r)
 		}
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
@@ -492,7 +490,7 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
 		return
 	}
-	h.ServeHTTP(w, r)
+	mux.ServeHTTP(w, r)
 }
 
 // authorized checks the bearer token in constant time.
