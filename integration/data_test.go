@@ -38,7 +38,13 @@ type Emulator struct {
 }
 
 // Close stops the emulator; tests may call it early, cleanup calls it again.
-func (e *Emulator) Close() { e.closeOnce.Do(e.Server.Close) }
+func (e *Emulator) Close() {
+	e.closeOnce.Do(func() {
+		if err := e.Server.Close(); err != nil {
+			e.t.Errorf("closing the emulator: %v", err)
+		}
+	})
+}
 
 // startEmulator starts an emulator with a random token and its own data
 // dir (unless opts say otherwise). Cleanup checks the token never went to

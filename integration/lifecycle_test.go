@@ -114,6 +114,9 @@ func TestMissingOrRejectedTokenIsAOneLineErrorAndMountsNothing(t *testing.T) {
 		{"wrong token in --token-file", mountOpts{NoToken: true, Flags: []string{"--token-file", badFile}}},
 		{"missing --token-file", mountOpts{NoToken: true, Flags: []string{"--token-file", badFile + ".nope"}}},
 	} {
+		// At the default log level, as a user starts it (the harness's
+		// --log-level debug is overridden).
+		tc.o.Flags = append(tc.o.Flags, "--log-level", "info")
 		t.Run(tc.name, func(t *testing.T) {
 			m := startKreafs(t, emu, tc.o)
 			m.Token = wrong // must not be echoed either

@@ -47,10 +47,11 @@ var nameCases = []nameCase{
 	{"invalid UTF-8", "\xff\xfe\xfd.png", idPNG},
 	{"bidi override", "\u202egnp.exe", idPNG},
 	{"empty", "", idPNG},
-	{"the .by-id directory's name", ".by-id", ".by-id.png"},
+	{"the .by-id directory's name", ".by-id", idPNG},
 	{"a reserved .kreafs name", ".kreafs", idPNG},
-	{"dot", ".", "..png"},
-	{"dot dot", "..", "...png"},
+	{"dot", ".", idPNG},
+	{"dot dot", "..", idPNG},
+	{"a name starting with a dot", ".hidden", ".hidden.png"},
 }
 
 func TestNamesFollowTheDocumentedRules(t *testing.T) {
@@ -88,13 +89,16 @@ func TestNamesFollowTheDocumentedRules(t *testing.T) {
 			t.Errorf("%s: %q holds another asset's bytes", c.what, want)
 		}
 	}
+	if t.Failed() {
+		t.Logf("assets/ lists %q", names)
+	}
 	checkByID(t, m, assets, content)
 
-	// A real ls of the whole directory works (ls -b escapes the odd bytes):
+	// A real ls of the whole directory works (ls -b would escape odd bytes):
 	// one line per asset.
-	out := run(t, "ls", "-1b", m.Path("assets"))
+	out := run(t, "ls", "-1Ab", m.Path("assets"))
 	if lines := strings.Count(out, "\n"); lines != len(nameCases) {
-		t.Errorf("ls -1b prints %d lines, want %d:\n%s", lines, len(nameCases), out)
+		t.Errorf("ls -1Ab prints %d lines, want %d:\n%s", lines, len(nameCases), out)
 	}
 }
 
