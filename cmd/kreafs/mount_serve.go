@@ -1,0 +1,108 @@
+package main
+
+// Serving a mount until it ends: a signal (unmount, retried while busy,
+// then lazily) or an unmount from outside (fusermount3 -u, umount).
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+)
+
+// Unmount timing on SIGINT/SIGTERM: retries while the mount is busy, then a
+// lazy unmount, after which kreafs waits at most lazyWait for the kernel to
+// let go before exiting.
+const (
+	unmountRetries  = 10
+	unmountInterval = 300 * time.Millisecond
+	lazyWait        = 5 * time.Second
+)
+
+// serve blocks until the mount at mp is gone.
+func serve(srv *fuse.Server, mp string, log logrus.FieldLogger) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	go func() {
+		srv.Wait()
+		close(done)
+	}()
+
+	select {
+	case <-done:
+		return // unmounted from outside
+	case sig := <-sigs:
+		log.WithFields(logrus.Fields{"signal": sig.String(), "mountpoint": mp}).Info("unmounting")
+	}
+
+	for i := 0; i < unmountRetries; i++ {
+		err := srv.Unmount()
+		if err == nil {
+			<-done
+			return
+		}
+		log.WithField("mountpoint", mp).WithError(err).Warn("mount busy; retrying (send the signal again to detach it lazily)")
+		select {
+		case <-done:
+			return
+		case <-sigs:
+			i = unmountRetries
+		case <-time.After(unmountInterval):
+		}
+	}
+	if err := lazyUnmount(mp); err != nil {
+		log.WithField("mountpoint", mp).WithError(err).Error("lazy unmount failed")
+	} else {
+		log.WithField("mountpoint", mp).Warn("detached lazily: files still open there fail from now on")
+	}
+	select {
+	case <-done:
+	case <-time.After(lazyWait):
+	}
+}
+
+// prepareMountpoint returns the absolute mount point, after clearing a
+// stale mount a crashed kreafs left there ("transport endpoint is not
+// connected").
+func prepareMountpoint(path string, log logrus.FieldLogger) (string, error) {
+	mp, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("mount point %s: %w", path, err)
+	}
+	_, err = os.Stat(mp)
+	if errors.Is(err, syscall.ENOTCONN) {
+		if derr := detachStale(mp); derr != nil {
+			return "", fmt.Errorf("mount point %s has a stale mount that could not be cleared: %v", mp, derr)
+		}
+		log.WithField("mountpoint", mp).Warn("cleared a stale mount left by an earlier kreafs")
+		_, err = os.Stat(mp)
+	}
+	if err != nil {
+		return "", fmt.Errorf("mount point: %w", err)
+	}
+	st, err := os.Stat(mp)
+	if err != nil {
+		return "", fmt.Errorf("mount point: %w", err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("mount point %s is not a directory", mp)
+	}
+	return mp, nil
+}
+
+// randomToken is the --emulator account's token (never printed).
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "emu-" + hex.EncodeToString(b)
+}
