@@ -389,6 +389,9 @@ func (d *stylesDir) rename(ctx context.Context, id, title string, f logrus.Field
 	defer cancel()
 	s, err := d.r.cfg.Remote.PatchStyle(octx, id, api.StylePatch{Title: &title})
 	if err != nil {
+		if errors.Is(err, api.ErrNotFound) {
+			d.listing.Invalidate() // or it is gone: the next listing says
+		}
 		return renameErrno(d.r.log, f, err)
 	}
 	if s.ID != id {
@@ -423,12 +426,14 @@ func (d *stylesDir) rename(ctx context.Context, id, title string, f logrus.Field
 	return 0
 }
 
-// renameErrno maps an API refusal of a rename: 403 (not the user's style)
-// is EPERM, "operation not permitted", rather than the table's EACCES; the
-// rest follows the errno table. Refusals are logged at warning level.
+// renameErrno maps an API refusal of a rename. 403 (not the user's style)
+// is EPERM, "operation not permitted", rather than the table's EACCES; so
+// is 404, which PATCH answers for a style the user can see but does not
+// own ("not found or you are not the owner", the spec says). The rest
+// follows the errno table. Refusals are logged at warning level.
 func renameErrno(log logrus.FieldLogger, f logrus.Fields, err error) syscall.Errno {
-	if errors.Is(err, api.ErrForbidden) {
-		log.WithFields(f).WithError(err).Warn("the API refused to rename the style")
+	if errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) {
+		log.WithFields(f).WithError(err).Warn("the API refused to rename the style (only its owner can)")
 		return syscall.EPERM
 	}
 	return fail(log, f, err)
