@@ -131,6 +131,24 @@ func TestEvictionKeepsTheCacheUnderCacheSize(t *testing.T) {
 	if peak > limit+assetSize+4<<20 {
 		t.Errorf("the cache peaked at %s: more than the limit plus the data in flight", mib(peak))
 	}
+
+	// Least recently used goes first: the last two assets read are still
+	// cached, the first one is not. A new mount of the same cache dir, so
+	// the kernel's page cache cannot answer for kreafs.
+	m.Stop()
+	m2 := mountWith(t, emu, mountOpts{CacheDir: m.CacheDir, Flags: []string{"--cache-size", "8MiB"}})
+	before := emu.Requests(filesPath(emu))
+	for _, i := range []int{nAssets - 1, nAssets - 2} {
+		run(t, "cmp", srcs[i], m2.Path("assets", fmt.Sprintf("clip-%d.wav", i)))
+	}
+	if n := emu.Requests(filesPath(emu)) - before; n != 0 {
+		t.Errorf("re-reading the two most recently used assets made %d downloads, want 0 (cached)", n)
+	}
+	before = emu.Requests(filesPath(emu))
+	run(t, "cmp", srcs[0], m2.Path("assets", "clip-0.wav"))
+	if n := emu.Requests(filesPath(emu)) - before; n == 0 {
+		t.Errorf("re-reading the least recently used asset made no download: was nothing evicted?")
+	}
 }
 
 // allocatedBytesQuiet is allocatedBytes for a background goroutine: no
