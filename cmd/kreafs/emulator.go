@@ -1,12 +1,146 @@
 package main
 
+// kreafs emulator: flags -> emulator.Options; listen; print the environment
+// lines; run until SIGINT/SIGTERM. Exit codes: 0 stopped by a signal,
+// 1 cannot start, 2 bad usage.
+
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/pflag"
+
+	"github.com/kreafs/kreafs/api/emulator"
 )
 
-// runEmulator is replaced by the emulator work (issue 2).
+const emulatorUsage = `Usage: kreafs emulator [flags]
+
+Runs a local Krea API emulator (the API and a separate file host) until
+Ctrl-C or SIGTERM. Once listening it prints two lines on stdout,
+KREA_API_URL=... and KREA_API_TOKEN=..., for kreafs mount and curl.
+Logs go to stderr.
+
+Flags:
+`
+
+// emulatorConfig is what the flags say.
+type emulatorConfig struct {
+	listen, filesListen string
+	opts                emulator.Options
+	logLevel            logrus.Level
+}
+
+// parseEmulatorFlags turns args into an emulatorConfig; --help gives
+// pflag.ErrHelp, anything wrong a *usageError.
+func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) {
+	c := &emulatorConfig{}
+	fl := pflag.NewFlagSet("kreafs emulator", pflag.ContinueOnError)
+	fl.SetOutput(io.Discard) // errors are printed once, by runEmulator
+	fl.SortFlags = false
+	o := &c.opts
+	fl.StringVar(&c.listen, "listen", "127.0.0.1:8787", "API address `HOST:PORT` (port 0: any free port)")
+	fl.StringVar(&c.filesListen, "files-listen", "127.0.0.1:8788", "file host address `HOST:PORT` (asset and result downloads)")
+	fl.StringVar(&o.Token, "token", emulator.DefaultToken, "bearer token the API requires")
+	fl.StringVar(&o.DataDir, "data", "", "data directory `DIR`; state survives restarts (default: a temporary directory, removed at exit)")
+	fl.IntVar(&o.SeedAssets, "seed-assets", 0, "create `N` sample assets (only when the data directory is new)")
+	fl.IntVar(&o.SeedJobs, "seed-jobs", 0, "create `N` sample jobs (only when the data directory is new)")
+	fl.IntVar(&o.SeedStyles, "seed-styles", 0, "create `N` sample styles (only when the data directory is new)")
+	fl.DurationVar(&o.JobDuration, "job-duration", 3*time.Second, "time a job takes from queued to completed")
+	fl.Float64Var(&o.JobFailRate, "job-fail-rate", 0, "share (0..1) of jobs that end failed")
+	fl.DurationVar(&o.Latency, "latency", 0, "delay added to every API request")
+	bandwidth := fl.String("bandwidth", "0", "cap per file download in `BYTES_PER_SEC` (units allowed: 500KB, 2MiB; 0: none)")
+	fl.Float64Var(&o.FaultRate, "fault-rate", 0, "share (0..1) of API answers replaced by 500, 503 or 429")
+	fl.Float64Var(&o.CutRate, "cut-rate", 0, "share (0..1) of file downloads cut mid-body")
+	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones get 429 (0: unlimited)")
+	logLevel := fl.String("log-level", "info", "log level: debug (one line per request), info, warn, error")
+
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, fl, err
+		}
+		return nil, fl, &usageError{err.Error()}
+	}
+	if fl.NArg() > 0 {
+		return nil, fl, &usageError{fmt.Sprintf("unexpected argument %q", fl.Arg(0))}
+	}
+	if strings.TrimSpace(o.Token) == "" || strings.ContainsAny(o.Token, " \t\r\n") {
+		return nil, fl, &usageError{"--token must be non-empty and contain no spaces"}
+	}
+	n, err := humanize.ParseBytes(*bandwidth)
+	if err != nil || n > 1<<50 {
+		return nil, fl, &usageError{fmt.Sprintf("invalid --bandwidth %q: want bytes per second such as 1048576 or 1MiB", *bandwidth)}
+	}
+	o.Bandwidth = int64(n)
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"fault-rate", o.FaultRate}, {"cut-rate", o.CutRate}, {"job-fail-rate", o.JobFailRate}} {
+		if r.v < 0 || r.v > 1 {
+			return nil, fl, &usageError{fmt.Sprintf("--%s must be between 0 and 1", r.name)}
+		}
+	}
+	switch {
+	case o.SeedAssets < 0 || o.SeedJobs < 0 || o.SeedStyles < 0:
+		return nil, fl, &usageError{"seed counts must not be negative"}
+	case o.MaxConcurrentJobs < 0:
+		return nil, fl, &usageError{"--max-concurrent-jobs must not be negative"}
+	case o.Latency < 0:
+		return nil, fl, &usageError{"--latency must not be negative"}
+	case o.JobDuration <= 0:
+		// The emulator reads 0 as "default"; ask for instant jobs explicitly.
+		o.JobDuration = -1
+	}
+	if c.logLevel, err = parseLevel(*logLevel); err != nil {
+		return nil, fl, &usageError{err.Error()}
+	}
+	return c, fl, nil
+}
+
 func runEmulator(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "kreafs emulator: not built yet")
-	return 1
+	c, fl, err := parseEmulatorFlags(args)
+	if err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, emulatorUsage+fl.FlagUsages())
+			return 0
+		}
+		fmt.Fprintf(stderr, "kreafs emulator: %v\n\n%s%s", err, emulatorUsage, fl.FlagUsages())
+		return 2
+	}
+	log := logrus.New()
+	log.SetOutput(stderr)
+	log.SetLevel(c.logLevel)
+	c.opts.Log = log.WithField("component", "emulator")
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	srv, err := emulator.Listen(c.opts, c.listen, c.filesListen)
+	if err != nil {
+		fmt.Fprintf(stderr, "kreafs emulator: %v\n", err)
+		return 1
+	}
+	// The emulator's token is not a secret of anyone's account: printing it
+	// is the point (eval, curl).
+	fmt.Fprintf(stdout, "KREA_API_URL=%s\nKREA_API_TOKEN=%s\n", srv.URL(), srv.Token())
+	if f, ok := stdout.(interface{ Sync() error }); ok {
+		_ = f.Sync()
+	}
+	log.WithFields(logrus.Fields{"api": srv.URL(), "files": srv.FilesURL(), "data": srv.DataDir()}).Info("kreafs emulator: ready; Ctrl-C stops")
+
+	sig := <-sigs
+	log.WithField("signal", sig.String()).Info("kreafs emulator: stopping")
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(stderr, "kreafs emulator: closing: %v\n", err)
+		return 1
+	}
+	return 0
 }
