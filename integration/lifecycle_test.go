@@ -48,6 +48,22 @@ func TestSignalsAndUmountEndTheMountCleanly(t *testing.T) {
 		run(t, "ls", m.Path("assets"))
 		m.Stop()
 	})
+	t.Run("SIGTERM as soon as the ready line is out", func(t *testing.T) {
+		// A script may stop kreafs the moment it says it is mounted.
+		for i := 0; i < 5; i++ {
+			m := startKreafs(t, emu, mountOpts{})
+			select {
+			case <-m.ready:
+			case <-time.After(mountTimeout):
+				t.Fatalf("no ready line within %v", mountTimeout)
+			}
+			m.Signal(syscall.SIGTERM)
+			m.WaitExit(0)
+			if t.Failed() {
+				break
+			}
+		}
+	})
 	t.Run("umount", func(t *testing.T) {
 		m := mount(t, emu)
 		run(t, "ls", m.Path("assets"))
