@@ -59,36 +59,46 @@ func closer(a, b, t time.Time) bool {
 
 // lister shares AllAssets calls between items that need a listing taken
 // after some moment (the end of their ambiguous attempt): a listing that
-// started at or after that moment answers for all of them, so a burst of
-// failed uploads costs one listing, not one each.
+// started after that moment answers for all of them, so a burst of failed
+// uploads costs one listing, not one each. Moments are marks (a count of
+// listings started), not clock times: two events at the same clock
+// reading must still be ordered.
 type lister struct {
 	fetch func(context.Context) ([]api.Asset, error)
-	now   func() time.Time
 
-	mu   sync.Mutex
-	cur  *listCall // in flight, or nil
-	last *listCall // latest successful
+	mu      sync.Mutex
+	started uint64    // listings started so far
+	cur     *listCall // in flight, or nil
+	last    *listCall // latest successful
 }
 
 type listCall struct {
-	start  time.Time
+	n      uint64 // its number: it started after mark() returned n-1 or less
 	done   chan struct{}
 	assets []api.Asset
 	err    error
 }
 
-// since returns a listing that started no earlier than after.
-func (l *lister) since(ctx context.Context, after time.Time) ([]api.Asset, error) {
+// mark returns a moment: listings started after it have a greater number.
+func (l *lister) mark() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.started
+}
+
+// since returns a listing that started after mark was taken.
+func (l *lister) since(ctx context.Context, mark uint64) ([]api.Asset, error) {
 	for {
 		l.mu.Lock()
-		if l.last != nil && !l.last.start.Before(after) {
+		if l.last != nil && l.last.n > mark {
 			a := l.last.assets
 			l.mu.Unlock()
 			return a, nil
 		}
 		c := l.cur
 		if c == nil {
-			c = &listCall{start: l.now(), done: make(chan struct{})}
+			l.started++
+			c = &listCall{n: l.started, done: make(chan struct{})}
 			l.cur = c
 			l.mu.Unlock()
 			c.assets, c.err = l.fetch(ctx)
@@ -101,7 +111,7 @@ func (l *lister) since(ctx context.Context, after time.Time) ([]api.Asset, error
 			l.mu.Unlock()
 			return c.assets, c.err
 		}
-		fresh := !c.start.Before(after)
+		fresh := c.n > mark
 		l.mu.Unlock()
 		select {
 		case <-c.done:

@@ -107,18 +107,17 @@ func TestMatchUpload(t *testing.T) {
 }
 
 func TestListerSharesOneListingAmongWaiters(t *testing.T) {
-	clk := newFakeClock()
 	var mu sync.Mutex
 	calls := 0
 	release := make(chan struct{})
-	l := &lister{now: clk.Now, fetch: func(ctx context.Context) ([]api.Asset, error) {
+	l := &lister{fetch: func(ctx context.Context) ([]api.Asset, error) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
 		<-release
 		return []api.Asset{{ID: "x"}}, nil
 	}}
-	after := clk.Now()
+	mark := l.mark()
 	var wg sync.WaitGroup
 	started := make(chan struct{}, 10)
 	for i := 0; i < 10; i++ {
@@ -126,7 +125,7 @@ func TestListerSharesOneListingAmongWaiters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			started <- struct{}{}
-			if as, err := l.since(context.Background(), after); err != nil || len(as) != 1 {
+			if as, err := l.since(context.Background(), mark); err != nil || len(as) != 1 {
 				t.Errorf("since = %v, %v", as, err)
 			}
 		}()
@@ -136,41 +135,72 @@ func TestListerSharesOneListingAmongWaiters(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	// A listing at least as new as "after" is reused; a later need forces a new one.
-	if _, err := l.since(context.Background(), after); err != nil {
+	// A listing started after the mark is reused; a later mark forces a new one.
+	if _, err := l.since(context.Background(), mark); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	first := calls
 	mu.Unlock()
-	clk.Advance(time.Second)
-	if _, err := l.since(context.Background(), clk.Now()); err != nil {
+	if first != 1 {
+		t.Fatalf("first round calls = %d", first)
+	}
+	if _, err := l.since(context.Background(), l.mark()); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if calls != first+1 {
-		t.Fatalf("calls = %d after a newer need, first round %d", calls, first)
+	if calls != 2 {
+		t.Fatalf("calls = %d after a newer mark", calls)
 	}
-	if first != 1 {
-		t.Fatalf("first round calls = %d", first)
+}
+
+func TestListerDoesNotReuseAListingStartedBeforeTheMark(t *testing.T) {
+	inFetch := make(chan struct{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	l := &lister{fetch: func(ctx context.Context) ([]api.Asset, error) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			close(inFetch)
+			<-release
+		}
+		return nil, nil
+	}}
+	go l.since(context.Background(), 0) // a listing in flight...
+	<-inFetch
+	mark := l.mark() // ...when an upload fails ambiguously
+	done := make(chan struct{})
+	go func() {
+		l.since(context.Background(), mark)
+		close(done)
+	}()
+	close(release)
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 2 {
+		t.Fatalf("calls = %d: the failure was checked against a listing that began before it", calls)
 	}
 }
 
 func TestListerErrorIsReturnedNotCached(t *testing.T) {
-	clk := newFakeClock()
 	fail := true
-	l := &lister{now: clk.Now, fetch: func(ctx context.Context) ([]api.Asset, error) {
+	l := &lister{fetch: func(ctx context.Context) ([]api.Asset, error) {
 		if fail {
 			return nil, errors.New("down")
 		}
 		return nil, nil
 	}}
-	if _, err := l.since(context.Background(), clk.Now()); err == nil {
+	if _, err := l.since(context.Background(), 0); err == nil {
 		t.Fatal("want error")
 	}
 	fail = false
-	if _, err := l.since(context.Background(), clk.Now()); err != nil {
+	if _, err := l.since(context.Background(), 0); err != nil {
 		t.Fatal(err)
 	}
 }

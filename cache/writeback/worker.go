@@ -223,7 +223,7 @@ func (q *Queue) endInflight(it *item) {
 
 // findUploaded looks for the asset that the attempt in created, in a
 // listing taken after checkAfter.
-func (q *Queue) findUploaded(it *item, in *intent, checkAfter time.Time) (*api.Asset, error) {
+func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asset, error) {
 	assets, err := q.lst.since(q.ctx, checkAfter)
 	if err != nil {
 		return nil, err
@@ -425,7 +425,7 @@ func (q *Queue) retryLater(it *item, err error, ambiguous bool) {
 	it.inflight = nil // before waiters hear of it; endInflight still drops old generations
 	now := q.o.Clock.Now()
 	if ambiguous {
-		it.checkAfter = now
+		it.checkAfter = q.lst.mark()
 	}
 	it.rec.Attempts++
 	it.rec.Err, it.rec.ErrCode = err.Error(), 0

@@ -105,7 +105,7 @@ type item struct {
 	rerun      bool      // enqueue again when the running worker is done
 	inflight   *intent   // gen/name of the upload a worker is doing
 	oldGens    []int     // spool generations to delete once no upload reads them
-	checkAfter time.Time // an ambiguous attempt ended then: listings must be newer
+	checkAfter uint64    // lister mark taken after an ambiguous attempt: listings must be newer
 	notified   bool      // OnUploaded called in this process
 	removed    bool      // finished or dropped; never persist again
 	waiters    []chan error
@@ -130,7 +130,7 @@ func Open(o Options) (*Queue, error) {
 		items: map[string]*item{}, claimed: map[string]bool{}}
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
-	q.lst = &lister{fetch: o.Uploader.AllAssets, now: o.Clock.Now}
+	q.lst = &lister{fetch: o.Uploader.AllAssets}
 	if err := q.load(); err != nil {
 		lock.Close()
 		return nil, err
@@ -190,11 +190,10 @@ func (q *Queue) load() error {
 	if err != nil {
 		return fmt.Errorf("writeback: read spool: %w", err)
 	}
-	now := q.o.Clock.Now()
 	known := map[string]bool{}
 	for _, r := range recs {
 		known[r.ID] = true
-		it := &item{rec: r, checkAfter: now}
+		it := &item{rec: r} // checkAfter 0: any listing from now on will do
 		log := q.log.WithFields(logrus.Fields{"op": "load", "id": r.ID, "name": r.Name})
 		have := false
 		for _, g := range gens[r.ID] {
@@ -412,6 +411,9 @@ func (q *Queue) OpenRead(id string) (*os.File, error) {
 // from now (unless Hold says to keep it).
 func (q *Queue) Release(id string) error {
 	it, err := q.get(id)
+	if errors.Is(err, ErrUnknownItem) {
+		return nil // cancelled (unlinked) while open: nothing to upload
+	}
 	if err != nil {
 		return err
 	}

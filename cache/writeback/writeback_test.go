@@ -688,3 +688,27 @@ func TestOperationsOnUnknownOrClosed(t *testing.T) {
 		t.Fatalf("second Close = %v", err)
 	}
 }
+
+func TestUnlinkWhileOpenUploadsNothing(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = 0 })
+	q := e.open()
+	id, f, err := q.Create("a.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("still writable after unlink")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := q.Release(id); err != nil {
+		t.Fatalf("Release after Cancel = %v", err)
+	}
+	e.clk.Advance(time.Hour)
+	if posts, _ := e.srv.counts(); posts != 0 || q.count() != 0 {
+		t.Fatalf("posts = %d, items = %d", posts, q.count())
+	}
+	e.assertEmptyDirs()
+}
