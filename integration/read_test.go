@@ -242,3 +242,45 @@ func TestReadingManyFilesLeaksNoDescriptors(t *testing.T) {
 		t.Errorf("kreafs holds %d more descriptors after reading %d files twice", after-before, n)
 	}
 }
+
+func TestCtrlCInterruptsAReadBlockedOnAStalledDownload(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	emu.add(makeWAV(11, 4<<20), "stuck.wav")
+	ok := makePNG(11, 8, 8)
+	emu.add(ok, "fine.png")
+	m := mount(t, emu)
+	run(t, "ls", m.Path("assets"))
+
+	emu.SetStallAfter(0) // downloads send headers, then nothing
+	cat := exec.Command("cat", m.Path("assets", "stuck.wav"))
+	cat.Stdout = io.Discard
+	if err := cat.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cat.Wait() }()
+	select {
+	case err := <-exited:
+		t.Fatalf("cat of a stalled download ended by itself at once: %v", err)
+	case <-time.After(time.Second):
+	}
+	start := time.Now()
+	_ = cat.Process.Signal(os.Interrupt)
+	select {
+	case <-exited:
+		t.Logf("cat ended %v after Ctrl-C", time.Since(start).Round(time.Millisecond))
+	case <-time.After(3 * time.Second):
+		_ = cat.Process.Kill()
+		t.Fatalf("cat blocked on a stalled download did not end within 3s of Ctrl-C")
+	}
+
+	// The mount is still usable for other assets.
+	emu.SetStallAfter(-1)
+	if got, err := os.ReadFile(m.Path("assets", "fine.png")); err != nil || !bytes.Equal(got, ok) {
+		t.Errorf("reading another asset after the interrupted read: %v (or other bytes)", err)
+	}
+	// (cleanup checks that SIGTERM still unmounts with the stalled
+	// download hanging inside kreafs)
+}
