@@ -5,7 +5,11 @@ import (
 	"encoding/binary"
 	"image"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +210,25 @@ func TestFormatUUID(t *testing.T) {
 	got := formatUUID(0xffffffffffffffff, 0xffffffffffffffff)
 	if got != "ffffffff-ffff-4fff-bfff-ffffffffffff" {
 		t.Errorf("formatUUID = %s", got)
+	}
+}
+
+// The embedded samples are real media: ffprobe finds a stream in each.
+func TestSamplesArePlayable(t *testing.T) {
+	ffprobe, err := exec.LookPath("ffprobe")
+	if err != nil {
+		t.Skip("ffprobe not installed")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"sample.mp4", "sample.mov", "sample.webm", "sample.mp3", "sample.webp"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, sample(name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(ffprobe, "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", p).CombinedOutput()
+		kind := strings.TrimSpace(string(out))
+		if err != nil || (kind != "video" && kind != "audio") {
+			t.Errorf("ffprobe %s: %v: %q", name, err, out)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -470,12 +471,14 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		return
 	}
 	if !s.authorized(r) {
+		drainBody(r)
 		writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
 		return
 	}
 	// mux.Handler only tells whether a route exists; mux.ServeHTTP serves,
 	// since it alone sets the path values ({id}).
 	if _, pattern := mux.Handler(r); pattern == "" {
+		drainBody(r)
 		writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
 		return
 	}
@@ -484,6 +487,7 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		if s.faultAfterWrite.Load() && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			mux.ServeHTTP(discardWriter{header: http.Header{}}, r)
 		}
+		drainBody(r)
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
@@ -491,6 +495,15 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		return
 	}
 	mux.ServeHTTP(w, r)
+}
+
+// drainBody reads (and drops) what is left of a request body, bounded, before
+// an early answer: a client still sending a large upload then reads the
+// answer instead of meeting a reset connection.
+func drainBody(r *http.Request) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drainCap))
+	}
 }
 
 // authorized checks the bearer token in constant time.
