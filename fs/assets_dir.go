@@ -111,6 +111,10 @@ type assetsDir struct {
 	saveMu sync.Mutex
 	toSave []api.Asset // newest listing not yet saved
 	saving bool        // a saver goroutine runs
+
+	checkMu      sync.Mutex
+	checkRunning bool         // a re-check of the newest assets runs
+	checkNext    *recheckCall // lookups waiting for the next re-check
 }
 
 func newAssetsDir(r *Root) *assetsDir {
@@ -143,10 +147,10 @@ func (d *assetsDir) current() *assetTable {
 }
 
 // table returns the names of the current listing: the cached one within
-// the TTL, a fresh one after it, or (force) a rate-limited forced refresh.
-// When the API cannot be reached, the last listing (of this mount, or saved
-// by an earlier one) is served; the Listing logs that once per outage.
-func (d *assetsDir) table(ctx context.Context, force bool) (*assetTable, error) {
+// the TTL, else a fresh one. When the API cannot be reached, the last
+// listing (of this mount, or saved by an earlier one) is served; the
+// Listing logs that once per outage.
+func (d *assetsDir) table(ctx context.Context) (*assetTable, error) {
 	if cur := d.current(); cur != nil && cur.saved {
 		// Serving a saved listing because the API was down: do not make
 		// every lookup wait for it; retry in the background.
@@ -155,16 +159,7 @@ func (d *assetsDir) table(ctx context.Context, force bool) (*assetTable, error) 
 	}
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
-	var (
-		assets []api.Asset
-		gen    uint64
-		err    error
-	)
-	if force {
-		assets, gen, err = d.listing.Refresh(ctx)
-	} else {
-		assets, gen, err = d.listing.Get(ctx)
-	}
+	assets, gen, err := d.listing.Get(ctx)
 	if err != nil {
 		if toErrno(err) == syscall.EINTR {
 			return nil, err
@@ -227,17 +222,28 @@ func forgetNames(dir *gofs.Inode, names []string) {
 }
 
 // lookup resolves a name of assets/ to its asset. A name missing from the
-// current listing triggers one rate-limited forced refresh before ENOENT,
-// so a file uploaded elsewhere a moment ago is found.
+// current listing is re-checked (assets_recheck.go) before ENOENT, so a
+// file uploaded elsewhere a moment ago is found.
 func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error) {
-	t, err := d.table(ctx, false)
+	t, err := d.table(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if a := t.byName[name]; a != nil {
 		return a, nil
 	}
-	if t, err = d.table(ctx, true); err != nil {
+	if t.saved { // the API is down: nothing to re-check against
+		return nil, syscall.ENOENT
+	}
+	if err := d.recheck(ctx); err != nil {
+		if toErrno(err) == syscall.EINTR {
+			return nil, err
+		}
+		// The answer stays ENOENT; say why it could not be re-checked.
+		d.r.log.WithFields(logrus.Fields{"op": "lookup", "path": "assets/" + name}).WithError(err).Info("re-check of a missing name failed")
+		return nil, syscall.ENOENT
+	}
+	if t, err = d.table(ctx); err != nil {
 		return nil, err
 	}
 	if a := t.byName[name]; a != nil {
@@ -269,7 +275,7 @@ func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 // request per entry (READDIRPLUS answers each entry's lookup from the same
 // table). .by-id is not listed.
 func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	t, err := d.table(ctx, false)
+	t, err := d.table(ctx)
 	if err != nil {
 		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "assets"}, err)
 	}
@@ -329,7 +335,7 @@ func (d *assetsDir) deleteAsset(ctx context.Context, id string) error {
 	d.r.cfg.Content.Remove(contentKey(id))
 	d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).Info("asset deleted")
 	// Rebuild now so the name (and its .by-id entry) is gone at once.
-	if _, err := d.table(ctx, false); err != nil {
+	if _, err := d.table(ctx); err != nil {
 		d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).WithError(err).Debug("listing after delete")
 	}
 	return nil
@@ -357,7 +363,7 @@ func (b *byIDDir) Lookup(ctx context.Context, id string, out *fuse.EntryOut) (*g
 
 // get finds id in the listing, else asks the API.
 func (b *byIDDir) get(ctx context.Context, id string) (*api.Asset, error) {
-	t, err := b.d.table(ctx, false)
+	t, err := b.d.table(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +384,7 @@ func (b *byIDDir) get(ctx context.Context, id string) (*api.Asset, error) {
 
 // Readdir lists the ids of the current listing.
 func (b *byIDDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	t, err := b.d.table(ctx, false)
+	t, err := b.d.table(ctx)
 	if err != nil {
 		return nil, fail(b.d.r.log, logrus.Fields{"op": "readdir", "path": "assets/.by-id"}, err)
 	}

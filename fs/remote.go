@@ -11,6 +11,9 @@ import (
 type Remote interface {
 	// AllAssets lists every asset of the account, following pagination.
 	AllAssets(ctx context.Context) ([]api.Asset, error)
+	// ListAssets fetches one page of assets, newest first ("" cursor: the
+	// first page). Lookups of unknown names use it to re-check cheaply.
+	ListAssets(ctx context.Context, limit int, cursor string) (*api.AssetPage, error)
 	// GetAsset fetches one asset by id (api.ErrNotFound when absent).
 	GetAsset(ctx context.Context, id string) (*api.Asset, error)
 	// DeleteAsset deletes one asset (api.ErrNotFound when already gone).

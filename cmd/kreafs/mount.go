@@ -10,9 +10,12 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -49,6 +52,28 @@ const (
 	emulatorJobs   = 6
 	emulatorStyles = 4
 )
+
+// watchStartup cancels the returned context when a signal arrives before
+// stop is called; stop reports whether that happened (the signal is then
+// consumed). After stop, signals stay in sigs for serve.
+func watchStartup(sigs <-chan os.Signal) (ctx context.Context, stop func() (interrupted bool)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-sigs:
+			cancel()
+		case <-quit:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() bool {
+		once.Do(func() { close(quit) })
+		<-done
+		return ctx.Err() != nil
+	}
+}
 
 // startupCheckTimeout bounds the token check at start.
 const startupCheckTimeout = 20 * time.Second
@@ -294,6 +319,19 @@ func checkToken(ctx context.Context, client *api.Client, log logrus.FieldLogger)
 
 // mount runs one mount until it ends. Errors are one line for the user.
 func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
+	// Signals are caught from the start: one that arrives while starting
+	// cancels the start; one right after the ready line unmounts cleanly.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, stopWatch := watchStartup(sigs)
+	started := false
+	defer func() {
+		if !started {
+			stopWatch()
+		}
+	}()
+
 	mp, err := prepareMountpoint(c.mountpoint, logger)
 	if err != nil {
 		return err
@@ -312,7 +350,11 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
 	}
-	offline, err := checkToken(context.Background(), client, logger)
+	offline, err := checkToken(ctx, client, logger)
+	if ctx.Err() != nil {
+		logger.Info("interrupted while starting; nothing mounted")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -354,10 +396,14 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	started = true
+	if interrupted := stopWatch(); interrupted {
+		sigs <- syscall.SIGTERM // serve unmounts at once
+	}
 	fmt.Fprintf(stdout, "kreafs: mounted %s at %s (Ctrl-C to unmount)\n", acct.url, mp)
 	logger.WithFields(logrus.Fields{"api": acct.url, "mountpoint": mp, "cache_dir": c.cacheDir,
 		"cache_size": humanize.IBytes(uint64(c.cacheSize)), "read_only": c.readOnly}).Info("mounted")
-	serve(srv, mp, logger)
+	serve(srv, mp, sigs, logger)
 	logger.WithField("mountpoint", mp).Info("unmounted")
 	return nil
 }

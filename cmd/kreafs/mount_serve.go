@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -27,11 +26,9 @@ const (
 	lazyWait        = 5 * time.Second
 )
 
-// serve blocks until the mount at mp is gone.
-func serve(srv *fuse.Server, mp string, log logrus.FieldLogger) {
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+// serve blocks until the mount at mp is gone: unmounted from outside, or
+// by us on a signal from sigs.
+func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLogger) {
 	done := make(chan struct{})
 	go func() {
 		srv.Wait()
@@ -79,16 +76,11 @@ func prepareMountpoint(path string, log logrus.FieldLogger) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mount point %s: %w", path, err)
 	}
-	_, err = os.Stat(mp)
-	if errors.Is(err, syscall.ENOTCONN) {
+	if errors.Is(probeMountpoint(mp), syscall.ENOTCONN) {
 		if derr := detachStale(mp); derr != nil {
 			return "", fmt.Errorf("mount point %s has a stale mount that could not be cleared: %v", mp, derr)
 		}
 		log.WithField("mountpoint", mp).Warn("cleared a stale mount left by an earlier kreafs")
-		_, err = os.Stat(mp)
-	}
-	if err != nil {
-		return "", fmt.Errorf("mount point: %w", err)
 	}
 	st, err := os.Stat(mp)
 	if err != nil {
@@ -98,6 +90,17 @@ func prepareMountpoint(path string, log logrus.FieldLogger) (string, error) {
 		return "", fmt.Errorf("mount point %s is not a directory", mp)
 	}
 	return mp, nil
+}
+
+// probeMountpoint opens mp: on a FUSE mount whose server died this fails
+// with ENOTCONN. (stat alone may not: the kernel can answer it from cached
+// attributes.)
+func probeMountpoint(mp string) error {
+	f, err := os.Open(mp)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // randomToken is the --emulator account's token (never printed).
