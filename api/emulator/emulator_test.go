@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 )
@@ -877,4 +879,47 @@ func TestLatencyDelaysAPIRequests(t *testing.T) {
 	if el := time.Since(t0); el < 100*time.Millisecond {
 		t.Errorf("request with 100ms latency took %v", el)
 	}
+}
+
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	s, err := emulator.Start(emulator.Options{SeedAssets: 3, Bandwidth: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	client := &http.Client{Transport: tr}
+	resp, err := client.Get(s.Assets()[0].ImageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// A download hung mid-body and a stalled API request are both in
+	// flight when the server closes.
+	s.SetStallAfter(10)
+	hung, err := client.Get(s.Assets()[1].ImageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetStall(true)
+	stalled := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", s.URL()+"/assets", nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		stalled <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the stalled request arrive
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-stalled; err == nil {
+		t.Error("a stalled request got an answer")
+	}
+	io.Copy(io.Discard, hung.Body)
+	hung.Body.Close()
+	tr.CloseIdleConnections()
 }

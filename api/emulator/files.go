@@ -30,7 +30,7 @@ func (s *Server) filesHandler() http.Handler {
 		}
 		s.countReq(s.fileReqs, r.URL.Path)
 		if !s.waitStall(r) {
-			return
+			panic(http.ErrAbortHandler) // send nothing at all
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

@@ -468,7 +468,7 @@ func (s *Server) apiHandler() http.Handler {
 func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) {
 	s.countReq(s.apiReqs, r.URL.Path)
 	if !s.sleepCtx(r, time.Duration(s.latency.Load())) || !s.waitStall(r) {
-		return
+		panic(http.ErrAbortHandler) // the client gave up or we are closing: send nothing at all
 	}
 	if !s.authorized(r) {
 		drainBody(r)
