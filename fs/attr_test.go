@@ -1,0 +1,147 @@
+package fs
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+)
+
+func testRoot(t *testing.T, cfg Config) *Root {
+	t.Helper()
+	st, err := cache.Open(cache.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg.Content = st
+	if cfg.Remote == nil {
+		cfg.Remote = &api.Client{}
+	}
+	r, err := NewRoot(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+func TestAttributes(t *testing.T) {
+	mtime := time.Date(2025, 5, 6, 7, 8, 9, 500, time.UTC)
+	for _, tc := range []struct {
+		story    string
+		cfg      Config
+		size     int64
+		fileMode uint32
+		dirMode  uint32
+	}{
+		{"default umask 022", Config{}, 10, 0o644, 0o755},
+		{"umask 077 (private)", Config{Umask: 0o077}, 10, 0o600, 0o700},
+		{"umask 0 explicitly", Config{Umask: 0, UmaskSet: true}, 10, 0o644, 0o755},
+		{"umask 027", Config{Umask: 0o027, UID: 1000, GID: 100}, 10, 0o640, 0o750},
+		{"unknown size shows 0", Config{}, -1, 0o644, 0o755},
+	} {
+		t.Run(tc.story, func(t *testing.T) {
+			r := testRoot(t, tc.cfg)
+			var a fuse.Attr
+			r.fileAttr(&a, 42, tc.size, mtime)
+			wantSize := uint64(max(tc.size, 0))
+			if a.Mode != syscall.S_IFREG|tc.fileMode || a.Size != wantSize || a.Ino != 42 || a.Nlink != 1 ||
+				a.Uid != tc.cfg.UID || a.Gid != tc.cfg.GID || !a.ModTime().Equal(mtime) || a.Blocks != (wantSize+511)/512 {
+				t.Errorf("file attr %+v", a)
+			}
+			var d fuse.Attr
+			r.dirAttr(&d, mtime)
+			if d.Mode != syscall.S_IFDIR|tc.dirMode || d.Uid != tc.cfg.UID || !d.ModTime().Equal(mtime) {
+				t.Errorf("dir attr %+v", d)
+			}
+		})
+	}
+}
+
+func TestNewRootNeedsRemoteAndContent(t *testing.T) {
+	if _, err := NewRoot(Config{}); err == nil || !strings.Contains(err.Error(), "Remote") {
+		t.Errorf("no remote: %v", err)
+	}
+	if _, err := NewRoot(Config{Remote: &api.Client{}}); err == nil || !strings.Contains(err.Error(), "Content") {
+		t.Errorf("no content: %v", err)
+	}
+	r := testRoot(t, Config{})
+	if r.cfg.DirCacheTTL != DefaultDirCacheTTL || r.cfg.OpTimeout != DefaultOpTimeout || r.cfg.Umask != DefaultUmask {
+		t.Errorf("defaults: %+v", r.cfg)
+	}
+}
+
+func TestInodeNumbersAreStableAndDistinct(t *testing.T) {
+	if assetIno("a") != assetIno("a") {
+		t.Error("unstable")
+	}
+	seen := map[uint64]string{}
+	for _, k := range []string{"asset:a", "asset:b", "dir:assets", "dir:jobs", "dir:styles", "dir:assets/.by-id", ""} {
+		n := inoFor(k)
+		if n <= 1 {
+			t.Errorf("inoFor(%q) = %d: 0 and 1 are reserved", k, n)
+		}
+		if o, dup := seen[n]; dup {
+			t.Errorf("%q and %q share inode %d", k, o, n)
+		}
+		seen[n] = k
+	}
+	if assetIno("x") == dirIno("x") {
+		t.Error("asset and dir of the same key collide")
+	}
+}
+
+func TestTableChangesTellTheKernelWhatWentAway(t *testing.T) {
+	old := buildTable(1, []api.Asset{
+		asset("a", "keep.png", "image/png", 1),
+		asset("b", "gone.png", "image/png", 2),
+		asset("c", "moved.png", "image/png", 3),
+	})
+	cur := buildTable(2, []api.Asset{
+		asset("a", "keep.png", "image/png", 1),
+		asset("c", "renamed.png", "image/png", 3),
+		asset("d", "moved.png", "image/png", 4), // the old name now leads elsewhere
+		asset("e", "new.png", "image/png", 5),
+	})
+	if got := strings.Join(cur.goneNames(old), ","); got != "gone.png,moved.png" {
+		t.Errorf("gone names %q", got)
+	}
+	if got := strings.Join(cur.goneIDs(old), ","); got != "b" {
+		t.Errorf("gone ids %q", got)
+	}
+	if cur.goneNames(nil) != nil {
+		t.Error("first listing: nothing to forget")
+	}
+	if strings.Join(cur.names, ",") != "keep.png,moved.png,new.png,renamed.png" {
+		t.Errorf("sorted names %v", cur.names)
+	}
+	if cur.nameOf["c"] != "renamed.png" || cur.byName["moved.png"].ID != "d" || cur.byID["e"] == nil {
+		t.Error("indexes")
+	}
+}
+
+func TestSnapshotRoundTripAndScope(t *testing.T) {
+	dir := t.TempDir()
+	s := newSnapshotFile[api.Asset](dir, "assets", "https://api.krea.ai")
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.save([]api.Asset{asset("a", "x.png", "image/png", 1)}, at); err != nil {
+		t.Fatal(err)
+	}
+	items, savedAt, err := s.load()
+	if err != nil || len(items) != 1 || items[0].ID != "a" || !savedAt.Equal(at) {
+		t.Errorf("load: %v %v %v", items, savedAt, err)
+	}
+	other := newSnapshotFile[api.Asset](dir, "assets", "http://127.0.0.1:8787")
+	if _, _, err := other.load(); err == nil {
+		t.Error("a listing of another API was loaded")
+	}
+	if newSnapshotFile[api.Asset]("", "assets", "x") != nil {
+		t.Error("no dir: snapshots must be off")
+	}
+}
