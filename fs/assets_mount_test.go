@@ -544,3 +544,20 @@ func wavBytes(n int) []byte {
 	}
 	return b
 }
+
+func TestMkdirAndLinksAreRefusedAndSyncSucceeds(t *testing.T) {
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 1}})
+	name := m.names()[m.emu.Assets()[0].ID]
+	p := m.path("assets", name)
+	if err := os.Mkdir(m.path("assets", "folder"), 0o755); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("mkdir in assets/: %v, want EPERM", err)
+	}
+	if err := os.Symlink(p, m.path("assets", "link.png")); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("symlink in assets/: %v, want EPERM", err)
+	}
+	if err := os.Link(p, m.path("assets", "hard.png")); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("link in assets/: %v, want EPERM", err)
+	}
+	run(t, "sync", p)
+	run(t, "sync", m.path("assets"))
+}

@@ -23,6 +23,10 @@ var (
 	_ = (gofs.NodeGetattrer)((*assetsDir)(nil))
 	_ = (gofs.NodeUnlinker)((*assetsDir)(nil))
 	_ = (gofs.NodeRmdirer)((*assetsDir)(nil))
+	_ = (gofs.NodeMkdirer)((*assetsDir)(nil))
+	_ = (gofs.NodeSymlinker)((*assetsDir)(nil))
+	_ = (gofs.NodeLinker)((*assetsDir)(nil))
+	_ = (gofs.NodeFsyncer)((*assetsDir)(nil))
 
 	_ = (gofs.NodeLookuper)((*byIDDir)(nil))
 	_ = (gofs.NodeReaddirer)((*byIDDir)(nil))
@@ -39,14 +43,17 @@ var (
 	_ = (gofs.FileReader)((*assetHandle)(nil))
 	_ = (gofs.FileReleaser)((*assetHandle)(nil))
 	_ = (gofs.FilePassthroughFder)((*assetHandle)(nil))
+	_ = (gofs.FileFsyncer)((*assetHandle)(nil))
+	_ = (gofs.FileFlusher)((*assetHandle)(nil))
 )
 
 // Deliberately not implemented (go-fuse's default answer in brackets):
 //
-//   - Create, Mkdir, Rename, Link, Symlink, Mknod in assets/: writes come
-//     with the upload work [EROFS for create, ENOTSUP for the others].
-//   - Write, Fsync, Flush, Allocate on asset files: assets are read-only
-//     here [the open for writing already fails with EROFS].
+//   - Create, Rename, Mknod in assets/: writes come with the upload work
+//     [EROFS for create, ENOTSUP for rename and mknod]. Mkdir, Link and
+//     Symlink answer EPERM (assets_refuse.go).
+//   - Write, Allocate on asset files: assets are read-only here [the open
+//     for writing already fails with EROFS].
 //   - Getxattr/Listxattr/Setxattr: disabled for the whole mount
 //     (MountOptions.DisableXAttrs), so ls -l costs no xattr requests.
 //   - Access: the kernel checks modes itself (default_permissions).
