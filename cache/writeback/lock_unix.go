@@ -21,6 +21,9 @@ func lockDir(path string) (*os.File, error) {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, ErrLocked
 		}
+		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOLCK) {
+			return f, nil // a filesystem without locks (some network mounts): run unlocked
+		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return f, nil

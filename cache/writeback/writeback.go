@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -122,7 +123,7 @@ func Open(o Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writeback: %w", err)
 	}
-	lock, err := lockDir(l.dir + "/lock")
+	lock, err := lockDir(filepath.Join(l.dir, "lock"))
 	if err != nil {
 		return nil, err
 	}
@@ -673,11 +674,7 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 			return nil
 		}
 	}
-	ch := make(chan error, 1)
-	it.waiters = append(it.waiters, ch)
-	if !it.running {
-		q.enqueueLocked(it)
-	}
+	ch := q.subscribeLocked(it)
 	q.mu.Unlock()
 	select {
 	case err := <-ch:
@@ -687,31 +684,57 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 	}
 }
 
+// subscribeLocked registers a waiter for the item's next outcome and
+// makes the item due now (unless a worker has it already).
+func (q *Queue) subscribeLocked(it *item) chan error {
+	ch := make(chan error, 1)
+	it.waiters = append(it.waiters, ch)
+	if !it.running {
+		q.enqueueLocked(it)
+	}
+	return ch
+}
+
 // WaitAll is fsync(2) of the directory: it starts every Pending upload
 // (and pending delete) now and waits for all of them as Wait does,
 // returning their errors joined. Items open for writing, Held or already
 // Failed before the call are not waited for.
 func (q *Queue) WaitAll(ctx context.Context) error {
 	q.mu.Lock()
-	var ids []string
-	for id, it := range q.items {
-		switch q.stateLocked(it) {
-		case Pending, Uploading, Uploaded:
-			ids = append(ids, id)
-		case Canceled:
-			if it.rec.Delete {
-				ids = append(ids, id)
-			}
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	var chans []chan error
+	for _, it := range q.items {
+		if it.removed {
+			continue
 		}
+		switch q.stateLocked(it) {
+		case Pending, Uploading:
+		case Uploaded:
+			if it.notified {
+				continue
+			}
+		case Canceled:
+			if !it.rec.Delete {
+				continue
+			}
+		default:
+			continue
+		}
+		chans = append(chans, q.subscribeLocked(it))
 	}
 	q.mu.Unlock()
 	var errs []error
-	for _, id := range ids {
-		if err := q.Wait(ctx, id); err != nil && !errors.Is(err, ErrCanceled) {
-			errs = append(errs, err)
-			if ctx.Err() != nil {
-				break
+	for _, ch := range chans {
+		select {
+		case err := <-ch:
+			if err != nil && !errors.Is(err, ErrCanceled) {
+				errs = append(errs, err)
 			}
+		case <-ctx.Done():
+			return errors.Join(append(errs, ctx.Err())...)
 		}
 	}
 	return errors.Join(errs...)
