@@ -387,6 +387,10 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		return err
 	}
 	defer root.Close()
+	if ctx.Err() != nil {
+		logger.Info("interrupted while starting; nothing mounted")
+		return nil
+	}
 	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse}
 	if c.debugFuse {
 		// Printed whatever --log-level says: the user asked for it.
