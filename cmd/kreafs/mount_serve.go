@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,7 +49,12 @@ func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLog
 			<-done
 			return
 		}
-		log.WithField("mountpoint", mp).WithError(err).Warn("mount busy; retrying (send the signal again to detach it lazily)")
+		l := log.WithField("mountpoint", mp).WithField("error", strings.TrimSpace(err.Error()))
+		if i == 0 {
+			l.Warn("mount busy (a program has a file or directory open there); retrying for a few seconds, send the signal again to detach it lazily")
+		} else {
+			l.Debug("mount still busy")
+		}
 		select {
 		case <-done:
 			return
