@@ -195,10 +195,10 @@ func allocatedBytes(t testing.TB, dir string) int64 {
 	return total
 }
 
-// contentDir is where the cache keeps asset bytes: <cache-dir>/objects
-// (cache/doc.go) when it exists, else the whole cache dir.
+// contentDir is where the cache keeps asset bytes: <cache-dir>/content
+// (docs/semantics.md) when it exists, else the whole cache dir.
 func contentDir(cacheDir string) string {
-	c := filepath.Join(cacheDir, "objects")
+	c := filepath.Join(cacheDir, "content")
 	if fi, err := os.Stat(c); err == nil && fi.IsDir() {
 		return c
 	}

@@ -20,6 +20,7 @@ import (
 // lsEntry is one line of `ls -ln --time-style=+%s`.
 type lsEntry struct {
 	mode     string
+	links    int
 	uid, gid int
 	size     int64
 	mtime    int64
@@ -49,14 +50,15 @@ func lsLong(t testing.TB, dir string, extra ...string) []lsEntry {
 			}
 			rest = strings.TrimLeft(p[1], " ")
 		}
+		links, err0 := strconv.Atoi(fields[1])
 		uid, err1 := strconv.Atoi(fields[2])
 		gid, err2 := strconv.Atoi(fields[3])
 		size, err3 := strconv.ParseInt(fields[4], 10, 64)
 		mtime, err4 := strconv.ParseInt(fields[5], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		if err0 != nil || err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 			t.Fatalf("cannot parse ls line %q", line)
 		}
-		ents = append(ents, lsEntry{mode: fields[0], uid: uid, gid: gid, size: size, mtime: mtime, name: rest})
+		ents = append(ents, lsEntry{mode: fields[0], links: links, uid: uid, gid: gid, size: size, mtime: mtime, name: rest})
 	}
 	return ents
 }
@@ -96,11 +98,11 @@ func TestLsListsEveryAssetAcrossPages(t *testing.T) {
 			t.Errorf("ls lists %q, which is no asset's name", e.name)
 		case seen[e.name]:
 			t.Errorf("ls lists %q twice", e.name)
-		case e.mode != "-rw-r--r--" || e.uid != uid || e.gid != gid ||
+		case e.mode != "-rw-r--r--" || e.links != 1 || e.uid != uid || e.gid != gid ||
 			e.size != a.Size() || e.mtime != a.UploadedAt.Unix():
 			if bad++; bad <= 5 {
-				t.Errorf("ls -l %q: mode %s owner %d:%d size %d mtime %d; want -rw-r--r-- %d:%d size %d mtime %d (uploaded_at %s)",
-					e.name, e.mode, e.uid, e.gid, e.size, e.mtime, uid, gid, a.Size(), a.UploadedAt.Unix(), a.UploadedAt)
+				t.Errorf("ls -l %q: mode %s links %d owner %d:%d size %d mtime %d; want -rw-r--r-- 1 %d:%d size %d mtime %d (uploaded_at %s)",
+					e.name, e.mode, e.links, e.uid, e.gid, e.size, e.mtime, uid, gid, a.Size(), a.UploadedAt.Unix(), a.UploadedAt)
 			}
 		}
 		seen[e.name] = true
@@ -117,8 +119,8 @@ func TestLsListsEveryAssetAcrossPages(t *testing.T) {
 
 	// The three top-level directories, 0755, owned by the mounting user.
 	for _, e := range lsLong(t, m.Dir) {
-		if e.mode != "drwxr-xr-x" || e.uid != uid || e.gid != gid {
-			t.Errorf("ls -l MOUNT: %q is %s %d:%d, want drwxr-xr-x %d:%d", e.name, e.mode, e.uid, e.gid, uid, gid)
+		if e.mode != "drwxr-xr-x" || e.links != 2 || e.uid != uid || e.gid != gid {
+			t.Errorf("ls -l MOUNT: %q is %s %d %d:%d, want drwxr-xr-x 2 %d:%d", e.name, e.mode, e.links, e.uid, e.gid, uid, gid)
 		}
 	}
 	for _, d := range []string{"assets", "jobs", "styles"} {

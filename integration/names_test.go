@@ -2,17 +2,20 @@
 
 package integration
 
-// File names in assets/ (docs/semantics.md, "File names"): descriptions as
-// names, extensions from the MIME type, hostile descriptions, duplicates,
-// .by-id/<id>.
+// File names in assets/ (docs/semantics.md, "File names in assets/"):
+// descriptions as names, extensions from the MIME type, hostile
+// descriptions, duplicates, .by-id/<id>.
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kreafs/kreafs/api"
@@ -160,12 +163,55 @@ func TestDuplicateNamesGetTheDocumentedSuffix(t *testing.T) {
 		}
 	}
 
-	// Deterministic: a second mount of the same account names them alike.
+	// Deterministic: a second mount of the same account names them alike,
+	// with the same inode numbers.
 	m2 := mount(t, emu)
 	if again := listNames(t, m2.Path("assets")); strings.Join(again, "\n") != strings.Join(names, "\n") {
 		t.Errorf("a second mount names the assets %q, the first %q", again, names)
 	}
+	for _, n := range names {
+		if i1, i2 := inode(t, m.Path("assets", n)), inode(t, m2.Path("assets", n)); i1 != i2 {
+			t.Errorf("%q has inode %d in one mount, %d in another", n, i1, i2)
+		}
+	}
 	checkByID(t, m, assets, content)
+	m2.Stop()
+
+	// When the oldest duplicate is deleted, the next oldest takes the
+	// plain name (within the TTL); the others keep theirs.
+	m.Stop()
+	m3 := mount(t, emu, "--dir-cache-ttl", "1s")
+	run(t, "ls", m3.Path("assets"))
+	if !emu.RemoveAsset(dups[0].ID) {
+		t.Fatalf("RemoveAsset(%s) found nothing", dups[0].ID)
+	}
+	if err := eventually(3*time.Second, func() error {
+		got, err := os.ReadFile(m3.Path("assets", "dup.png"))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, content[dups[1].ID]) {
+			return fmt.Errorf("dup.png does not hold the next oldest duplicate")
+		}
+		return nil
+	}); err != nil {
+		t.Errorf("after deleting the oldest dup.png: %v; listed: %q", err, listNames(t, m3.Path("assets")))
+	}
+	for _, a := range dups[2:] {
+		if _, err := os.Stat(m3.Path("assets", "dup ("+a.ID[:8]+").png")); err != nil {
+			t.Errorf("a younger duplicate lost its name: %v", err)
+		}
+	}
+}
+
+// inode is the inode number of path.
+func inode(t testing.TB, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
 }
 
 func TestByIDReachesEveryAssetAndIsHidden(t *testing.T) {
@@ -189,6 +235,21 @@ func TestByIDReachesEveryAssetAndIsHidden(t *testing.T) {
 		}
 	}
 	checkByID(t, m, assets, content)
+
+	// ls assets/.by-id/ lists every id; both names are one file.
+	if got, want := listNames(t, m.Path("assets", ".by-id")), sortedIDs(assets); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("ls assets/.by-id lists %q, want %q", got, want)
+	}
+	for _, n := range listNames(t, m.Path("assets")) {
+		ino := inode(t, m.Path("assets", n))
+		found := false
+		for _, a := range assets {
+			found = found || inode(t, m.Path("assets", ".by-id", a.ID)) == ino
+		}
+		if !found {
+			t.Errorf("assets/%s has inode %d, which no .by-id entry has", n, ino)
+		}
+	}
 
 	// Unknown ids are ENOENT, and .by-id cannot be used to climb out.
 	for _, p := range []string{
@@ -272,6 +333,15 @@ func checkByID(t testing.TB, m *Mount, assets []api.Asset, content map[string][]
 			t.Errorf(".by-id/%s holds other bytes than the asset", a.ID)
 		}
 	}
+}
+
+func sortedIDs(assets []api.Asset) []string {
+	var ids []string
+	for _, a := range assets {
+		ids = append(ids, a.ID)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 func trunc(s string) string {
