@@ -5,10 +5,11 @@ package fs
 //
 // Locking: assetsDir.buildMu serialises rebuilding the name table (so one
 // listing generation is turned into names once); assetsDir.mu guards tab,
-// changed and lastRetry. Order: buildMu, then mu. saveMu (assets_saved.go)
-// is never held with another. Neither is held while calling the
-// API, the listing, or a go-fuse Notify* function (those run in
-// Root.notifyAsync, after the locks are released).
+// changed, lastRetry and deleted. Order: buildMu, then mu. saveMu
+// (assets_saved.go) and checkMu (assets_recheck.go) are never held with
+// another. None is held while calling the API, the listing, or a go-fuse
+// Notify* function (those run in Root.notifyAsync, after the locks are
+// released).
 
 import (
 	"context"
@@ -104,9 +105,10 @@ type assetsDir struct {
 	buildMu sync.Mutex
 
 	mu        sync.Mutex
-	tab       *assetTable // last built table; nil before the first listing
-	changed   time.Time   // the directory's mtime: when its names last changed
-	lastRetry time.Time   // last background refresh while serving the saved listing
+	tab       *assetTable     // last built table; nil before the first listing
+	changed   time.Time       // the directory's mtime: when its names last changed
+	lastRetry time.Time       // last background refresh while serving the saved listing
+	deleted   map[string]bool // ids deleted through this mount (never shown again)
 
 	saveMu sync.Mutex
 	toSave []api.Asset // newest listing not yet saved
@@ -118,7 +120,7 @@ type assetsDir struct {
 }
 
 func newAssetsDir(r *Root) *assetsDir {
-	d := &assetsDir{r: r, changed: r.started}
+	d := &assetsDir{r: r, changed: r.started, deleted: map[string]bool{}}
 	d.byID = &byIDDir{d: d}
 	d.snap = newSnapshotFile[api.Asset](r.cfg.StateDir, "assets", r.cfg.Scope)
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
@@ -187,6 +189,7 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 	if old != nil && !old.saved && old.gen >= gen {
 		return old // someone built this or a newer generation meanwhile
 	}
+	assets = d.withoutDeleted(assets)
 	t := buildTable(gen, assets)
 	gone := t.goneNames(old)
 	goneIDs := t.goneIDs(old)
@@ -323,15 +326,10 @@ func (d *assetsDir) deleteAsset(ctx context.Context, id string) error {
 	if err := d.r.cfg.Remote.DeleteAsset(octx, id); err != nil && toErrno(err) != syscall.ENOENT {
 		return err
 	}
-	d.listing.Update(func(as []api.Asset) []api.Asset {
-		out := make([]api.Asset, 0, len(as))
-		for _, a := range as {
-			if a.ID != id {
-				out = append(out, a)
-			}
-		}
-		return out
-	})
+	d.mu.Lock()
+	d.deleted[id] = true
+	d.mu.Unlock()
+	d.listing.Update(func(as []api.Asset) []api.Asset { return dropIDs(as, map[string]bool{id: true}) })
 	d.r.cfg.Content.Remove(contentKey(id))
 	d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).Info("asset deleted")
 	// Rebuild now so the name (and its .by-id entry) is gone at once.
@@ -339,6 +337,42 @@ func (d *assetsDir) deleteAsset(ctx context.Context, id string) error {
 		d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).WithError(err).Debug("listing after delete")
 	}
 	return nil
+}
+
+// withoutDeleted drops the assets deleted through this mount: a listing
+// that still has one (an API that lags behind its own deletes) must not
+// bring its name back.
+func (d *assetsDir) withoutDeleted(as []api.Asset) []api.Asset {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.deleted) == 0 {
+		return as
+	}
+	return dropIDs(as, d.deleted)
+}
+
+// isDeleted reports whether id was deleted through this mount.
+func (d *assetsDir) isDeleted(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.deleted[id]
+}
+
+// dropIDs returns as without the assets whose id is in ids (a new slice
+// when something is dropped; as itself otherwise).
+func dropIDs(as []api.Asset, ids map[string]bool) []api.Asset {
+	for i := range as {
+		if ids[as[i].ID] {
+			out := append(make([]api.Asset, 0, len(as)-1), as[:i]...)
+			for _, a := range as[i+1:] {
+				if !ids[a.ID] {
+					out = append(out, a)
+				}
+			}
+			return out
+		}
+	}
+	return as
 }
 
 // byIDDir is MOUNT/assets/.by-id: every asset under its bare id. Ids not in
@@ -369,6 +403,9 @@ func (b *byIDDir) get(ctx context.Context, id string) (*api.Asset, error) {
 	}
 	if a := t.byID[id]; a != nil {
 		return a, nil
+	}
+	if b.d.isDeleted(id) {
+		return nil, syscall.ENOENT
 	}
 	ctx, cancel := b.d.r.opContext(ctx)
 	defer cancel()

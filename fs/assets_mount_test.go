@@ -561,3 +561,66 @@ func TestMkdirAndLinksAreRefusedAndSyncSucceeds(t *testing.T) {
 	run(t, "sync", p)
 	run(t, "sync", m.path("assets"))
 }
+
+// An API that still lists an asset after deleting it (eventual
+// consistency) must not bring the name back.
+func TestRmStaysGoneWhenTheListingLags(t *testing.T) {
+	lag := &laggingList{}
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 1}, remote: func(c *api.Client) Remote { lag.Client = c; return lag }})
+	a, err := m.emu.AddAsset(pngBytes(), "ghost.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.ReadDir(m.path("assets")); err != nil {
+		t.Fatal(err)
+	}
+	lag.freeze() // from now on the listing is the old one, ghost included
+	if err := os.Remove(m.path("assets", "ghost.png")); err != nil {
+		t.Fatal(err)
+	}
+	m.clock.Add(2 * time.Hour)
+	for _, dir := range []string{m.path("assets"), m.path("assets", ".by-id")} {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if e.Name() == "ghost.png" || e.Name() == a.ID {
+				t.Errorf("deleted asset back in %s", dir)
+			}
+		}
+	}
+	if _, err := os.Stat(m.path("assets", ".by-id", a.ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stat .by-id of a deleted asset: %v", err)
+	}
+}
+
+// laggingList serves the last listing it fetched, forever, once frozen.
+type laggingList struct {
+	*api.Client
+	mu     sync.Mutex
+	frozen bool
+	last   []api.Asset
+}
+
+func (l *laggingList) freeze() {
+	l.mu.Lock()
+	l.frozen = true
+	l.mu.Unlock()
+}
+
+func (l *laggingList) AllAssets(ctx context.Context) ([]api.Asset, error) {
+	l.mu.Lock()
+	if l.frozen {
+		defer l.mu.Unlock()
+		return append([]api.Asset(nil), l.last...), nil
+	}
+	l.mu.Unlock()
+	as, err := l.Client.AllAssets(ctx)
+	if err == nil {
+		l.mu.Lock()
+		l.last = append([]api.Asset(nil), as...)
+		l.mu.Unlock()
+	}
+	return as, err
+}
