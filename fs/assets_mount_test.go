@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"go.uber.org/goleak"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
@@ -623,4 +624,32 @@ func (l *laggingList) AllAssets(ctx context.Context) ([]api.Asset, error) {
 		l.mu.Unlock()
 	}
 	return as, err
+}
+
+// A mount that was used and unmounted leaves no goroutine of ours and no
+// mount behind.
+func TestUnmountLeavesNoGoroutinesOrMounts(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 5}})
+	names := m.names()
+	for _, a := range m.emu.Assets() {
+		if _, err := os.ReadFile(m.path("assets", names[a.ID])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Remove(m.path("assets", names[m.emu.Assets()[0].ID])); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = os.Stat(m.path("assets", "missing.png")) // a re-check
+	m.unmount()
+	m.emu.Close()
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mounts), " "+m.dir+" ") {
+		t.Errorf("%s is still mounted", m.dir)
+	}
+	goleak.VerifyNone(t, ignore,
+		// Idle keep-alive connections of the HTTP client, not ours.
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait"))
 }
