@@ -9,13 +9,18 @@
 //
 // # Layout of the code
 //
-//	root.go          Config, Root, shared attribute helpers, inode numbers
-//	assets_dir.go    assets/ and .by-id/: Lookup, Readdir, Getattr, Unlink
-//	asset_file.go    an asset: Getattr (size learning), Open
-//	handle.go        an open asset: Read through the cache, passthrough
-//	names.go         pure: which file name each asset gets
-//	errno.go         pure: errors -> errno, logged once
-//	mount.go         go-fuse mount options
+//	root.go            Config, Root, shared attribute helpers, inode numbers
+//	remote.go          the API surface the mount uses (Remote)
+//	assets_dir.go      assets/ and .by-id/: Lookup, Readdir, Getattr, Unlink
+//	assets_recheck.go  re-checking a missing name with the newest assets
+//	assets_saved.go    the saved listing, served while the API is down
+//	assets_refuse.go   what assets/ refuses (mkdir, links) or accepts as no-op
+//	asset_file.go      an asset: Getattr (size learning), Open
+//	handle.go          an open asset: Read through the cache, passthrough
+//	names.go           pure: which file name each asset gets
+//	errno.go           pure: errors -> errno, logged once
+//	snapshot.go        a listing saved as a JSON file
+//	mount.go           go-fuse mount options
 //	node_api_check.go  which go-fuse interfaces each node implements
 //
 // # Consistency (what can be stale, and for how long)
@@ -27,10 +32,13 @@
 //     elsewhere vanishes within DirCacheTTL (plus the time one listing
 //     takes), and one added elsewhere appears as soon as the listing is
 //     refreshed.
-//   - A lookup of a name that the last listing does not have forces one
-//     refresh (rate-limited by the Listing) before answering ENOENT, so
-//     `cat assets/just-uploaded.png` works without waiting for the TTL.
-//     ENOENT answers are not cached by the kernel.
+//   - A lookup of a name that the last listing does not have re-checks
+//     before answering ENOENT: one request for the newest page of assets,
+//     whose unknown ones are merged into the listing (concurrent misses
+//     share it). So `cat assets/just-uploaded.png` works without waiting
+//     for the TTL. ENOENT answers are not cached by the kernel.
+//   - Assets deleted through the mount are never shown again by this
+//     mount, even if a lagging listing still has them.
 //   - When a refresh drops or re-assigns a name the kernel knows, the
 //     kernel's entry is invalidated at once (NotifyDelete), asynchronously
 //     and outside our locks.
@@ -44,8 +52,11 @@
 //     invalidated). An asset without size_bytes has its size learned by
 //     fetching its first byte, so ls -l never shows 0 for a non-empty file.
 //   - If a listing fails (network down), the previous one keeps being
-//     served and the failure is logged; with no previous listing, the
-//     operation fails (EIO, EACCES...).
+//     served (the Listing logs it once per outage). The last good listing
+//     is also saved under Config.StateDir; with no listing in memory (a
+//     mount started while the API is unreachable) the saved one is served
+//     at once and the API is retried in the background, at most once per
+//     DirCacheTTL. With neither, the operation fails (EIO, EACCES...).
 //
 // # Kernel caching
 //
