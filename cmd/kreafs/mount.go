@@ -158,6 +158,10 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 		if err != nil {
 			return nil, fl, &usageError{err.Error() + "; use --cache-dir"}
 		}
+		if c.emulator {
+			// Demo data must not evict (or mix with) the real account's.
+			d = filepath.Join(d, "emulator")
+		}
 		c.cacheDir = d
 	}
 	n, err := humanize.ParseBytes(*cacheSize)

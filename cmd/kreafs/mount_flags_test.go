@@ -47,6 +47,11 @@ func TestMountFlags(t *testing.T) {
 				t.Errorf("api %q", c.apiURL)
 			}
 		}, ""},
+		{"the emulator has its own default cache", []string{"--emulator", "/mnt"}, home, func(t *testing.T, c *mountConfig) {
+			if c.cacheDir != "/home/u/.cache/kreafs/emulator" {
+				t.Errorf("cache dir %q", c.cacheDir)
+			}
+		}, ""},
 		{"XDG_CACHE_HOME", []string{"/mnt"}, map[string]string{"HOME": "/h", "XDG_CACHE_HOME": "/xdg"}, func(t *testing.T, c *mountConfig) {
 			if c.cacheDir != "/xdg/kreafs" {
 				t.Errorf("cache dir %q", c.cacheDir)
