@@ -713,3 +713,29 @@ func TestUnlinkWhileOpenUploadsNothing(t *testing.T) {
 	}
 	e.assertEmptyDirs()
 }
+
+func TestWaitAllStartsEveryQueuedUploadAtOnce(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Delay = time.Hour
+		o.Hold = func(n string) bool { return strings.HasSuffix(n, ".part") }
+	})
+	e.srv.refuse["bad.png"] = &api.Error{Status: 400, Message: "invalid"}
+	q := e.open()
+	for _, n := range []string{"a.png", "b.png", "c.png", "bad.png", "d.png.part"} {
+		e.write(q, n, []byte(n))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := q.WaitAll(ctx) // the clock does not move: no delay is waited for
+	if !errors.Is(err, api.ErrBadRequest) || ctx.Err() != nil {
+		t.Fatalf("WaitAll = %v", err)
+	}
+	for _, n := range []string{"a.png", "b.png", "c.png"} {
+		if len(e.srv.byName(n)) != 1 {
+			t.Errorf("%s not uploaded", n)
+		}
+	}
+	if it, ok := q.Lookup("d.png.part"); !ok || it.State != Held {
+		t.Fatalf("held file: %+v %v", it, ok)
+	}
+}
