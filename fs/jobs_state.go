@@ -22,6 +22,7 @@ package fs
 import (
 	"context"
 	"errors"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -92,9 +93,13 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	}
 	now := d.r.cfg.Clock()
 	listed := make(map[string]bool, len(jobs))
-	var changed []string
+	var changed, unusable []string
 	for i := range jobs {
 		j := &jobs[i]
+		if !usableName(j.JobID) {
+			unusable = append(unusable, j.JobID)
+			continue
+		}
 		listed[j.JobID] = true
 		st := d.states[j.JobID]
 		switch {
@@ -123,6 +128,9 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	d.lastGen, d.listed = gen, listed
 	d.mu.Unlock()
 
+	if len(unusable) > 0 {
+		d.r.log.WithFields(logrus.Fields{"op": "list", "path": "jobs", "count": len(unusable), "example": strconv.Quote(unusable[0][:min(len(unusable[0]), 64)])}).Warn("jobs whose id is not a usable file name are not shown")
+	}
 	if len(gone) > 0 {
 		d.r.log.WithFields(logrus.Fields{"op": "list", "path": "jobs", "gone": len(gone)}).Debug("jobs left the listing")
 		d.r.notifyAsync(func() { forgetNames(&d.Inode, gone) })
