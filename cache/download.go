@@ -33,6 +33,11 @@ type download struct {
 	err   error // why it failed (nil: reached its end or made it present)
 }
 
+// parkIdle is how long an open-ended download that reached its logical end
+// waits for a sequential reader to push the end further before it lets go
+// of its request. It stops at once when no Reader has the object open.
+const parkIdle = 10 * time.Second
+
 // bufSize is the most one body read writes at once: small enough that
 // readers see progress early, large enough for few syscalls.
 const bufSize = 256 << 10
@@ -148,7 +153,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 	defer watchdog.Stop()
 	stallErr := func(err error) error {
 		if stalled.Load() {
-			return fmt.Errorf("%w: no data for %v", ErrStalled, s.opt.StallTimeout)
+			return fmt.Errorf("cache: no data for %v: %w", s.opt.StallTimeout, ErrStalled)
 		}
 		return err
 	}
@@ -179,9 +184,34 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		bodyEnd = dl.Offset + dl.Length
 	}
 	w := pos
+	var parked time.Time
 	for {
 		s.mu.Lock()
 		end := min(d.end, o.limitLocked())
+		if w >= end && d.open && w < o.limitLocked() && o.pins > 0 && !s.closed {
+			// Reached the logical end of an open-ended request while the
+			// object is still read: park (without reading, so the server
+			// is held back by flow control) until a sequential reader
+			// raises the end, and go on with the same request.
+			ch := o.changed
+			s.mu.Unlock()
+			if parked.IsZero() {
+				parked = time.Now()
+			} else if time.Since(parked) > parkIdle {
+				return progress, nil
+			}
+			watchdog.Stop()
+			t := time.NewTimer(parkIdle)
+			select {
+			case <-ch:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			watchdog.Reset(s.opt.StallTimeout)
+			continue
+		}
+		parked = time.Time{}
 		stop := w >= end || s.closed || o.present.contains(span{w, end})
 		s.mu.Unlock()
 		if stop {

@@ -108,10 +108,7 @@ func (s *Store) persist() error {
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		fmt.Fprintf(&buf, "%s %d %08x\n", indexMagic, indexVersion, crc32.ChecksumIEEE(body))
-		buf.Write(body)
-		return writeFileAtomic(filepath.Join(s.dir, indexName), buf.Bytes())
+		return writeFileAtomic(filepath.Join(s.dir, indexName), append([]byte(indexHeader(body)), body...))
 	}()
 	if err != nil {
 		s.mu.Lock()
@@ -123,6 +120,11 @@ func (s *Store) persist() error {
 		return fmt.Errorf("cache: persist index: %w", err)
 	}
 	return nil
+}
+
+// indexHeader is the first line of the index file for the JSON body.
+func indexHeader(body []byte) string {
+	return fmt.Sprintf("%s %d %08x\n", indexMagic, indexVersion, crc32.ChecksumIEEE(body))
 }
 
 func syncFile(path string) error {

@@ -200,6 +200,7 @@ func (r *Reader) Close() error {
 	}
 	r.closed = true
 	o.pins--
+	o.notifyLocked() // parked downloads stop when nobody reads
 	if !o.busyLocked() {
 		o.closeFileLocked()
 	}
@@ -347,6 +348,12 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 	}
 	near := s.near()
 	var deps []*download
+	raised := false // an end was raised: wake parked downloads
+	defer func() {
+		if raised {
+			o.notifyLocked()
+		}
+	}()
 	dep := func(d *download, from int64) {
 		if from < want.End && d.end > want.Start {
 			deps = append(deps, d)
@@ -358,6 +365,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 			if d := o.coveringLocked(cur, near); d != nil {
 				if d.open && d.end < g.End {
 					d.end = g.End
+					raised = true
 				}
 				dep(d, cur)
 				cur = d.end
@@ -365,6 +373,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 			}
 			if d := o.extendableLocked(cur, near); d != nil {
 				d.end = g.End
+				raised = true
 				dep(d, cur)
 				cur = d.end
 				continue

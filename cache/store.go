@@ -63,7 +63,7 @@ type Options struct {
 // with the api sentinels (api.ErrNotFound, ...).
 var (
 	ErrClosed    = errors.New("cache: store closed")
-	ErrStalled   = errors.New("cache: download stalled")
+	ErrStalled   = api.ErrStalled // a download got no byte for StallTimeout (same sentinel as the client's)
 	ErrNoFetcher = errors.New("cache: content not cached and no fetcher configured")
 )
 
