@@ -22,6 +22,12 @@
 //	snapshot.go        a listing saved as a JSON file
 //	mount.go           go-fuse mount options
 //	node_api_check.go  which go-fuse interfaces each node implements
+//	jobs*.go         jobs/: job directories, job.json/status, results, the
+//	                 style link, snapshots (jobs_state.go) and the poller of
+//	                 unfinished jobs (jobs_watch.go); jobs_media.go names and
+//	                 serves downloaded files of jobs/ and styles/
+//	styles*.go       styles/, .by-id/ and one style's directory; naming rules
+//	                 in styles_names.go
 //
 // # Consistency (what can be stale, and for how long)
 //
@@ -51,6 +57,12 @@
 //     length once the cache has seen it (then the kernel's attributes are
 //     invalidated). An asset without size_bytes has its size learned by
 //     fetching its first byte, so ls -l never shows 0 for a non-empty file.
+//   - jobs/ and styles/ have their own rules, stated in
+//     docs/jobs-and-styles.md and at the top of jobs_state.go: a running
+//     job is re-fetched when read (at most once a second) and polled while
+//     someone looks at it (2 s, growing to every 4 s, at most 32 jobs, 10
+//     minutes after the last look); a finished job never changes and is
+//     cached for an hour; styles are trusted for DirCacheTTL.
 //   - If a listing fails (network down), the previous one keeps being
 //     served (the Listing logs it once per outage). The last good listing
 //     is also saved under Config.StateDir; with no listing in memory (a

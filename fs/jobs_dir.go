@@ -112,7 +112,7 @@ func (jd *jobDir) child(ctx context.Context, j *api.Job, e jobEntry, out *fuse.E
 		out.SetAttrTimeout(f.attr(j, &out.Attr))
 		return ch, 0
 	case entryResult:
-		src := mediaSource{key: resultKey(jd.id, e.n), url: e.url, mtime: jobResultTime(r, j)}
+		src := mediaSource{key: resultKey(jd.id, e.n), url: e.url, mtime: jobResultTime(r, j), entryTTL: finishedTTL}
 		return r.mediaEntry(ctx, &jd.Inode, src, out)
 	case entryStyle:
 		l := &symlinkNode{r: r, target: e.target, mtime: jobResultTime(r, j)}

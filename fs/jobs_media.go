@@ -89,6 +89,10 @@ type mediaSource struct {
 	key   string    // content-cache key, e.g. "job/<id>/0"
 	url   string    // where its bytes are
 	mtime time.Time // what stat shows
+	// entryTTL is how long the kernel may keep the name -> file entry:
+	// long for a finished job's results, the listing TTL for a style's
+	// images (a new cover_url is a new file under the same name).
+	entryTTL time.Duration
 }
 
 // mediaIno is the inode number of the downloaded file with content key.
@@ -114,7 +118,7 @@ func (r *Root) mediaEntry(ctx context.Context, parent *gofs.Inode, src mediaSour
 	}
 	f.setAsset(&a) // a fresher URL for the same content
 	ttl := f.attr(ctx, &out.Attr)
-	out.SetEntryTimeout(finishedTTL)
+	out.SetEntryTimeout(src.entryTTL)
 	out.SetAttrTimeout(ttl)
 	return ch, 0
 }

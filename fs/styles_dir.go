@@ -74,7 +74,7 @@ func (sd *styleDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 			out.SetAttrTimeout(r.cfg.DirCacheTTL)
 			return ch, 0
 		}
-		return r.mediaEntry(ctx, &sd.Inode, mediaSource{key: f.key, url: f.url, mtime: styleMtime(r, &s)}, out)
+		return r.mediaEntry(ctx, &sd.Inode, mediaSource{key: f.key, url: f.url, mtime: styleMtime(r, &s), entryTTL: r.cfg.DirCacheTTL}, out)
 	}
 	return nil, syscall.ENOENT
 }
