@@ -63,7 +63,7 @@ func TestRandomReadsFetchOnlyNeededChunks(t *testing.T) {
 		off int64
 		n   int
 	}{
-		{3<<20 + 100, 200},    // tail: inside one chunk
+		{3<<20 + 100, 200},       // tail: inside one chunk
 		{1<<20 + chunk - 10, 20}, // straddles two chunks
 		{2 << 20, 1},
 		{3<<20 + 150, 10}, // already present: no fetch
