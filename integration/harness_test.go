@@ -583,7 +583,13 @@ func run(t testing.TB, name string, args ...string) string {
 // error (an *exec.ExitError for a non-zero status).
 func runErr(t testing.TB, name string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	return runErrTimeout(t, runTimeout, name, args...)
+}
+
+// runErrTimeout is runErr with its own timeout.
+func runErrTimeout(t testing.TB, timeout time.Duration, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -592,7 +598,7 @@ func runErr(t testing.TB, name string, args ...string) (stdout, stderr string, e
 	cmd.WaitDelay = 5 * time.Second
 	err = cmd.Run()
 	if ctx.Err() != nil {
-		err = fmt.Errorf("%s timed out after %v: %w", name, runTimeout, err)
+		err = fmt.Errorf("%s timed out after %v: %w", name, timeout, err)
 	}
 	return o.String(), e.String(), err
 }
