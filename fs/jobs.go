@@ -168,6 +168,11 @@ func (d *jobsDir) deleteJob(ctx context.Context, id string) error {
 		}
 		return out
 	})
+	if j, ok := d.peek(id); ok && j.Result != nil {
+		for n := range j.Result.URLs { // its results' cached bytes
+			d.r.cfg.Content.Remove(contentKey(resultKey(id, n)))
+		}
+	}
 	d.forgetState(id)
 	d.r.log.WithFields(logrus.Fields{"op": "rmdir", "path": jobPath(id), "id": id}).Info("job deleted")
 	return nil

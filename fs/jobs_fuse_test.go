@@ -204,6 +204,13 @@ func TestRmRDeletesTheJob(t *testing.T) {
 	}
 	dir := filepath.Join(e.mnt, "jobs", j.JobID)
 	waitFor(t, 3*time.Second, "result listed", func() error { return hasName(dir, "result-0.png") })
+	if _, err := os.ReadFile(filepath.Join(dir, "result-0.png")); err != nil {
+		t.Fatal(err)
+	}
+	key := contentKey(resultKey(j.JobID, 0))
+	if n, _ := e.store.Has(key); n < 0 {
+		t.Fatal("result not in the content cache after reading it")
+	}
 
 	out, err := exec.Command("rm", "-r", dir).CombinedOutput()
 	if err != nil {
@@ -217,6 +224,9 @@ func TestRmRDeletesTheJob(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stat of the deleted job: %v, want ENOENT", err)
+	}
+	if n, _ := e.store.Has(key); n >= 0 {
+		t.Error("the deleted job's result is still in the content cache")
 	}
 }
 

@@ -95,6 +95,9 @@ type mediaSource struct {
 	entryTTL time.Duration
 }
 
+// The content-cache key of a downloaded file is contentKey(mediaSource.key)
+// ("asset/job/<id>/<n>"), since it is served by the asset file node.
+
 // mediaIno is the inode number of the downloaded file with content key.
 func mediaIno(key string) uint64 { return assetIno(key) }
 
