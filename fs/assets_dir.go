@@ -310,7 +310,25 @@ func (d *assetsDir) Unlink(ctx context.Context, name string) syscall.Errno {
 		return fail(d.r.log, f, err)
 	}
 	f["id"] = a.ID
-	return fail(d.r.log, f, d.deleteAsset(ctx, a.ID))
+	if err := d.deleteAsset(ctx, a.ID); err != nil {
+		return fail(d.r.log, f, err)
+	}
+	// The kernel drops assets/<name> itself; .by-id/<id> is ours to drop.
+	d.r.notifyWait(otherEntryWait, func() { notifyGone(&d.byID.Inode, a.ID) })
+	return 0
+}
+
+// otherEntryWait bounds how long an rm waits for the kernel to drop the
+// deleted asset's entry in the other directory (assets/ or .by-id/).
+const otherEntryWait = time.Second
+
+// notifyGone tells the kernel that name in dir is gone, if the kernel was
+// told about it. NotifyEntry, not NotifyDelete: the latter locks the child
+// inode, which an unlink in progress holds.
+func notifyGone(dir *gofs.Inode, name string) {
+	if dir.GetChild(name) != nil {
+		dir.NotifyEntry(name)
+	}
 }
 
 // Rmdir: assets/ holds no directory that can be removed.
@@ -332,10 +350,10 @@ func (d *assetsDir) deleteAsset(ctx context.Context, id string) error {
 	d.listing.Update(func(as []api.Asset) []api.Asset { return dropIDs(as, map[string]bool{id: true}) })
 	d.r.cfg.Content.Remove(contentKey(id))
 	d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).Info("asset deleted")
-	// Rebuild now so the name (and its .by-id entry) is gone at once.
-	if _, err := d.table(ctx); err != nil {
-		d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).WithError(err).Debug("listing after delete")
-	}
+	// The next lookup or readdir builds the table without it (the listing's
+	// generation changed). Not rebuilding here keeps the kernel
+	// notifications of that rebuild out of this unlink, whose locks they
+	// would wait for.
 	return nil
 }
 
@@ -448,5 +466,15 @@ func (b *byIDDir) Unlink(ctx context.Context, id string) syscall.Errno {
 	if b.d.r.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	return fail(b.d.r.log, f, b.d.deleteAsset(ctx, id))
+	name := ""
+	if t := b.d.current(); t != nil {
+		name = t.nameOf[id]
+	}
+	if err := b.d.deleteAsset(ctx, id); err != nil {
+		return fail(b.d.r.log, f, err)
+	}
+	if name != "" { // the kernel drops .by-id/<id> itself; assets/<name> is ours
+		b.d.r.notifyWait(otherEntryWait, func() { notifyGone(&b.d.Inode, name) })
+	}
+	return 0
 }

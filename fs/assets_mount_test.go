@@ -407,6 +407,24 @@ func TestRmDeletesTheAsset(t *testing.T) {
 	if _, err := os.Stat(m.path("assets", "bye.png")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("name still there after rm: %v", err)
 	}
+	if _, err := os.Stat(m.path("assets", ".by-id", a.ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf(".by-id entry still there after rm: %v", err)
+	}
+
+	// rm by id: the name in assets/ goes at once too.
+	b, err := m.emu.AddAsset(wavBytes(1000), "by id.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(m.path("assets", "by id.wav")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(m.path("assets", ".by-id", b.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(m.path("assets", "by id.wav")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("name still there after rm of its .by-id entry: %v", err)
+	}
 }
 
 func TestReadOnlyAndImmutableAssets(t *testing.T) {

@@ -2,16 +2,18 @@ package fs
 
 // An open asset file: reads through the content cache.
 //
-// Locking: assetHandle has no mutex of its own; its fields are set before
-// the handle is returned to go-fuse and not changed after, except that
-// Release happens after every Read (the kernel guarantees it). The
+// Locking: assetHandle.mu guards failErr and failAt; the other fields are
+// set before the handle is returned to go-fuse and not changed after
+// (Release happens after every Read: the kernel guarantees it). The
 // passthrough decision is taken under assetFile.mu (see openHandle).
 
 import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/sirupsen/logrus"
@@ -25,6 +27,10 @@ type assetHandle struct {
 	rd          *cache.Reader
 	id          string
 	passthrough bool // the kernel reads the cache file itself
+
+	mu      sync.Mutex    // guards failErr and failAt (reads may run concurrently)
+	failErr syscall.Errno // errno of the last failed read, 0 if none
+	failAt  time.Time     // when it failed (Config.Clock)
 }
 
 // openHandle opens a cache Reader for f and decides on passthrough.
@@ -67,10 +73,30 @@ func (h *assetHandle) PassthroughFd() (int, bool) {
 // Read serves [off, off+len(dest)) from the cache file, fetching the
 // missing ranges first (and read-ahead for sequential readers). The bytes
 // go to the kernel straight from the cache file (splice), not via a copy.
+//
+// A handle whose read just failed (a stalled or broken download) fails
+// again at once for failFastWindow, unless the bytes asked for are already
+// present: the kernel re-issues a failed read-ahead as a one-page read,
+// and making the user wait out a stall timeout twice helps nobody.
 func (h *assetHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	n, err := h.rd.Ensure(ctx, off, len(dest))
+	rctx := ctx
+	recent := h.recentFailure()
+	if recent != 0 {
+		// Serve what is present; do not wait for the network again.
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		rctx = c
+	}
+	n, err := h.rd.Ensure(rctx, off, len(dest))
 	if err != nil && !errors.Is(err, io.EOF) && n <= 0 {
-		return nil, fail(h.f.r.log, logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest)}, err)
+		if recent != 0 && ctx.Err() == nil {
+			return nil, recent
+		}
+		en := fail(h.f.r.log, logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest)}, err)
+		if en != syscall.EINTR {
+			h.failed(en)
+		}
+		return nil, en
 	}
 	if size := h.rd.Size(); size >= 0 {
 		h.f.learnSize(size)
@@ -83,6 +109,27 @@ func (h *assetHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Re
 		return nil, syscall.EIO
 	}
 	return fuse.ReadResultFd(file.Fd(), off, n), 0
+}
+
+// failFastWindow is how long after a failed read the same handle fails
+// reads of missing bytes at once.
+const failFastWindow = 10 * time.Second
+
+// recentFailure returns the errno of a read of this handle that failed
+// within failFastWindow, else 0.
+func (h *assetHandle) recentFailure() syscall.Errno {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failErr != 0 && h.f.r.cfg.Clock().Sub(h.failAt) < failFastWindow {
+		return h.failErr
+	}
+	return 0
+}
+
+func (h *assetHandle) failed(en syscall.Errno) {
+	h.mu.Lock()
+	h.failErr, h.failAt = en, h.f.r.cfg.Clock()
+	h.mu.Unlock()
 }
 
 // Release closes the Reader (unpinning the content for eviction).

@@ -228,6 +228,25 @@ func (r *Root) notifyAsync(fn func()) {
 	}()
 }
 
+// notifyWait is notifyAsync, waiting at most max for fn to finish. An
+// operation uses it to drop the kernel's entry in *another* directory
+// (rm of .by-id/<id> drops assets/<name>), so that the caller's next
+// lookup already sees the change; the wait is bounded in case the kernel
+// needs a lock that the running operation holds.
+func (r *Root) notifyWait(max time.Duration, fn func()) {
+	done := make(chan struct{})
+	r.notifyAsync(func() {
+		defer close(done)
+		fn()
+	})
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
 // Inode numbers: a 64-bit FNV-1a hash of a kind-prefixed key, so the same
 // object always gets the same number and concurrent lookups of one asset
 // meet in one go-fuse Inode. 0 and 1 (the root) are never produced.
