@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 )
@@ -371,4 +373,27 @@ func TestTrainingJobLinksToItsStyle(t *testing.T) {
 	if !strings.Contains(string(b), done.Result.StyleID) || !strings.Contains(string(b), "My Trained Look") {
 		t.Errorf("style.json through the link:\n%s", b)
 	}
+}
+
+// Unmounting while a running job is being watched ends the watcher: no
+// goroutine of ours is left behind.
+func TestUnmountWhileWatchingAJobLeavesNoGoroutines(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	e := mountJobs(t, emulator.Options{JobDuration: time.Hour}, nil)
+	j, err := e.client.Generate(context.Background(), fluxDev, map[string]any{"prompt": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readDirNames(filepath.Join(e.mnt, "jobs", j.JobID)); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.root.GetChild("jobs").Operations().(*jobsDir); !d.watch.watched(j.JobID) {
+		t.Fatal("the running job someone listed is not watched")
+	}
+	e.unmount()
+	e.emu.Close()
+	goleak.VerifyNone(t, ignore,
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait"))
 }
