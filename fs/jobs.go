@@ -120,7 +120,7 @@ func (d *jobsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 			continue
 		}
 		entries = append(entries, fuse.DirEntry{Name: j.JobID, Mode: syscall.S_IFDIR, Ino: jobIno(j.JobID)})
-		if armed < defaultPollSchedule.MaxJobs && !d.finished(j) {
+		if armed < d.watch.sched.MaxJobs && !d.finished(j) {
 			d.watch.arm(j.JobID)
 			armed++
 		}
