@@ -38,8 +38,10 @@
 //
 // Reader.File exposes the (sparse) data file, so that fs can answer a read
 // by fd (fuse.ReadResultFd) after Ensure, or hand a Complete object's file
-// to the kernel (FUSE passthrough). Bytes made present are never removed
-// while any Reader pins the object, so such reads stay valid until Close.
+// to the kernel (FUSE passthrough). While a Reader pins the object, bytes
+// of a Complete object are never removed, and bytes of an incomplete one
+// only outside what readers are waiting for or were handed in the last 2s
+// (the last 64 such ranges): a read by fd right after Ensure stays valid.
 //
 // # Size bound and eviction
 //
@@ -48,9 +50,13 @@
 // does not. Recency is kept by a hashicorp/golang-lru/v2 simplelru.LRU whose
 // capacity is unbounded: it is used only for ordering (the byte bound is
 // ours); Store.Open touches an object. Objects pinned by an open Reader or
-// with a running download are never evicted; usage may exceed MaxBytes by
-// their bytes (data in flight) until they are released, and is brought back
-// under the bound then.
+// with a running download are not evicted whole. When evicting every other
+// object is not enough (an open object larger than the cache), bytes of
+// pinned, incomplete objects are dropped from their start, sparing the
+// protected ranges above, and their holes punched (Linux; elsewhere they
+// stay until the object is released). So usage exceeds MaxBytes only by
+// data in flight: ranges being read, read-ahead, and pinned complete
+// objects; it is brought back under the bound as they are released.
 //
 // # On-disk layout and crash safety
 //

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -27,8 +28,56 @@ type object struct {
 	downloads []*download
 	f         *os.File      // open while pinned or downloading (nil otherwise)
 	changed   chan struct{} // closed and replaced on every change (new bytes, size, end of a download)
+	recent    []window      // ranges recently handed to readers (ring, newest last)
+	waiting   []span        // ranges readers are blocked on
 	doomed    bool          // taken out of the store (evicted, removed, replaced)
 	dirty     bool          // present changed since the last persist: fsync before writing the index
+}
+
+// window is a range a reader was told is present, and when.
+type window struct {
+	span
+	at time.Time
+}
+
+// Eviction of a pinned object's bytes spares what readers use now: the
+// ranges they wait for, and the last recentWindows ranges Ensure handed out
+// within protectFor (fs may still be reading them by fd). FUSE keeps far
+// fewer reads of one file in flight than recentWindows.
+const (
+	recentWindows = 64
+	protectFor    = 2 * time.Second
+)
+
+func (o *object) rememberLocked(r span, now time.Time) {
+	if len(o.recent) >= recentWindows {
+		copy(o.recent, o.recent[1:])
+		o.recent = o.recent[:len(o.recent)-1]
+	}
+	o.recent = append(o.recent, window{r, now})
+}
+
+func (o *object) unwaitLocked(r span) {
+	for i, w := range o.waiting {
+		if w == r {
+			o.waiting = append(o.waiting[:i], o.waiting[i+1:]...)
+			return
+		}
+	}
+}
+
+// protectedLocked is the set of ranges partial eviction must not touch.
+func (o *object) protectedLocked(now time.Time) spans {
+	var p spans
+	for _, w := range o.recent {
+		if now.Sub(w.at) < protectFor {
+			p, _ = p.add(w.span)
+		}
+	}
+	for _, w := range o.waiting {
+		p, _ = p.add(w)
+	}
+	return p
 }
 
 func newObject(key, file string, size int64) *object {
@@ -280,6 +329,11 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 		have := o.present.runFrom(off)
 		if have >= need.End {
 			ahead()
+			win := need
+			if seq {
+				win.End = min(end+s.opt.ReadAhead, o.limitLocked())
+			}
+			o.rememberLocked(win, s.now())
 			return int(need.End - off), f, nil
 		}
 		if s.closed {
@@ -295,12 +349,17 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 		}
 		ahead()
 		ch := o.changed
+		o.waiting = append(o.waiting, need) // its bytes must not be evicted as they arrive
 		s.mu.Unlock()
+		var cancelled bool
 		select {
 		case <-ch:
-			s.mu.Lock()
 		case <-ctx.Done():
-			s.mu.Lock()
+			cancelled = true
+		}
+		s.mu.Lock()
+		o.unwaitLocked(need)
+		if cancelled {
 			return 0, f, ctx.Err()
 		}
 	}

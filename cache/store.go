@@ -84,6 +84,9 @@ type Store struct {
 	nextInc uint64                          // next data file incarnation
 	dirty   bool                            // index changed since the last persist
 	closed  bool
+	noPunch bool // punching holes failed once: no partial eviction
+
+	now func() time.Time // clock for eviction protection windows (tests replace it)
 }
 
 // Source names an immutable piece of content and where to fetch it.
@@ -148,7 +151,7 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	lru, _ := simplelru.NewLRU[string, *object](math.MaxInt, nil) // ordering only: never evicts by count
-	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, nextInc: 1}
+	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, nextInc: 1, now: time.Now}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.load()
 	s.mu.Lock()
@@ -337,10 +340,14 @@ func (s *Store) doomLocked(o *object) {
 	o.notifyLocked()
 }
 
-// evictLocked removes least recently used objects until usage is within
-// MaxBytes. Objects that are pinned by a Reader or still downloading are
-// skipped (and moved to the recent end, since they are in use); their bytes
-// may keep usage above the bound until they are released.
+// evictLocked brings usage back within MaxBytes. First it removes least
+// recently used objects whole; objects pinned by a Reader or still
+// downloading are skipped (and moved to the recent end, since they are in
+// use). If that is not enough (an open object larger than what is left),
+// it drops bytes of pinned, incomplete objects, except those readers wait
+// for or were just handed (see protectedLocked), punching holes in their
+// data files. Complete objects are never cut while pinned: fs may let the
+// kernel read their file directly (passthrough).
 func (s *Store) evictLocked() {
 	for n := s.lru.Len(); s.usage > s.opt.MaxBytes && n > 0; n-- {
 		key, o, ok := s.lru.GetOldest()
@@ -354,6 +361,47 @@ func (s *Store) evictLocked() {
 		s.log.WithFields(logrus.Fields{"op": "evict", "key": key, "bytes": o.present.total()}).Debug("evicted")
 		s.doomLocked(o)
 	}
+	if s.usage <= s.opt.MaxBytes || s.noPunch {
+		return
+	}
+	now := s.now()
+	for _, o := range s.lru.Values() {
+		if s.usage <= s.opt.MaxBytes {
+			return
+		}
+		if o.pins == 0 || o.f == nil || o.doomed || o.completeLocked() {
+			continue
+		}
+		if !s.shrinkLocked(o, now) {
+			return
+		}
+	}
+}
+
+// shrinkLocked drops unprotected bytes of o, from its start, until usage is
+// within MaxBytes (in whole chunks where it can). False if holes cannot be
+// punched here.
+func (s *Store) shrinkLocked(o *object, now time.Time) bool {
+	protected := o.protectedLocked(now)
+	for _, r := range append(spans(nil), o.present...) {
+		for _, c := range protected.missing(r) { // unprotected parts of r
+			excess := s.usage - s.opt.MaxBytes
+			if excess <= 0 {
+				return true
+			}
+			if c.len() > excess {
+				c.End = min(c.End, c.Start+alignUp(excess, s.opt.ChunkSize))
+			}
+			if err := punchHole(o.f, c.Start, c.len()); err != nil {
+				s.noPunch = true
+				s.log.WithField("op", "evict").WithError(err).Info("cannot punch holes in cache files: open files may keep the cache over its size until closed")
+				return false
+			}
+			s.log.WithFields(logrus.Fields{"op": "evict", "key": o.key, "range": c.String()}).Debug("dropped part of an open object")
+			s.dropLocked(o, c)
+		}
+	}
+	return true
 }
 
 // flusher persists the index every FlushInterval while it is dirty.

@@ -749,3 +749,43 @@ func equalInts(a, b []int64) bool {
 	}
 	return true
 }
+
+// An open object larger than the cache is read through with usage staying
+// near the bound: bytes behind the reader are dropped (holes punched),
+// bytes it was just given are not.
+func TestOpenObjectLargerThanCache(t *testing.T) {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		t.Skip("hole punching is Linux-only")
+	}
+	f := newFake()
+	src, data := f.add("huge", 2<<20)
+	const max, chunk = 256 << 10, 64 << 10
+	s := testStore(t, t.TempDir(), f, func(o *Options) { o.MaxBytes = max; o.ChunkSize = chunk })
+	clk := &fakeClock{now: time.Unix(0, 0)}
+	s.now = clk.Now
+	r := s.Open(src)
+	defer r.Close()
+	var got []byte
+	buf := make([]byte, chunk)
+	for off := int64(0); off < int64(len(data)); off += chunk {
+		clk.Advance(time.Minute) // earlier reads are long done
+		n, err := r.ReadAt(context.Background(), buf, off)
+		if err != nil && err != io.EOF {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:n]...)
+		if u := s.Usage(); u > max+2*chunk {
+			t.Fatalf("at %d usage %d, bound %d plus what is in flight", off, u, max)
+		}
+	}
+	mustEqual(t, "content", got, data)
+	fi, err := r.File().Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blocks := statBlocks(fi) * 512; blocks > max+4*chunk {
+		t.Errorf("data file holds %d bytes on disk: holes not punched", blocks)
+	}
+	// What was dropped is fetched again when read again.
+	mustEqual(t, "head again", readRange(t, r, 0, 1000), data[:1000])
+}
