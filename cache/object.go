@@ -344,6 +344,9 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 				return 0, f, d.err
 			}
 		}
+		if err := ctx.Err(); err != nil {
+			return 0, f, err // given up already: start nothing
+		}
 		if deps, err = s.scheduleLocked(o, span{have, need.End}, seq); err != nil {
 			return 0, f, err
 		}

@@ -789,3 +789,27 @@ func TestOpenObjectLargerThanCache(t *testing.T) {
 	// What was dropped is fetched again when read again.
 	mustEqual(t, "head again", readRange(t, r, 0, 1000), data[:1000])
 }
+
+// A read with a context that is already done serves present bytes and
+// starts no download for missing ones.
+func TestDoneContextStartsNothing(t *testing.T) {
+	f := newFake()
+	src, data := f.add("k", 200<<10)
+	s := testStore(t, t.TempDir(), f, nil)
+	r := s.Open(src)
+	defer r.Close()
+	readRange(t, r, 0, 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if n, err := r.Ensure(ctx, 10, 100); n != 100 || err != nil {
+		t.Errorf("present bytes with a done ctx: %d, %v", n, err)
+	}
+	before := f.numCalls()
+	if _, err := r.Ensure(ctx, 150<<10, 100); !errors.Is(err, context.Canceled) {
+		t.Errorf("missing bytes with a done ctx: %v", err)
+	}
+	if f.numCalls() != before {
+		t.Error("a done ctx started a download")
+	}
+	mustEqual(t, "later", readRange(t, r, 150<<10, 100), data[150<<10:150<<10+100])
+}
