@@ -266,7 +266,9 @@ type account struct {
 func resolveAccount(c *mountConfig, log logrus.FieldLogger) (*account, error) {
 	if c.emulator {
 		emu, err := emulator.Start(emulator.Options{
-			Token:      randomToken(),
+			// The demo account's well-known token is not a secret: it is
+			// printed so users can drive the same emulator with curl.
+			Token:      emulator.DefaultToken,
 			SeedAssets: emulatorAssets,
 			SeedJobs:   emulatorJobs,
 			SeedStyles: emulatorStyles,
@@ -409,6 +411,10 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		sigs <- syscall.SIGTERM // serve unmounts at once
 	}
 	fmt.Fprintf(stdout, "kreafs: mounted %s at %s (Ctrl-C to unmount)\n", acct.url, mp)
+	if acct.emu != nil {
+		fmt.Fprintf(logger.Out, "kreafs: the emulator's API is at %s; to use it directly:\n  export KREA_API_URL=%s KREA_API_TOKEN=%s\n",
+			acct.url, acct.url, acct.emu.Token())
+	}
 	logger.WithFields(logrus.Fields{"api": acct.url, "mountpoint": mp, "cache_dir": c.cacheDir,
 		"cache_size": humanize.IBytes(uint64(c.cacheSize)), "read_only": c.readOnly}).Info("mounted")
 	serve(srv, mp, sigs, logger)

@@ -4,8 +4,6 @@ package main
 // then lazily) or an unmount from outside (fusermount3 -u, umount).
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -107,11 +105,4 @@ func probeMountpoint(mp string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// randomToken is the --emulator account's token (never printed).
-func randomToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "emu-" + hex.EncodeToString(b)
 }
