@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,5 +218,43 @@ func TestCacheDirIsPrivateAndHoldsNoToken(t *testing.T) {
 	}
 	if nFiles == 0 {
 		t.Errorf("the cache dir holds no files after reading every asset")
+	}
+}
+
+func TestLooseCacheDirIsTightenedOrRefused(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	emu.add(makePNG(1, 2, 2), "x.png")
+
+	// docs/configuration.md: a 0755 dir of your own is tightened to 0700.
+	loose := filepath.Join(t.TempDir(), "cache")
+	if err := os.Mkdir(loose, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := mountWith(t, emu, mountOpts{CacheDir: loose})
+	run(t, "cat", m.Path("assets", "x.png"))
+	if fi, err := os.Stat(loose); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("a 0755 cache dir after mounting: %v %v, want 0700", fi.Mode().Perm(), err)
+	}
+	m.Stop()
+
+	// A group/world-writable one is refused: exit 1, nothing mounted.
+	world := filepath.Join(t.TempDir(), "cache")
+	if err := os.Mkdir(world, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(world, 0o777); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	m2 := startKreafs(t, emu, mountOpts{CacheDir: world})
+	select {
+	case <-m2.done:
+	case <-time.After(mountTimeout):
+		t.Fatalf("kreafs still runs with a world-writable cache dir")
+	}
+	m2.WaitExit(1)
+	if strings.Contains(m2.Stdout(), readyPrefix) {
+		t.Errorf("kreafs mounted with a world-writable cache dir")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,6 +31,81 @@ func TestReadyLineIsOneLineOnStdout(t *testing.T) {
 	if !strings.Contains(out, m.Dir) {
 		t.Errorf("the ready line %q does not name the mount point %s", out, m.Dir)
 	}
+	// docs/configuration.md: shows as kreafs of type fuse.kreafs.
+	for _, e := range readMountinfo() {
+		if e.dir == m.Dir && (e.fstype != "fuse.kreafs" || e.source != "kreafs") {
+			t.Errorf("mountinfo shows %s as %q of type %q, want kreafs of type fuse.kreafs", m.Dir, e.source, e.fstype)
+		}
+	}
+}
+
+func TestBadUsageExitsWithStatus2(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		noDir bool
+	}{
+		{"unknown flag", []string{"--no-such-flag"}, false},
+		{"bad cache size", []string{"--cache-size", "lots"}, false},
+		{"bad ttl", []string{"--dir-cache-ttl", "soon"}, false},
+		{"no mount point", nil, true},
+		{"--emulator with --api-url", []string{"--emulator", "--api-url", "http://127.0.0.1:1"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"mount"}, tc.flags...)
+			dir := filepath.Join(t.TempDir(), "mnt")
+			if !tc.noDir {
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, dir)
+			}
+			cmd := exec.Command(kreafsBin, args...)
+			cmd.Env = append(baseEnv(t), "KREA_API_URL="+emu.URL(), "KREA_API_TOKEN="+emu.Token())
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			registerMountDir(dir)
+			done := make(chan error, 1)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(mountTimeout):
+				_ = cmd.Process.Kill()
+				<-done
+				_ = syscall.Unmount(dir, syscall.MNT_DETACH)
+				t.Fatalf("kreafs %v still runs after %v", args, mountTimeout)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 2 {
+				t.Errorf("kreafs %v: exit status %d, want 2 (bad usage)\nstderr: %s", args, code, stderr.String())
+			}
+			if stderr.Len() == 0 || strings.Contains(stdout.String(), readyPrefix) {
+				t.Errorf("kreafs %v: stdout %q stderr %q, want a message on stderr and no ready line", args, stdout.String(), stderr.String())
+			}
+			if n := mountsAt(dir); n != 0 {
+				t.Errorf("bad usage left %d mounts", n)
+			}
+		})
+	}
+}
+
+func TestFlagsWinOverTheEnvironment(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	emu.add(makePNG(1, 2, 2), "here.png")
+	tokenFile := writeTemp(t, "token", []byte("  "+emu.Token()+"  \n"))
+	// The environment names a wrong token and a dead API; the flags win.
+	m := mountWith(t, emu, mountOpts{NoURL: true, Token: randomToken(),
+		Env:   []string{"KREA_API_URL=http://127.0.0.1:1"},
+		Flags: []string{"--api-url", emu.URL(), "--token-file", tokenFile}})
+	m.Token = emu.Token()
+	run(t, "cat", m.Path("assets", "here.png"))
 }
 
 func TestSignalsAndUmountEndTheMountCleanly(t *testing.T) {
@@ -80,6 +157,55 @@ func TestSignalsAndUmountEndTheMountCleanly(t *testing.T) {
 		run(t, "fusermount3", "-u", m.Dir)
 		m.WaitExit(0)
 	})
+}
+
+func TestStopWithAFileOpenDetachesTheMount(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	emu.add(makePNG(1, 2, 2), "held.png")
+
+	// docs/configuration.md: a busy mount is retried for a few seconds,
+	// then detached lazily, and kreafs exits 0; a second signal skips the
+	// retries. (Bounds: the retries, plus up to 5 s waiting for the kernel
+	// to let go after the lazy detach, plus slack.)
+	for _, tc := range []struct {
+		name    string
+		signals int
+		within  time.Duration
+	}{
+		{"one SIGTERM", 1, 15 * time.Second},
+		{"two SIGINTs", 2, 8 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mount(t, emu)
+			f, err := os.Open(m.Path("assets", "held.png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			start := time.Now()
+			sig := syscall.SIGTERM
+			if tc.signals == 2 {
+				sig = syscall.SIGINT
+			}
+			m.Signal(sig)
+			if tc.signals == 2 {
+				time.Sleep(200 * time.Millisecond)
+				m.Signal(sig)
+			}
+			select {
+			case <-m.done:
+			case <-time.After(tc.within):
+				t.Errorf("kreafs with a busy mount did not exit within %v", tc.within)
+			}
+			t.Logf("kreafs exited %v after the first signal", time.Since(start).Round(time.Millisecond))
+			m.WaitExit(0)
+			if _, err := f.Read(make([]byte, 10)); err == nil {
+				t.Logf("the open file still reads after the lazy detach (page cache)")
+			}
+		})
+	}
 }
 
 func TestKilledMountIsRecoveredByTheNextMount(t *testing.T) {
