@@ -120,9 +120,7 @@ func (s *Store) run(d *download) {
 			break
 		}
 	}
-	if !o.busyLocked() {
-		o.closeFileLocked()
-	}
+	s.releaseLocked(o)
 	o.notifyLocked()
 	if !o.doomed {
 		s.evictLocked()

@@ -105,6 +105,18 @@ func (o *object) closeFileLocked() {
 	}
 }
 
+// releaseLocked closes o's data file once nobody uses it, and deletes the
+// file if it holds nothing (a read that failed before any byte arrived).
+func (s *Store) releaseLocked(o *object) {
+	if o.busyLocked() || o.f == nil {
+		return
+	}
+	o.closeFileLocked()
+	if !o.doomed && len(o.present) == 0 && !(o.sizeOK && o.size == 0) {
+		os.Remove(s.path(o))
+	}
+}
+
 // limitLocked is the end of the object as far as we know (maxOffset when
 // unknown).
 func (o *object) limitLocked() int64 {
@@ -250,9 +262,7 @@ func (r *Reader) Close() error {
 	r.closed = true
 	o.pins--
 	o.notifyLocked() // parked downloads stop when nobody reads
-	if !o.busyLocked() {
-		o.closeFileLocked()
-	}
+	s.releaseLocked(o)
 	if !o.doomed {
 		s.evictLocked()
 	}

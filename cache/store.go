@@ -181,9 +181,7 @@ func (s *Store) Close() error {
 	err := s.persist()
 	s.mu.Lock()
 	for _, o := range s.lru.Values() {
-		if o.pins == 0 {
-			o.closeFileLocked()
-		}
+		s.releaseLocked(o)
 	}
 	s.mu.Unlock()
 	unlockDir(s.lock)

@@ -813,3 +813,17 @@ func TestDoneContextStartsNothing(t *testing.T) {
 	}
 	mustEqual(t, "later", readRange(t, r, 150<<10, 100), data[150<<10:150<<10+100])
 }
+
+// A read that fails before any byte arrives leaves no file behind.
+func TestFailedReadLeavesNoFile(t *testing.T) {
+	f := newFake()
+	s := testStore(t, t.TempDir(), f, nil)
+	r := s.Open(Source{Key: "gone", URL: "u/gone", Size: 100})
+	if _, err := r.ReadAt(context.Background(), make([]byte, 10), 0); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+	r.Close()
+	if files := dataFiles(t, s.dir); len(files) != 0 {
+		t.Errorf("files left: %v", files)
+	}
+}
