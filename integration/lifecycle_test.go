@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 )
 
@@ -331,17 +332,57 @@ func TestTokenFileWorksAndTheTokenNeverShowsInLogs(t *testing.T) {
 	}
 }
 
+// The README's first command, as issue 3's "Done when" tries it: mount
+// --emulator, ls -l, cmp each file against curl of its image_url,
+// identify/ffprobe read them, Ctrl-C unmounts.
 func TestEmulatorFlagMountsASeededAccount(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
+	needProgram(t, "curl")
 	m := mountWith(t, nil, mountOpts{NoURL: true, NoToken: true, Flags: []string{"--emulator"}})
-	names := listNames(t, m.Path("assets"))
-	if len(names) == 0 {
-		t.Fatalf("--emulator mounted an empty assets/")
+	run(t, "ls", "-l", m.Path("assets"))
+
+	// "kreafs: mounted http://127.0.0.1:PORT at DIR (...)"
+	fields := strings.Fields(strings.TrimPrefix(m.Stdout(), readyPrefix))
+	if len(fields) < 1 || !strings.HasPrefix(fields[0], "http") {
+		t.Fatalf("cannot find the emulator's URL in the ready line %q", m.Stdout())
 	}
-	for _, n := range names[:min(3, len(names))] {
-		if _, err := os.ReadFile(m.Path("assets", n)); err != nil {
-			t.Errorf("reading seeded %s: %v", n, err)
+	body := run(t, "curl", "-sSf", "-H", "Authorization: Bearer "+emulator.DefaultToken, fields[0]+"/assets?limit=1000")
+	var page struct{ Items []api.Asset }
+	if err := json.Unmarshal([]byte(body), &page); err != nil || len(page.Items) == 0 {
+		t.Fatalf("GET /assets of the bundled emulator: %v, %d items", err, len(page.Items))
+	}
+	names := listNames(t, m.Path("assets"))
+	if len(names) != len(page.Items) {
+		t.Errorf("assets/ lists %d files, the emulator has %d assets", len(names), len(page.Items))
+	}
+	byIno := map[uint64]string{}
+	for _, n := range names {
+		byIno[inode(t, m.Path("assets", n))] = n
+	}
+	base := t.TempDir()
+	for _, a := range page.Items {
+		p := filepath.Join(base, a.ID)
+		run(t, "curl", "-sSf", "-o", p, a.ImageURL)
+		byID := m.Path("assets", ".by-id", a.ID)
+		run(t, "cmp", p, byID)
+		name, ok := byIno[inode(t, byID)]
+		if !ok {
+			t.Errorf("asset %s (%q) has no name in assets/", a.ID, a.Description)
+			continue
+		}
+		run(t, "cmp", p, m.Path("assets", name))
+		switch ext := filepath.Ext(name); ext {
+		case ".png", ".jpg", ".webp":
+			if _, err := exec.LookPath("identify"); err == nil {
+				run(t, "identify", m.Path("assets", name))
+			}
+		case ".wav", ".mp3", ".mp4", ".mov", ".webm":
+			if _, err := exec.LookPath("ffprobe"); err == nil {
+				run(t, "ffprobe", "-v", "error", m.Path("assets", name))
+			}
 		}
 	}
+	m.Signal(syscall.SIGINT)
+	m.WaitExit(0)
 }
