@@ -29,8 +29,12 @@
 // download goes on for the others. A download that fails mid-body keeps the
 // bytes it wrote and resumes at the first missing byte with a new ranged
 // Fetch. Transient errors (api.Temporary, cut bodies) are retried
-// Options.Retries times with exponential backoff from Options.RetryBackoff;
-// the count restarts whenever an attempt made progress. A fetch that gets
+// Options.Retries times with exponential backoff from Options.RetryBackoff,
+// but no retry starts more than Options.RetryWindow (default 30s) after the
+// download last made progress (api.Client retries a request itself; this
+// keeps a cold read against a dead API bounded to about that window plus
+// the client's own retry time); both restart whenever an attempt made
+// progress, so a body cut again and again still completes. A fetch that gets
 // no byte for Options.StallTimeout (default 30s) is cancelled and not
 // retried: the reads waiting on it fail with ErrStalled, and a later read
 // starts over where it stopped. Permanent errors (404, 403, ...) fail the

@@ -51,8 +51,9 @@ func (e *writeError) Error() string { return "cache: write data file: " + e.err.
 func (e *writeError) Unwrap() error { return e.err }
 
 // run drives d: one Fetch per attempt, resuming at d.pos after a cut,
-// retrying transient errors with exponential backoff (the counter restarts
-// whenever an attempt made progress), never retrying a stall.
+// retrying transient errors with exponential backoff (Retries times, and
+// not beyond RetryWindow without progress; both restart whenever an
+// attempt made progress), never retrying a stall.
 func (s *Store) run(d *download) {
 	defer s.wg.Done()
 	o := d.o
@@ -61,6 +62,7 @@ func (s *Store) run(d *download) {
 	log := s.log.WithFields(logrus.Fields{"op": "fetch", "key": o.key})
 	backoff := s.opt.RetryBackoff
 	attempts := 0
+	lastProgress := time.Now()
 	var err error
 	for {
 		s.mu.Lock()
@@ -88,9 +90,11 @@ func (s *Store) run(d *download) {
 			break
 		}
 		if progress {
-			attempts, backoff = 0, s.opt.RetryBackoff
+			attempts, backoff, lastProgress = 0, s.opt.RetryBackoff, time.Now()
 		}
-		if !retryable(err) || attempts >= s.opt.Retries {
+		// The Fetcher (api.Client) may retry a request itself for a long
+		// time; RetryWindow keeps the total wait of a read bounded.
+		if !retryable(err) || attempts >= s.opt.Retries || time.Since(lastProgress)+backoff > s.opt.RetryWindow {
 			break
 		}
 		attempts++

@@ -41,6 +41,7 @@ const (
 	DefaultStallTimeout  = 30 * time.Second
 	DefaultRetries       = 3
 	DefaultRetryBackoff  = 250 * time.Millisecond
+	DefaultRetryWindow   = 30 * time.Second
 	DefaultFlushInterval = 5 * time.Second
 )
 
@@ -56,6 +57,7 @@ type Options struct {
 
 	Retries       int           // further attempts after a transient fetch error (< 0: none)
 	RetryBackoff  time.Duration // wait before the first retry, doubled for each next one
+	RetryWindow   time.Duration // no retry starts this long after a download last made progress
 	FlushInterval time.Duration // how often a changed index is written to disk
 }
 
@@ -125,6 +127,9 @@ func Open(o Options) (*Store, error) {
 	}
 	if o.RetryBackoff <= 0 {
 		o.RetryBackoff = DefaultRetryBackoff
+	}
+	if o.RetryWindow <= 0 {
+		o.RetryWindow = DefaultRetryWindow
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = DefaultFlushInterval

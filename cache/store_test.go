@@ -827,3 +827,24 @@ func TestFailedReadLeavesNoFile(t *testing.T) {
 		t.Errorf("files left: %v", files)
 	}
 }
+
+// Retries stop once RetryWindow has passed without progress, whatever the
+// retry count left (the client below may have retried for long already).
+func TestRetryWindowBoundsRetries(t *testing.T) {
+	f := newFake()
+	src, _ := f.add("k", 1000)
+	f.failN = 100
+	s := testStore(t, t.TempDir(), f, func(o *Options) {
+		o.Retries = 50
+		o.RetryBackoff = 5 * time.Millisecond
+		o.RetryWindow = time.Millisecond
+	})
+	r := s.Open(src)
+	defer r.Close()
+	if _, err := r.ReadAt(context.Background(), make([]byte, 10), 0); !errors.Is(err, api.ErrServer) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := f.numCalls(); n != 1 {
+		t.Errorf("%d calls, want 1 (window already spent)", n)
+	}
+}
