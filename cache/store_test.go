@@ -712,12 +712,9 @@ func TestFarSeekStartsOwnDownload(t *testing.T) {
 	f.gate = make(chan struct{})
 	seq := s.Open(src)
 	defer seq.Close()
-	go func() {
-		for i := 0; i < 2; i++ {
-			f.gate <- struct{}{}
-		}
-	}()
+	sent := letThrough(f, 2)
 	mustEqual(t, "head", readRange(t, seq, 0, 16<<10), data[:16<<10])
+	<-sent
 	// The sequential download is now parked at ~32 KiB with an end far ahead.
 	far := s.Open(src)
 	defer far.Close()
@@ -847,4 +844,87 @@ func TestRetryWindowBoundsRetries(t *testing.T) {
 	if n := f.numCalls(); n != 1 {
 		t.Errorf("%d calls, want 1 (window already spent)", n)
 	}
+}
+
+// A crash (simulated: the directory is copied while the store runs, with
+// downloads half done, and the copy opened) loses at most what came after
+// the last index write, and never serves a partial object as whole.
+func TestCrashMidDownload(t *testing.T) {
+	dir := t.TempDir()
+	f := newFake()
+	src, data := f.add("big", 1<<20)
+	late, _ := f.add("late", 100<<10)
+	f.gate = make(chan struct{})
+	s := testStore(t, dir, f, nil)
+	r := s.Open(src)
+	defer r.Close()
+	sent := letThrough(f, 8) // 8 body reads of 16 KiB: up to the chunk end
+	mustEqual(t, "head", readRange(t, r, 0, 100<<10), data[:100<<10])
+	<-sent
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	close(f.gate)
+	rl := s.Open(late) // downloaded after the last index write
+	readAll(t, rl, 64<<10)
+	rl.Close()
+	readRange(t, r, 100<<10, 500<<10) // bytes written after the last index write
+
+	crashed := t.TempDir()
+	copyTree(t, dir, crashed)
+	offline := newFake()
+	offline.failAll = errors.New("offline")
+	s2 := testStore(t, crashed, offline, func(o *Options) { o.Retries = -1 })
+	if _, complete := s2.Has("big"); complete {
+		t.Fatal("object half downloaded at the crash is reported complete")
+	}
+	if _, ok := s2.Has("late"); ok {
+		t.Error("object the index never recorded is served")
+	}
+	r2 := s2.Open(src)
+	defer r2.Close()
+	mustEqual(t, "head after crash", readRange(t, r2, 0, 100<<10), data[:100<<10])
+	for _, off := range []int64{300 << 10, 900 << 10} {
+		if _, err := r2.ReadAt(context.Background(), make([]byte, 10), off); err == nil {
+			t.Errorf("bytes at %d the index did not record were served", off)
+		}
+	}
+	if files := dataFiles(t, crashed); len(files) != 1 {
+		t.Errorf("data files after recovery: %v (the orphan should be gone)", files)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// letThrough lets n body reads of f through its gate; the channel closes
+// when they have all been taken.
+func letThrough(f *fakeFetcher, n int) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < n; i++ {
+			f.gate <- struct{}{}
+		}
+	}()
+	return done
 }
