@@ -579,6 +579,9 @@ func TestImportAndRemove(t *testing.T) {
 	if err := s.Import("asset-1", spool); err != nil {
 		t.Fatal(err)
 	}
+	if pos, _ := spool.Seek(0, io.SeekCurrent); pos != int64(len(content)) {
+		t.Errorf("Import moved the caller's file offset to %d", pos)
+	}
 	spool.Close()
 	os.Remove(spool.Name())
 	if size, complete := s.Has("asset-1"); size != int64(len(content)) || !complete {
