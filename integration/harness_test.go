@@ -30,6 +30,7 @@ import (
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"go.uber.org/goleak"
 )
 
 // readyPrefix starts the one line kreafs prints on stdout once mounted.
@@ -66,6 +67,14 @@ func testMain(m *testing.M) int {
 
 	code := m.Run()
 
+	// The test process itself (emulators, HTTP clients, the FUSE probe)
+	// must not leak goroutines either.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "integration: leaked goroutines:", err)
+			code = 1
+		}
+	}
 	if left := leftoverMounts(); len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "integration: FUSE mounts left behind: %q (unmounting them lazily)\n", left)
 		for _, d := range left {
@@ -303,13 +312,13 @@ func mountWith(t testing.TB, emu *Emulator, o mountOpts) *Mount {
 	select {
 	case <-m.ready:
 	case <-m.done:
-		t.Fatalf("kreafs exited before mounting (%v)\n%s", m.waitErr, m.Logs())
+		t.Fatalf("kreafs exited before mounting (%v)", m.waitErr)
 	case <-time.After(mountTimeout):
 		m.Kill()
-		t.Fatalf("kreafs did not print %q within %v\n%s", readyPrefix, mountTimeout, m.Logs())
+		t.Fatalf("kreafs did not print %q within %v", readyPrefix, mountTimeout)
 	}
 	if n := mountsAt(m.Dir); n != 1 {
-		t.Fatalf("kreafs said it is mounted but %s has %d mounts in /proc/self/mountinfo\n%s", m.Dir, n, m.Logs())
+		t.Fatalf("kreafs said it is mounted but %s has %d mounts in /proc/self/mountinfo", m.Dir, n)
 	}
 	m.mu.Lock()
 	m.startFDs = listFDs(m.cmd.Process.Pid)
@@ -437,15 +446,15 @@ func (m *Mount) WaitExit(want int) {
 	select {
 	case <-m.done:
 	case <-time.After(unmountTimeout):
-		m.t.Errorf("kreafs did not exit within %v of being told to stop\n%s", unmountTimeout, m.Logs())
+		m.t.Errorf("kreafs did not exit within %v of being told to stop", unmountTimeout)
 		m.forceEnd()
 		return
 	}
 	if code := m.cmd.ProcessState.ExitCode(); code != want {
-		m.t.Errorf("kreafs exited with status %d (%v), want %d\n%s", code, m.waitErr, want, m.Logs())
+		m.t.Errorf("kreafs exited with status %d (%v), want %d", code, m.waitErr, want)
 	}
 	if n := mountsAt(m.Dir); n != 0 {
-		m.t.Errorf("kreafs exited but %d mount(s) remain at %s\n%s", n, m.Dir, m.Logs())
+		m.t.Errorf("kreafs exited but %d mount(s) remain at %s", n, m.Dir)
 		_ = syscall.Unmount(m.Dir, syscall.MNT_DETACH)
 	}
 }
@@ -500,7 +509,7 @@ func (m *Mount) cleanup() {
 	} else if !m.Exited() {
 		m.WaitExit(0)
 	} else if !ended {
-		t.Errorf("kreafs exited by itself during the test (%v)\n%s", m.waitErr, m.Logs())
+		t.Errorf("kreafs exited by itself during the test (%v)", m.waitErr)
 		if mountsAt(m.Dir) > 0 {
 			_ = syscall.Unmount(m.Dir, syscall.MNT_DETACH)
 		}
@@ -519,7 +528,7 @@ func (m *Mount) cleanup() {
 			}
 		}
 	}
-	if t.Failed() {
+	if t.Failed() { // every failure message relies on this
 		t.Logf("kreafs output:\n%s", m.Logs())
 	}
 }
