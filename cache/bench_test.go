@@ -40,7 +40,7 @@ func BenchmarkColdSequential(b *testing.B) {
 		defer s.Close()
 		buf := make([]byte, 128<<10)
 		for i := 0; i < b.N; i++ {
-			key := string(rune('a' + i%26)) + string(rune('a'+i/26))
+			key := string(rune('a'+i%26)) + string(rune('a'+i/26))
 			r := s.Open(Source{Key: key, URL: srv.URL, Size: int64(len(data))})
 			for off := int64(0); ; off += int64(len(buf)) {
 				_, err := r.ReadAt(context.Background(), buf, off)
@@ -57,7 +57,7 @@ func BenchmarkColdSequential(b *testing.B) {
 		s, _ := Open(Options{Dir: b.TempDir(), Fetcher: c})
 		defer s.Close()
 		for i := 0; i < b.N; i++ {
-			key := string(rune('a' + i%26)) + string(rune('a'+i/26))
+			key := string(rune('a'+i%26)) + string(rune('a'+i/26))
 			r := s.Open(Source{Key: key, URL: srv.URL, Size: int64(len(data))})
 			r.Ensure(context.Background(), 0, len(data))
 			r.Close()
