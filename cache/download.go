@@ -147,6 +147,8 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 	o := d.o
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	// The watchdog runs only while we wait for the network (the Fetch, each
+	// body read), not while we write to disk or park.
 	var stalled atomic.Bool
 	watchdog := time.AfterFunc(s.opt.StallTimeout, func() {
 		stalled.Store(true)
@@ -161,6 +163,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 	}
 
 	dl, err := s.opt.Fetcher.Fetch(ctx, url, pos, length)
+	watchdog.Stop()
 	if err != nil {
 		if errors.Is(err, api.ErrRangeNotSatisfiable) && !stalled.Load() {
 			return false, s.probeSize(ctx, d, url, pos, err)
@@ -177,7 +180,10 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		return false, fmt.Errorf("cache: server sent offset %d for a request at %d", dl.Offset, pos)
 	}
 	if skip := pos - dl.Offset; skip > 0 { // the server ignored the range
-		if _, err := io.CopyN(io.Discard, dl.Body, skip); err != nil {
+		watchdog.Reset(s.opt.StallTimeout)
+		_, err := io.CopyN(io.Discard, dl.Body, skip)
+		watchdog.Stop()
+		if err != nil {
 			return false, stallErr(err)
 		}
 	}
@@ -202,7 +208,6 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			} else if time.Since(parked) > parkIdle {
 				return progress, nil
 			}
-			watchdog.Stop()
 			t := time.NewTimer(parkIdle)
 			select {
 			case <-ch:
@@ -210,7 +215,6 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			case <-ctx.Done():
 			}
 			t.Stop()
-			watchdog.Reset(s.opt.StallTimeout)
 			continue
 		}
 		parked = time.Time{}
@@ -219,9 +223,10 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		if stop {
 			return progress, nil
 		}
+		watchdog.Reset(s.opt.StallTimeout)
 		n, rerr := dl.Body.Read(buf[:min(int64(len(buf)), end-w)])
+		watchdog.Stop()
 		if n > 0 {
-			watchdog.Reset(s.opt.StallTimeout)
 			if _, werr := f.WriteAt(buf[:n], w); werr != nil {
 				return progress, &writeError{werr}
 			}

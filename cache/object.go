@@ -275,23 +275,48 @@ func (r *Reader) Close() error {
 // io.EOF) or with an error. A cancelled ctx returns ctx.Err() at once; the
 // download continues for other readers.
 func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	n, f, err := r.ensure(ctx, off, len(p))
-	if err != nil {
-		return 0, err
-	}
-	if n > 0 {
-		m, rerr := f.ReadAt(p[:n], off)
-		if m < n {
-			if rerr == nil || rerr == io.EOF {
-				rerr = io.ErrUnexpectedEOF
-			}
-			return m, fmt.Errorf("cache: read data file of %s: %w", r.o.key, rerr)
+	for attempt := 0; ; attempt++ {
+		n, f, err := r.ensure(ctx, off, len(p))
+		if err != nil {
+			return 0, err
 		}
+		if n > 0 {
+			m, rerr := f.ReadAt(p[:n], off)
+			if m < n {
+				if (rerr == nil || rerr == io.EOF) && attempt == 0 && r.checkFile(f) {
+					continue // the data file was cut behind our back: fetch again
+				}
+				if rerr == nil || rerr == io.EOF {
+					rerr = io.ErrUnexpectedEOF
+				}
+				return m, fmt.Errorf("cache: read data file of %s: %w", r.o.key, rerr)
+			}
+		}
+		if n < len(p) {
+			return n, io.EOF
+		}
+		return n, nil
 	}
-	if n < len(p) {
-		return n, io.EOF
+}
+
+// checkFile drops the bytes the index claims beyond the end of the open
+// data file f (truncated by someone else); true if it dropped any.
+func (r *Reader) checkFile(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil {
+		return false
 	}
-	return n, nil
+	s, o := r.s, r.o
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(o.present)
+	if n == 0 || o.present[n-1].End <= st.Size() {
+		return false
+	}
+	s.log.WithFields(logrus.Fields{"op": "read", "key": o.key, "file_size": st.Size(), "claimed": o.present[n-1].End}).
+		Warn("cache data file shorter than recorded, dropping the missing part")
+	s.dropLocked(o, span{st.Size(), maxOffset})
+	return true
 }
 
 // Ensure makes [off, off+n) present in File (clipped at the end of the

@@ -931,3 +931,21 @@ func letThrough(f *fakeFetcher, n int) <-chan struct{} {
 	}()
 	return done
 }
+
+// A data file truncated under an open Reader: ReadAt notices the short
+// read, drops what is gone and fetches it again.
+func TestDataFileTruncatedUnderOpenReader(t *testing.T) {
+	f := newFake()
+	src, data := f.add("shrunk", 200<<10)
+	s := testStore(t, t.TempDir(), f, nil)
+	r := s.Open(src)
+	defer r.Close()
+	readAll(t, r, 64<<10)
+	if err := r.File().Truncate(1000); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "after truncation", readRange(t, r, 500, 100<<10), data[500:500+100<<10])
+	if r.Complete() {
+		t.Error("complete although the tail is gone")
+	}
+}
