@@ -12,6 +12,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -131,6 +132,24 @@ func (s *Store) run(d *download) {
 	}
 }
 
+// write writes p at off in f. When the disk is full it evicts unused
+// objects (at least enough for p, and a few chunks) and tries once more.
+func (s *Store) write(f *os.File, p []byte, off int64) error {
+	_, err := s.writeAt(f, p, off)
+	if err == nil || !errors.Is(err, syscall.ENOSPC) {
+		return err
+	}
+	s.mu.Lock()
+	freed := s.shedLocked(int64(len(p)) + 4*s.opt.ChunkSize)
+	s.mu.Unlock()
+	s.log.WithFields(logrus.Fields{"op": "fetch", "freed": freed}).Warn("disk full: evicted cached objects to make room")
+	if freed == 0 {
+		return err
+	}
+	_, err = s.writeAt(f, p, off)
+	return err
+}
+
 func retryable(err error) bool {
 	var we *writeError
 	if errors.As(err, &we) {
@@ -227,7 +246,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		n, rerr := dl.Body.Read(buf[:min(int64(len(buf)), end-w)])
 		watchdog.Stop()
 		if n > 0 {
-			if _, werr := f.WriteAt(buf[:n], w); werr != nil {
+			if werr := s.write(f, buf[:n], w); werr != nil {
 				return progress, &writeError{werr}
 			}
 			s.mu.Lock()

@@ -88,7 +88,8 @@ type Store struct {
 	closed  bool
 	noPunch bool // punching holes failed once: no partial eviction
 
-	now func() time.Time // clock for eviction protection windows (tests replace it)
+	now     func() time.Time                                   // clock for eviction protection windows (tests replace it)
+	writeAt func(f *os.File, p []byte, off int64) (int, error) // data file writes (tests inject failures)
 }
 
 // Source names an immutable piece of content and where to fetch it.
@@ -156,7 +157,8 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	lru, _ := simplelru.NewLRU[string, *object](math.MaxInt, nil) // ordering only: never evicts by count
-	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, nextInc: 1, now: time.Now}
+	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, nextInc: 1, now: time.Now,
+		writeAt: func(f *os.File, p []byte, off int64) (int, error) { return f.WriteAt(p, off) }}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.load()
 	s.mu.Lock()
@@ -388,6 +390,24 @@ func (s *Store) evictLocked() {
 			return
 		}
 	}
+}
+
+// shedLocked evicts least recently used objects that are not in use until
+// at least n bytes are freed (the disk is full), and returns the bytes
+// freed.
+func (s *Store) shedLocked(n int64) int64 {
+	var freed int64
+	for _, o := range s.lru.Values() {
+		if freed >= n {
+			break
+		}
+		if o.busyLocked() {
+			continue
+		}
+		freed += o.present.total()
+		s.doomLocked(o)
+	}
+	return freed
 }
 
 // shrinkLocked drops unprotected bytes of o, from its start, until usage is

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -947,5 +948,39 @@ func TestDataFileTruncatedUnderOpenReader(t *testing.T) {
 	mustEqual(t, "after truncation", readRange(t, r, 500, 100<<10), data[500:500+100<<10])
 	if r.Complete() {
 		t.Error("complete although the tail is gone")
+	}
+}
+
+// A full disk: the store evicts unused objects and writes again.
+func TestDiskFullEvictsAndRetries(t *testing.T) {
+	f := newFake()
+	old, _ := f.add("old", 100<<10)
+	src, data := f.add("new", 100<<10)
+	s := testStore(t, t.TempDir(), f, nil)
+	r := s.Open(old)
+	readAll(t, r, 64<<10)
+	r.Close()
+	waitFor(t, "download of old to end", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		o, _ := s.lru.Peek("old")
+		return !o.busyLocked()
+	})
+	var mu sync.Mutex
+	full := true
+	s.writeAt = func(fh *os.File, p []byte, off int64) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if full {
+			full = false // one failure, then the eviction made room
+			return 0, &os.PathError{Op: "write", Path: fh.Name(), Err: syscall.ENOSPC}
+		}
+		return fh.WriteAt(p, off)
+	}
+	r = s.Open(src)
+	defer r.Close()
+	mustEqual(t, "read on a full disk", readAll(t, r, 64<<10), data)
+	if _, ok := s.Has("old"); ok {
+		t.Error("nothing evicted on a full disk")
 	}
 }
