@@ -89,6 +89,10 @@
 // The same length check runs whenever a data file is opened, so a file
 // truncated while kreafs runs is re-fetched, not served as zeros.
 //
+// A full disk (ENOSPC while writing a data file) makes the store evict
+// unused objects and write once more; if that does not help, the reads
+// waiting on that download fail with the error. Cached bytes stay readable.
+//
 // Memory: no object is ever held in memory; each download streams through
 // one 256 KiB buffer.
 //
