@@ -19,7 +19,9 @@
 // (ffprobe, tail, mmap) fetch only what they touch. A Reader whose reads
 // follow each other is sequential: its downloads are requested to the end of
 // the object and stopped at a logical end kept ReadAhead bytes past the
-// reader, so a whole `cat` is one HTTP request. Readers of the same bytes
+// reader, so a whole `cat` is one HTTP request (a download that reaches its
+// logical end before the reader catches up pauses, reading nothing, for up
+// to 10s while the object is open, instead of ending). Readers of the same bytes
 // share one download: a reader waits for a running download that is at most
 // max(ReadAhead, 2 chunks) before the bytes it needs, and otherwise starts
 // its own (taking over the rest of the slower download's range).
