@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -15,7 +16,8 @@ import (
 // Order matters: the first matching row wins.
 //
 //	nil                               -> 0
-//	syscall.Errno (wrapped or not)    -> itself (e.g. ENOSPC from the cache disk)
+//	syscall.Errno (wrapped or not)    -> itself (e.g. ENOSPC from the cache disk),
+//	                                     unless it comes from a network call (below)
 //	context.Canceled                  -> EINTR  (the caller was interrupted, Ctrl-C)
 //	context.DeadlineExceeded          -> EIO    (a stalled transfer or a slow API; see below)
 //	api.ErrNotFound, api.ErrGone      -> ENOENT
@@ -27,6 +29,13 @@ import (
 //	api.ErrBadRequest                 -> EINVAL
 //	anything else                     -> EIO    (5xx and 429 after retries, network errors)
 //
+// A network call's errno (ECONNREFUSED, ECONNRESET, ...) is not passed
+// through: the net package wraps it in an *os.SyscallError ("connect:
+// connection refused"), while a local file's errno comes in an
+// *fs.PathError. So an errno inside an *os.SyscallError and no
+// *fs.PathError is a network error: EIO, as documented ("Connection
+// refused" from cat would blame the wrong thing).
+//
 // Timeouts give EIO rather than ETIMEDOUT: a read that stalled is an I/O
 // error to every program, and shells print ETIMEDOUT as "Connection timed
 // out", which reads like a network setting problem rather than a failed
@@ -37,7 +46,7 @@ func toErrno(err error) syscall.Errno {
 	}
 	var en syscall.Errno
 	switch {
-	case errors.As(err, &en):
+	case errors.As(err, &en) && !networkErrno(err):
 		if en == 0 {
 			return syscall.EIO
 		}
@@ -58,6 +67,15 @@ func toErrno(err error) syscall.Errno {
 		return syscall.EINVAL
 	}
 	return syscall.EIO
+}
+
+// networkErrno reports whether err's errno came from a network system call
+// (wrapped in *os.SyscallError by package net) rather than a local file
+// operation (*fs.PathError).
+func networkErrno(err error) bool {
+	var se *os.SyscallError
+	var pe *fs.PathError
+	return errors.As(err, &se) && !errors.As(err, &pe)
 }
 
 // fail maps err with toErrno and logs it once: at debug level for the

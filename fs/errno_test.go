@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
+	"net"
+	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,6 +42,10 @@ func TestToErrno(t *testing.T) {
 		{"server errors after retries are EIO", &api.Error{Status: 503}, syscall.EIO},
 		{"rate limited after retries is EIO", &api.Error{Status: 429}, syscall.EIO},
 		{"a network error is EIO", errors.New("dial tcp: connection refused"), syscall.EIO},
+		{"a refused connection is EIO, not ECONNREFUSED", wrap(netErr("dial", "connect", syscall.ECONNREFUSED)), syscall.EIO},
+		{"a reset connection is EIO, not ECONNRESET", wrap(netErr("read", "read", syscall.ECONNRESET)), syscall.EIO},
+		{"a full cache disk is ENOSPC", wrap(&iofs.PathError{Op: "write", Path: "/c/objects/ab/x-1", Err: syscall.ENOSPC}), syscall.ENOSPC},
+		{"a local copy keeps its errno", wrap(&iofs.PathError{Op: "write", Path: "/c/x", Err: os.NewSyscallError("copy_file_range", syscall.ENOSPC)}), syscall.ENOSPC},
 		{"an errno passes through", syscall.ENOSPC, syscall.ENOSPC},
 		{"a wrapped errno passes through", wrap(syscall.EROFS), syscall.EROFS},
 		{"a zero errno is still a failure", wrap(syscall.Errno(0)), syscall.EIO},
@@ -49,6 +56,12 @@ func TestToErrno(t *testing.T) {
 			}
 		})
 	}
+}
+
+// netErr is an error as net/http returns it for a failed network call.
+func netErr(op, sys string, en syscall.Errno) error {
+	return &url.Error{Op: "Get", URL: "http://127.0.0.1:1/files/a/x.png",
+		Err: &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(sys, en)}}
 }
 
 func TestFailLogsOnce(t *testing.T) {
