@@ -153,6 +153,9 @@ func (f *assetFile) learnSize(n int64) {
 
 // Getattr reports the asset's size, mtime (uploaded_at) and mode.
 func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if h, ok := fh.(*uploadHandle); ok { // opened for writing: a replacement
+		return h.Getattr(ctx, out)
+	}
 	out.SetTimeout(f.attr(ctx, &out.Attr))
 	return 0
 }
@@ -162,14 +165,16 @@ func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 // fully cached file is served by the kernel from the cache file directly
 // where FUSE passthrough is available.
 func (f *assetFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
-		return nil, 0, syscall.EROFS
+	if wantsWrite(flags) {
+		return f.openWrite(ctx, flags)
 	}
 	h := f.openHandle()
 	return h, fuse.FOPEN_KEEP_CACHE, 0
 }
 
-// Setattr refuses changes: an asset is immutable.
+// Setattr: an asset's content never changes, so truncate(2) queues a
+// replacement (see setattr in assets_write_file.go); mode, owner and
+// times are accepted and not kept.
 func (f *assetFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	return syscall.EROFS
+	return f.setattr(ctx, fh, in, out)
 }

@@ -174,7 +174,7 @@ func TestRootHasAssetsJobsStyles(t *testing.T) {
 		}
 		got = append(got, e.Name())
 	}
-	if strings.Join(got, " ") != "assets jobs styles" {
+	if strings.Join(got, " ") != ".kreafs assets jobs styles" { // .kreafs: status files (status_dir.go)
 		t.Errorf("root lists %v", got)
 	}
 	fi, err := os.Stat(m.path("assets"))

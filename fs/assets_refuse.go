@@ -1,39 +1,22 @@
 package fs
 
-// What assets/ and its files refuse, or accept as no-ops, until writes
-// give these operations a meaning (docs/semantics.md, "POSIX calls").
+// What asset files accept as no-ops (docs/semantics.md, "POSIX calls").
+// The refusals of assets/ itself (mkdir, links) and its fsync are in
+// assets_write.go, with the write path.
 
 import (
 	"context"
 	"syscall"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
-	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
 )
 
-// Mkdir: assets/ is flat; Krea has no folders.
-func (d *assetsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EPERM
-}
-
-// Symlink: an asset is a file of bytes; there are no links.
-func (d *assetsDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EPERM
-}
-
-// Link: no hard links (every asset already has its .by-id name).
-func (d *assetsDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EPERM
-}
-
-// Fsync on assets/ (sync MOUNT/assets): nothing is pending, so done.
-func (d *assetsDir) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32) syscall.Errno {
-	return 0
-}
-
-// Fsync on an open asset: its bytes are already stored at Krea.
+// Fsync on an open asset: its bytes are already stored at Krea. If a
+// queued file replaces it (written over, or renamed: this handle may be
+// of the old asset under the new name), fsync waits for that upload
+// (assets_write.go).
 func (h *assetHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
-	return 0
+	return fail(h.f.r.log, logrus.Fields{"op": "fsync", "id": h.id}, h.f.r.waitReplacement(ctx, h.id))
 }
 
 // Flush (every close): nothing to write back.

@@ -63,6 +63,10 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 			// Reads of many files at once (file managers making
 			// thumbnails) and read-ahead run in parallel.
 			MaxBackground: 64,
+			// open(O_TRUNC) arrives as one OPEN with O_TRUNC (not OPEN
+			// then SETATTR size 0), so that cp over an existing asset
+			// does not first copy its old bytes (fs/assets_write_file.go).
+			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC,
 			// No extended attributes: ls -l would otherwise ask for ACLs
 			// and SELinux labels of every file, one request each.
 			DisableXAttrs: true,

@@ -49,11 +49,10 @@ var (
 
 // Deliberately not implemented (go-fuse's default answer in brackets):
 //
-//   - Create, Rename, Mknod in assets/: writes come with the upload work
-//     [EROFS for create, ENOTSUP for rename and mknod]. Mkdir, Link and
-//     Symlink answer EPERM (assets_refuse.go).
-//   - Write, Allocate on asset files: assets are read-only here [the open
-//     for writing already fails with EROFS].
+//   - The write path (Create, Rename, Mknod and the refusals in assets/,
+//     writes through an upload handle, statfs everywhere) has its checks
+//     in uploads_api_check.go.
+//   - Allocate on asset files [ENOTSUP]: programs fall back to writing.
 //   - Getxattr/Listxattr/Setxattr: disabled for the whole mount
 //     (MountOptions.DisableXAttrs), so ls -l costs no xattr requests.
 //   - Access: the kernel checks modes itself (default_permissions).

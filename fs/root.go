@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/writeback"
 )
 
 // Defaults for zero values of Config.
@@ -50,8 +51,12 @@ type Config struct {
 	// Use UmaskSet to say that 0 is meant; otherwise 0 means DefaultUmask.
 	Umask    uint32
 	UmaskSet bool
-	// ReadOnly refuses every change (rm, and later writes) with EROFS.
+	// ReadOnly refuses every change (writes, rm, mv) with EROFS.
 	ReadOnly bool
+	// Uploads is the write-back upload queue that files written into
+	// assets/ go through (docs/writes.md). nil makes assets/ read-only
+	// (EROFS), as with ReadOnly. Its OnUploaded must call Root.Uploaded.
+	Uploads *writeback.Queue
 	// OpTimeout bounds one metadata operation (a listing, a lookup by id,
 	// a delete), so nothing waits forever. Default DefaultOpTimeout.
 	OpTimeout time.Duration
@@ -83,6 +88,7 @@ type Root struct {
 	started time.Time
 
 	assets *assetsDir
+	up     *uploads // write state; nil without Config.Uploads (read-only)
 
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
@@ -119,6 +125,9 @@ func NewRoot(cfg Config) (*Root, error) {
 	}
 	r := &Root{cfg: cfg, log: cfg.Log, started: cfg.Clock()}
 	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
+	if cfg.Uploads != nil && !cfg.ReadOnly {
+		r.up = newUploads(r, cfg.Uploads)
+	}
 	r.assets = newAssetsDir(r)
 	if cfg.Offline {
 		r.assets.loadSaved()
@@ -151,6 +160,7 @@ func (r *Root) OnAdd(ctx context.Context) {
 	r.addDir(ctx, "jobs", newJobsDir(r))
 	r.addDir(ctx, "styles", newStylesDir(r))
 	r.assets.onAdd(ctx)
+	r.addStatusDir(ctx)
 }
 
 // addDir adds a directory child that lives as long as the mount.
@@ -174,16 +184,7 @@ func (r *Root) Rmdir(ctx context.Context, name string) syscall.Errno {
 // Statfs reports a large, mostly free file system, so that file managers
 // agree to copy into it; the real limit is the account's.
 func (r *Root) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	const bsize = 4096
-	const blocks = 1 << 40 / bsize // 1 TiB
-	out.Bsize = bsize
-	out.Frsize = bsize
-	out.Blocks = blocks
-	out.Bfree = blocks
-	out.Bavail = blocks
-	out.Files = 1 << 20
-	out.Ffree = 1 << 20
-	out.NameLen = maxNameLen
+	fillStatfs(out)
 	return 0
 }
 

@@ -295,6 +295,7 @@ type mountOpts struct {
 	NoToken  bool     // do not set KREA_API_TOKEN
 	Token    string   // token to pass instead of the emulator's
 	NoURL    bool     // do not set KREA_API_URL (for --emulator)
+	Bin      string   // the kreafs binary to run; kreafsBin if empty
 }
 
 // mount starts kreafs against emu with --log-level debug, waits until it is
@@ -366,14 +367,18 @@ func startKreafs(t testing.TB, emu *Emulator, o mountOpts) *Mount {
 	}
 	m.stdout.watch = readyPrefix
 	m.stdout.seen = m.ready
-	m.cmd = exec.Command(kreafsBin, args...)
+	bin := kreafsBin
+	if o.Bin != "" {
+		bin = o.Bin
+	}
+	m.cmd = exec.Command(bin, args...)
 	m.cmd.Env = env
 	m.cmd.Stdout = m.stdout
 	m.cmd.Stderr = m.stderr
 	m.cmd.WaitDelay = 5 * time.Second
 	registerMountDir(o.Dir)
 	if err := m.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", kreafsBin, err)
+		t.Fatalf("starting %s: %v", bin, err)
 	}
 	go func() {
 		m.waitErr = m.cmd.Wait()

@@ -94,7 +94,7 @@ type mountConfig struct {
 	uid, gid    uint32
 	umask       uint32
 	debugFuse   bool
-	uploadDelay time.Duration // used by the upload queue (writes)
+	uploadDelay time.Duration // the upload queue's delay after the last close
 }
 
 // usageError is bad usage: the message is printed with the usage, exit 2.
@@ -374,6 +374,11 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		return fmt.Errorf("opening the cache: %w", err)
 	}
 	defer store.Close()
+	uploads, err := openUploads(c, client, store, logger)
+	if err != nil {
+		return err
+	}
+	defer uploads.close() // on the error paths below
 
 	root, err := kfs.NewRoot(kfs.Config{
 		Remote:      client,
@@ -387,12 +392,15 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		StateDir:    filepath.Join(c.cacheDir, "state"),
 		Scope:       acct.url,
 		Offline:     offline,
+		Uploads:     uploads.q,
 		Log:         logger,
 	})
 	if err != nil {
 		return err
 	}
 	defer root.Close()
+	uploads.tree.Store(root)
+	defer uploads.close() // after unmounting, before the tree and the cache close
 	if ctx.Err() != nil {
 		logger.Info("interrupted while starting; nothing mounted")
 		return nil

@@ -1,0 +1,112 @@
+package main
+
+// The write-back upload queue of a mount: opened under the cache dir before
+// the tree is built, closed after the FUSE server stopped, with a bound.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/writeback"
+	kfs "github.com/kreafs/kreafs/fs"
+)
+
+// uploadsCloseBound is how long kreafs waits at unmount (SIGTERM, Ctrl-C,
+// umount) for uploads already running; what is not finished by then (and
+// everything not started) stays queued and resumes at the next mount with
+// the same cache dir. A second signal stops waiting at once.
+// docs/writes.md documents it.
+const uploadsCloseBound = 15 * time.Second
+
+// uploadQueue is the mount's queue and the tree it reports uploads to.
+type uploadQueue struct {
+	q    *writeback.Queue
+	tree atomic.Pointer[kfs.Root] // set once the tree exists
+	log  logrus.FieldLogger
+	done bool
+}
+
+// openUploads opens <cache-dir>/uploads. A read-only mount opens none
+// (what an earlier mount queued waits for the next writable one).
+func openUploads(c *mountConfig, client *api.Client, store *cache.Store, logger logrus.FieldLogger) (*uploadQueue, error) {
+	if c.readOnly {
+		return &uploadQueue{log: logger, done: true}, nil
+	}
+	u := &uploadQueue{log: logger}
+	q, err := writeback.Open(writeback.Options{
+		Dir:      filepath.Join(c.cacheDir, "uploads"),
+		Uploader: client,
+		Delay:    c.uploadDelay,
+		Hold:     kfs.HoldName,
+		OnUploaded: func(it writeback.Item, a *api.Asset) {
+			if r := u.tree.Load(); r != nil {
+				r.Uploaded(it, a)
+				return
+			}
+			kfs.ImportUploaded(store, it, a, logger) // resumed before the tree exists
+		},
+		Log: logger,
+	})
+	if errors.Is(err, writeback.ErrLocked) {
+		return nil, fmt.Errorf("cache dir %s is in use by another kreafs (one mount per cache dir; use --cache-dir)", c.cacheDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening the upload queue: %w", err)
+	}
+	u.q = q
+	return u, nil
+}
+
+// close waits (up to uploadsCloseBound, or until a second signal) for
+// running uploads, then closes the queue. Safe to call twice.
+func (u *uploadQueue) close() {
+	if u.done || u.q == nil {
+		return
+	}
+	u.done = true
+	running := 0
+	for _, it := range u.q.Items() {
+		if it.State == writeback.Uploading {
+			running++
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), uploadsCloseBound)
+	defer cancel()
+	if running > 0 {
+		u.log.WithFields(logrus.Fields{"running": running, "bound": uploadsCloseBound.String()}).
+			Info("waiting for running uploads (signal again to stop waiting)")
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+		defer signal.Stop(sigs)
+		go func() {
+			select {
+			case <-sigs:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	if err := u.q.Close(ctx); err != nil {
+		u.log.WithError(err).Warn("stopped waiting for uploads; they resume at the next mount with this cache dir")
+	}
+	left := 0
+	for _, it := range u.q.Items() {
+		if it.State == writeback.Pending || it.State == writeback.Uploading {
+			left++
+		}
+	}
+	if left > 0 {
+		u.log.WithField("queued", left).Info("files still queued for upload; they upload at the next mount with this cache dir")
+	}
+}

@@ -1,0 +1,58 @@
+package fs
+
+// Writing to an uploaded asset: an asset's bytes never change under its
+// id, so opening one for writing (or truncating it) makes a queued file
+// under the asset's name that replaces the asset once uploaded.
+//
+// Locking: none of its own.
+
+import (
+	"context"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+)
+
+// openWrite opens the asset for writing: a replacement is queued, holding
+// the asset's bytes (from the cache) unless the open truncates.
+func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if errno := f.r.writable(); errno != 0 {
+		return nil, 0, errno
+	}
+	a, _ := f.snapshot()
+	h, err := f.r.up.openAssetWrite(ctx, a, assetIno(a.ID), flags, true)
+	if err != nil {
+		return nil, 0, fail(f.r.log, logrus.Fields{"op": "open", "id": a.ID}, err)
+	}
+	// The kernel keeps this inode's attributes for an hour (assets never
+	// change); it is the replacement that changes now.
+	f.r.notifyAsync(func() { _ = f.NotifyContent(-1, 0) })
+	return h, 0, 0
+}
+
+// setattr: truncate(2) of an asset queues a replacement of that length;
+// mode, owner and times are accepted and not kept (the API stores none).
+func (f *assetFile) setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if errno := f.r.writable(); errno != 0 {
+		return errno
+	}
+	if h, ok := fh.(*uploadHandle); ok {
+		return h.Setattr(ctx, in, out)
+	}
+	if _, ok := in.GetSize(); ok {
+		fh, _, errno := f.openWrite(ctx, syscall.O_WRONLY)
+		if errno != 0 {
+			return errno
+		}
+		h := fh.(*uploadHandle)
+		errno = h.Setattr(ctx, in, out)
+		if ferr := h.Flush(ctx); errno == 0 {
+			errno = ferr
+		}
+		h.Release(ctx)
+		return errno
+	}
+	return f.Getattr(ctx, nil, out)
+}

@@ -1,0 +1,99 @@
+package fs
+
+// MOUNT/.kreafs/: the mount's own status files. uploads is the upload
+// queue as text (writeback.FormatStatus), rebuilt at every open.
+//
+// Locking: statusFile and statusHandle have no mutable shared state; the
+// text is built per open from a queue snapshot.
+
+import (
+	"context"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/kreafs/kreafs/cache/writeback"
+)
+
+// statusDirName is the mount's status directory at the root.
+const statusDirName = ".kreafs"
+
+// statusDir is MOUNT/.kreafs.
+type statusDir struct {
+	gofs.Inode
+	r *Root
+}
+
+// addStatusDir adds MOUNT/.kreafs (call from Root.OnAdd) and marks the
+// tree live for the write path's kernel notifications.
+func (r *Root) addStatusDir(ctx context.Context) {
+	r.addDir(ctx, statusDirName, &statusDir{r: r})
+	if r.up != nil {
+		r.up.live.Store(true)
+	}
+}
+
+// OnAdd adds the status files.
+func (s *statusDir) OnAdd(ctx context.Context) {
+	ch := s.NewPersistentInode(ctx, &statusFile{r: s.r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: inoFor("status:uploads")})
+	s.AddChild("uploads", ch, false)
+}
+
+// Getattr reports the directory.
+func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	s.r.dirAttr(&out.Attr, s.r.started)
+	out.SetTimeout(s.r.cfg.DirCacheTTL)
+	return 0
+}
+
+// statusFile is MOUNT/.kreafs/uploads: one line per queued file (see
+// writeback.FormatStatus and docs/writes.md).
+type statusFile struct {
+	gofs.Inode
+	r *Root
+}
+
+// text is the file's current content.
+func (s *statusFile) text() []byte {
+	if s.r.up == nil {
+		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
+	}
+	return writeback.FormatStatus(s.r.up.q.Items())
+}
+
+// Getattr reports the current text's length, read-only, never cached.
+func (s *statusFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	size := int64(len(s.text()))
+	if h, ok := fh.(*statusHandle); ok {
+		size = int64(len(h.data))
+	}
+	s.r.fileAttr(&out.Attr, inoFor("status:uploads"), size, s.r.cfg.Clock())
+	out.Mode = syscall.S_IFREG | (0o444 &^ s.r.cfg.Umask)
+	out.SetTimeout(0)
+	return 0
+}
+
+// Open snapshots the queue; reads see that snapshot (direct I/O: the
+// kernel neither caches it nor trusts the size).
+func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if wantsWrite(flags) {
+		return nil, 0, syscall.EACCES
+	}
+	return &statusHandle{data: s.text()}, fuse.FOPEN_DIRECT_IO, 0
+}
+
+// Setattr: the status file cannot be changed.
+func (s *statusFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return syscall.EACCES
+}
+
+type statusHandle struct{ data []byte }
+
+func (h *statusHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if off >= int64(len(h.data)) {
+		return fuse.ReadResultData(nil), 0
+	}
+	end := min(off+int64(len(dest)), int64(len(h.data)))
+	return fuse.ReadResultData(h.data[off:end]), 0
+}

@@ -1,0 +1,186 @@
+package fs
+
+// A queued file in assets/: a file written through the mount and not
+// uploaded yet (or kept local: temp and junk names, refused uploads). Its
+// content is the queue's spool file. Once uploaded, the name leads to the
+// asset (a new lookup returns the asset's node); a node of the item that
+// the kernel still holds answers from the asset.
+//
+// Locking: uploadFile has no mutable fields; the queue and uploads keep
+// the state.
+
+import (
+	"context"
+	"errors"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/writeback"
+)
+
+// uploadAttrTTL is how long the kernel keeps a queued file's attributes:
+// short, since another program may be writing it.
+const uploadAttrTTL = time.Second
+
+// uploadFile is one queue item, by id.
+type uploadFile struct {
+	gofs.Inode
+	r  *Root
+	id string
+}
+
+// visibleItem is the item while assets/ shows it as a queued file.
+func (f *uploadFile) visibleItem() (writeback.Item, bool) {
+	it, ok := f.r.up.q.Get(f.id)
+	if !ok || !it.State.Visible() {
+		return writeback.Item{}, false
+	}
+	return it, true
+}
+
+// Getattr reports the spool's size (the open handle's, when given) and the
+// last close as mtime; after the upload, the asset's.
+func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if h, ok := fh.(*uploadHandle); ok {
+		return h.Getattr(ctx, out)
+	}
+	if it, ok := f.visibleItem(); ok {
+		f.r.fileAttr(&out.Attr, uploadIno(f.id), it.Size, it.Modified)
+		out.SetTimeout(uploadAttrTTL)
+		return 0
+	}
+	if a, ok := f.r.up.doneAsset(f.id); ok {
+		f.r.fileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), a.UploadedAt)
+		out.SetTimeout(uploadAttrTTL)
+		return 0
+	}
+	return syscall.ENOENT
+}
+
+// contentSize is an asset's length as far as known without a request.
+func (r *Root) contentSize(a *api.Asset) int64 {
+	if n, _ := r.cfg.Content.Has(contentKey(a.ID)); n >= 0 {
+		return n
+	}
+	return a.Size()
+}
+
+// Open opens the spool: for reading, or for writing (which postpones the
+// upload until the last close). A node whose upload finished opens the
+// asset instead.
+func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	u := f.r.up
+	fields := logrus.Fields{"op": "open", "item": f.id}
+	if wantsWrite(flags) {
+		if f.r.cfg.ReadOnly {
+			return nil, 0, syscall.EROFS
+		}
+		if _, ok := f.visibleItem(); ok {
+			h, err := u.openItemWrite(f.id, uploadIno(f.id), flags)
+			if err == nil {
+				return h, 0, 0
+			}
+			if !errors.Is(err, writeback.ErrUnknownItem) {
+				return nil, 0, fail(f.r.log, fields, err)
+			}
+		}
+		a, ok := u.doneAsset(f.id)
+		if !ok {
+			return nil, 0, syscall.ENOENT
+		}
+		h, err := u.openAssetWrite(ctx, a, uploadIno(f.id), flags, true)
+		if err != nil {
+			return nil, 0, fail(f.r.log, fields, err)
+		}
+		return h, 0, 0
+	}
+	rf, err := u.q.OpenRead(f.id)
+	if err == nil {
+		return &uploadHandle{up: u, id: f.id, ino: uploadIno(f.id), f: rf}, 0, 0
+	}
+	if !errors.Is(err, writeback.ErrUnknownItem) {
+		return nil, 0, fail(f.r.log, fields, err)
+	}
+	a, ok := u.doneAsset(f.id)
+	if !ok {
+		return nil, 0, syscall.ENOENT
+	}
+	return f.r.openCached(&a), fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// Setattr: truncate(2) changes the content (as an open for writing would);
+// mode, owner and times are accepted and not kept (the API stores none of
+// them).
+func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if f.r.cfg.ReadOnly {
+		return syscall.EROFS
+	}
+	if h, ok := fh.(*uploadHandle); ok {
+		return h.Setattr(ctx, in, out)
+	}
+	if size, ok := in.GetSize(); ok {
+		fh, _, errno := f.Open(ctx, syscall.O_WRONLY)
+		if errno != 0 {
+			return errno
+		}
+		h := fh.(*uploadHandle)
+		errno = h.Setattr(ctx, in, out)
+		if ferr := h.Flush(ctx); errno == 0 {
+			errno = ferr
+		}
+		h.Release(ctx)
+		if errno != 0 {
+			return errno
+		}
+		f.r.log.WithFields(logrus.Fields{"op": "truncate", "item": f.id, "size": size}).Debug("queued file truncated")
+		return 0
+	}
+	return f.Getattr(ctx, nil, out)
+}
+
+// wantsWrite reports open flags that change the file.
+func wantsWrite(flags uint32) bool {
+	return flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0
+}
+
+// cachedHandle reads an asset through the content cache; it serves nodes of
+// queued files whose upload finished (the content cache has the uploaded
+// bytes).
+type cachedHandle struct {
+	r  *Root
+	id string
+	rd *cache.Reader
+}
+
+func (r *Root) openCached(a *api.Asset) *cachedHandle {
+	rd := r.cfg.Content.Open(cache.Source{Key: contentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
+	return &cachedHandle{r: r, id: a.ID, rd: rd}
+}
+
+func (h *cachedHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n, err := h.rd.Ensure(ctx, off, len(dest))
+	if err != nil && n <= 0 {
+		return nil, fail(h.r.log, logrus.Fields{"op": "read", "id": h.id, "off": off}, err)
+	}
+	if n <= 0 {
+		return fuse.ReadResultData(nil), 0
+	}
+	file := h.rd.File()
+	if file == nil {
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultFd(file.Fd(), off, n), 0
+}
+
+func (h *cachedHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return 0 }
+
+func (h *cachedHandle) Release(ctx context.Context) syscall.Errno {
+	h.rd.Close()
+	return 0
+}

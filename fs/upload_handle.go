@@ -1,0 +1,325 @@
+package fs
+
+// An open queued file: reads and writes go to the spool file on disk
+// (never to memory), and the upload follows the last close.
+//
+// The upload is handed to the queue at the close (FLUSH) of the last
+// writer, not at its RELEASE: the kernel sends RELEASE after close(2) has
+// returned, so `cp x MOUNT/assets/ && sync MOUNT/assets/x` could otherwise
+// fsync before the file was queued. A handle still written after that
+// (a dup'd descriptor, an mmap) takes the file back (OpenWrite).
+//
+// Locking: uploadHandle.mu guards f and handedOver, and is held across a
+// write so that a concurrent close cannot hand over a half-written file.
+// go-fuse runs Release after every other call on the handle has returned.
+// The item's shared state is in uploads (uploads.mu, taken inside h.mu).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/writeback"
+)
+
+// uploadHandle is one open(2) of a queued file.
+type uploadHandle struct {
+	up    *uploads
+	ino   uint64 // the node it was opened on (shown by fstat)
+	write bool   // opened for writing
+
+	mu         sync.Mutex
+	id         string   // queue item id (a handle written after its upload finished moves to a new item)
+	f          *os.File // the spool file: read-only, or read-write
+	handedOver bool     // a write handle whose close handed the file to the queue
+}
+
+// state is the handle's item and spool file.
+func (h *uploadHandle) state() (string, *os.File) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.id, h.f
+}
+
+func (h *uploadHandle) item() string {
+	id, _ := h.state()
+	return id
+}
+
+// writableLocked returns the spool file for writing, taking the file back
+// from the queue if this handle's close already handed it over (a write
+// through a dup'd descriptor or an mmap after a close). If the upload
+// finished meanwhile, the handle moves to a new queued file that replaces
+// the new asset.
+func (h *uploadHandle) writableLocked(ctx context.Context) (*os.File, error) {
+	if !h.write {
+		return nil, syscall.EBADF
+	}
+	if !h.handedOver {
+		return h.f, nil
+	}
+	f, err := h.up.q.OpenWrite(h.id, false)
+	if errors.Is(err, writeback.ErrUnknownItem) {
+		a, ok := h.up.doneAsset(h.id)
+		if !ok {
+			return nil, err
+		}
+		nh, err := h.up.openAssetWrite(ctx, a, h.ino, syscall.O_WRONLY, false)
+		if err != nil {
+			return nil, err
+		}
+		h.f.Close()
+		h.id, h.f, h.handedOver = nh.id, nh.f, false
+		return h.f, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.f.Close()
+	h.f, h.handedOver = f, false
+	h.up.opened(h.id)
+	return f, nil
+}
+
+func (h *uploadHandle) fields(op string) logrus.Fields {
+	return h.up.itemFields(op, h.item())
+}
+
+func (u *uploads) itemFields(op, id string) logrus.Fields {
+	f := logrus.Fields{"op": op, "item": id}
+	if it, ok := u.q.Get(id); ok {
+		f["path"] = "assets/" + it.Name
+	}
+	return f
+}
+
+// openItemWrite opens queued item id for writing.
+func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHandle, error) {
+	f, err := u.q.OpenWrite(id, flags&syscall.O_TRUNC != 0)
+	if err != nil {
+		return nil, err
+	}
+	u.opened(id)
+	return &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}, nil
+}
+
+// openAssetWrite opens an uploaded asset for writing: a new queued file
+// under the asset's name, holding the asset's bytes (from the content
+// cache, downloaded if needed) unless the open truncates. At its last
+// close it is uploaded as a replacement; the old asset is deleted once that
+// upload succeeded. wait: see notifyNames.
+func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, flags uint32, wait bool) (*uploadHandle, error) {
+	name, ok := u.r.assets.shownName(ctx, a.ID)
+	if !ok {
+		return nil, fmt.Errorf("asset %s has no name in assets/ to write it under: %w", a.ID, syscall.EPERM)
+	}
+	id, f, err := u.q.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	u.opened(id)
+	if flags&syscall.O_TRUNC == 0 {
+		u.mu.Lock()
+		u.clean[id] = true
+		u.mu.Unlock()
+		if err := u.r.copyAsset(ctx, &a, f); err != nil {
+			f.Close()
+			u.forget(id)
+			if cerr := u.q.Cancel(id); cerr != nil {
+				u.r.log.WithFields(logrus.Fields{"op": "open", "item": id}).WithError(cerr).Warn("dropping the unfinished copy")
+			}
+			return nil, fmt.Errorf("copying the asset's bytes to modify them: %w", err)
+		}
+	}
+	u.addReplaces(id, a.ID)
+	u.notifyNames(wait, name)
+	u.r.log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
+		"trunc": flags&syscall.O_TRUNC != 0}).Debug("asset opened for writing: a replacement is queued")
+	return &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}, nil
+}
+
+// copyAsset copies an asset's whole content into dst through the content
+// cache, a MiB at a time.
+func (r *Root) copyAsset(ctx context.Context, a *api.Asset, dst *os.File) error {
+	rd := r.cfg.Content.Open(cache.Source{Key: contentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
+	defer rd.Close()
+	buf := make([]byte, 1<<20)
+	var off int64
+	for {
+		n, err := rd.ReadAt(ctx, buf, off)
+		if n > 0 {
+			if _, werr := dst.WriteAt(buf[:n], off); werr != nil {
+				return werr
+			}
+			off += int64(n)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if off > api.MaxUploadBytes {
+			return errTooBig
+		}
+	}
+}
+
+// Read reads the spool (the kernel reads it straight from the file).
+func (h *uploadHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	_, f := h.state()
+	return fuse.ReadResultFd(f.Fd(), off, len(dest)), 0
+}
+
+// Write writes to the spool. A write that would take the file past Krea's
+// 75 MB limit fails with EFBIG, and the file will not be uploaded.
+func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	if !h.write {
+		return 0, syscall.EBADF
+	}
+	if off < 0 {
+		return 0, syscall.EINVAL
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if end := off + int64(len(data)); end > api.MaxUploadBytes {
+		if h.up.refuse(h.id, errTooBig) {
+			h.up.r.log.WithFields(h.up.itemFields("write", h.id)).WithField("size", end).Warn("write past the 75 MB upload limit refused (EFBIG); the file will not be uploaded")
+		}
+		return 0, syscall.EFBIG
+	}
+	f, err := h.writableLocked(ctx)
+	if err != nil {
+		return 0, fail(h.up.r.log, h.up.itemFields("write", h.id), err)
+	}
+	h.up.changed(h.id)
+	n, err := f.WriteAt(data, off)
+	if err != nil {
+		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
+		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
+	}
+	return uint32(n), 0
+}
+
+// Flush is close(2). The close of the last writer hands the file to the
+// queue (upload after the delay). For a file with a final name it first
+// checks that the content is a type Krea accepts: refused content fails
+// the close (EINVAL; EFBIG for a file that grew past the limit), is logged
+// with the reason, and is not queued but removed.
+//
+// A close may come before the writes (a shell's `> file` opens, dup2s and
+// closes first; so does dd): an empty file is then kept local, and an
+// asset opened for writing and not changed yet stays as it is; the next
+// close decides.
+func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
+	if !h.write {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.handedOver || h.up.writersOf(h.id) > 1 || h.up.isClean(h.id) {
+		// Handed over already; or another handle still writes (the last
+		// one decides); or nothing changed yet.
+		return refusalErrno(h.up.refusal(h.id))
+	}
+	errno := refusalErrno(h.up.refusal(h.id))
+	if it, ok := h.up.q.Get(h.id); ok && errno == 0 && classifyName(it.Name) == finalName {
+		mime, err := checkType(h.f)
+		switch {
+		case errors.Is(err, errNotAccepted):
+			h.up.refuse(h.id, err)
+			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).WithError(err).Warn("file refused at close: not uploaded, and removed")
+			errno = syscall.EINVAL
+		case err != nil:
+			return fail(h.up.r.log, h.up.itemFields("close", h.id), err)
+		}
+	}
+	h.handedOver = true
+	h.up.release(h.id, true)
+	return errno
+}
+
+// refusalErrno is the errno of a refused file's close and fsync.
+func refusalErrno(err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errNotAccepted) {
+		return syscall.EINVAL
+	}
+	return toErrno(err)
+}
+
+// Fsync waits for the upload of the file and returns its error (for a file
+// still open for writing, or kept local, it makes the bytes durable on
+// local disk and returns).
+func (h *uploadHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
+	id := h.item()
+	if err := h.up.refusal(id); err != nil {
+		return refusalErrno(err)
+	}
+	err := h.up.q.Wait(ctx, id)
+	if err == nil || errors.Is(err, writeback.ErrCanceled) {
+		return 0
+	}
+	return fail(h.up.r.log, h.up.itemFields("fsync", id), err)
+}
+
+// Release closes the spool file. A write handle not handed over at its
+// close (another writer was open then, or nothing had changed) ends its
+// writer here; the last one hands the file to the queue (see
+// uploads.release).
+func (h *uploadHandle) Release(ctx context.Context) syscall.Errno {
+	h.mu.Lock()
+	id, f, handed := h.id, h.f, h.handedOver
+	h.mu.Unlock()
+	if err := f.Close(); err != nil {
+		h.up.r.log.WithFields(h.up.itemFields("release", id)).WithError(err).Warn("closing the spool file")
+	}
+	if h.write && !handed {
+		h.up.release(id, false)
+	}
+	return 0
+}
+
+// Getattr reports the spool's current size.
+func (h *uploadHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno {
+	_, f := h.state()
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(h.up.r.log, h.fields("getattr"), err)
+	}
+	h.up.r.fileAttr(&out.Attr, h.ino, fi.Size(), fi.ModTime())
+	out.SetTimeout(uploadAttrTTL)
+	return 0
+}
+
+// Setattr: ftruncate(2) resizes the spool (past 75 MB: EFBIG); mode,
+// owner and times are accepted and not kept.
+func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if size, ok := in.GetSize(); ok {
+		if size > api.MaxUploadBytes {
+			return syscall.EFBIG
+		}
+		h.mu.Lock()
+		f, err := h.writableLocked(ctx)
+		if err == nil {
+			h.up.changed(h.id)
+			err = f.Truncate(int64(size))
+		}
+		h.mu.Unlock()
+		if err != nil {
+			return fail(h.up.r.log, h.fields("truncate"), err)
+		}
+	}
+	return h.Getattr(ctx, out)
+}
