@@ -74,10 +74,16 @@
 //
 // Entry timeout = DirCacheTTL for every name (names can vanish); attribute
 // timeout = 1 hour for assets (immutable), DirCacheTTL for directories.
-// Negative lookups are not cached. Readdir results are not cached by the
-// kernel (no FOPEN_CACHE_DIR): every ls reads our listing cache. READDIRPLUS
-// is answered from the same in-memory table, so ls -l costs no request
-// per file. Extended attributes are disabled for the mount.
+// Negative lookups are not cached. READDIRPLUS is answered from the
+// in-memory table, so ls -l costs no request per file. The kernel keeps
+// the listing of assets/ it read (FOPEN_CACHE_DIR, assets_opendir.go): each
+// opendir takes the current entries (listing cache plus queued uploads) and
+// lets the kernel use its copy only if that copy holds exactly those
+// entries and was filled within DirCacheTTL (the life of the names it
+// learned with it); otherwise the copy is dropped (NotifyContent on the
+// directory) and refilled. Changes made through the mount also drop it (the
+// kernel does that itself). So ls within the TTL sends one OPENDIR and
+// nothing else. Extended attributes are disabled for the mount.
 //
 // A fully cached asset is opened with FUSE passthrough when the kernel
 // allows it (Linux >= 6.9, running as root): the kernel then reads the

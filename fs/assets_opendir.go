@@ -1,0 +1,142 @@
+package fs
+
+// Opening assets/ for reading: the kernel keeps the listing it read
+// (FOPEN_CACHE_DIR) for as long as it is still the listing, so `ls` within
+// the TTL costs no request at all.
+//
+// Measured (issue 6, docs/performance.md): `ls -l assets/` of 10,000
+// assets within the TTL took 170-600 ms, all of it READDIRPLUS answered
+// entry by entry (a go-fuse Lookup per name); with the kernel's copy it is
+// about what `ls -l` of a local directory takes.
+//
+// Locking: dirCache.kmu guards kernelSum and kernelAt (what the kernel's
+// copy holds and when it was filled). It is never held with another lock,
+// nor while calling Readdir or notifying the kernel. An assetsDirHandle is
+// used by go-fuse under its own per-handle lock (Readdirent, Seekdir).
+
+import (
+	"context"
+	"hash/fnv"
+	"sync"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// dirCache is the state of the kernel's copy of the assets/ listing.
+type dirCache struct {
+	kmu       sync.Mutex
+	kernelSum uint64    // checksum of the entries the kernel's copy was filled from; 0: none
+	kernelAt  time.Time // when that fill ended (Config.Clock)
+	fills     int       // listings streamed to the end (tests: the kernel's copy was not used)
+}
+
+func (d *assetsDir) dirCache() *dirCache { return &d.dc }
+
+// OpendirHandle opens assets/: the listing is taken now (Readdir: the
+// listing cache, refreshed after the TTL, plus queued uploads), and the
+// kernel may keep what it reads (FOPEN_CACHE_DIR). The kernel's copy is
+// used only while it holds exactly these entries and was filled within
+// DirCacheTTL (the lifetime of the names it learned with it); otherwise it
+// is dropped first, and this open fills it again.
+func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	ds, errno := d.Readdir(ctx)
+	if errno != 0 {
+		return nil, 0, errno
+	}
+	h := &assetsDirHandle{d: d}
+	for ds.HasNext() {
+		e, errno := ds.Next()
+		if errno != 0 {
+			ds.Close()
+			return nil, 0, errno
+		}
+		h.entries = append(h.entries, e)
+	}
+	ds.Close()
+	h.sum = entriesSum(h.entries)
+
+	c := d.dirCache()
+	now := d.r.cfg.Clock()
+	c.kmu.Lock()
+	valid := c.kernelSum == h.sum && now.Sub(c.kernelAt) < d.r.cfg.DirCacheTTL
+	if !valid {
+		c.kernelSum = 0 // refilled by a handle that reads to the end
+	}
+	c.kmu.Unlock()
+	if !valid {
+		// Drop the kernel's copy (its pages) before it can be used. The
+		// kernel holds no lock of assets/ while it waits for OPENDIR, so
+		// waiting for the notification here cannot deadlock; the wait is
+		// bounded anyway.
+		d.r.notifyWait(otherEntryWait, func() { d.NotifyContent(0, 0) })
+	}
+	return h, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// entriesSum is a checksum of a listing: names, inode numbers and types,
+// in order. Never 0.
+func entriesSum(entries []fuse.DirEntry) uint64 {
+	h := fnv.New64a()
+	var b [12]byte
+	for _, e := range entries {
+		_, _ = h.Write([]byte(e.Name))
+		for i := 0; i < 8; i++ {
+			b[i] = byte(e.Ino >> (8 * i))
+		}
+		for i := 0; i < 4; i++ {
+			b[8+i] = byte(e.Mode >> (8 * i))
+		}
+		_, _ = h.Write(b[:])
+	}
+	if s := h.Sum64(); s != 0 {
+		return s
+	}
+	return 1
+}
+
+// assetsDirHandle is one open of assets/: the entries taken at open.
+type assetsDirHandle struct {
+	d       *assetsDir
+	entries []fuse.DirEntry
+	sum     uint64
+	pos     int  // next entry to return
+	ended   bool // the end was reached once
+}
+
+// Readdirent returns the next entry. Reaching the end means the kernel's
+// copy (if this read filled it) now holds these entries.
+func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	if h.pos >= len(h.entries) {
+		if h.ended {
+			return nil, 0
+		}
+		h.ended = true
+		c := h.d.dirCache()
+		c.kmu.Lock()
+		if c.kernelSum == 0 {
+			c.kernelSum, c.kernelAt = h.sum, h.d.r.cfg.Clock()
+		}
+		c.fills++
+		c.kmu.Unlock()
+		return nil, 0
+	}
+	e := h.entries[h.pos]
+	h.pos++
+	e.Off = uint64(h.pos)
+	return &e, 0
+}
+
+// Seekdir moves to entry off (0: the start, as rewinddir does).
+func (h *assetsDirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
+	if off > uint64(len(h.entries)) {
+		return syscall.EINVAL
+	}
+	h.pos = int(off)
+	return 0
+}
+
+// Releasedir: nothing to release.
+func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {}

@@ -1,0 +1,86 @@
+package fs
+
+import (
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api/emulator"
+)
+
+// fills is how many times assets/ streamed its whole listing to the kernel.
+func (m *testMount) fills() int {
+	c := m.root.assets.dirCache()
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	return c.fills
+}
+
+func (m *testMount) ls(t *testing.T) []string {
+	t.Helper()
+	ents, err := os.ReadDir(m.path("assets"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestLsWithinTheTTLIsAnsweredByTheKernel(t *testing.T) {
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 40}, cfg: func(c *Config) { c.DirCacheTTL = time.Minute }})
+	first := m.ls(t)
+	if len(first) != 40 || m.fills() != 1 {
+		t.Fatalf("first ls: %d names, %d fills; want 40 and 1", len(first), m.fills())
+	}
+	m.clock.Add(30 * time.Second)
+	if again := m.ls(t); !slices.Equal(again, first) || m.fills() != 1 {
+		t.Errorf("ls within the TTL: %d names, %d fills; want the same names from the kernel's copy (1 fill)", len(again), m.fills())
+	}
+	// Past the TTL the listing is asked again, and the kernel's copy (and
+	// the names it learned with it) is refilled even though nothing changed.
+	m.clock.Add(31 * time.Second)
+	if again := m.ls(t); !slices.Equal(again, first) || m.fills() != 2 {
+		t.Errorf("ls after the TTL: %d names, %d fills; want the same names, refilled (2 fills)", len(again), m.fills())
+	}
+}
+
+func TestLsShowsAChangeMadeWithinTheTTLAtOnce(t *testing.T) {
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 5}})
+	before := m.ls(t)
+	// A name the listing lacks is re-checked (and merged) by a lookup; the
+	// next ls shows it although the TTL (an hour) has not passed.
+	if _, err := m.emu.AddAsset(pngBytes(), "fresh.png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(m.path("assets", "fresh.png")); err != nil {
+		t.Fatal(err)
+	}
+	after := m.ls(t)
+	if !slices.Contains(after, "fresh.png") || len(after) != len(before)+1 {
+		t.Errorf("ls after a re-check found fresh.png: %v", after)
+	}
+	// rm through the mount: gone from the next ls.
+	if err := os.Remove(m.path("assets", before[0])); err != nil {
+		t.Fatal(err)
+	}
+	if again := m.ls(t); slices.Contains(again, before[0]) || len(again) != len(after)-1 {
+		t.Errorf("ls after rm %s: %v", before[0], again)
+	}
+	// rm of the .by-id name drops the plain name too.
+	var id string
+	for aid, name := range m.names() {
+		if name == "fresh.png" {
+			id = aid
+		}
+	}
+	if err := os.Remove(m.path("assets", ".by-id", id)); err != nil {
+		t.Fatal(err)
+	}
+	if again := m.ls(t); slices.Contains(again, "fresh.png") {
+		t.Errorf("ls after rm .by-id/%s still shows fresh.png", id)
+	}
+}
