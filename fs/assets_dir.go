@@ -159,7 +159,7 @@ func (d *assetsDir) table(ctx context.Context) (*assetTable, error) {
 		// Serving a saved listing because the API was down: do not make
 		// every lookup wait for it; retry in the background.
 		d.retrySoon()
-		return cur, nil
+		return d.visible(cur), nil
 	}
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
@@ -170,14 +170,14 @@ func (d *assetsDir) table(ctx context.Context) (*assetTable, error) {
 		}
 		if t := d.loadSaved(); t != nil {
 			d.retrySoon()
-			return t, nil
+			return d.visible(t), nil
 		}
 		return nil, err
 	}
 	if cur := d.current(); cur != nil && cur.gen == gen && !cur.saved {
-		return cur, nil
+		return d.visible(cur), nil
 	}
-	return d.install(gen, assets), nil
+	return d.visible(d.install(gen, assets)), nil
 }
 
 // install builds the table of generation gen (once) and makes it current,
@@ -269,6 +269,9 @@ func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	if !usableName(name) {
 		return nil, syscall.ENOENT
 	}
+	if ch := d.lookupUpload(ctx, name, out); ch != nil {
+		return ch, 0
+	}
 	a, err := d.lookup(ctx, name)
 	if err != nil {
 		return nil, fail(d.r.log, logrus.Fields{"op": "lookup", "path": "assets/" + name}, err)
@@ -284,11 +287,7 @@ func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	if err != nil {
 		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "assets"}, err)
 	}
-	entries := make([]fuse.DirEntry, 0, len(t.names))
-	for _, name := range t.names {
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: assetIno(t.byName[name].ID)})
-	}
-	return gofs.NewListDirStream(entries), 0
+	return gofs.NewListDirStream(d.dirEntries(t)), 0
 }
 
 // Getattr reports assets/ itself; its mtime is when its names last changed.
@@ -306,6 +305,9 @@ func (d *assetsDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	f := logrus.Fields{"op": "unlink", "path": "assets/" + name}
 	if d.r.cfg.ReadOnly {
 		return syscall.EROFS
+	}
+	if d.r.up != nil {
+		return fail(d.r.log, f, d.unlinkName(ctx, name))
 	}
 	a, err := d.lookup(ctx, name)
 	if err != nil {
@@ -472,7 +474,13 @@ func (b *byIDDir) Unlink(ctx context.Context, id string) syscall.Errno {
 	if t := b.d.current(); t != nil {
 		name = t.nameOf[id]
 	}
-	if err := b.d.deleteAsset(ctx, id); err != nil {
+	var err error
+	if u := b.d.r.up; u != nil { // recorded and retried if the API is down
+		err = u.deleteAsset(ctx, byIDName+"/"+id, id)
+	} else {
+		err = b.d.deleteAsset(ctx, id)
+	}
+	if err != nil {
 		return fail(b.d.r.log, f, err)
 	}
 	if name != "" { // the kernel drops .by-id/<id> itself; assets/<name> is ours
