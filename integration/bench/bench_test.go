@@ -1,0 +1,95 @@
+//go:build linux
+
+package main
+
+// The smoke test: a tiny run of the whole benchmark produces a table with
+// a row per case. It checks that the benchmark works, never a time.
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// requireFUSE skips without a usable FUSE (or fails with
+// KREAFS_REQUIRE_FUSE=1, as in CI).
+func requireFUSE(t *testing.T) {
+	t.Helper()
+	reason := ""
+	if f, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0); err != nil {
+		reason = "no usable /dev/fuse: " + err.Error()
+	} else {
+		f.Close()
+		if os.Geteuid() != 0 {
+			if _, err := exec.LookPath("fusermount3"); err != nil {
+				reason = "not root and no fusermount3"
+			}
+		}
+	}
+	if reason == "" {
+		return
+	}
+	if os.Getenv("KREAFS_REQUIRE_FUSE") == "1" {
+		t.Fatalf("KREAFS_REQUIRE_FUSE=1 but %s", reason)
+	}
+	t.Skip(reason)
+}
+
+func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
+	requireFUSE(t)
+	cfg := smokeConfig()
+	cfg.workDir = t.TempDir()
+	cfg.log = io.Discard
+	if testing.Verbose() {
+		cfg.log = os.Stderr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := res.markdown()
+	for _, want := range []string{
+		"| case | kreafs | baseline | ratio | floor | holds? |",
+		"cold sequential read",
+		"warm read, fully cached",
+		"time to first 4 KiB",
+		"concurrent cold reads",
+		"cp of a",
+		"peak resident memory",
+		"ls -l assets/", "within the listing TTL",
+		"resident memory (VmRSS) after listing",
+		"Machine:", "CPU:", "kernel: Linux", "Go: go",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "error:") {
+		t.Errorf("a case failed:\n%s", table)
+	}
+	if ents, _ := os.ReadDir(cfg.workDir); len(ents) != 0 {
+		t.Errorf("the run left %d entries in its work directory", len(ents))
+	}
+
+	// The results block replaces itself in the docs file, keeping the rest.
+	doc := filepath.Join(t.TempDir(), "performance.md")
+	if err := os.WriteFile(doc, []byte("# Performance\n\nprose\n\n"+beginMarker+"\nold\n"+endMarker+"\n\nmore prose\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writeResults(doc, res); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(doc)
+	text := string(b)
+	if !strings.Contains(text, "prose\n\n"+beginMarker) || !strings.Contains(text, endMarker+"\n\nmore prose\n") ||
+		strings.Contains(text, "\nold\n") || !strings.Contains(text, "| case |") {
+		t.Errorf("writeResults did not replace just the block:\n%s", text)
+	}
+}

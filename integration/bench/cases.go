@@ -1,0 +1,494 @@
+//go:build linux
+
+package main
+
+// The cases of issue 6, one function each. Each runs cfg.runs times,
+// baseline, kreafs and (where it applies) rclone interleaved run by run,
+// and turns the medians into table rows.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// run sets up, runs every selected case and tears down.
+func run(ctx context.Context, cfg config) (*results, error) {
+	b := &bench{cfg: cfg, ctx: ctx}
+	res := &results{started: time.Now(), loadBefore: loadAvg(), cfg: cfg}
+	defer b.teardown()
+	if err := b.setup(); err != nil {
+		return nil, err
+	}
+	res.rcloneVer = b.rcloneVer
+	cases := []struct {
+		name string
+		fn   func() ([]row, error)
+	}{
+		{"cold-read", b.caseColdRead},
+		{"warm-read", b.caseWarmRead},
+		{"ttfb", b.caseFirstBytes},
+		{"parallel-read", b.caseParallelRead},
+		{"upload", b.caseUpload},
+		{"listing", b.caseListing},
+	}
+	for _, c := range cases {
+		if !cfg.want(c.name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		b.logf("case %s", c.name)
+		rows, err := c.fn()
+		if err != nil {
+			b.logf("case %s failed: %v", c.name, err)
+			rows = append(rows, row{name: c.name, holds: "error: " + oneLine(err.Error())})
+		}
+		res.rows = append(res.rows, rows...)
+	}
+	res.finished = time.Now()
+	res.loadAfter = loadAvg()
+	res.notes = b.notes
+	res.machine = machine(b.root)
+	return res, nil
+}
+
+func (b *bench) kpath(a asset) string { return filepath.Join(b.dataMount.mp, "assets", a.name) }
+
+func (b *bench) rpath(a asset) string {
+	if b.rcloneData == nil {
+		return ""
+	}
+	return filepath.Join(b.rcloneData.mp, a.name)
+}
+
+// readChecked reads path whole and checks its length.
+func readChecked(path string, size int64) (time.Duration, error) {
+	if _, err := os.Stat(path); err != nil { // the lookup is not timed
+		return 0, err
+	}
+	n, d, err := readAll(path)
+	if err == nil && n != size {
+		err = fmt.Errorf("read %d bytes of %s, want %d", n, path, size)
+	}
+	return d, err
+}
+
+// caseColdRead: a cold sequential read of a bigSize asset against one GET
+// of the same URL.
+func (b *bench) caseColdRead() ([]row, error) {
+	var get, kre, rcl []time.Duration
+	for i, a := range b.cold {
+		n, d, err := b.get(a.url)
+		if err != nil {
+			return nil, err
+		}
+		if n != a.size {
+			return nil, fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
+		}
+		get = append(get, d)
+		if d, err = readChecked(b.kpath(a), a.size); err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		if p := b.rpath(a); p != "" {
+			if d, err = readChecked(p, a.size); err != nil {
+				return nil, err
+			}
+			rcl = append(rcl, d)
+		}
+		b.progress("cold read", i, get, kre, rcl)
+	}
+	return []row{throughputRow(fmt.Sprintf("cold sequential read, %s", mib(b.cfg.bigSize)),
+		b.cfg.bigSize, 1, get, kre, rcl, 0.8, "one GET")}, nil
+}
+
+// caseWarmRead: reading the fully cached asset of the first cold run
+// again, against reading a local file with the same bytes. Both are warm:
+// each is read once (and kreafs' bytes checked) before the timed runs.
+func (b *bench) caseWarmRead() ([]row, error) {
+	a := b.cold[0]
+	if err := sameContent(b.kpath(a), b.localBig); err != nil {
+		return nil, err
+	}
+	if _, err := readChecked(b.localBig, a.size); err != nil {
+		return nil, err
+	}
+	if p := b.rpath(a); p != "" {
+		if _, err := readChecked(p, a.size); err != nil {
+			return nil, err
+		}
+	}
+	var local, kre, rcl []time.Duration
+	for i := 0; i < b.cfg.runs; i++ {
+		d, err := readChecked(b.localBig, a.size)
+		if err != nil {
+			return nil, err
+		}
+		local = append(local, d)
+		if d, err = readChecked(b.kpath(a), a.size); err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		if p := b.rpath(a); p != "" {
+			if d, err = readChecked(p, a.size); err != nil {
+				return nil, err
+			}
+			rcl = append(rcl, d)
+		}
+		b.progress("warm read", i, local, kre, rcl)
+	}
+	return []row{throughputRow(fmt.Sprintf("warm read, fully cached %s", mib(b.cfg.bigSize)),
+		b.cfg.bigSize, 1, local, kre, rcl, 0.9, "cat of a local file")}, nil
+}
+
+// caseFirstBytes: time to the first 4 KiB of a cold asset with downloads
+// capped, against a GET's time to its first byte.
+func (b *bench) caseFirstBytes() ([]row, error) {
+	b.data.SetBandwidth(b.cfg.ttfbBW)
+	defer b.data.SetBandwidth(0)
+	var get, kre []time.Duration
+	for i, a := range b.ttfb {
+		d, err := b.getFirstByte(a.url)
+		if err != nil {
+			return nil, err
+		}
+		get = append(get, d)
+		p := b.kpath(a)
+		if _, err := os.Stat(p); err != nil {
+			return nil, err
+		}
+		if d, err = firstBytes(p, 4096); err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		b.progress("first 4 KiB", i, get, kre, nil)
+		// Let kreafs' read-ahead of this asset wind down (it stops once
+		// the file is closed and its parked download times out).
+		sleepCtx(b.ctx, 300*time.Millisecond)
+	}
+	k, g := median(kre), median(get)
+	limit := 2*g + 10*time.Millisecond
+	r := row{
+		name:     fmt.Sprintf("time to first 4 KiB, cold %s, downloads at %d MB/s", mib(b.cfg.bigSize), b.cfg.ttfbBW/1_000_000),
+		kreafs:   ms(k),
+		baseline: ms(g) + " (GET, first byte)",
+		ratio:    fmt.Sprintf("%.2f", k.Seconds()/g.Seconds()),
+		floor:    fmt.Sprintf("<= 2 x GET + 10 ms (%s)", ms(limit)),
+		holds:    yesNo(k <= limit),
+		rclone:   "-",
+		vsRclone: "-",
+	}
+	return []row{r}, nil
+}
+
+// caseParallelRead: parallel cold reads of different midSize assets at
+// once, against as many concurrent GETs.
+func (b *bench) caseParallelRead() ([]row, error) {
+	var get, kre, rcl []time.Duration
+	for i, set := range b.par {
+		d, err := concurrently(set, func(a asset) error {
+			n, _, err := b.get(a.url)
+			if err == nil && n != a.size {
+				err = fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		get = append(get, d)
+		for _, a := range set {
+			if _, err := os.Stat(b.kpath(a)); err != nil {
+				return nil, err
+			}
+		}
+		if d, err = concurrently(set, func(a asset) error { _, err := readCheckedNoStat(b.kpath(a), a.size); return err }); err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		if b.rcloneData != nil {
+			for _, a := range set {
+				if _, err := os.Stat(b.rpath(a)); err != nil {
+					return nil, err
+				}
+			}
+			if d, err = concurrently(set, func(a asset) error { _, err := readCheckedNoStat(b.rpath(a), a.size); return err }); err != nil {
+				return nil, err
+			}
+			rcl = append(rcl, d)
+		}
+		b.progress("parallel read", i, get, kre, rcl)
+	}
+	return []row{throughputRow(fmt.Sprintf("%d concurrent cold reads of different %s assets", b.cfg.parallel, mib(b.cfg.midSize)),
+		b.cfg.midSize, b.cfg.parallel, get, kre, rcl, 0.8, fmt.Sprintf("%d concurrent GETs", b.cfg.parallel))}, nil
+}
+
+func readCheckedNoStat(path string, size int64) (time.Duration, error) {
+	n, d, err := readAll(path)
+	if err == nil && n != size {
+		err = fmt.Errorf("read %d bytes of %s, want %d", n, path, size)
+	}
+	return d, err
+}
+
+// concurrently runs fn for every asset at once and returns the wall time.
+func concurrently(set []asset, fn func(asset) error) (time.Duration, error) {
+	var wg sync.WaitGroup
+	errs := make([]error, len(set))
+	start := time.Now()
+	for i, a := range set {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(a)
+		}()
+	}
+	wg.Wait()
+	return time.Since(start), errors.Join(errs...)
+}
+
+// caseUpload: `cp` of a bigSize file into assets/ then `sync FILE` (which
+// returns once the upload is done), against one multipart POST of the same
+// file; and the peak memory of a kreafs process that did only that.
+func (b *bench) caseUpload() ([]row, error) {
+	m, err := startKreafs(b.ctx, b.bin, b.data.URL(), b.data.Token(), filepath.Join(b.tmp, "kreafs-upload"), b.pprofEnv(1))
+	if err != nil {
+		return nil, err
+	}
+	defer m.stop()
+	idle, _ := procStatus(m.pid(), "VmHWM")
+	var post, kre []time.Duration
+	var cp, syn []time.Duration
+	for i := 0; i < b.cfg.runs; i++ {
+		d, err := b.post(b.upload, fmt.Sprintf("post-%d.wav", i))
+		if err != nil {
+			return nil, err
+		}
+		post = append(post, d)
+		dst := filepath.Join(m.mp, "assets", fmt.Sprintf("upload-%d.wav", i))
+		before := b.data.UploadCount()
+		dc, err := b.runCmd("cp", b.upload, dst)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := b.runCmd("sync", dst)
+		if err != nil {
+			return nil, err
+		}
+		if got := b.data.UploadCount(); got != before+1 {
+			return nil, fmt.Errorf("after cp and sync FILE the emulator counted %d uploads, want 1", got-before)
+		}
+		cp, syn = append(cp, dc), append(syn, ds)
+		kre = append(kre, dc+ds)
+		b.progress("upload", i, post, kre, nil)
+	}
+	hwm, err := procStatus(m.pid(), "VmHWM")
+	if err != nil {
+		return nil, err
+	}
+	k, p := median(kre), median(post)
+	ratio := k.Seconds() / p.Seconds()
+	rows := []row{{
+		name:     fmt.Sprintf("cp of a %s file, then sync FILE", mib(b.cfg.bigSize)),
+		kreafs:   fmt.Sprintf("%s (cp %s + sync %s)", ms(k), ms(median(cp)), ms(median(syn))),
+		baseline: ms(p) + " (one multipart POST)",
+		ratio:    fmt.Sprintf("%.2f", ratio),
+		floor:    "<= 1.3",
+		holds:    yesNo(ratio <= 1.3),
+		rclone:   "-", vsRclone: "-",
+	}, {
+		name:     "kreafs peak resident memory (VmHWM) during that upload",
+		kreafs:   mibf(hwm),
+		baseline: mibf(idle) + " (same process before the first upload)",
+		ratio:    "-",
+		floor:    "<= 100 MiB",
+		holds:    yesNo(hwm <= 100<<20),
+		rclone:   "-", vsRclone: "-",
+	}}
+	return rows, nil
+}
+
+// caseListing: `ls -l assets/` of listCount assets on a fresh mount (cold),
+// against fetching every page; again within the listing TTL, against `ls
+// -l` of a local directory with the same names and sizes; and the
+// resident memory afterwards.
+func (b *bench) caseListing() ([]row, error) {
+	const ttl = 5 * time.Second // kreafs' default --dir-cache-ttl
+	var pages, kre, rcl []time.Duration
+	var last, lastR *proc
+	defer func() {
+		if last != nil {
+			last.stop()
+		}
+		if lastR != nil {
+			lastR.stop()
+		}
+	}()
+	var coldStart time.Time
+	for i := 0; i < b.cfg.runs; i++ {
+		_, d, err := b.listAllPages()
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, d)
+		m, err := startKreafs(b.ctx, b.bin, b.list.URL(), b.list.Token(), filepath.Join(b.tmp, fmt.Sprintf("kreafs-list-%d", i)), b.pprofEnv(2))
+		if err != nil {
+			return nil, err
+		}
+		coldStart = time.Now()
+		d, err = b.runCmd("ls", "-l", filepath.Join(m.mp, "assets")+"/")
+		if i < b.cfg.runs-1 {
+			m.stop()
+		} else {
+			last = m
+		}
+		if err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		if b.peer {
+			r, err := startRclone(b.ctx, b.listURL, filepath.Join(b.tmp, fmt.Sprintf("rclone-list-%d", i)))
+			if err != nil {
+				return nil, err
+			}
+			d, err = b.runCmd("ls", "-l", r.mp+"/")
+			if i < b.cfg.runs-1 {
+				r.stop()
+			} else {
+				lastR = r
+			}
+			if err != nil {
+				return nil, err
+			}
+			rcl = append(rcl, d)
+		}
+		b.progress("ls -l cold", i, pages, kre, rcl)
+	}
+
+	// Within the TTL: the same mount, again at once.
+	var warm, local, rwarm []time.Duration
+	if _, err := b.runCmd("ls", "-l", b.listDir+"/"); err != nil { // warm the local directory
+		return nil, err
+	}
+	for i := 0; i < b.cfg.runs; i++ {
+		d, err := b.runCmd("ls", "-l", b.listDir+"/")
+		if err != nil {
+			return nil, err
+		}
+		local = append(local, d)
+		if d, err = b.runCmd("ls", "-l", filepath.Join(last.mp, "assets")+"/"); err != nil {
+			return nil, err
+		}
+		warm = append(warm, d)
+		if lastR != nil {
+			if d, err = b.runCmd("ls", "-l", lastR.mp+"/"); err != nil {
+				return nil, err
+			}
+			rwarm = append(rwarm, d)
+		}
+		b.progress("ls -l within TTL", i, local, warm, rwarm)
+	}
+	withinTTL := time.Since(coldStart) < ttl
+	ents, err := os.ReadDir(filepath.Join(last.mp, "assets"))
+	if err != nil {
+		return nil, err
+	}
+	if len(ents) != b.cfg.listCount {
+		return nil, fmt.Errorf("ls assets/ shows %d entries, want %d", len(ents), b.cfg.listCount)
+	}
+	rss, err := procStatus(last.pid(), "VmRSS")
+	if err != nil {
+		return nil, err
+	}
+	hwm, _ := procStatus(last.pid(), "VmHWM")
+
+	n := b.cfg.listCount
+	k, p := median(kre), median(pages)
+	cold := row{
+		name:     fmt.Sprintf("ls -l assets/, %d assets, cold (fresh mount)", n),
+		kreafs:   ms(k),
+		baseline: fmt.Sprintf("%s (%d pages of 1000)", ms(p), (n+999)/1000),
+		ratio:    fmt.Sprintf("%.2f", k.Seconds()/p.Seconds()),
+		floor:    "<= 1.5",
+		holds:    yesNo(k.Seconds() <= 1.5*p.Seconds()),
+	}
+	cold.rclone, cold.vsRclone = timeVs(k, rcl)
+	w, l := median(warm), median(local)
+	within := row{
+		name:     fmt.Sprintf("ls -l assets/, %d assets, within the listing TTL", n),
+		kreafs:   ms(w),
+		baseline: ms(l) + " (ls -l of a local directory)",
+		ratio:    fmt.Sprintf("%.2f", w.Seconds()/l.Seconds()),
+		floor:    "<= 100 ms",
+		holds:    yesNo(w <= 100*time.Millisecond),
+	}
+	within.rclone, within.vsRclone = timeVs(w, rwarm)
+	if !withinTTL {
+		within.holds = "n/a: runs outlasted the TTL"
+	}
+	mem := row{
+		name:     fmt.Sprintf("kreafs resident memory (VmRSS) after listing %d assets", n),
+		kreafs:   mibf(rss),
+		baseline: "peak " + mibf(hwm),
+		ratio:    "-",
+		floor:    "<= 150 MiB",
+		holds:    yesNo(rss <= 150<<20),
+		rclone:   "-", vsRclone: "-",
+	}
+	return []row{cold, within, mem}, nil
+}
+
+// sameContent checks that two files hold the same bytes.
+func sameContent(a, b string) error {
+	fa, err := os.Open(a)
+	if err != nil {
+		return err
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return err
+	}
+	defer fb.Close()
+	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
+	for off := int64(0); ; {
+		na, ea := io.ReadFull(fa, ba)
+		nb, eb := io.ReadFull(fb, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return fmt.Errorf("%s differs from %s near offset %d", a, b, off)
+		}
+		off += int64(na)
+		if ea != nil || eb != nil {
+			if (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return errors.Join(ea, eb)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// progress prints one run's figures.
+func (b *bench) progress(what string, i int, base, kre, rcl []time.Duration) {
+	line := fmt.Sprintf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, b.cfg.runs, ms(base[len(base)-1]), ms(kre[len(kre)-1]))
+	if len(rcl) > 0 {
+		line += ", rclone " + ms(rcl[len(rcl)-1])
+	}
+	b.logf("%s", line)
+}

@@ -1,0 +1,35 @@
+// Command bench is kreafs' side-by-side benchmark (issue 6): it measures a
+// real mount of the kreafs binary against the network and the disk used
+// directly, in one run, and prints a table of ratios against the floors of
+// docs/performance.md.
+//
+//	go run ./integration/bench              # full run, rewrites the results in docs/performance.md
+//	go run ./integration/bench -out ''      # print only
+//	go run ./integration/bench -smoke       # tiny sizes, one run: checks that it works
+//
+// It needs Linux with FUSE (root, or fusermount3), and builds kreafs from
+// this module. Everything runs on 127.0.0.1: an in-process emulator (the
+// "API"), the kreafs binary mounted over it, and the baselines: Go HTTP
+// GETs of the same URLs, one multipart POST, and reads of a local file.
+// Where rclone is installed it also serves the same bytes through a plain
+// HTTP file server mounted with `rclone mount --vfs-cache-mode full`.
+//
+// # What is measured, and how fairly
+//
+// Each case runs -runs times, baseline and mounts interleaved run by run,
+// and the median is reported. "Cold" means neither kreafs' content cache
+// nor the kernel's page cache of the mounted file holds the bytes: every
+// cold run reads a different asset (new id, new inode, new cache object),
+// never read before. The emulator's own files stay in the page cache, for
+// the GET baselines and the mounts alike (the server side is not what is
+// measured). Reads are read(2) loops with a 128 KiB buffer, as cat does,
+// from this process; `ls -l`, `cp` and `sync` are the real programs.
+// Memory is the kreafs process' VmHWM (peak) or VmRSS from
+// /proc/PID/status; the upload gets a mount process of its own, so its
+// peak is the upload's.
+//
+// The numbers depend on the machine and on what else runs on it: the
+// table records the load average before and after the run. Nothing here
+// is a unit test; the smoke test (bench_test.go) only checks that a tiny
+// run produces a table.
+package main
