@@ -26,7 +26,7 @@ type config struct {
 	kreafsBin string // a prebuilt kreafs; "" builds one
 	workDir   string // parent of the temporary directory; "" = os.TempDir
 	out       string // docs file whose results block is rewritten; "" = none
-	pprof     int // > 0: kreafs mounts serve pprof on 127.0.0.1 (data +0, upload +1, listing +2)
+	pprof     int    // > 0: kreafs mounts serve pprof on 127.0.0.1 (data +0, upload +1, listing +2)
 	smoke     bool
 	log       io.Writer // progress lines (stderr)
 }
