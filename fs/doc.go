@@ -14,7 +14,16 @@
 //	assets_dir.go      assets/ and .by-id/: Lookup, Readdir, Getattr, Unlink
 //	assets_recheck.go  re-checking a missing name with the newest assets
 //	assets_saved.go    the saved listing, served while the API is down
-//	assets_refuse.go   what assets/ refuses (mkdir, links) or accepts as no-op
+//	assets_refuse.go   what asset handles accept as no-ops (flush, fsync)
+//	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, refusals
+//	assets_write_file.go  an asset opened for writing or truncated: a replacement
+//	uploads.go         the write state beside the upload queue; what listings
+//	                   hide and show while files are queued; Root.Uploaded
+//	upload_file.go     a queued file (node) and the handle of a finished one
+//	upload_handle.go   an open queued file: writes to the spool, close, fsync
+//	junk.go            pure: temp and junk names (kept local, not uploaded)
+//	status_dir.go      MOUNT/.kreafs/uploads, the queue as text
+//	statfs.go          statfs answered by every node of assets/
 //	asset_file.go      an asset: Getattr (size learning), Open
 //	handle.go          an open asset: Read through the cache, passthrough
 //	names.go           pure: which file name each asset gets
@@ -30,6 +39,13 @@
 //	                 in styles_names.go
 //
 // # Consistency (what can be stale, and for how long)
+//
+//   - Files written into assets/ (docs/writes.md) are shown from the upload
+//     queue while they are not uploaded: a queued name wins over a listed
+//     asset of that name, the assets a queued file replaces and those
+//     removed through the mount are hidden, and names are computed from
+//     the visible assets only, so a file keeps its name across its upload.
+//     An upload is added to the listing as soon as it succeeds.
 //
 //   - Names in assets/ come from the last listing (GET /assets, every page),
 //     which is trusted for Config.DirCacheTTL. ls within the TTL costs no
