@@ -46,7 +46,6 @@
 //     removed through the mount are hidden, and names are computed from
 //     the visible assets only, so a file keeps its name across its upload.
 //     An upload is added to the listing as soon as it succeeds.
-//
 //   - Names in assets/ come from the last listing (GET /assets, every page),
 //     which is trusted for Config.DirCacheTTL. ls within the TTL costs no
 //     request; after it, the next ls, lookup or stat lists again. The kernel
