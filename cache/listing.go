@@ -16,6 +16,10 @@ import (
 // DefaultMinRefresh is how soon after a completed fetch Refresh fetches again.
 const DefaultMinRefresh = time.Second
 
+// DefaultStaleAfter is how long Get and Refresh wait for a fetch when an
+// earlier listing exists, before serving that one (ListingConfig.StaleAfter).
+const DefaultStaleAfter = 5 * time.Second
+
 // ListingConfig configures a Listing.
 type ListingConfig[T any] struct {
 	TTL   time.Duration                          // how long a fetched listing is served without asking again
@@ -32,6 +36,14 @@ type ListingConfig[T any] struct {
 	// A fetch is shared by every waiting caller, so it does not run under
 	// any caller's context; this is its only deadline.
 	FetchTimeout time.Duration
+	// StaleAfter bounds how long Get and Refresh wait for a fetch when an
+	// earlier listing exists (default DefaultStaleAfter; negative: as long
+	// as the fetch takes). Past it they return the earlier listing, as
+	// after a failed fetch (one warning per outage), and the fetch goes on
+	// for later callers: an API that accepts requests and then answers
+	// nothing (a stall) does not block every ls and lookup for
+	// FetchTimeout. Measured on the real clock, like FetchTimeout.
+	StaleAfter time.Duration
 }
 
 // Listing caches the result of a whole-listing fetch with a TTL. Safe for
@@ -54,10 +66,11 @@ type Listing[T any] struct {
 }
 
 type listingCall[T any] struct {
-	done  chan struct{}
-	items []T
-	gen   uint64
-	err   error
+	started time.Time // real time the fetch started (for StaleAfter)
+	done    chan struct{}
+	items   []T
+	gen     uint64
+	err     error
 }
 
 // NewListing returns an empty Listing; the first Get fetches.
@@ -67,6 +80,9 @@ func NewListing[T any](c ListingConfig[T]) *Listing[T] {
 	}
 	if c.MinRefresh <= 0 {
 		c.MinRefresh = DefaultMinRefresh
+	}
+	if c.StaleAfter == 0 {
+		c.StaleAfter = DefaultStaleAfter
 	}
 	log := c.Log
 	if log == nil {
@@ -140,7 +156,7 @@ func (l *Listing[T]) startLocked() *listingCall[T] {
 	if l.call != nil {
 		return l.call
 	}
-	c := &listingCall[T]{done: make(chan struct{})}
+	c := &listingCall[T]{started: time.Now(), done: make(chan struct{})}
 	l.call = c
 	l.edits = nil
 	l.invalid = false
@@ -192,13 +208,40 @@ func (l *Listing[T]) fetch(c *listingCall[T], started time.Time) {
 	close(c.done)
 }
 
-// waitUnlock releases l.mu and waits for c or ctx.
+// waitUnlock releases l.mu and waits for c or ctx, or, when an earlier
+// listing exists, at most until c has run for StaleAfter.
 func (l *Listing[T]) waitUnlock(ctx context.Context, c *listingCall[T]) ([]T, uint64, error) {
+	var stale <-chan time.Time
+	if l.have && l.c.StaleAfter > 0 {
+		wait := l.c.StaleAfter - time.Since(c.started)
+		if wait <= 0 {
+			defer l.mu.Unlock()
+			return l.staleLocked()
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		stale = t.C
+	}
 	l.mu.Unlock()
 	select {
 	case <-c.done:
 		return c.items, c.gen, c.err
 	case <-ctx.Done():
 		return nil, 0, ctx.Err()
+	case <-stale:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.staleLocked()
 	}
+}
+
+// staleLocked returns the held listing while a fetch is too slow, warning
+// once per outage (the fetch's own failure, if it fails, is then logged at
+// debug level; its success logs that listings work again).
+func (l *Listing[T]) staleLocked() ([]T, uint64, error) {
+	if !l.warned {
+		l.warned = true
+		l.log.WithField("waited", l.c.StaleAfter).Warn("listing refresh is slow, serving the last known listing")
+	}
+	return l.items, l.gen, nil
 }

@@ -13,6 +13,8 @@ package fs
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -21,6 +23,15 @@ import (
 
 // recheckPage is how many of the newest assets a re-check asks for.
 const recheckPage = 100
+
+// recheckWait is how long a lookup waits for a re-check before answering
+// from the listing it has (ENOENT). The re-check goes on in the background
+// and its finds serve later lookups, so an API that stalls delays a miss
+// by this much, not by the API client's answer timeout.
+const recheckWait = 5 * time.Second
+
+// errRecheckSlow is a re-check that did not answer within recheckWait.
+var errRecheckSlow = errors.New("the API did not answer the re-check within " + recheckWait.String())
 
 // recheckCall is one re-check; done is closed when err is set.
 type recheckCall struct {
@@ -45,11 +56,15 @@ func (d *assetsDir) recheck(ctx context.Context) error {
 		d.r.background(func(bg context.Context) { d.runChecks(bg, first) })
 	}
 	d.checkMu.Unlock()
+	t := time.NewTimer(recheckWait)
+	defer t.Stop()
 	select {
 	case <-c.done:
 		return c.err
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-t.C:
+		return errRecheckSlow
 	}
 }
 
