@@ -39,7 +39,16 @@
 // progress, so a body cut again and again still completes. A fetch that gets
 // no byte for Options.StallTimeout (default 30s) is cancelled and not
 // retried: the reads waiting on it fail with ErrStalled, and a later read
-// starts over where it stopped. Permanent errors (404, 403, ...) fail the
+// starts over where it stopped. A download that has waited a sixth of that
+// (5s) without a byte is "stuck": reads do not wait for it but start a new
+// request for the bytes they need (a new read at once, a waiting read when
+// it looks again, every 5s), since a server that stalled one connection
+// often answers a new one, and a request made during a stall stays silent
+// after the server recovered. The stuck download goes on until its own
+// stall timeout; bytes from either are used. Each read still fails with
+// ErrStalled after StallTimeout without a new byte of its range, so a
+// server that stalls everything sees at most one new request per 5s per
+// range being waited for. Permanent errors (404, 403, ...) fail the
 // waiting reads at once, wrapped so that errors.Is matches the api sentinels.
 //
 // Reader.File exposes the (sparse) data file, so that fs can answer a read
@@ -114,6 +123,11 @@
 //     while the API is down. One warning is logged per outage, and Get does
 //     not retry for TTL after a failure. With no earlier listing the error is
 //     returned.
+//   - When a fetch is slow (an API that stalls) and an earlier listing
+//     exists, callers wait for it at most StaleAfter (default 5s), then get
+//     the earlier listing (the same one warning per outage); the fetch goes
+//     on and its result serves later callers. The first fetch is always
+//     waited for (up to FetchTimeout).
 //   - Update applies a local edit (asset deleted or created through the
 //     mount) to the cached listing at once, and again to the result of a
 //     fetch that was running during the edit (so the edit must be idempotent).

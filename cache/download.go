@@ -32,7 +32,36 @@ type download struct {
 	open  bool  // the request runs to the end of the object, so end may be raised
 	done  bool
 	err   error // why it failed (nil: reached its end or made it present)
+	// netSince is when the current wait for the network (a Fetch, or one
+	// body read) began; zero while the download writes, parks or backs off.
+	netSince time.Time
 }
+
+// stuckLocked reports whether d has been waiting for the network for
+// stuckAfter without a byte. Reads do not wait for a stuck download: one
+// that needs its bytes (a new one, or one already waiting, which looks
+// again every stuckAfter) starts a new request, since a server that
+// stalled one connection often answers a new one at once, and a request
+// made during a stall stays silent after the server recovered. d itself
+// goes on until its own stall timeout. So while a server stalls, a range
+// that readers wait for gets at most one new request per stuckAfter, and
+// each read still fails after StallTimeout without a byte.
+func (s *Store) stuckLocked(d *download, now time.Time) bool {
+	return !d.netSince.IsZero() && now.Sub(d.netSince) >= s.stuckAfter()
+}
+
+// stuckInLocked reports whether a stuck download overlaps r.
+func (s *Store) stuckInLocked(o *object, r span, now time.Time) bool {
+	for _, d := range o.downloads {
+		if d.pos < r.End && d.end > r.Start && s.stuckLocked(d, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// stuckAfter is a sixth of StallTimeout (5s by default).
+func (s *Store) stuckAfter() time.Duration { return s.opt.StallTimeout / 6 }
 
 // parkIdle is how long an open-ended download that reached its logical end
 // waits for a sequential reader to push the end further before it lets go
@@ -67,6 +96,7 @@ func (s *Store) run(d *download) {
 	var err error
 	for {
 		s.mu.Lock()
+		d.netSince = time.Time{}
 		end := min(d.end, o.limitLocked())
 		finished := d.pos >= end || o.present.contains(span{d.pos, end})
 		url, pos, f := o.url, d.pos, o.f
@@ -181,6 +211,9 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		return err
 	}
 
+	s.mu.Lock()
+	d.netSince = time.Now()
+	s.mu.Unlock()
 	dl, err := s.opt.Fetcher.Fetch(ctx, url, pos, length)
 	watchdog.Stop()
 	if err != nil {
@@ -221,6 +254,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			// is held back by flow control) until a sequential reader
 			// raises the end, and go on with the same request.
 			ch := o.changed
+			d.netSince = time.Time{}
 			s.mu.Unlock()
 			if parked.IsZero() {
 				parked = time.Now()
@@ -238,6 +272,9 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		}
 		parked = time.Time{}
 		stop := w >= end || s.closed || o.present.contains(span{w, end})
+		if !stop {
+			d.netSince = time.Now()
+		}
 		s.mu.Unlock()
 		if stop {
 			return progress, nil

@@ -356,6 +356,14 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 		}
 	}
 	var deps []*download
+	// The read's own stall bound (it may replace stuck downloads, see
+	// stuckLocked): StallTimeout without a new byte of its range, and
+	// StallTimeout in all once it found a stuck download (a server that
+	// sends a little on each new request and then stalls must not keep a
+	// read waiting forever).
+	var lastHave int64 = -1
+	var waitFrom, firstWait time.Time
+	sawStuck := false
 	for {
 		need := span{off, min(end, o.limitLocked())}
 		if need.End <= need.Start {
@@ -382,6 +390,17 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 		if err := ctx.Err(); err != nil {
 			return 0, f, err // given up already: start nothing
 		}
+		now := time.Now()
+		if firstWait.IsZero() {
+			firstWait = now
+		}
+		if have != lastHave {
+			lastHave, waitFrom = have, now
+		}
+		sawStuck = sawStuck || s.stuckInLocked(o, span{have, need.End}, now)
+		if now.Sub(waitFrom) >= s.opt.StallTimeout || (sawStuck && now.Sub(firstWait) >= s.opt.StallTimeout) {
+			return 0, f, fmt.Errorf("cache: %s: no data for %v: %w", o.key, s.opt.StallTimeout, ErrStalled)
+		}
 		if deps, err = s.scheduleLocked(o, span{have, need.End}, seq); err != nil {
 			return 0, f, err
 		}
@@ -389,12 +408,21 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 		ch := o.changed
 		o.waiting = append(o.waiting, need) // its bytes must not be evicted as they arrive
 		s.mu.Unlock()
+		// Wake up to look again when a download may have become stuck, and
+		// at the read's own stall bound.
+		bound := s.opt.StallTimeout - now.Sub(waitFrom)
+		if sawStuck {
+			bound = min(bound, s.opt.StallTimeout-now.Sub(firstWait))
+		}
+		wake := time.NewTimer(min(s.stuckAfter(), bound))
 		var cancelled bool
 		select {
 		case <-ch:
+		case <-wake.C:
 		case <-ctx.Done():
 			cancelled = true
 		}
+		wake.Stop()
 		s.mu.Lock()
 		o.unwaitLocked(need)
 		if cancelled {
@@ -444,6 +472,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 		return nil, fmt.Errorf("cache: %s: %w", o.key, ErrNoFetcher)
 	}
 	near := s.near()
+	now := time.Now()
 	var deps []*download
 	raised := false // an end was raised: wake parked downloads
 	defer func() {
@@ -459,7 +488,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 	for _, g := range gaps {
 		cur := g.Start
 		for cur < g.End {
-			if d := o.coveringLocked(cur, near); d != nil {
+			if d := s.coveringLocked(o, cur, near, now); d != nil {
 				if d.open && d.end < g.End {
 					d.end = g.End
 					raised = true
@@ -468,7 +497,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 				cur = d.end
 				continue
 			}
-			if d := o.extendableLocked(cur, near); d != nil {
+			if d := s.extendableLocked(o, cur, near, now); d != nil {
 				d.end = g.End
 				raised = true
 				dep(d, cur)
@@ -477,6 +506,11 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 			}
 			nd := &download{o: o, start: cur, pos: cur, end: g.End, open: seq}
 			for _, d := range o.downloads {
+				if s.stuckLocked(d, now) && d.pos <= cur && cur < d.end {
+					s.log.WithFields(logrus.Fields{"op": "fetch", "key": o.key, "offset": cur,
+						"silent": now.Sub(d.netSince).Round(time.Second)}).
+						Info("a download has received nothing for a while; starting a new request for a new read")
+				}
 				if d.pos < cur && cur < d.end {
 					// Too far behind to wait for: take over the rest of its range.
 					nd.end = max(nd.end, d.end)
@@ -485,7 +519,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 				}
 			}
 			for _, d := range o.downloads {
-				if d.pos > cur && d.pos < nd.end {
+				if d.pos > cur && d.pos < nd.end && !s.stuckLocked(d, now) {
 					nd.end = d.pos // it covers from there
 				}
 			}
@@ -500,11 +534,12 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 }
 
 // coveringLocked returns a running download that will write byte x soon:
-// it is at most near bytes before x and has not stopped before x.
-func (o *object) coveringLocked(x, near int64) *download {
+// it is at most near bytes before x, has not stopped before x, and is not
+// stuck (see stuckLocked).
+func (s *Store) coveringLocked(o *object, x, near int64, now time.Time) *download {
 	var best *download
 	for _, d := range o.downloads {
-		if d.pos <= x && x < d.end && x-d.pos <= near && (best == nil || d.end > best.end) {
+		if d.pos <= x && x < d.end && x-d.pos <= near && !s.stuckLocked(d, now) && (best == nil || d.end > best.end) {
 			best = d
 		}
 	}
@@ -512,10 +547,11 @@ func (o *object) coveringLocked(x, near int64) *download {
 }
 
 // extendableLocked returns an open-ended download that stops before x but
-// is close enough that pushing its end past x beats a new request.
-func (o *object) extendableLocked(x, near int64) *download {
+// is close enough that pushing its end past x beats a new request (and is
+// not stuck).
+func (s *Store) extendableLocked(o *object, x, near int64, now time.Time) *download {
 	for _, d := range o.downloads {
-		if d.open && d.end <= x && d.pos <= x && x-d.pos <= near {
+		if d.open && d.end <= x && d.pos <= x && x-d.pos <= near && !s.stuckLocked(d, now) {
 			return d
 		}
 	}

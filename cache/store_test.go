@@ -439,8 +439,10 @@ func TestStallTimeout(t *testing.T) {
 	if !errors.Is(err, ErrStalled) || !errors.Is(err, api.ErrStalled) {
 		t.Fatalf("stalled read: %v", err)
 	}
-	if n := f.numCalls(); n != 1 {
-		t.Errorf("a stall was retried: %d fetches", n)
+	// The stalled request is not retried, but the waiting read asks again
+	// once per StallTimeout/6 while nothing arrives (stall_restart_test.go).
+	if n := f.numCalls(); n > 7 {
+		t.Errorf("a stall was retried: %d fetches, want at most 7", n)
 	}
 	f.set(func(f *fakeFetcher) { f.stall = false })
 	mustEqual(t, "after stall", readAll(t, r, 64<<10), data)
