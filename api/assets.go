@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/sirupsen/logrus"
 )
 
 var (
@@ -34,11 +36,31 @@ func (c *Client) ListAssets(ctx context.Context, limit int, cursor string) (*Ass
 	if err != nil {
 		return nil, err
 	}
-	items, next, err := decodePage(c.log, op, data, decodeAsset)
+	items, next, err := decodeAssetPage(c.log, op, data)
 	if err != nil {
 		return nil, err
 	}
 	return &AssetPage{Items: items, NextCursor: next}, nil
+}
+
+// decodeAssetPage decodes a page of assets. A well-formed page is decoded
+// in one pass; only when that fails (a field the API got wrong, an item
+// that is not an asset) does it fall back to decodePage, which decodes item
+// by item, repairs what it can and skips the rest. For a well-formed page
+// both give the same assets. The one pass is what makes listing 10,000
+// assets cheap: decodePage scans each byte about four times (measured in
+// BenchmarkDecodeAssetPage: twice the time per page).
+func decodeAssetPage(log logrus.FieldLogger, op string, data []byte) ([]Asset, string, error) {
+	var p struct {
+		Items           []Asset         `json:"items"`
+		NextCursor      json.RawMessage `json:"next_cursor"`
+		NextCursorCamel json.RawMessage `json:"nextCursor"`
+	}
+	if json.Unmarshal(data, &p) == nil {
+		raw := rawPage{NextCursor: p.NextCursor, NextCursorCamel: p.NextCursorCamel}
+		return p.Items, raw.cursor(), nil
+	}
+	return decodePage(log, op, data, decodeAsset)
 }
 
 // AllAssets lists every asset, following next_cursor with pages of 1000.
