@@ -24,7 +24,21 @@ func decodeAsset(raw json.RawMessage) (Asset, error) {
 // ListAssets returns one page of the account's assets, newest first.
 // limit <= 0 lets the server choose; cursor "" is the first page.
 func (c *Client) ListAssets(ctx context.Context, limit int, cursor string) (*AssetPage, error) {
-	const op = "GET /assets"
+	data, err := c.assetPage(ctx, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := decodeAssetPage(c.log, listAssetsOp, data)
+	if err != nil {
+		return nil, err
+	}
+	return &AssetPage{Items: items, NextCursor: next}, nil
+}
+
+const listAssetsOp = "GET /assets"
+
+// assetPage GETs one page of assets, undecoded.
+func (c *Client) assetPage(ctx context.Context, limit int, cursor string) ([]byte, error) {
 	q := url.Values{}
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
@@ -32,15 +46,7 @@ func (c *Client) ListAssets(ctx context.Context, limit int, cursor string) (*Ass
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	data, err := c.getJSON(ctx, op, "/assets", q, nil)
-	if err != nil {
-		return nil, err
-	}
-	items, next, err := decodeAssetPage(c.log, op, data)
-	if err != nil {
-		return nil, err
-	}
-	return &AssetPage{Items: items, NextCursor: next}, nil
+	return c.getJSON(ctx, listAssetsOp, "/assets", q, nil)
 }
 
 // decodeAssetPage decodes a page of assets. A well-formed page is decoded
@@ -64,14 +70,15 @@ func decodeAssetPage(log logrus.FieldLogger, op string, data []byte) ([]Asset, s
 }
 
 // AllAssets lists every asset, following next_cursor with pages of 1000.
+// The next page is requested while the current one is decoded
+// (collectAhead).
 func (c *Client) AllAssets(ctx context.Context) ([]Asset, error) {
-	return collect(ctx, "GET /assets", func(cursor string) ([]Asset, string, error) {
-		p, err := c.ListAssets(ctx, allPageLimit, cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		return p.Items, p.NextCursor, nil
-	}, func(a *Asset) string { return a.ID })
+	return collectAhead(ctx, listAssetsOp,
+		func(ctx context.Context, cursor string) ([]byte, error) {
+			return c.assetPage(ctx, allPageLimit, cursor)
+		},
+		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(c.log, listAssetsOp, data) },
+		func(a *Asset) string { return a.ID })
 }
 
 // GetAsset returns one asset; an unknown id gives an error matching ErrNotFound.

@@ -1,0 +1,117 @@
+package api
+
+// Listing every page with the next page requested while the current one is
+// decoded. A cursor-paginated listing is a chain (each page names the
+// next), so a plain loop leaves the server idle while the client decodes
+// and the client idle while the server encodes. collectAhead guesses the
+// next cursor from the raw bytes (cheap: the last "next_cursor" key),
+// requests that page at once, and checks the guess against the decoded
+// cursor: a wrong guess is thrown away (its request cancelled) and the
+// right page requested, so the result is always what collect gives.
+//
+// Measured (issue 6): a cold `ls -l` of 10,000 assets is ten pages of
+// 1000; decoding one took 7-12 ms on the benchmark machine, the server's
+// answer 10-20 ms.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+)
+
+// collectAhead is collect (same result, same errors) for a listing whose
+// pages are fetched raw by fetch and decoded by decode.
+func collectAhead[T any](ctx context.Context, op string, fetch func(ctx context.Context, cursor string) ([]byte, error),
+	decode func([]byte) ([]T, string, error), key func(*T) string) ([]T, error) {
+	type page struct {
+		data []byte
+		err  error
+	}
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel() // a prefetch still running is not needed
+		wg.Wait()
+	}()
+
+	var all []T
+	seenCursor := map[string]bool{"": true}
+	seenKey := map[string]bool{}
+	data, err := fetch(ctx, "")
+	for {
+		if err != nil {
+			return nil, err
+		}
+		var ahead chan page
+		cancelAhead := func() {}
+		guess := guessCursor(data)
+		if guess != "" && !seenCursor[guess] {
+			var actx context.Context
+			actx, cancelAhead = context.WithCancel(ctx)
+			ahead = make(chan page, 1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d, err := fetch(actx, guess)
+				ahead <- page{d, err}
+			}()
+		}
+		var items []T
+		var next string
+		if items, next, err = decode(data); err != nil {
+			cancelAhead()
+			return nil, err
+		}
+		for i := range items {
+			k := key(&items[i])
+			if k != "" && seenKey[k] {
+				continue
+			}
+			seenKey[k] = true
+			all = append(all, items[i])
+		}
+		if next == "" || len(items) == 0 {
+			cancelAhead()
+			return all, nil
+		}
+		if seenCursor[next] {
+			cancelAhead()
+			return nil, fmt.Errorf("api: %s: server repeated cursor %q; listing stopped", op, next)
+		}
+		seenCursor[next] = true
+		if ahead != nil && next == guess {
+			p := <-ahead
+			cancelAhead()
+			data, err = p.data, p.err
+			continue
+		}
+		cancelAhead()
+		data, err = fetch(ctx, next)
+	}
+}
+
+// guessCursor is what the page's next cursor probably is, read without
+// decoding the page: the value of the last "next_cursor" (else
+// "nextCursor") key, "" when there is none. Only a guess: the key may be
+// nested inside an item, or come before the items.
+func guessCursor(data []byte) string {
+	for _, key := range []string{`"next_cursor"`, `"nextCursor"`} {
+		i := bytes.LastIndex(data, []byte(key))
+		if i < 0 {
+			continue
+		}
+		rest := bytes.TrimLeft(data[i+len(key):], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			continue
+		}
+		var raw json.RawMessage
+		if json.NewDecoder(bytes.NewReader(rest[1:])).Decode(&raw) != nil {
+			continue
+		}
+		p := rawPage{NextCursor: raw}
+		return p.cursor()
+	}
+	return ""
+}
