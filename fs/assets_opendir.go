@@ -23,6 +23,9 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
 )
 
 // dirCache is the state of the kernel's copy of the assets/ listing.
@@ -42,6 +45,10 @@ func (d *assetsDir) dirCache() *dirCache { return &d.dc }
 // DirCacheTTL (the lifetime of the names it learned with it); otherwise it
 // is dropped first, and this open fills it again.
 func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	t, err := d.table(ctx)
+	if err != nil {
+		return nil, 0, fail(d.r.log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
+	}
 	ds, errno := d.Readdir(ctx)
 	if errno != 0 {
 		return nil, 0, errno
@@ -54,6 +61,14 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 			return nil, 0, errno
 		}
 		h.entries = append(h.entries, e)
+		// The asset behind the entry, when it is one of t's (not a queued
+		// upload, and t is still what Readdir listed): READDIRPLUS then
+		// answers its lookup from it (Lookup below).
+		var a *api.Asset
+		if x := t.byName[e.Name]; x != nil && assetIno(x.ID) == e.Ino {
+			a = x
+		}
+		h.assets = append(h.assets, a)
 	}
 	ds.Close()
 	h.sum = entriesSum(h.entries)
@@ -101,9 +116,21 @@ func entriesSum(entries []fuse.DirEntry) uint64 {
 type assetsDirHandle struct {
 	d       *assetsDir
 	entries []fuse.DirEntry
+	assets  []*api.Asset // per entry: its asset, or nil (a queued upload, or unsure)
 	sum     uint64
 	pos     int  // next entry to return
 	ended   bool // the end was reached once
+}
+
+// Lookup answers READDIRPLUS for the entry just returned: from the asset
+// that entry was listed for, without looking the name up again (that
+// lookup, per entry, was most of a cold ls -l of 10,000 assets). Entries
+// without a known asset go through assetsDir.Lookup.
+func (h *assetsDirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if i := h.pos - 1; i >= 0 && i < len(h.entries) && h.entries[i].Name == name && h.assets[i] != nil {
+		return h.d.r.assetEntry(ctx, &h.d.Inode, h.assets[i], out)
+	}
+	return h.d.Lookup(ctx, name, out)
 }
 
 // Readdirent returns the next entry. Reaching the end means the kernel's

@@ -3,6 +3,7 @@ package fs
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,26 @@ func TestLsShowsAChangeMadeWithinTheTTLAtOnce(t *testing.T) {
 	}
 	if again := m.ls(t); slices.Contains(again, "fresh.png") {
 		t.Errorf("ls after rm .by-id/%s still shows fresh.png", id)
+	}
+}
+
+func TestOneLsListsOnceEvenIfTheTTLRunsOutMeanwhile(t *testing.T) {
+	// A clock that moves a second per reading: the 10 s listing TTL runs out
+	// many times during one ls -l of 300 assets. READDIRPLUS must answer its
+	// per-entry lookups from the listing the directory stream came from, not
+	// list again for each entry.
+	var clk testClock
+	clk.now = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 300}, cfg: func(c *Config) {
+		c.DirCacheTTL = 10 * time.Second
+		c.Clock = func() time.Time { clk.Add(time.Second); return clk.Now() }
+	}})
+	before := m.emu.Requests("/assets")
+	out := run(t, "ls", "-l", m.path("assets")+"/")
+	if n := strings.Count(out, "\n"); n != 301 { // "total" + 300
+		t.Fatalf("ls -l printed %d lines", n)
+	}
+	if got := m.emu.Requests("/assets") - before; got > 3 {
+		t.Errorf("one ls -l of 300 assets made %d listing requests (one listing is 1 page); the listing was fetched again per entry", got)
 	}
 }
