@@ -30,7 +30,9 @@
 //     stale mount point is recovered by the next mount, a missing or
 //     rejected token is a one-line error with status 1, bad usage status 2,
 //     the token never appears in any output (debug and JSON logs included)
-//     nor reaches a file host.
+//     nor reaches a file host;
+//   - jobs/ (jobs_test.go): curl-started jobs appear, complete, show results; failed, ls -t, rm -r;
+//   - styles/ (styles_test.go): folders by title, cover/previews, .by-id, mv, training job's link.
 //
 // The harness (harness_test.go) builds the binary once in TestMain, mounts
 // each test's own instance into t.TempDir(), waits for the
