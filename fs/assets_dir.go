@@ -117,6 +117,7 @@ type assetsDir struct {
 	checkMu      sync.Mutex
 	checkRunning bool         // a re-check of the newest assets runs
 	checkNext    *recheckCall // lookups waiting for the next re-check
+	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
 
 	dc dirCache // what the kernel's copy of the listing holds (assets_opendir.go)
 }

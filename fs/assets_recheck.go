@@ -6,7 +6,8 @@ package fs
 // than listing everything again, and exactly what finds a file uploaded
 // elsewhere a moment ago.
 //
-// Locking: assetsDir.checkMu guards checkRunning and checkNext. At most one
+// Locking: assetsDir.checkMu guards checkRunning, checkNext and
+// checkFailed. At most one
 // check is in flight; lookups that arrive while it runs share the next one
 // (they need a check that started after they did), so a burst of misses
 // costs at most two requests.
@@ -33,6 +34,19 @@ const recheckWait = 5 * time.Second
 // errRecheckSlow is a re-check that did not answer within recheckWait.
 var errRecheckSlow = errors.New("the API did not answer the re-check within " + recheckWait.String())
 
+// recheckFailFast is how long after a failed (or too slow) re-check
+// lookups of missing names answer at once with that failure (so ENOENT)
+// instead of asking again: while the API is down, each create (cp into
+// assets/ makes several lookups of the new name) would otherwise wait for
+// the client's retries every time. A re-check that succeeds ends it.
+const recheckFailFast = 10 * time.Second
+
+// recheckFail is the last failed re-check.
+type recheckFail struct {
+	at  time.Time // Config.Clock
+	err error
+}
+
 // recheckCall is one re-check; done is closed when err is set.
 type recheckCall struct {
 	done chan struct{}
@@ -43,6 +57,10 @@ type recheckCall struct {
 // call began has completed, and returns its error.
 func (d *assetsDir) recheck(ctx context.Context) error {
 	d.checkMu.Lock()
+	if f := d.checkFailed; f.err != nil && d.r.cfg.Clock().Sub(f.at) < recheckFailFast {
+		d.checkMu.Unlock()
+		return f.err
+	}
 	var c *recheckCall
 	if d.checkRunning {
 		if d.checkNext == nil {
@@ -64,6 +82,11 @@ func (d *assetsDir) recheck(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
+		d.checkMu.Lock()
+		if d.checkFailed.err == nil {
+			d.checkFailed = recheckFail{at: d.r.cfg.Clock(), err: errRecheckSlow}
+		}
+		d.checkMu.Unlock()
 		return errRecheckSlow
 	}
 }
@@ -74,6 +97,11 @@ func (d *assetsDir) runChecks(bg context.Context, c *recheckCall) {
 		c.err = d.checkNewest(bg)
 		close(c.done)
 		d.checkMu.Lock()
+		if c.err != nil && bg.Err() == nil {
+			d.checkFailed = recheckFail{at: d.r.cfg.Clock(), err: c.err}
+		} else {
+			d.checkFailed = recheckFail{}
+		}
 		c, d.checkNext = d.checkNext, nil
 		if c == nil {
 			d.checkRunning = false
