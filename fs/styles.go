@@ -365,8 +365,10 @@ func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 		return 0
 	}
 	if !usableName(newName) {
+		// EPERM, not EINVAL: GNU mv reports EINVAL from rename(2) as
+		// "cannot move a directory into itself", which would mislead.
 		d.r.log.WithFields(f).Info("refused: not a usable style title")
-		return syscall.EINVAL
+		return syscall.EPERM
 	}
 	t, err := d.table(ctx, false)
 	if err != nil {
