@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
 
@@ -83,30 +82,12 @@ func (c *Client) AllAssets(ctx context.Context) ([]Asset, error) {
 
 // GetAsset returns one asset; an unknown id gives an error matching ErrNotFound.
 func (c *Client) GetAsset(ctx context.Context, id string) (*Asset, error) {
-	const op = "GET /assets/{id}"
-	p, err := idPath("/assets", id)
-	if err != nil {
-		return nil, err
-	}
-	data, err := c.getJSON(ctx, op, p, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	a, err := decodeAsset(data)
-	if err != nil {
-		return nil, decodeErr(op, err)
-	}
-	return &a, nil
+	return getByID(ctx, c, "/assets", id, decodeAsset)
 }
 
 // DeleteAsset deletes an asset. A 404 is returned as an error matching
 // ErrNotFound (also when an earlier, retried attempt did delete it); the
 // caller decides whether that counts as success.
 func (c *Client) DeleteAsset(ctx context.Context, id string) error {
-	p, err := idPath("/assets", id)
-	if err != nil {
-		return err
-	}
-	_, err = c.doJSON(ctx, &request{method: http.MethodDelete, op: "DELETE /assets/{id}", url: c.endpoint(p, nil), idempotent: true})
-	return err
+	return c.deleteByID(ctx, "/assets", id)
 }

@@ -285,6 +285,36 @@ func idPath(prefix, id string) (string, error) {
 	return prefix + "/" + url.PathEscape(id), nil
 }
 
+// getByID GETs prefix/{id} and decodes the object with decode.
+func getByID[T any](ctx context.Context, c *Client, prefix, id string, decode func(json.RawMessage) (T, error)) (*T, error) {
+	op := "GET " + prefix + "/{id}"
+	p, err := idPath(prefix, id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := c.getJSON(ctx, op, p, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	v, err := decode(data)
+	if err != nil {
+		return nil, decodeErr(op, err)
+	}
+	return &v, nil
+}
+
+// deleteByID DELETEs prefix/{id}. A 404 is returned as an error matching
+// ErrNotFound (also when an earlier, retried attempt did delete it); the
+// caller decides whether that counts as success.
+func (c *Client) deleteByID(ctx context.Context, prefix, id string) error {
+	p, err := idPath(prefix, id)
+	if err != nil {
+		return err
+	}
+	_, err = c.doJSON(ctx, &request{method: http.MethodDelete, op: "DELETE " + prefix + "/{id}", url: c.endpoint(p, nil), idempotent: true})
+	return err
+}
+
 // getJSON performs an idempotent GET of an API path and decodes into out.
 func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, out any) ([]byte, error) {
 	body, err := c.doJSON(ctx, &request{method: http.MethodGet, op: op, url: c.endpoint(path, q), idempotent: true})

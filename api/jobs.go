@@ -86,31 +86,13 @@ func (c *Client) AllJobs(ctx context.Context, o JobListOptions) ([]Job, error) {
 
 // GetJob returns the current state of a job.
 func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
-	const op = "GET /jobs/{id}"
-	p, err := idPath("/jobs", id)
-	if err != nil {
-		return nil, err
-	}
-	data, err := c.getJSON(ctx, op, p, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	j, err := decodeJob(data)
-	if err != nil {
-		return nil, decodeErr(op, err)
-	}
-	return &j, nil
+	return getByID(ctx, c, "/jobs", id, decodeJob)
 }
 
 // DeleteJob deletes a job. A 404 is returned as an error matching
 // ErrNotFound; the caller decides whether that counts as success.
 func (c *Client) DeleteJob(ctx context.Context, id string) error {
-	p, err := idPath("/jobs", id)
-	if err != nil {
-		return err
-	}
-	_, err = c.doJSON(ctx, &request{method: http.MethodDelete, op: "DELETE /jobs/{id}", url: c.endpoint(p, nil), idempotent: true})
-	return err
+	return c.deleteByID(ctx, "/jobs", id)
 }
 
 // Generate POSTs body as JSON to a generation endpoint (p like

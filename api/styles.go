@@ -76,20 +76,7 @@ func (c *Client) AllStyles(ctx context.Context, o StyleListOptions) ([]Style, er
 
 // GetStyle returns one style.
 func (c *Client) GetStyle(ctx context.Context, id string) (*Style, error) {
-	const op = "GET /styles/{id}"
-	p, err := idPath("/styles", id)
-	if err != nil {
-		return nil, err
-	}
-	data, err := c.getJSON(ctx, op, p, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	s, err := decodeStyle(data)
-	if err != nil {
-		return nil, decodeErr(op, err)
-	}
-	return &s, nil
+	return getByID(ctx, c, "/styles", id, decodeStyle)
 }
 
 // PatchStyle changes a style's public flag, urls, title or cover and
