@@ -70,6 +70,11 @@ func (s *snapshotFile[T]) save(items []T, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil { // cache dirs are private
+			return err
+		}
+	}
 	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(s.path)+"-*")
 	if err != nil {
 		return err
