@@ -22,8 +22,8 @@
 // cold run reads a different asset (new id, new inode, new cache object),
 // never read before. The emulator's own files stay in the page cache, for
 // the GET baselines and the mounts alike (the server side is not what is
-// measured). Reads are read(2) loops with a 128 KiB buffer, as cat does,
-// from this process; `ls -l`, `cp` and `sync` are the real programs.
+// measured). Reads are read(2) loops with the buffer cat uses
+// (max(128 KiB, st_blksize)), from this process; `ls -l`, `cp` and `sync` are the real programs.
 // Memory is the kreafs process' VmHWM (peak) or VmRSS from
 // /proc/PID/status; the upload gets a mount process of its own, so its
 // peak is the upload's.

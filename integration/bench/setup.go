@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kreafs/kreafs/api"
@@ -341,17 +342,26 @@ func moduleRoot() (string, error) {
 
 // ---- measuring primitives ----
 
-// readBuf is what cat reads with.
+// readBuf is the smallest buffer cat reads with.
 const readBuf = 128 << 10
 
-// readAll opens path and reads it to the end, as cat does; the time
-// includes open and close.
+// readAll opens path and reads it to the end as cat does: read(2) with a
+// buffer of max(128 KiB, st_blksize) (coreutils' io_blksize). The time
+// includes open, fstat and close.
 func readAll(path string) (int64, time.Duration, error) {
-	buf := make([]byte, readBuf)
+	big := make([]byte, 8<<20)
 	start := time.Now()
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
+	}
+	buf := big[:readBuf]
+	if st, err := f.Stat(); err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			if bs := int64(sys.Blksize); bs > readBuf && bs <= int64(len(big)) {
+				buf = big[:bs]
+			}
+		}
 	}
 	var n int64
 	for {
