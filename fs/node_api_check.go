@@ -27,6 +27,13 @@ var (
 	_ = (gofs.NodeSymlinker)((*assetsDir)(nil))
 	_ = (gofs.NodeLinker)((*assetsDir)(nil))
 	_ = (gofs.NodeFsyncer)((*assetsDir)(nil))
+	// Opens of assets/ get an assetsDirHandle (assets_opendir.go), which
+	// lists through Readdir and lets the kernel keep the listing.
+	_ = (gofs.NodeOpendirHandler)((*assetsDir)(nil))
+	_ = (gofs.FileReaddirenter)((*assetsDirHandle)(nil))
+	_ = (gofs.FileSeekdirer)((*assetsDirHandle)(nil))
+	_ = (gofs.FileReleasedirer)((*assetsDirHandle)(nil))
+	_ = (gofs.FileLookuper)((*assetsDirHandle)(nil))
 
 	_ = (gofs.NodeLookuper)((*byIDDir)(nil))
 	_ = (gofs.NodeReaddirer)((*byIDDir)(nil))
