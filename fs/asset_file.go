@@ -20,8 +20,14 @@ import (
 )
 
 // sizeProbeTimeout bounds learning the size of an asset whose listing
-// entry has none (one ranged request for its first byte).
-const sizeProbeTimeout = 30 * time.Second
+// entry has none (one ranged request for its first byte) at open;
+// attrProbeWait bounds it in stat, lookup and ls -l, where one unreachable
+// file host must not hold up a whole listing (the request goes on in the
+// cache, and the size is used once it arrives).
+const (
+	sizeProbeTimeout = 30 * time.Second
+	attrProbeWait    = 5 * time.Second
+)
 
 // contentKey is an asset's key in the content cache.
 func contentKey(id string) string { return "asset/" + id }
@@ -37,6 +43,57 @@ type assetFile struct {
 	size        int64     // real length once learned from the content; -1 unknown
 	cachedOpens int       // open handles not in passthrough mode
 }
+
+// probeMemo remembers failed size probes by asset id, for probeFailFast.
+// It lives in Root, not in assetFile: the kernel forgets idle inodes, and
+// a new node for the same asset must not probe again at once. probeMemo.mu
+// guards m; it is a leaf lock.
+type probeMemo struct {
+	mu sync.Mutex
+	m  map[string]probeFailure
+}
+
+type probeFailure struct {
+	at  time.Time // Config.Clock
+	err error
+}
+
+// get returns the failure of a probe of id within probeFailFast, else nil
+// (dropping older ones).
+func (p *probeMemo) get(id string, now time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, ok := p.m[id]
+	if !ok {
+		return nil
+	}
+	if now.Sub(f.at) >= probeFailFast {
+		delete(p.m, id)
+		return nil
+	}
+	return f.err
+}
+
+func (p *probeMemo) put(id string, now time.Time, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[string]probeFailure{}
+	}
+	if len(p.m) > 10000 { // bounded: forget expired ones
+		for k, f := range p.m {
+			if now.Sub(f.at) >= probeFailFast {
+				delete(p.m, k)
+			}
+		}
+	}
+	p.m[id] = probeFailure{at: now, err: err}
+}
+
+// probeFailFast is how long a failed (or, in stat, too slow) size probe
+// is the answer of the next ones: an ls -l, a stat and an open of the same
+// file do not each wait for a file host that does not answer.
+const probeFailFast = 30 * time.Second
 
 // assetEntry returns the node for a and fills out (a Lookup answer).
 // Concurrent lookups of the same asset get the same Inode; its metadata is
@@ -103,7 +160,7 @@ func (f *assetFile) knownSize(ctx context.Context) int64 {
 	if n := a.Size(); n >= 0 {
 		return n
 	}
-	n, err := f.probeSize(ctx)
+	n, err := f.probeSize(ctx, attrProbeWait)
 	if err != nil {
 		fail(f.r.log, logrus.Fields{"op": "getattr", "id": a.ID}, err)
 		return -1
@@ -111,20 +168,44 @@ func (f *assetFile) knownSize(ctx context.Context) int64 {
 	return n
 }
 
+// knownSizeOrErr is nil when the asset's size is known or can be learned,
+// else why it cannot (the probe's error).
+func (f *assetFile) knownSizeOrErr(ctx context.Context) error {
+	a, learned := f.snapshot()
+	if learned >= 0 || a.Size() >= 0 {
+		return nil
+	}
+	if n, _ := f.r.cfg.Content.Has(contentKey(a.ID)); n >= 0 {
+		f.learnSize(n)
+		return nil
+	}
+	_, err := f.probeSize(ctx, sizeProbeTimeout)
+	return err
+}
+
 // probeSize learns the size of an asset the listing gave none for, by
 // reading its first byte through the cache (which records the size the
 // server reports, and keeps the byte).
-func (f *assetFile) probeSize(ctx context.Context) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, sizeProbeTimeout)
+func (f *assetFile) probeSize(ctx context.Context, bound time.Duration) (int64, error) {
+	a, _ := f.snapshot()
+	if err := f.r.probes.get(a.ID, f.r.cfg.Clock()); err != nil {
+		return -1, err
+	}
+	caller := ctx
+	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	rd := f.r.cfg.Content.Open(f.source())
 	defer rd.Close()
-	if _, err := rd.Ensure(ctx, 0, 1); err != nil && rd.Size() < 0 {
-		return -1, err
-	}
+	_, err := rd.Ensure(ctx, 0, 1)
 	n := rd.Size()
+	if n < 0 && err == nil {
+		err = syscall.EIO
+	}
 	if n < 0 {
-		return -1, syscall.EIO
+		if caller.Err() == nil { // not an interrupted caller: remember it
+			f.r.probes.put(a.ID, f.r.cfg.Clock(), err)
+		}
+		return -1, err
 	}
 	f.learnSize(n)
 	return n, nil
@@ -167,6 +248,13 @@ func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 func (f *assetFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if wantsWrite(flags) {
 		return f.openWrite(ctx, flags)
+	}
+	// A file whose size could not be learned would read as empty (the
+	// kernel reads nothing past the size it was told): fail the open
+	// with the reason instead.
+	if err := f.knownSizeOrErr(ctx); err != nil {
+		a, _ := f.snapshot()
+		return nil, 0, fail(f.r.log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}
 	h := f.openHandle()
 	return h, fuse.FOPEN_KEEP_CACHE, 0

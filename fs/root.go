@@ -90,6 +90,8 @@ type Root struct {
 	assets *assetsDir
 	up     *uploads // write state; nil without Config.Uploads (read-only)
 
+	probes probeMemo // failed size probes by asset id (asset_file.go)
+
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
 	bgCtx    context.Context // cancelled by Close: ends background work
