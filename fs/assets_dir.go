@@ -270,6 +270,9 @@ func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 		out.SetAttrTimeout(d.r.cfg.DirCacheTTL)
 		return ch, 0
 	}
+	if len(name) > maxNameLen { // POSIX: a name component over NAME_MAX
+		return nil, syscall.ENAMETOOLONG
+	}
 	if !usableName(name) {
 		return nil, syscall.ENOENT
 	}
@@ -411,6 +414,9 @@ type byIDDir struct {
 // Lookup finds an asset by id: from the listing, else from the API.
 func (b *byIDDir) Lookup(ctx context.Context, id string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	f := logrus.Fields{"op": "lookup", "path": "assets/.by-id/" + id, "id": id}
+	if len(id) > maxNameLen {
+		return nil, syscall.ENAMETOOLONG
+	}
 	if byIDEntry(id) == "" {
 		return nil, syscall.ENOENT
 	}
