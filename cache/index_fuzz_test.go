@@ -1,0 +1,60 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzIndexLoad: whatever index.json holds (a crash, a full disk, another
+// version, a human), Open never fails or panics because of it, and keeps
+// only entries whose data files back every byte they claim: usage never
+// exceeds what the data files hold. The JSON body gets a valid header, so
+// the fuzzer reaches the entry checks rather than stopping at the checksum;
+// raw (unheaded) inputs exercise decodeIndex's header checks.
+func FuzzIndexLoad(f *testing.F) {
+	key := "asset/a"
+	h := keyHash(key)
+	file := "objects/" + h[:2] + "/" + h + "-1"
+	f.Add([]byte(fmt.Sprintf(`{"next":2,"objects":[{"key":%q,"file":%q,"size":100,"ranges":[[0,50]]}]}`, key, file)), true)
+	f.Add([]byte(fmt.Sprintf(`{"next":2,"objects":[{"key":%q,"file":%q,"size":-1,"ranges":[[0,5000]]}]}`, key, file)), true)
+	f.Add([]byte(fmt.Sprintf(`{"next":1,"objects":[{"key":%q,"file":"../../etc/passwd","size":1,"ranges":[[0,1]]}]}`, key)), true)
+	f.Add([]byte(fmt.Sprintf(`{"objects":[{"key":%q,"file":%q,"size":10,"ranges":[[5,3],[0,20]]},{"key":%q,"file":%q}]}`, key, file, key, file)), true)
+	f.Add([]byte("kreafs-cache-index 1 00000000\n{}"), false)
+	f.Add([]byte("garbage"), false)
+	f.Fuzz(func(t *testing.T, body []byte, headed bool) {
+		dir := t.TempDir()
+		data := body
+		if headed {
+			data = append([]byte(fmt.Sprintf("%s %d %08x\n", indexMagic, indexVersion, crc32.ChecksumIEEE(body))), body...)
+		}
+		if err := os.WriteFile(filepath.Join(dir, indexName), data, filePerm); err != nil {
+			t.Fatal(err)
+		}
+		// One real data file of 64 bytes, which entries may claim.
+		if err := os.MkdirAll(filepath.Join(dir, objectsDir, h[:2]), dirPerm); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(file)), make([]byte, 64), filePerm); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(Options{Dir: dir, MaxBytes: 1 << 20, Log: quietLog()})
+		if err != nil {
+			t.Fatalf("Open with a damaged index: %v", err)
+		}
+		defer s.Close()
+		if u := s.Usage(); u < 0 || u > 64 {
+			t.Fatalf("usage %d after loading an index over one 64-byte data file", u)
+		}
+		// What the store says it has is readable from the data file.
+		if n, _ := s.Has(key); n >= 0 {
+			r := s.Open(Source{Key: key, Size: n})
+			// No fetcher: missing bytes are an error, never a panic.
+			_, _ = r.ReadAt(context.Background(), make([]byte, 64), 0)
+			r.Close()
+		}
+	})
+}
