@@ -475,7 +475,7 @@ func (u *uploads) cancel(it writeback.Item) error {
 // gone at once and stays gone.
 func (u *uploads) deleteAsset(ctx context.Context, name, id string) error {
 	log := u.r.log.WithFields(logrus.Fields{"op": "unlink", "path": "assets/" + name, "id": id})
-	octx, cancel := u.r.opContext(ctx)
+	octx, cancel := context.WithTimeout(ctx, deleteWait)
 	err := u.r.cfg.Remote.DeleteAsset(octx, id)
 	cancel()
 	switch {
@@ -495,6 +495,11 @@ func (u *uploads) deleteAsset(ctx context.Context, name, id string) error {
 	log.WithError(err).Warn("the API did not answer the delete; it is recorded and retried in the background")
 	return nil
 }
+
+// deleteWait is how long an rm waits for the API's answer to its DELETE
+// before recording it for the background (the kernel holds assets/ locked
+// while an unlink runs: every ls and create there waits with it).
+const deleteWait = 5 * time.Second
 
 // withoutIDs is a Listing edit that drops assets (idempotent).
 func withoutIDs(ids ...string) func([]api.Asset) []api.Asset {

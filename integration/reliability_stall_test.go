@@ -9,6 +9,7 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -147,4 +148,60 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+func TestRmWithAStalledAPIReturnsSoonAndTheDeleteHappensLater(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	gone := emu.add(makePNG(621, 3, 3), "to-remove.png")
+	gone2 := emu.add(makePNG(623, 3, 3), "also-remove.png")
+	keep := makePNG(622, 3, 3)
+	emu.add(keep, "kept.png")
+	m := mount(t, emu, "--dir-cache-ttl", "1s")
+	run(t, "cmp", writeTemp(t, "kept.png", keep), m.Path("assets", "kept.png"))
+
+	emu.SetStall(true)
+	// An rm holds the directory locked in the kernel while it runs: it
+	// must not wait for the API's answer timeout.
+	var lsTook time.Duration
+	lsDone := make(chan struct{})
+	go func() {
+		defer close(lsDone)
+		time.Sleep(500 * time.Millisecond) // while the rm runs
+		start := time.Now()
+		_, _, _ = runErrTimeout(t, 2*time.Minute, "ls", m.Path("assets"))
+		lsTook = time.Since(start)
+	}()
+	_, stderr, took, err := timed(t, 2*time.Minute, "rm", m.Path("assets", "to-remove.png"))
+	<-lsDone
+	t.Logf("rm with a stalled API: %v after %v %q; an ls of assets/ meanwhile took %v", err, took.Round(100*time.Millisecond),
+		strings.TrimSpace(stderr), lsTook.Round(100*time.Millisecond))
+	if err != nil {
+		t.Errorf("rm with a stalled API: %v %q, want success (the delete is recorded)", err, stderr)
+	}
+	if bound := listingWait + listingWait + boundSlack; took > bound || lsTook > bound {
+		t.Errorf("rm took %v and an ls meanwhile %v with a stalled API, more than %v", took, lsTook, bound)
+	}
+	// A second rm, with nothing else running: its name is gone at once.
+	// (Not checked after the first: an ls that opened assets/ before that
+	// rm may hand the kernel the name again for the entry TTL.)
+	_, stderr, took, err = timed(t, 2*time.Minute, "rm", m.Path("assets", "also-remove.png"))
+	if err != nil || took > listingWait+boundSlack {
+		t.Errorf("a second rm with a stalled API: %v %q after %v", err, stderr, took)
+	}
+	if _, err := os.Stat(m.Path("assets", "also-remove.png")); !os.IsNotExist(err) {
+		t.Errorf("the removed name is still there: %v", err)
+	}
+	// Once the API answers, the recorded delete is done.
+	emu.SetStall(false)
+	if err := eventually(90*time.Second, func() error {
+		_, _, _ = runErr(t, "sync", m.Path("assets"))
+		if hasAsset(emu, gone.ID) || hasAsset(emu, gone2.ID) {
+			return fmt.Errorf("an asset is still on the account")
+		}
+		return nil
+	}); err != nil {
+		t.Errorf("after the API came back: %v", err)
+	}
 }
