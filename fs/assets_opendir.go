@@ -9,10 +9,11 @@ package fs
 // entry by entry (a go-fuse Lookup per name); with the kernel's copy it is
 // about what `ls -l` of a local directory takes.
 //
-// Locking: dirCache.kmu guards kernelSum and kernelAt (what the kernel's
-// copy holds and when it was filled). It is never held with another lock,
-// nor while calling Readdir or notifying the kernel. An assetsDirHandle is
-// used by go-fuse under its own per-handle lock (Readdirent, Seekdir).
+// Locking: dirCache.kmu guards its fields (what the kernel's copy holds,
+// when it was filled, and with what it is being refilled). It is never
+// held with another lock, nor while calling Readdir or notifying the
+// kernel. An assetsDirHandle is used by go-fuse under its own per-handle
+// lock (Readdirent, Seekdir, Lookup).
 
 import (
 	"context"
@@ -33,6 +34,7 @@ type dirCache struct {
 	kmu       sync.Mutex
 	kernelSum uint64    // checksum of the entries the kernel's copy was filled from; 0: none
 	kernelAt  time.Time // when that fill ended (Config.Clock)
+	filling   uint64    // checksum of the entries the copy dropped last is being refilled with
 	fills     int       // listings streamed to the end (tests: the kernel's copy was not used)
 }
 
@@ -78,7 +80,9 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 	c.kmu.Lock()
 	valid := c.kernelSum == h.sum && now.Sub(c.kernelAt) < d.r.cfg.DirCacheTTL
 	if !valid {
-		c.kernelSum = 0 // refilled by a handle that reads to the end
+		// Refilled by a handle with these entries that reads to the end
+		// (not by an older handle still reading the dropped copy).
+		c.kernelSum, c.filling = 0, h.sum
 	}
 	c.kmu.Unlock()
 	if !valid {
@@ -143,7 +147,7 @@ func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, sysca
 		h.ended = true
 		c := h.d.dirCache()
 		c.kmu.Lock()
-		if c.kernelSum == 0 {
+		if c.kernelSum == 0 && c.filling == h.sum {
 			c.kernelSum, c.kernelAt = h.sum, h.d.r.cfg.Clock()
 		}
 		c.fills++
