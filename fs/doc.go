@@ -78,8 +78,9 @@
 //     someone looks at it (2 s, growing to every 4 s, at most 32 jobs, 10
 //     minutes after the last look); a finished job never changes and is
 //     cached for an hour; styles are trusted for DirCacheTTL.
-//   - If a listing fails (network down), the previous one keeps being
-//     served (the Listing logs it once per outage). The last good listing
+//   - If a listing fails (network down), or takes over 5s (an API that
+//     stalls), the previous one keeps being served (the Listing logs it
+//     once per outage). The last good listing
 //     is also saved under Config.StateDir; with no listing in memory (a
 //     mount started while the API is unreachable) the saved one is served
 //     at once and the API is retried in the background, at most once per
@@ -113,7 +114,12 @@
 // timeouts and everything else -> EIO. Each failure is logged once with
 // the operation, path and asset id. Nothing waits forever: metadata calls
 // are bounded by Config.OpTimeout, downloads by the cache's stall timeout,
-// and every wait ends when the caller is interrupted.
+// and every wait ends when the caller is interrupted. Waits that hold a
+// directory busy are shorter: 5s for a listing refresh or a re-check
+// (then the last listing answers), for an rm's DELETE (then it is
+// journaled), for a size probe in stat; failures of re-checks and size
+// probes answer the next callers at once for a while (10s, 30s).
+// docs/reliability.md lists every bound.
 //
 // # Locking
 //
