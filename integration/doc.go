@@ -32,7 +32,17 @@
 //     the token never appears in any output (debug and JSON logs included)
 //     nor reaches a file host;
 //   - jobs/ (jobs_test.go): curl-started jobs appear, complete, show results; failed, ls -t, rm -r;
-//   - styles/ (styles_test.go): folders by title, cover/previews, .by-id, mv, training job's link.
+//   - styles/ (styles_test.go): folders by title, cover/previews, .by-id, mv, training job's link;
+//   - reliability (issue 7, docs/reliability.md): 20% API faults and cut
+//     downloads (reliability_faults_test.go), the API down and back on the
+//     same ports (reliability_outage_test.go), a stalled API and the bound
+//     of every operation (reliability_stall_test.go), kill -9 mid-download
+//     and a damaged cache (reliability_crash_test.go), a full cache disk on
+//     a tmpfs (reliability_disk_test.go), uploads under faults, crashes,
+//     outages and ENOSPC (reliability_writes_test.go), hostile API records
+//     and user input (hostile_*_test.go), token, cache-dir and
+//     other-user security (security_*_test.go), 16 programs at once
+//     (load_mixed_test.go; KREAFS_LONG=1 for 3 minutes).
 //
 // The harness (harness_test.go) builds the binary once in TestMain, mounts
 // each test's own instance into t.TempDir(), waits for the
