@@ -105,7 +105,10 @@
 // waiting on that download fail with the error. Cached bytes stay readable.
 //
 // Memory: no object is ever held in memory; each download streams through
-// one 256 KiB buffer.
+// one 256 KiB buffer. Disk: a download allocates the data file's blocks one
+// chunk ahead of its writes (fallocate, keeping the file's size; cheaper
+// writes, prealloc.go), so a download that stops early leaves at most one
+// chunk allocated but not present.
 //
 // # Listing cache
 //

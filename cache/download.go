@@ -244,6 +244,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		bodyEnd = dl.Offset + dl.Length
 	}
 	w := pos
+	alloc := pos // the data file is allocated up to here (prealloc.go)
 	var parked time.Time
 	for {
 		s.mu.Lock()
@@ -283,6 +284,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		n, rerr := dl.Body.Read(buf[:min(int64(len(buf)), end-w)])
 		watchdog.Stop()
 		if n > 0 {
+			alloc = s.allocAhead(f, w, int64(n), end, alloc)
 			if werr := s.write(f, buf[:n], w); werr != nil {
 				return progress, &writeError{werr}
 			}
