@@ -168,15 +168,15 @@ func TestStopWithAFileOpenDetachesTheMount(t *testing.T) {
 
 	// docs/configuration.md: a busy mount is retried for a few seconds,
 	// then detached lazily, and kreafs exits 0; a second signal skips the
-	// retries. (Bounds: the retries, plus up to 5 s waiting for the kernel
-	// to let go after the lazy detach, plus slack.)
+	// retries. (Bounds: about 3 s of retries, plus up to 1 s waiting for the
+	// kernel to let go after the lazy detach, plus slack for a loaded machine.)
 	for _, tc := range []struct {
 		name    string
 		signals int
 		within  time.Duration
 	}{
-		{"one SIGTERM", 1, 15 * time.Second},
-		{"two SIGINTs", 2, 8 * time.Second},
+		{"one SIGTERM", 1, 10 * time.Second},
+		{"two SIGINTs", 2, 6 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := mount(t, emu)
