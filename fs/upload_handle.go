@@ -207,6 +207,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
+	startWriteback(f, off, int64(n)) // so the fsync at close has little left (spool_writeback.go)
 	return uint32(n), 0
 }
 
