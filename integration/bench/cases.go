@@ -260,6 +260,7 @@ func concurrently(set []asset, fn func(asset) error) (time.Duration, error) {
 // returns once the upload is done), against one multipart POST of the same
 // file; and the peak memory of a kreafs process that did only that.
 func (b *bench) caseUpload() ([]row, error) {
+	b.stopRcloneData() // the read cases are done with it
 	m, err := startKreafs(b.ctx, b.bin, b.data.URL(), b.data.Token(), filepath.Join(b.tmp, "kreafs-upload"), b.pprofEnv(1))
 	if err != nil {
 		return nil, err
