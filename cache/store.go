@@ -280,25 +280,7 @@ func (s *Store) Import(key string, f *os.File) error {
 	if s.closed {
 		return ErrClosed
 	}
-	o := newObject(key, s.fileNameLocked(key), size)
-	path := s.path(o)
-	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("cache: import %s: %w", key, err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("cache: import %s: %w", key, err)
-	}
-	if old, ok := s.lru.Peek(key); ok {
-		s.doomLocked(old)
-	}
-	o.sizeOK = true
-	o.present, _ = o.present.add(span{0, size})
-	o.dirty = true
-	s.lru.Add(key, o)
-	s.usage += size
-	s.dirty = true
-	s.evictLocked()
-	return nil
+	return s.installLocked(key, tmpName, size) // import_link.go
 }
 
 // copyFile copies size bytes of src from offset 0 into dst without touching

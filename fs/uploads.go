@@ -597,7 +597,9 @@ func ImportUploaded(store *cache.Store, it writeback.Item, a *api.Asset, log log
 		return
 	}
 	defer f.Close()
-	if err := store.Import(contentKey(a.ID), f); err != nil {
+	// The uploaded spool is never written again: the cache may link it
+	// instead of copying it (ImportFinal).
+	if err := store.ImportFinal(contentKey(a.ID), f); err != nil {
 		l.WithError(err).Warn("could not keep the uploaded bytes in the cache; they will be downloaded when read")
 	}
 }

@@ -1,0 +1,76 @@
+package cache
+
+// Importing an uploaded file by hard link instead of by copy.
+//
+// After an upload, kreafs keeps the uploaded bytes as the new asset's
+// content (Import). Copying 64 MiB there took 29 ms of the 40 ms that
+// `sync FILE` spent after its POST (strace, issue 6 benchmark). The upload
+// spool is never written again once uploaded, and it lives on the same
+// file system as the cache, so a hard link makes it the cache's data file
+// at no cost. Where linking is not possible (another file system, a file
+// that was replaced meanwhile) Import copies as before.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ImportFinal is Import for a file that nobody writes again (an uploaded
+// spool file): its data file becomes a hard link to f's file when it can,
+// else a copy. f must have been opened by a path (f.Name()).
+func (s *Store) ImportFinal(key string, f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("cache: import %s: %w", key, err)
+	}
+	size := st.Size()
+	if size > s.opt.MaxBytes || !st.Mode().IsRegular() || st.Mode().Perm()&^filePerm != 0 {
+		return s.Import(key, f)
+	}
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, tmpDir), "link-*")
+	if err != nil {
+		return s.Import(key, f)
+	}
+	tmpName := tmp.Name()
+	tmp.Close()
+	os.Remove(tmpName) // the name is ours (Dir/tmp is private): link to it
+	if err := os.Link(f.Name(), tmpName); err != nil {
+		return s.Import(key, f)
+	}
+	defer os.Remove(tmpName) // no-op after installLocked's rename
+	// The name may have been given to another file since f was opened.
+	if lst, err := os.Stat(tmpName); err != nil || !os.SameFile(st, lst) {
+		return s.Import(key, f)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.installLocked(key, tmpName, size)
+}
+
+// installLocked makes the complete file at tmpName (in Dir/tmp) the data
+// file of key, replacing whatever was cached.
+func (s *Store) installLocked(key, tmpName string, size int64) error {
+	o := newObject(key, s.fileNameLocked(key), size)
+	path := s.path(o)
+	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("cache: import %s: %w", key, err)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("cache: import %s: %w", key, err)
+	}
+	if old, ok := s.lru.Peek(key); ok {
+		s.doomLocked(old)
+	}
+	o.sizeOK = true
+	o.present, _ = o.present.add(span{0, size})
+	o.dirty = true
+	s.lru.Add(key, o)
+	s.usage += size
+	s.dirty = true
+	s.evictLocked()
+	return nil
+}
