@@ -16,8 +16,8 @@
 //
 // # What is measured, and how fairly
 //
-// Each case runs -runs times, baseline and mounts interleaved run by run,
-// and the median is reported. "Cold" means neither kreafs' content cache
+// Each case runs -runs times, baseline and kreafs interleaved run by run,
+// then the peer's runs, and the median is reported. "Cold" means neither kreafs' content cache
 // nor the kernel's page cache of the mounted file holds the bytes: every
 // cold run reads a different asset (new id, new inode, new cache object),
 // never read before. The emulator's own files stay in the page cache, for
