@@ -30,35 +30,13 @@ import (
 // assetTable is one listing generation turned into file names. It is
 // immutable once built; a newer generation gets a new table.
 type assetTable struct {
-	gen    uint64
-	saved  bool                  // from the listing saved by an earlier mount
-	names  []string              // sorted, as Readdir returns them
-	byName map[string]*api.Asset // file name in assets/ -> asset
-	byID   map[string]*api.Asset // asset id -> asset
-	nameOf map[string]string     // asset id -> file name in assets/
+	nameTable[api.Asset]
+	saved bool // from the listing saved by an earlier mount
 }
 
 // buildTable names every asset of a listing (AssetNames) and indexes it.
 func buildTable(gen uint64, assets []api.Asset) *assetTable {
-	names := AssetNames(assets)
-	t := &assetTable{
-		gen:    gen,
-		names:  names,
-		byName: make(map[string]*api.Asset, len(assets)),
-		byID:   make(map[string]*api.Asset, len(assets)),
-		nameOf: make(map[string]string, len(assets)),
-	}
-	for i := range assets {
-		a := &assets[i]
-		t.byName[names[i]] = a
-		if _, dup := t.byID[a.ID]; !dup {
-			t.byID[a.ID] = a
-			t.nameOf[a.ID] = names[i]
-		}
-	}
-	t.names = append([]string(nil), names...)
-	sort.Strings(t.names)
-	return t
+	return &assetTable{nameTable: newNameTable(gen, assets, AssetNames(assets), func(a *api.Asset) string { return a.ID })}
 }
 
 // goneNames lists the names of old that no longer lead to the same asset

@@ -32,33 +32,11 @@ var styleFilters = []string{"user", "shared"}
 
 // styleTable is one listing generation turned into directory names. It is
 // immutable once built.
-type styleTable struct {
-	gen    uint64
-	names  []string              // sorted, as Readdir returns them
-	byName map[string]*api.Style // directory name in styles/ -> style
-	byID   map[string]*api.Style // style id -> style
-	nameOf map[string]string     // style id -> directory name
-}
+type styleTable = nameTable[api.Style]
 
 func buildStyleTable(gen uint64, styles []api.Style) *styleTable {
-	names := StyleNames(styles)
-	t := &styleTable{
-		gen:    gen,
-		byName: make(map[string]*api.Style, len(styles)),
-		byID:   make(map[string]*api.Style, len(styles)),
-		nameOf: make(map[string]string, len(styles)),
-	}
-	for i := range styles {
-		s := &styles[i]
-		t.byName[names[i]] = s
-		if _, dup := t.byID[s.ID]; !dup {
-			t.byID[s.ID] = s
-			t.nameOf[s.ID] = names[i]
-		}
-	}
-	t.names = append([]string(nil), names...)
-	sort.Strings(t.names)
-	return t
+	t := newNameTable(gen, styles, StyleNames(styles), func(s *api.Style) string { return s.ID })
+	return &t
 }
 
 // fetchedStyle is a style got by id (GET /styles/{id}) and when.
