@@ -314,7 +314,7 @@ func (b *bench) caseUpload() ([]row, error) {
 		}
 		cp, syn = append(cp, dc), append(syn, ds)
 		kre = append(kre, dc+ds)
-		b.progress("upload", i, post, kre, nil)
+		b.progress(fmt.Sprintf("upload (cp %s, sync %s)", ms(dc), ms(ds)), i, post, kre, nil)
 	}
 	hwm, err := procStatus(m.pid(), "VmHWM")
 	if err != nil {
