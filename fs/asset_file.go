@@ -244,7 +244,8 @@ func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 // Open opens the asset for reading through the content cache. Assets
 // never change, so the kernel may keep the pages it read (KEEP_CACHE); a
 // fully cached file is served by the kernel from the cache file directly
-// where FUSE passthrough is available.
+// where FUSE passthrough is available. Its close needs no FLUSH request
+// (NOFLUSH: there is nothing to write back), one round trip less per open.
 func (f *assetFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if wantsWrite(flags) {
 		return f.openWrite(ctx, flags)
@@ -257,7 +258,7 @@ func (f *assetFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, ui
 		return nil, 0, fail(f.r.log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}
 	h := f.openHandle()
-	return h, fuse.FOPEN_KEEP_CACHE, 0
+	return h, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
 }
 
 // Setattr: an asset's content never changes, so truncate(2) queues a

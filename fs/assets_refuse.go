@@ -19,7 +19,8 @@ func (h *assetHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	return fail(h.f.r.log, logrus.Fields{"op": "fsync", "id": h.id}, h.f.r.waitReplacement(ctx, h.id))
 }
 
-// Flush (every close): nothing to write back.
+// Flush (every close): nothing to write back. Opens for reading ask the
+// kernel not to send it (FOPEN_NOFLUSH, asset_file.go).
 func (h *assetHandle) Flush(ctx context.Context) syscall.Errno {
 	return 0
 }
