@@ -48,7 +48,9 @@ func (c *Client) assetPage(ctx context.Context, limit int, cursor string) ([]byt
 	return c.getJSON(ctx, listAssetsOp, "/assets", q, nil)
 }
 
-// decodeAssetPage decodes a page of assets. A well-formed page is decoded
+// decodeAssetPage decodes a page of assets. A page in the shape the API
+// sends is decoded by fastAssetPage (same result as encoding/json, several
+// times faster); otherwise a well-formed page is decoded by encoding/json
 // in one pass; only when that fails (a field the API got wrong, an item
 // that is not an asset) does it fall back to decodePage, which decodes item
 // by item, repairs what it can and skips the rest. For a well-formed page
@@ -56,6 +58,14 @@ func (c *Client) assetPage(ctx context.Context, limit int, cursor string) ([]byt
 // assets cheap: decodePage scans each byte about four times (measured in
 // BenchmarkDecodeAssetPage: twice the time per page).
 func decodeAssetPage(log logrus.FieldLogger, op string, data []byte) ([]Asset, string, error) {
+	if items, next, ok := fastAssetPage(data); ok {
+		return items, next, nil
+	}
+	return decodeAssetPageJSON(log, op, data)
+}
+
+// decodeAssetPageJSON is decodeAssetPage without the fast path.
+func decodeAssetPageJSON(log logrus.FieldLogger, op string, data []byte) ([]Asset, string, error) {
 	var p struct {
 		Items           []Asset         `json:"items"`
 		NextCursor      json.RawMessage `json:"next_cursor"`
