@@ -86,7 +86,12 @@ func readChecked(path string, size int64) (time.Duration, error) {
 // caseColdRead: a cold sequential read of a bigSize asset against one GET
 // of the same URL.
 func (b *bench) caseColdRead() ([]row, error) {
-	var get, kre, rcl []time.Duration
+	refDir, err := b.refDir()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(refDir)
+	var get, toFile, kre, rcl []time.Duration
 	for i, a := range b.cold {
 		n, d, err := b.get(a.url)
 		if err != nil {
@@ -96,6 +101,10 @@ func (b *bench) caseColdRead() ([]row, error) {
 			return nil, fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
 		}
 		get = append(get, d)
+		if _, d, err = b.getToFile(a.url, refDir); err != nil {
+			return nil, err
+		}
+		toFile = append(toFile, d)
 		if d, err = readChecked(b.kpath(a), a.size); err != nil {
 			return nil, err
 		}
@@ -115,7 +124,8 @@ func (b *bench) caseColdRead() ([]row, error) {
 	}
 	b.peerProgress("cold read", rcl)
 	return []row{throughputRow(fmt.Sprintf("cold sequential read, %s", mib(b.cfg.bigSize)),
-		b.cfg.bigSize, 1, get, kre, rcl, 0.8, "one GET")}, nil
+		b.cfg.bigSize, 1, get, kre, rcl, 0.8, "one GET"),
+		ceilingRow(b.cfg.bigSize, 1, get, toFile)}, nil
 }
 
 // caseWarmRead: reading the fully cached asset of the first cold run
@@ -206,7 +216,12 @@ func (b *bench) caseFirstBytes() ([]row, error) {
 // caseParallelRead: parallel cold reads of different midSize assets at
 // once, against as many concurrent GETs.
 func (b *bench) caseParallelRead() ([]row, error) {
-	var get, kre, rcl []time.Duration
+	refDir, err := b.refDir()
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(refDir)
+	var get, toFile, kre, rcl []time.Duration
 	for i, set := range b.par {
 		d, err := concurrently(set, func(a asset) error {
 			n, _, err := b.get(a.url)
@@ -219,6 +234,10 @@ func (b *bench) caseParallelRead() ([]row, error) {
 			return nil, err
 		}
 		get = append(get, d)
+		if d, err = concurrently(set, func(a asset) error { _, _, err := b.getToFile(a.url, refDir); return err }); err != nil {
+			return nil, err
+		}
+		toFile = append(toFile, d)
 		for _, a := range set {
 			if _, err := os.Stat(b.kpath(a)); err != nil {
 				return nil, err
@@ -247,7 +266,14 @@ func (b *bench) caseParallelRead() ([]row, error) {
 	}
 	b.peerProgress("parallel read", rcl)
 	return []row{throughputRow(fmt.Sprintf("%d concurrent cold reads of different %s assets", b.cfg.parallel, mib(b.cfg.midSize)),
-		b.cfg.midSize, b.cfg.parallel, get, kre, rcl, 0.8, fmt.Sprintf("%d concurrent GETs", b.cfg.parallel))}, nil
+		b.cfg.midSize, b.cfg.parallel, get, kre, rcl, 0.8, fmt.Sprintf("%d concurrent GETs", b.cfg.parallel)),
+		ceilingRow(b.cfg.midSize, b.cfg.parallel, get, toFile)}, nil
+}
+
+// refDir is a new directory next to the mounts' cache directories, for the
+// reference downloads into local files; the caller removes it.
+func (b *bench) refDir() (string, error) {
+	return os.MkdirTemp(b.tmp, "reference-")
 }
 
 func readCheckedNoStat(path string, size int64) (time.Duration, error) {

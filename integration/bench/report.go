@@ -24,6 +24,7 @@ type row struct {
 	ratio, floor     string
 	holds            string // "yes", "NO", "error: ...", "n/a..."
 	rclone, vsRclone string
+	reference        bool // a reference measurement, not a case with a floor
 }
 
 // results is one run's table and context.
@@ -64,6 +65,22 @@ func throughputRow(name string, size int64, count int, base, kre, rcl []time.Dur
 		r.vsRclone = fmt.Sprintf("%.2f", k/rc)
 	}
 	return r
+}
+
+// ceilingRow is the reference under a read case: the same GETs, each
+// written into a new local file on the disk that holds kreafs' cache
+// (what any mount that keeps the bytes on disk does at least), against
+// the plain GETs.
+func ceilingRow(size int64, count int, base, toFile []time.Duration) row {
+	total := size * int64(count)
+	f, bs := mbps(total, median(toFile)), mbps(total, median(base))
+	return row{
+		name:      "  reference: the same GET(s), each written into a new file on the cache's disk",
+		kreafs:    fmt.Sprintf("%.0f MB/s", f),
+		baseline:  fmt.Sprintf("%.0f MB/s", bs),
+		ratio:     fmt.Sprintf("%.2f", f/bs),
+		reference: true,
+	}
 }
 
 // timeVs formats rclone's median time and kreafs' speed relative to it
@@ -130,6 +147,9 @@ func (r *results) markdown() string {
 	var b strings.Builder
 	held, total := 0, 0
 	for _, x := range r.rows {
+		if x.reference {
+			continue
+		}
 		total++
 		if x.holds == "yes" {
 			held++

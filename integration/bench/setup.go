@@ -419,7 +419,30 @@ func firstBytes(path string, n int) (time.Duration, error) {
 
 // get GETs url and reads the whole body (the network baseline).
 func (b *bench) get(url string) (int64, time.Duration, error) {
-	buf := make([]byte, readBuf)
+	return b.getTo(url, nil)
+}
+
+// getToFile is get with the body written into a new file in dir (with the
+// 256 KiB writes kreafs' downloads make), as a disk cache would.
+func (b *bench) getToFile(url, dir string) (int64, time.Duration, error) {
+	start := time.Now()
+	f, err := os.CreateTemp(dir, "get-*")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	n, _, err := b.getTo(url, f)
+	return n, time.Since(start), err
+}
+
+// getTo GETs url and writes the body to w (nil: drops it), with a buffer
+// of the size the read cases use.
+func (b *bench) getTo(url string, w io.Writer) (int64, time.Duration, error) {
+	size := readBuf
+	if w != nil {
+		size = 256 << 10
+	}
+	buf := make([]byte, size)
 	start := time.Now()
 	req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -437,6 +460,11 @@ func (b *bench) get(url string) (int64, time.Duration, error) {
 	for {
 		m, err := resp.Body.Read(buf)
 		n += int64(m)
+		if w != nil && m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, 0, werr
+			}
+		}
 		if err == io.EOF {
 			break
 		}
