@@ -61,6 +61,7 @@ func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
 		"warm read, fully cached",
 		"time to first 4 KiB",
 		"concurrent cold reads",
+		"reference: the same GET(s), each written into a new file",
 		"cp of a",
 		"peak resident memory",
 		"ls -l assets/", "within the listing TTL",
