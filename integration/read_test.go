@@ -271,9 +271,9 @@ func TestCtrlCInterruptsAReadBlockedOnAStalledDownload(t *testing.T) {
 	select {
 	case <-exited:
 		t.Logf("cat ended %v after Ctrl-C", time.Since(start).Round(time.Millisecond))
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second): // a third of the 30 s stall timeout: ample on a loaded machine, and still not the timeout
 		_ = cat.Process.Kill()
-		t.Fatalf("cat blocked on a stalled download did not end within 3s of Ctrl-C")
+		t.Fatalf("cat blocked on a stalled download did not end within 10s of Ctrl-C")
 	}
 
 	// The mount is still usable for other assets.
