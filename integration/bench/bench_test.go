@@ -62,6 +62,8 @@ func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
 		"time to first 4 KiB",
 		"concurrent cold reads",
 		"reference: the same GET(s), each written into a new file",
+		"reference: cp to a local file, sync FILE, then the POST",
+		"reference: the same pages, then ls -l of a local directory",
 		"cp of a",
 		"peak resident memory",
 		"ls -l assets/", "within the listing TTL",
