@@ -128,6 +128,9 @@ func (b *bench) caseColdRead() ([]row, error) {
 		ceilingRow(b.cfg.bigSize, 1, get, toFile)}, nil
 }
 
+// warmSamples is how many warm reads of each side make one run.
+const warmSamples = 9
+
 // caseWarmRead: reading the fully cached asset of the first cold run
 // again, against reading a local file with the same bytes. Both are warm:
 // each is read once (and kreafs' bytes checked) before the timed runs.
@@ -140,9 +143,9 @@ func (b *bench) caseWarmRead() ([]row, error) {
 		return nil, err
 	}
 	// A warm read is short (a few ms for 64 MiB): a context switch moves
-	// it by tens of percent, so it is sampled three times per run.
+	// it by tens of percent, so it is sampled warmSamples times per run.
 	var local, kre, rcl []time.Duration
-	for i := 0; i < 3*b.cfg.runs; i++ {
+	for i := 0; i < warmSamples*b.cfg.runs; i++ {
 		d, err := readChecked(b.localBig, a.size)
 		if err != nil {
 			return nil, err
@@ -152,15 +155,15 @@ func (b *bench) caseWarmRead() ([]row, error) {
 			return nil, err
 		}
 		kre = append(kre, d)
-		if i%3 == 2 {
-			b.progress("warm read", i/3, local, kre, nil)
+		if i%warmSamples == warmSamples-1 {
+			b.progress("warm read", i/warmSamples, local, kre, nil)
 		}
 	}
 	if p := b.rpath(a); p != "" { // the peer afterwards (see caseColdRead)
 		if _, err := readChecked(p, a.size); err != nil {
 			return nil, err
 		}
-		for i := 0; i < 3*b.cfg.runs; i++ {
+		for i := 0; i < warmSamples*b.cfg.runs; i++ {
 			d, err := readChecked(p, a.size)
 			if err != nil {
 				return nil, err
