@@ -6,9 +6,10 @@ package fs
 // names_test.go checks them rule by rule.
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -38,7 +39,26 @@ func usableName(s string) bool {
 	if s == "" || s == "." || s == ".." || len(s) > maxNameLen {
 		return false
 	}
-	if reservedName(s) || !utf8.ValidString(s) {
+	if reservedName(s) {
+		return false
+	}
+	// ASCII (almost every name) needs one pass over the bytes: valid
+	// UTF-8, and the only bad runes are the C0 controls and DEL.
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		if c < 0x20 || c == 0x7f || c == '/' {
+			return false
+		}
+	}
+	if ascii {
+		return true
+	}
+	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
@@ -211,13 +231,20 @@ func AssetNames(assets []api.Asset) []string {
 		order[i] = i
 	}
 	// Oldest first (then id, then input index as a last resort for
-	// identical entries), which makes every pass below deterministic.
-	sort.SliceStable(order, func(x, y int) bool {
-		a, b := &assets[order[x]], &assets[order[y]]
-		if !a.UploadedAt.Equal(b.UploadedAt) {
-			return a.UploadedAt.Before(b.UploadedAt)
+	// identical entries), which makes every pass below deterministic. The
+	// index makes every key distinct, so an unstable sort gives the stable
+	// order; pdqsort also turns the API's newest-first listing around in
+	// one pass (issue 6: sort.SliceStable took 5 of the 25 ms that naming
+	// 10,000 assets took).
+	slices.SortFunc(order, func(x, y int) int {
+		a, b := &assets[x], &assets[y]
+		if c := a.UploadedAt.Compare(b.UploadedAt); c != 0 {
+			return c
 		}
-		return a.ID < b.ID
+		if c := strings.Compare(a.ID, b.ID); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
 	})
 
 	// Rule 2: the oldest wanting a name keeps it.
@@ -237,7 +264,12 @@ func AssetNames(assets []api.Asset) []string {
 		}
 	}
 
-	// Rule 3: settle names still claimed more than once.
+	// Rule 3: settle names still claimed more than once. Without a
+	// suffixed name (no duplicates, the usual case) every name is a
+	// distinct plain wish already.
+	if !slices.Contains(plain, false) {
+		return names
+	}
 	owner := make(map[string]int, len(assets))
 	var losers []int
 	for _, i := range order { // plain names claim first
