@@ -32,6 +32,9 @@ import (
 type assetTable struct {
 	nameTable[api.Asset]
 	saved bool // from the listing saved by an earlier mount
+
+	viewOnce sync.Once
+	view     *dirView // built by dirView (assets_opendir.go)
 }
 
 // buildTable names every asset of a listing (AssetNames) and indexes it.

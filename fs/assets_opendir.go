@@ -27,6 +27,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/writeback"
 )
 
 // dirCache is the state of the kernel's copy of the assets/ listing.
@@ -51,29 +52,23 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 	if err != nil {
 		return nil, 0, fail(d.r.log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}
-	ds, errno := d.Readdir(ctx)
-	if errno != 0 {
-		return nil, 0, errno
-	}
 	h := &assetsDirHandle{d: d}
-	for ds.HasNext() {
-		e, errno := ds.Next()
-		if errno != 0 {
-			ds.Close()
-			return nil, 0, errno
+	if items := d.queuedItems(); len(items) > 0 {
+		h.entries = mergeEntries(t, items)
+		h.assets = make([]*api.Asset, len(h.entries))
+		for i, e := range h.entries {
+			// The asset behind the entry, when it is one of t's (not a
+			// queued upload): READDIRPLUS then answers its lookup from it
+			// (Lookup below).
+			if x := t.byName[e.Name]; x != nil && assetIno(x.ID) == e.Ino {
+				h.assets[i] = x
+			}
 		}
-		h.entries = append(h.entries, e)
-		// The asset behind the entry, when it is one of t's (not a queued
-		// upload, and t is still what Readdir listed): READDIRPLUS then
-		// answers its lookup from it (Lookup below).
-		var a *api.Asset
-		if x := t.byName[e.Name]; x != nil && assetIno(x.ID) == e.Ino {
-			a = x
-		}
-		h.assets = append(h.assets, a)
+		h.sum = entriesSum(h.entries)
+	} else {
+		v := t.dirView()
+		h.entries, h.assets, h.sum = v.entries, v.assets, v.sum
 	}
-	ds.Close()
-	h.sum = entriesSum(h.entries)
 
 	c := d.dirCache()
 	now := d.r.cfg.Clock()
@@ -93,6 +88,41 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 		d.r.notifyWait(otherEntryWait, func() { d.NotifyContent(0, 0) })
 	}
 	return h, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// queuedItems are the queued uploads assets/ lists (nil: none, or no
+// write support).
+func (d *assetsDir) queuedItems() map[string]writeback.Item {
+	if d.r.up == nil {
+		return nil
+	}
+	return visibleItems(d.r.up.q.Items())
+}
+
+// dirView is what an open of assets/ lists when no upload is queued:
+// the table's entries in order, the asset behind each, and their checksum.
+// Built once per table (issue 6: building them at every open took about
+// 8 ms of a cold ls -l of 10,000 assets) and shared read-only by every
+// handle.
+type dirView struct {
+	entries []fuse.DirEntry
+	assets  []*api.Asset
+	sum     uint64
+}
+
+// dirView returns t's view, building it on first use.
+func (t *assetTable) dirView() *dirView {
+	t.viewOnce.Do(func() {
+		v := &dirView{entries: make([]fuse.DirEntry, len(t.names)), assets: make([]*api.Asset, len(t.names))}
+		for i, name := range t.names { // sorted, as mergeEntries orders them
+			a := t.byName[name]
+			v.entries[i] = fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: assetIno(a.ID)}
+			v.assets[i] = a
+		}
+		v.sum = entriesSum(v.entries)
+		t.view = v
+	})
+	return t.view
 }
 
 // entriesSum is a checksum of a listing: names, inode numbers and types,
@@ -119,8 +149,8 @@ func entriesSum(entries []fuse.DirEntry) uint64 {
 // assetsDirHandle is one open of assets/: the entries taken at open.
 type assetsDirHandle struct {
 	d       *assetsDir
-	entries []fuse.DirEntry
-	assets  []*api.Asset // per entry: its asset, or nil (a queued upload, or unsure)
+	entries []fuse.DirEntry // read-only: may be shared with other handles (dirView)
+	assets  []*api.Asset    // per entry: its asset, or nil (a queued upload, or unsure)
 	sum     uint64
 	pos     int  // next entry to return
 	ended   bool // the end was reached once

@@ -106,3 +106,25 @@ func TestOneLsListsOnceEvenIfTheTTLRunsOutMeanwhile(t *testing.T) {
 		t.Errorf("one ls -l of 300 assets made %d listing requests (one listing is 1 page); the listing was fetched again per entry", got)
 	}
 }
+
+func TestTheSharedDirViewListsWhatMergeEntriesLists(t *testing.T) {
+	as := benchAssets(300)
+	as[7].Description, as[9].Description = "dup.png", "dup.png"
+	tab := buildTable(3, as)
+	v := tab.dirView()
+	want := mergeEntries(tab, nil)
+	if !slices.Equal(v.entries, want) {
+		t.Fatalf("dirView entries differ from mergeEntries: %d vs %d", len(v.entries), len(want))
+	}
+	if v.sum != entriesSum(want) {
+		t.Errorf("dirView sum %x, want %x", v.sum, entriesSum(want))
+	}
+	for i, e := range v.entries {
+		if a := v.assets[i]; a == nil || a != tab.byName[e.Name] || assetIno(a.ID) != e.Ino {
+			t.Fatalf("entry %q: asset %v, want the table's", e.Name, a)
+		}
+	}
+	if tab.dirView() != v {
+		t.Error("dirView built twice for one table")
+	}
+}
