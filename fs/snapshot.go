@@ -60,7 +60,7 @@ func (s *snapshotFile[T]) load() ([]T, time.Time, error) {
 
 // save replaces the saved listing with items.
 func (s *snapshotFile[T]) save(items []T, now time.Time) error {
-	b, err := json.Marshal(snapshotDoc[T]{Scope: s.scope, SavedAt: now, Items: items})
+	b, err := marshalSnapshot(snapshotDoc[T]{Scope: s.scope, SavedAt: now, Items: items})
 	if err != nil {
 		return err
 	}
