@@ -36,6 +36,18 @@ import (
 // failure is returned: a retry could create a duplicate asset.
 // UploadAsset does not close file, and returns only after the transport
 // has let go of it.
+//
+// file may be a reader that is still being filled (a speculative upload of
+// a file being written): its Read may block until more bytes exist, and
+// must return an error, never io.EOF, to give up. The multipart closing
+// boundary follows only file's io.EOF, so a request whose file ends in an
+// error, or that is cancelled, is not a valid multipart body and creates
+// nothing. Without a size the body is sent chunked (HTTP/1.1) or without a
+// length (HTTP/2). If file implements RequestDoner, RequestDone is called
+// as soon as the request's outcome is known or ctx is done (before
+// UploadAsset waits for the transport to let go of the body; the transport
+// itself waits for a Read in flight), so that a Read waiting for bytes
+// gives up at once. It may be called more than once, from any goroutine.
 func (c *Client) UploadAsset(ctx context.Context, file io.Reader, filename, description string) (*Asset, error) {
 	const op = "POST /assets"
 	head := make([]byte, SniffLen)
@@ -94,7 +106,16 @@ func (c *Client) UploadAsset(ctx context.Context, file io.Reader, filename, desc
 		body:        body,
 		readBody:    true,
 	}
+	doner, _ := file.(RequestDoner)
+	if doner != nil {
+		// A cancelled request is over too, and the transport waits for a
+		// Read in flight before it returns.
+		defer context.AfterFunc(ctx, doner.RequestDone)()
+	}
 	res, err := c.send(ctx, c.api, req)
+	if doner != nil {
+		doner.RequestDone()
+	}
 	if last != nil && !last.waitClosed(ctx) {
 		c.log.WithFields(logrus.Fields{"op": op, "name": filename}).
 			Warn("krea api: upload body still held by the transport")
@@ -107,6 +128,12 @@ func (c *Client) UploadAsset(ctx context.Context, file io.Reader, filename, desc
 		return nil, decodeErr(op, err)
 	}
 	return &a, nil
+}
+
+// RequestDoner is implemented by upload sources that want to know when
+// their request is over (see UploadAsset).
+type RequestDoner interface {
+	RequestDone()
 }
 
 // multipartFraming returns the bytes before and after the file's content
