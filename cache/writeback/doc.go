@@ -14,6 +14,7 @@
 //	open of an asset      id, f, err := q.Create(name, asset.ID) + copy the cached bytes into f
 //	read of a queued file f, err := q.OpenRead(id)   (or Item.Spool)
 //	write/truncate        on f (the *os.File of the spool; the caller owns and closes it)
+//	sequential writes     s, err := q.StartStream(id, written); s.Grow(end) after each; s.Abort(why)
 //	release (close)       f.Close(); q.Release(id)    // last one: fsync, journal, schedule
 //	rename                q.Rename(id, newName, assetIDsTheNewNameReplaces...)
 //	unlink                q.Cancel(id)  (queued file) / q.DeleteAssets(name, assetID) (uploaded)
@@ -31,7 +32,8 @@
 //
 // # Timing
 //
-// Nothing is uploaded while a writer is open (State Writing). The last
+// No upload starts while a writer is open (State Writing; a speculative
+// stream may send the bytes ahead, but not its end). The last
 // Release schedules the upload for Delay later; another OpenWrite before
 // that cancels the schedule and the next last Release starts it again, so
 // the upload starts Delay after the LAST close. Rename changes the name the
@@ -42,6 +44,22 @@
 // name for which it is false; then the upload is due at last close +
 // Delay, or at once if that has passed. At Open, pending items are due at
 // once.
+//
+// # Speculative uploads (stream.go)
+//
+// fs/ may start the POST of a file while it is still being written
+// (StartStream, then Stream.Grow after each append): the request's body
+// follows the writes and blocks at the written end. Its end - the
+// multipart closing boundary, without which the request creates nothing -
+// is sent only by runUpload, after the intent is journaled, i.e. exactly
+// when the ordinary upload would start (last close + Delay, or Wait). So
+// an asset is still created only after the last close, and crash recovery
+// and the exactly-once check see a committed stream as an ordinary
+// upload. Anything unexpected before the commit (Stream.Abort from fs/,
+// OpenWrite, a Rename to another name, Cancel, Close, StreamIdle without
+// new bytes, the request ending early) gives the stream up - its request
+// is cancelled and created nothing - and the file is uploaded the ordinary
+// way. At most Options.Streams run at once.
 //
 // # A file that changes while it is being uploaded
 //
@@ -161,6 +179,6 @@
 //
 // Queue.mu guards the queue's maps and every item's fields; item.pmu
 // serialises the journal writes and spool generation changes of one item;
-// order pmu -> Queue.mu; lister.mu is a leaf. No lock is held during
+// order pmu -> Queue.mu -> Stream.mu; lister.mu is a leaf. No lock is held during
 // network calls or callbacks. Details at the top of writeback.go.
 package writeback

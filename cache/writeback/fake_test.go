@@ -138,15 +138,16 @@ type fakeServer struct {
 	seq       int
 
 	// faults, consumed per call
-	failBefore  int              // next N uploads: 503 before reading
-	failAfter   int              // next N uploads: body received, asset created, then a transport error
-	refuse      map[string]error // name -> permanent error
-	deleteFail  int              // next N deletes: 503
-	listFail    int              // next N listings: 503
-	faultRate   func() (before, after bool)
-	blockAfter  chan struct{} // if set: after creating the asset, wait for it (or ctx)
-	blockBefore chan struct{} // if set: before reading, wait for it (or ctx)
-	inUpload    chan string   // receives the name when an upload blocks
+	failBefore   int              // next N uploads: 503 before reading
+	failAfter    int              // next N uploads: body received, asset created, then a transport error
+	refuse       map[string]error // name -> permanent error
+	refuseStream error            // if set: a streamed upload (reader not an *os.File) is read, then refused with it
+	deleteFail   int              // next N deletes: 503
+	listFail     int              // next N listings: 503
+	faultRate    func() (before, after bool)
+	blockAfter   chan struct{} // if set: after creating the asset, wait for it (or ctx)
+	blockBefore  chan struct{} // if set: before reading, wait for it (or ctx)
+	inUpload     chan string   // receives the name when an upload blocks
 }
 
 func newFakeServer(c *fakeClock) *fakeServer {
@@ -203,6 +204,10 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 		return nil, err
 	}
 	s.mu.Lock()
+	if _, isFile := r.(*os.File); !isFile && s.refuseStream != nil {
+		s.mu.Unlock()
+		return nil, s.refuseStream
+	}
 	s.seq++
 	size := float64(n)
 	a := api.Asset{ID: fmt.Sprintf("asset-%04d", s.seq), Description: description, SizeBytes: &size,

@@ -115,6 +115,9 @@ func (q *Queue) runUpload(it *item) {
 	id, gen, name := it.rec.ID, it.rec.Gen, it.rec.Name
 	prev := it.rec.Intent
 	checkAfter := it.checkAfter
+	if prev != nil {
+		q.abortStreamLocked(it, "an earlier attempt must be checked first")
+	}
 	it.inflight = &intent{Gen: gen, Name: name}
 	q.mu.Unlock()
 	defer q.endInflight(it)
@@ -165,12 +168,17 @@ func (q *Queue) runUpload(it *item) {
 		return
 	}
 	it.rec.Intent, it.inflight = in, in
+	s := it.stream // this attempt commits it, or gives it up
+	it.stream = nil
 	attempt := it.rec.Attempts + 1
 	rec := it.rec.clone()
 	q.mu.Unlock()
-	err = q.l.writeRecord(rec) // the intent is durable before the POST
+	err = q.l.writeRecord(rec) // the intent is durable before the POST (or a stream's end)
 	it.pmu.Unlock()
 	if err != nil {
+		if s != nil {
+			s.Abort("cannot journal the upload intent")
+		}
 		q.mu.Lock()
 		it.rec.Intent = nil
 		q.mu.Unlock()
@@ -181,7 +189,7 @@ func (q *Queue) runUpload(it *item) {
 
 	log = log.WithFields(logrus.Fields{"size": in.Size, "marker": in.Marker, "attempt": attempt})
 	log.Debug("uploading")
-	a, err := q.o.Uploader.UploadAsset(q.ctx, f, name, name)
+	a, err := q.send(s, f, in, log)
 	if err == nil && (a == nil || a.ID == "") {
 		err = errors.New("upload answer without an asset id")
 	}
@@ -200,6 +208,30 @@ func (q *Queue) runUpload(it *item) {
 		log.WithError(err).Error("upload refused by the API; kept on disk as failed")
 		q.fail(it, in, err)
 	}
+}
+
+// send makes the POST of attempt in, whose intent is journaled: by
+// committing stream s (the speculative upload of the same file, already
+// sent up to its end) when it is usable, else from the spool file f. A
+// committed stream's refusal is not trusted as the file's (it may concern
+// the streaming itself): the file is then sent again the ordinary way, and
+// that answer counts. Nothing was created by a refused request, nor by a
+// stream given up before its commit.
+func (q *Queue) send(s *Stream, f *os.File, in *intent, log logrus.FieldLogger) (*api.Asset, error) {
+	if s != nil {
+		if ok, ahead := s.commit(in.Gen, in.Name, in.Size); ok {
+			log.WithField("sent", ahead).Debug("committing the speculative upload")
+			a, err := s.result()
+			if classify(err, q.ctx.Err() != nil) != outcomeFail {
+				return a, err
+			}
+			log.WithError(err).Info("streamed upload refused; sending the file again the ordinary way")
+		} else {
+			s.Abort("not usable at the upload's start")
+			log.Debug("speculative upload not usable; uploading the ordinary way")
+		}
+	}
+	return q.o.Uploader.UploadAsset(q.ctx, f, in.Name, in.Name)
 }
 
 // endInflight forgets the running upload and deletes spool generations

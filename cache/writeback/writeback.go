@@ -10,8 +10,9 @@ package writeback
 //     every item except pmu. It is never held across disk or network I/O
 //     (the one exception is Options.Hold, which must be a pure function)
 //     or callbacks.
-//   - Order: item.pmu before Queue.mu; lister.mu is a leaf. Never two
-//     items' pmu at once. Functions named ...Locked need Queue.mu held.
+//   - Order: item.pmu before Queue.mu before Stream.mu (stream.go);
+//     lister.mu is a leaf. Never two items' pmu at once. Functions named
+//     ...Locked need Queue.mu held.
 
 import (
 	"context"
@@ -56,6 +57,13 @@ type Options struct {
 	RoundPause  time.Duration // pause after MaxAttempts failures before the next round [5m]
 	Skew        time.Duration // clock tolerance when matching an interrupted upload to an asset [2m]
 
+	// Streams is how many speculative uploads (StartStream, stream.go)
+	// may run at once [2]; negative disables them.
+	Streams int
+	// StreamIdle: a speculative upload whose file gets no new bytes for
+	// this long (while open, or waiting for the delay) is given up [30s].
+	StreamIdle time.Duration
+
 	// Hold, if set, is asked whether an item with this name must be kept
 	// local for now (temp names, .DS_Store, ...). It is called with the
 	// queue's lock held: it must be a pure, fast function of the name.
@@ -83,12 +91,14 @@ type Queue struct {
 	ctx  context.Context // network calls; cancelled when Close gives up waiting
 	stop context.CancelFunc
 	wg   sync.WaitGroup // workers
+	swg  sync.WaitGroup // speculative uploads' requests (stream.go)
 
 	mu      sync.Mutex
 	work    *sync.Cond // signalled when ready grows or closed is set
 	items   map[string]*item
 	ready   []*item
 	claimed map[string]bool // asset ids uploaded or matched by this queue
+	streams int             // speculative uploads running
 	closed  bool
 }
 
@@ -109,6 +119,7 @@ type item struct {
 	checkAfter uint64    // lister mark taken after an ambiguous attempt: listings must be newer
 	notified   bool      // OnUploaded called in this process
 	removed    bool      // finished or dropped; never persist again
+	stream     *Stream   // speculative upload not yet committed (stream.go)
 	waiters    []chan error
 }
 
@@ -170,6 +181,10 @@ func setDefaults(o *Options) {
 	if o.Delay < 0 {
 		o.Delay = 0
 	}
+	if o.Streams == 0 {
+		o.Streams = 2
+	}
+	def(&o.StreamIdle, 30*time.Second)
 	if o.Log == nil {
 		o.Log = logrus.StandardLogger()
 	}
@@ -328,6 +343,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 	}
 	old := it.rec.Gen
 	bump := (it.inflight != nil && it.inflight.Gen == old) || (it.rec.Intent != nil && it.rec.Intent.Gen == old)
+	q.abortStreamLocked(it, "opened for writing again")
 	q.stopTimerLocked(it)
 	it.writers++
 	prev := it.rec.clone()
@@ -491,6 +507,9 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 		return ErrUnknownItem
 	}
 	old := it.rec.Name
+	if newName != old {
+		q.abortStreamLocked(it, "renamed")
+	}
 	it.rec.Name = newName
 	for _, r := range replaces {
 		it.rec.Replaces = addID(it.rec.Replaces, r)
@@ -538,6 +557,7 @@ func (q *Queue) Cancel(id string) error {
 		q.mu.Unlock()
 		return ErrUnknownItem
 	}
+	q.abortStreamLocked(it, "removed")
 	q.stopTimerLocked(it)
 	it.rec.State = stCanceled
 	q.notifyLocked(it, ErrCanceled)
@@ -824,6 +844,7 @@ func (q *Queue) Close(ctx context.Context) error {
 	}
 	q.closed = true
 	for _, it := range q.items {
+		q.abortStreamLocked(it, "queue closing")
 		q.stopTimerLocked(it)
 		q.notifyLocked(it, ErrClosed)
 	}
@@ -846,6 +867,7 @@ func (q *Queue) Close(ctx context.Context) error {
 		err = fmt.Errorf("writeback: close: %w", ctx.Err())
 	}
 	q.stop()
+	q.swg.Wait() // every stream's request has ended (aborted, or its worker is done)
 	q.lock.Close()
 	return err
 }
