@@ -147,7 +147,8 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 	u.opened(id)
 	it, _ := u.q.Get(id)
 	d.r.log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
-	return d.r.uploadEntry(ctx, &d.Inode, it, out), &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true}, nil
+	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, stream: newStreamState(name)}
+	return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
 }
 
 // unlinkName is rm in assets/: a queued file's upload is cancelled; an

@@ -38,9 +38,10 @@ type uploadHandle struct {
 	write bool   // opened for writing
 
 	mu         sync.Mutex
-	id         string   // queue item id (a handle written after its upload finished moves to a new item)
-	f          *os.File // the spool file: read-only, or read-write
-	handedOver bool     // a write handle whose close handed the file to the queue
+	id         string       // queue item id (a handle written after its upload finished moves to a new item)
+	f          *os.File     // the spool file: read-only, or read-write
+	handedOver bool         // a write handle whose close handed the file to the queue
+	stream     *streamState // the upload streamed while written (upload_stream.go); nil if not possible
 }
 
 // state is the handle's item and spool file.
@@ -67,6 +68,7 @@ func (h *uploadHandle) writableLocked(ctx context.Context) (*os.File, error) {
 	if !h.handedOver {
 		return h.f, nil
 	}
+	h.streamStopLocked("written after its close")
 	f, err := h.up.q.OpenWrite(h.id, false)
 	if errors.Is(err, writeback.ErrUnknownItem) {
 		a, ok := h.up.doneAsset(h.id)
@@ -144,7 +146,11 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 	u.notifyNames(wait, name)
 	u.r.log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
 		"trunc": flags&syscall.O_TRUNC != 0}).Debug("asset opened for writing: a replacement is queued")
-	return &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}, nil
+	h := &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}
+	if flags&syscall.O_TRUNC != 0 {
+		h.stream = newStreamState(name) // the spool starts empty
+	}
+	return h, nil
 }
 
 // copyAsset copies an asset's whole content into dst through the content
@@ -192,6 +198,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if end := off + int64(len(data)); end > api.MaxUploadBytes {
+		h.streamStopLocked("past the size limit")
 		if h.up.refuse(h.id, errTooBig) {
 			h.up.r.log.WithFields(h.up.itemFields("write", h.id)).WithField("size", end).Warn("write past the 75 MB upload limit refused (EFBIG); the file will not be uploaded")
 		}
@@ -204,10 +211,12 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	h.up.changed(h.id)
 	n, err := f.WriteAt(data, off)
 	if err != nil {
+		h.streamStopLocked("a write failed")
 		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
 	startWriteback(f, off, int64(n)) // so the fsync at close has little left (spool_writeback.go)
+	h.streamWroteLocked(off, int64(n))
 	return uint32(n), 0
 }
 
@@ -237,6 +246,7 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 		mime, err := checkType(h.f)
 		switch {
 		case errors.Is(err, errNotAccepted):
+			h.streamStopLocked("type refused")
 			h.up.refuse(h.id, err)
 			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).WithError(err).Warn("file refused at close: not uploaded, and removed")
 			errno = syscall.EINVAL
@@ -312,6 +322,7 @@ func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fus
 			return syscall.EFBIG
 		}
 		h.mu.Lock()
+		h.streamStopLocked("truncated")
 		f, err := h.writableLocked(ctx)
 		if err == nil {
 			h.up.changed(h.id)

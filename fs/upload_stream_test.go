@@ -1,0 +1,181 @@
+package fs
+
+// Mount tests of uploads streamed while the file is written
+// (upload_stream.go): the bytes may go ahead, the asset is created only
+// after the last close, once; anything unexpected falls back to the
+// ordinary upload with the file's final content.
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api/emulator"
+)
+
+const (
+	logStreamStarted = "speculative upload started"
+	logStreamCommit  = "committing the speculative upload"
+	logStreamGivenUp = "speculative upload given up"
+	streamTestSize   = 3 << 20
+	streamTestChunk  = 1 << 20
+)
+
+// writeChunks writes data to f in 1 MiB writes, as cp does.
+func writeChunks(t *testing.T, f *os.File, data []byte) {
+	t.Helper()
+	for off := 0; off < len(data); off += streamTestChunk {
+		if _, err := f.Write(data[off:min(off+streamTestChunk, len(data))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCpOfALargeFileStreamsItsUploadButCreatesTheAssetOnlyAfterTheClose(t *testing.T) {
+	requireFUSE(t)
+	e := mountWrites(t, writeSetup{emu: emulator.Options{SeedAssets: 1}, delay: time.Hour})
+	data := wavBytes(streamTestSize)
+	f, err := os.Create(e.asset("song.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeChunks(t, f, data)
+	if !strings.Contains(e.log.String(), logStreamStarted) {
+		t.Fatal("no speculative upload started while writing")
+	}
+	if n := len(e.assetsNamed("song.wav")); n != 0 {
+		t.Fatalf("%d asset(s) while the file is open", n)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.assetsNamed("song.wav")); n != 0 || e.emu.UploadCount() != 0 {
+		t.Fatalf("%d asset(s) after close, within the upload delay", n)
+	}
+	if err := e.syncFile("song.wav"); err != nil {
+		t.Fatal(err)
+	}
+	as := e.assetsNamed("song.wav")
+	if len(as) != 1 || e.emu.UploadCount() != 1 {
+		t.Fatalf("assets %+v, %d uploads", as, e.emu.UploadCount())
+	}
+	if b := httpGet(t, as[0].ImageURL); !bytes.Equal(b, data) {
+		t.Fatalf("uploaded %d bytes differ from the %d written", len(b), len(data))
+	}
+	if !strings.Contains(e.log.String(), logStreamCommit) {
+		t.Error("the upload was not the streamed request")
+	}
+}
+
+func TestAStreamedUploadThatIsGivenUpUploadsTheFinalContentOnce(t *testing.T) {
+	requireFUSE(t)
+	for _, tc := range []struct {
+		name string
+		// change acts on the open file after 2 MiB were written, and
+		// returns the content the file ends with and the name it ends
+		// under ("" = removed).
+		change func(t *testing.T, e *writeEnv, f *os.File, data []byte) (want []byte, name string)
+	}{
+		{"a write not at the end", func(t *testing.T, e *writeEnv, f *os.File, data []byte) ([]byte, string) {
+			if _, err := f.WriteAt(data[:4], 0); err != nil { // same bytes, but not at the end
+				t.Fatal(err)
+			}
+			return data, "clip.wav"
+		}},
+		{"truncate", func(t *testing.T, e *writeEnv, f *os.File, data []byte) ([]byte, string) {
+			if err := f.Truncate(1 << 20); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt(data[1<<20:2<<20], 1<<20); err != nil {
+				t.Fatal(err)
+			}
+			return data, "clip.wav"
+		}},
+		{"rename while open", func(t *testing.T, e *writeEnv, f *os.File, data []byte) ([]byte, string) {
+			if err := os.Rename(e.asset("clip.wav"), e.asset("moved.wav")); err != nil {
+				t.Fatal(err)
+			}
+			return data, "moved.wav"
+		}},
+		{"rm while open", func(t *testing.T, e *writeEnv, f *os.File, data []byte) ([]byte, string) {
+			if err := os.Remove(e.asset("clip.wav")); err != nil {
+				t.Fatal(err)
+			}
+			return nil, ""
+		}},
+		{"a second writer", func(t *testing.T, e *writeEnv, f *os.File, data []byte) ([]byte, string) {
+			g, err := os.OpenFile(e.asset("clip.wav"), os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.Close()
+			return data, "clip.wav"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := mountWrites(t, writeSetup{emu: emulator.Options{SeedAssets: 1}, delay: time.Hour})
+			data := wavBytes(streamTestSize)
+			f, err := os.Create(e.asset("clip.wav"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			writeChunks(t, f, data[:2<<20])
+			if !strings.Contains(e.log.String(), logStreamStarted) {
+				t.Fatal("no speculative upload started while writing")
+			}
+			want, name := tc.change(t, e, f, data)
+			writeChunks(t, f, data[2<<20:])
+			if err := f.Close(); err != nil && name != "" {
+				t.Fatal(err)
+			}
+			if !strings.Contains(e.log.String(), logStreamGivenUp) {
+				t.Error("the stream was not given up")
+			}
+			if name == "" {
+				if err := e.syncDir(t); err != nil {
+					t.Fatal(err)
+				}
+				if e.emu.UploadCount() != 0 {
+					t.Fatalf("%d uploads of a removed file", e.emu.UploadCount())
+				}
+				return
+			}
+			if err := e.syncFile(name); err != nil {
+				t.Fatal(err)
+			}
+			as := e.assetsNamed(name)
+			if len(as) != 1 || e.emu.UploadCount() != 1 {
+				t.Fatalf("assets %+v, %d uploads", as, e.emu.UploadCount())
+			}
+			if b := httpGet(t, as[0].ImageURL); !bytes.Equal(b, want) {
+				t.Fatalf("uploaded %d bytes differ from the %d written", len(b), len(want))
+			}
+		})
+	}
+}
+
+// A file that grows past the limit while streamed: EFBIG, nothing uploaded.
+func TestAStreamedFileGrowingPastTheLimitUploadsNothing(t *testing.T) {
+	requireFUSE(t)
+	e := mountWrites(t, writeSetup{emu: emulator.Options{SeedAssets: 1}, delay: 0})
+	f, err := os.Create(e.asset("big.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	writeChunks(t, f, wavBytes(2<<20))
+	if _, err := f.WriteAt([]byte("x"), 75_000_000); err == nil || !strings.Contains(err.Error(), syscall.EFBIG.Error()) {
+		t.Fatalf("write past the limit: %v", err)
+	}
+	f.Close()
+	if err := e.syncDir(t); err != nil {
+		t.Fatal(err)
+	}
+	if e.emu.UploadCount() != 0 {
+		t.Fatalf("%d uploads", e.emu.UploadCount())
+	}
+}
