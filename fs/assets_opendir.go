@@ -19,6 +19,7 @@ import (
 	"context"
 	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -37,6 +38,8 @@ type dirCache struct {
 	kernelAt  time.Time // when that fill ended (Config.Clock)
 	filling   uint64    // checksum of the entries the copy dropped last is being refilled with
 	fills     int       // listings streamed to the end (tests: the kernel's copy was not used)
+
+	preparedUsed atomic.Int64 // READDIRPLUS lookups answered by a prepared entry (tests)
 }
 
 func (d *assetsDir) dirCache() *dirCache { return &d.dc }
@@ -86,6 +89,8 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 		// waiting for the notification here cannot deadlock; the wait is
 		// bounded anyway.
 		d.r.notifyWait(otherEntryWait, func() { d.NotifyContent(0, 0) })
+		// The kernel reads the listing from us, with READDIRPLUS.
+		h.startPreparing()
 	}
 	return h, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
 }
@@ -152,8 +157,9 @@ type assetsDirHandle struct {
 	entries []fuse.DirEntry // read-only: may be shared with other handles (dirView)
 	assets  []*api.Asset    // per entry: its asset, or nil (a queued upload, or unsure)
 	sum     uint64
-	pos     int  // next entry to return
-	ended   bool // the end was reached once
+	pos     int       // next entry to return
+	ended   bool      // the end was reached once
+	prep    *prepared // entries prepared ahead (assets_prepare.go); nil: none
 }
 
 // Lookup answers READDIRPLUS for the entry just returned: from the asset
@@ -162,7 +168,7 @@ type assetsDirHandle struct {
 // without a known asset go through assetsDir.Lookup.
 func (h *assetsDirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if i := h.pos - 1; i >= 0 && i < len(h.entries) && h.entries[i].Name == name && h.assets[i] != nil {
-		return h.d.r.assetEntry(ctx, &h.d.Inode, h.assets[i], out)
+		return h.lookupPrepared(ctx, i, out)
 	}
 	return h.d.Lookup(ctx, name, out)
 }
@@ -199,5 +205,9 @@ func (h *assetsDirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno
 	return 0
 }
 
-// Releasedir: nothing to release.
-func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {}
+// Releasedir stops preparing entries.
+func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
+	if h.prep != nil {
+		h.prep.stop.Store(true)
+	}
+}
