@@ -246,6 +246,35 @@ func (b *uploadBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// uploadChunk is how much of the body WriteTo hands the transport at a
+// time. The transport's own copy uses 32 KiB, and a chunked body (a file
+// still being written) then costs three writes per 32 KiB: the chunk
+// header, the data and the chunk's end, each a TCP segment.
+const uploadChunk = 1 << 20
+
+// WriteTo is used by the transport's copy instead of Read (io.CopyBuffer):
+// the same reads, each of up to uploadChunk, each written at once.
+func (b *uploadBody) WriteTo(w io.Writer) (int64, error) {
+	buf := make([]byte, uploadChunk)
+	var total int64
+	for {
+		n, err := b.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 func (b *uploadBody) Close() error {
 	b.mu.Lock()
 	b.closed = true
