@@ -114,7 +114,7 @@ func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode 
 	if err != nil {
 		return nil, nil, 0, fail(d.r.log, fields, err)
 	}
-	return ch, h, 0, 0
+	return ch, h, writeOpenFlags, 0
 }
 
 func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, *uploadHandle, error) {

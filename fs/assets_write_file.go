@@ -29,7 +29,7 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 	// The kernel keeps this inode's attributes for an hour (assets never
 	// change); it is the replacement that changes now.
 	f.r.notifyAsync(func() { _ = f.NotifyContent(-1, 0) })
-	return h, 0, 0
+	return h, writeOpenFlags, 0
 }
 
 // setattr: truncate(2) of an asset queues a replacement of that length;

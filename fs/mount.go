@@ -66,7 +66,10 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 			// open(O_TRUNC) arrives as one OPEN with O_TRUNC (not OPEN
 			// then SETATTR size 0), so that cp over an existing asset
 			// does not first copy its old bytes (fs/assets_write_file.go).
-			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC,
+			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC |
+				// Shared mmap of files opened for writing, which are
+				// FOPEN_DIRECT_IO (fs/upload_handle.go writeOpenFlags).
+				fuse.CAP_DIRECT_IO_ALLOW_MMAP,
 			// No extended attributes: ls -l would otherwise ask for ACLs
 			// and SELinux labels of every file, one request each.
 			DisableXAttrs: true,

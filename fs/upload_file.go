@@ -84,7 +84,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 		if _, ok := f.visibleItem(); ok {
 			h, err := u.openItemWrite(f.id, uploadIno(f.id), flags)
 			if err == nil {
-				return h, 0, 0
+				return h, writeOpenFlags, 0
 			}
 			if !errors.Is(err, writeback.ErrUnknownItem) {
 				return nil, 0, fail(f.r.log, fields, err)
@@ -98,7 +98,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 		if err != nil {
 			return nil, 0, fail(f.r.log, fields, err)
 		}
-		return h, 0, 0
+		return h, writeOpenFlags, 0
 	}
 	rf, err := u.q.OpenRead(f.id)
 	if err == nil {
