@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/kreafs/kreafs/api/emulator"
 )
@@ -178,4 +179,61 @@ func TestAStreamedFileGrowingPastTheLimitUploadsNothing(t *testing.T) {
 	if e.emu.UploadCount() != 0 {
 		t.Fatalf("%d uploads", e.emu.UploadCount())
 	}
+}
+
+// Files open for writing are FOPEN_DIRECT_IO: a program that maps the
+// file it writes (MAP_SHARED) still works, and what it wrote through the
+// mapping is what is uploaded.
+func TestSharedMmapOfAFileBeingWrittenIsUploaded(t *testing.T) {
+	requireFUSE(t)
+	e := mountWrites(t, writeSetup{emu: emulator.Options{SeedAssets: 1}, delay: time.Hour})
+	data := wavBytes(streamTestSize)
+	f, err := os.OpenFile(e.asset("mapped.wav"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	writeChunks(t, f, data)
+	m, err := syscall.Mmap(int(f.Fd()), 0, len(data), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("mmap of a file open for writing: %v", err)
+	}
+	if !bytes.Equal(m[:len(data)], data) {
+		t.Fatal("the mapping does not show the written bytes")
+	}
+	want := append([]byte(nil), data...)
+	copy(m[2<<20:], "mapped!")
+	copy(want[2<<20:], "mapped!")
+	if err := unixMsync(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Munmap(m); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 7)
+	if _, err := f.ReadAt(got, 2<<20); err != nil || string(got) != "mapped!" {
+		t.Fatalf("read through the same descriptor: %q, %v", got, err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.syncFile("mapped.wav"); err != nil {
+		t.Fatal(err)
+	}
+	as := e.assetsNamed("mapped.wav")
+	if len(as) != 1 || e.emu.UploadCount() != 1 {
+		t.Fatalf("assets %+v, %d uploads", as, e.emu.UploadCount())
+	}
+	if b := httpGet(t, as[0].ImageURL); !bytes.Equal(b, want) {
+		t.Fatal("the upload lacks what was written through the mapping")
+	}
+}
+
+// unixMsync is msync(MS_SYNC) of a mapping.
+func unixMsync(b []byte) error {
+	_, _, errno := syscall.Syscall(syscall.SYS_MSYNC, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), syscall.MS_SYNC)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
