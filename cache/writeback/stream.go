@@ -90,7 +90,7 @@ func (q *Queue) StartStream(id string, avail int64) (*Stream, error) {
 		return nil, err
 	}
 	q.mu.Lock()
-	ok := q.o.Streams > 0 && q.streams < q.o.Streams && !q.closed && !it.removed &&
+	ok := q.o.Streams > 0 && !q.streamsOff && q.streams < q.o.Streams && !q.closed && !it.removed &&
 		it.rec.State == stWriting && it.writers == 1 && it.stream == nil &&
 		it.rec.Intent == nil && it.inflight == nil && !q.heldLocked(it)
 	if !ok {
@@ -279,6 +279,8 @@ func (s *Stream) finish(a *api.Asset, err error) {
 	s.cancel()
 
 	q := s.q
+	var ae *api.Error
+	answered := !committed && errors.As(err, &ae)
 	q.mu.Lock()
 	if s.it.stream == s {
 		s.it.stream = nil
@@ -286,6 +288,9 @@ func (s *Stream) finish(a *api.Asset, err error) {
 	q.streams--
 	q.mu.Unlock()
 	close(s.done)
+	if answered {
+		q.stopStreaming(err)
+	}
 
 	if !committed && err == nil && a != nil && a.ID != "" {
 		// Impossible with a correct server (the body never ended); if it
@@ -295,6 +300,21 @@ func (s *Stream) finish(a *api.Asset, err error) {
 		if _, derr := q.DeleteAssets(s.name, a.ID); derr != nil {
 			q.log.WithFields(logrus.Fields{"op": "stream", "id": s.id, "asset": a.ID}).WithError(derr).Error("cannot queue its deletion")
 		}
+	}
+}
+
+// stopStreaming turns speculative uploads off for the rest of the queue's
+// life: the API answered one before its end, or refused a committed one
+// (a server that will not take a body of unknown length, say). Files are
+// then uploaded the ordinary way only.
+func (q *Queue) stopStreaming(why error) {
+	q.mu.Lock()
+	was := q.streamsOff
+	q.streamsOff = true
+	q.mu.Unlock()
+	if !was {
+		q.log.WithField("op", "stream").WithError(why).
+			Info("the API did not take an upload sent while its file was written; not sending files early any more")
 	}
 }
 

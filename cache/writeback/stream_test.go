@@ -245,6 +245,32 @@ func TestStreamRefusedAfterCommitIsSentAgainTheOrdinaryWay(t *testing.T) {
 	if posts, _ := e.srv.counts(); posts != 2 {
 		t.Fatalf("posts %d, want the refused stream and one ordinary upload", posts)
 	}
+	assertStreamingOff(t, q)
+}
+
+// assertStreamingOff checks that no new stream starts.
+func assertStreamingOff(t *testing.T, q *Queue) {
+	t.Helper()
+	id, f, err := q.Create("next.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := q.StartStream(id, 1); err == nil {
+		t.Error("a stream started after the API did not take one")
+	}
+	if err := q.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAnEarlyAnswerTurnsStreamingOff(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = time.Hour })
+	e.srv.failBefore = 1
+	q := e.open()
+	w := startStreamed(t, q, "a.png", streamData(1<<20), 1<<20)
+	waitEnded(t, w.s)
+	assertStreamingOff(t, q)
 }
 
 func TestStreamStartRefused(t *testing.T) {

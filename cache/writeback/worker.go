@@ -226,6 +226,7 @@ func (q *Queue) send(s *Stream, f *os.File, in *intent, log logrus.FieldLogger) 
 				return a, err
 			}
 			log.WithError(err).Info("streamed upload refused; sending the file again the ordinary way")
+			q.stopStreaming(err)
 		} else {
 			s.Abort("not usable at the upload's start")
 			log.Debug("speculative upload not usable; uploading the ordinary way")

@@ -93,13 +93,14 @@ type Queue struct {
 	wg   sync.WaitGroup // workers
 	swg  sync.WaitGroup // speculative uploads' requests (stream.go)
 
-	mu      sync.Mutex
-	work    *sync.Cond // signalled when ready grows or closed is set
-	items   map[string]*item
-	ready   []*item
-	claimed map[string]bool // asset ids uploaded or matched by this queue
-	streams int             // speculative uploads running
-	closed  bool
+	mu         sync.Mutex
+	work       *sync.Cond // signalled when ready grows or closed is set
+	items      map[string]*item
+	ready      []*item
+	claimed    map[string]bool // asset ids uploaded or matched by this queue
+	streams    int             // speculative uploads running
+	streamsOff bool            // the API did not take one: no more (stream.go)
+	closed     bool
 }
 
 type item struct {
