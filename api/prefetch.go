@@ -36,7 +36,12 @@ func collectAhead[T any](ctx context.Context, op string, fetch func(ctx context.
 		wg.Wait()
 	}()
 
-	var all []T
+	// The pages' items, joined once at the end: appending 10,000 assets
+	// one by one to a growing slice allocated and copied about 8 MB
+	// (growth by 1.25 for large slices), a quarter of what a cold ls -l
+	// allocated (issue 6 alloc profile).
+	var pages [][]T
+	total := 0
 	seenCursor := map[string]bool{"": true}
 	seenKey := map[string]bool{}
 	data, err := fetch(ctx, "")
@@ -64,17 +69,20 @@ func collectAhead[T any](ctx context.Context, op string, fetch func(ctx context.
 			cancelAhead()
 			return nil, err
 		}
+		kept := items[:0] // items is this page's own slice: filter in place
 		for i := range items {
 			k := key(&items[i])
 			if k != "" && seenKey[k] {
 				continue
 			}
 			seenKey[k] = true
-			all = append(all, items[i])
+			kept = append(kept, items[i])
 		}
+		pages = append(pages, kept)
+		total += len(kept)
 		if next == "" || len(items) == 0 {
 			cancelAhead()
-			return all, nil
+			return joinPages(pages, total), nil
 		}
 		if seenCursor[next] {
 			cancelAhead()
@@ -114,4 +122,17 @@ func guessCursor(data []byte) string {
 		return p.cursor()
 	}
 	return ""
+}
+
+// joinPages returns the items of pages in order, in one slice of total
+// items (nil when there are none, as appending nothing gives).
+func joinPages[T any](pages [][]T, total int) []T {
+	if total == 0 {
+		return nil
+	}
+	all := make([]T, 0, total)
+	for _, p := range pages {
+		all = append(all, p...)
+	}
+	return all
 }

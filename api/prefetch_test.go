@@ -113,3 +113,32 @@ func TestAllAssetsRepeatedCursorStops(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+func TestCollectAheadKeepsOrderAndDropsIDsSeenOnEarlierPages(t *testing.T) {
+	pages := map[string]string{
+		"":   `{"items":[{"id":"a"},{"id":"b"}],"next_cursor":"p2"}`,
+		"p2": `{"items":[{"id":"b"},{"id":"c"},{"id":"a"}],"next_cursor":"p3"}`,
+		"p3": `{"items":[{"id":"d"}],"next_cursor":null}`,
+	}
+	log := newDiscardLogger()
+	got, err := collectAhead(context.Background(), "GET /assets",
+		func(ctx context.Context, cursor string) ([]byte, error) { return []byte(pages[cursor]), nil },
+		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(log, "GET /assets", data) },
+		func(a *Asset) string { return a.ID })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range got {
+		ids = append(ids, a.ID)
+	}
+	if strings.Join(ids, ",") != "a,b,c,d" {
+		t.Errorf("ids %v, want a,b,c,d", ids)
+	}
+	if empty, err := collectAhead(context.Background(), "GET /assets",
+		func(ctx context.Context, cursor string) ([]byte, error) { return []byte(`{"items":[]}`), nil },
+		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(log, "GET /assets", data) },
+		func(a *Asset) string { return a.ID }); err != nil || empty != nil {
+		t.Errorf("an empty listing: %v, %v; want nil, nil", empty, err)
+	}
+}
