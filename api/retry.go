@@ -205,7 +205,7 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, r *request, n int
 	}
 	res = &result{resp: resp}
 	if r.readBody {
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody+1))
+		data, rerr := readAllSized(resp.Body, resp.ContentLength, maxJSONBody+1)
 		resp.Body.Close()
 		fields["duration"] = time.Since(t0).Round(time.Microsecond)
 		if rerr != nil {
