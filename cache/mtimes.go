@@ -1,0 +1,234 @@
+package cache
+
+// Modification times set by users (touch, utimes, rsync -t, cp -p) on
+// files whose remote side keeps none: Krea stores no mtime, so kreafs keeps
+// the ones set on this machine in a small log in the cache directory, and
+// shows them instead of the upload time. `rsync -rt` run twice then finds
+// equal sizes and times and sends nothing the second time.
+//
+// Consistency: the times are local to this cache directory (another
+// machine, or another cache directory, shows the upload times). Each Set
+// appends one line to the log and is not fsynced: after a crash the last
+// few seconds of Sets may be lost, which shows the upload time again and
+// costs at most a needless re-send by rsync. Open reads the log (a torn or
+// malformed line ends the reading: what came before stands) and rewrites
+// it compactly when it holds many superseded lines.
+//
+// Locking: Mtimes.mu guards every field; the log is written under it.
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Mtimes is a persistent map from a key (fs uses "a:" + asset id and
+// "u:" + upload item id) to a modification time.
+type Mtimes struct {
+	mu    sync.Mutex
+	path  string
+	log   *os.File // append-only; nil after Close
+	times map[string]time.Time
+	lines int // lines in the log, superseded ones included
+}
+
+// compactAfter: a log with more lines than this and more than twice its
+// live entries is rewritten at Open.
+const compactAfter = 1024
+
+// OpenMtimes opens (creating it if needed, 0600) the log at path.
+func OpenMtimes(path string) (*Mtimes, error) {
+	m := &Mtimes{path: path, times: map[string]time.Time{}}
+	if err := m.load(); err != nil {
+		return nil, err
+	}
+	if m.lines > compactAfter && m.lines > 2*len(m.times) {
+		if err := m.rewrite(); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cache: mtimes: %w", err)
+	}
+	m.log = f
+	return m, nil
+}
+
+// load reads the log. A line is "set KEY UNIXNANO" or "del KEY"; keys are
+// quoted (strconv.Quote), so any byte may appear in them.
+func (m *Mtimes) load() error {
+	f, err := os.Open(m.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cache: mtimes: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if !m.apply(sc.Text()) {
+			break // torn or foreign: keep what came before
+		}
+		m.lines++
+	}
+	return nil
+}
+
+// apply applies one log line and reports whether it was well formed.
+func (m *Mtimes) apply(line string) bool {
+	op, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return false
+	}
+	key, rest, err := unquotePrefix(rest)
+	if err != nil {
+		return false
+	}
+	switch op {
+	case "set":
+		ns, err := strconv.ParseInt(strings.TrimPrefix(rest, " "), 10, 64)
+		if err != nil || !strings.HasPrefix(rest, " ") {
+			return false
+		}
+		m.times[key] = time.Unix(0, ns)
+	case "del":
+		if rest != "" {
+			return false
+		}
+		delete(m.times, key)
+	default:
+		return false
+	}
+	return true
+}
+
+// unquotePrefix splits a quoted string off the start of s.
+func unquotePrefix(s string) (string, string, error) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", "", err
+	}
+	v, err := strconv.Unquote(q)
+	return v, s[len(q):], err
+}
+
+func setLine(key string, t time.Time) string {
+	return "set " + strconv.Quote(key) + " " + strconv.FormatInt(t.UnixNano(), 10) + "\n"
+}
+
+// rewrite replaces the log by one line per live entry (temp file, rename).
+func (m *Mtimes) rewrite() error {
+	var b strings.Builder
+	for k, t := range m.times {
+		b.WriteString(setLine(k, t))
+	}
+	tmp := m.path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("cache: mtimes: %w", err)
+	}
+	if err := os.Rename(tmp, m.path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cache: mtimes: %w", err)
+	}
+	m.lines = len(m.times)
+	return nil
+}
+
+// Get returns the time set for key, if any.
+func (m *Mtimes) Get(key string) (time.Time, bool) {
+	if m == nil {
+		return time.Time{}, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.times[key]
+	return t, ok
+}
+
+// Set records t for key.
+func (m *Mtimes) Set(key string, t time.Time) error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.times[key]; ok && old.Equal(t) {
+		return nil
+	}
+	m.times[key] = t
+	return m.appendLocked(setLine(key, t))
+}
+
+// Delete forgets key.
+func (m *Mtimes) Delete(key string) error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.times[key]; !ok {
+		return nil
+	}
+	delete(m.times, key)
+	return m.appendLocked("del " + strconv.Quote(key) + "\n")
+}
+
+// Move gives to the time of from (if any), and forgets from.
+func (m *Mtimes) Move(from, to string) error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.times[from]
+	if !ok {
+		return nil
+	}
+	delete(m.times, from)
+	m.times[to] = t
+	return m.appendLocked(setLine(to, t) + "del " + strconv.Quote(from) + "\n")
+}
+
+func (m *Mtimes) appendLocked(s string) error {
+	if m.log == nil {
+		return errors.New("cache: mtimes: closed")
+	}
+	m.lines += strings.Count(s, "\n")
+	if _, err := m.log.WriteString(s); err != nil {
+		return fmt.Errorf("cache: mtimes: %w", err)
+	}
+	return nil
+}
+
+// Close closes the log.
+func (m *Mtimes) Close() error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.log == nil {
+		return nil
+	}
+	err := m.log.Close()
+	m.log = nil
+	return err
+}
+
+// MtimesPath is where a cache directory's state dir keeps the times of
+// one account (scope: its API URL).
+func MtimesPath(stateDir, scope string) string {
+	sum := sha256.Sum256([]byte(scope))
+	return filepath.Join(stateDir, "mtimes-"+hex.EncodeToString(sum[:8])+".log")
+}
