@@ -7,7 +7,9 @@ package fs
 
 import (
 	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -183,12 +185,51 @@ func TestAStreamedFileGrowingPastTheLimitUploadsNothing(t *testing.T) {
 
 // Files open for writing are FOPEN_DIRECT_IO: a program that maps the
 // file it writes (MAP_SHARED) still works, and what it wrote through the
-// mapping is what is uploaded.
+// mapping is what is uploaded. The program is a child process: a page
+// fault on a FUSE mapping inside the process that serves the mount can
+// deadlock with Go's garbage collector (the faulting thread cannot stop
+// for it, and the stopped server cannot answer the fault).
 func TestSharedMmapOfAFileBeingWrittenIsUploaded(t *testing.T) {
 	requireFUSE(t)
 	e := mountWrites(t, writeSetup{emu: emulator.Options{SeedAssets: 1}, delay: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMmapWriterProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), mmapWriterEnv+"="+e.asset("mapped.wav"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("writer process: %v\n%s", err, out)
+	}
+	if err := e.syncFile("mapped.wav"); err != nil {
+		t.Fatal(err)
+	}
+	as := e.assetsNamed("mapped.wav")
+	if len(as) != 1 || e.emu.UploadCount() != 1 {
+		t.Fatalf("assets %+v, %d uploads", as, e.emu.UploadCount())
+	}
+	if b := httpGet(t, as[0].ImageURL); !bytes.Equal(b, mmapWriterWant()) {
+		t.Fatal("the upload lacks what was written through the mapping")
+	}
+}
+
+const mmapWriterEnv = "KREAFS_TEST_MMAP_WRITER"
+
+func mmapWriterWant() []byte {
+	want := wavBytes(streamTestSize)
+	copy(want[2<<20:], "mapped!")
+	return want
+}
+
+// TestMmapWriterProcess is the child of
+// TestSharedMmapOfAFileBeingWrittenIsUploaded: it writes the file named
+// by $KREAFS_TEST_MMAP_WRITER, changes it through a shared mapping, and
+// checks what it reads back.
+func TestMmapWriterProcess(t *testing.T) {
+	path := os.Getenv(mmapWriterEnv)
+	if path == "" {
+		t.Skip("run by TestSharedMmapOfAFileBeingWrittenIsUploaded")
+	}
 	data := wavBytes(streamTestSize)
-	f, err := os.OpenFile(e.asset("mapped.wav"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,9 +242,7 @@ func TestSharedMmapOfAFileBeingWrittenIsUploaded(t *testing.T) {
 	if !bytes.Equal(m[:len(data)], data) {
 		t.Fatal("the mapping does not show the written bytes")
 	}
-	want := append([]byte(nil), data...)
 	copy(m[2<<20:], "mapped!")
-	copy(want[2<<20:], "mapped!")
 	if err := unixMsync(m); err != nil {
 		t.Fatal(err)
 	}
@@ -216,16 +255,6 @@ func TestSharedMmapOfAFileBeingWrittenIsUploaded(t *testing.T) {
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
-	}
-	if err := e.syncFile("mapped.wav"); err != nil {
-		t.Fatal(err)
-	}
-	as := e.assetsNamed("mapped.wav")
-	if len(as) != 1 || e.emu.UploadCount() != 1 {
-		t.Fatalf("assets %+v, %d uploads", as, e.emu.UploadCount())
-	}
-	if b := httpGet(t, as[0].ImageURL); !bytes.Equal(b, want) {
-		t.Fatal("the upload lacks what was written through the mapping")
 	}
 }
 
