@@ -82,8 +82,10 @@ type Stream struct {
 // StartStream starts a speculative upload of item id, whose spool holds
 // avail bytes written sequentially from offset 0 by the only writer. It
 // returns an error (and starts nothing) if the item cannot be streamed now:
-// not open for writing by exactly one writer, held, already tried, too many
-// streams running, or streams disabled (Options.Streams < 0).
+// not open for writing by exactly one writer, held, already streaming, too
+// many streams running, or streams disabled (Options.Streams < 0, or the
+// API did not take one: stopStreaming). The caller starts at most one per
+// writing session: fs/ does not try again after a stream was given up.
 func (q *Queue) StartStream(id string, avail int64) (*Stream, error) {
 	it, err := q.get(id)
 	if err != nil {
