@@ -138,7 +138,7 @@ func (f *assetFile) source() cache.Source {
 func (f *assetFile) attr(ctx context.Context, out *fuse.Attr) time.Duration {
 	a, _ := f.snapshot()
 	size := f.knownSize(ctx)
-	f.r.fileAttr(out, assetIno(a.ID), size, a.UploadedAt)
+	f.r.fileAttr(out, assetIno(a.ID), size, f.r.assetMtime(&a))
 	if size < 0 {
 		return unknownAttrTTL
 	}
@@ -262,8 +262,8 @@ func (f *assetFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, ui
 }
 
 // Setattr: an asset's content never changes, so truncate(2) queues a
-// replacement (see setattr in assets_write_file.go); mode, owner and
-// times are accepted and not kept.
+// replacement (see setattr in assets_write_file.go); a modification time
+// is kept locally (mtimes.go); mode and owner are accepted and not kept.
 func (f *assetFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	return f.setattr(ctx, fh, in, out)
 }

@@ -33,7 +33,8 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 }
 
 // setattr: truncate(2) of an asset queues a replacement of that length;
-// mode, owner and times are accepted and not kept (the API stores none).
+// the modification time is kept locally (mtimes.go); mode and owner are
+// accepted and not kept (the API stores none).
 func (f *assetFile) setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if errno := f.r.writable(); errno != 0 {
 		return errno
@@ -54,5 +55,7 @@ func (f *assetFile) setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Se
 		h.Release(ctx)
 		return errno
 	}
+	a, _ := f.snapshot()
+	f.r.keepMtime(assetTimeKey(a.ID), in)
 	return f.Getattr(ctx, nil, out)
 }

@@ -7,8 +7,10 @@ package fs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -92,6 +94,10 @@ type Root struct {
 
 	probes probeMemo // failed size probes by asset id (asset_file.go)
 
+	// mtimes keeps modification times users set (touch, rsync -t), which
+	// the API does not store; nil without Config.StateDir (mtimes.go).
+	mtimes *cache.Mtimes
+
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
 	bgCtx    context.Context // cancelled by Close: ends background work
@@ -126,6 +132,16 @@ func NewRoot(cfg Config) (*Root, error) {
 		cfg.Log = l
 	}
 	r := &Root{cfg: cfg, log: cfg.Log, started: cfg.Clock()}
+	if cfg.StateDir != "" {
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("fs: state dir: %w", err)
+		}
+		m, err := cache.OpenMtimes(cache.MtimesPath(cfg.StateDir, cfg.Scope))
+		if err != nil {
+			return nil, err
+		}
+		r.mtimes = m
+	}
 	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
 	if cfg.Uploads != nil && !cfg.ReadOnly {
 		r.up = newUploads(r, cfg.Uploads)
@@ -144,6 +160,9 @@ func (r *Root) Close() {
 	r.bgCancel()
 	r.bgWG.Wait()
 	r.notifyWG.Wait()
+	if err := r.mtimes.Close(); err != nil {
+		r.log.WithError(err).Warn("closing the modification times log")
+	}
 }
 
 // background runs fn on its own goroutine until it returns; Close waits

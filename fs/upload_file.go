@@ -51,12 +51,12 @@ func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 		return h.Getattr(ctx, out)
 	}
 	if it, ok := f.visibleItem(); ok {
-		f.r.fileAttr(&out.Attr, uploadIno(f.id), it.Size, it.Modified)
+		f.r.fileAttr(&out.Attr, uploadIno(f.id), it.Size, f.r.itemMtime(f.id, it.Modified))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}
 	if a, ok := f.r.up.doneAsset(f.id); ok {
-		f.r.fileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), a.UploadedAt)
+		f.r.fileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), f.r.assetMtime(&a))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}
@@ -115,8 +115,8 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 }
 
 // Setattr: truncate(2) changes the content (as an open for writing would);
-// mode, owner and times are accepted and not kept (the API stores none of
-// them).
+// the modification time is kept locally (mtimes.go); mode and owner are
+// accepted and not kept (the API stores none of them).
 func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if f.r.cfg.ReadOnly {
 		return syscall.EROFS
@@ -140,6 +140,11 @@ func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.S
 		}
 		f.r.log.WithFields(logrus.Fields{"op": "truncate", "item": f.id, "size": size}).Debug("queued file truncated")
 		return 0
+	}
+	if _, ok := f.visibleItem(); ok {
+		f.r.keepMtime(itemTimeKey(f.id), in)
+	} else if a, ok := f.r.up.doneAsset(f.id); ok {
+		f.r.keepMtime(assetTimeKey(a.ID), in)
 	}
 	return f.Getattr(ctx, nil, out)
 }

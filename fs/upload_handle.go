@@ -319,13 +319,14 @@ func (h *uploadHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.E
 	if err != nil {
 		return fail(h.up.r.log, h.fields("getattr"), err)
 	}
-	h.up.r.fileAttr(&out.Attr, h.ino, fi.Size(), fi.ModTime())
+	h.up.r.fileAttr(&out.Attr, h.ino, fi.Size(), h.up.r.itemMtime(h.id, fi.ModTime()))
 	out.SetTimeout(uploadAttrTTL)
 	return 0
 }
 
-// Setattr: ftruncate(2) resizes the spool (past 75 MB: EFBIG); mode,
-// owner and times are accepted and not kept.
+// Setattr: ftruncate(2) resizes the spool (past 75 MB: EFBIG); the
+// modification time is kept locally (mtimes.go); mode and owner are
+// accepted and not kept.
 func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if size, ok := in.GetSize(); ok {
 		if size > api.MaxUploadBytes {
@@ -343,5 +344,6 @@ func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fus
 			return fail(h.up.r.log, h.fields("truncate"), err)
 		}
 	}
+	h.up.r.keepMtime(itemTimeKey(h.id), in)
 	return h.Getattr(ctx, out)
 }

@@ -113,6 +113,7 @@ func (u *uploads) removed(ids ...string) {
 	d.listing.Update(withoutIDs(ids...))
 	for _, id := range ids {
 		u.r.cfg.Content.Remove(contentKey(id))
+		u.r.forgetMtime(assetTimeKey(id))
 	}
 }
 
@@ -271,6 +272,7 @@ func (u *uploads) addReplaces(id string, ids ...string) {
 // forget drops the fs-side state of item id, returning the replaced asset
 // ids not yet handed to the queue.
 func (u *uploads) forget(id string) (replaces []string) {
+	u.r.forgetMtime(itemTimeKey(id))
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	replaces = u.replaces[id]
@@ -289,8 +291,10 @@ func (u *uploads) isClean(id string) bool {
 	return u.clean[id]
 }
 
-// changed records that item id's content was written or truncated.
+// changed records that item id's content was written or truncated (which
+// also makes a modification time set earlier give way to the write's).
 func (u *uploads) changed(id string) {
+	u.r.forgetMtime(itemTimeKey(id))
 	u.mu.Lock()
 	delete(u.clean, id)
 	u.mu.Unlock()
@@ -371,7 +375,11 @@ func (u *uploads) release(id string, wait bool) {
 	log = log.WithField("path", "assets/"+it.Name)
 	if unchanged && refused == nil {
 		// An asset opened for writing and closed without a change: no
-		// replacement (it would only give the asset a new id).
+		// replacement (it would only give the asset a new id). A time
+		// set meanwhile (touch opens the file) goes to the asset.
+		if len(reps) == 1 {
+			u.r.moveMtime(id, reps[0])
+		}
 		u.forget(id)
 		if err := u.q.Cancel(id); err != nil {
 			log.WithError(err).Warn("dropping an unchanged copy")
@@ -580,6 +588,7 @@ func (r *Root) Uploaded(it writeback.Item, a *api.Asset) {
 		r.assets.listing.Update(withAsset(*a))
 		return
 	}
+	r.moveMtime(it.ID, a.ID)
 	u.finished(it.ID, *a)
 	r.assets.listing.Update(withAsset(*a))
 	u.removed(it.Replaces...)
@@ -631,7 +640,7 @@ func checkType(f *os.File) (mime string, err error) {
 // uploadEntry returns the node of queued file it and fills out.
 func (r *Root) uploadEntry(ctx context.Context, parent *gofs.Inode, it writeback.Item, out *fuse.EntryOut) *gofs.Inode {
 	ch := parent.NewInode(ctx, &uploadFile{r: r, id: it.ID}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: uploadIno(it.ID)})
-	r.fileAttr(&out.Attr, uploadIno(it.ID), it.Size, it.Modified)
+	r.fileAttr(&out.Attr, uploadIno(it.ID), it.Size, r.itemMtime(it.ID, it.Modified))
 	out.SetEntryTimeout(r.cfg.DirCacheTTL)
 	out.SetAttrTimeout(uploadAttrTTL)
 	return ch

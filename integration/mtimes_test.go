@@ -1,0 +1,105 @@
+package integration
+
+// Modification times set by users are kept locally (docs/semantics.md,
+// "Times"): a second `rsync -rt` sends nothing, `touch -d` shows, and both
+// survive a new mount of the same cache directory.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api/emulator"
+)
+
+func TestSecondRsyncSendsNothingAndTimesSurviveARemount(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	needProgram(t, "rsync")
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "0")
+	src := t.TempDir()
+	names := []string{"a.png", "b.png", "c.wav"}
+	when := time.Date(2019, 5, 6, 7, 8, 9, 0, time.UTC)
+	for i, name := range names {
+		data := makePNG(uint64(20+i), 16, 16)
+		if strings.HasSuffix(name, ".wav") {
+			data = makeWAV(uint64(20+i), 4096)
+		}
+		p := filepath.Join(src, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, when, when.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, "rsync", "-rt", src+"/", m.Path("assets")+"/")
+	run(t, "sync", m.Path("assets"))
+	waitUploads(t, emu, len(names))
+
+	checkTimes := func(m *Mount, when string) {
+		t.Helper()
+		for i, name := range names {
+			st, err := os.Stat(m.Path("assets", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := time.Date(2019, 5, 6, 7+i, 8, 9, 0, time.UTC); !st.ModTime().Equal(want) {
+				t.Errorf("%s: %s mtime %v, want the source's %v", when, name, st.ModTime().UTC(), want)
+			}
+		}
+	}
+	checkTimes(m, "after rsync")
+	// --itemize-changes prints a line starting ">f" for each file it
+	// sends (and ".d..t" when it sets the directory's time, which kreafs
+	// does not keep: assets/ shows when its names last changed).
+	out := run(t, "rsync", "-rt", "--itemize-changes", src+"/", m.Path("assets")+"/")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, ">f") || strings.HasPrefix(line, "cf") {
+			t.Errorf("the second rsync sent a file again: %s", line)
+		}
+	}
+	run(t, "sync", m.Path("assets"))
+	if n := emu.UploadCount(); n != len(names) {
+		t.Errorf("%d uploads after two rsyncs of %d files", n, len(names))
+	}
+
+	// touch -d on an uploaded asset.
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	run(t, "touch", "-m", "-d", old.Format(time.RFC3339), m.Path("assets", "a.png"))
+	if st, err := os.Stat(m.Path("assets", "a.png")); err != nil || !st.ModTime().Equal(old) {
+		t.Errorf("touch -d: mtime %v (%v), want %v", st.ModTime().UTC(), err, old)
+	}
+
+	// A new mount of the same cache directory shows the same times.
+	m.Stop()
+	m2 := mountWith(t, emu, mountOpts{CacheDir: m.CacheDir})
+	if st, err := os.Stat(m2.Path("assets", "a.png")); err != nil || !st.ModTime().Equal(old) {
+		t.Errorf("after a remount: a.png mtime %v (%v), want %v", st.ModTime().UTC(), err, old)
+	}
+	names = names[1:]
+	checkTimes2 := func() {
+		for i, name := range names {
+			st, err := os.Stat(m2.Path("assets", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := time.Date(2019, 5, 6, 8+i, 8, 9, 0, time.UTC); !st.ModTime().Equal(want) {
+				t.Errorf("after a remount: %s mtime %v, want %v", name, st.ModTime().UTC(), want)
+			}
+		}
+	}
+	checkTimes2()
+	if n := emu.UploadCount(); n != 3 {
+		t.Errorf("%d uploads in all, want 3 (touch must not upload)", n)
+	}
+	// rm forgets the time: a new file under the name shows its own.
+	run(t, "rm", m2.Path("assets", "b.png"))
+	run(t, "cp", filepath.Join(src, "b.png"), m2.Path("assets", "b.png"))
+	if st, err := os.Stat(m2.Path("assets", "b.png")); err != nil || st.ModTime().Before(time.Now().Add(-time.Hour)) {
+		t.Errorf("a new b.png after rm shows mtime %v (%v), not its own", st.ModTime().UTC(), err)
+	}
+}
