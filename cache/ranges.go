@@ -127,15 +127,6 @@ func (s spans) missing(r span) spans {
 	return out
 }
 
-// clip drops every byte at or beyond size and returns the set and the number
-// of bytes dropped.
-func (s spans) clip(size int64) (spans, int64) {
-	if size < 0 {
-		return s, 0
-	}
-	return s.remove(span{size, maxOffset})
-}
-
 // maxOffset stands for "the end of an object of unknown size".
 const maxOffset = int64(1) << 62
 

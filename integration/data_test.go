@@ -8,7 +8,6 @@ package integration
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -161,11 +160,6 @@ func httpGet(t testing.TB, url string) []byte {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return b
-}
-
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:8])
 }
 
 // ---- cache directory measurements ----

@@ -10,7 +10,6 @@ package integration
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -123,18 +122,6 @@ func goroutineCount(base string) (int, string, error) {
 		return 0, "", fmt.Errorf("unexpected goroutine profile header %q", first)
 	}
 	return n, string(b), nil
-}
-
-// freeAddr is a loopback address nobody listens on right now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // timed runs a program with a timeout and reports how long it took.

@@ -109,19 +109,6 @@ func (c *fakeClock) fireLocked() {
 	}
 }
 
-// pending counts timers not yet fired or stopped.
-func (c *fakeClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, t := range c.timers {
-		if !t.stopped {
-			n++
-		}
-	}
-	return n
-}
-
 // fakeServer is an in-memory Uploader with fault knobs.
 type fakeServer struct {
 	clock *fakeClock
