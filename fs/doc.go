@@ -12,6 +12,8 @@
 //	root.go            Config, Root, shared attribute helpers, inode numbers
 //	remote.go          the API surface the mount uses (Remote)
 //	assets_dir.go      assets/ and .by-id/: Lookup, Readdir, Getattr, Unlink
+//	assets_opendir.go  an open of assets/: entries, kernel directory cache
+//	assets_prepare.go  READDIRPLUS answers prepared ahead of ls
 //	assets_recheck.go  re-checking a missing name with the newest assets
 //	assets_saved.go    the saved listing, served while the API is down
 //	assets_refuse.go   what asset handles accept as no-ops (flush, fsync)
@@ -21,6 +23,8 @@
 //	                   hide and show while files are queued; Root.Uploaded
 //	upload_file.go     a queued file (node) and the handle of a finished one
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
+//	upload_stream.go   a file written in order feeds a speculative upload
+//	mtimes.go          modification times users set, kept locally
 //	junk.go            pure: temp and junk names (kept local, not uploaded)
 //	status_dir.go      MOUNT/.kreafs/uploads, the queue as text
 //	statfs.go          statfs answered by every node of assets/
@@ -28,7 +32,7 @@
 //	handle.go          an open asset: Read through the cache, passthrough
 //	names.go           pure: which file name each asset gets
 //	errno.go           pure: errors -> errno, logged once
-//	snapshot.go        a listing saved as a JSON file
+//	snapshot.go        a listing saved as a JSON file (snapshot_encode.go)
 //	mount.go           go-fuse mount options
 //	node_api_check.go  which go-fuse interfaces each node implements
 //	jobs*.go         jobs/: job directories, job.json/status, results, the
@@ -85,6 +89,11 @@
 //     mount started while the API is unreachable) the saved one is served
 //     at once and the API is retried in the background, at most once per
 //     DirCacheTTL. With neither, the operation fails (EIO, EACCES...).
+//   - A modification time set with utimes (touch, rsync -t) is kept in
+//     Config.StateDir (cache.Mtimes) and shown instead of uploaded_at (or
+//     a queued file's last write) on this machine only; a write after it
+//     or rm forgets it. The last seconds of times set may be lost in a
+//     crash (mtimes.go).
 //
 // # Kernel caching
 //
