@@ -57,6 +57,11 @@ func (r *Root) moveMtime(itemID, assetID string) {
 	}
 }
 
+// UploadedEarly is told of an upload that finished before the tree
+// existed (resumed at start; ImportUploaded took its bytes): a time set on
+// the queued file moves to the asset.
+func (r *Root) UploadedEarly(itemID, assetID string) { r.moveMtime(itemID, assetID) }
+
 // forgetMtime drops the time kept under key (the file is gone).
 func (r *Root) forgetMtime(key string) {
 	if err := r.mtimes.Delete(key); err != nil {

@@ -583,12 +583,12 @@ func (r *Root) Uploaded(it writeback.Item, a *api.Asset) {
 		return
 	}
 	ImportUploaded(r.cfg.Content, it, a, r.log)
+	r.moveMtime(it.ID, a.ID)
 	u := r.up
 	if u == nil {
 		r.assets.listing.Update(withAsset(*a))
 		return
 	}
-	r.moveMtime(it.ID, a.ID)
 	u.finished(it.ID, *a)
 	r.assets.listing.Update(withAsset(*a))
 	u.removed(it.Replaces...)

@@ -103,3 +103,32 @@ func TestSecondRsyncSendsNothingAndTimesSurviveARemount(t *testing.T) {
 		t.Errorf("a new b.png after rm shows mtime %v (%v), not its own", st.ModTime().UTC(), err)
 	}
 }
+
+// A time set on a file still queued at unmount is kept through the upload
+// that resumes at the next mount (whether that upload finishes before or
+// after the new mount's tree exists).
+func TestTimeOfAFileQueuedAtUnmountSurvivesItsResumedUpload(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "1h")
+	src := writeTemp(t, "late.png", makePNG(31, 16, 16))
+	when := time.Date(2018, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := os.Chtimes(src, when, when); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "cp", "-p", src, m.Path("assets", "late.png"))
+	if st, err := os.Stat(m.Path("assets", "late.png")); err != nil || !st.ModTime().Equal(when) {
+		t.Fatalf("queued file: mtime %v (%v), want %v", st.ModTime().UTC(), err, when)
+	}
+	m.Stop()
+	if n := emu.UploadCount(); n != 0 {
+		t.Fatalf("%d uploads before the remount", n)
+	}
+	m2 := mountWith(t, emu, mountOpts{CacheDir: m.CacheDir, Flags: []string{"--upload-delay", "0"}})
+	waitUploads(t, emu, 1)
+	run(t, "sync", m2.Path("assets"))
+	if st, err := os.Stat(m2.Path("assets", "late.png")); err != nil || !st.ModTime().Equal(when) {
+		t.Errorf("after the resumed upload: mtime %v (%v), want %v", st.ModTime().UTC(), err, when)
+	}
+}

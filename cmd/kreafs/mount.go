@@ -399,7 +399,7 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		return err
 	}
 	defer root.Close()
-	uploads.tree.Store(root)
+	uploads.setTree(root)
 	defer uploads.close() // after unmounting, before the tree and the cache close
 	if ctx.Err() != nil {
 		logger.Info("interrupted while starting; nothing mounted")

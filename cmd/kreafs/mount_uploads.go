@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -30,11 +31,47 @@ import (
 const uploadsCloseBound = 15 * time.Second
 
 // uploadQueue is the mount's queue and the tree it reports uploads to.
+//
+// Locking: mu orders uploads that finish before the tree exists (early)
+// with setTree, so that each is handed to the tree exactly once.
 type uploadQueue struct {
-	q    *writeback.Queue
-	tree atomic.Pointer[kfs.Root] // set once the tree exists
-	log  logrus.FieldLogger
-	done bool
+	q     *writeback.Queue
+	store *cache.Store
+	tree  atomic.Pointer[kfs.Root] // set once the tree exists
+	log   logrus.FieldLogger
+	done  bool
+	mu    sync.Mutex
+	early [][2]string // item and asset ids of uploads done before the tree (guarded by mu)
+}
+
+// uploaded is the queue's OnUploaded: it tells the tree, or, before the
+// tree exists (uploads resumed at start), keeps the bytes in the cache and
+// remembers the ids for setTree.
+func (u *uploadQueue) uploaded(it writeback.Item, a *api.Asset) {
+	u.mu.Lock()
+	r := u.tree.Load()
+	if r == nil && a != nil {
+		u.early = append(u.early, [2]string{it.ID, a.ID})
+	}
+	u.mu.Unlock()
+	if r != nil {
+		r.Uploaded(it, a)
+		return
+	}
+	kfs.ImportUploaded(u.store, it, a, u.log)
+}
+
+// setTree hands the tree future uploads, and the ids of those that
+// finished before it existed (their modification times move now).
+func (u *uploadQueue) setTree(root *kfs.Root) {
+	u.mu.Lock()
+	u.tree.Store(root)
+	early := u.early
+	u.early = nil
+	u.mu.Unlock()
+	for _, e := range early {
+		root.UploadedEarly(e[0], e[1])
+	}
 }
 
 // openUploads opens <cache-dir>/uploads. A read-only mount opens none
@@ -43,20 +80,14 @@ func openUploads(c *mountConfig, client *api.Client, store *cache.Store, logger 
 	if c.readOnly {
 		return &uploadQueue{log: logger, done: true}, nil
 	}
-	u := &uploadQueue{log: logger}
+	u := &uploadQueue{log: logger, store: store}
 	q, err := writeback.Open(writeback.Options{
-		Dir:      filepath.Join(c.cacheDir, "uploads"),
-		Uploader: client,
-		Delay:    c.uploadDelay,
-		Hold:     kfs.HoldName,
-		OnUploaded: func(it writeback.Item, a *api.Asset) {
-			if r := u.tree.Load(); r != nil {
-				r.Uploaded(it, a)
-				return
-			}
-			kfs.ImportUploaded(store, it, a, logger) // resumed before the tree exists
-		},
-		Log: logger,
+		Dir:        filepath.Join(c.cacheDir, "uploads"),
+		Uploader:   client,
+		Delay:      c.uploadDelay,
+		Hold:       kfs.HoldName,
+		OnUploaded: u.uploaded,
+		Log:        logger,
 	})
 	if errors.Is(err, writeback.ErrLocked) {
 		return nil, fmt.Errorf("cache dir %s is in use by another kreafs (one mount per cache dir; use --cache-dir)", c.cacheDir)
