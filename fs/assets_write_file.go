@@ -43,17 +43,7 @@ func (f *assetFile) setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Se
 		return h.Setattr(ctx, in, out)
 	}
 	if _, ok := in.GetSize(); ok {
-		fh, _, errno := f.openWrite(ctx, syscall.O_WRONLY)
-		if errno != 0 {
-			return errno
-		}
-		h := fh.(*uploadHandle)
-		errno = h.Setattr(ctx, in, out)
-		if ferr := h.Flush(ctx); errno == 0 {
-			errno = ferr
-		}
-		h.Release(ctx)
-		return errno
+		return truncateByOpen(ctx, f.openWrite, in, out)
 	}
 	a, _ := f.snapshot()
 	f.r.keepMtime(assetTimeKey(a.ID), in)

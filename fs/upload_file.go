@@ -125,17 +125,7 @@ func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.S
 		return h.Setattr(ctx, in, out)
 	}
 	if size, ok := in.GetSize(); ok {
-		fh, _, errno := f.Open(ctx, syscall.O_WRONLY)
-		if errno != 0 {
-			return errno
-		}
-		h := fh.(*uploadHandle)
-		errno = h.Setattr(ctx, in, out)
-		if ferr := h.Flush(ctx); errno == 0 {
-			errno = ferr
-		}
-		h.Release(ctx)
-		if errno != 0 {
+		if errno := truncateByOpen(ctx, f.Open, in, out); errno != 0 {
 			return errno
 		}
 		f.r.log.WithFields(logrus.Fields{"op": "truncate", "item": f.id, "size": size}).Debug("queued file truncated")

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"syscall"
 
+	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/sirupsen/logrus"
 
@@ -322,6 +323,22 @@ func (h *uploadHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.E
 	h.up.r.fileAttr(&out.Attr, h.ino, fi.Size(), h.up.r.itemMtime(h.id, fi.ModTime()))
 	out.SetTimeout(uploadAttrTTL)
 	return 0
+}
+
+// truncateByOpen runs truncate(2) of a file no handle is given for (a
+// setattr with a size) as open for writing, ftruncate and close.
+func truncateByOpen(ctx context.Context, open func(context.Context, uint32) (gofs.FileHandle, uint32, syscall.Errno), in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	fh, _, errno := open(ctx, syscall.O_WRONLY)
+	if errno != 0 {
+		return errno
+	}
+	h := fh.(*uploadHandle)
+	errno = h.Setattr(ctx, in, out)
+	if ferr := h.Flush(ctx); errno == 0 {
+		errno = ferr
+	}
+	h.Release(ctx)
+	return errno
 }
 
 // Setattr: ftruncate(2) resizes the spool (past 75 MB: EFBIG); the
