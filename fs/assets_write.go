@@ -295,13 +295,17 @@ func checkSpool(path string) error {
 
 // renameAsset is mv of an uploaded asset: its bytes (from the content
 // cache, downloaded if needed) are queued under newName, replacing the
-// asset (and reps) once uploaded.
+// asset (and reps) once uploaded. Like rename(2), it keeps the file's
+// modification time (the asset's: set by the user, else its upload time).
 func (u *uploads) renameAsset(ctx context.Context, a api.Asset, newName string, reps []string) error {
 	id, f, err := u.q.Create(newName)
 	if err != nil {
 		return err
 	}
 	u.opened(id)
+	if err := u.r.mtimes.Set(itemTimeKey(id), u.r.assetMtime(&a)); err != nil {
+		u.r.log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(err).Warn("could not keep the modification time")
+	}
 	err = u.r.copyAsset(ctx, &a, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr

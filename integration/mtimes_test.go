@@ -132,3 +132,33 @@ func TestTimeOfAFileQueuedAtUnmountSurvivesItsResumedUpload(t *testing.T) {
 		t.Errorf("after the resumed upload: mtime %v (%v), want %v", st.ModTime().UTC(), err, when)
 	}
 }
+
+// mv of an uploaded asset keeps its modification time, like rename(2):
+// the time set on it, or else its upload time.
+func TestMvOfAnUploadedAssetKeepsItsTime(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "0")
+	for _, name := range []string{"set.png", "plain.png"} {
+		run(t, "cp", writeTemp(t, name, makePNG(uint64(len(name)), 16, 16)), m.Path("assets", name))
+		run(t, "sync", m.Path("assets", name))
+	}
+	when := time.Date(2016, 7, 8, 9, 10, 11, 0, time.UTC)
+	if err := os.Chtimes(m.Path("assets", "set.png"), when, when); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(m.Path("assets", "plain.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploaded := st.ModTime()
+	run(t, "mv", m.Path("assets", "set.png"), m.Path("assets", "set2.png"))
+	run(t, "mv", m.Path("assets", "plain.png"), m.Path("assets", "plain2.png"))
+	run(t, "sync", m.Path("assets"))
+	for name, want := range map[string]time.Time{"set2.png": when, "plain2.png": uploaded} {
+		if st, err := os.Stat(m.Path("assets", name)); err != nil || !st.ModTime().Equal(want) {
+			t.Errorf("%s after mv: mtime %v (%v), want %v", name, st.ModTime().UTC(), err, want.UTC())
+		}
+	}
+}
