@@ -1,6 +1,9 @@
 package api
 
-import "io"
+import (
+	"bytes"
+	"io"
+)
 
 // readAllSized is io.ReadAll(io.LimitReader(r, limit)) that starts with a
 // buffer of the size the answer announced (hint, its Content-Length; <= 0
@@ -12,19 +15,9 @@ func readAllSized(r io.Reader, hint, limit int64) ([]byte, error) {
 	if hint <= 0 || hint >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
-	b := make([]byte, 0, hint+1) // +1: the read that finds EOF needs no growth
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) { // longer than announced: go on as io.ReadAll would
-			more, err := io.ReadAll(io.LimitReader(r, limit-int64(len(b))))
-			return append(b, more...), err
-		}
-	}
+	// bytes.MinRead spare: Buffer.ReadFrom wants that much room before
+	// each read, including the last one that finds EOF.
+	buf := bytes.NewBuffer(make([]byte, 0, hint+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, limit))
+	return buf.Bytes(), err
 }
