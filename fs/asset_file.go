@@ -36,6 +36,7 @@ func contentKey(id string) string { return "asset/" + id }
 // assets/.by-id/<id> (same inode number, so go-fuse keeps one Inode).
 type assetFile struct {
 	gofs.Inode
+	bigStatfs
 	r *Root
 
 	mu          sync.Mutex

@@ -76,6 +76,7 @@ func (t *assetTable) goneIDs(old *assetTable) []string {
 // assetsDir is MOUNT/assets.
 type assetsDir struct {
 	gofs.Inode
+	bigStatfs
 	r       *Root
 	listing *cache.Listing[api.Asset]
 	byID    *byIDDir
@@ -389,6 +390,7 @@ func dropIDs(as []api.Asset, ids map[string]bool) []api.Asset {
 // the listing are asked of the API directly (GET /assets/{id}).
 type byIDDir struct {
 	gofs.Inode
+	bigStatfs
 	d *assetsDir
 }
 

@@ -84,6 +84,7 @@ type Config struct {
 // Root is the mount's root directory: assets/, jobs/, styles/.
 type Root struct {
 	gofs.Inode
+	bigStatfs
 
 	cfg     Config
 	log     logrus.FieldLogger
@@ -200,13 +201,6 @@ func (r *Root) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOu
 // Rmdir refuses to remove the mount's fixed directories.
 func (r *Root) Rmdir(ctx context.Context, name string) syscall.Errno {
 	return syscall.EPERM
-}
-
-// Statfs reports a large, mostly free file system, so that file managers
-// agree to copy into it; the real limit is the account's.
-func (r *Root) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	fillStatfs(out)
-	return 0
 }
 
 // dirAttr fills the attributes every directory of the mount shares.

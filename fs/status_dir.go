@@ -22,6 +22,7 @@ const statusDirName = ".kreafs"
 // statusDir is MOUNT/.kreafs.
 type statusDir struct {
 	gofs.Inode
+	bigStatfs
 	r *Root
 }
 

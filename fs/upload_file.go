@@ -31,6 +31,7 @@ const uploadAttrTTL = time.Second
 // uploadFile is one queue item, by id.
 type uploadFile struct {
 	gofs.Inode
+	bigStatfs
 	r  *Root
 	id string
 }
