@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/api/emulator"
 )
 
 // sample is one accepted type: a file name and real content.
@@ -53,7 +54,7 @@ func acceptedSamples(t testing.TB) []sample {
 		{"photo.png", "image/png", makePNG(1, 32, 24)},
 		{"photo.jpg", "image/jpeg", makeJPEG(2, 32, 24)},
 		{"voice.wav", "audio/wav", makeWAV(3, 20000)},
-		{"model.glb", "model/gltf-binary", makeGLB()},
+		{"model.glb", "model/gltf-binary", emulator.SampleGLB(1)},
 		{"clip.mp4", "video/mp4", read(filepath.Join(emuData, "sample.mp4"))},
 		{"clip.mov", "video/quicktime", read(filepath.Join(emuData, "sample.mov"))},
 		{"clip.webm", "video/webm", read(filepath.Join(emuData, "sample.webm"))},
@@ -76,22 +77,6 @@ func makeJPEG(seed uint64, w, h int) []byte {
 		panic(err)
 	}
 	return buf.Bytes()
-}
-
-// makeGLB is a minimal valid glTF 2.0 binary: an empty scene.
-func makeGLB() []byte {
-	js := []byte(`{"asset":{"version":"2.0","generator":"kreafs-test"},"scenes":[{"nodes":[]}],"scene":0}`)
-	for len(js)%4 != 0 {
-		js = append(js, ' ')
-	}
-	total := 12 + 8 + len(js)
-	out := make([]byte, 0, total)
-	out = append(out, "glTF"...)
-	out = binary.LittleEndian.AppendUint32(out, 2)
-	out = binary.LittleEndian.AppendUint32(out, uint32(total))
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(js)))
-	out = append(out, "JSON"...)
-	return append(out, js...)
 }
 
 // writeWAVFile writes a WAV of exactly size bytes to a temp file without

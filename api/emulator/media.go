@@ -161,6 +161,10 @@ func stampedImage(jpg bool, w, h int, seed uint64) []byte {
 	return append(out, t[ihdrEnd:]...)
 }
 
+// SampleGLB is a minimal valid glTF 2.0 binary (an empty scene), as the
+// emulator serves: for tests that need a 3D model file.
+func SampleGLB(seed uint64) []byte { return glbBytes(seed) }
+
 // glbBytes is a minimal valid glTF 2.0 binary (an empty scene); its size
 // does not depend on seed.
 func glbBytes(seed uint64) []byte {
