@@ -1,9 +1,10 @@
 package cache
 
-// Modification times set by users (touch, utimes, rsync -t, cp -p) on
-// files whose remote side keeps none: Krea stores no mtime, so kreafs keeps
-// the ones set on this machine in a small log in the cache directory, and
-// shows them instead of the upload time. `rsync -rt` run twice then finds
+// Modification times set by users (touch, utimes, rsync -t, cp -p), and
+// the last-write times of files written here, on files whose remote side
+// keeps none: Krea stores no mtime, so kreafs keeps the ones of this
+// machine in a small log in the cache directory, and shows them instead of
+// the upload time. `rsync -rt` run twice then finds
 // equal sizes and times and sends nothing the second time.
 //
 // Consistency: the times are local to this cache directory (another

@@ -92,8 +92,9 @@
 //   - A modification time set with utimes (touch, rsync -t) is kept in
 //     Config.StateDir (cache.Mtimes) and shown instead of uploaded_at (or
 //     a queued file's last write) on this machine only; a write after it
-//     or rm forgets it. The last seconds of times set may be lost in a
-//     crash (mtimes.go).
+//     or rm forgets it. A file written here keeps its last write's time
+//     once uploaded (kept the same way). The last seconds of times set may
+//     be lost in a crash (mtimes.go).
 //
 // # Kernel caching
 //

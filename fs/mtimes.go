@@ -1,12 +1,14 @@
 package fs
 
-// Modification times set by users. Krea stores no mtime: an asset shows its
-// uploaded_at, and a queued file the time it was last written, unless a
-// program set a time (touch -d, utimes, rsync -t, cp -p). Such a time is
-// kept in the cache directory (cache.Mtimes) under the asset's id, or the
-// queued item's id until its upload completes, when it moves to the new
-// asset: `rsync -rt` run twice then sends nothing the second time. Times
-// are local to this cache directory; docs/semantics.md says so.
+// Modification times. Krea stores no mtime: an asset shows its uploaded_at,
+// and a queued file the time it was last written, unless a program set a
+// time (touch -d, utimes, rsync -t, cp -p). Such a time is kept in the
+// cache directory (cache.Mtimes) under the asset's id, or the queued
+// item's id until its upload completes, when it moves to the new asset:
+// `rsync -rt` run twice then sends nothing the second time. A file written
+// here without a time set keeps its last write's time as the asset's (its
+// mtime does not jump to uploaded_at when the upload completes). Times are
+// local to this cache directory; docs/semantics.md says so.
 
 import (
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/writeback"
 )
 
 func assetTimeKey(id string) string { return "a:" + id }
@@ -57,10 +60,22 @@ func (r *Root) moveMtime(itemID, assetID string) {
 	}
 }
 
+// keepWrittenTime gives the asset an uploaded item became the item's
+// time: the one set on it, else its last write.
+func (r *Root) keepWrittenTime(it writeback.Item, assetID string) {
+	if _, ok := r.mtimes.Get(itemTimeKey(it.ID)); ok {
+		r.moveMtime(it.ID, assetID)
+		return
+	}
+	if err := r.mtimes.Set(assetTimeKey(assetID), it.Modified); err != nil {
+		r.log.WithFields(logrus.Fields{"op": "upload", "id": assetID}).WithError(err).Warn("could not keep the modification time")
+	}
+}
+
 // UploadedEarly is told of an upload that finished before the tree
-// existed (resumed at start; ImportUploaded took its bytes): a time set on
-// the queued file moves to the asset.
-func (r *Root) UploadedEarly(itemID, assetID string) { r.moveMtime(itemID, assetID) }
+// existed (resumed at start; ImportUploaded took its bytes): the asset
+// gets the queued file's time.
+func (r *Root) UploadedEarly(it writeback.Item, assetID string) { r.keepWrittenTime(it, assetID) }
 
 // forgetMtime drops the time kept under key (the file is gone).
 func (r *Root) forgetMtime(key string) {

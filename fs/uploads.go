@@ -583,7 +583,7 @@ func (r *Root) Uploaded(it writeback.Item, a *api.Asset) {
 		return
 	}
 	ImportUploaded(r.cfg.Content, it, a, r.log)
-	r.moveMtime(it.ID, a.ID)
+	r.keepWrittenTime(it, a.ID)
 	u := r.up
 	if u == nil {
 		r.assets.listing.Update(withAsset(*a))

@@ -162,3 +162,34 @@ func TestMvOfAnUploadedAssetKeepsItsTime(t *testing.T) {
 		}
 	}
 }
+
+// A file written here keeps the time of its last write when its upload
+// completes (it does not jump to the upload time), also after a remount.
+func TestWrittenFileKeepsItsTimeThroughItsUpload(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "1h")
+	run(t, "cp", writeTemp(t, "w.png", makePNG(41, 16, 16)), m.Path("assets", "w.png"))
+	queued, err := os.Stat(m.Path("assets", "w.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := emu.UploadCount(); n != 0 {
+		t.Fatalf("%d uploads before sync with a 1h delay", n)
+	}
+	time.Sleep(20 * time.Millisecond) // an upload time would differ from the write's
+	run(t, "sync", m.Path("assets", "w.png"))
+	if n := emu.UploadCount(); n != 1 {
+		t.Fatalf("%d uploads after sync, want 1", n)
+	}
+	st, err := os.Stat(m.Path("assets", "w.png"))
+	if err != nil || !st.ModTime().Equal(queued.ModTime()) {
+		t.Errorf("after its upload: mtime %v (%v), want %v as while queued", st.ModTime().UTC(), err, queued.ModTime().UTC())
+	}
+	m.Stop()
+	m2 := mountWith(t, emu, mountOpts{CacheDir: m.CacheDir})
+	if st, err := os.Stat(m2.Path("assets", "w.png")); err != nil || !st.ModTime().Equal(queued.ModTime()) {
+		t.Errorf("after a remount: mtime %v (%v), want %v", st.ModTime().UTC(), err, queued.ModTime().UTC())
+	}
+}

@@ -41,7 +41,13 @@ type uploadQueue struct {
 	log   logrus.FieldLogger
 	done  bool
 	mu    sync.Mutex
-	early [][2]string // item and asset ids of uploads done before the tree (guarded by mu)
+	early []earlyUpload // uploads done before the tree (guarded by mu)
+}
+
+// earlyUpload is an upload that finished before the tree existed.
+type earlyUpload struct {
+	item  writeback.Item
+	asset string // the new asset's id
 }
 
 // uploaded is the queue's OnUploaded: it tells the tree, or, before the
@@ -51,7 +57,7 @@ func (u *uploadQueue) uploaded(it writeback.Item, a *api.Asset) {
 	u.mu.Lock()
 	r := u.tree.Load()
 	if r == nil && a != nil {
-		u.early = append(u.early, [2]string{it.ID, a.ID})
+		u.early = append(u.early, earlyUpload{it, a.ID})
 	}
 	u.mu.Unlock()
 	if r != nil {
@@ -70,7 +76,7 @@ func (u *uploadQueue) setTree(root *kfs.Root) {
 	u.early = nil
 	u.mu.Unlock()
 	for _, e := range early {
-		root.UploadedEarly(e[0], e[1])
+		root.UploadedEarly(e.item, e.asset)
 	}
 }
 
