@@ -201,6 +201,34 @@ func (m *Mtimes) Move(from, to string) error {
 	return m.appendLocked(setLine(to, t) + "del " + strconv.Quote(from) + "\n")
 }
 
+// Settle is Move for a file that became to: to keeps a time of its own
+// (set since it exists), else takes from's, else fallback. from is
+// forgotten.
+func (m *Mtimes) Settle(from, to string, fallback time.Time) error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, had := m.times[from]
+	delete(m.times, from)
+	s := ""
+	if had {
+		s = "del " + strconv.Quote(from) + "\n"
+	}
+	if _, ok := m.times[to]; !ok {
+		if !had {
+			t = fallback
+		}
+		m.times[to] = t
+		s = setLine(to, t) + s
+	}
+	if s == "" {
+		return nil
+	}
+	return m.appendLocked(s)
+}
+
 func (m *Mtimes) appendLocked(s string) error {
 	if m.log == nil {
 		return errors.New("cache: mtimes: closed")

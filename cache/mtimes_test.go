@@ -20,6 +20,9 @@ func TestMtimesSurviveReopenAndMoveDelete(t *testing.T) {
 	for _, err := range []error{
 		m.Set("a:x", t1), m.Set(odd, t2), m.Set("a:gone", t1), m.Delete("a:gone"),
 		m.Set("u:7", t2), m.Move("u:7", "a:y"), m.Move("u:nothing", "a:z"),
+		// Settle: from's time; else fallback; a time of to's own stands.
+		m.Set("u:8", t2), m.Settle("u:8", "a:s1", t1), m.Settle("u:none", "a:s2", t1),
+		m.Set("u:9", t2), m.Set("a:s3", t1), m.Settle("u:9", "a:s3", t2),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -43,6 +46,8 @@ func TestMtimesSurviveReopenAndMoveDelete(t *testing.T) {
 	}{
 		{"a:x", t1, true}, {odd, t2, true}, {"a:y", t2, true},
 		{"a:gone", time.Time{}, false}, {"u:7", time.Time{}, false}, {"a:z", time.Time{}, false},
+		{"a:s1", t2, true}, {"u:8", time.Time{}, false}, {"a:s2", t1, true},
+		{"a:s3", t1, true}, {"u:9", time.Time{}, false},
 	} {
 		got, ok := m2.Get(c.key)
 		if ok != c.ok || !got.Equal(c.want) {

@@ -61,15 +61,25 @@ func (r *Root) moveMtime(itemID, assetID string) {
 }
 
 // keepWrittenTime gives the asset an uploaded item became the item's
-// time: the one set on it, else its last write.
+// time: the one set on it, else its last write; a time set on the asset
+// itself since the upload made it (the item's node shows the asset then)
+// stands.
 func (r *Root) keepWrittenTime(it writeback.Item, assetID string) {
-	if _, ok := r.mtimes.Get(itemTimeKey(it.ID)); ok {
-		r.moveMtime(it.ID, assetID)
-		return
-	}
-	if err := r.mtimes.Set(assetTimeKey(assetID), it.Modified); err != nil {
+	if err := r.mtimes.Settle(itemTimeKey(it.ID), assetTimeKey(assetID), it.Modified); err != nil {
 		r.log.WithFields(logrus.Fields{"op": "upload", "id": assetID}).WithError(err).Warn("could not keep the modification time")
 	}
+}
+
+// uploadedMtime is the time shown for the asset a that item id's upload
+// made: until the upload is settled (keepWrittenTime), the item's.
+func (r *Root) uploadedMtime(id string, a *api.Asset) time.Time {
+	if t, ok := r.mtimes.Get(assetTimeKey(a.ID)); ok {
+		return t
+	}
+	if it, ok := r.up.q.Get(id); ok {
+		return r.itemMtime(id, it.Modified)
+	}
+	return a.UploadedAt
 }
 
 // UploadedEarly is told of an upload that finished before the tree

@@ -57,7 +57,7 @@ func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 		return 0
 	}
 	if a, ok := f.r.up.doneAsset(f.id); ok {
-		f.r.fileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), f.r.assetMtime(&a))
+		f.r.fileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), f.r.uploadedMtime(f.id, &a))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}

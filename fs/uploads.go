@@ -120,10 +120,13 @@ func (u *uploads) removed(ids ...string) {
 // extraAssets are uploads that finished but that the listing may not have
 // yet (the queue marks an item Uploaded before telling us): shown as
 // assets so that a name never vanishes between "pending" and "listed".
+// Each gets its queued file's time first (keepWrittenTime, idempotent), so
+// that the name shows one time throughout.
 func (u *uploads) extraAssets(items []writeback.Item) []api.Asset {
 	var out []api.Asset
 	for _, it := range items {
 		if it.State == writeback.Uploaded && it.Asset != nil {
+			u.r.keepWrittenTime(it, it.Asset.ID)
 			out = append(out, *it.Asset)
 		}
 	}
