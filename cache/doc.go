@@ -103,8 +103,10 @@
 // truncated while kreafs runs is re-fetched, not served as zeros.
 //
 // A full disk (ENOSPC while writing a data file) makes the store evict
-// unused objects and write once more; if that does not help, the reads
-// waiting on that download fail with the error. Cached bytes stay readable.
+// unused objects and write once more; if that does not help, the readers
+// waiting on that download get ErrDiskFull and read the rest of their
+// life with ReadUncached, straight from the URL (uncached.go). Cached bytes
+// stay readable.
 //
 // Memory: no object is ever held in memory; each download streams through
 // one 256 KiB buffer. Disk: a download allocates the data file's blocks one

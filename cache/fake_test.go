@@ -214,10 +214,17 @@ func quietLog() logrus.FieldLogger {
 // readAll reads the whole object through r, in reads of size step.
 func readAll(t *testing.T, r *Reader, step int) []byte {
 	t.Helper()
+	return readAllWith(t, r.ReadAt, step)
+}
+
+// readAllWith reads a whole object with read (a Reader's ReadAt or
+// ReadUncached), in reads of size step.
+func readAllWith(t *testing.T, read func(context.Context, []byte, int64) (int, error), step int) []byte {
+	t.Helper()
 	var out []byte
 	buf := make([]byte, step)
 	for off := int64(0); ; {
-		n, err := r.ReadAt(context.Background(), buf, off)
+		n, err := read(context.Background(), buf, off)
 		out = append(out, buf[:n]...)
 		off += int64(n)
 		if errors.Is(err, io.EOF) {

@@ -2,8 +2,9 @@ package cache
 
 // Locking: every field of object, download and Reader is guarded by
 // Store.mu (see store.go), except object.key and object.file, which never
-// change. Reader.ensure releases Store.mu only while it waits for an
-// object's changed channel or its context.
+// change. Reader.ensureLocked releases Store.mu only while it waits for an
+// object's changed channel or its context. Reader.unc has its own lock
+// (uncached.go).
 
 import (
 	"context"
@@ -214,6 +215,8 @@ type Reader struct {
 	o      *object
 	closed bool  // guarded by Store.mu
 	next   int64 // end of the previous read, for sequential detection; guarded by Store.mu
+	full   bool  // met a full disk: reads are uncached (uncached.go); guarded by Store.mu
+	unc    uncached
 }
 
 var errReaderClosed = errors.New("cache: reader closed")
@@ -255,8 +258,8 @@ func (r *Reader) File() *os.File {
 func (r *Reader) Close() error {
 	s, o := r.s, r.o
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if r.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	r.closed = true
@@ -266,6 +269,8 @@ func (r *Reader) Close() error {
 	if !o.doomed {
 		s.evictLocked()
 	}
+	s.mu.Unlock()
+	r.closeUncached() // without s.mu (lock order: uncached.go)
 	return nil
 }
 
@@ -277,6 +282,9 @@ func (r *Reader) Close() error {
 func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	for attempt := 0; ; attempt++ {
 		n, f, err := r.ensure(ctx, off, len(p))
+		if errors.Is(err, ErrDiskFull) {
+			return r.ReadUncached(ctx, p, off)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -322,7 +330,9 @@ func (r *Reader) checkFile(f *os.File) bool {
 // Ensure makes [off, off+n) present in File (clipped at the end of the
 // object) and returns how many bytes from off are present: n, or fewer only
 // at the end of the object (0 at or past the end). It never returns io.EOF.
-// Sequential callers also start read-ahead.
+// Sequential callers also start read-ahead. When the disk has no room
+// (uncached.go) it returns ErrDiskFull, from then on at once: read with
+// ReadUncached.
 func (r *Reader) Ensure(ctx context.Context, off int64, n int) (int, error) {
 	k, _, err := r.ensure(ctx, off, n)
 	return k, err
@@ -332,12 +342,24 @@ func (r *Reader) ensure(ctx context.Context, off int64, n int) (int, *os.File, e
 	if off < 0 || n < 0 {
 		return 0, nil, fmt.Errorf("cache: invalid range: offset %d, length %d", off, n)
 	}
-	s, o := r.s, r.o
+	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r.closed {
 		return 0, nil, errReaderClosed
 	}
+	if r.full {
+		return 0, nil, ErrDiskFull
+	}
+	k, f, err := r.ensureLocked(ctx, off, n)
+	if err != nil {
+		err = r.diskFullLocked(err)
+	}
+	return k, f, err
+}
+
+func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.File, error) {
+	s, o := r.s, r.o
 	f, err := s.openFileLocked(o)
 	if err != nil {
 		return 0, nil, err

@@ -88,6 +88,13 @@ func (h *assetHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Re
 		rctx = c
 	}
 	n, err := h.rd.Ensure(rctx, off, len(dest))
+	if errors.Is(err, cache.ErrDiskFull) {
+		var res fuse.ReadResult
+		if res, err = readUncached(ctx, h.rd, dest, off); err == nil {
+			h.f.learnSize(h.rd.Size())
+			return res, 0
+		}
+	}
 	if err != nil && !errors.Is(err, io.EOF) && n <= 0 {
 		if recent != 0 && ctx.Err() == nil {
 			return nil, recent
@@ -109,6 +116,16 @@ func (h *assetHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Re
 		return nil, syscall.EIO
 	}
 	return fuse.ReadResultFd(file.Fd(), off, n), 0
+}
+
+// readUncached reads dest at off straight from the server, for a Reader
+// whose cache disk is full (cache/uncached.go).
+func readUncached(ctx context.Context, rd *cache.Reader, dest []byte, off int64) (fuse.ReadResult, error) {
+	n, err := rd.ReadUncached(ctx, dest, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return fuse.ReadResultData(dest[:n]), nil
 }
 
 // failFastWindow is how long after a failed read the same handle fails

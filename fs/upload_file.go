@@ -161,6 +161,12 @@ func (r *Root) openCached(a *api.Asset) *cachedHandle {
 
 func (h *cachedHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	n, err := h.rd.Ensure(ctx, off, len(dest))
+	if errors.Is(err, cache.ErrDiskFull) {
+		var res fuse.ReadResult
+		if res, err = readUncached(ctx, h.rd, dest, off); err == nil {
+			return res, 0
+		}
+	}
 	if err != nil && n <= 0 {
 		return nil, fail(h.r.log, logrus.Fields{"op": "read", "id": h.id, "off": off}, err)
 	}
