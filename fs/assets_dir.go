@@ -191,6 +191,9 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 	if changed {
 		d.save(assets)
 	}
+	for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
+		d.r.forgetMtime(assetTimeKey(id))
+	}
 	if len(gone) > 0 || len(goneIDs) > 0 {
 		d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
 		d.r.notifyAsync(func() {

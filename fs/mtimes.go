@@ -8,7 +8,10 @@ package fs
 // `rsync -rt` run twice then sends nothing the second time. A file written
 // here without a time set keeps its last write's time as the asset's (its
 // mtime does not jump to uploaded_at when the upload completes). Times are
-// local to this cache directory; docs/semantics.md says so.
+// local to this cache directory; docs/semantics.md says so. A time is
+// forgotten with its file: rm, a write, or the asset leaving the listing
+// (deleted elsewhere while mounted, or between mounts if the saved listing
+// still had it).
 
 import (
 	"time"

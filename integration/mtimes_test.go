@@ -5,6 +5,7 @@ package integration
 // survive a new mount of the same cache directory.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,60 @@ func TestWrittenFileKeepsItsTimeThroughItsUpload(t *testing.T) {
 	m2 := mountWith(t, emu, mountOpts{CacheDir: m.CacheDir})
 	if st, err := os.Stat(m2.Path("assets", "w.png")); err != nil || !st.ModTime().Equal(queued.ModTime()) {
 		t.Errorf("after a remount: mtime %v (%v), want %v", st.ModTime().UTC(), err, queued.ModTime().UTC())
+	}
+}
+
+// The time kept for an asset deleted elsewhere is forgotten once a listing
+// no longer has it (the log does not grow with every asset ever seen).
+func TestTimeOfAnAssetDeletedElsewhereIsForgotten(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "0", "--dir-cache-ttl", "1s")
+	when := time.Date(2017, 3, 4, 5, 6, 7, 0, time.UTC)
+	src := writeTemp(t, "gone.png", makePNG(51, 16, 16))
+	if err := os.Chtimes(src, when, when); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "cp", "-p", src, m.Path("assets", "gone.png"))
+	run(t, "sync", m.Path("assets", "gone.png"))
+	as := emu.Assets()
+	if len(as) != 1 {
+		t.Fatalf("%d assets after one upload", len(as))
+	}
+	key := `"a:` + as[0].ID + `"`
+	logged := func() string {
+		paths, _ := filepath.Glob(filepath.Join(m.CacheDir, "state", "mtimes-*.log"))
+		if len(paths) != 1 {
+			t.Fatalf("mtimes logs: %q", paths)
+		}
+		data, err := os.ReadFile(paths[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := ""
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, key) {
+				last = line
+			}
+		}
+		return last
+	}
+	if l := logged(); !strings.HasPrefix(l, "set ") {
+		t.Fatalf("after the upload the log's last line for the asset is %q, want a set", l)
+	}
+	if !emu.RemoveAsset(as[0].ID) {
+		t.Fatal("RemoveAsset found nothing")
+	}
+	if err := eventually(5*time.Second, func() error {
+		if _, err := os.Stat(m.Path("assets", "gone.png")); !os.IsNotExist(err) {
+			return fmt.Errorf("stat gone.png: %v", err)
+		}
+		if l := logged(); !strings.HasPrefix(l, "del ") {
+			return fmt.Errorf("last log line for the asset: %q", l)
+		}
+		return nil
+	}); err != nil {
+		t.Errorf("an asset deleted elsewhere keeps its time: %v", err)
 	}
 }
