@@ -73,6 +73,47 @@ func TestCpOfALargeFileStreamsItsUploadButCreatesTheAssetOnlyAfterTheClose(t *te
 	}
 }
 
+// A server that will not take a body of unknown length (411, as some
+// proxies answer) gets every file once, the ordinary way; streaming is
+// turned off after the first refusal.
+func TestAServerRequiringALengthGetsEachFileOnceTheOrdinaryWay(t *testing.T) {
+	requireFUSE(t)
+	e := mountWrites(t, writeSetup{emu: emulator.Options{RequireLength: true}, delay: time.Hour})
+	want := map[string][]byte{"one.wav": wavBytes(streamTestSize), "two.wav": wavBytes(streamTestSize + 17)}
+	for _, name := range []string{"one.wav", "two.wav"} {
+		f, err := os.Create(e.asset(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeChunks(t, f, want[name])
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.syncFile(name); err != nil {
+			t.Fatalf("sync %s: %v", name, err)
+		}
+	}
+	for name, data := range want {
+		as := e.assetsNamed(name)
+		if len(as) != 1 {
+			t.Fatalf("%d assets named %s, want 1", len(as), name)
+		}
+		if b := httpGet(t, as[0].ImageURL); !bytes.Equal(b, data) {
+			t.Errorf("%s: uploaded %d bytes differ from the %d written", name, len(b), len(data))
+		}
+	}
+	if n := e.emu.UploadCount(); n != 2 {
+		t.Errorf("%d uploads, want 2", n)
+	}
+	log := e.log.String()
+	if n := strings.Count(log, logStreamStarted); n != 1 {
+		t.Errorf("%d speculative uploads started, want 1 (none after the refusal)", n)
+	}
+	if !strings.Contains(log, "not sending files early any more") {
+		t.Error("no log line saying streaming is off")
+	}
+}
+
 func TestAStreamedUploadThatIsGivenUpUploadsTheFinalContentOnce(t *testing.T) {
 	requireFUSE(t)
 	for _, tc := range []struct {

@@ -146,6 +146,11 @@ func (s *Server) removeAsset(id string) bool {
 // then judged by its content.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	log := s.log.WithFields(logrus.Fields{"op": "upload"})
+	if s.opt.RequireLength && r.ContentLength < 0 {
+		log.Info("refused an upload without Content-Length (RequireLength)")
+		writeError(w, http.StatusLengthRequired, "length required")
+		return
+	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		writeError(w, http.StatusBadRequest, "expected a multipart/form-data body with a file field")

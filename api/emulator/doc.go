@@ -113,7 +113,8 @@
 // flushes, so the first bytes arrive at once); CutRate closes that share of
 // downloads after a random part of the body; SetStall(true) makes both
 // origins accept and then send nothing; SetStallAfter(n) makes downloads
-// hang after n body bytes. The dice come from a PCG seeded with RandSeed, so
+// hang after n body bytes. RequireLength answers 411 to an upload without
+// Content-Length (a chunked body), as some proxies do. The dice come from a PCG seeded with RandSeed, so
 // a given sequence of requests sees the same faults.
 //
 // # Persistence and consistency

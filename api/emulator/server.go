@@ -68,6 +68,10 @@ type Options struct {
 	// CutRate is the share of file downloads whose connection is closed
 	// part way through the body.
 	CutRate float64
+	// RequireLength answers 411 Length Required to a POST /assets whose
+	// body has no Content-Length (sent chunked), as some proxies do; kreafs
+	// streams uploads that way while a file is still being written.
+	RequireLength bool
 	// MaxConcurrentJobs: past this many unfinished jobs, new jobs get 429
 	// (0 = unlimited).
 	MaxConcurrentJobs int

@@ -59,6 +59,7 @@ func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) 
 	bandwidth := fl.String("bandwidth", "0", "cap per file download in `BYTES_PER_SEC` (units allowed: 500KB, 2MiB; 0: none)")
 	fl.Float64Var(&o.FaultRate, "fault-rate", 0, "share (0..1) of API answers replaced by 500, 503 or 429")
 	fl.Float64Var(&o.CutRate, "cut-rate", 0, "share (0..1) of file downloads cut mid-body")
+	fl.BoolVar(&o.RequireLength, "require-length", false, "answer 411 to uploads sent without Content-Length (chunked), as some proxies do")
 	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones get 429 (0: unlimited)")
 	logLevel := fl.String("log-level", "info", "log level: debug (one line per request), info, warn, error")
 
