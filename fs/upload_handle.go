@@ -53,6 +53,7 @@ type uploadHandle struct {
 	f          *os.File     // the spool file: read-only, or read-write
 	handedOver bool         // a write handle whose close handed the file to the queue
 	stream     *streamState // the upload streamed while written (upload_stream.go); nil if not possible
+	wrote      bool         // a write through this handle succeeded
 }
 
 // state is the handle's item and spool file.
@@ -198,7 +199,9 @@ func (h *uploadHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 }
 
 // Write writes to the spool. A write that would take the file past Krea's
-// 75 MB limit fails with EFBIG, and the file will not be uploaded.
+// 75 MB limit fails with EFBIG. If this handle wrote before (cp of a file
+// too large: what is there is a truncated copy), the file will not be
+// uploaded; else the write changed nothing and the file stays as it was.
 func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	if !h.write {
 		return 0, syscall.EBADF
@@ -209,9 +212,14 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if end := off + int64(len(data)); end > api.MaxUploadBytes {
+		log := h.up.r.log.WithFields(h.up.itemFields("write", h.id)).WithField("size", end)
+		if !h.wrote {
+			log.Warn("write past the 75 MB upload limit refused (EFBIG); the file is unchanged")
+			return 0, syscall.EFBIG
+		}
 		h.streamStopLocked("past the size limit")
 		if h.up.refuse(h.id, errTooBig) {
-			h.up.r.log.WithFields(h.up.itemFields("write", h.id)).WithField("size", end).Warn("write past the 75 MB upload limit refused (EFBIG); the file will not be uploaded")
+			log.Warn("write past the 75 MB upload limit refused (EFBIG); the file will not be uploaded")
 		}
 		return 0, syscall.EFBIG
 	}
@@ -226,6 +234,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
+	h.wrote = true
 	startWriteback(f, off, int64(n)) // so the fsync at close has little left (spool_writeback.go)
 	h.streamWroteLocked(off, int64(n))
 	return uint32(n), 0

@@ -9,6 +9,7 @@ package integration
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strings"
 	"syscall"
@@ -136,11 +137,9 @@ func TestEmptyFilesHugeOffsetsTruncateAndAttributeChangesAreNeverEIO(t *testing.
 	run(t, "cp", writeTemp(t, "pending.wav", pending), m.Path("assets", "pending.wav"))
 
 	// Writes at huge offsets: past 75 MB is EFBIG (or EINVAL for offsets
-	// no file can have), never EIO. The refused write changes nothing: the
-	// file is then either removed (docs/writes.md: a file refused a write
-	// past the limit is not uploaded) or, when dd had already closed it
-	// once before writing (it does), left as it was; never extended or
-	// torn. The other queued files are untouched.
+	// no file can have), never EIO. The refused write, the first of its
+	// open, changes nothing: the file stays as it was (never removed,
+	// extended or torn). The other queued files are untouched.
 	for i, seek := range []string{"75000000", "100000000", "4611686018427387903"} {
 		victim := m.Path("assets", "victim-"+seek+".wav")
 		before := makeWAV(uint64(1250+i), 64<<10)
@@ -154,10 +153,28 @@ func TestEmptyFilesHugeOffsetsTruncateAndAttributeChangesAreNeverEIO(t *testing.
 			t.Errorf("a write at offset %s: %q, want File too large (or Invalid argument)", seek, stderr)
 		}
 		noEIO(t, "a write at offset "+seek, stderr)
-		if got, err := os.ReadFile(victim); err == nil && !bytes.Equal(got, before) {
-			t.Errorf("after a refused write at %s the file holds %d bytes, not its %d before", seek, len(got), len(before))
-		} else if err != nil && !os.IsNotExist(err) {
+		if got, err := os.ReadFile(victim); err != nil {
 			t.Errorf("after a refused write at %s: %v", seek, err)
+		} else if !bytes.Equal(got, before) {
+			t.Errorf("after a refused write at %s the file holds %d bytes, not its %d before", seek, len(got), len(before))
+		}
+	}
+	// The same by a program that writes past the limit through the open
+	// it was given (no close before): the file stays, with its bytes.
+	{
+		victim := m.Path("assets", "victim-pwrite.wav")
+		before := makeWAV(1255, 64<<10)
+		run(t, "cp", writeTemp(t, "victim.wav", before), victim)
+		f, err := os.OpenFile(victim, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteAt([]byte{1}, 80_000_000); !errors.Is(err, syscall.EFBIG) {
+			t.Errorf("pwrite at 80000000: %v, want EFBIG", err)
+		}
+		f.Close()
+		if got, err := os.ReadFile(victim); err != nil || !bytes.Equal(got, before) {
+			t.Errorf("after a refused pwrite past the limit: %v (or %d bytes, not its %d)", err, len(got), len(before))
 		}
 	}
 	// A write just below the limit is fine (sparse).
