@@ -39,6 +39,55 @@ type uncached struct {
 	size   int64         // the object's size as the server reported it, if sized
 	sized  bool
 	cancel context.CancelFunc // ends body's request
+	moved  chan struct{}      // closed and replaced when a read ends (pos moved); nil until then
+}
+
+// FUSE hands a file's reads (read-ahead included) to concurrent goroutines,
+// so sequential reads may reach ReadUncached a little out of order. A read
+// just ahead of the open response waits up to reorderWait for the reads
+// before it, rather than dropping the response and starting another.
+const (
+	reorderWindow = 8 << 20
+	reorderWait   = 200 * time.Millisecond
+)
+
+// waitTurnLocked waits (releasing u.mu) while a read at off is just ahead
+// of the open response, until the reads before it moved pos there, or
+// reorderWait passed, or ctx ended.
+func (u *uncached) waitTurnLocked(ctx context.Context, off int64) {
+	ahead := func() bool { return u.body != nil && off > u.pos && off-u.pos <= reorderWindow }
+	if !ahead() {
+		return
+	}
+	t := time.NewTimer(reorderWait)
+	defer t.Stop()
+	for ahead() {
+		if u.moved == nil {
+			u.moved = make(chan struct{})
+		}
+		ch := u.moved
+		u.mu.Unlock()
+		var late bool
+		select {
+		case <-ch:
+		case <-t.C:
+			late = true
+		case <-ctx.Done():
+			late = true
+		}
+		u.mu.Lock()
+		if late {
+			return
+		}
+	}
+}
+
+// movedLocked wakes reads waiting for their turn.
+func (u *uncached) movedLocked() {
+	if u.moved != nil {
+		close(u.moved)
+		u.moved = nil
+	}
 }
 
 func (u *uncached) closeLocked() {
@@ -89,6 +138,8 @@ func (r *Reader) ReadUncached(ctx context.Context, p []byte, off int64) (int, er
 	u := &r.unc
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.waitTurnLocked(ctx, off)
+	defer u.movedLocked()
 	n, fails := 0, 0
 	for n < len(p) {
 		pos := off + int64(n)
@@ -138,6 +189,7 @@ func (r *Reader) openUncachedLocked(ctx context.Context, url string, pos int64) 
 	var stalled atomic.Bool
 	watchdog := time.AfterFunc(r.s.opt.StallTimeout, func() { stalled.Store(true); cancel() })
 	defer watchdog.Stop()
+	r.s.log.WithFields(logrus.Fields{"op": "fetch", "key": r.o.key, "offset": pos}).Debug("fetch (uncached)")
 	dl, err := r.s.opt.Fetcher.Fetch(rctx, url, pos, -1)
 	if err != nil {
 		cancel()

@@ -58,6 +58,48 @@ func TestAFullDiskIsReadUncachedWithOneRequestForASequentialRead(t *testing.T) {
 	mustEqual(t, "ReadAt on a full disk", readAll(t, r2, 100<<10), data)
 }
 
+// Sequential reads that arrive a little out of order (FUSE runs them
+// concurrently) share one response: the read ahead waits for its turn.
+func TestUncachedReadsSlightlyOutOfOrderShareOneRequest(t *testing.T) {
+	f := newFake()
+	src, data := f.add("order", 1<<20)
+	s := testStore(t, t.TempDir(), f, nil)
+	diskAlwaysFull(s)
+	r := s.Open(src)
+	defer r.Close()
+	if _, err := r.Ensure(context.Background(), 0, 1); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("Ensure: %v", err)
+	}
+	const step = 64 << 10
+	first := make([]byte, step)
+	if _, err := r.ReadUncached(context.Background(), first, 0); err != nil {
+		t.Fatal(err)
+	}
+	before := f.numCalls()
+	got := make([][]byte, 3)
+	done := make(chan error, 3)
+	for i := 3; i >= 1; i-- { // the last one first
+		go func() {
+			b := make([]byte, step)
+			_, err := r.ReadUncached(context.Background(), b, int64(i)*step)
+			got[i-1] = b
+			done <- err
+		}()
+		time.Sleep(10 * time.Millisecond)
+	}
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, b := range got {
+		mustEqual(t, "read out of order", b, data[(i+1)*step:(i+2)*step])
+	}
+	if n := f.numCalls() - before; n != 0 {
+		t.Errorf("reads out of order made %d more requests, want 0", n)
+	}
+}
+
 func TestUncachedReadResumesCutConnections(t *testing.T) {
 	for _, hide := range []bool{false, true} {
 		f := newFake()
