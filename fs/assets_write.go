@@ -147,7 +147,7 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 	u.opened(id)
 	it, _ := u.q.Get(id)
 	d.r.log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
-	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, stream: newStreamState(name)}
+	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: newStreamState(name)}
 	return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
 }
 

@@ -53,7 +53,7 @@ type uploadHandle struct {
 	f          *os.File     // the spool file: read-only, or read-write
 	handedOver bool         // a write handle whose close handed the file to the queue
 	stream     *streamState // the upload streamed while written (upload_stream.go); nil if not possible
-	wrote      bool         // a write through this handle succeeded
+	fresh      bool         // created or truncated by this open: its content is this open's alone
 }
 
 // state is the handle's item and spool file.
@@ -123,7 +123,7 @@ func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHan
 		return nil, err
 	}
 	u.opened(id)
-	return &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}, nil
+	return &uploadHandle{up: u, id: id, ino: ino, f: f, write: true, fresh: flags&syscall.O_TRUNC != 0}, nil
 }
 
 // openAssetWrite opens an uploaded asset for writing: a new queued file
@@ -161,6 +161,7 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 	h := &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}
 	if flags&syscall.O_TRUNC != 0 {
 		h.stream = newStreamState(name) // the spool starts empty
+		h.fresh = true
 	}
 	return h, nil
 }
@@ -199,9 +200,10 @@ func (h *uploadHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 }
 
 // Write writes to the spool. A write that would take the file past Krea's
-// 75 MB limit fails with EFBIG. If this handle wrote before (cp of a file
-// too large: what is there is a truncated copy), the file will not be
-// uploaded; else the write changed nothing and the file stays as it was.
+// 75 MB limit fails with EFBIG. If this open created or truncated the file
+// (cp of a file too large: what is there is a truncated copy), the file
+// will not be uploaded; else the write fails alone and the file keeps its
+// bytes (an earlier copy in is never lost to a far write).
 func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	if !h.write {
 		return 0, syscall.EBADF
@@ -213,8 +215,8 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	defer h.mu.Unlock()
 	if end := off + int64(len(data)); end > api.MaxUploadBytes {
 		log := h.up.r.log.WithFields(h.up.itemFields("write", h.id)).WithField("size", end)
-		if !h.wrote {
-			log.Warn("write past the 75 MB upload limit refused (EFBIG); the file is unchanged")
+		if !h.fresh {
+			log.Warn("write past the 75 MB upload limit refused (EFBIG); the file keeps its bytes")
 			return 0, syscall.EFBIG
 		}
 		h.streamStopLocked("past the size limit")
@@ -234,7 +236,6 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
-	h.wrote = true
 	startWriteback(f, off, int64(n)) // so the fsync at close has little left (spool_writeback.go)
 	h.streamWroteLocked(off, int64(n))
 	return uint32(n), 0

@@ -172,7 +172,17 @@ func TestEmptyFilesHugeOffsetsTruncateAndAttributeChangesAreNeverEIO(t *testing.
 		if _, err := f.WriteAt([]byte{1}, 80_000_000); !errors.Is(err, syscall.EFBIG) {
 			t.Errorf("pwrite at 80000000: %v, want EFBIG", err)
 		}
-		f.Close()
+		// A write before the far one, through the same open, stays too.
+		before[100] ^= 0xff
+		if _, err := f.WriteAt(before[100:101], 100); err != nil {
+			t.Errorf("pwrite at 100: %v", err)
+		}
+		if _, err := f.WriteAt([]byte{1}, 90_000_000); !errors.Is(err, syscall.EFBIG) {
+			t.Errorf("pwrite at 90000000: %v, want EFBIG", err)
+		}
+		if err := f.Close(); err != nil {
+			t.Errorf("close after refused far writes: %v", err)
+		}
 		if got, err := os.ReadFile(victim); err != nil || !bytes.Equal(got, before) {
 			t.Errorf("after a refused pwrite past the limit: %v (or %d bytes, not its %d)", err, len(got), len(before))
 		}
