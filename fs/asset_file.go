@@ -7,6 +7,7 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"syscall"
 	"time"
@@ -55,13 +56,16 @@ type probeMemo struct {
 }
 
 type probeFailure struct {
-	at  time.Time // Config.Clock
-	err error
+	at    time.Time // Config.Clock
+	err   error
+	bound time.Duration // the failed probe's wait
 }
 
 // get returns the failure of a probe of id within probeFailFast, else nil
-// (dropping older ones).
-func (p *probeMemo) get(id string, now time.Time) error {
+// (dropping older ones). A probe that only ran out of a shorter wait than
+// bound (stat's, for an open) does not answer: the host was slow, not
+// necessarily silent, and the open waits its own bound.
+func (p *probeMemo) get(id string, now time.Time, bound time.Duration) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	f, ok := p.m[id]
@@ -72,10 +76,13 @@ func (p *probeMemo) get(id string, now time.Time) error {
 		delete(p.m, id)
 		return nil
 	}
+	if f.bound < bound && errors.Is(f.err, context.DeadlineExceeded) {
+		return nil
+	}
 	return f.err
 }
 
-func (p *probeMemo) put(id string, now time.Time, err error) {
+func (p *probeMemo) put(id string, now time.Time, bound time.Duration, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
@@ -88,12 +95,13 @@ func (p *probeMemo) put(id string, now time.Time, err error) {
 			}
 		}
 	}
-	p.m[id] = probeFailure{at: now, err: err}
+	p.m[id] = probeFailure{at: now, err: err, bound: bound}
 }
 
-// probeFailFast is how long a failed (or, in stat, too slow) size probe
-// is the answer of the next ones: an ls -l, a stat and an open of the same
-// file do not each wait for a file host that does not answer.
+// probeFailFast is how long a failed (or too slow) size probe is the
+// answer of the next ones: an ls -l, a stat and an open of the same file do
+// not each wait for a file host that does not answer. A stat that was too
+// slow does not fail an open (which waits longer), see probeMemo.get.
 const probeFailFast = 30 * time.Second
 
 // assetEntry returns the node for a and fills out (a Lookup answer).
@@ -189,7 +197,7 @@ func (f *assetFile) knownSizeOrErr(ctx context.Context) error {
 // server reports, and keeps the byte).
 func (f *assetFile) probeSize(ctx context.Context, bound time.Duration) (int64, error) {
 	a, _ := f.snapshot()
-	if err := f.r.probes.get(a.ID, f.r.cfg.Clock()); err != nil {
+	if err := f.r.probes.get(a.ID, f.r.cfg.Clock(), bound); err != nil {
 		return -1, err
 	}
 	caller := ctx
@@ -204,7 +212,7 @@ func (f *assetFile) probeSize(ctx context.Context, bound time.Duration) (int64, 
 	}
 	if n < 0 {
 		if caller.Err() == nil { // not an interrupted caller: remember it
-			f.r.probes.put(a.ID, f.r.cfg.Clock(), err)
+			f.r.probes.put(a.ID, f.r.cfg.Clock(), bound, err)
 		}
 		return -1, err
 	}

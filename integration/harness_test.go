@@ -413,8 +413,31 @@ func (m *Mount) Pid() int { return m.cmd.Process.Pid }
 
 // Logs is kreafs' stdout and stderr so far, for failure messages.
 func (m *Mount) Logs() string {
-	return fmt.Sprintf("--- kreafs %s\n--- stdout:\n%s--- stderr:\n%s", strings.Join(m.Args, " "),
-		tail(m.stdout.String(), 64<<10), tail(m.stderr.String(), 64<<10))
+	stderr := m.stderr.String()
+	out := fmt.Sprintf("--- kreafs %s\n--- stdout:\n%s--- stderr:\n%s", strings.Join(m.Args, " "),
+		tail(m.stdout.String(), 64<<10), tail(stderr, 64<<10))
+	if len(stderr) > 64<<10 {
+		out += "--- stderr, the notable lines of the whole run (warnings, errors, failed operations other than ENOENT):\n" + notable(stderr, 300)
+	}
+	return out
+}
+
+// notable returns at most max lines of a debug log that explain a failure
+// the tail no longer shows.
+func notable(log string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "level=warning") || strings.Contains(l, "level=error") ||
+			(strings.Contains(l, "fuse op failed") && !strings.Contains(l, `errno="no such file or directory"`)) {
+			if n++; n > max {
+				b.WriteString("[... more]\n")
+				break
+			}
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }
 
 // Stdout and Stderr are the process' output so far.
