@@ -243,7 +243,7 @@ func (f *assetFile) learnSize(n int64) {
 
 // Getattr reports the asset's size, mtime (uploaded_at) and mode.
 func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := fh.(*uploadHandle); ok { // opened for writing: a replacement
+	if h, ok := fh.(writeHandle); ok { // opened for writing: a replacement
 		return h.Getattr(ctx, out)
 	}
 	out.SetTimeout(f.attr(ctx, &out.Attr))

@@ -16,13 +16,14 @@ import (
 )
 
 // openWrite opens the asset for writing: a replacement is queued, holding
-// the asset's bytes (from the cache) unless the open truncates.
+// the asset's bytes (from the cache) unless the open truncates; without
+// O_TRUNC, only once something needs the content (upload_lazy.go).
 func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if errno := f.r.writable(); errno != 0 {
 		return nil, 0, errno
 	}
 	a, _ := f.snapshot()
-	h, err := f.r.up.openAssetWrite(ctx, a, assetIno(a.ID), flags, true)
+	h, err := f.r.up.openAssetWriteLazy(ctx, a, assetIno(a.ID), flags)
 	if err != nil {
 		return nil, 0, fail(f.r.log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}
@@ -39,7 +40,7 @@ func (f *assetFile) setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Se
 	if errno := f.r.writable(); errno != 0 {
 		return errno
 	}
-	if h, ok := fh.(*uploadHandle); ok {
+	if h, ok := fh.(writeHandle); ok {
 		return h.Setattr(ctx, in, out)
 	}
 	if _, ok := in.GetSize(); ok {

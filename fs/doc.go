@@ -24,6 +24,7 @@
 //	upload_file.go     a queued file (node) and the handle of a finished one
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
 //	upload_stream.go   a file written in order feeds a speculative upload
+//	upload_lazy.go     an asset opened for writing copies its bytes only when needed
 //	mtimes.go          modification times users set, kept locally
 //	junk.go            pure: temp and junk names (kept local, not uploaded)
 //	status_dir.go      MOUNT/.kreafs/uploads, the queue as text

@@ -48,7 +48,7 @@ func (f *uploadFile) visibleItem() (writeback.Item, bool) {
 // Getattr reports the spool's size (the open handle's, when given) and the
 // last close as mtime; after the upload, the asset's.
 func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := fh.(*uploadHandle); ok {
+	if h, ok := fh.(writeHandle); ok {
 		return h.Getattr(ctx, out)
 	}
 	if it, ok := f.visibleItem(); ok {
@@ -95,7 +95,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 		if !ok {
 			return nil, 0, syscall.ENOENT
 		}
-		h, err := u.openAssetWrite(ctx, a, uploadIno(f.id), flags, true)
+		h, err := u.openAssetWriteLazy(ctx, a, uploadIno(f.id), flags)
 		if err != nil {
 			return nil, 0, fail(f.r.log, fields, err)
 		}
@@ -122,7 +122,7 @@ func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.S
 	if f.r.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	if h, ok := fh.(*uploadHandle); ok {
+	if h, ok := fh.(writeHandle); ok {
 		return h.Setattr(ctx, in, out)
 	}
 	if size, ok := in.GetSize(); ok {

@@ -342,7 +342,7 @@ func truncateByOpen(ctx context.Context, open func(context.Context, uint32) (gof
 	if errno != 0 {
 		return errno
 	}
-	h := fh.(*uploadHandle)
+	h := fh.(writeHandle)
 	errno = h.Setattr(ctx, in, out)
 	if ferr := h.Flush(ctx); errno == 0 {
 		errno = ferr

@@ -39,6 +39,15 @@ var (
 	_ = (gofs.FileGetattrer)((*uploadHandle)(nil))
 	_ = (gofs.FileSetattrer)((*uploadHandle)(nil))
 
+	_ = (gofs.FileReader)((*lazyHandle)(nil))
+	_ = (gofs.FileWriter)((*lazyHandle)(nil))
+	_ = (gofs.FileFlusher)((*lazyHandle)(nil))
+	_ = (gofs.FileFsyncer)((*lazyHandle)(nil))
+	_ = (gofs.FileReleaser)((*lazyHandle)(nil))
+	_ = (gofs.FileGetattrer)((*lazyHandle)(nil))
+	_ = (gofs.FileSetattrer)((*lazyHandle)(nil))
+	_ = writeHandle((*uploadHandle)(nil))
+
 	_ = (gofs.FileReader)((*cachedHandle)(nil))
 	_ = (gofs.FileFsyncer)((*cachedHandle)(nil))
 	_ = (gofs.FileReleaser)((*cachedHandle)(nil))

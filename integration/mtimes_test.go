@@ -5,6 +5,7 @@ package integration
 // survive a new mount of the same cache directory.
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -247,5 +248,49 @@ func TestTimeOfAnAssetDeletedElsewhereIsForgotten(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Errorf("an asset deleted elsewhere keeps its time: %v", err)
+	}
+}
+
+// touch of an uploaded asset sets its time without reading its content:
+// the open for writing copies nothing until something writes.
+func TestTouchOfAnUncachedAssetDownloadsNothing(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	data := makeWAV(61, 4<<20)
+	emu.add(data, "big.wav")
+	m := mount(t, emu, "--upload-delay", "0")
+	run(t, "ls", "-l", m.Path("assets"))
+	downloads := emu.Requests("/files")
+	run(t, "touch", "-d", "2014-05-06 07:08:09 UTC", m.Path("assets", "big.wav"))
+	want := time.Date(2014, 5, 6, 7, 8, 9, 0, time.UTC)
+	if st, err := os.Stat(m.Path("assets", "big.wav")); err != nil || !st.ModTime().Equal(want) || st.Size() != int64(len(data)) {
+		t.Errorf("after touch -d: %v, %v bytes (%v); want %v, %d bytes", st.ModTime().UTC(), st.Size(), err, want, len(data))
+	}
+	run(t, "sync", m.Path("assets"))
+	if n := emu.Requests("/files") - downloads; n != 0 {
+		t.Errorf("touch downloaded the asset (%d requests)", n)
+	}
+	if n := emu.UploadCount(); n != 0 {
+		t.Errorf("touch uploaded a replacement (%d uploads)", n)
+	}
+	// A write through such an open still copies the rest of the content.
+	run(t, "dd", "if=/dev/zero", "of="+m.Path("assets", "big.wav"), "bs=1", "count=1", "seek=100", "conv=notrunc", "status=none")
+	run(t, "sync", m.Path("assets"))
+	data[100] = 0
+	if n := emu.UploadCount(); n != 1 {
+		t.Fatalf("after a write: %d uploads, want 1", n)
+	}
+	// (sync does not wait for the delete of the replaced asset)
+	if err := eventually(10*time.Second, func() error {
+		if n := len(emu.Assets()); n != 1 {
+			return fmt.Errorf("%d assets", n)
+		}
+		return nil
+	}); err != nil {
+		t.Errorf("after a write: %v, want 1", err)
+	}
+	if got, err := os.ReadFile(m.Path("assets", "big.wav")); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("after a one-byte write: %v (or other bytes)", err)
 	}
 }
