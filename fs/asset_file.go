@@ -44,6 +44,8 @@ type assetFile struct {
 	asset       api.Asset // latest metadata seen (listing or GET)
 	size        int64     // real length once learned from the content; -1 unknown
 	cachedOpens int       // open handles not in passthrough mode
+	readOpens   int       // open read handles (assetHandle), passthrough or not
+	passLive    bool      // a read handle got passthrough since readOpens was last 0
 }
 
 // probeMemo remembers failed size probes by asset id, for probeFailFast.

@@ -23,6 +23,11 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 		return nil, 0, errno
 	}
 	a, _ := f.snapshot()
+	if f.passthroughBusy() {
+		f.r.log.WithFields(logrus.Fields{"op": "open", "id": a.ID}).
+			Warn("cannot open for writing while the file is open for reading with FUSE passthrough (the kernel allows no other mode meanwhile); retry once those readers close (ETXTBSY)")
+		return nil, 0, syscall.ETXTBSY
+	}
 	h, err := f.r.up.openAssetWriteLazy(ctx, a, assetIno(a.ID), flags)
 	if err != nil {
 		return nil, 0, fail(f.r.log, logrus.Fields{"op": "open", "id": a.ID}, err)

@@ -41,12 +41,16 @@ type assetHandle struct {
 // for passthrough and then uses it for every open of the inode until all
 // are closed. So passthrough is asked for only when the content is
 // complete and no ordinary handle of this inode is open; cachedOpens
-// counts those.
+// counts those. The same rule makes an open for writing (never
+// passthrough: its writes go to a spool) fail while the inode is open in
+// passthrough mode; openWrite refuses it first with ETXTBSY and a reason
+// (passthroughBusy).
 func (f *assetFile) openHandle() *assetHandle {
 	rd := f.r.cfg.Content.Open(f.source())
 	a, _ := f.snapshot()
 	h := &assetHandle{f: f, rd: rd, id: a.ID}
 	f.mu.Lock()
+	f.readOpens++
 	if !f.r.cfg.NoPassthrough && f.cachedOpens == 0 && rd.Complete() {
 		h.passthrough = true
 	} else {
@@ -67,7 +71,20 @@ func (h *assetHandle) PassthroughFd() (int, bool) {
 	if f == nil {
 		return -1, false
 	}
+	h.f.mu.Lock()
+	h.f.passLive = true
+	h.f.mu.Unlock()
+	h.f.r.log.WithFields(logrus.Fields{"op": "open", "id": h.id}).Debug("read by the kernel from the cache file (FUSE passthrough)")
 	return int(f.Fd()), true
+}
+
+// passthroughBusy reports whether the inode may be open in passthrough
+// mode: a read handle got passthrough and read handles are still open
+// (those opened after it share its mode).
+func (f *assetFile) passthroughBusy() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.passLive && f.readOpens > 0
 }
 
 // Read serves [off, off+len(dest)) from the cache file, fetching the
@@ -151,11 +168,14 @@ func (h *assetHandle) failed(en syscall.Errno) {
 
 // Release closes the Reader (unpinning the content for eviction).
 func (h *assetHandle) Release(ctx context.Context) syscall.Errno {
+	h.f.mu.Lock()
 	if !h.passthrough {
-		h.f.mu.Lock()
 		h.f.cachedOpens--
-		h.f.mu.Unlock()
 	}
+	if h.f.readOpens--; h.f.readOpens == 0 {
+		h.f.passLive = false
+	}
+	h.f.mu.Unlock()
 	if err := h.rd.Close(); err != nil {
 		h.f.r.log.WithFields(logrus.Fields{"op": "release", "id": h.id}).WithError(err).Debug("closing cache reader")
 	}
