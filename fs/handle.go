@@ -4,8 +4,9 @@ package fs
 //
 // Locking: assetHandle.mu guards failErr and failAt; the other fields are
 // set before the handle is returned to go-fuse and not changed after
-// (Release happens after every Read: the kernel guarantees it). The
-// passthrough decision is taken under assetFile.mu (see openHandle).
+// (Release happens after every Read: the kernel guarantees it), except
+// passthrough, which assetFile.mu guards: set in openHandle, taken back in
+// PassthroughFd (still within the open), read in Release.
 
 import (
 	"context"
@@ -64,14 +65,20 @@ func (f *assetFile) openHandle() *assetHandle {
 // (see openHandle). go-fuse falls back to ordinary reads when the kernel
 // or our privileges do not allow passthrough.
 func (h *assetHandle) PassthroughFd() (int, bool) {
-	if !h.passthrough {
+	h.f.mu.Lock()
+	want := h.passthrough
+	h.f.mu.Unlock()
+	if !want {
 		return -1, false
 	}
 	f := h.rd.File()
-	if f == nil {
+	h.f.mu.Lock()
+	if f == nil { // an ordinary open after all: count it as one
+		h.passthrough = false
+		h.f.cachedOpens++
+		h.f.mu.Unlock()
 		return -1, false
 	}
-	h.f.mu.Lock()
 	h.f.passLive = true
 	h.f.mu.Unlock()
 	h.f.r.log.WithFields(logrus.Fields{"op": "open", "id": h.id}).Debug("read by the kernel from the cache file (FUSE passthrough)")

@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -126,6 +127,12 @@ func NewRoot(cfg Config) (*Root, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		// Registering a backing file needs CAP_SYS_ADMIN: go-fuse would
+		// try once and give up, but the open that tried would count as
+		// passthrough (handle.go) and refuse writes meanwhile.
+		cfg.NoPassthrough = true
 	}
 	if cfg.Log == nil {
 		l := logrus.New()
