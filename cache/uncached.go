@@ -98,6 +98,13 @@ func (u *uncached) closeLocked() {
 	}
 }
 
+// serverSize is the object's size if the server reported it.
+func (r *Reader) serverSize() (int64, bool) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	return r.o.size, r.o.sizeOK
+}
+
 // closeUncached ends the Reader's uncached response, if any.
 func (r *Reader) closeUncached() {
 	r.unc.mu.Lock()
@@ -143,7 +150,7 @@ func (r *Reader) ReadUncached(ctx context.Context, p []byte, off int64) (int, er
 	n, fails := 0, 0
 	for n < len(p) {
 		pos := off + int64(n)
-		if u.sized && pos >= u.size {
+		if size, ok := r.serverSize(); ok && pos >= size {
 			return n, io.EOF
 		}
 		var err error
@@ -159,9 +166,10 @@ func (r *Reader) ReadUncached(ctx context.Context, p []byte, off int64) (int, er
 				fails = 0
 			}
 		}
+		size, sized := r.serverSize()
 		switch at := off + int64(n); {
 		case err == nil:
-		case errors.Is(err, io.EOF) && (!u.sized || at >= u.size):
+		case errors.Is(err, io.EOF) && (!sized || at >= size):
 			u.closeLocked()
 			return n, io.EOF
 		case ctx.Err() != nil:
@@ -194,8 +202,7 @@ func (r *Reader) openUncachedLocked(ctx context.Context, url string, pos int64) 
 	if err != nil {
 		cancel()
 		if errors.Is(err, api.ErrRangeNotSatisfiable) {
-			u.size, u.sized = pos, true // at or past the end
-			return io.EOF
+			return io.EOF // at or past the end
 		}
 		if stalled.Load() {
 			err = fmt.Errorf("cache: no data for %v: %w", r.s.opt.StallTimeout, ErrStalled)
@@ -211,7 +218,6 @@ func (r *Reader) openUncachedLocked(ctx context.Context, url string, pos int64) 
 	r.s.mu.Lock()
 	closed := r.closed
 	if dl.Size >= 0 && !closed {
-		u.size, u.sized = dl.Size, true
 		r.s.setSizeLocked(r.o, dl.Size)
 	}
 	r.s.mu.Unlock()
