@@ -100,6 +100,7 @@ type Queue struct {
 	claimed    map[string]bool // asset ids uploaded or matched by this queue
 	streams    int             // speculative uploads running
 	streamsOff bool            // the API did not take one: no more (stream.go)
+	draining   bool            // Drain was called: no Delay any more (drain.go)
 	closed     bool
 }
 
@@ -862,7 +863,8 @@ func (q *Queue) Close(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		q.log.WithField("op", "close").Warn("giving up on running uploads; they resume at the next mount")
+		// The caller says what is left (Backlog), once.
+		q.log.WithField("op", "close").Info("giving up on running uploads; they resume at the next mount")
 		q.stop()
 		<-done
 		err = fmt.Errorf("writeback: close: %w", ctx.Err())
@@ -972,7 +974,11 @@ func (q *Queue) scheduleAfterCloseLocked(it *item) {
 		q.stopTimerLocked(it)
 		return
 	}
-	q.scheduleLocked(it, it.rec.Modified.Add(q.o.Delay))
+	delay := q.o.Delay
+	if q.draining {
+		delay = 0
+	}
+	q.scheduleLocked(it, it.rec.Modified.Add(delay))
 }
 
 // enqueueLocked hands the item to the workers now.

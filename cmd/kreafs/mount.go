@@ -31,8 +31,10 @@ import (
 const mountUsage = `Usage: kreafs mount [flags] MOUNTPOINT
 
 Mounts a Krea account at MOUNTPOINT: assets/, jobs/, styles/. Runs in the
-foreground until Ctrl-C, SIGTERM or umount. The token comes from
-KREA_API_TOKEN or --token-file; --emulator needs none.
+foreground until Ctrl-C, SIGTERM or umount; then uploads what is still
+queued (up to --drain-timeout; Ctrl-C again stops at once, keeping it for
+the next mount) and exits. The token comes from KREA_API_TOKEN or
+--token-file; --emulator needs none.
 
 Flags:
 `
@@ -43,6 +45,7 @@ const (
 	defaultCacheSize   = "10GiB"
 	defaultDirCacheTTL = 5 * time.Second
 	defaultUploadDelay = time.Second
+	defaultDrainTime   = 2 * time.Minute
 	defaultUmask       = "022"
 )
 
@@ -95,6 +98,8 @@ type mountConfig struct {
 	umask       uint32
 	debugFuse   bool
 	uploadDelay time.Duration // the upload queue's delay after the last close
+	drainTime   time.Duration // how long unmount waits for queued uploads
+	tempCache   bool          // --emulator without --cache-dir: a temporary cache dir, made by mount
 }
 
 // usageError is bad usage: the message is printed with the usage, exit 2.
@@ -126,6 +131,7 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	umask := fl.String("umask", defaultUmask, "octal permission bits cleared from 0644 files and 0755 directories")
 	fl.BoolVar(&c.debugFuse, "debug-fuse", false, "log every FUSE request and reply (very verbose)")
 	fl.DurationVar(&c.uploadDelay, "upload-delay", defaultUploadDelay, "wait this long after the last close before uploading a written file (0: at close)")
+	fl.DurationVar(&c.drainTime, "drain-timeout", defaultDrainTime, "at unmount, wait this long for queued uploads before exiting (0: do not wait; they stay queued for the next mount)")
 
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -153,14 +159,14 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	}
 
 	c.cacheDir = *cacheDir
-	if c.cacheDir == "" {
+	if c.cacheDir == "" && c.emulator {
+		// Each demo gets its own, removed at exit: two demos run side by
+		// side, and demo data never mixes with a real account's.
+		c.tempCache = true
+	} else if c.cacheDir == "" {
 		d, err := defaultCacheDir(getenv)
 		if err != nil {
 			return nil, fl, &usageError{err.Error() + "; use --cache-dir"}
-		}
-		if c.emulator {
-			// Demo data must not evict (or mix with) the real account's.
-			d = filepath.Join(d, "emulator")
 		}
 		c.cacheDir = d
 	}
@@ -174,6 +180,9 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	}
 	if c.uploadDelay < 0 {
 		return nil, fl, &usageError{"--upload-delay must not be negative"}
+	}
+	if c.drainTime < 0 {
+		return nil, fl, &usageError{"--drain-timeout must not be negative"}
 	}
 	if c.logLevel, err = parseLevel(*logLevel); err != nil {
 		return nil, fl, &usageError{err.Error()}
@@ -342,6 +351,14 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.tempCache {
+		d, err := os.MkdirTemp("", "kreafs-emulator-cache-")
+		if err != nil {
+			return fmt.Errorf("temporary cache dir: %w", err)
+		}
+		defer os.RemoveAll(d) // last: after the queue, the tree and the cache closed
+		c.cacheDir = d
+	}
 	if err := prepareCacheDir(c.cacheDir); err != nil {
 		return err
 	}
@@ -425,7 +442,8 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 	}
 	logger.WithFields(logrus.Fields{"api": acct.url, "mountpoint": mp, "cache_dir": c.cacheDir,
 		"cache_size": humanize.IBytes(uint64(c.cacheSize)), "read_only": c.readOnly}).Info("mounted")
-	serve(srv, mp, sigs, logger)
+	again := serve(srv, mp, sigs, logger)
 	logger.WithField("mountpoint", mp).Info("unmounted")
+	uploads.drain(sigs, c.drainTime, again, c.tempCache)
 	return nil
 }

@@ -28,7 +28,7 @@ func TestMountFlags(t *testing.T) {
 		{"defaults", []string{"/mnt"}, home, func(t *testing.T, c *mountConfig) {
 			if c.mountpoint != "/mnt" || c.apiURL != "https://api.krea.ai" || c.cacheDir != "/home/u/.cache/kreafs" ||
 				c.cacheSize != 10<<30 || c.dirTTL != 5*time.Second || c.umask != 0o022 || c.uploadDelay != time.Second ||
-				c.readOnly || c.allowOther || c.emulator || c.logJSON || c.uid != uint32(os.Geteuid()) {
+				c.drainTime != 2*time.Minute || c.tempCache || c.readOnly || c.allowOther || c.emulator || c.logJSON || c.uid != uint32(os.Geteuid()) {
 				t.Errorf("defaults: %+v", c)
 			}
 		}, ""},
@@ -47,9 +47,14 @@ func TestMountFlags(t *testing.T) {
 				t.Errorf("api %q", c.apiURL)
 			}
 		}, ""},
-		{"the emulator has its own default cache", []string{"--emulator", "/mnt"}, home, func(t *testing.T, c *mountConfig) {
-			if c.cacheDir != "/home/u/.cache/kreafs/emulator" {
-				t.Errorf("cache dir %q", c.cacheDir)
+		{"each emulator run gets a temporary cache dir", []string{"--emulator", "/mnt"}, home, func(t *testing.T, c *mountConfig) {
+			if !c.tempCache || c.cacheDir != "" {
+				t.Errorf("temp %v, cache dir %q", c.tempCache, c.cacheDir)
+			}
+		}, ""},
+		{"an emulator run keeps a named cache dir", []string{"--emulator", "--cache-dir", "/c", "/mnt"}, home, func(t *testing.T, c *mountConfig) {
+			if c.tempCache || c.cacheDir != "/c" {
+				t.Errorf("temp %v, cache dir %q", c.tempCache, c.cacheDir)
 			}
 		}, ""},
 		{"XDG_CACHE_HOME", []string{"/mnt"}, map[string]string{"HOME": "/h", "XDG_CACHE_HOME": "/xdg"}, func(t *testing.T, c *mountConfig) {
@@ -59,10 +64,10 @@ func TestMountFlags(t *testing.T) {
 		}, ""},
 		{"all the flags", []string{"--cache-dir", "/c", "--cache-size", "2GiB", "--dir-cache-ttl", "30s", "--log-level", "debug",
 			"--log-format", "json", "--allow-other", "--uid", "7", "--gid", "8", "--umask", "077", "--debug-fuse",
-			"--upload-delay", "0", "--token-file", "/t", "/mnt"}, home, func(t *testing.T, c *mountConfig) {
+			"--upload-delay", "0", "--drain-timeout", "10s", "--token-file", "/t", "/mnt"}, home, func(t *testing.T, c *mountConfig) {
 			if c.cacheDir != "/c" || c.cacheSize != 2<<30 || c.dirTTL != 30*time.Second || c.logLevel.String() != "debug" ||
 				!c.logJSON || !c.allowOther || c.uid != 7 || c.gid != 8 || c.umask != 0o077 || !c.debugFuse ||
-				c.uploadDelay != 0 || c.tokenFile != "/t" {
+				c.uploadDelay != 0 || c.drainTime != 10*time.Second || c.tokenFile != "/t" {
 				t.Errorf("%+v", c)
 			}
 		}, ""},
@@ -77,6 +82,7 @@ func TestMountFlags(t *testing.T) {
 		{"bad cache size", []string{"--cache-size", "lots", "/mnt"}, home, nil, "--cache-size"},
 		{"zero cache size", []string{"--cache-size", "0", "/mnt"}, home, nil, "--cache-size"},
 		{"bad ttl", []string{"--dir-cache-ttl", "soon", "/mnt"}, home, nil, "dir-cache-ttl"},
+		{"negative drain timeout", []string{"--drain-timeout", "-1s", "/mnt"}, home, nil, "--drain-timeout"},
 		{"negative ttl", []string{"--dir-cache-ttl", "-1s", "/mnt"}, home, nil, "dir-cache-ttl"},
 		{"bad log level", []string{"--log-level", "loud", "/mnt"}, home, nil, "--log-level"},
 		{"bad log format", []string{"--log-format", "xml", "/mnt"}, home, nil, "--log-format"},

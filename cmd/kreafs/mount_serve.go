@@ -28,8 +28,9 @@ const (
 )
 
 // serve blocks until the mount at mp is gone: unmounted from outside, or
-// by us on a signal from sigs.
-func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLogger) {
+// by us on a signal from sigs. again: a second signal came (the user wants
+// kreafs to stop at once, without waiting for uploads).
+func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLogger) (again bool) {
 	done := make(chan struct{})
 	go func() {
 		srv.Wait()
@@ -38,7 +39,8 @@ func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLog
 
 	select {
 	case <-done:
-		return // unmounted from outside
+		log.WithField("mountpoint", mp).Info("unmounted from outside")
+		return false
 	case sig := <-sigs:
 		log.WithFields(logrus.Fields{"signal": sig.String(), "mountpoint": mp}).Info("unmounting")
 	}
@@ -47,7 +49,7 @@ func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLog
 		err := srv.Unmount()
 		if err == nil {
 			<-done
-			return
+			return again
 		}
 		l := log.WithField("mountpoint", mp).WithField("error", strings.TrimSpace(err.Error()))
 		if i == 0 {
@@ -57,9 +59,9 @@ func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLog
 		}
 		select {
 		case <-done:
-			return
+			return again
 		case <-sigs:
-			i = unmountRetries
+			i, again = unmountRetries, true
 		case <-time.After(unmountInterval):
 		}
 	}
@@ -72,6 +74,7 @@ func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLog
 	case <-done:
 	case <-time.After(lazyWait):
 	}
+	return again
 }
 
 // prepareMountpoint returns the absolute mount point, after clearing a

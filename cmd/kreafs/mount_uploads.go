@@ -23,11 +23,11 @@ import (
 	kfs "github.com/kreafs/kreafs/fs"
 )
 
-// uploadsCloseBound is how long kreafs waits at unmount (SIGTERM, Ctrl-C,
-// umount) for uploads already running; what is not finished by then (and
-// everything not started) stays queued and resumes at the next mount with
-// the same cache dir. A second signal stops waiting at once.
-// docs/writes.md documents it.
+// uploadsCloseBound is how long kreafs waits for uploads already running
+// when it ends without having mounted (a failure while starting); what is
+// not finished by then stays queued for the next mount with the same cache
+// dir. A signal stops waiting at once. After a mount, drain (mount_drain.go)
+// closes the queue instead.
 const uploadsCloseBound = 15 * time.Second
 
 // uploadQueue is the mount's queue and the tree it reports uploads to.
