@@ -279,7 +279,7 @@ func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	if err != nil {
 		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "assets"}, err)
 	}
-	return gofs.NewListDirStream(d.dirEntries(t)), 0
+	return withDots(d.EmbeddedInode(), d.dirEntries(t)), 0
 }
 
 // Getattr reports assets/ itself; its mtime is when its names last changed.
@@ -450,7 +450,7 @@ func (b *byIDDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		}
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	return gofs.NewListDirStream(entries), 0
+	return withDots(b.EmbeddedInode(), entries), 0
 }
 
 // Getattr reports .by-id itself.

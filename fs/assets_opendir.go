@@ -157,6 +157,7 @@ type assetsDirHandle struct {
 	entries []fuse.DirEntry // read-only: may be shared with other handles (dirView)
 	assets  []*api.Asset    // per entry: its asset, or nil (a queued upload, or unsure)
 	sum     uint64
+	dots    int       // how many of "." and ".." were returned (they come first)
 	pos     int       // next entry to return
 	ended   bool      // the end was reached once
 	prep    *prepared // entries prepared ahead (assets_prepare.go); nil: none
@@ -176,6 +177,12 @@ func (h *assetsDirHandle) Lookup(ctx context.Context, name string, out *fuse.Ent
 // Readdirent returns the next entry. Reaching the end means the kernel's
 // copy (if this read filled it) now holds these entries.
 func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
+	if h.dots < 2 {
+		e := dotEntries(h.d.EmbeddedInode())[h.dots]
+		h.dots++
+		e.Off = uint64(h.dots)
+		return &e, 0
+	}
 	if h.pos >= len(h.entries) {
 		if h.ended {
 			return nil, 0
@@ -192,16 +199,21 @@ func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, sysca
 	}
 	e := h.entries[h.pos]
 	h.pos++
-	e.Off = uint64(h.pos)
+	e.Off = uint64(h.pos) + 2
 	return &e, 0
 }
 
-// Seekdir moves to entry off (0: the start, as rewinddir does).
+// Seekdir moves to the entry after offset off (0: the start, as rewinddir
+// does; 1 and 2 are "." and "..").
 func (h *assetsDirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
-	if off > uint64(len(h.entries)) {
+	if off > uint64(len(h.entries))+2 {
 		return syscall.EINVAL
 	}
-	h.pos = int(off)
+	if off < 2 {
+		h.dots, h.pos = int(off), 0
+		return 0
+	}
+	h.dots, h.pos = 2, int(off)-2
 	return 0
 }
 

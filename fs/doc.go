@@ -35,6 +35,7 @@
 //	errno.go           pure: errors -> errno, logged once
 //	snapshot.go        a listing saved as a JSON file (snapshot_encode.go)
 //	mount.go           go-fuse mount options
+//	dirdots.go         "." and ".." first in every listing; Readdir of the root and .kreafs
 //	node_api_check.go  which go-fuse interfaces each node implements
 //	jobs*.go         jobs/: job directories, job.json/status, results, the
 //	                 style link, snapshots (jobs_state.go) and the poller of

@@ -125,7 +125,7 @@ func (d *jobsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 			armed++
 		}
 	}
-	return gofs.NewListDirStream(entries), 0
+	return withDots(d.EmbeddedInode(), entries), 0
 }
 
 // Getattr reports jobs/ itself.

@@ -157,7 +157,7 @@ func (jd *jobDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		}
 		list = append(list, fuse.DirEntry{Name: e.name, Mode: mode, Ino: ino})
 	}
-	return gofs.NewListDirStream(list), 0
+	return withDots(jd.EmbeddedInode(), list), 0
 }
 
 // Getattr reports the job's directory: mtime created_at. No request: the

@@ -303,7 +303,7 @@ func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	for _, name := range t.names {
 		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.byName[name].ID, viaName)})
 	}
-	return gofs.NewListDirStream(entries), 0
+	return withDots(d.EmbeddedInode(), entries), 0
 }
 
 // Getattr reports styles/ itself; its mtime is when its names last changed.
@@ -483,7 +483,7 @@ func (b *styleByIDDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Err
 		}
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	return gofs.NewListDirStream(entries), 0
+	return withDots(b.EmbeddedInode(), entries), 0
 }
 
 // Getattr reports .by-id itself.

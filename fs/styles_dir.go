@@ -94,7 +94,7 @@ func (sd *styleDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 		}
 		list = append(list, fuse.DirEntry{Name: f.name, Mode: syscall.S_IFREG, Ino: ino})
 	}
-	return gofs.NewListDirStream(list), 0
+	return withDots(sd.EmbeddedInode(), list), 0
 }
 
 // Getattr reports the style's directory (mtime: created_at).

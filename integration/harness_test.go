@@ -290,6 +290,7 @@ type Mount struct {
 type mountOpts struct {
 	Dir      string   // mount point; a fresh t.TempDir()/mnt if empty
 	CacheDir string   // --cache-dir; a fresh t.TempDir() if empty
+	NoCache  bool     // pass no --cache-dir (kreafs picks its default)
 	Flags    []string // extra flags before the mount point
 	Env      []string // extra environment (KEY=VALUE), applied last
 	NoToken  bool     // do not set KREA_API_TOKEN
@@ -348,6 +349,9 @@ func startKreafs(t testing.TB, emu *Emulator, o mountOpts) *Mount {
 		token = emu.Token()
 	}
 	args := []string{"mount", "--cache-dir", o.CacheDir, "--log-level", "debug"}
+	if o.NoCache {
+		args, o.CacheDir = []string{"mount", "--log-level", "debug"}, ""
+	}
 	args = append(args, o.Flags...)
 	args = append(args, o.Dir)
 

@@ -113,7 +113,8 @@ func TestTimeOfAFileQueuedAtUnmountSurvivesItsResumedUpload(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
-	m := mount(t, emu, "--upload-delay", "1h")
+	// --drain-timeout 0: unmount leaves the file queued.
+	m := mount(t, emu, "--upload-delay", "1h", "--drain-timeout", "0")
 	src := writeTemp(t, "late.png", makePNG(31, 16, 16))
 	when := time.Date(2018, 1, 2, 3, 4, 5, 0, time.UTC)
 	if err := os.Chtimes(src, when, when); err != nil {

@@ -601,7 +601,7 @@ func TestSigtermWaitsForARunningUploadBeforeExiting(t *testing.T) {
 	if got := emu.assetsNamed("slow.png"); len(got) != 1 {
 		t.Errorf("after SIGTERM: %d assets named slow.png, want the running upload finished", len(got))
 	}
-	if !strings.Contains(m.Stderr(), "waiting for running uploads") {
+	if !strings.Contains(m.Stderr(), "sending them now before exiting") {
 		t.Errorf("no log line about waiting for the upload")
 	}
 }

@@ -23,7 +23,9 @@
 //	readdir/lookup        q.Items(), q.Lookup(name): show Visible items as files;
 //	                      hide q.Shadowed() asset ids from the API listing
 //	status file           writeback.FormatStatus(q.Items())
-//	unmount / SIGTERM     q.Close(ctxWithBound)  (after the FUSE server stopped)
+//	unmount / SIGTERM     q.Drain(ctxWithBound) (send everything now), then
+//	                      q.Close(ctx)  (after the FUSE server stopped); q.Backlog()
+//	                      says what is left, also after Close
 //
 // Item ids are queue-local random hex strings, stable across restarts.
 // Names are the asset's description (= the multipart filename); the queue
@@ -156,6 +158,16 @@
 // uploaded after the last close). Failed: its error at once. Cancelled:
 // ErrCanceled. Unknown or finished: nil. WaitAll does this for every Pending, Uploading or
 // Uploaded item and joins the errors. Both honour ctx.
+//
+// # Drain (drain.go)
+//
+// Drain is the unmount's "send it all now": from then on nothing waits
+// for Delay (a Release during or after it makes the item due at once),
+// every Pending item, pending delete and item waiting for a retry is
+// started now, and Drain returns once Backlog (Pending and Uploading
+// files, deletes not done) is empty, or when ctx is done. Transient
+// failures are still retried with backoff. Files open for writing, Held
+// and Failed items are not waited for (Backlog lists the open ones apart).
 //
 // # Close
 //

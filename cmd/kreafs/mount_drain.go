@@ -56,6 +56,9 @@ func (u *uploadQueue) drain(sigs <-chan os.Signal, timeout time.Duration, stopNo
 			}
 		}
 		tick.Stop()
+		if ctx.Err() == nil {
+			u.log.Info("queued uploads sent")
+		}
 	}
 	if err := u.q.Close(ctx); err != nil {
 		u.log.WithError(err).Debug("closed the upload queue before its uploads ended")
