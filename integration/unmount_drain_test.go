@@ -65,20 +65,25 @@ func TestCpThenUnmountFromOutsideUploadsTheFileBeforeKreafsExits(t *testing.T) {
 	}
 }
 
-// An upload that does not finish within --drain-timeout is named in one
-// warning line and kept: the next mount with the same cache dir uploads it.
+// An upload that does not finish within --drain-timeout is reported while
+// it runs, then named in one warning line and kept: the next mount with the same cache dir uploads it.
 func TestASlowUploadPastTheDrainTimeoutIsNamedOnceAndUploadedAtTheNextMount(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
-	m := mount(t, emu, "--upload-delay", "1h", "--drain-timeout", "2s")
+	m := mount(t, emu, "--upload-delay", "1h", "--drain-timeout", "7s")
 	run(t, "cp", writeTemp(t, "slow.png", makePNG(6002, 32, 32)), m.Path("assets"))
 	emu.SetLatency(time.Minute) // every API request, the upload's too
 	start := time.Now()
 	m.Signal(syscall.SIGTERM)
 	m.WaitExit(0)
-	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("kreafs took %v to exit with --drain-timeout 2s", d)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("kreafs took %v to exit with --drain-timeout 7s", d)
+	}
+	// Progress every 5 s, at warning level.
+	if !strings.Contains(m.Stderr(), `level=warning msg="still uploading before exit" bytes=`) ||
+		!strings.Contains(m.Stderr(), "files=1") {
+		t.Errorf("no progress warning while draining")
 	}
 	left := leftLines(m.Stderr())
 	if len(left) != 1 || !strings.Contains(left[0], "slow.png") || !strings.Contains(left[0], "next mount") {
