@@ -72,6 +72,9 @@ type Config struct {
 	// this long (an idle timeout, not a total one). 0 means
 	// DefaultStallTimeout; negative disables it.
 	StallTimeout time.Duration
+	// PageSize is the page size AllAssets, AllJobs and AllStyles ask for
+	// (1 to 1000; 0 or out of range: 1000, the API's maximum).
+	PageSize int
 }
 
 // Client is a Krea API client. It is safe for concurrent use.
@@ -89,6 +92,7 @@ type Client struct {
 	backoff       backoff
 	maxRetryAfter time.Duration
 	stallTimeout  time.Duration
+	pageSize      int
 
 	// Injected for tests; time.Now and sleepCtx otherwise.
 	now   func() time.Time
@@ -127,6 +131,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetryTime:  cfg.MaxRetryTime,
 		maxRetryAfter: cfg.MaxRetryAfter,
 		stallTimeout:  cfg.StallTimeout,
+		pageSize:      cfg.PageSize,
 		backoff:       backoff{base: cfg.RetryBaseDelay, max: cfg.RetryMaxDelay},
 		now:           time.Now,
 		sleep:         sleepCtx,
@@ -150,6 +155,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxRetryAfter <= 0 {
 		c.maxRetryAfter = DefaultMaxRetryAfter
+	}
+	if c.pageSize <= 0 || c.pageSize > maxPageLimit {
+		c.pageSize = maxPageLimit
 	}
 	if c.stallTimeout == 0 {
 		c.stallTimeout = DefaultStallTimeout
