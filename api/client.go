@@ -396,7 +396,8 @@ func (c *Client) decodeError(resp *http.Response, op string) *Error {
 }
 
 // errorMessage picks the message of an error body: JSON "error" (a string,
-// or an object with "message"), else JSON "message", else the status text.
+// or an object with "message"), else JSON "message", else JSON "detail" (a
+// string, or a validation list, see detailList), else the status text.
 func errorMessage(status int, data []byte) string {
 	var body struct {
 		Error   json.RawMessage `json:"error"`
@@ -411,6 +412,9 @@ func errorMessage(status int, data []byte) string {
 		}
 		if msg == "" {
 			msg = jsonText(body.Detail)
+		}
+		if msg == "" {
+			msg = detailList(body.Detail)
 		}
 	}
 	if msg == "" {
@@ -447,6 +451,49 @@ func jsonText(raw json.RawMessage) string {
 		return strings.TrimSpace(obj.Error)
 	}
 	return ""
+}
+
+// detailList joins a validation error's "detail" list, as FastAPI answers
+// 422: [{"loc": ["body", "file"], "msg": "field required"}, ...] becomes
+// "body.file: field required; ...". Entries that are plain strings are
+// kept as they are; "" when raw is no such list.
+func detailList(raw json.RawMessage) string {
+	var list []json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &list) != nil {
+		return ""
+	}
+	var parts []string
+	for _, e := range list {
+		var s string
+		if json.Unmarshal(e, &s) == nil {
+			if s = strings.TrimSpace(s); s != "" {
+				parts = append(parts, s)
+			}
+			continue
+		}
+		var d struct {
+			Loc []any  `json:"loc"`
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal(e, &d) != nil || strings.TrimSpace(d.Msg) == "" {
+			continue
+		}
+		var loc []string
+		for _, l := range d.Loc {
+			switch v := l.(type) {
+			case string:
+				loc = append(loc, v)
+			case float64:
+				loc = append(loc, strconv.FormatFloat(v, 'f', -1, 64))
+			}
+		}
+		msg := strings.TrimSpace(d.Msg)
+		if len(loc) > 0 {
+			msg = strings.Join(loc, ".") + ": " + msg
+		}
+		parts = append(parts, msg)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // redact removes the token from s (a server might echo it back).

@@ -108,6 +108,10 @@ func TestErrorMessage(t *testing.T) {
 		{"empty error falls to message", 400, `{"error":"","message":"m"}`, "m"},
 		{"error object", 400, `{"error":{"message":"nested","code":7}}`, "nested"},
 		{"detail", 422, `{"detail":"bad field"}`, "bad field"},
+		{"detail list", 422, `{"detail":[{"loc":["body","file"],"msg":"field required","type":"missing"},{"loc":["query","limit",0],"msg":"must be <= 1000"}]}`,
+			"body.file: field required; query.limit.0: must be <= 1000"},
+		{"detail list without loc", 422, `{"detail":[{"msg":"bad"},"plain"]}`, "bad; plain"},
+		{"detail list of nothing useful", 422, `{"detail":[{"type":"x"}]}`, "Unprocessable Entity"},
 		{"not JSON", 502, `<html>Bad Gateway</html>`, "Bad Gateway"},
 		{"empty body", 404, ``, "Not Found"},
 		{"null error", 401, `{"error":null}`, "Unauthorized"},
@@ -127,7 +131,8 @@ func TestErrorsAreTyped(t *testing.T) {
 		sentinel error
 	}{
 		{400, ErrBadRequest}, {401, ErrUnauthorized}, {402, ErrPaymentRequired},
-		{403, ErrForbidden}, {404, ErrNotFound}, {410, ErrGone}, {413, ErrTooLarge},
+		{403, ErrForbidden}, {404, ErrNotFound}, {409, ErrConflict}, {410, ErrGone}, {413, ErrTooLarge},
+		{415, ErrUnsupportedMedia}, {422, ErrValidation},
 		{429, ErrRateLimited}, {500, ErrServer}, {503, ErrServer},
 	} {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
