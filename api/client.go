@@ -93,6 +93,7 @@ type Client struct {
 	maxRetryAfter time.Duration
 	stallTimeout  time.Duration
 	pageSize      int
+	budget        budget // shared by all requests to the API origin (budget.go)
 
 	// Injected for tests; time.Now and sleepCtx otherwise.
 	now   func() time.Time

@@ -48,6 +48,7 @@ type harness struct {
 
 	mu     sync.Mutex
 	sleeps []time.Duration
+	skew   time.Duration // sum of the recorded sleeps
 }
 
 func (h *harness) slept() []time.Duration {
@@ -71,9 +72,17 @@ func newHarness(t *testing.T, baseURL string, mod func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{Client: c, logs: logs}
+	// Recorded sleeps return at once and move the client's clock on, so
+	// the shared request budget sees its holds pass.
+	c.now = func() time.Time {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return time.Now().Add(h.skew)
+	}
 	c.sleep = func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
 		h.sleeps = append(h.sleeps, d)
+		h.skew += max(d, 0)
 		h.mu.Unlock()
 		return ctx.Err()
 	}
