@@ -83,7 +83,7 @@ func TestA429SlowsEveryCallerOfTheClientNotOnlyTheOneThatGotIt(t *testing.T) {
 			<-srv.limited
 			limitedAt := time.Now()
 			time.Sleep(20 * time.Millisecond) // A's answer is being handled
-			go func() { // caller B: a listing started after A's 429
+			go func() {                       // caller B: a listing started after A's 429
 				defer wg.Done()
 				_, errB = c.ListAssets(ctx, 10, "")
 			}()
