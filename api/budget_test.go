@@ -82,8 +82,9 @@ func TestA429SlowsEveryCallerOfTheClientNotOnlyTheOneThatGotIt(t *testing.T) {
 			}()
 			<-srv.limited
 			limitedAt := time.Now()
-			time.Sleep(20 * time.Millisecond) // A's answer is being handled
-			go func() {                       // caller B: a listing started after A's 429
+			// A's answer is being handled; caller B starts a listing.
+			time.Sleep(20 * time.Millisecond)
+			go func() {
 				defer wg.Done()
 				_, errB = c.ListAssets(ctx, 10, "")
 			}()
