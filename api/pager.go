@@ -15,6 +15,7 @@ package api
 // a timestamp is passed back verbatim (an opaque server token).
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ type pager struct {
 	asked     map[string]bool // pageReq.key of every request made
 	lostTies  []string        // server cursors whose ties did not fit on the largest page
 	lostCount int             // items seen at those timestamps
+	verbatim  bool            // the server refused a derived cursor: pass its own back
 }
 
 func newPager(op string, limit int) *pager {
@@ -62,7 +64,7 @@ func (p *pager) plan(prev pageReq, n int, next string) (req pageReq, done bool) 
 		return pageReq{}, true
 	}
 	t, unit, ok := timestampCursor(next)
-	if !ok {
+	if !ok || p.verbatim {
 		return pageReq{cursor: next, limit: p.limit}, false
 	}
 	if prev.tieOf == next {
@@ -91,6 +93,26 @@ func (p *pager) next(prev pageReq, n int, next string) (pageReq, bool, error) {
 		return req, false, err
 	}
 	return req, false, nil
+}
+
+// refused handles the failure err of req: when req carried a cursor
+// derived from the server's (T + 1ms) and the server refused it as a bad
+// request, the listing goes on with the server's own cursors, verbatim,
+// from now on (with one warning: ties at page ends may then be lost).
+func (p *pager) refused(log logrus.FieldLogger, req pageReq, err error) (pageReq, bool) {
+	if req.tieOf == "" || p.verbatim || !(errors.Is(err, ErrBadRequest) || errors.Is(err, ErrValidation)) {
+		return req, false
+	}
+	p.verbatim = true
+	next := pageReq{cursor: req.tieOf, limit: p.limit}
+	if p.ask(next) != nil {
+		return req, false
+	}
+	if log != nil {
+		log.WithFields(logrus.Fields{"op": p.op, "cursor": req.cursor, "error": err.Error()}).
+			Warn("krea api: the API refused a cursor one millisecond past its own; following its cursors as given, so items that share a timestamp at a page end may be missing from this listing")
+	}
+	return next, true
 }
 
 // ask records req as made; a request made before means the server led the

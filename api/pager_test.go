@@ -23,10 +23,12 @@ type tieServer struct {
 	requests   []string // "limit cursor" of each request
 	failOnce   map[string]int
 	cursorName string
+	strict     bool            // refuse cursors the server did not give out
+	given      map[string]bool // cursors given out
 }
 
 func newTieServer(t *testing.T, runs []int, cursorName string) *tieServer {
-	s := &tieServer{cursorName: cursorName, failOnce: map[string]int{}}
+	s := &tieServer{cursorName: cursorName, failOnce: map[string]int{}, given: map[string]bool{}}
 	base := time.Date(2026, 2, 13, 2, 20, 58, 265e6, time.UTC)
 	type item struct {
 		id string
@@ -50,6 +52,9 @@ func newTieServer(t *testing.T, runs []int, cursorName string) *tieServer {
 		s.requests = append(s.requests, key)
 		status := s.failOnce[key]
 		delete(s.failOnce, key)
+		if c := q.Get("cursor"); s.strict && c != "" && !s.given[c] {
+			status = 400
+		}
 		s.mu.Unlock()
 		if status != 0 {
 			writeJSON(w, status, map[string]string{"error": "injected"})
@@ -85,7 +90,11 @@ func newTieServer(t *testing.T, runs []int, cursorName string) *tieServer {
 		}
 		next := "null"
 		if end < len(items) && end > start {
-			next = strconv.Quote(items[end-1].at.Format("2006-01-02T15:04:05.000Z07:00"))
+			c := items[end-1].at.Format("2006-01-02T15:04:05.000Z07:00")
+			s.mu.Lock()
+			s.given[c] = true
+			s.mu.Unlock()
+			next = strconv.Quote(c)
 		}
 		fmt.Fprintf(w, `{"items":[%s],%q:%s}`, strings.Join(parts, ","), s.cursorName, next)
 	}))
@@ -287,6 +296,35 @@ func TestTimestampCursor(t *testing.T) {
 		}
 		if got != tc.after {
 			t.Errorf("%s: asks before %q, want %q", tc.in, got, tc.after)
+		}
+	}
+}
+
+func TestAServerThatRefusesDerivedCursorsIsFollowedWithItsOwn(t *testing.T) {
+	// Unique timestamps: with the server's own cursors nothing is lost.
+	runs := make([]int, 2500)
+	for i := range runs {
+		runs[i] = 1
+	}
+	for _, pageSize := range []int{100, 1000} {
+		srv := newTieServer(t, runs, "nextCursor")
+		srv.strict = true
+		h := newHarness(t, srv.URL, func(c *Config) { c.PageSize = pageSize })
+		assets, err := h.AllAssets(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range assets {
+			got = append(got, a.ID)
+		}
+		checkOnce(t, got, srv.ids)
+		if n := strings.Count(h.logs.String(), "refused a cursor"); n != 1 {
+			t.Errorf("pages of %d: %d warnings about the refused cursor, want 1", pageSize, n)
+		}
+		jobs, err := h.AllJobs(context.Background(), JobListOptions{})
+		if err != nil || len(jobs) != 2500 {
+			t.Errorf("pages of %d: AllJobs: %d jobs, %v", pageSize, len(jobs), err)
 		}
 	}
 }

@@ -254,6 +254,10 @@ func collect[T any](ctx context.Context, l *listCfg, page func(r pageReq) ([]T, 
 			return answer{items, next}, err
 		})
 		if err != nil {
+			if r, ok := pg.refused(l.log, req, err); ok {
+				req = r
+				continue
+			}
 			return nil, err
 		}
 		for i := range a.items {

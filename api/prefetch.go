@@ -49,6 +49,11 @@ func collectAhead[T any](ctx context.Context, l *listCfg, fetch func(ctx context
 	for index := 0; ; index++ {
 		data, err = fetchAgain(ctx, l, index, data, err, func() ([]byte, error) { return fetch(ctx, req) })
 		if err != nil {
+			if r, ok := pg.refused(l.log, req, err); ok {
+				req = r
+				data, err = fetch(ctx, req)
+				continue
+			}
 			return nil, err
 		}
 		var ahead chan page
