@@ -40,7 +40,9 @@
 //     already listed are dropped, so items sharing a millisecond are
 //     listed exactly once; a tie larger than a page of 1000 is listed as
 //     far as one page of 1000 reaches, with one warning naming T (pager.go).
-//     Cursors that are not timestamps are passed back verbatim. A page
+//     Cursors that are not timestamps are passed back verbatim, and so
+//     are all of a listing's cursors once the API refuses a derived one
+//     as a bad request (with one warning). A page
 //     that fails after its retries is fetched again from its own cursor
 //     (twice at most), never from the first page.
 //   - Non-2xx answers become *Error, matched with errors.Is against the

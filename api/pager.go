@@ -12,7 +12,9 @@ package api
 // pager asks once more with the largest page the API allows; when even
 // that is all T, it moves on with the server's own cursor and the listing
 // logs, once, which timestamps may have lost items. A cursor that is not
-// a timestamp is passed back verbatim (an opaque server token).
+// a timestamp is passed back verbatim (an opaque server token), and so is
+// every cursor of a listing once the server refused a derived one as a bad
+// request (pager.refused).
 
 import (
 	"errors"
