@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -394,107 +393,6 @@ type result struct {
 func (c *Client) decodeError(resp *http.Response, op string) *Error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	return &Error{Status: resp.StatusCode, Message: c.redact(errorMessage(resp.StatusCode, data)), Op: op}
-}
-
-// errorMessage picks the message of an error body: JSON "error" (a string,
-// or an object with "message"), else JSON "message", else JSON "detail" (a
-// string, or a validation list, see detailList), else the status text.
-func errorMessage(status int, data []byte) string {
-	var body struct {
-		Error   json.RawMessage `json:"error"`
-		Message json.RawMessage `json:"message"`
-		Detail  json.RawMessage `json:"detail"`
-	}
-	msg := ""
-	if json.Unmarshal(data, &body) == nil {
-		msg = jsonText(body.Error)
-		if msg == "" {
-			msg = jsonText(body.Message)
-		}
-		if msg == "" {
-			msg = jsonText(body.Detail)
-		}
-		if msg == "" {
-			msg = detailList(body.Detail)
-		}
-	}
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	if msg == "" {
-		msg = "status " + strconv.Itoa(status)
-	}
-	msg = strings.Join(strings.Fields(msg), " ")
-	if len(msg) > maxMessage {
-		msg = msg[:maxMessage] + "..."
-	}
-	return strings.ToValidUTF8(msg, "?")
-}
-
-// jsonText returns a JSON string's value, or the "message"/"error" string
-// of a JSON object, or "".
-func jsonText(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.TrimSpace(s)
-	}
-	var obj struct {
-		Message string `json:"message"`
-		Error   string `json:"error"`
-	}
-	if json.Unmarshal(raw, &obj) == nil {
-		if obj.Message != "" {
-			return strings.TrimSpace(obj.Message)
-		}
-		return strings.TrimSpace(obj.Error)
-	}
-	return ""
-}
-
-// detailList joins a validation error's "detail" list, as FastAPI answers
-// 422: [{"loc": ["body", "file"], "msg": "field required"}, ...] becomes
-// "body.file: field required; ...". Entries that are plain strings are
-// kept as they are; "" when raw is no such list.
-func detailList(raw json.RawMessage) string {
-	var list []json.RawMessage
-	if len(raw) == 0 || json.Unmarshal(raw, &list) != nil {
-		return ""
-	}
-	var parts []string
-	for _, e := range list {
-		var s string
-		if json.Unmarshal(e, &s) == nil {
-			if s = strings.TrimSpace(s); s != "" {
-				parts = append(parts, s)
-			}
-			continue
-		}
-		var d struct {
-			Loc []any  `json:"loc"`
-			Msg string `json:"msg"`
-		}
-		if json.Unmarshal(e, &d) != nil || strings.TrimSpace(d.Msg) == "" {
-			continue
-		}
-		var loc []string
-		for _, l := range d.Loc {
-			switch v := l.(type) {
-			case string:
-				loc = append(loc, v)
-			case float64:
-				loc = append(loc, strconv.FormatFloat(v, 'f', -1, 64))
-			}
-		}
-		msg := strings.TrimSpace(d.Msg)
-		if len(loc) > 0 {
-			msg = strings.Join(loc, ".") + ": " + msg
-		}
-		parts = append(parts, msg)
-	}
-	return strings.Join(parts, "; ")
 }
 
 // redact removes the token from s (a server might echo it back).
