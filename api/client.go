@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +71,9 @@ type Config struct {
 	// this long (an idle timeout, not a total one). 0 means
 	// DefaultStallTimeout; negative disables it.
 	StallTimeout time.Duration
+	// PageSize is the page size AllAssets, AllJobs and AllStyles ask for
+	// (1 to 1000; 0 or out of range: 1000, the API's maximum).
+	PageSize int
 }
 
 // Client is a Krea API client. It is safe for concurrent use.
@@ -89,6 +91,8 @@ type Client struct {
 	backoff       backoff
 	maxRetryAfter time.Duration
 	stallTimeout  time.Duration
+	pageSize      int
+	budget        budget // shared by all requests to the API origin (budget.go)
 
 	// Injected for tests; time.Now and sleepCtx otherwise.
 	now   func() time.Time
@@ -127,6 +131,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetryTime:  cfg.MaxRetryTime,
 		maxRetryAfter: cfg.MaxRetryAfter,
 		stallTimeout:  cfg.StallTimeout,
+		pageSize:      cfg.PageSize,
 		backoff:       backoff{base: cfg.RetryBaseDelay, max: cfg.RetryMaxDelay},
 		now:           time.Now,
 		sleep:         sleepCtx,
@@ -150,6 +155,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxRetryAfter <= 0 {
 		c.maxRetryAfter = DefaultMaxRetryAfter
+	}
+	if c.pageSize <= 0 || c.pageSize > maxPageLimit {
+		c.pageSize = maxPageLimit
 	}
 	if c.stallTimeout == 0 {
 		c.stallTimeout = DefaultStallTimeout
@@ -385,60 +393,6 @@ type result struct {
 func (c *Client) decodeError(resp *http.Response, op string) *Error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	return &Error{Status: resp.StatusCode, Message: c.redact(errorMessage(resp.StatusCode, data)), Op: op}
-}
-
-// errorMessage picks the message of an error body: JSON "error" (a string,
-// or an object with "message"), else JSON "message", else the status text.
-func errorMessage(status int, data []byte) string {
-	var body struct {
-		Error   json.RawMessage `json:"error"`
-		Message json.RawMessage `json:"message"`
-		Detail  json.RawMessage `json:"detail"`
-	}
-	msg := ""
-	if json.Unmarshal(data, &body) == nil {
-		msg = jsonText(body.Error)
-		if msg == "" {
-			msg = jsonText(body.Message)
-		}
-		if msg == "" {
-			msg = jsonText(body.Detail)
-		}
-	}
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	if msg == "" {
-		msg = "status " + strconv.Itoa(status)
-	}
-	msg = strings.Join(strings.Fields(msg), " ")
-	if len(msg) > maxMessage {
-		msg = msg[:maxMessage] + "..."
-	}
-	return strings.ToValidUTF8(msg, "?")
-}
-
-// jsonText returns a JSON string's value, or the "message"/"error" string
-// of a JSON object, or "".
-func jsonText(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.TrimSpace(s)
-	}
-	var obj struct {
-		Message string `json:"message"`
-		Error   string `json:"error"`
-	}
-	if json.Unmarshal(raw, &obj) == nil {
-		if obj.Message != "" {
-			return strings.TrimSpace(obj.Message)
-		}
-		return strings.TrimSpace(obj.Error)
-	}
-	return ""
 }
 
 // redact removes the token from s (a server might echo it back).

@@ -2,29 +2,36 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 )
 
 // Sentinels for errors.Is. An *Error matches the sentinel of its status
 // class; callers never look at status codes or message text.
 var (
-	ErrBadRequest          = errors.New("bad request")           // 400
-	ErrUnauthorized        = errors.New("unauthorized")          // 401
-	ErrPaymentRequired     = errors.New("insufficient credits")  // 402
-	ErrForbidden           = errors.New("forbidden")             // 403
-	ErrNotFound            = errors.New("not found")             // 404
-	ErrGone                = errors.New("gone")                  // 410
-	ErrTooLarge            = errors.New("payload too large")     // 413
-	ErrRateLimited         = errors.New("rate limited")          // 429
-	ErrServer              = errors.New("server error")          // 5xx
-	ErrRangeNotSatisfiable = errors.New("range not satisfiable") // 416
+	ErrBadRequest          = errors.New("bad request")            // 400
+	ErrUnauthorized        = errors.New("unauthorized")           // 401
+	ErrPaymentRequired     = errors.New("insufficient credits")   // 402
+	ErrForbidden           = errors.New("forbidden")              // 403
+	ErrNotFound            = errors.New("not found")              // 404
+	ErrConflict            = errors.New("conflict")               // 409
+	ErrGone                = errors.New("gone")                   // 410
+	ErrTooLarge            = errors.New("payload too large")      // 413
+	ErrRateLimited         = errors.New("rate limited")           // 429
+	ErrServer              = errors.New("server error")           // 5xx
+	ErrUnsupportedMedia    = errors.New("unsupported media type") // 415
+	ErrRangeNotSatisfiable = errors.New("range not satisfiable")  // 416
+	ErrValidation          = errors.New("invalid request")        // 422
 )
 
 // Error is a non-2xx answer of the API or of a file host.
 type Error struct {
 	Status  int    // HTTP status code
-	Message string // the API's "error" (or "message") field, or the status text
+	Message string // the API's "error", "message" or "detail" field, or the status text
 	Op      string // e.g. "GET /assets/{id}"; never holds the token
 }
 
@@ -52,12 +59,18 @@ func sentinelFor(status int) error {
 		return ErrForbidden
 	case status == 404:
 		return ErrNotFound
+	case status == 409:
+		return ErrConflict
 	case status == 410:
 		return ErrGone
 	case status == 413:
 		return ErrTooLarge
+	case status == 415:
+		return ErrUnsupportedMedia
 	case status == 416:
 		return ErrRangeNotSatisfiable
+	case status == 422:
+		return ErrValidation
 	case status == 429:
 		return ErrRateLimited
 	case status >= 500 && status <= 599:
@@ -88,4 +101,105 @@ func Temporary(err error) bool {
 
 func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// errorMessage picks the message of an error body: JSON "error" (a string,
+// or an object with "message"), else JSON "message", else JSON "detail" (a
+// string, or a validation list, see detailList), else the status text.
+func errorMessage(status int, data []byte) string {
+	var body struct {
+		Error   json.RawMessage `json:"error"`
+		Message json.RawMessage `json:"message"`
+		Detail  json.RawMessage `json:"detail"`
+	}
+	msg := ""
+	if json.Unmarshal(data, &body) == nil {
+		msg = jsonText(body.Error)
+		if msg == "" {
+			msg = jsonText(body.Message)
+		}
+		if msg == "" {
+			msg = jsonText(body.Detail)
+		}
+		if msg == "" {
+			msg = detailList(body.Detail)
+		}
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	if msg == "" {
+		msg = "status " + strconv.Itoa(status)
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage] + "..."
+	}
+	return strings.ToValidUTF8(msg, "?")
+}
+
+// jsonText returns a JSON string's value, or the "message"/"error" string
+// of a JSON object, or "".
+func jsonText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var obj struct {
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		if obj.Message != "" {
+			return strings.TrimSpace(obj.Message)
+		}
+		return strings.TrimSpace(obj.Error)
+	}
+	return ""
+}
+
+// detailList joins a validation error's "detail" list, as FastAPI answers
+// 422: [{"loc": ["body", "file"], "msg": "field required"}, ...] becomes
+// "body.file: field required; ...". Entries that are plain strings are
+// kept as they are; "" when raw is no such list.
+func detailList(raw json.RawMessage) string {
+	var list []json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &list) != nil {
+		return ""
+	}
+	var parts []string
+	for _, e := range list {
+		var s string
+		if json.Unmarshal(e, &s) == nil {
+			if s = strings.TrimSpace(s); s != "" {
+				parts = append(parts, s)
+			}
+			continue
+		}
+		var d struct {
+			Loc []any  `json:"loc"`
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal(e, &d) != nil || strings.TrimSpace(d.Msg) == "" {
+			continue
+		}
+		var loc []string
+		for _, l := range d.Loc {
+			switch v := l.(type) {
+			case string:
+				loc = append(loc, v)
+			case float64:
+				loc = append(loc, strconv.FormatFloat(v, 'f', -1, 64))
+			}
+		}
+		msg := strings.TrimSpace(d.Msg)
+		if len(loc) > 0 {
+			msg = strings.Join(loc, ".") + ": " + msg
+		}
+		parts = append(parts, msg)
+	}
+	return strings.Join(parts, "; ")
 }

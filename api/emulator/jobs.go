@@ -49,23 +49,23 @@ func generatePaths() (map[string]bool, error) {
 type jobJSON struct {
 	JobID       string         `json:"job_id"`
 	Status      string         `json:"status"`
-	CreatedAt   time.Time      `json:"created_at"`
-	CompletedAt *time.Time     `json:"completed_at,omitempty"`
+	CreatedAt   msTime         `json:"created_at"`
+	CompletedAt *msTime        `json:"completed_at,omitempty"`
 	Result      *api.JobResult `json:"result,omitempty"`
 }
 
 // newJobJSON is the answer to a POST that creates a job: completed_at and
 // result are present and null, as the spec requires.
 type newJobJSON struct {
-	JobID       string     `json:"job_id"`
-	Status      string     `json:"status"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CompletedAt *time.Time `json:"completed_at"`
-	Result      *struct{}  `json:"result"`
+	JobID       string    `json:"job_id"`
+	Status      string    `json:"status"`
+	CreatedAt   msTime    `json:"created_at"`
+	CompletedAt *msTime   `json:"completed_at"`
+	Result      *struct{} `json:"result"`
 }
 
-// end is when the job finishes.
-func (j *jobRec) end() time.Time { return j.CreatedAt.Add(j.Duration) }
+// end is when the job finishes (to the millisecond, like every timestamp).
+func (j *jobRec) end() time.Time { return j.CreatedAt.Add(j.Duration).Truncate(time.Millisecond) }
 
 // statusAt is the job's status at now: queued for the first third of its
 // duration, then processing, then completed or failed.
@@ -84,10 +84,10 @@ func (j *jobRec) statusAt(now time.Time) string {
 }
 
 func (s *Server) jobJSONLocked(j *jobRec, now time.Time) jobJSON {
-	out := jobJSON{JobID: j.ID, Status: j.statusAt(now), CreatedAt: j.CreatedAt}
+	out := jobJSON{JobID: j.ID, Status: j.statusAt(now), CreatedAt: msTime(j.CreatedAt)}
 	switch out.Status {
 	case api.StatusCompleted:
-		end := j.end()
+		end := msTime(j.end())
 		out.CompletedAt = &end
 		res := &api.JobResult{StyleID: j.StyleID}
 		for _, k := range j.Results {
@@ -95,7 +95,7 @@ func (s *Server) jobJSONLocked(j *jobRec, now time.Time) jobJSON {
 		}
 		out.Result = res
 	case api.StatusFailed:
-		end := j.end()
+		end := msTime(j.end())
 		out.CompletedAt = &end
 		out.Result = &api.JobResult{Error: j.Error}
 	}
@@ -145,7 +145,7 @@ func (s *Server) unfinishedLocked(now time.Time) int {
 }
 
 func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
-	limit, cur, hasCur, ok := listParams(w, r)
+	limit, cur, hasCur, ok := s.listParams(w, r)
 	if !ok {
 		return
 	}
@@ -170,13 +170,13 @@ func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
 	keep := func(j *jobRec) bool {
 		return (status == "" || j.statusAt(now) == status) && (types == nil || types[j.Type])
 	}
-	page, next := paginate(s.st.Jobs, jobKey, keep, cur, hasCur, limit)
+	page, next := paginate(s.st.Jobs, jobKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]jobJSON, len(page))
 	for i, j := range page {
 		items[i] = s.jobJSONLocked(j, now)
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, newListBody(items, next))
+	s.writeList(w, items, next)
 }
 
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
@@ -297,7 +297,7 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 	}
 	s.addJobLocked(j)
 	s.markDirtyLocked()
-	out := newJobJSON{JobID: j.ID, Status: api.StatusQueued, CreatedAt: j.CreatedAt}
+	out := newJobJSON{JobID: j.ID, Status: api.StatusQueued, CreatedAt: msTime(j.CreatedAt)}
 	s.mu.Unlock()
 	s.log.WithFields(logrus.Fields{"op": "job", "id": j.ID, "type": j.Type}).Info("emulator: job created")
 	writeJSON(w, http.StatusOK, out)

@@ -82,7 +82,20 @@ type Options struct {
 	// info. Default: a logger that discards.
 	Log logrus.FieldLogger
 	// Clock replaces time.Now (tests move jobs along without sleeping).
+	// Timestamps are cut to milliseconds, like every emulator timestamp.
 	Clock func() time.Time
+
+	// Switches for behaviour Krea's documents leave open or that older
+	// copies of its spec describe differently. The zero value of each is
+	// what Krea documents (docs/emulator.md lists them with their flags).
+
+	// CursorField names the cursor field of list answers: "nextCursor"
+	// (default, Krea's reference pages) or "next_cursor" (the bundled spec).
+	CursorField string
+	// TieBreakCursor makes a list cursor carry a hidden sequence number when
+	// a page ends inside a run of items sharing one millisecond, so that
+	// nothing is skipped. Default: the plain timestamp ("older than T").
+	TieBreakCursor bool
 }
 
 // Server is a running emulator: an API origin and a files origin.
@@ -165,6 +178,9 @@ func Listen(o Options, apiAddr, filesAddr string) (*Server, error) {
 }
 
 func newServer(o Options) (*Server, error) {
+	if err := o.CheckSwitches(); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opt:      o,
 		token:    o.Token,
