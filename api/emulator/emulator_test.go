@@ -445,7 +445,8 @@ func TestDeleteAssetRemovesItAndItsFile(t *testing.T) {
 
 func TestGenerationJobLifecycle(t *testing.T) {
 	clock := newClock()
-	s := start(t, emulator.Options{Clock: clock.Now, JobDuration: 9 * time.Second})
+	// JobDelete "delete": the end of this test removes the job.
+	s := start(t, emulator.Options{Clock: clock.Now, JobDuration: 9 * time.Second, JobDelete: emulator.JobDeleteRemove})
 	a := postJSON(t, s, "/generate/image/bfl/flux-1-dev", map[string]any{"prompt": "a fox", "width": 600, "height": 520})
 	if a.status != 200 {
 		t.Fatalf("generate: %d %s", a.status, a.body)
@@ -466,8 +467,11 @@ func TestGenerationJobLifecycle(t *testing.T) {
 		a.json(t, &m)
 		return j, m
 	}
-	if j, m := status(); j.Status != "queued" || m["completed_at"] != nil || m["result"] != nil {
+	if j, m := status(); j.Status != "queued" || m["completed_at"] != nil || m["type"] != "flux-1-dev" || fmt.Sprint(m["result"]) != "map[]" {
 		t.Fatalf("at once: %v", m)
+	}
+	if _, m := status(); !hasKey(m, "completed_at") {
+		t.Fatalf("completed_at missing while running, want null: %v", m)
 	}
 	clock.Advance(4 * time.Second)
 	if j, _ := status(); j.Status != "processing" {
@@ -497,7 +501,7 @@ func TestGenerationJobLifecycle(t *testing.T) {
 			t.Errorf("GET /jobs%s: %d items, want %d", q, len(p.Items), n)
 		}
 	}
-	// Delete removes the job and its result.
+	// With JobDelete "delete", DELETE removes the job and its result.
 	if d := call(t, s, "DELETE", "/jobs/"+id, nil, ""); d.status != 200 {
 		t.Fatalf("DELETE job: %d", d.status)
 	}
@@ -581,9 +585,9 @@ func TestFailedJobsCarryAnError(t *testing.T) {
 	}
 }
 
-func TestConcurrentJobLimit(t *testing.T) {
+func TestRefuseOverLimitAnswers429PastTheConcurrentJobLimit(t *testing.T) {
 	clock := newClock()
-	s := start(t, emulator.Options{Clock: clock.Now, MaxConcurrentJobs: 2, JobDuration: time.Minute})
+	s := start(t, emulator.Options{Clock: clock.Now, MaxConcurrentJobs: 2, JobDuration: time.Minute, RefuseOverLimit: true})
 	for i := range 2 {
 		if a := postJSON(t, s, "/generate/image/bfl/flux-1-dev", map[string]any{"prompt": "x"}); a.status != 200 {
 			t.Fatalf("job %d: %d", i, a.status)
@@ -736,7 +740,7 @@ func TestSeedingIsDeterministic(t *testing.T) {
 	if len(types) < 8 {
 		t.Errorf("only %d types seeded: %v", len(types), types)
 	}
-	if statuses["failed"] != 1 || statuses["completed"] != 9 || statuses["queued"]+statuses["processing"] != 2 {
+	if statuses["failed"] != 1 || statuses["completed"] != 9 || 12-statuses["failed"]-statuses["completed"] != 2 {
 		t.Errorf("seeded job statuses %v", statuses)
 	}
 }

@@ -127,6 +127,9 @@ func (s *Server) RemoveJob(id string) bool {
 	for _, k := range j.Results {
 		s.dropFileLocked(k)
 	}
+	if j.Preview != "" {
+		s.dropFileLocked(j.Preview)
+	}
 	s.markDirtyLocked()
 	return true
 }

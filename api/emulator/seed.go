@@ -173,6 +173,9 @@ func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 				s.st.Files[key] = &b
 				j.Results = append(j.Results, key)
 			}
+			if i%10 == 0 && j.Duration > 0 {
+				s.addPreviewLocked(j, uint64(i))
+			}
 		}
 		s.addJobLocked(j)
 	}

@@ -47,7 +47,10 @@ type jobRec struct {
 	Type      string        `json:"type"` // last element of the generate path, or "loraTraining"
 	Path      string        `json:"path"` // the POST path that created it
 	CreatedAt time.Time     `json:"created_at"`
-	Duration  time.Duration `json:"duration"` // queued -> completed
+	StartAt   time.Time     `json:"start_at,omitzero"`  // end of backlogged (zero: CreatedAt)
+	Duration  time.Duration `json:"duration"`           // queued -> completed
+	Cancelled time.Time     `json:"cancelled,omitzero"` // when DELETE cancelled it
+	Preview   string        `json:"preview,omitempty"`  // files-origin key of the intermediate result
 	Fail      bool          `json:"fail,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Results   []string      `json:"results,omitempty"`  // files-origin keys
