@@ -56,7 +56,7 @@ func (s *Server) styleJSON(st *styleRec) api.Style {
 	out := api.Style{
 		ID: st.ID, Title: st.Title, URLs: make([]string, 0, len(st.URLs)), Public: st.Public,
 		Prompt: st.Prompt, Models: st.Models, LikeCount: st.LikeCount,
-		CreatedAt: st.CreatedAt.UTC().Format(time.RFC3339Nano),
+		CreatedAt: st.CreatedAt.UTC().Format(msLayout),
 	}
 	for _, u := range st.URLs {
 		out.URLs = append(out.URLs, s.expandURL(u))
@@ -87,7 +87,7 @@ func (s *Server) addStyleImagesLocked(st *styleRec, n int, mtime time.Time) {
 }
 
 func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
-	limit, cur, hasCur, ok := listParams(w, r)
+	limit, cur, hasCur, ok := s.listParams(w, r)
 	if !ok {
 		return
 	}
@@ -138,13 +138,13 @@ func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(s.now())
-	page, next := paginate(s.st.Styles, styleKey, keep, cur, hasCur, limit)
+	page, next := paginate(s.st.Styles, styleKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]api.Style, len(page))
 	for i, st := range page {
 		items[i] = s.styleJSON(st)
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, newListBody(items, next))
+	s.writeList(w, items, next)
 }
 
 func contains(xs []string, x string) bool {
