@@ -197,7 +197,7 @@ func (jd *jobDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.Att
 
 // Unlink of a job's file removes it from this mount's view only (the job
 // is unchanged; its files are views of it). This is what lets `rm -r
-// jobs/<id>` work: rm unlinks every file before the rmdir that deletes
+// jobs/<id>` work: rm unlinks every file before the rmdir that removes
 // the job, and gives up on the directory if any unlink fails.
 func (jd *jobDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	r := jd.d.r
@@ -222,7 +222,7 @@ func (jd *jobDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	}
 	jd.d.hidden[jd.id][name] = true
 	jd.d.mu.Unlock()
-	r.log.WithFields(f).Info("job file hidden from this mount; the job is unchanged (rmdir the job's directory to delete the job)")
+	r.log.WithFields(f).Info("job file hidden from this mount; the job is unchanged (rmdir the job's directory to cancel or hide the job)")
 	return 0
 }
 

@@ -1,0 +1,182 @@
+//go:build linux
+
+package integration
+
+// jobs/ and styles/ against Krea as documented (docs/jobs-and-styles.md,
+// "Removing a job", "Names that cannot be ids", and mv of a style): the
+// emulator's default is Krea's documented behaviour (DELETE cancels only
+// queued or processing jobs; PATCH refuses a title) and its switches the
+// other plausible ones. Real rm, ls, cat, stat and mv.
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api/emulator"
+)
+
+// unfinishedStates are the states Krea documents before a job ends.
+var unfinishedStates = []string{"backlogged", "queued", "scheduled", "processing", "sampling", "intermediate-complete"}
+
+// emuJobStatus is the job's status in the emulator ("" when it has none).
+func emuJobStatus(emu *Emulator, id string) string {
+	for _, j := range emu.Jobs() {
+		if j.JobID == id {
+			return j.Status
+		}
+	}
+	return ""
+}
+
+func catStatus(t testing.TB, m *Mount, id string) string {
+	t.Helper()
+	return strings.TrimSpace(run(t, "cat", m.Path("jobs", id, "status")))
+}
+
+func TestRmROfARunningJobCancelsIt(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{emulator.JobDeleteCancel, emulator.JobDeleteCancelPending} {
+		// Seed job 0 runs for an hour: queued for its first 10 minutes.
+		emu := startEmulator(t, emulator.Options{SeedJobs: 3, JobDuration: time.Hour, JobDelete: mode})
+		running := emu.Jobs()[0].JobID
+		m := mount(t, emu, "--dir-cache-ttl", "1h")
+		if names := lsNames(t, m.Path("jobs")); !slices.Contains(names, running) {
+			t.Fatalf("%s: running job not listed: %q", mode, names)
+		}
+		if s := catStatus(t, m, running); !slices.Contains(unfinishedStates, s) {
+			t.Fatalf("%s: status of the running job %q", mode, s)
+		}
+
+		run(t, "rm", "-r", m.Path("jobs", running)) // fails the test unless rm exits 0
+
+		if s := emuJobStatus(emu, running); s != "cancelled" {
+			t.Errorf("%s: the emulator has the job %q after rm -r, want cancelled", mode, s)
+		}
+		if s := catStatus(t, m, running); s != "cancelled" {
+			t.Errorf("%s: cat status after rm -r = %q, want cancelled", mode, s)
+		}
+		if names := lsNames(t, m.Path("jobs")); slices.Contains(names, running) {
+			t.Errorf("%s: ls jobs/ still lists the cancelled job: %q", mode, names)
+		}
+		if !strings.Contains(m.Logs(), "job cancelled") {
+			t.Errorf("%s: no log line for the cancel", mode)
+		}
+	}
+}
+
+func TestRmROfAFinishedJobHidesItAcrossRemountsAndItStillOpensByID(t *testing.T) {
+	t.Parallel()
+	// Seeds: job 1 completed, job 5 failed.
+	emu := startEmulator(t, emulator.Options{SeedJobs: 6, JobDuration: -1})
+	seeded := emu.Jobs()
+	completed, failed := seeded[1].JobID, seeded[5].JobID
+	if seeded[1].Status != "completed" || seeded[5].Status != "failed" {
+		t.Fatalf("unexpected seed: %s %s", seeded[1].Status, seeded[5].Status)
+	}
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	m := mountWith(t, emu, mountOpts{CacheDir: cacheDir, Flags: []string{"--dir-cache-ttl", "1h"}})
+	before := lsNames(t, m.Path("jobs"))
+	if !slices.Contains(before, completed) || !slices.Contains(before, failed) {
+		t.Fatalf("ls jobs/ lacks the seeded jobs: %q", before)
+	}
+
+	for _, id := range []string{completed, failed} {
+		run(t, "rm", "-r", m.Path("jobs", id)) // exit 0, though Krea keeps the job
+	}
+	check := func(m *Mount, when string) {
+		t.Helper()
+		names := lsNames(t, m.Path("jobs"))
+		if slices.Contains(names, completed) || slices.Contains(names, failed) {
+			t.Errorf("%s: ls jobs/ lists a removed job: %q", when, names)
+		}
+		if len(names) != len(before)-2 {
+			t.Errorf("%s: ls jobs/ shows %d jobs, want %d", when, len(names), len(before)-2)
+		}
+		// The id still opens it, with all its files.
+		if got := lsNames(t, m.Path("jobs", completed)); !slices.Equal(got, []string{"job.json", "result-0.png", "status"}) {
+			t.Errorf("%s: ls jobs/<completed id> = %q", when, got)
+		}
+		if s := catStatus(t, m, completed); s != "completed" {
+			t.Errorf("%s: status of the hidden completed job %q", when, s)
+		}
+		if s := catStatus(t, m, failed); s != "failed" {
+			t.Errorf("%s: status of the hidden failed job %q", when, s)
+		}
+		run(t, "stat", m.Path("jobs", completed, "result-0.png"))
+	}
+	check(m, "after rm -r")
+	if !strings.Contains(m.Logs(), "Krea keeps this job") {
+		t.Error("no log line saying that Krea keeps the job and it is hidden")
+	}
+	for _, id := range []string{completed, failed} {
+		if !hasJob(emu, id) {
+			t.Errorf("rm -r removed job %s from the emulator", id)
+		}
+	}
+	// rm -r again (by id) succeeds too.
+	run(t, "rm", "-r", m.Path("jobs", completed))
+
+	// The hiding is private to this user.
+	state := filepath.Join(cacheDir, "state")
+	files, _ := filepath.Glob(filepath.Join(state, "hidden-jobs-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("hidden-jobs files in %s: %q", state, files)
+	}
+	for path, want := range map[string]os.FileMode{state: 0o700, files[0]: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %v", path, fi.Mode().Perm(), err, want)
+		}
+	}
+
+	m.Stop()
+	again := mountWith(t, emu, mountOpts{CacheDir: cacheDir, Flags: []string{"--dir-cache-ttl", "1h"}})
+	check(again, "after a remount")
+
+	// Another cache dir (another machine) lists them.
+	other := mount(t, emu)
+	if names := lsNames(t, other.Path("jobs")); !slices.Contains(names, completed) || !slices.Contains(names, failed) {
+		t.Errorf("a mount with a fresh cache dir hides the jobs: %q", names)
+	}
+}
+
+func TestProbeNamesInJobsAndStylesAreENOENTWithoutARequest(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t, emulator.Options{SeedJobs: 3, SeedStyles: 3, JobDuration: -1})
+	m := mount(t, emu, "--dir-cache-ttl", "1h")
+	// A file manager lists, then probes.
+	for _, d := range []string{"jobs", "styles", "styles/.by-id"} {
+		lsNames(t, m.Path(d))
+	}
+	apiBefore := emu.Requests("/jobs") + emu.Requests("/styles")
+	probes := []string{".directory", "desktop.ini", "Thumbs.db", "autorun.inf", ".hidden", ".DS_Store", "HEAD", "folder.jpg"}
+	for _, d := range []string{"jobs", "styles", "styles/.by-id"} {
+		for _, name := range probes {
+			_, stderr, err := runErr(t, "stat", m.Path(d, name))
+			if err == nil || !strings.Contains(stderr, "No such file or directory") {
+				t.Errorf("stat %s/%s: %v %q, want ENOENT", d, name, err, strings.TrimSpace(stderr))
+			}
+		}
+	}
+	for _, name := range probes {
+		for _, p := range []string{"/jobs/" + name, "/styles/" + name} {
+			if n := emu.Requests(p); n != 0 {
+				t.Errorf("the emulator got %d requests for %s", n, p)
+			}
+		}
+	}
+	if after := emu.Requests("/jobs") + emu.Requests("/styles"); after != apiBefore {
+		t.Errorf("probing %d names cost %d API requests, want 0", 3*len(probes), after-apiBefore)
+	}
+	// An id-shaped name the listing lacks is still asked for (and ENOENT).
+	const unknown = "0b5c1f4e-1111-4222-8333-444455556666"
+	if _, _, err := runErr(t, "stat", m.Path("jobs", unknown)); err == nil {
+		t.Error("stat of an unknown job id succeeded")
+	}
+	if emu.Requests("/jobs/"+unknown) == 0 {
+		t.Error("an id-shaped name was not asked for")
+	}
+}
