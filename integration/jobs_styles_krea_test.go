@@ -180,3 +180,49 @@ func TestProbeNamesInJobsAndStylesAreENOENTWithoutARequest(t *testing.T) {
 		t.Error("an id-shaped name was not asked for")
 	}
 }
+
+func TestStatusGoesThroughEveryDocumentedStateAndTheIntermediateResultReads(t *testing.T) {
+	t.Parallel()
+	needProgram(t, "curl")
+	// One job at a time: the second waits "backlogged" while the first
+	// runs. Each job spends 3 s in each of its six phases (status is read
+	// again at most once a second), the last one an undocumented state.
+	emu := startEmulator(t, emulator.Options{JobDuration: 18 * time.Second, MaxConcurrentJobs: 1, ExtraJobState: "upscaling"})
+	m := mount(t, emu, "--dir-cache-ttl", "1s")
+	submitJob(t, emu, fluxDev, `{"prompt":"first","width":512,"height":512}`)
+	id := submitJob(t, emu, fluxDev, `{"prompt":"second","width":512,"height":512}`)
+	dir := m.Path("jobs", id)
+
+	var seen []string
+	readIntermediate := false
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		s := catStatus(t, m, id)
+		if len(seen) == 0 || seen[len(seen)-1] != s {
+			seen = append(seen, s)
+		}
+		if s == "completed" || s == "failed" {
+			break
+		}
+		if (s == "intermediate-complete" || s == "upscaling") && !readIntermediate {
+			var j jobView
+			catJSON(t, m.Path("jobs", id, "job.json"), &j)
+			if j.Result != nil && len(j.Result.URLs) == 1 && slices.Contains(lsNames(t, dir), "intermediate-0.png") {
+				cmpWithCurl(t, j.Result.URLs[0], filepath.Join(dir, "intermediate-0.png"))
+				readIntermediate = true
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	want := []string{"backlogged", "queued", "scheduled", "processing", "sampling", "intermediate-complete", "upscaling", "completed"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("status went %q, want %q", seen, want)
+	}
+	if !readIntermediate {
+		t.Error("the intermediate result was never readable as intermediate-0.png while the job ran")
+	}
+	names := lsNames(t, dir)
+	if !slices.Contains(names, "result-0.png") || slices.Contains(names, "intermediate-0.png") {
+		t.Errorf("the completed job holds %q, want result-0.png and no intermediate result", names)
+	}
+}
