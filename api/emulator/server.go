@@ -109,6 +109,12 @@ type Options struct {
 	// its intermediate result and its end (a client must show it and keep
 	// polling).
 	ExtraJobState string
+	// StyleTitle is what PATCH /styles/{id} does with "title": "refuse"
+	// (default: Krea's page says the operation "currently supports updating
+	// the public visibility"; a body whose only field is title gets 400 "No
+	// valid fields to update", and title is dropped otherwise), "accept"
+	// (the title changes) or "ignore" (200, the title stays).
+	StyleTitle string
 }
 
 // Server is a running emulator: an API origin and a files origin.

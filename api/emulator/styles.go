@@ -173,9 +173,10 @@ func (s *Server) handleGetStyle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handlePatchStyle changes title, public, urls or cover_url of one of the
-// user's own styles. Anyone else's style, even a visible one, gets 404 as
-// the spec says ("Style not found or you are not the owner").
+// handlePatchStyle changes public, urls or cover_url of one of the user's
+// own styles, and title as Options.StyleTitle says. Anyone else's style, even
+// a visible one, gets 404 as the spec says ("Style not found or you are not
+// the owner").
 func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 	body, ok := readJSONBody(w, r)
 	if !ok {
@@ -191,9 +192,16 @@ func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 			urls = append(urls, u)
 		}
 	}
-	if !hasTitle && !hasPublic && !hasCover && !hasURLs {
-		writeError(w, http.StatusBadRequest, "no valid fields to update (title, public, urls, cover_url)")
+	mode := s.opt.StyleTitle
+	if hasTitle && (mode == "" || mode == StyleTitleRefuse) {
+		hasTitle = false // not a field Krea updates
+	}
+	if !hasTitle && !hasPublic && !hasCover && !hasURLs && !(mode == StyleTitleIgnore && hasTitle) {
+		writeError(w, http.StatusBadRequest, "No valid fields to update")
 		return
+	}
+	if mode == StyleTitleIgnore {
+		hasTitle = false
 	}
 	s.mu.Lock()
 	s.advanceLocked(s.now())

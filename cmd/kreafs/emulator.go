@@ -159,6 +159,7 @@ func addSwitchFlags(fl *pflag.FlagSet, o *emulator.Options) {
 	fl.StringVar(&o.JobDelete, "job-delete", emulator.JobDeleteCancel, "what DELETE /jobs/{id} does: cancel (only a queued or processing job, else 400), cancel-pending (any unfinished job) or delete (removes it)")
 	fl.BoolVar(&o.RefuseOverLimit, "refuse-over-limit", false, "answer 429 to a new job past --max-concurrent-jobs instead of backlogging it")
 	fl.StringVar(&o.ExtraJobState, "extra-job-state", "", "an undocumented job status `NAME` shown between a job's intermediate result and its end")
+	fl.StringVar(&o.StyleTitle, "style-title", emulator.StyleTitleRefuse, "what PATCH /styles/{id} does with a title: refuse (400 \"No valid fields to update\"), accept, or ignore (200, unchanged)")
 }
 
 // switchFlags maps each switch flag to its emulator.Options field.
@@ -168,6 +169,7 @@ var switchFlags = map[string]string{
 	"job-delete":        "JobDelete",
 	"refuse-over-limit": "RefuseOverLimit",
 	"extra-job-state":   "ExtraJobState",
+	"style-title":       "StyleTitle",
 }
 
 // switchesSet reports whether any switch flag was given.
@@ -187,6 +189,7 @@ func applySwitches(dst *emulator.Options, src emulator.Options) {
 	dst.JobDelete = src.JobDelete
 	dst.RefuseOverLimit = src.RefuseOverLimit
 	dst.ExtraJobState = src.ExtraJobState
+	dst.StyleTitle = src.StyleTitle
 }
 
 // switchFlagError turns an Options.CheckSwitches error into flag words.
