@@ -143,6 +143,17 @@ func TestConformanceAssets(t *testing.T) {
 	for _, q := range []string{"limit=0", "limit=1001", "cursor=not-a-time"} {
 		c.do(confReq{method: "GET", path: "/assets?" + q, badOnPurpose: true, want: 400, undocumented: true})
 	}
+
+	// The asset switches: answers without descriptions, hosted URLs.
+	x := start(t, emulator.Options{SeedAssets: 12, NoEchoDescription: true, HostedNames: true})
+	cx := &conformer{t, x}
+	var hosted api.Asset
+	cx.do(confReq{method: "POST", path: "/assets", body: body.Bytes(), ctype: ctype, want: 200}).json(t, &hosted)
+	if hosted.Description != "" || !strings.HasSuffix(hosted.ImageURL, "-x.png") {
+		t.Errorf("switches: %+v", hosted)
+	}
+	cx.get("/assets/"+hosted.ID, 200)
+	cx.get("/assets?limit=1000", 200)
 }
 
 // rawCursor decodes a list answer and returns which cursor fields it has.

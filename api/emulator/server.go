@@ -115,6 +115,14 @@ type Options struct {
 	// valid fields to update", and title is dropped otherwise), "accept"
 	// (the title changes) or "ignore" (200, the title stays).
 	StyleTitle string
+	// NoEchoDescription: asset answers (POST /assets, GET, lists) never
+	// carry a description (Krea's answer schema has it optional).
+	NoEchoDescription bool
+	// HostedNames: an uploaded asset's image_url has the shape of Krea's
+	// public examples, <files origin>/<uuid>/<unix ms>-<original name>, the
+	// original name being the multipart file part's filename as sent,
+	// path-escaped (default: <files origin>/a/<id>.<ext>).
+	HostedNames bool
 }
 
 // Server is a running emulator: an API origin and a files origin.

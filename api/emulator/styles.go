@@ -192,17 +192,7 @@ func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 			urls = append(urls, u)
 		}
 	}
-	mode := s.opt.StyleTitle
-	if hasTitle && (mode == "" || mode == StyleTitleRefuse) {
-		hasTitle = false // not a field Krea updates
-	}
-	if !hasTitle && !hasPublic && !hasCover && !hasURLs && !(mode == StyleTitleIgnore && hasTitle) {
-		writeError(w, http.StatusBadRequest, "No valid fields to update")
-		return
-	}
-	if mode == StyleTitleIgnore {
-		hasTitle = false
-	}
+	// Ownership first: someone else's style is 404 whatever the body.
 	s.mu.Lock()
 	s.advanceLocked(s.now())
 	st, ok := s.stylesByID[r.PathValue("id")]
@@ -210,6 +200,18 @@ func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeError(w, http.StatusNotFound, "style not found or you are not the owner")
 		return
+	}
+	mode := s.opt.StyleTitle
+	if hasTitle && (mode == "" || mode == StyleTitleRefuse) {
+		hasTitle = false // not a field Krea updates
+	}
+	if !hasTitle && !hasPublic && !hasCover && !hasURLs && !(mode == StyleTitleIgnore && hasTitle) {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "No valid fields to update")
+		return
+	}
+	if mode == StyleTitleIgnore {
+		hasTitle = false
 	}
 	if hasTitle {
 		st.Title = &title

@@ -50,6 +50,9 @@ func TestEmulatorFlags(t *testing.T) {
 		{args: []string{"--job-delete", "purge"}, bad: true},
 		{args: []string{"--style-title", "accept"}, check: func(c *emulatorConfig) bool { return c.opts.StyleTitle == "accept" }},
 		{args: []string{"--style-title", "rename"}, bad: true},
+		{args: []string{"--no-echo-description", "--hosted-names"}, check: func(c *emulatorConfig) bool {
+			return c.opts.NoEchoDescription && c.opts.HostedNames
+		}},
 		{args: []string{"--extra-job-state", "completed"}, bad: true},
 		{args: []string{"--bogus"}, bad: true},
 		{args: []string{"stray"}, bad: true},
