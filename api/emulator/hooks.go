@@ -71,6 +71,17 @@ func (s *Server) Assets() []api.Asset {
 	return out
 }
 
+// AssetFileSize is the size of an asset's bytes, which the emulator knows
+// even when its answers say size_bytes null; -1 for an unknown id.
+func (s *Server) AssetFileSize(id string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.assetsByID[id]; ok {
+		return a.Size
+	}
+	return -1
+}
+
 // AssetIDs returns the id of every asset in list order (newest first): the
 // emulator's own full list, to compare a client's listing with.
 func (s *Server) AssetIDs() []string {
