@@ -182,6 +182,9 @@ func TestClientAgainstEmulator(t *testing.T) {
 				// It deletes a completed job to check DeleteJob and
 				// ErrNotFound: the bundled spec's delete, not Krea's cancel.
 				JobDelete: emulator.JobDeleteRemove,
+				// It renames a style to check PatchStyle's request and
+				// answer; Krea refuses titles by default.
+				StyleTitle: emulator.StyleTitleAccept,
 			})
 			runSuite(t, e)
 			if got := strings.Contains(e.logs.String(), "retrying"); got != tc.wantRetrys {

@@ -143,6 +143,17 @@ func TestConformanceAssets(t *testing.T) {
 	for _, q := range []string{"limit=0", "limit=1001", "cursor=not-a-time"} {
 		c.do(confReq{method: "GET", path: "/assets?" + q, badOnPurpose: true, want: 400, undocumented: true})
 	}
+
+	// The asset switches: answers without descriptions, hosted URLs.
+	x := start(t, emulator.Options{SeedAssets: 12, NoEchoDescription: true, HostedNames: true})
+	cx := &conformer{t, x}
+	var hosted api.Asset
+	cx.do(confReq{method: "POST", path: "/assets", body: body.Bytes(), ctype: ctype, want: 200}).json(t, &hosted)
+	if hosted.Description != "" || !strings.HasSuffix(hosted.ImageURL, "-x.png") {
+		t.Errorf("switches: %+v", hosted)
+	}
+	cx.get("/assets/"+hosted.ID, 200)
+	cx.get("/assets?limit=1000", 200)
 }
 
 // rawCursor decodes a list answer and returns which cursor fields it has.
@@ -435,7 +446,14 @@ func TestConformanceStyles(t *testing.T) {
 	}
 	patch(own.Items[0].ID, `{"title":"New title","public":true,"urls":["https://example.com/p.png"],"cover_url":"https://example.com/c.png"}`, 200)
 	c.do(confReq{method: "PATCH", path: "/styles/" + own.Items[0].ID, body: []byte(`{"public":null}`), ctype: "application/json", want: 400})
-	patch(shared.Items[0].ID, `{"title":"x"}`, 404)
+	patch(shared.Items[0].ID, `{"public":true}`, 404)
+	// A title alone: refused by default (400 "No valid fields to update",
+	// Krea's update-a-style page); the switches answer 200.
+	patch(own.Items[0].ID, `{"title":"x"}`, 400)
+	for _, mode := range []string{emulator.StyleTitleAccept, emulator.StyleTitleIgnore} {
+		x := start(t, emulator.Options{SeedStyles: 3, StyleTitle: mode})
+		(&conformer{t, x}).do(confReq{method: "PATCH", path: "/styles/" + ownStyle(t, x).ID, body: []byte(`{"title":"x"}`), ctype: "application/json", want: 200})
+	}
 	c.get("/styles/00000000-0000-4000-8000-000000000000", 404)
 	c.do(confReq{method: "GET", path: "/styles", noToken: true, want: 401})
 	c.do(confReq{method: "GET", path: "/styles?filter=mine", badOnPurpose: true, want: 400})

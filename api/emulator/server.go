@@ -109,6 +109,20 @@ type Options struct {
 	// its intermediate result and its end (a client must show it and keep
 	// polling).
 	ExtraJobState string
+	// StyleTitle is what PATCH /styles/{id} does with "title": "refuse"
+	// (default: Krea's page says the operation "currently supports updating
+	// the public visibility"; a body whose only field is title gets 400 "No
+	// valid fields to update", and title is dropped otherwise), "accept"
+	// (the title changes) or "ignore" (200, the title stays).
+	StyleTitle string
+	// NoEchoDescription: asset answers (POST /assets, GET, lists) never
+	// carry a description (Krea's answer schema has it optional).
+	NoEchoDescription bool
+	// HostedNames: an uploaded asset's image_url has the shape of Krea's
+	// public examples, <files origin>/<uuid>/<unix ms>-<original name>, the
+	// original name being the multipart file part's filename as sent,
+	// path-escaped (default: <files origin>/a/<id>.<ext>).
+	HostedNames bool
 }
 
 // Server is a running emulator: an API origin and a files origin.

@@ -16,6 +16,11 @@ const (
 	JobDeleteCancel        = "cancel"
 	JobDeleteCancelPending = "cancel-pending"
 	JobDeleteRemove        = "delete"
+
+	// StyleTitle
+	StyleTitleRefuse = "refuse"
+	StyleTitleAccept = "accept"
+	StyleTitleIgnore = "ignore"
 )
 
 // CheckSwitches rejects unknown values of the string switches (Start does
@@ -30,6 +35,7 @@ func (o *Options) CheckSwitches() error {
 	}{
 		{"CursorField", o.CursorField, []string{CursorFieldCamel, CursorFieldSnake}},
 		{"JobDelete", o.JobDelete, []string{JobDeleteCancel, JobDeleteCancelPending, JobDeleteRemove}},
+		{"StyleTitle", o.StyleTitle, []string{StyleTitleRefuse, StyleTitleAccept, StyleTitleIgnore}},
 	} {
 		if c.v == "" {
 			continue

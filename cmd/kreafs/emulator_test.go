@@ -48,6 +48,11 @@ func TestEmulatorFlags(t *testing.T) {
 			return c.opts.JobDelete == "delete" && c.opts.RefuseOverLimit && c.opts.ExtraJobState == "upscaling"
 		}},
 		{args: []string{"--job-delete", "purge"}, bad: true},
+		{args: []string{"--style-title", "accept"}, check: func(c *emulatorConfig) bool { return c.opts.StyleTitle == "accept" }},
+		{args: []string{"--style-title", "rename"}, bad: true},
+		{args: []string{"--no-echo-description", "--hosted-names"}, check: func(c *emulatorConfig) bool {
+			return c.opts.NoEchoDescription && c.opts.HostedNames
+		}},
 		{args: []string{"--extra-job-state", "completed"}, bad: true},
 		{args: []string{"--bogus"}, bad: true},
 		{args: []string{"stray"}, bad: true},
@@ -171,7 +176,7 @@ func TestEmulatorSwitchFlagsWorkOnMountEmulatorAndNameTheFlagWhenWrong(t *testin
 	if _, _, err := parseMountFlags([]string{"--tie-break-cursor", "/mnt"}, env); err == nil || !strings.Contains(err.Error(), "--emulator") {
 		t.Errorf("a switch without --emulator: %v", err)
 	}
-	for _, args := range [][]string{{"--cursor-field", "cursor"}, {"--job-delete", "purge"}, {"--extra-job-state", "failed"}} {
+	for _, args := range [][]string{{"--cursor-field", "cursor"}, {"--job-delete", "purge"}, {"--extra-job-state", "failed"}, {"--style-title", "rename"}} {
 		_, _, err := parseEmulatorFlags(args)
 		if err == nil || !strings.Contains(err.Error(), "--"+strings.TrimPrefix(args[0], "--")) {
 			t.Errorf("%v: %v, want an error naming the flag", args, err)
