@@ -226,3 +226,62 @@ func TestStatusGoesThroughEveryDocumentedStateAndTheIntermediateResultReads(t *t
 		t.Errorf("the completed job holds %q, want result-0.png and no intermediate result", names)
 	}
 }
+
+func TestMvOfAStyleUnderEachWayKreaMayAnswerATitle(t *testing.T) {
+	t.Parallel()
+	needProgram(t, "curl")
+	for _, tc := range []struct {
+		mode    string
+		renamed bool
+	}{
+		{emulator.StyleTitleRefuse, false}, // Krea's documented answer: 400 "No valid fields to update"
+		{emulator.StyleTitleIgnore, false}, // 200, title unchanged
+		{emulator.StyleTitleAccept, true},  // 200, title changed
+	} {
+		emu := startEmulator(t, emulator.Options{SeedStyles: 3, StyleTitle: tc.mode})
+		m := mount(t, emu, "--dir-cache-ttl", "1s")
+		var id string
+		for _, s := range libraryStyles(t, emu) {
+			if s.Title != nil && *s.Title == "Style 0" {
+				id = s.ID
+			}
+		}
+		if id == "" {
+			t.Fatalf("%s: no seeded \"Style 0\"", tc.mode)
+		}
+		lsNames(t, m.Path("styles"))
+		_, stderr, err := runErr(t, "mv", m.Path("styles", "Style 0"), m.Path("styles", "Ink and rust"))
+		switch {
+		case tc.renamed && err != nil:
+			t.Errorf("%s: mv: %v %q, want success", tc.mode, err, stderr)
+		case !tc.renamed && (err == nil || !strings.Contains(stderr, "Operation not permitted")):
+			t.Errorf("%s: mv: %v %q, want \"Operation not permitted\"", tc.mode, err, strings.TrimSpace(stderr))
+		}
+		if strings.Contains(stderr, "subdirectory") {
+			t.Errorf("%s: mv speaks of subdirectories: %q", tc.mode, stderr)
+		}
+		if !tc.renamed && !strings.Contains(m.Logs(), "Krea does not rename styles through its API") {
+			t.Errorf("%s: no log line saying Krea does not rename styles through its API", tc.mode)
+		}
+		var api styleView
+		apiJSON(t, emu, "GET", "/styles/"+id, "", &api)
+		wantName, goneName := "Style 0", "Ink and rust"
+		if tc.renamed {
+			wantName, goneName = goneName, wantName
+		}
+		if api.Title == nil || *api.Title != wantName {
+			t.Errorf("%s: title in the API after mv: %v, want %q", tc.mode, api.Title, wantName)
+		}
+		// At once, and after the listing is fetched again: the same names
+		// (no rename that reverts, no refusal that renames anyway).
+		for _, when := range []string{"at once", "after a fresh listing"} {
+			if when != "at once" {
+				time.Sleep(1500 * time.Millisecond) // past --dir-cache-ttl
+			}
+			names := lsNames(t, m.Path("styles"))
+			if !slices.Contains(names, wantName) || slices.Contains(names, goneName) {
+				t.Errorf("%s: ls styles/ %s: %q, want %q and no %q", tc.mode, when, names, wantName, goneName)
+			}
+		}
+	}
+}
