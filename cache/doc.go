@@ -1,7 +1,9 @@
 // Package cache holds kreafs' local state about remote content: the on-disk
 // content store (Store), the listing cache with a TTL (Listing), and the
 // modification times users set, which the API does not keep (Mtimes; its
-// consistency rules are in mtimes.go). The durable upload queue lives in
+// consistency rules are in mtimes.go), and the jobs removed from a mount's
+// jobs/ listing that Krea keeps (HiddenJobs; hidden_jobs.go). The durable
+// upload queue lives in
 // cache/writeback. This package never imports
 // fs/; it asks api/ (through the Fetcher interface) for bytes.
 //

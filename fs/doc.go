@@ -81,9 +81,13 @@
 //   - jobs/ and styles/ have their own rules, stated in
 //     docs/jobs-and-styles.md and at the top of jobs_state.go: a running
 //     job is re-fetched when read (at most once a second) and polled while
-//     someone looks at it (2 s, growing to every 4 s, at most 32 jobs, 10
-//     minutes after the last look); a finished job never changes and is
-//     cached for an hour; styles are trusted for DirCacheTTL.
+//     someone looks at it (2 s, growing to every 4 s; a job running past
+//     3 minutes up to every 15 s; at most 32 jobs, 10 minutes after the
+//     last look); a finished job never changes and is cached for an hour;
+//     styles are trusted for DirCacheTTL. rmdir of a job cancels it when
+//     Krea can and otherwise hides it from jobs/ (Config.StateDir keeps
+//     the hidden ids, cache.HiddenJobs; jobs_remove.go). A name that
+//     cannot be an id (idLike) in jobs/ or styles/ costs no request.
 //   - If a listing fails (network down), or takes over 5s (an API that
 //     stalls), the previous one keeps being served (the Listing logs it
 //     once per outage). The last good listing

@@ -24,6 +24,9 @@ import (
 
 const fluxDev = "/generate/image/bfl/flux-1-dev"
 
+// unfinishedStates are the states Krea documents before a job ends.
+var unfinishedStates = []string{"backlogged", "queued", "scheduled", "processing", "sampling", "intermediate-complete"}
+
 func readDirNames(dir string) ([]string, error) {
 	es, err := os.ReadDir(dir)
 	if err != nil {
@@ -73,8 +76,8 @@ func TestJobSubmittedElsewhereShowsItsResultWhenDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := string(status); s != "queued\n" && s != "processing\n" {
-		t.Errorf("status of a new job = %q, want queued or processing", s)
+	if s := strings.TrimSpace(string(status)); !slices.Contains(unfinishedStates, s) {
+		t.Errorf("status of a new job = %q, want one of %q", s, unfinishedStates)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "result-0.png")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("result of an unfinished job: stat err %v, want ENOENT", err)
@@ -198,8 +201,8 @@ func TestFailedJobShowsFailedAndItsError(t *testing.T) {
 	}
 }
 
-func TestRmRDeletesTheJob(t *testing.T) {
-	e := mountJobs(t, emulator.Options{JobDuration: -1}, nil)
+func TestRmROnAServerThatDeletesJobsDeletesTheJob(t *testing.T) {
+	e := mountJobs(t, emulator.Options{JobDuration: -1, JobDelete: emulator.JobDeleteRemove}, nil)
 	j, err := e.client.Generate(context.Background(), fluxDev, map[string]any{"prompt": "x", "width": 512, "height": 512})
 	if err != nil {
 		t.Fatal(err)
@@ -229,6 +232,65 @@ func TestRmRDeletesTheJob(t *testing.T) {
 	}
 	if n, _ := e.store.Has(key); n >= 0 {
 		t.Error("the deleted job's result is still in the content cache")
+	}
+}
+
+func TestRmROfAFinishedJobHidesItFromLsButItStillOpens(t *testing.T) {
+	e := mountJobs(t, emulator.Options{JobDuration: -1}, nil) // Krea: DELETE of a finished job is 400
+	j, err := e.client.Generate(context.Background(), fluxDev, map[string]any{"prompt": "x", "width": 512, "height": 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := filepath.Join(e.mnt, "jobs")
+	dir := filepath.Join(jobs, j.JobID)
+	waitFor(t, 3*time.Second, "result listed", func() error { return hasName(dir, "result-0.png") })
+
+	if out, err := exec.Command("rm", "-r", dir).CombinedOutput(); err != nil {
+		t.Fatalf("rm -r of a finished job: %v: %s", err, out)
+	}
+	if err := hasName(jobs, j.JobID); err == nil {
+		t.Error("the removed job is still listed")
+	}
+	if got, err := e.client.GetJob(context.Background(), j.JobID); err != nil || got.Status != "completed" {
+		t.Errorf("the job in the API after rm -r: %v %v, want it unchanged", got, err)
+	}
+	// Its id still opens it, with all its files.
+	names, err := readDirNames(dir)
+	slices.Sort(names)
+	if want := []string{"job.json", "result-0.png", "status"}; err != nil || !slices.Equal(names, want) {
+		t.Errorf("ls of the hidden job by id: %q %v, want %q", names, err, want)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "status")); err != nil || string(b) != "completed\n" {
+		t.Errorf("status of the hidden job: %q %v", b, err)
+	}
+	if err := syscall.Rmdir(dir); err != nil {
+		t.Errorf("rmdir of a hidden job again: %v, want success", err)
+	}
+	if !strings.Contains(e.log.String(), "Krea keeps this job") {
+		t.Error("no log line saying Krea keeps the job")
+	}
+}
+
+func TestRmROfARunningJobCancelsIt(t *testing.T) {
+	e := mountJobs(t, emulator.Options{JobDuration: time.Hour}, nil) // queued for 10 minutes
+	j, err := e.client.Generate(context.Background(), fluxDev, map[string]any{"prompt": "x", "width": 512, "height": 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := filepath.Join(e.mnt, "jobs")
+	dir := filepath.Join(jobs, j.JobID)
+	waitFor(t, 3*time.Second, "job listed", func() error { return hasName(jobs, j.JobID) })
+	if out, err := exec.Command("rm", "-r", dir).CombinedOutput(); err != nil {
+		t.Fatalf("rm -r of a running job: %v: %s", err, out)
+	}
+	if got, err := e.client.GetJob(context.Background(), j.JobID); err != nil || got.Status != "cancelled" {
+		t.Errorf("the job in the API after rm -r: %+v %v, want cancelled", got, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "status")); err != nil || string(b) != "cancelled\n" {
+		t.Errorf("status after rm -r: %q %v, want cancelled", b, err)
+	}
+	if err := hasName(jobs, j.JobID); err == nil {
+		t.Error("the cancelled job is still listed")
 	}
 }
 

@@ -118,8 +118,8 @@ func TestStylesByIDReachesPublicStylesHiddenFromLs(t *testing.T) {
 	}
 }
 
-func TestMvRenamesAStyle(t *testing.T) {
-	e := mountJobs(t, emulator.Options{SeedStyles: 3}, nil)
+func TestMvRenamesAStyleWhenKreaTakesTheTitle(t *testing.T) {
+	e := mountJobs(t, emulator.Options{SeedStyles: 3, StyleTitle: emulator.StyleTitleAccept}, nil)
 	styles := filepath.Join(e.mnt, "styles")
 	s := styleByTitle(t, e.emu, "Style 0")
 	if err := os.Rename(filepath.Join(styles, "Style 0"), filepath.Join(styles, "Sunset Ink")); err != nil {
@@ -141,6 +141,27 @@ func TestMvRenamesAStyle(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(styles, "Sunset Ink", "style.json"))
 	if err != nil || !strings.Contains(string(b), `"title": "Sunset Ink"`) {
 		t.Errorf("style.json after mv: %v\n%s", err, b)
+	}
+}
+
+func TestMvOfAStyleIsEPERMWhenKreaRefusesOrIgnoresTheTitle(t *testing.T) {
+	for _, mode := range []string{emulator.StyleTitleRefuse, emulator.StyleTitleIgnore} {
+		e := mountJobs(t, emulator.Options{SeedStyles: 3, StyleTitle: mode}, nil)
+		styles := filepath.Join(e.mnt, "styles")
+		s := styleByTitle(t, e.emu, "Style 0")
+		if err := os.Rename(filepath.Join(styles, "Style 0"), filepath.Join(styles, "Sunset Ink")); !errors.Is(err, syscall.EPERM) {
+			t.Errorf("%s: mv: %v, want EPERM", mode, err)
+		}
+		if x := styleByTitle(t, e.emu, "Style 0"); x.ID != s.ID {
+			t.Errorf("%s: the style's title changed in the API", mode)
+		}
+		names, _ := readDirNames(styles)
+		if !slices.Contains(names, "Style 0") || slices.Contains(names, "Sunset Ink") {
+			t.Errorf("%s: after a refused mv, styles/ holds %q", mode, names)
+		}
+		if log := e.log.String(); !strings.Contains(log, "Krea does not rename styles through its API") {
+			t.Errorf("%s: no log line saying Krea does not rename styles", mode)
+		}
 	}
 }
 

@@ -72,14 +72,14 @@ func TestJobSubmittedWithCurlShowsItsResultWithoutRemount(t *testing.T) {
 	t.Logf("job listed %v after the POST", time.Since(submitted).Round(time.Millisecond))
 
 	dir := m.Path("jobs", id)
-	if s := strings.TrimSpace(run(t, "cat", m.Path("jobs", id, "status"))); s != "queued" && s != "processing" {
-		t.Errorf("status of a job just submitted = %q, want queued or processing", s)
+	if s := strings.TrimSpace(run(t, "cat", m.Path("jobs", id, "status"))); !slices.Contains(unfinishedStates, s) {
+		t.Errorf("status of a job just submitted = %q, want one of %q", s, unfinishedStates)
 	}
 	// stat and cat of job.json agree while the job runs.
 	sawRunning := false
 	for i := 0; i < 5 && !sawRunning; i++ {
 		s := statAgreesWithCat(t, m.Path("jobs", id, "job.json"))
-		sawRunning = s == "queued" || s == "processing"
+		sawRunning = slices.Contains(unfinishedStates, s)
 	}
 	if !sawRunning {
 		t.Errorf("could not compare stat and cat of job.json while the job ran")
@@ -274,11 +274,14 @@ func hasJob(emu *Emulator, id string) bool {
 	return false
 }
 
-func TestRmRDeletesAJobInTheAPI(t *testing.T) {
+// A server that deletes jobs (the bundled spec's "deleted successfully",
+// the emulator's --job-delete delete): rm -r deletes them in the API.
+// Krea's documented behaviour is in jobs_styles_krea_test.go.
+func TestRmROnAServerThatDeletesJobsDeletesThemInTheAPI(t *testing.T) {
 	t.Parallel()
 	needProgram(t, "curl")
 	// Seeds: job 0 still running, 1 completed, 5 failed.
-	emu := startEmulator(t, emulator.Options{SeedJobs: 10, JobDuration: time.Hour})
+	emu := startEmulator(t, emulator.Options{SeedJobs: 10, JobDuration: time.Hour, JobDelete: emulator.JobDeleteRemove})
 	seeded := emu.Jobs()
 	running, completed, failed := seeded[0].JobID, "", ""
 	for _, j := range seeded {

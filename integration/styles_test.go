@@ -165,11 +165,13 @@ func TestStyleFoldersHoldJSONCoverAndPreviews(t *testing.T) {
 	}
 }
 
+// A Krea that takes a new title (--style-title accept); Krea's documented
+// refusal and the ignoring variant are in jobs_styles_krea_test.go.
 func TestMvRenamesAStyleAndRefusesOthersStyles(t *testing.T) {
 	t.Parallel()
 	needProgram(t, "curl")
 	// Seeds 0, 1, 3, 4 are the user's; 2 and 5 are shared by "Ada".
-	emu := startEmulator(t, emulator.Options{SeedStyles: 6})
+	emu := startEmulator(t, emulator.Options{SeedStyles: 6, StyleTitle: emulator.StyleTitleAccept})
 	m := mount(t, emu, "--dir-cache-ttl", "1h")
 	ids := map[string]string{}
 	for _, s := range libraryStyles(t, emu) {

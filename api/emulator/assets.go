@@ -2,11 +2,14 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,31 +31,49 @@ const drainCap = 4 * api.MaxUploadBytes
 // errTooLarge is returned by receiveFile past api.MaxUploadBytes.
 var errTooLarge = errors.New("file too large")
 
-// assetWire is an asset as the API sends it (timestamps with milliseconds).
+// assetWire is an asset as the API sends it: timestamps with milliseconds,
+// "metadata" always present (any JSON), "description" absent, a string or
+// null.
 type assetWire struct {
-	ID          string   `json:"id"`
-	ImageURL    string   `json:"image_url"`
-	UploadedAt  msTime   `json:"uploaded_at"`
-	Width       *float64 `json:"width"`
-	Height      *float64 `json:"height"`
-	SizeBytes   *float64 `json:"size_bytes"`
-	MIMEType    *string  `json:"mime_type"`
-	Description string   `json:"description,omitempty"`
+	ID          string          `json:"id"`
+	ImageURL    string          `json:"image_url"`
+	UploadedAt  msTime          `json:"uploaded_at"`
+	Width       *float64        `json:"width"`
+	Height      *float64        `json:"height"`
+	SizeBytes   *float64        `json:"size_bytes"`
+	MIMEType    *string         `json:"mime_type"`
+	Description json.RawMessage `json:"description,omitempty"`
+	Metadata    json.RawMessage `json:"metadata"`
 }
 
 // assetJSON renders an asset as the API does.
 func (s *Server) assetJSON(a *assetRec) assetWire {
 	out := assetWire{
-		ID:          a.ID,
-		ImageURL:    s.fileURL(a.Key),
-		UploadedAt:  msTime(a.UploadedAt),
-		Width:       a.Width,
-		Height:      a.Height,
-		Description: a.Description,
+		ID:         a.ID,
+		ImageURL:   s.fileURL(a.Key),
+		UploadedAt: msTime(a.UploadedAt),
+		Width:      a.Width,
+		Height:     a.Height,
+		Metadata:   a.Metadata,
 	}
-	size := float64(a.Size)
-	out.SizeBytes = &size
-	if a.MIME != "" {
+	if out.Metadata == nil {
+		out.Metadata = json.RawMessage("null")
+	}
+	if a.Hosted != "" {
+		out.ImageURL = s.FilesURL() + "/" + a.Hosted
+	}
+	switch {
+	case s.opt.NoEchoDescription:
+	case a.NullDesc:
+		out.Description = json.RawMessage("null")
+	case a.Description != "":
+		out.Description, _ = json.Marshal(a.Description)
+	}
+	if !a.HideSize {
+		size := float64(a.Size)
+		out.SizeBytes = &size
+	}
+	if a.MIME != "" && !a.HideMIME {
 		m := a.MIME
 		out.MIMEType = &m
 	}
@@ -62,10 +83,12 @@ func (s *Server) assetJSON(a *assetRec) assetWire {
 // assetAPI is an asset as a client decodes the API's answer (test hooks).
 func (s *Server) assetAPI(a *assetRec) api.Asset {
 	w := s.assetJSON(a)
-	return api.Asset{
+	out := api.Asset{
 		ID: w.ID, ImageURL: w.ImageURL, UploadedAt: a.UploadedAt, Width: w.Width, Height: w.Height,
-		SizeBytes: w.SizeBytes, MIMEType: w.MIMEType, Description: w.Description,
+		SizeBytes: w.SizeBytes, MIMEType: w.MIMEType, Metadata: w.Metadata,
 	}
+	_ = json.Unmarshal(w.Description, &out.Description)
+	return out
 }
 
 // fileURL is the files-origin URL of key.
@@ -180,6 +203,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		size        int64
 		head        []byte
 		description string
+		filename    string
 		tooLarge    bool
 	)
 	defer func() {
@@ -203,6 +227,7 @@ parts:
 				writeError(w, http.StatusBadRequest, "more than one file field")
 				return
 			}
+			filename = rawFilename(part)
 			tmp, size, head, err = s.receiveFile(part)
 			if errors.Is(err, errTooLarge) {
 				tooLarge = true
@@ -251,7 +276,7 @@ parts:
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unsupported file type %s: accepted are JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV and MP3", mimeType))
 		return
 	}
-	rec, err := s.storeAsset(tmp, size, head, mimeType, description, time.Time{})
+	rec, err := s.storeAsset(tmp, size, head, mimeType, description, filename, time.Time{})
 	if err != nil {
 		log.WithError(err).Error("emulator: cannot store upload")
 		writeError(w, http.StatusInternalServerError, "cannot store file")
@@ -307,11 +332,21 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// rawFilename is the filename parameter of a part's Content-Disposition as
+// sent (mime/multipart's FileName keeps only its last path element).
+func rawFilename(part *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+	if err != nil {
+		return part.FileName()
+	}
+	return params["filename"]
+}
+
 // storeAsset moves an accepted file (at tmp) into the store and records the
 // asset. A zero at means "now" (autoTimeLocked); any other is cut to
-// milliseconds. The record is returned for rendering under s.mu (records
-// are only changed under it).
-func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, description string, at time.Time) (*assetRec, error) {
+// milliseconds. filename is the original name (HostedNames). The record is
+// returned for rendering under s.mu (records are only changed under it).
+func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, description, filename string, at time.Time) (*assetRec, error) {
 	id := s.newID()
 	key := "a/" + id + "." + api.ExtForMIME(mimeType)
 	dst := s.filePath(key)
@@ -341,8 +376,21 @@ func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, descr
 	a := &assetRec{
 		ID: id, Seq: s.nextSeqLocked(), UploadedAt: at.UTC(),
 		Width: wp, Height: hp, Size: size, MIME: mimeType, Description: description, Key: key,
+		Metadata: json.RawMessage("{}"),
 	}
-	s.st.Files[key] = &blob{Kind: blobFile, Size: size, ModTime: a.UploadedAt}
+	b := &blob{Kind: blobFile, Size: size, ModTime: a.UploadedAt}
+	if s.opt.HostedNames {
+		// <uuid>/<unix ms>-<original name>; the bytes stay at key on disk.
+		// The files origin looks keys up by decoded path, so the key
+		// holds the name as sent and Hosted its escaped form.
+		if filename == "" {
+			filename = "file"
+		}
+		dir := s.newID() + "/" + strconv.FormatInt(a.UploadedAt.UnixMilli(), 10) + "-"
+		a.Key, a.Hosted = dir+filename, dir+url.PathEscape(filename)
+		b.Disk, b.MIME = key, mimeType
+	}
+	s.st.Files[a.Key] = b
 	s.addAssetLocked(a)
 	s.markDirtyLocked()
 	return a, nil

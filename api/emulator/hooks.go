@@ -24,6 +24,8 @@ func (s *Server) AddAsset(data []byte, description string) (api.Asset, error) {
 
 // AddAssetAt is AddAsset with a given uploaded_at (zero: now), cut to
 // milliseconds. Equal timestamps are allowed: that is how tests make ties.
+// With Options.HostedNames the description is the original name in the
+// hosted URL, as if it had been the upload's file name.
 func (s *Server) AddAssetAt(data []byte, description string, at time.Time) (api.Asset, error) {
 	if len(data) > api.MaxUploadBytes {
 		return api.Asset{}, fmt.Errorf("emulator: asset of %d bytes is over the upload limit", len(data))
@@ -45,7 +47,7 @@ func (s *Server) AddAssetAt(data []byte, description string, at time.Time) (api.
 		os.Remove(f.Name())
 		return api.Asset{}, err
 	}
-	a, err := s.storeAsset(f.Name(), int64(len(data)), head, mimeType, description, at)
+	a, err := s.storeAsset(f.Name(), int64(len(data)), head, mimeType, description, description, at)
 	if err != nil {
 		os.Remove(f.Name())
 		return api.Asset{}, err
@@ -67,6 +69,17 @@ func (s *Server) Assets() []api.Asset {
 		out[i] = s.assetAPI(a)
 	}
 	return out
+}
+
+// AssetFileSize is the size of an asset's bytes, which the emulator knows
+// even when its answers say size_bytes null; -1 for an unknown id.
+func (s *Server) AssetFileSize(id string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.assetsByID[id]; ok {
+		return a.Size
+	}
+	return -1
 }
 
 // AssetIDs returns the id of every asset in list order (newest first): the
@@ -126,6 +139,9 @@ func (s *Server) RemoveJob(id string) bool {
 	s.st.Jobs = removeFromList(s.st.Jobs, j)
 	for _, k := range j.Results {
 		s.dropFileLocked(k)
+	}
+	if j.Preview != "" {
+		s.dropFileLocked(j.Preview)
 	}
 	s.markDirtyLocked()
 	return true

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -115,12 +116,32 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 		}
 		a.Size = b.Size
 		a.Description = seedDescription(i, api.ExtForMIME(a.MIME))
+		a.NullDesc = a.Description == "" && (i/5)%2 == 1
+		a.Metadata = seedMetadata[i%len(seedMetadata)]
+		switch {
+		case i%13 == 7: // nothing but the URL says what it is
+			a.Width, a.Height, a.HideSize, a.HideMIME = nil, nil, true, true
+		case i%19 == 11:
+			a.HideSize = true
+		}
 		a.Key = "a/" + a.ID + "." + api.ExtForMIME(a.MIME)
 		b.ModTime = a.UploadedAt
 		s.st.Files[a.Key] = &b
 		s.addAssetLocked(a)
 	}
 	return nil
+}
+
+// seedMetadata is the cycle of seeded metadata: Krea documents the field as
+// any JSON.
+var seedMetadata = []json.RawMessage{
+	json.RawMessage(`{"source":"upload"}`),
+	nil, // null
+	json.RawMessage(`"imported"`),
+	json.RawMessage(`{}`),
+	json.RawMessage(`{"tags":["a","b"],"origin":{"app":"krea","v":2}}`),
+	json.RawMessage(`42`),
+	json.RawMessage(`[1,"two",null]`),
 }
 
 // seedDescription cycles through the naming cases the mount cares about:
@@ -172,6 +193,9 @@ func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 				b.Seed, b.ModTime, b.NotBefore = uint64(i), j.end(), j.end()
 				s.st.Files[key] = &b
 				j.Results = append(j.Results, key)
+			}
+			if i%10 == 0 && j.Duration > 0 {
+				s.addPreviewLocked(j, uint64(i))
 			}
 		}
 		s.addJobLocked(j)

@@ -60,7 +60,7 @@ func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) 
 	fl.Float64Var(&o.FaultRate, "fault-rate", 0, "share (0..1) of API answers replaced by 500, 503 or 429")
 	fl.Float64Var(&o.CutRate, "cut-rate", 0, "share (0..1) of file downloads cut mid-body")
 	fl.BoolVar(&o.RequireLength, "require-length", false, "answer 411 to uploads sent without Content-Length (chunked), as some proxies do")
-	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones get 429 (0: unlimited)")
+	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones are backlogged (0: unlimited)")
 	addSwitchFlags(fl, o)
 	logLevel := fl.String("log-level", "info", "log level: debug (one line per request), info, warn, error")
 
@@ -156,12 +156,24 @@ func runEmulator(args []string, stdout, stderr io.Writer) int {
 func addSwitchFlags(fl *pflag.FlagSet, o *emulator.Options) {
 	fl.StringVar(&o.CursorField, "cursor-field", emulator.CursorFieldCamel, "name of the cursor field of list answers: nextCursor (Krea's reference pages) or next_cursor (the bundled spec)")
 	fl.BoolVar(&o.TieBreakCursor, "tie-break-cursor", false, "list cursors carry a hidden tie-breaker, so items sharing a millisecond are never skipped (default: a plain \"older than\" timestamp)")
+	fl.StringVar(&o.JobDelete, "job-delete", emulator.JobDeleteCancel, "what DELETE /jobs/{id} does: cancel (only a queued or processing job, else 400), cancel-pending (any unfinished job) or delete (removes it)")
+	fl.BoolVar(&o.RefuseOverLimit, "refuse-over-limit", false, "answer 429 to a new job past --max-concurrent-jobs instead of backlogging it")
+	fl.StringVar(&o.ExtraJobState, "extra-job-state", "", "an undocumented job status `NAME` shown between a job's intermediate result and its end")
+	fl.BoolVar(&o.NoEchoDescription, "no-echo-description", false, "asset answers never carry a description")
+	fl.BoolVar(&o.HostedNames, "hosted-names", false, "an uploaded asset's URL is <files>/<uuid>/<unix ms>-<original file name>, as on Krea's file host")
+	fl.StringVar(&o.StyleTitle, "style-title", emulator.StyleTitleRefuse, "what PATCH /styles/{id} does with a title: refuse (400 \"No valid fields to update\"), accept, or ignore (200, unchanged)")
 }
 
 // switchFlags maps each switch flag to its emulator.Options field.
 var switchFlags = map[string]string{
-	"cursor-field":     "CursorField",
-	"tie-break-cursor": "TieBreakCursor",
+	"cursor-field":        "CursorField",
+	"tie-break-cursor":    "TieBreakCursor",
+	"job-delete":          "JobDelete",
+	"refuse-over-limit":   "RefuseOverLimit",
+	"extra-job-state":     "ExtraJobState",
+	"style-title":         "StyleTitle",
+	"no-echo-description": "NoEchoDescription",
+	"hosted-names":        "HostedNames",
 }
 
 // switchesSet reports whether any switch flag was given.
@@ -178,6 +190,12 @@ func switchesSet(fl *pflag.FlagSet) bool {
 func applySwitches(dst *emulator.Options, src emulator.Options) {
 	dst.CursorField = src.CursorField
 	dst.TieBreakCursor = src.TieBreakCursor
+	dst.JobDelete = src.JobDelete
+	dst.RefuseOverLimit = src.RefuseOverLimit
+	dst.ExtraJobState = src.ExtraJobState
+	dst.StyleTitle = src.StyleTitle
+	dst.NoEchoDescription = src.NoEchoDescription
+	dst.HostedNames = src.HostedNames
 }
 
 // switchFlagError turns an Options.CheckSwitches error into flag words.

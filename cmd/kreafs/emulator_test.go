@@ -41,6 +41,19 @@ func TestEmulatorFlags(t *testing.T) {
 			return c.opts.CursorField == "next_cursor" && c.opts.TieBreakCursor
 		}},
 		{args: []string{"--cursor-field", "cursor"}, bad: true},
+		{args: nil, check: func(c *emulatorConfig) bool {
+			return c.opts.JobDelete == "cancel" && !c.opts.RefuseOverLimit && c.opts.ExtraJobState == ""
+		}},
+		{args: []string{"--job-delete", "delete", "--refuse-over-limit", "--extra-job-state", "upscaling"}, check: func(c *emulatorConfig) bool {
+			return c.opts.JobDelete == "delete" && c.opts.RefuseOverLimit && c.opts.ExtraJobState == "upscaling"
+		}},
+		{args: []string{"--job-delete", "purge"}, bad: true},
+		{args: []string{"--style-title", "accept"}, check: func(c *emulatorConfig) bool { return c.opts.StyleTitle == "accept" }},
+		{args: []string{"--style-title", "rename"}, bad: true},
+		{args: []string{"--no-echo-description", "--hosted-names"}, check: func(c *emulatorConfig) bool {
+			return c.opts.NoEchoDescription && c.opts.HostedNames
+		}},
+		{args: []string{"--extra-job-state", "completed"}, bad: true},
 		{args: []string{"--bogus"}, bad: true},
 		{args: []string{"stray"}, bad: true},
 		{args: []string{"--fault-rate", "1.5"}, bad: true},
@@ -163,7 +176,7 @@ func TestEmulatorSwitchFlagsWorkOnMountEmulatorAndNameTheFlagWhenWrong(t *testin
 	if _, _, err := parseMountFlags([]string{"--tie-break-cursor", "/mnt"}, env); err == nil || !strings.Contains(err.Error(), "--emulator") {
 		t.Errorf("a switch without --emulator: %v", err)
 	}
-	for _, args := range [][]string{{"--cursor-field", "cursor"}} {
+	for _, args := range [][]string{{"--cursor-field", "cursor"}, {"--job-delete", "purge"}, {"--extra-job-state", "failed"}, {"--style-title", "rename"}} {
 		_, _, err := parseEmulatorFlags(args)
 		if err == nil || !strings.Contains(err.Error(), "--"+strings.TrimPrefix(args[0], "--")) {
 			t.Errorf("%v: %v, want an error naming the flag", args, err)
