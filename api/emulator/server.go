@@ -123,6 +123,12 @@ type Options struct {
 	// original name being the multipart file part's filename as sent,
 	// path-escaped (default: <files origin>/a/<id>.<ext>).
 	HostedNames bool
+	// ErrorShape is the body of every error answer: "error" (default,
+	// {"error": s}, the spec's), "message" ({"message": s}), "detail"
+	// ({"detail": s}) or "detail-list" ({"detail": [{"loc": [...], "msg":
+	// s, "type": ...}]}, a validation error as Krea's own helper code
+	// expects).
+	ErrorShape string
 }
 
 // Server is a running emulator: an API origin and a files origin.
@@ -519,14 +525,14 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 	}
 	if !s.authorized(r) {
 		drainBody(r)
-		writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
+		s.writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
 		return
 	}
 	// mux.Handler only tells whether a route exists; mux.ServeHTTP serves,
 	// since it alone sets the path values ({id}).
 	if _, pattern := mux.Handler(r); pattern == "" {
 		drainBody(r)
-		writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
+		s.writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
 		return
 	}
 	if rate := loadFloat(&s.faultRate); rate > 0 && s.dice() < rate {
@@ -538,7 +544,7 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
+		s.writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
 		return
 	}
 	mux.ServeHTTP(w, r)
@@ -563,13 +569,20 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(h[len(p):])), []byte(s.token)) == 1
 }
 
-// errorBody is every error answer: {"error": "..."}.
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
+// writeError answers an error in the body shape Options.ErrorShape says.
+func (s *Server) writeError(w http.ResponseWriter, status int, msg string) {
+	var body any
+	switch s.opt.ErrorShape {
+	case ErrorShapeMessage:
+		body = map[string]string{"message": msg}
+	case ErrorShapeDetail:
+		body = map[string]string{"detail": msg}
+	case ErrorShapeDetailList:
+		body = map[string]any{"detail": []map[string]any{{"loc": []string{"body"}, "msg": msg, "type": "value_error"}}}
+	default:
+		body = map[string]string{"error": msg}
+	}
+	writeJSON(w, status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
