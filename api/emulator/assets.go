@@ -103,14 +103,14 @@ func (s *Server) listParams(w http.ResponseWriter, r *http.Request) (limit int, 
 	if q.Has("limit") {
 		n, err := strconv.Atoi(q.Get("limit"))
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "limit must be an integer between 1 and 1000")
+			s.writeError(w, http.StatusBadRequest, "limit must be an integer between 1 and 1000")
 			return 0, cursor{}, false, false
 		}
 		limit = n
 	}
 	cur, hasCur, err := parseCursor(q.Get("cursor"), s.opt.TieBreakCursor)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		s.writeError(w, http.StatusBadRequest, err.Error())
 		return 0, cursor{}, false, false
 	}
 	return limit, cur, hasCur, true
@@ -150,7 +150,7 @@ func (s *Server) handleGetAsset(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusNotFound, "asset not found")
+		s.writeError(w, http.StatusNotFound, "asset not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -158,7 +158,7 @@ func (s *Server) handleGetAsset(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDeleteAsset(w http.ResponseWriter, r *http.Request) {
 	if !s.removeAsset(r.PathValue("id")) {
-		writeError(w, http.StatusNotFound, "asset not found")
+		s.writeError(w, http.StatusNotFound, "asset not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Asset deleted"})
@@ -185,17 +185,17 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	log := s.log.WithFields(logrus.Fields{"op": "upload"})
 	if s.opt.RequireLength && r.ContentLength < 0 {
 		log.Info("refused an upload without Content-Length (RequireLength)")
-		writeError(w, http.StatusLengthRequired, "length required")
+		s.writeError(w, http.StatusLengthRequired, "length required")
 		return
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		writeError(w, http.StatusBadRequest, "expected a multipart/form-data body with a file field")
+		s.writeError(w, http.StatusBadRequest, "expected a multipart/form-data body with a file field")
 		return
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
+		s.writeError(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
 		return
 	}
 	var (
@@ -218,13 +218,13 @@ parts:
 			break
 		}
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
+			s.writeError(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
 			return
 		}
 		switch part.FormName() {
 		case "file":
 			if tmp != "" || tooLarge {
-				writeError(w, http.StatusBadRequest, "more than one file field")
+				s.writeError(w, http.StatusBadRequest, "more than one file field")
 				return
 			}
 			filename = rawFilename(part)
@@ -242,17 +242,17 @@ parts:
 			}
 			if err != nil {
 				log.WithError(err).Warn("emulator: upload failed while receiving")
-				writeError(w, http.StatusBadRequest, "cannot read file: "+err.Error())
+				s.writeError(w, http.StatusBadRequest, "cannot read file: "+err.Error())
 				return
 			}
 		case "description":
 			b, err := io.ReadAll(io.LimitReader(part, maxDescription+1))
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "cannot read description: "+err.Error())
+				s.writeError(w, http.StatusBadRequest, "cannot read description: "+err.Error())
 				return
 			}
 			if len(b) > maxDescription {
-				writeError(w, http.StatusBadRequest, "description too long")
+				s.writeError(w, http.StatusBadRequest, "description too long")
 				return
 			}
 			description = string(b)
@@ -263,23 +263,23 @@ parts:
 	}
 	if tooLarge {
 		log.WithField("status", 400).Info("emulator: upload rejected: over 75 MB")
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("file too large: the maximum is 75MB (%d bytes)", api.MaxUploadBytes))
+		s.writeError(w, http.StatusBadRequest, fmt.Sprintf("file too large: the maximum is 75MB (%d bytes)", api.MaxUploadBytes))
 		return
 	}
 	if tmp == "" {
-		writeError(w, http.StatusBadRequest, "missing file field")
+		s.writeError(w, http.StatusBadRequest, "missing file field")
 		return
 	}
 	mimeType, accepted := api.SniffMedia(head)
 	if !accepted {
 		log.WithFields(logrus.Fields{"status": 400, "mime": mimeType}).Info("emulator: upload rejected: type")
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("unsupported file type %s: accepted are JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV and MP3", mimeType))
+		s.writeError(w, http.StatusBadRequest, fmt.Sprintf("unsupported file type %s: accepted are JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV and MP3", mimeType))
 		return
 	}
 	rec, err := s.storeAsset(tmp, size, head, mimeType, description, filename, time.Time{})
 	if err != nil {
 		log.WithError(err).Error("emulator: cannot store upload")
-		writeError(w, http.StatusInternalServerError, "cannot store file")
+		s.writeError(w, http.StatusInternalServerError, "cannot store file")
 		return
 	}
 	tmp = "" // moved

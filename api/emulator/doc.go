@@ -10,12 +10,26 @@
 // /jobs/{id}, GET /styles, GET/PATCH /styles/{id}, POST /styles/train, and
 // every POST /generate/... path of the spec (read from the embedded spec at
 // start). Every request needs "Authorization: Bearer <Token>" (else 401
-// {"error": ...}). Errors are always {"error": "..."}. The share-link and
-// node-app paths of the spec are not implemented (404).
+// {"error": ...}). Errors are {"error": "..."} (Options.ErrorShape picks
+// another body shape). The share-link and node-app paths of the spec are not
+// implemented (404).
+//
+// # Defaults and switches
+//
+// Defaults follow Krea's documentation (its reference pages, newer than the
+// bundled spec, and its developer guides) where it differs from the bundled
+// spec; where Krea's documents are silent or disagree, an Options switch
+// selects each plausible behaviour (CursorField, TieBreakCursor, JobDelete,
+// RefuseOverLimit, ExtraJobState, StyleTitle, NoEchoDescription,
+// HostedNames, ErrorShape; each has a flag, docs/emulator.md lists them with
+// their sources). spec.ToBundledShape says exactly where the default
+// answers leave the bundled spec's shapes.
 //
 // Files (FilesURL, e.g. http://127.0.0.1:8788/files) serves asset bytes, job
 // results and style images at FilesURL()/<key>, where key ends in the type's extension
-// (a/<id>.png, r/<job>/<n>.png, s/<style>/cover.png), with Range (single
+// (a/<id>.png, r/<job>/<n>.png, r/<job>/intermediate.png,
+// s/<style>/cover.png; with HostedNames an upload is at <uuid>/<unix
+// ms>-<original name>, served with the sniffed type), with Range (single
 // ranges, 206), ETag, Last-Modified, Content-Length, Content-Type, and no
 // auth. Any request there carrying an Authorization header sets AuthLeaked.
 // A deleted asset's or job's files are gone (404) with it; a running job's
@@ -36,44 +50,61 @@
 //     one-line reason.
 //   - PATCH /styles/{id} changes only the user's own styles; anyone else's
 //     (even a visible one) is 404 "not found or you are not the owner", as
-//     the spec says (it documents no 403). A body with none of title,
-//     public, urls, cover_url is 400.
+//     the spec says (it documents no 403). It changes public, urls and
+//     cover_url; title as StyleTitle says (default: not a field it updates).
+//     A body with no field it updates is 400 "No valid fields to update".
 //
 // # Lists and cursors
 //
 // Lists are newest first: by timestamp (uploaded_at, created_at), and among
-// equal timestamps by insertion order, newest first. next_cursor is the
-// timestamp of the last item returned, null on the last page. To make ties
-// unambiguous, when the last item shares its timestamp with the next one the
-// cursor carries a tie-breaker in extra fractional digits: nine digits of
-// nanoseconds, then the item's sequence number, e.g.
-// "2025-01-02T03:04:05.000000000" + "17" + "Z". That is still an RFC 3339
-// date-time, so the spec's format holds and a client that just passes
-// next_cursor back (all a real-Krea client does) pages through ties without
-// skipping or repeating. A plain timestamp cursor means "older than".
+// equal timestamps by insertion order, newest first. The cursor field is
+// "nextCursor" (CursorField "next_cursor": the bundled spec's name), always
+// present, null on the last page. By default the cursor is Krea's: the
+// millisecond timestamp of the last item returned, meaning "strictly older
+// than that", with no tie-breaker, so items sharing the last item's
+// millisecond that did not fit on the page are not listed by the next one.
+// With TieBreakCursor, when the last item shares its timestamp with the next
+// one, the cursor carries a tie-breaker in extra fractional digits: nine
+// digits of nanoseconds, then the item's sequence number, e.g.
+// "2025-01-02T03:04:05.000000000" + "17" + "Z" (still an RFC 3339
+// date-time), and paging neither skips nor repeats.
 //
-// Timestamps the emulator picks itself (uploads, AddAsset, new jobs) are
-// strictly increasing at microsecond precision with the real clock; with
-// Options.Clock they are exactly Clock(), and AddAssetAt takes any time, so
-// tests can make ties.
+// Every timestamp has millisecond precision and is written with exactly
+// three fractional digits. Timestamps the emulator picks itself (uploads,
+// AddAsset, new jobs) are strictly increasing with the real clock (the next
+// millisecond when one is taken); with Options.Clock they are exactly
+// Clock() cut to milliseconds, and AddAssetAt takes any time, so tests can
+// make ties. AssetIDs and JobIDs give the emulator's own full lists.
 //
 // # Jobs
 //
-// A new job is "queued" for the first third of its duration, "processing"
-// until JobDuration after creation, then "completed" (or "failed" with
-// result.error, for a JobFailRate share). Status is computed from timestamps
-// when asked, so an injected Clock moves jobs without sleeping. GET answers
-// leave completed_at and result out until the job ends; POST answers carry
-// them as null, as the spec requires. Results: image endpoints give one PNG
-// of the requested width x height (else aspect_ratio and resolution 1K/2K/4K
-// as the long side, else 1024x1024; JPEG when output_format asks for it;
-// capped at 4096x4096 pixels), enhance endpoints a JPEG (or PNG) of
-// width x height, or a fixed sample for webp, video endpoints a small real
-// MP4. Images are rendered on first download. A finished POST /styles/train
-// job has result.style_id, and that style (the user's, private, titled with
-// the job's name, with a cover and two previews) exists from then on.
-// MaxConcurrentJobs: a new job while that many are unfinished gets 429.
-// DELETE /jobs/{id} removes the job and its results.
+// A job past MaxConcurrentJobs unfinished ones is "backlogged" until enough
+// of them end (RefuseOverLimit: 429 instead). From its start its duration
+// is cut in sixths: "queued", "scheduled", "processing", "sampling",
+// "intermediate-complete" (result.urls holds one intermediate PNG, readable
+// from then on) for the last two sixths, or for the last one ExtraJobState
+// when set; then "completed" (result.urls final) or "failed" (result.error,
+// for a JobFailRate share; a failing job has no intermediate result and
+// stays "sampling"). Status is computed from timestamps when asked, so an
+// injected Clock moves jobs without sleeping. GET answers carry "type",
+// "completed_at": null and "result": {} while running; POST answers carry
+// completed_at and result as null, as the spec requires. Results: image
+// endpoints give one PNG of the requested width x height (else aspect_ratio
+// and resolution 1K/2K/4K as the long side, else 1024x1024; JPEG when
+// output_format asks for it; capped at 4096x4096 pixels), enhance endpoints
+// a JPEG (or PNG) of width x height, or a fixed sample for webp, video
+// endpoints a small real MP4. Images are rendered on first download. A
+// finished POST /styles/train job has result.style_id, and that style (the
+// user's, private, titled with the job's name, with a cover and two
+// previews) exists from then on.
+//
+// DELETE /jobs/{id} (JobDelete "cancel", the default) cancels a queued or
+// processing job: 200 with the job, "cancelled", completed_at set, its
+// result files gone, a training job never makes its style; in any other
+// state 400 and nothing changes. "cancel-pending" cancels in any unfinished
+// state; "delete" removes the job and its results (200). A cancelled job
+// frees its concurrency slot, but backlogged jobs keep the start they were
+// given.
 //
 // # Styles
 //
@@ -87,10 +118,16 @@
 //
 // # Seeding (only when DataDir has no state yet)
 //
-//   - SeedAssets: asset i (0 = newest) uploaded i+1 minutes before start;
-//     types cycle png, jpeg, png, wav, mp4, jpeg, webm, mp3, png, glb, mov,
+//   - SeedAssets: asset i (0 = newest); runs of 1 to 7 consecutive assets
+//     share one millisecond (run r about r+1 minutes before start); types
+//     cycle png, jpeg, png, wav, mp4, jpeg, webm, mp3, png, glb, mov,
 //     webp; descriptions cycle "" (no name), "sample-NNNN.ext",
-//     "sample NNNN", a sentence, and "duplicate.ext" (shared by many).
+//     "sample NNNN", a sentence, and "duplicate.ext" (shared by many); "no
+//     name" is an absent description for i/5 even, null for odd. metadata
+//     cycles through an object, null, a string, {}, a nested object, a
+//     number and an array. i%13 == 7 has width, height, size_bytes and
+//     mime_type null; i%19 == 11 has size_bytes null (AssetFileSize gives
+//     the real size).
 //     Images are small gradients with a per-asset stamp, WAVs 16 KiB..2 MiB
 //     computed on the fly, video/MP3/WebP embedded samples: nothing is
 //     written to disk, and 10,000 assets seed in well under a second.

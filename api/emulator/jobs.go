@@ -206,7 +206,7 @@ func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	status := q.Get("status")
 	if q.Has("status") && !jobStatuses[status] {
-		writeError(w, http.StatusBadRequest, "invalid status "+strconv.Quote(status))
+		s.writeError(w, http.StatusBadRequest, "invalid status "+strconv.Quote(status))
 		return
 	}
 	var types map[string]bool
@@ -244,7 +244,7 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusNotFound, "job not found")
+		s.writeError(w, http.StatusNotFound, "job not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -255,7 +255,7 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if s.jobDelete() == JobDeleteRemove {
 		if !s.RemoveJob(id) {
-			writeError(w, http.StatusNotFound, "job not found")
+			s.writeError(w, http.StatusNotFound, "job not found")
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Job deleted"})
@@ -267,7 +267,7 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
 	j, ok := s.jobsByID[id]
 	if !ok {
 		s.mu.Unlock()
-		writeError(w, http.StatusNotFound, "job not found")
+		s.writeError(w, http.StatusNotFound, "job not found")
 		return
 	}
 	status := j.statusAt(now, s.opt.ExtraJobState)
@@ -278,7 +278,7 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
 	if !cancellable {
 		s.mu.Unlock()
 		s.log.WithFields(logrus.Fields{"op": "job", "id": id, "status": status}).Info("emulator: refused to cancel a job")
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("job cannot be cancelled: its status is %s; only queued or processing jobs can be cancelled", status))
+		s.writeError(w, http.StatusBadRequest, fmt.Sprintf("job cannot be cancelled: its status is %s; only queued or processing jobs can be cancelled", status))
 		return
 	}
 	j.Cancelled = now.Truncate(time.Millisecond)
@@ -301,23 +301,29 @@ func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
 
 // readJSONBody reads and validates a JSON body against the spec operation
 // of r, answering 400 itself. It returns the decoded object.
-func readJSONBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "cannot read body: "+err.Error())
+		s.writeError(w, http.StatusBadRequest, "cannot read body: "+err.Error())
 		return nil, false
 	}
 	if len(body) > maxJSONBody {
-		writeError(w, http.StatusBadRequest, "body too large")
+		s.writeError(w, http.StatusBadRequest, "body too large")
 		return nil, false
 	}
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
-		writeError(w, http.StatusBadRequest, "the request body must be a JSON object")
+		s.writeError(w, http.StatusBadRequest, "the request body must be a JSON object")
 		return nil, false
 	}
 	if err := spec.ValidateJSONBody(r.Context(), r.Method, r.URL.Path, body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid request body: "+err.Error())
+		// A validation error is 422 where errors are detail lists, as
+		// in Krea's own helper code.
+		status := http.StatusBadRequest
+		if s.opt.ErrorShape == ErrorShapeDetailList {
+			status = http.StatusUnprocessableEntity
+		}
+		s.writeError(w, status, "invalid request body: "+err.Error())
 		return nil, false
 	}
 	return m, true
@@ -325,7 +331,7 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool)
 
 // handleGenerate is every POST /generate/... path of the spec.
 func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
-	body, ok := readJSONBody(w, r)
+	body, ok := s.readJSONBody(w, r)
 	if !ok {
 		return
 	}
@@ -336,7 +342,7 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
 
 // handleTrain is POST /styles/train: a job whose completion creates a style.
 func (s *Server) handleTrain(w http.ResponseWriter, r *http.Request) {
-	body, ok := readJSONBody(w, r)
+	body, ok := s.readJSONBody(w, r)
 	if !ok {
 		return
 	}
@@ -378,7 +384,7 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 		if ends := s.unfinishedEndsLocked(now); len(ends) >= limit {
 			if s.opt.RefuseOverLimit {
 				s.mu.Unlock()
-				writeError(w, http.StatusTooManyRequests, fmt.Sprintf("maximum number of concurrent jobs reached (%d)", limit))
+				s.writeError(w, http.StatusTooManyRequests, fmt.Sprintf("maximum number of concurrent jobs reached (%d)", limit))
 				return
 			}
 			// Backlogged until enough running jobs end to leave a slot.

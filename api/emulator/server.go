@@ -14,7 +14,6 @@ import (
 	crand "crypto/rand"
 	"crypto/subtle"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,6 +122,12 @@ type Options struct {
 	// original name being the multipart file part's filename as sent,
 	// path-escaped (default: <files origin>/a/<id>.<ext>).
 	HostedNames bool
+	// ErrorShape is the body of every error answer: "error" (default,
+	// {"error": s}, the spec's), "message" ({"message": s}), "detail"
+	// ({"detail": s}) or "detail-list" ({"detail": [{"loc": [...], "msg":
+	// s, "type": ...}]}, a validation error as Krea's own helper code
+	// expects).
+	ErrorShape string
 }
 
 // Server is a running emulator: an API origin and a files origin.
@@ -519,14 +524,14 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 	}
 	if !s.authorized(r) {
 		drainBody(r)
-		writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
+		s.writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
 		return
 	}
 	// mux.Handler only tells whether a route exists; mux.ServeHTTP serves,
 	// since it alone sets the path values ({id}).
 	if _, pattern := mux.Handler(r); pattern == "" {
 		drainBody(r)
-		writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
+		s.writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
 		return
 	}
 	if rate := loadFloat(&s.faultRate); rate > 0 && s.dice() < rate {
@@ -538,7 +543,7 @@ func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) 
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
+		s.writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
 		return
 	}
 	mux.ServeHTTP(w, r)
@@ -562,56 +567,3 @@ func (s *Server) authorized(r *http.Request) bool {
 	}
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(h[len(p):])), []byte(s.token)) == 1
 }
-
-// errorBody is every error answer: {"error": "..."}.
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"emulator: cannot encode answer"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(len(b)+1))
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
-// statusWriter remembers the status for the request log line.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// discardWriter swallows an answer (FaultAfterWrite).
-type discardWriter struct{ header http.Header }
-
-func (d discardWriter) Header() http.Header         { return d.header }
-func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d discardWriter) WriteHeader(int)             {}
-
-type discard struct{}
-
-func (discard) Write(b []byte) (int, error) { return len(b), nil }

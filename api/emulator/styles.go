@@ -97,7 +97,7 @@ func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
 	if q.Has("filter") {
 		f, ok := styleFilters[filterName]
 		if !ok {
-			writeError(w, http.StatusBadRequest, "invalid filter "+strconv.Quote(filterName))
+			s.writeError(w, http.StatusBadRequest, "invalid filter "+strconv.Quote(filterName))
 			return
 		}
 		filter = f
@@ -118,7 +118,7 @@ func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
 	if q.Has("liked") {
 		b, err := strconv.ParseBool(q.Get("liked"))
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "liked must be true or false")
+			s.writeError(w, http.StatusBadRequest, "liked must be true or false")
 			return
 		}
 		liked = b
@@ -167,7 +167,7 @@ func (s *Server) handleGetStyle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusNotFound, "style not found")
+		s.writeError(w, http.StatusNotFound, "style not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -178,7 +178,7 @@ func (s *Server) handleGetStyle(w http.ResponseWriter, r *http.Request) {
 // a visible one, gets 404 as the spec says ("Style not found or you are not
 // the owner").
 func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
-	body, ok := readJSONBody(w, r)
+	body, ok := s.readJSONBody(w, r)
 	if !ok {
 		return
 	}
@@ -198,7 +198,7 @@ func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 	st, ok := s.stylesByID[r.PathValue("id")]
 	if !ok || !st.owned() {
 		s.mu.Unlock()
-		writeError(w, http.StatusNotFound, "style not found or you are not the owner")
+		s.writeError(w, http.StatusNotFound, "style not found or you are not the owner")
 		return
 	}
 	mode := s.opt.StyleTitle
@@ -207,7 +207,7 @@ func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 	}
 	if !hasTitle && !hasPublic && !hasCover && !hasURLs && !(mode == StyleTitleIgnore && hasTitle) {
 		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, "No valid fields to update")
+		s.writeError(w, http.StatusBadRequest, "No valid fields to update")
 		return
 	}
 	if mode == StyleTitleIgnore {

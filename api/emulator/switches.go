@@ -21,6 +21,12 @@ const (
 	StyleTitleRefuse = "refuse"
 	StyleTitleAccept = "accept"
 	StyleTitleIgnore = "ignore"
+
+	// ErrorShape
+	ErrorShapeError      = "error"
+	ErrorShapeMessage    = "message"
+	ErrorShapeDetail     = "detail"
+	ErrorShapeDetailList = "detail-list"
 )
 
 // CheckSwitches rejects unknown values of the string switches (Start does
@@ -36,6 +42,7 @@ func (o *Options) CheckSwitches() error {
 		{"CursorField", o.CursorField, []string{CursorFieldCamel, CursorFieldSnake}},
 		{"JobDelete", o.JobDelete, []string{JobDeleteCancel, JobDeleteCancelPending, JobDeleteRemove}},
 		{"StyleTitle", o.StyleTitle, []string{StyleTitleRefuse, StyleTitleAccept, StyleTitleIgnore}},
+		{"ErrorShape", o.ErrorShape, []string{ErrorShapeError, ErrorShapeMessage, ErrorShapeDetail, ErrorShapeDetailList}},
 	} {
 		if c.v == "" {
 			continue

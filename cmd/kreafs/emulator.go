@@ -159,6 +159,7 @@ func addSwitchFlags(fl *pflag.FlagSet, o *emulator.Options) {
 	fl.StringVar(&o.JobDelete, "job-delete", emulator.JobDeleteCancel, "what DELETE /jobs/{id} does: cancel (only a queued or processing job, else 400), cancel-pending (any unfinished job) or delete (removes it)")
 	fl.BoolVar(&o.RefuseOverLimit, "refuse-over-limit", false, "answer 429 to a new job past --max-concurrent-jobs instead of backlogging it")
 	fl.StringVar(&o.ExtraJobState, "extra-job-state", "", "an undocumented job status `NAME` shown between a job's intermediate result and its end")
+	fl.StringVar(&o.ErrorShape, "error-shape", emulator.ErrorShapeError, "body of every error answer: error ({\"error\": s}), message, detail, or detail-list ({\"detail\": [{\"loc\", \"msg\", \"type\"}]}, validation errors then 422)")
 	fl.BoolVar(&o.NoEchoDescription, "no-echo-description", false, "asset answers never carry a description")
 	fl.BoolVar(&o.HostedNames, "hosted-names", false, "an uploaded asset's URL is <files>/<uuid>/<unix ms>-<original file name>, as on Krea's file host")
 	fl.StringVar(&o.StyleTitle, "style-title", emulator.StyleTitleRefuse, "what PATCH /styles/{id} does with a title: refuse (400 \"No valid fields to update\"), accept, or ignore (200, unchanged)")
@@ -174,6 +175,7 @@ var switchFlags = map[string]string{
 	"style-title":         "StyleTitle",
 	"no-echo-description": "NoEchoDescription",
 	"hosted-names":        "HostedNames",
+	"error-shape":         "ErrorShape",
 }
 
 // switchesSet reports whether any switch flag was given.
@@ -196,6 +198,7 @@ func applySwitches(dst *emulator.Options, src emulator.Options) {
 	dst.StyleTitle = src.StyleTitle
 	dst.NoEchoDescription = src.NoEchoDescription
 	dst.HostedNames = src.HostedNames
+	dst.ErrorShape = src.ErrorShape
 }
 
 // switchFlagError turns an Options.CheckSwitches error into flag words.

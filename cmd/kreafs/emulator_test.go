@@ -50,6 +50,8 @@ func TestEmulatorFlags(t *testing.T) {
 		{args: []string{"--job-delete", "purge"}, bad: true},
 		{args: []string{"--style-title", "accept"}, check: func(c *emulatorConfig) bool { return c.opts.StyleTitle == "accept" }},
 		{args: []string{"--style-title", "rename"}, bad: true},
+		{args: []string{"--error-shape", "detail-list"}, check: func(c *emulatorConfig) bool { return c.opts.ErrorShape == "detail-list" }},
+		{args: []string{"--error-shape", "xml"}, bad: true},
 		{args: []string{"--no-echo-description", "--hosted-names"}, check: func(c *emulatorConfig) bool {
 			return c.opts.NoEchoDescription && c.opts.HostedNames
 		}},
@@ -176,7 +178,7 @@ func TestEmulatorSwitchFlagsWorkOnMountEmulatorAndNameTheFlagWhenWrong(t *testin
 	if _, _, err := parseMountFlags([]string{"--tie-break-cursor", "/mnt"}, env); err == nil || !strings.Contains(err.Error(), "--emulator") {
 		t.Errorf("a switch without --emulator: %v", err)
 	}
-	for _, args := range [][]string{{"--cursor-field", "cursor"}, {"--job-delete", "purge"}, {"--extra-job-state", "failed"}, {"--style-title", "rename"}} {
+	for _, args := range [][]string{{"--cursor-field", "cursor"}, {"--job-delete", "purge"}, {"--extra-job-state", "failed"}, {"--style-title", "rename"}, {"--error-shape", "xml"}} {
 		_, _, err := parseEmulatorFlags(args)
 		if err == nil || !strings.Contains(err.Error(), "--"+strings.TrimPrefix(args[0], "--")) {
 			t.Errorf("%v: %v, want an error naming the flag", args, err)
