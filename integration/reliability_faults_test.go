@@ -22,9 +22,8 @@ import (
 func TestReadingAndListingUnderFaultsGivesExactBytesAndCompleteListings(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
-	// 2100 seeded assets besides ours: listings take three pages. Faults
-	// are the subject here, not millisecond ties at page ends: the cursor
-	// carries a tie-breaker.
+	// 2100 seeded assets besides ours: listings take three pages, paged with
+	// Krea's plain millisecond cursor (seeded assets share milliseconds).
 	emu := startEmulator(t, emulator.Options{RandSeed: 7, SeedAssets: 2100})
 	const nAssets = 100
 	want := map[string][]byte{} // asset id -> bytes
