@@ -110,6 +110,9 @@ func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode 
 		d.r.log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 		return nil, nil, 0, syscall.EINVAL
 	}
+	if errno := d.r.refuseType("create", name); errno != 0 {
+		return nil, nil, 0, errno
+	}
 	ch, h, err := d.create(ctx, name, flags, out)
 	if err != nil {
 		return nil, nil, 0, fail(d.r.log, fields, err)
@@ -200,6 +203,9 @@ func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	}
 	if name == newName {
 		return 0
+	}
+	if errno := d.r.refuseType("rename", newName); errno != 0 {
+		return errno
 	}
 	return fail(d.r.log, fields, d.rename(ctx, name, newName, flags&renameNoReplace != 0))
 }
@@ -382,6 +388,11 @@ func (d *assetsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fu
 }
 
 func (d *assetsDir) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if errno := d.r.writable(); errno == 0 && mode&syscall.S_IFMT == syscall.S_IFREG {
+		if errno := d.r.refuseType("mknod", name); errno != 0 {
+			return nil, errno
+		}
+	}
 	return nil, d.r.refuse("mknod", "assets/"+name)
 }
 
