@@ -280,7 +280,13 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 		case errors.Is(err, errNotAccepted):
 			h.streamStopLocked("type refused")
 			h.up.refuse(h.id, err)
-			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).WithError(err).Warn("file refused at close: not uploaded, and removed")
+			fate := "the file is removed"
+			if h.up.replacing(h.id) {
+				fate = "the asset already under this name is unchanged"
+			}
+			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).
+				Warn("save refused at close (EINVAL, \"Invalid argument\"): the content is " + mime +
+					", not a type Krea accepts (JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV, MP3); nothing is uploaded and " + fate)
 			errno = syscall.EINVAL
 		case err != nil:
 			return fail(h.up.r.log, h.up.itemFields("close", h.id), err)

@@ -272,6 +272,15 @@ func (u *uploads) addReplaces(id string, ids ...string) {
 	u.mu.Unlock()
 }
 
+// replacing reports whether item id replaces assets not yet handed to the
+// queue (an asset opened for writing, or renamed: refusing the item leaves
+// them as they are).
+func (u *uploads) replacing(id string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.replaces[id]) > 0
+}
+
 // forget drops the fs-side state of item id, returning the replaced asset
 // ids not yet handed to the queue.
 func (u *uploads) forget(id string) (replaces []string) {
