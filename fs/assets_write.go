@@ -243,7 +243,7 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 	if src.item != nil {
 		err = u.renameItem(*src.item, newName, reps)
 	} else {
-		err = u.renameAsset(ctx, *src.asset, newName, reps)
+		err = u.renameAsset(ctx, *src.asset, name, newName, reps)
 	}
 	if err != nil {
 		return err
@@ -261,6 +261,9 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 // an empty file stays local until it has content.
 func (u *uploads) renameItem(it writeback.Item, newName string, reps []string) error {
 	log := u.r.log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID})
+	if len(reps) == 0 && u.restoreMoved(it, newName) {
+		return nil
+	}
 	if classifyName(newName) == finalName && u.writersOf(it.ID) == 0 {
 		if spoolSize(it.Spool) == 0 {
 			if err := u.holdEmpty(it.ID); err != nil {
@@ -280,6 +283,10 @@ func (u *uploads) renameItem(it writeback.Item, newName string, reps []string) e
 	if keepLocal { // judged at the last close; until then the replaced stay
 		u.addReplaces(it.ID, reps...)
 		reps = nil
+	} else if classifyName(newName) == finalName {
+		// What a temp-named file replaces is handed over once it has a
+		// final name (see uploads.release).
+		reps = append(u.takeReplaces(it.ID), reps...)
 	}
 	if err := u.q.Rename(it.ID, newName, reps...); err != nil {
 		return err
@@ -303,7 +310,10 @@ func checkSpool(path string) error {
 // cache, downloaded if needed) are queued under newName, replacing the
 // asset (and reps) once uploaded. Like rename(2), it keeps the file's
 // modification time (the asset's: set by the user, else its upload time).
-func (u *uploads) renameAsset(ctx context.Context, a api.Asset, newName string, reps []string) error {
+// Renamed to a temp or junk name (an editor's backup), the copy remembers
+// where it came from: renamed back unchanged, the asset is restored
+// (restoreMoved).
+func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName string, reps []string) error {
 	id, f, err := u.q.Create(newName)
 	if err != nil {
 		return err
@@ -324,6 +334,9 @@ func (u *uploads) renameAsset(ctx context.Context, a api.Asset, newName string, 
 		return fmt.Errorf("copying the asset's bytes for the new name: %w", err)
 	}
 	u.addReplaces(id, append([]string{a.ID}, reps...)...)
+	if classifyName(newName) != finalName {
+		u.setMoved(id, a, name)
+	}
 	u.release(id, false)
 	u.notifyNames(false, newName)
 	u.r.log.WithFields(logrus.Fields{"op": "rename", "to": "assets/" + newName, "id": a.ID, "item": id}).

@@ -134,6 +134,11 @@ func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHan
 func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, flags uint32, wait bool) (*uploadHandle, error) {
 	name, ok := u.r.assets.shownName(ctx, a.ID)
 	if !ok {
+		// A node the kernel still holds for an asset that a queued file
+		// replaces now (its name was just moved with mv): write that file.
+		if id, ok := u.replacerOf(a.ID); ok {
+			return u.openItemWrite(id, ino, flags)
+		}
 		return nil, fmt.Errorf("asset %s has no name in assets/ to write it under: %w", a.ID, syscall.EPERM)
 	}
 	id, f, err := u.q.Create(name)
