@@ -20,12 +20,25 @@ import (
 	"github.com/kreafs/kreafs/api/emulator"
 )
 
-// overwriteWhileRead checks the end state after cp of newData over name:
+// overwriteWhileRead saves newData over name (with cp, or as Pillow opens
+// a file, in python3) and checks the end state:
 // one asset under the name, holding newData, which a fresh cat reads.
-func overwriteWhileRead(t *testing.T, emu *Emulator, m *Mount, name string, newData []byte) {
+func overwriteWhileRead(t *testing.T, emu *Emulator, m *Mount, name string, newData []byte, how string) {
 	t.Helper()
 	p := m.Path("assets", name)
-	run(t, "cp", writeTemp(t, "new-"+name, newData), p)
+	src := writeTemp(t, "new-"+name, newData)
+	switch how {
+	case "cp":
+		run(t, "cp", src, p)
+	case "python3":
+		needProgram(t, "python3")
+		run(t, "python3", "-c", `import sys
+data = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "w+b") as f:
+    f.write(data)`, src, p)
+	default:
+		t.Fatalf("unknown writer %q", how)
+	}
 	run(t, "sync", p)
 	if err := eventually(10*time.Second, func() error {
 		got := emu.assetsNamed(name)
@@ -41,7 +54,7 @@ func overwriteWhileRead(t *testing.T, emu *Emulator, m *Mount, name string, newD
 	}
 }
 
-func TestCpOverAFileAPassthroughReaderHoldsGivesANewVersionAndTheReaderTheOldBytes(t *testing.T) {
+func TestSavingOverAFileAPassthroughReaderHoldsGivesANewVersionAndTheReaderTheOldBytes(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
@@ -50,10 +63,33 @@ func TestCpOverAFileAPassthroughReaderHoldsGivesANewVersionAndTheReaderTheOldByt
 	m := mount(t, emu, "--upload-delay", "0")
 	p := m.Path("assets", "held.png")
 	run(t, "cmp", writeTemp(t, "held.png", old), p) // now fully cached
-	// An open gets passthrough once cmp's ordinary open is released (the
-	// kernel sends that release a moment after cmp exits).
+	r := openPassthrough(t, m, p)
+	defer r.Close()
+	overwriteWhileRead(t, emu, m, "held.png", makePNG(72, 16, 16), "cp")
+	// The reader still reads the bytes it opened, all of them.
+	got, err := readAllAt(r)
+	if err != nil || !bytes.Equal(got, old) {
+		t.Errorf("the reader after the overwrite: %d bytes, %v; want the old %d bytes", len(got), err, len(old))
+	}
+	// The same with the new version held and saved over the way Pillow's
+	// Image.save opens a file (open(path, "w+b"): O_RDWR|O_CREAT|O_TRUNC).
+	second := makePNG(72, 16, 16)
+	r2 := openPassthrough(t, m, p)
+	defer r2.Close()
+	overwriteWhileRead(t, emu, m, "held.png", makePNG(73, 16, 16), "python3")
+	if got, err := readAllAt(r2); err != nil || !bytes.Equal(got, second) {
+		t.Errorf("the second reader after the overwrite: %d bytes, %v; want the %d bytes it opened", len(got), err, len(second))
+	}
+}
+
+// openPassthrough opens p for reading once kreafs gives the open FUSE
+// passthrough (the kernel refuses it while an ordinary open of the inode,
+// such as one of cmp's or cat's not yet released, exists).
+func openPassthrough(t *testing.T, m *Mount, p string) *os.File {
+	t.Helper()
 	var r *os.File
 	if err := eventually(5*time.Second, func() error {
+		before := logCount(m.Stderr(), "FUSE passthrough")
 		f, err := os.Open(p)
 		if err != nil {
 			return err
@@ -62,7 +98,7 @@ func TestCpOverAFileAPassthroughReaderHoldsGivesANewVersionAndTheReaderTheOldByt
 			f.Close()
 			return err
 		}
-		if logCount(m.Stderr(), "FUSE passthrough") == 0 {
+		if logCount(m.Stderr(), "FUSE passthrough") == before {
 			f.Close()
 			return fmt.Errorf("no passthrough")
 		}
@@ -71,34 +107,7 @@ func TestCpOverAFileAPassthroughReaderHoldsGivesANewVersionAndTheReaderTheOldByt
 	}); err != nil {
 		t.Fatalf("the reader did not get FUSE passthrough (kernel before 6.9, or not root?): %v", err)
 	}
-	defer r.Close()
-	overwriteWhileRead(t, emu, m, "held.png", makePNG(72, 16, 16))
-	// The reader still reads the bytes it opened, all of them.
-	got, err := readAllAt(r)
-	if err != nil || !bytes.Equal(got, old) {
-		t.Errorf("the reader after the overwrite: %d bytes, %v; want the old %d bytes", len(got), err, len(old))
-	}
-	// dd conv=notrunc (an edit in place) while a reader holds the new
-	// version works the same way.
-	var r2 *os.File
-	if err := eventually(5*time.Second, func() error {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		if logCount(m.Stderr(), "FUSE passthrough") < 2 {
-			f.Close()
-			return fmt.Errorf("no passthrough")
-		}
-		r2 = f
-		return nil
-	}); err == nil {
-		defer r2.Close()
-		dd := []string{"if=/dev/zero", "of=" + p, "bs=1", "count=1", "seek=10", "conv=notrunc", "status=none"}
-		if _, stderr, err := runErr(t, "dd", dd...); err != nil {
-			t.Errorf("dd conv=notrunc while a passthrough reader holds the file: %v %q", err, stderr)
-		}
-	}
+	return r
 }
 
 // A reader that opened the file before anything was cached (an ordinary
@@ -129,7 +138,7 @@ func TestCpOverAFileAShellHoldsOpenLetsTheShellReadTheOldBytes(t *testing.T) {
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "opened\n" {
 		t.Fatalf("the shell did not open the file: %q %v", line, err)
 	}
-	overwriteWhileRead(t, emu, m, "tone.wav", makeWAV(82, 4096))
+	overwriteWhileRead(t, emu, m, "tone.wav", makeWAV(82, 4096), "cp")
 	fmt.Fprintln(stdin, "go")
 	stdin.Close()
 	if err := sh.Wait(); err != nil {
