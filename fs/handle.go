@@ -111,13 +111,11 @@ func (f *assetFile) keepForReaders() {
 	if n, complete := f.r.cfg.Content.Has(src.Key); complete && n >= 0 {
 		return
 	}
-	f.r.bgWG.Add(1)
-	go func() {
-		defer f.r.bgWG.Done()
+	f.r.background(func(ctx context.Context) {
 		rd := f.r.cfg.Content.Open(src)
 		defer rd.Close()
 		for off := int64(0); ; {
-			n, err := rd.Ensure(f.r.bgCtx, off, 1<<20)
+			n, err := rd.Ensure(ctx, off, 1<<20)
 			if err != nil || n <= 0 {
 				if err != nil && !errors.Is(err, io.EOF) {
 					f.r.log.WithFields(logrus.Fields{"op": "open", "key": src.Key}).WithError(err).
@@ -127,7 +125,7 @@ func (f *assetFile) keepForReaders() {
 			}
 			off += int64(n)
 		}
-	}()
+	})
 }
 
 // Read serves [off, off+len(dest)) from the cache file, fetching the
