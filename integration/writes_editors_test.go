@@ -56,7 +56,7 @@ func TestVimSaveThatKreafsRefusesKeepsTheOriginalAndSaysWhy(t *testing.T) {
 	if ls := listNames(t, m.Path("assets")); len(ls) != 1 || ls[0] != "pic.png" {
 		t.Errorf("ls after vim: %v, want only pic.png (no backup or swap file left)", ls)
 	}
-	if logCount(m.Stderr(), "save refused at close", "the content is", "path=assets/pic.png") != 1 {
+	if logLines(m, 1, "save refused at close", "the content is", "path=assets/pic.png") != 1 {
 		t.Errorf("want one log line saying why the save was refused:\n%s", notable(m.Stderr(), 20))
 	}
 }
@@ -79,7 +79,7 @@ func TestSavingTextOverAnAssetInPlaceFailsAndTheLogSaysTheAssetIsUnchanged(t *te
 	if got, err := os.ReadFile(p); err != nil || !bytes.Equal(got, old) {
 		t.Errorf("after the refused save: %d bytes (%v), want the original", len(got), err)
 	}
-	if n := logCount(m.Stderr(), "save refused at close", "text/plain", "the asset already under this name is unchanged", "path=assets/pic.png"); n != 1 {
+	if n := logLines(m, 1, "save refused at close", "text/plain", "the asset already under this name is unchanged", "path=assets/pic.png"); n != 1 {
 		t.Errorf("%d log lines saying why the save was refused, want 1:\n%s", n, notable(m.Stderr(), 20))
 	}
 	run(t, "sync", m.Path("assets"))

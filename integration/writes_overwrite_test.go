@@ -98,7 +98,7 @@ func openPassthrough(t *testing.T, m *Mount, p string) *os.File {
 			f.Close()
 			return err
 		}
-		if logCount(m.Stderr(), "FUSE passthrough") == before {
+		if logLines(m, before+1, "FUSE passthrough") == before {
 			f.Close()
 			return fmt.Errorf("no passthrough")
 		}

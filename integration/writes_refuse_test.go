@@ -8,6 +8,7 @@ package integration
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,20 @@ import (
 
 // sizeOver is a size past Krea's 75 MB upload limit.
 const sizeOver = 100 * 1000 * 1000
+
+// logLines waits, at most 3s (kreafs' log reaches the test through a
+// pipe), until the mount's log has want lines containing every one of
+// subs, and returns how many it has.
+func logLines(m *Mount, want int, subs ...string) int {
+	n := 0
+	_ = eventually(3*time.Second, func() error {
+		if n = logCount(m.Stderr(), subs...); n < want {
+			return fmt.Errorf("%d log lines", n)
+		}
+		return nil
+	})
+	return n
+}
 
 func TestGrowingAFilePast75MBAnyWayFailsClearlyAndUploadsNothing(t *testing.T) {
 	t.Parallel()
@@ -85,7 +100,7 @@ func TestGrowingAFilePast75MBAnyWayFailsClearlyAndUploadsNothing(t *testing.T) {
 		if contains(ls, n) {
 			t.Errorf("ls still shows %s: %v", n, ls)
 		}
-		if logCount(m.Stderr(), "75 MB", n) == 0 {
+		if logLines(m, 1, "75 MB", n) == 0 {
 			t.Errorf("no log line names %s and the 75 MB limit", n)
 		}
 	}
@@ -162,7 +177,7 @@ func TestANameKreaWillNotTakeIsRefusedWhereTheProgramSeesIt(t *testing.T) {
 		}
 	}
 	for _, ext := range []string{".txt", ".pdf", ".mkv", ".doc", ".gif", ".bmp"} {
-		if logCount(m.Stderr(), ext+" files are not a type Krea accepts") == 0 {
+		if logLines(m, 1, ext+" files are not a type Krea accepts") == 0 {
 			t.Errorf("no log line saying why %s was refused", ext)
 		}
 	}

@@ -379,7 +379,7 @@ func TestATextFileWithoutExtensionFailsAtCloseAndUploadsNothing(t *testing.T) {
 	if names := listNames(t, m.Path("assets")); len(names) != 0 {
 		t.Errorf("ls shows %v", names)
 	}
-	if logCount(m.Stderr(), "assets/notes", "text/plain") == 0 {
+	if logLines(m, 1, "assets/notes", "text/plain") == 0 {
 		t.Errorf("no log line naming the file and the reason")
 	}
 }
