@@ -38,7 +38,8 @@ func contentKey(id string) string { return "asset/" + id }
 type assetFile struct {
 	gofs.Inode
 	bigStatfs
-	r *Root
+	r   *Root
+	ino uint64 // its inode number (assetGens: an asset may have several)
 
 	mu          sync.Mutex
 	asset       api.Asset // latest metadata seen (listing or GET)
@@ -110,7 +111,8 @@ const probeFailFast = 30 * time.Second
 // Concurrent lookups of the same asset get the same Inode; its metadata is
 // refreshed from a.
 func (r *Root) assetEntry(ctx context.Context, parent *gofs.Inode, a *api.Asset, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	ch := parent.NewInode(ctx, &assetFile{r: r, asset: *a, size: -1}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: assetIno(a.ID)})
+	ino := r.gens.ino(a.ID)
+	ch := parent.NewInode(ctx, &assetFile{r: r, ino: ino, asset: *a, size: -1}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 	f, ok := ch.Operations().(*assetFile)
 	if !ok { // an inode-number collision with another kind of node
 		r.log.WithFields(logrus.Fields{"op": "lookup", "id": a.ID}).Error("inode number collision")
@@ -149,7 +151,7 @@ func (f *assetFile) source() cache.Source {
 func (f *assetFile) attr(ctx context.Context, out *fuse.Attr) time.Duration {
 	a, _ := f.snapshot()
 	size := f.knownSize(ctx)
-	f.r.fileAttr(out, assetIno(a.ID), size, f.r.assetMtime(&a))
+	f.r.fileAttr(out, f.ino, size, f.r.assetMtime(&a))
 	if size < 0 {
 		return unknownAttrTTL
 	}

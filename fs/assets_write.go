@@ -110,6 +110,9 @@ func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode 
 		d.r.log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 		return nil, nil, 0, syscall.EINVAL
 	}
+	if errno := d.r.refuseType("create", name); errno != 0 {
+		return nil, nil, 0, errno
+	}
 	ch, h, err := d.create(ctx, name, flags, out)
 	if err != nil {
 		return nil, nil, 0, fail(d.r.log, fields, err)
@@ -201,6 +204,9 @@ func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if name == newName {
 		return 0
 	}
+	if errno := d.r.refuseType("rename", newName); errno != 0 {
+		return errno
+	}
 	return fail(d.r.log, fields, d.rename(ctx, name, newName, flags&renameNoReplace != 0))
 }
 
@@ -237,7 +243,7 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 	if src.item != nil {
 		err = u.renameItem(*src.item, newName, reps)
 	} else {
-		err = u.renameAsset(ctx, *src.asset, newName, reps)
+		err = u.renameAsset(ctx, *src.asset, name, newName, reps)
 	}
 	if err != nil {
 		return err
@@ -255,6 +261,9 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 // an empty file stays local until it has content.
 func (u *uploads) renameItem(it writeback.Item, newName string, reps []string) error {
 	log := u.r.log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID})
+	if len(reps) == 0 && u.restoreMoved(it, newName) {
+		return nil
+	}
 	if classifyName(newName) == finalName && u.writersOf(it.ID) == 0 {
 		if spoolSize(it.Spool) == 0 {
 			if err := u.holdEmpty(it.ID); err != nil {
@@ -274,6 +283,10 @@ func (u *uploads) renameItem(it writeback.Item, newName string, reps []string) e
 	if keepLocal { // judged at the last close; until then the replaced stay
 		u.addReplaces(it.ID, reps...)
 		reps = nil
+	} else if classifyName(newName) == finalName {
+		// What a temp-named file replaces is handed over once it has a
+		// final name (see uploads.release).
+		reps = append(u.takeReplaces(it.ID), reps...)
 	}
 	if err := u.q.Rename(it.ID, newName, reps...); err != nil {
 		return err
@@ -297,7 +310,10 @@ func checkSpool(path string) error {
 // cache, downloaded if needed) are queued under newName, replacing the
 // asset (and reps) once uploaded. Like rename(2), it keeps the file's
 // modification time (the asset's: set by the user, else its upload time).
-func (u *uploads) renameAsset(ctx context.Context, a api.Asset, newName string, reps []string) error {
+// Renamed to a temp or junk name (an editor's backup), the copy remembers
+// where it came from: renamed back unchanged, the asset is restored
+// (restoreMoved).
+func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName string, reps []string) error {
 	id, f, err := u.q.Create(newName)
 	if err != nil {
 		return err
@@ -318,6 +334,9 @@ func (u *uploads) renameAsset(ctx context.Context, a api.Asset, newName string, 
 		return fmt.Errorf("copying the asset's bytes for the new name: %w", err)
 	}
 	u.addReplaces(id, append([]string{a.ID}, reps...)...)
+	if classifyName(newName) != finalName {
+		u.setMoved(id, a, name)
+	}
 	u.release(id, false)
 	u.notifyNames(false, newName)
 	u.r.log.WithFields(logrus.Fields{"op": "rename", "to": "assets/" + newName, "id": a.ID, "item": id}).
@@ -382,6 +401,11 @@ func (d *assetsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fu
 }
 
 func (d *assetsDir) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if errno := d.r.writable(); errno == 0 && mode&syscall.S_IFMT == syscall.S_IFREG {
+		if errno := d.r.refuseType("mknod", name); errno != 0 {
+			return nil, errno
+		}
+	}
 	return nil, d.r.refuse("mknod", "assets/"+name)
 }
 

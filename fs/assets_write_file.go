@@ -24,11 +24,14 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 	}
 	a, _ := f.snapshot()
 	if f.passthroughBusy() {
+		// The kernel retries the open on the name's new inode (asset_gen.go).
+		f.r.gens.moveFrom(a.ID, f.ino)
 		f.r.log.WithFields(logrus.Fields{"op": "open", "id": a.ID}).
-			Warn("cannot open for writing while the file is open for reading with FUSE passthrough (the kernel allows no other mode meanwhile); retry once those readers close (ETXTBSY)")
-		return nil, 0, syscall.ETXTBSY
+			Debug("open for writing of a file read with FUSE passthrough: its name moves to a new inode, the readers keep the old one (ESTALE: the kernel looks the name up again)")
+		return nil, 0, syscall.ESTALE
 	}
-	h, err := f.r.up.openAssetWriteLazy(ctx, a, assetIno(a.ID), flags)
+	f.keepForReaders()
+	h, err := f.r.up.openAssetWriteLazy(ctx, a, f.ino, flags)
 	if err != nil {
 		return nil, 0, fail(f.r.log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}

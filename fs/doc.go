@@ -25,11 +25,14 @@
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
 //	upload_stream.go   a file written in order feeds a speculative upload
 //	upload_lazy.go     an asset opened for writing copies its bytes only when needed
+//	upload_allocate.go fallocate of a file open for writing (75 MB rule as writes)
+//	types_refused.go   pure: names of types Krea does not take, refused at create
 //	mtimes.go          modification times users set, kept locally
 //	junk.go            pure: temp and junk names (kept local, not uploaded)
 //	status_dir.go      MOUNT/.kreafs/uploads, the queue as text
 //	statfs.go          statfs answered by every node of assets/
 //	asset_file.go      an asset: Getattr (size learning), Open
+//	asset_gen.go       a name read with passthrough moves to a new inode for a writer
 //	handle.go          an open asset: Read through the cache, passthrough
 //	names.go           pure: which file name each asset gets
 //	errno.go           pure: errors -> errno, logged once
@@ -121,7 +124,9 @@
 // allows it (Linux >= 6.9, running as root): the kernel then reads the
 // cache file itself. The kernel refuses to mix passthrough and ordinary
 // opens of one inode, so passthrough is used only while no ordinary handle
-// of that inode is open.
+// of that inode is open, and an open for writing of an inode in
+// passthrough mode moves the asset's name to a new inode number and is
+// retried there by the kernel (asset_gen.go); readers keep the old inode.
 //
 // # Errors
 //

@@ -42,10 +42,10 @@ type assetHandle struct {
 // for passthrough and then uses it for every open of the inode until all
 // are closed. So passthrough is asked for only when the content is
 // complete and no ordinary handle of this inode is open; cachedOpens
-// counts those. The same rule makes an open for writing (never
+// counts those. The same rule would make an open for writing (never
 // passthrough: its writes go to a spool) fail while the inode is open in
-// passthrough mode; openWrite refuses it first with ETXTBSY and a reason
-// (passthroughBusy).
+// passthrough mode; openWrite moves the name to a new inode instead
+// (passthroughBusy, asset_gen.go).
 func (f *assetFile) openHandle() *assetHandle {
 	rd := f.r.cfg.Content.Open(f.source())
 	a, _ := f.snapshot()
@@ -92,6 +92,40 @@ func (f *assetFile) passthroughBusy() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.passLive && f.readOpens > 0
+}
+
+// keepForReaders is called when the asset is opened for writing: a new
+// version will replace it, and the old asset is deleted once that is
+// uploaded. Readers that have it open keep reading the old bytes: the
+// content cache keeps a file that a reader has open, so if readers are
+// open and the content is not complete, the rest is fetched now, in the
+// background, while the old asset still exists.
+func (f *assetFile) keepForReaders() {
+	f.mu.Lock()
+	readers := f.readOpens > 0
+	f.mu.Unlock()
+	if !readers {
+		return
+	}
+	src := f.source()
+	if n, complete := f.r.cfg.Content.Has(src.Key); complete && n >= 0 {
+		return
+	}
+	f.r.background(func(ctx context.Context) {
+		rd := f.r.cfg.Content.Open(src)
+		defer rd.Close()
+		for off := int64(0); ; {
+			n, err := rd.Ensure(ctx, off, 1<<20)
+			if err != nil || n <= 0 {
+				if err != nil && !errors.Is(err, io.EOF) {
+					f.r.log.WithFields(logrus.Fields{"op": "open", "key": src.Key}).WithError(err).
+						Warn("could not fetch the rest of a file being written over for the programs reading it; they may fail to read its end")
+				}
+				return
+			}
+			off += int64(n)
+		}
+	})
 }
 
 // Read serves [off, off+len(dest)) from the cache file, fetching the

@@ -95,6 +95,7 @@ type Root struct {
 	up     *uploads // write state; nil without Config.Uploads (read-only)
 
 	probes probeMemo // failed size probes by asset id (asset_file.go)
+	gens   assetGens // inode generations of assets written over while read (asset_gen.go)
 
 	// mtimes keeps modification times users set (touch, rsync -t), which
 	// the API does not store; nil without Config.StateDir (mtimes.go).

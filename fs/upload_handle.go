@@ -53,7 +53,7 @@ type uploadHandle struct {
 	f          *os.File     // the spool file: read-only, or read-write
 	handedOver bool         // a write handle whose close handed the file to the queue
 	stream     *streamState // the upload streamed while written (upload_stream.go); nil if not possible
-	fresh      bool         // created or truncated by this open: its content is this open's alone
+	fresh      bool         // this open made the content: created, truncated, or a replacement of an uploaded asset (see tooBigLocked)
 }
 
 // state is the handle's item and spool file.
@@ -134,6 +134,11 @@ func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHan
 func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, flags uint32, wait bool) (*uploadHandle, error) {
 	name, ok := u.r.assets.shownName(ctx, a.ID)
 	if !ok {
+		// A node the kernel still holds for an asset that a queued file
+		// replaces now (its name was just moved with mv): write that file.
+		if id, ok := u.replacerOf(a.ID); ok {
+			return u.openItemWrite(id, ino, flags)
+		}
 		return nil, fmt.Errorf("asset %s has no name in assets/ to write it under: %w", a.ID, syscall.EPERM)
 	}
 	id, f, err := u.q.Create(name)
@@ -158,10 +163,11 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 	u.notifyNames(wait, name)
 	u.r.log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
 		"trunc": flags&syscall.O_TRUNC != 0}).Debug("asset opened for writing: a replacement is queued")
-	h := &uploadHandle{up: u, id: id, ino: ino, f: f, write: true}
+	// fresh: dropping this replacement loses only this open's changes
+	// (the asset stays on the account).
+	h := &uploadHandle{up: u, id: id, ino: ino, f: f, write: true, fresh: true}
 	if flags&syscall.O_TRUNC != 0 {
 		h.stream = newStreamState(name) // the spool starts empty
-		h.fresh = true
 	}
 	return h, nil
 }
@@ -200,10 +206,7 @@ func (h *uploadHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 }
 
 // Write writes to the spool. A write that would take the file past Krea's
-// 75 MB limit fails with EFBIG. If this open created or truncated the file
-// (cp of a file too large: what is there is a truncated copy), the file
-// will not be uploaded; else the write fails alone and the file keeps its
-// bytes (an earlier copy in is never lost to a far write).
+// 75 MB limit fails with EFBIG (tooBigLocked).
 func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	if !h.write {
 		return 0, syscall.EBADF
@@ -214,16 +217,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if end := off + int64(len(data)); end > api.MaxUploadBytes {
-		log := h.up.r.log.WithFields(h.up.itemFields("write", h.id)).WithField("size", end)
-		if !h.fresh {
-			log.Warn("write past the 75 MB upload limit refused (EFBIG); the file keeps its bytes")
-			return 0, syscall.EFBIG
-		}
-		h.streamStopLocked("past the size limit")
-		if h.up.refuse(h.id, errTooBig) {
-			log.Warn("write past the 75 MB upload limit refused (EFBIG); the file will not be uploaded")
-		}
-		return 0, syscall.EFBIG
+		return 0, h.tooBigLocked("write", end)
 	}
 	f, err := h.writableLocked(ctx)
 	if err != nil {
@@ -239,6 +233,28 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	startWriteback(f, off, int64(n)) // so the fsync at close has little left (spool_writeback.go)
 	h.streamWroteLocked(off, int64(n))
 	return uint32(n), 0
+}
+
+// tooBigLocked is the one answer to every call that would take the file
+// past Krea's 75 MB limit (write, ftruncate, fallocate; copy_file_range
+// and mmap come as writes): EFBIG. If this open made the file's content
+// (created or truncated it, or is a replacement of an uploaded asset,
+// which stays on the account), nothing of it is uploaded: its close fails
+// with EFBIG too and it is removed, so a refused copy never becomes a
+// truncated asset. Else (a queued file written earlier, opened without
+// truncating) the call fails alone and the file keeps its bytes: what a
+// user copied in before is never dropped by a later far write.
+func (h *uploadHandle) tooBigLocked(op string, end int64) syscall.Errno {
+	log := h.up.r.log.WithFields(h.up.itemFields(op, h.id)).WithField("size", end)
+	if !h.fresh {
+		log.Warn(op + " past the 75 MB upload limit refused (EFBIG); the file keeps its bytes")
+		return syscall.EFBIG
+	}
+	h.streamStopLocked("past the size limit")
+	if h.up.refuse(h.id, errTooBig) {
+		log.Warn(op + " past the 75 MB upload limit refused (EFBIG); the file will not be uploaded, and is removed at its close")
+	}
+	return syscall.EFBIG
 }
 
 // Flush is close(2). The close of the last writer hands the file to the
@@ -269,7 +285,13 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 		case errors.Is(err, errNotAccepted):
 			h.streamStopLocked("type refused")
 			h.up.refuse(h.id, err)
-			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).WithError(err).Warn("file refused at close: not uploaded, and removed")
+			fate := "the file is removed"
+			if h.up.replacing(h.id) {
+				fate = "the asset already under this name is unchanged"
+			}
+			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).
+				Warn("save refused at close (EINVAL, \"Invalid argument\"): the content is " + mime +
+					", not a type Krea accepts (JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV, MP3); nothing is uploaded and " + fate)
 			errno = syscall.EINVAL
 		case err != nil:
 			return fail(h.up.r.log, h.up.itemFields("close", h.id), err)
@@ -356,10 +378,12 @@ func truncateByOpen(ctx context.Context, open func(context.Context, uint32) (gof
 // accepted and not kept.
 func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if size, ok := in.GetSize(); ok {
-		if size > api.MaxUploadBytes {
-			return syscall.EFBIG
-		}
 		h.mu.Lock()
+		if size > api.MaxUploadBytes {
+			errno := h.tooBigLocked("truncate", int64(size))
+			h.mu.Unlock()
+			return errno
+		}
 		h.streamStopLocked("truncated")
 		f, err := h.writableLocked(ctx)
 		if err == nil {

@@ -85,6 +85,9 @@ func (l *lazyHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 }
 
 func (l *lazyHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	if end := off + int64(len(data)); end > api.MaxUploadBytes && l.made() == nil {
+		return 0, l.tooBig("write", end)
+	}
 	h, err := l.make(ctx)
 	if err != nil {
 		return 0, l.fail("write", err)
@@ -127,7 +130,10 @@ func (l *lazyHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Err
 // alone goes to the asset while there is no replacement.
 func (l *lazyHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	h := l.made()
-	if _, ok := in.GetSize(); ok && h == nil {
+	if size, ok := in.GetSize(); ok && h == nil {
+		if size > api.MaxUploadBytes {
+			return l.tooBig("truncate", int64(size))
+		}
 		var err error
 		if h, err = l.make(ctx); err != nil {
 			return l.fail("truncate", err)

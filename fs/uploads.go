@@ -53,6 +53,7 @@ type uploads struct {
 	replaces map[string][]string   // item id -> asset ids it replaces, handed to the queue at its last close
 	clean    map[string]bool       // item id -> an asset's bytes opened for writing, not changed (yet)
 	done     map[string]doneUpload // item id -> the asset its upload made
+	moved    map[string]movedAsset // item id -> the asset it is an unchanged copy of, under a temp name (restoreMoved)
 	view     *assetTable           // the last filtered name table...
 	viewKey  string                // ...and what it was built from
 }
@@ -71,6 +72,7 @@ func newUploads(r *Root, q *writeback.Queue) *uploads {
 		replaces: map[string][]string{},
 		clean:    map[string]bool{},
 		done:     map[string]doneUpload{},
+		moved:    map[string]movedAsset{},
 	}
 }
 
@@ -272,6 +274,15 @@ func (u *uploads) addReplaces(id string, ids ...string) {
 	u.mu.Unlock()
 }
 
+// replacing reports whether item id replaces assets not yet handed to the
+// queue (an asset opened for writing, or renamed: refusing the item leaves
+// them as they are).
+func (u *uploads) replacing(id string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.replaces[id]) > 0
+}
+
 // forget drops the fs-side state of item id, returning the replaced asset
 // ids not yet handed to the queue.
 func (u *uploads) forget(id string) (replaces []string) {
@@ -284,7 +295,18 @@ func (u *uploads) forget(id string) (replaces []string) {
 	delete(u.phantom, id)
 	delete(u.replaces, id)
 	delete(u.clean, id)
+	delete(u.moved, id)
 	return replaces
+}
+
+// takeReplaces returns and drops the asset ids item id replaces that are
+// not handed to the queue yet.
+func (u *uploads) takeReplaces(id string) []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	reps := u.replaces[id]
+	delete(u.replaces, id)
+	return reps
 }
 
 // isClean reports an asset opened for writing whose bytes are unchanged.
@@ -300,6 +322,7 @@ func (u *uploads) changed(id string) {
 	u.r.forgetMtime(itemTimeKey(id))
 	u.mu.Lock()
 	delete(u.clean, id)
+	delete(u.moved, id)
 	u.mu.Unlock()
 }
 
@@ -415,7 +438,10 @@ func (u *uploads) release(id string, wait bool) {
 		}
 		return
 	}
-	if len(reps) > 0 {
+	if len(reps) > 0 && classifyName(it.Name) == finalName {
+		// A temp or junk name is never uploaded: what it replaces stays
+		// with us (hidden) until it gets a final name (renameItem) or is
+		// removed (cancel), so that a move back can restore it.
 		if err := u.q.Rename(id, it.Name, reps...); err != nil {
 			log.WithError(err).Warn("recording the replaced assets")
 		}

@@ -38,6 +38,7 @@ var (
 	_ = (gofs.FileReleaser)((*uploadHandle)(nil))
 	_ = (gofs.FileGetattrer)((*uploadHandle)(nil))
 	_ = (gofs.FileSetattrer)((*uploadHandle)(nil))
+	_ = (gofs.FileAllocater)((*uploadHandle)(nil))
 
 	_ = (gofs.FileReader)((*lazyHandle)(nil))
 	_ = (gofs.FileWriter)((*lazyHandle)(nil))
@@ -46,6 +47,7 @@ var (
 	_ = (gofs.FileReleaser)((*lazyHandle)(nil))
 	_ = (gofs.FileGetattrer)((*lazyHandle)(nil))
 	_ = (gofs.FileSetattrer)((*lazyHandle)(nil))
+	_ = (gofs.FileAllocater)((*lazyHandle)(nil))
 	_ = writeHandle((*uploadHandle)(nil))
 
 	_ = (gofs.FileReader)((*cachedHandle)(nil))

@@ -315,9 +315,11 @@ func TestJunkFilesStayLocalAndAreNeverUploaded(t *testing.T) {
 	}
 }
 
-func TestTextFileFailsAtCloseAndUploadsNothing(t *testing.T) {
+// A name that does not tell its type (no extension) is judged by content
+// at the last close.
+func TestTextFileWithoutExtensionFailsAtCloseAndUploadsNothing(t *testing.T) {
 	e := mountWrites(t, writeSetup{delay: 0})
-	f, err := os.Create(e.asset("notes.txt"))
+	f, err := os.Create(e.asset("notes"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,17 +332,17 @@ func TestTextFileFailsAtCloseAndUploadsNothing(t *testing.T) {
 	if err := e.syncDir(t); err != nil {
 		t.Fatal(err)
 	}
-	if e.emu.UploadCount() != 0 || has(e.ls(t), "notes.txt") {
+	if e.emu.UploadCount() != 0 || has(e.ls(t), "notes") {
 		t.Errorf("text file uploaded (%d) or still listed (%v)", e.emu.UploadCount(), e.ls(t))
 	}
-	if !strings.Contains(e.log.String(), "notes.txt") || !strings.Contains(e.log.String(), "text/plain") {
+	if !strings.Contains(e.log.String(), "notes") || !strings.Contains(e.log.String(), "text/plain") {
 		t.Errorf("no log line naming the file and the reason")
 	}
 	// A temp name is exempt until it is renamed to a final name.
-	if err := os.WriteFile(e.asset("notes.txt.part"), []byte("text"), 0o644); err != nil {
+	if err := os.WriteFile(e.asset("notes.part"), []byte("text"), 0o644); err != nil {
 		t.Errorf("temp-named text file: %v", err)
 	}
-	if err := os.Rename(e.asset("notes.txt.part"), e.asset("notes.txt")); !errors.Is(err, syscall.EINVAL) {
+	if err := os.Rename(e.asset("notes.part"), e.asset("notes")); !errors.Is(err, syscall.EINVAL) {
 		t.Errorf("rename of text to a final name: %v, want EINVAL", err)
 	}
 }
