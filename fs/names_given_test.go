@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -8,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/writeback"
 )
 
 func TestFileLikeTellsNamesFromProse(t *testing.T) {
@@ -168,5 +173,53 @@ func TestUploadDiffFields(t *testing.T) {
 		if got := diffFields(tc.sentSize, tc.sentMIME, &a); (got != nil) != tc.differs {
 			t.Errorf("%s: diff = %v, want differs=%v", tc.story, got, tc.differs)
 		}
+	}
+}
+
+func TestAnUploadTheServerChangedIsNotServedFromTheLocalCopy(t *testing.T) {
+	store, err := cache.Open(cache.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	spool := filepath.Join(t.TempDir(), "spool")
+	data := pngBytes()
+	if err := os.WriteFile(spool, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	it := writeback.Item{ID: "item1", Name: "photo.png", Spool: spool}
+	f := func(n int) *float64 { v := float64(n); return &v }
+	s := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		story string
+		size  *float64
+		mime  *string
+		kept  bool
+		warn  string
+	}{
+		{"as sent: the upload's bytes are the asset's", f(len(data)), s("image/png"), true, ""},
+		{"the server says nothing: kept", nil, nil, true, ""},
+		{"another size: the server's bytes", f(len(data) - 1), s("image/png"), false, "got_size"},
+		{"another type: the server's bytes", f(len(data)), s("image/jpeg"), false, "got_type"},
+	} {
+		t.Run(tc.story, func(t *testing.T) {
+			id := strings.ReplaceAll(tc.story, " ", "-")
+			var buf bytes.Buffer
+			log := logrus.New()
+			log.SetOutput(&buf)
+			a := &api.Asset{ID: id, SizeBytes: tc.size, MIMEType: tc.mime}
+			ImportUploaded(store, it, a, log)
+			n, complete := store.Has(contentKey(id))
+			if got := n == int64(len(data)) && complete; got != tc.kept {
+				t.Errorf("content cached: %v (%d bytes), want %v", got, n, tc.kept)
+			}
+			warns := strings.Count(buf.String(), "level=warning")
+			switch {
+			case tc.warn == "" && warns != 0:
+				t.Errorf("warned for an upload as sent:\n%s", buf.String())
+			case tc.warn != "" && (warns != 1 || !strings.Contains(buf.String(), tc.warn) || !strings.Contains(buf.String(), id) || !strings.Contains(buf.String(), "photo.png")):
+				t.Errorf("want one warning with %s, the id and the name:\n%s", tc.warn, buf.String())
+			}
+		})
 	}
 }

@@ -7,7 +7,6 @@ package fs
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -67,6 +66,6 @@ func dropDiffering(store *cache.Store, f *os.File, a *api.Asset, l logrus.FieldL
 		return false
 	}
 	store.Remove(contentKey(a.ID))
-	l.WithFields(diff).Warn(fmt.Sprintf("the asset Krea made differs from the file sent; reads of %s come from the server", a.ID))
+	l.WithFields(diff).Warn("the asset Krea made differs from the file sent; reads download the server's bytes")
 	return true
 }
