@@ -62,7 +62,11 @@ func (s *Server) filesHandler() http.Handler {
 		}
 		defer content.Close()
 		h := w.Header()
-		h.Set("Content-Type", mimeForExt(key))
+		if b.MIME != "" {
+			h.Set("Content-Type", b.MIME)
+		} else {
+			h.Set("Content-Type", mimeForExt(key))
+		}
 		h.Set("ETag", etag(key, size))
 		h.Set("Accept-Ranges", "bytes")
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -92,7 +96,7 @@ func (nopCloser) Close() error { return nil }
 func (s *Server) openBlob(key string, b blob) (readSeekCloser, int64, error) {
 	switch b.Kind {
 	case blobFile:
-		f, err := os.Open(s.filePath(key))
+		f, err := os.Open(s.diskPath(key, &b))
 		if err != nil {
 			return nil, 0, err
 		}

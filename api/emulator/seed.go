@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -38,6 +39,11 @@ func (s *Server) seed() error {
 	if s.st.LastAuto.Before(base) {
 		s.st.LastAuto = base
 	}
+	for _, j := range s.st.Jobs {
+		if j.CreatedAt.After(s.st.LastAuto) {
+			s.st.LastAuto = j.CreatedAt
+		}
+	}
 	return nil
 }
 
@@ -45,14 +51,38 @@ func (s *Server) seed() error {
 // seedDims[i%len(seedDims)]).
 var seedDims = [][2]int{{64, 64}, {128, 96}, {96, 128}, {256, 256}, {320, 180}, {180, 320}, {48, 200}, {512, 384}}
 
-// seedAssetsLocked: asset i (0 = newest) was uploaded i+1 minutes before
-// base. Nothing is written to disk: images are stamped templates, WAVs are
-// computed, video and MP3 are embedded samples. 10,000 assets take well under
-// a second.
+// seedAssetTimes gives n seeded assets their upload times, newest first:
+// runs of 1 to 7 assets share one millisecond (as a batch upload or a job
+// with several results would), run r (0 = newest) r+1 minutes before base
+// plus a few hundred milliseconds, so that timestamps show milliseconds.
+// The run lengths come from their own fixed seed.
+func seedAssetTimes(n int, base time.Time) []time.Time {
+	rng := rand.New(rand.NewPCG(3, 4))
+	out := make([]time.Time, 0, n)
+	for r := 0; len(out) < n; r++ {
+		t := base.Add(-time.Duration(r+1)*time.Minute + time.Duration((r*7919)%1000)*time.Millisecond)
+		for k := 1 + rng.IntN(7); k > 0 && len(out) < n; k-- {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// seedAssetsLocked: asset i (0 = newest) gets seedAssetTimes(n)[i]; within a
+// run of equal timestamps, lower i lists first. Nothing is written to disk:
+// images are stamped templates, WAVs are computed, video and MP3 are
+// embedded samples. 10,000 assets take well under a second.
 func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error {
-	for i := range n {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = id()
+	}
+	times := seedAssetTimes(n, base)
+	// Oldest first, so that among equal timestamps the lower i gets the
+	// higher seq and lists first.
+	for i := n - 1; i >= 0; i-- {
 		kind := seedKinds[i%len(seedKinds)]
-		a := &assetRec{ID: id(), Seq: s.nextSeqLocked(), UploadedAt: base.Add(-time.Duration(i+1) * time.Minute)}
+		a := &assetRec{ID: ids[i], Seq: s.nextSeqLocked(), UploadedAt: times[i]}
 		var (
 			b    blob
 			w, h int
@@ -86,12 +116,32 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 		}
 		a.Size = b.Size
 		a.Description = seedDescription(i, api.ExtForMIME(a.MIME))
+		a.NullDesc = a.Description == "" && (i/5)%2 == 1
+		a.Metadata = seedMetadata[i%len(seedMetadata)]
+		switch {
+		case i%13 == 7: // nothing but the URL says what it is
+			a.Width, a.Height, a.HideSize, a.HideMIME = nil, nil, true, true
+		case i%19 == 11:
+			a.HideSize = true
+		}
 		a.Key = "a/" + a.ID + "." + api.ExtForMIME(a.MIME)
 		b.ModTime = a.UploadedAt
 		s.st.Files[a.Key] = &b
 		s.addAssetLocked(a)
 	}
 	return nil
+}
+
+// seedMetadata is the cycle of seeded metadata: Krea documents the field as
+// any JSON.
+var seedMetadata = []json.RawMessage{
+	json.RawMessage(`{"source":"upload"}`),
+	nil, // null
+	json.RawMessage(`"imported"`),
+	json.RawMessage(`{}`),
+	json.RawMessage(`{"tags":["a","b"],"origin":{"app":"krea","v":2}}`),
+	json.RawMessage(`42`),
+	json.RawMessage(`[1,"two",null]`),
 }
 
 // seedDescription cycles through the naming cases the mount cares about:
@@ -131,7 +181,7 @@ func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 		j.CreatedAt = base.Add(-time.Duration(i+1) * time.Minute)
 		switch i % 10 {
 		case 0:
-			j.CreatedAt = base.Add(time.Duration(i) * time.Microsecond) // distinct, all "now"
+			j.CreatedAt = base.Add(time.Duration(i) * time.Millisecond) // distinct, all "now"
 			j.Duration = time.Duration(s.jobDuration.Load())
 		case 5:
 			j.Fail, j.Error = true, failureMessage
@@ -143,6 +193,9 @@ func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 				b.Seed, b.ModTime, b.NotBefore = uint64(i), j.end(), j.end()
 				s.st.Files[key] = &b
 				j.Results = append(j.Results, key)
+			}
+			if i%10 == 0 && j.Duration > 0 {
+				s.addPreviewLocked(j, uint64(i))
 			}
 		}
 		s.addJobLocked(j)

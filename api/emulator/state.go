@@ -38,7 +38,13 @@ type assetRec struct {
 	Size        int64     `json:"size"`
 	MIME        string    `json:"mime"`
 	Description string    `json:"description,omitempty"`
-	Key         string    `json:"key"` // files-origin key of the bytes
+	Key         string    `json:"key"`              // files-origin key of the bytes
+	Hosted      string    `json:"hosted,omitempty"` // HostedNames: Key path-escaped, for image_url
+	// What the API leaves out (seeded data imitates answers with nulls):
+	HideSize bool            `json:"hide_size,omitempty"` // size_bytes null
+	HideMIME bool            `json:"hide_mime,omitempty"` // mime_type null
+	NullDesc bool            `json:"null_desc,omitempty"` // description null (not absent)
+	Metadata json.RawMessage `json:"metadata,omitempty"`  // any JSON; absent: null
 }
 
 type jobRec struct {
@@ -47,7 +53,10 @@ type jobRec struct {
 	Type      string        `json:"type"` // last element of the generate path, or "loraTraining"
 	Path      string        `json:"path"` // the POST path that created it
 	CreatedAt time.Time     `json:"created_at"`
-	Duration  time.Duration `json:"duration"` // queued -> completed
+	StartAt   time.Time     `json:"start_at,omitzero"`  // end of backlogged (zero: CreatedAt)
+	Duration  time.Duration `json:"duration"`           // queued -> completed
+	Cancelled time.Time     `json:"cancelled,omitzero"` // when DELETE cancelled it
+	Preview   string        `json:"preview,omitempty"`  // files-origin key of the intermediate result
 	Fail      bool          `json:"fail,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Results   []string      `json:"results,omitempty"`  // files-origin keys
@@ -92,6 +101,8 @@ type blob struct {
 	W         int       `json:"w,omitempty"`    // blobPNG/blobJPEG
 	H         int       `json:"h,omitempty"`
 	Seed      uint64    `json:"seed,omitempty"`
+	Disk      string    `json:"disk,omitempty"` // blobFile: on-disk key when not the key itself (hosted names)
+	MIME      string    `json:"mime,omitempty"` // Content-Type when the key's extension does not say it
 	ModTime   time.Time `json:"mtime"`
 	NotBefore time.Time `json:"not_before,omitzero"` // 404 until then (results of running jobs)
 }
@@ -120,20 +131,22 @@ func (s *Server) nextSeqLocked() uint64 {
 	return s.st.Seq
 }
 
-// autoTimeLocked is the timestamp of something the emulator creates now:
-// strictly increasing (at microsecond precision, like a database) with the
-// real clock; exactly Clock() when Options.Clock is set, so tests control it.
+// autoTimeLocked is the timestamp of something the emulator creates now, at
+// millisecond precision like Krea's: strictly increasing with the real clock
+// (a second upload in the same millisecond gets the next one); exactly
+// Clock() (cut to milliseconds) when Options.Clock is set, so tests control
+// it.
 func (s *Server) autoTimeLocked() time.Time {
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond)
 	if s.opt.Clock != nil {
 		if now.After(s.st.LastAuto) {
 			s.st.LastAuto = now
 		}
 		return now
 	}
-	t := now.Truncate(time.Microsecond)
+	t := now
 	if !t.After(s.st.LastAuto) {
-		t = s.st.LastAuto.Add(time.Microsecond)
+		t = s.st.LastAuto.Add(time.Millisecond)
 	}
 	s.st.LastAuto = t
 	return t
@@ -188,8 +201,17 @@ func (s *Server) dropFileLocked(key string) {
 	if _, ok := s.st.Files[key]; !ok {
 		return
 	}
+	b := s.st.Files[key]
 	delete(s.st.Files, key)
-	_ = os.Remove(s.filePath(key))
+	_ = os.Remove(s.diskPath(key, b))
+}
+
+// diskPath is where the bytes of key (with blob b) live or are cached.
+func (s *Server) diskPath(key string, b *blob) string {
+	if b != nil && b.Disk != "" {
+		return s.filePath(b.Disk)
+	}
+	return s.filePath(key)
 }
 
 // filePath is where the bytes of key live (blobFile) or are cached
