@@ -252,5 +252,14 @@ func FuzzAssetNames(f *testing.F) {
 			asset(id1+"x", d1, "", 1),
 		}
 		checkNames(t, AssetNames(as))
+		// The same descriptions as hosted names and as names kept on
+		// this machine.
+		as[1].ImageURL, as[2].Description = hostedURL(d3), ""
+		checkNames(t, assetNames(as, func(id string) string {
+			if id == id1 {
+				return d2
+			}
+			return ""
+		}))
 	})
 }
