@@ -354,3 +354,43 @@ func TestListingFailureDuringCheckIsRetried(t *testing.T) {
 		t.Fatalf("posts = %d, assets = %+v", posts, e.srv.byName("a.png"))
 	}
 }
+
+// Without an echoed description, an interrupted upload is matched by size
+// and time. An asset this queue made before the crash, of another file of
+// the same size, must not be taken for it.
+func TestKilledDuringUploadNeverTakesTheQueuesEarlierAssetOfTheSameSize(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = 0 })
+	e.srv.noEcho = true
+	q := e.open()
+	idA := e.write(q, "a.png", []byte("payload-A"))
+	if err := e.waitDriven(q, idA); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle(q)
+	gate := make(chan struct{})
+	e.srv.mu.Lock()
+	e.srv.blockBefore = gate // b's request never reaches the server
+	e.srv.mu.Unlock()
+	idB := e.write(q, "b.png", []byte("payload-B")) // the same size as a.png
+	<-e.srv.inUpload
+	image := copyTree(t, e.dir)
+	abort(q)
+	e.srv.mu.Lock()
+	e.srv.blockBefore = nil
+	e.srv.mu.Unlock()
+
+	e.dir = image
+	q = e.open()
+	if err := e.waitDriven(q, idB); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle(q)
+	as := e.srv.byName("b.png")
+	if len(as) != 1 || e.srv.hashOf(as[0].ID) != sha([]byte("payload-B")) {
+		t.Fatalf("b.png assets = %+v; want one holding its bytes", as)
+	}
+	if up := e.onUploaded(); len(up) != 2 || up[1].Asset.ID != as[0].ID {
+		t.Fatalf("OnUploaded = %+v", up)
+	}
+	e.assertEmptyDirs()
+}

@@ -282,6 +282,9 @@ func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asse
 // changed meanwhile (new content, new name, cancelled) a is superseded: it
 // joins Replaces and the item goes on; else the item is Uploaded.
 func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
+	if err := q.cl.add(a.ID, q.o.Clock.Now()); err != nil {
+		q.log.WithFields(logrus.Fields{"op": "upload", "asset": a.ID}).WithError(err).Warn("cannot record the asset as this queue's")
+	}
 	it.pmu.Lock()
 	q.mu.Lock()
 	q.claimed[a.ID] = true
