@@ -394,3 +394,62 @@ func TestKilledDuringUploadNeverTakesTheQueuesEarlierAssetOfTheSameSize(t *testi
 	}
 	e.assertEmptyDirs()
 }
+
+// Without an echoed description or hosted name, an asset of the same size
+// uploaded by another client in the window is not taken for the
+// interrupted upload: its bytes differ.
+func TestKilledDuringUploadComparesBytesWhenNothingNamesTheAsset(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		received  bool
+		wantPosts int
+	}{
+		{"server got it, answer lost", true, 1},
+		{"server never got it", false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.Delay = 0 })
+			e.srv.noEcho = true
+			gate := make(chan struct{})
+			if tc.received {
+				e.srv.blockAfter = gate
+			} else {
+				e.srv.blockBefore = gate
+			}
+			q := e.open()
+			id := e.write(q, "a.png", []byte("payload"))
+			<-e.srv.inUpload
+			// Another client uploads other bytes of the same size, in
+			// the window, at the same moment (listed before ours).
+			other := e.srv.putFrom("x.png", []byte("PAYLOAD"), e.clk.Now())
+			image := copyTree(t, e.dir)
+			abort(q)
+			e.srv.mu.Lock()
+			e.srv.blockAfter, e.srv.blockBefore = nil, nil
+			e.srv.mu.Unlock()
+
+			e.dir = image
+			q = e.open()
+			if err := e.waitDriven(q, id); err != nil {
+				t.Fatal(err)
+			}
+			e.waitIdle(q)
+			as := e.srv.byName("a.png")
+			if len(as) != 1 || e.srv.hashOf(as[0].ID) != sha([]byte("payload")) {
+				t.Fatalf("a.png assets = %+v", as)
+			}
+			if posts, _ := e.srv.counts(); posts != tc.wantPosts {
+				t.Fatalf("posts = %d, want %d", posts, tc.wantPosts)
+			}
+			if up := e.onUploaded(); len(up) != 1 || up[0].Asset.ID != as[0].ID || up[0].Asset.ID == other {
+				t.Fatalf("OnUploaded = %+v (the other client's asset is %s)", up, other)
+			}
+			e.srv.mu.Lock()
+			fetches := e.srv.fetches
+			e.srv.mu.Unlock()
+			if fetches == 0 {
+				t.Fatal("no bytes were compared")
+			}
+		})
+	}
+}

@@ -6,11 +6,17 @@ package writeback
 // is taken while holding it, and fetch (the network call) runs without it.
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
 )
@@ -30,8 +36,8 @@ import (
 // before the attempt started, and it is not in exclude (assets already
 // accounted for: uploaded or matched by this queue, or replaced by the
 // item). A named asset beats an unnamed one; among equals, the earliest
-// at or after the start wins.
-func matchUpload(assets []api.Asset, in *intent, exclude map[string]bool, skew time.Duration) *api.Asset {
+// at or after the start wins. named says which kind the match is.
+func matchUpload(assets []api.Asset, in *intent, exclude map[string]bool, skew time.Duration) (match *api.Asset, named bool) {
 	notBefore := in.Started.Add(-skew)
 	var best *api.Asset
 	bestNamed := false
@@ -53,10 +59,10 @@ func matchUpload(assets []api.Asset, in *intent, exclude map[string]bool, skew t
 		}
 	}
 	if best == nil {
-		return nil
+		return nil, false
 	}
 	c := *best
-	return &c
+	return &c, bestNamed
 }
 
 // nameEvidence says what asset a's answer tells about whether it was
@@ -133,6 +139,104 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// findUploaded looks for the asset that the attempt in created, in a
+// listing taken after checkAfter (matchUpload). A match that carries no
+// name is only a size and a time: when the Uploader can read hosted bytes
+// (contentFetcher, as api.Client does), its bytes are compared with the
+// attempt's spool, and one that differs (or whose spool is gone) is not
+// taken; the next candidate is tried.
+func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asset, error) {
+	assets, err := q.lst.since(q.ctx, checkAfter)
+	if err != nil {
+		return nil, err
+	}
+	fetcher, _ := q.o.Uploader.(contentFetcher)
+	q.mu.Lock()
+	exclude := make(map[string]bool, len(q.claimed)+len(it.rec.Replaces))
+	for id := range q.claimed {
+		exclude[id] = true
+	}
+	for _, id := range it.rec.Replaces {
+		exclude[id] = true
+	}
+	spool := q.l.spoolPath(it.rec.ID, in.Gen)
+	q.mu.Unlock()
+	for {
+		a, named := matchUpload(assets, in, exclude, q.o.Skew)
+		if a == nil {
+			return nil, nil
+		}
+		if !named && fetcher != nil {
+			same, err := sameContent(q.ctx, fetcher, a.ImageURL, spool)
+			if err != nil {
+				return nil, err
+			}
+			if !same {
+				q.log.WithFields(logrus.Fields{"op": "upload", "id": it.rec.ID, "asset": a.ID}).
+					Debug("an asset of the same size and time holds other bytes: not this upload")
+				exclude[a.ID] = true
+				continue
+			}
+		}
+		q.mu.Lock()
+		taken := q.claimed[a.ID] // claimed by another item meanwhile
+		if !taken {
+			q.claimed[a.ID] = true
+		}
+		q.mu.Unlock()
+		if taken {
+			exclude[a.ID] = true
+			continue
+		}
+		return a, nil
+	}
+}
+
+// contentFetcher is an Uploader that can also read hosted bytes
+// (api.Client.Fetch).
+type contentFetcher interface {
+	Fetch(ctx context.Context, url string, off, length int64) (*api.Download, error)
+}
+
+var _ contentFetcher = (*api.Client)(nil)
+
+// sameContent reports whether the bytes at url are those of the file at
+// spool. A spool that is gone, or a URL the server refuses for good (the
+// asset went away), gives false; a transient failure is returned.
+func sameContent(ctx context.Context, f contentFetcher, url, spool string) (bool, error) {
+	local, err := os.Open(spool)
+	if err != nil {
+		return false, nil
+	}
+	defer local.Close()
+	d, err := f.Fetch(ctx, url, 0, -1)
+	if err != nil {
+		if api.Temporary(err) || ctx.Err() != nil {
+			return false, err
+		}
+		return false, nil
+	}
+	defer d.Body.Close()
+	a, b := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		n, errA := io.ReadFull(local, a)
+		m, errB := io.ReadFull(d.Body, b[:max(n, 1)])
+		if n != m || !bytes.Equal(a[:n], b[:m]) {
+			if errB != nil && !errors.Is(errB, io.EOF) && !errors.Is(errB, io.ErrUnexpectedEOF) {
+				return false, errB // a download cut short: ask again later
+			}
+			return false, nil
+		}
+		if errA != nil { // the spool ended (EOF) where the download did too
+			if !errors.Is(errA, io.EOF) && !errors.Is(errA, io.ErrUnexpectedEOF) {
+				return false, errA
+			}
+			extra, _ := d.Body.Read(b[:1])
+			return extra == 0, nil
+		}
+	}
 }
 
 // closer reports whether a is a better guess than b for an upload that

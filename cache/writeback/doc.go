@@ -130,7 +130,10 @@
 // name is looked for in the hosted URL (".../<uuid>/<ms>-<name>",
 // HostedName); an asset carrying another name is never taken; one that
 // carries no name at all is taken only when its size_bytes is known and
-// equal (a named one wins). The created asset's id cannot be journaled
+// equal (a named one wins) and, when the Uploader can fetch hosted bytes
+// (api.Client), its bytes are the spool's. Assets this queue made are
+// remembered across restarts (claimed.go, Dir/claimed.log) and never
+// taken for another item. The created asset's id cannot be journaled
 // before a crash: only the lost answer carries it.
 //
 // Limits: the API has no idempotency key and echoes nothing we could mark

@@ -114,7 +114,7 @@ func TestMatchUpload(t *testing.T) {
 		{"another description is not ours even without a size", []api.Asset{asset("1", "b.png", nil, t0.Add(time.Second))}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := matchUpload(tc.assets, in, tc.exclude, 2*time.Minute)
+			got, _ := matchUpload(tc.assets, in, tc.exclude, 2*time.Minute)
 			id := ""
 			if got != nil {
 				id = got.ID

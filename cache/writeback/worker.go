@@ -255,29 +255,6 @@ func (q *Queue) endInflight(it *item) {
 	}
 }
 
-// findUploaded looks for the asset that the attempt in created, in a
-// listing taken after checkAfter.
-func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asset, error) {
-	assets, err := q.lst.since(q.ctx, checkAfter)
-	if err != nil {
-		return nil, err
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	exclude := make(map[string]bool, len(q.claimed)+len(it.rec.Replaces))
-	for id := range q.claimed {
-		exclude[id] = true
-	}
-	for _, id := range it.rec.Replaces {
-		exclude[id] = true
-	}
-	a := matchUpload(assets, in, exclude, q.o.Skew)
-	if a != nil {
-		q.claimed[a.ID] = true
-	}
-	return a, nil
-}
-
 // landed records that the attempt in created asset a. If the item
 // changed meanwhile (new content, new name, cancelled) a is superseded: it
 // joins Replaces and the item goes on; else the item is Uploaded.
