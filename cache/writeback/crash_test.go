@@ -74,15 +74,21 @@ func TestPendingUploadSurvivesRestartAndIsUploadedOnce(t *testing.T) {
 
 func TestKilledDuringUpload(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		received  bool // the server had stored the asset when kreafs died
-		wantPosts int
+		name           string
+		received       bool // the server had stored the asset when kreafs died
+		noEcho, hosted bool // the server's answers (fakeServer)
+		wantPosts      int
 	}{
-		{"server got it, answer lost", true, 1},
-		{"server never got it", false, 2},
+		{"server got it, answer lost", true, false, false, 1},
+		{"server never got it", false, false, false, 2},
+		{"no description echoed: server got it", true, true, false, 1},
+		{"no description echoed: server never got it", false, true, false, 2},
+		{"no description echoed, hosted names: server got it", true, true, true, 1},
+		{"no description echoed, hosted names: server never got it", false, true, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(o *Options) { o.Delay = 0 })
+			e.srv.noEcho, e.srv.hosted = tc.noEcho, tc.hosted
 			gate := make(chan struct{})
 			if tc.received {
 				e.srv.blockAfter = gate
@@ -346,5 +352,104 @@ func TestListingFailureDuringCheckIsRetried(t *testing.T) {
 	}
 	if posts, _ := e.srv.counts(); posts != 1 || len(e.srv.byName("a.png")) != 1 {
 		t.Fatalf("posts = %d, assets = %+v", posts, e.srv.byName("a.png"))
+	}
+}
+
+// Without an echoed description, an interrupted upload is matched by size
+// and time. An asset this queue made before the crash, of another file of
+// the same size, must not be taken for it.
+func TestKilledDuringUploadNeverTakesTheQueuesEarlierAssetOfTheSameSize(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = 0 })
+	e.srv.noEcho = true
+	q := e.open()
+	idA := e.write(q, "a.png", []byte("payload-A"))
+	if err := e.waitDriven(q, idA); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle(q)
+	gate := make(chan struct{})
+	e.srv.mu.Lock()
+	e.srv.blockBefore = gate // b's request never reaches the server
+	e.srv.mu.Unlock()
+	idB := e.write(q, "b.png", []byte("payload-B")) // the same size as a.png
+	<-e.srv.inUpload
+	image := copyTree(t, e.dir)
+	abort(q)
+	e.srv.mu.Lock()
+	e.srv.blockBefore = nil
+	e.srv.mu.Unlock()
+
+	e.dir = image
+	q = e.open()
+	if err := e.waitDriven(q, idB); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle(q)
+	as := e.srv.byName("b.png")
+	if len(as) != 1 || e.srv.hashOf(as[0].ID) != sha([]byte("payload-B")) {
+		t.Fatalf("b.png assets = %+v; want one holding its bytes", as)
+	}
+	if up := e.onUploaded(); len(up) != 2 || up[1].Asset.ID != as[0].ID {
+		t.Fatalf("OnUploaded = %+v", up)
+	}
+	e.assertEmptyDirs()
+}
+
+// Without an echoed description or hosted name, an asset of the same size
+// uploaded by another client in the window is not taken for the
+// interrupted upload: its bytes differ.
+func TestKilledDuringUploadComparesBytesWhenNothingNamesTheAsset(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		received  bool
+		wantPosts int
+	}{
+		{"server got it, answer lost", true, 1},
+		{"server never got it", false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.Delay = 0 })
+			e.srv.noEcho = true
+			gate := make(chan struct{})
+			if tc.received {
+				e.srv.blockAfter = gate
+			} else {
+				e.srv.blockBefore = gate
+			}
+			q := e.open()
+			id := e.write(q, "a.png", []byte("payload"))
+			<-e.srv.inUpload
+			// Another client uploads other bytes of the same size, in
+			// the window, at the same moment (listed before ours).
+			other := e.srv.putFrom("x.png", []byte("PAYLOAD"), e.clk.Now())
+			image := copyTree(t, e.dir)
+			abort(q)
+			e.srv.mu.Lock()
+			e.srv.blockAfter, e.srv.blockBefore = nil, nil
+			e.srv.mu.Unlock()
+
+			e.dir = image
+			q = e.open()
+			if err := e.waitDriven(q, id); err != nil {
+				t.Fatal(err)
+			}
+			e.waitIdle(q)
+			as := e.srv.byName("a.png")
+			if len(as) != 1 || e.srv.hashOf(as[0].ID) != sha([]byte("payload")) {
+				t.Fatalf("a.png assets = %+v", as)
+			}
+			if posts, _ := e.srv.counts(); posts != tc.wantPosts {
+				t.Fatalf("posts = %d, want %d", posts, tc.wantPosts)
+			}
+			if up := e.onUploaded(); len(up) != 1 || up[0].Asset.ID != as[0].ID || up[0].Asset.ID == other {
+				t.Fatalf("OnUploaded = %+v (the other client's asset is %s)", up, other)
+			}
+			e.srv.mu.Lock()
+			fetches := e.srv.fetches
+			e.srv.mu.Unlock()
+			if fetches == 0 {
+				t.Fatal("no bytes were compared")
+			}
+		})
 	}
 }

@@ -1,12 +1,14 @@
 package writeback
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"sort"
 	"sync"
@@ -117,6 +119,8 @@ type fakeServer struct {
 	cond      *sync.Cond
 	assets    []api.Asset
 	hashes    map[string]string // asset id -> sha256 of content
+	bodies    map[string][]byte // image_url -> content (Fetch)
+	fetches   int               // Fetch calls
 	created   map[string]int    // name -> assets created
 	posts     int               // UploadAsset calls
 	lists     int               // AllAssets calls
@@ -135,10 +139,22 @@ type fakeServer struct {
 	blockAfter   chan struct{} // if set: after creating the asset, wait for it (or ctx)
 	blockBefore  chan struct{} // if set: before reading, wait for it (or ctx)
 	inUpload     chan string   // receives the name when an upload blocks
+
+	// answers (not the stored assets) carry no description, as Krea may
+	// do; hosted: image_url is ".../<uuid>/<ms>-<filename>"
+	noEcho, hosted bool
+}
+
+// answer is a as the server's answers show it.
+func (s *fakeServer) answer(a api.Asset) api.Asset {
+	if s.noEcho {
+		a.Description = ""
+	}
+	return a
 }
 
 func newFakeServer(c *fakeClock) *fakeServer {
-	s := &fakeServer{clock: c, hashes: map[string]string{}, created: map[string]int{}, refuse: map[string]error{},
+	s := &fakeServer{clock: c, hashes: map[string]string{}, bodies: map[string][]byte{}, created: map[string]int{}, refuse: map[string]error{},
 		inUpload: make(chan string, 1000)}
 	s.cond = sync.NewCond(&s.mu)
 	return s
@@ -186,7 +202,8 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 		}
 	}
 	h := sha256.New()
-	n, err := io.Copy(h, r)
+	body := &smallBody{max: 1 << 20} // Fetch serves small files only (no memory for big ones)
+	n, err := io.Copy(io.MultiWriter(h, body), r)
 	if err != nil {
 		return nil, err
 	}
@@ -199,8 +216,15 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 	size := float64(n)
 	a := api.Asset{ID: fmt.Sprintf("asset-%04d", s.seq), Description: description, SizeBytes: &size,
 		UploadedAt: s.clock.Now()}
+	a.ImageURL = "https://files.example/a/" + a.ID
+	if s.hosted {
+		a.ImageURL = fmt.Sprintf("https://files.example/3f0c8a1e-2b4d-4c6e-8f00-%012d/%d-%s", s.seq, a.UploadedAt.UnixMilli(), url.PathEscape(filename))
+	}
 	s.assets = append(s.assets, a)
 	s.hashes[a.ID] = hex.EncodeToString(h.Sum(nil))
+	if !body.over {
+		s.bodies[a.ImageURL] = body.Bytes()
+	}
 	s.created[description]++
 	s.cond.Broadcast()
 	s.mu.Unlock()
@@ -215,6 +239,7 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 	if after {
 		return nil, errConnReset
 	}
+	a = s.answer(a)
 	return &a, nil
 }
 
@@ -244,7 +269,37 @@ func (s *fakeServer) AllAssets(ctx context.Context) ([]api.Asset, error) {
 		s.listFail--
 		return nil, &api.Error{Status: 500, Message: "boom"}
 	}
-	return append([]api.Asset(nil), s.assets...), nil
+	out := make([]api.Asset, len(s.assets))
+	for i, a := range s.assets {
+		out[i] = s.answer(a)
+	}
+	return out, nil
+}
+
+// Fetch serves an asset's bytes by its image_url (contentFetcher).
+func (s *fakeServer) Fetch(ctx context.Context, url string, off, length int64) (*api.Download, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fetches++
+	b, ok := s.bodies[url]
+	if !ok {
+		return nil, &api.Error{Status: 404, Message: "no such file"}
+	}
+	return &api.Download{Body: io.NopCloser(bytes.NewReader(b)), Length: int64(len(b)), Size: int64(len(b))}, nil
+}
+
+// putFrom adds an asset another client uploaded at at: data under desc,
+// answered without a description when the server echoes none.
+func (s *fakeServer) putFrom(desc string, data []byte, at time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	sz := float64(len(data))
+	a := api.Asset{ID: fmt.Sprintf("other-%04d", s.seq), Description: desc, SizeBytes: &sz, UploadedAt: at}
+	a.ImageURL = "https://files.example/a/" + a.ID
+	s.assets = append([]api.Asset{a}, s.assets...) // first among equals
+	s.bodies[a.ImageURL] = data
+	return a.ID
 }
 
 // put adds an existing asset (as if uploaded earlier).
@@ -325,4 +380,21 @@ func (s *fakeServer) seqCreatedLocked() int {
 func sha(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// smallBody keeps what is written to it unless it grows past max.
+type smallBody struct {
+	bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *smallBody) Write(p []byte) (int, error) {
+	if !b.over && b.Len()+len(p) <= b.max {
+		b.Buffer.Write(p)
+	} else if !b.over {
+		b.over = true
+		b.Reset()
+	}
+	return len(p), nil
 }

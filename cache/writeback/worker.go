@@ -196,7 +196,8 @@ func (q *Queue) runUpload(it *item) {
 	switch classify(err, q.ctx.Err() != nil) {
 	case outcomeOK:
 		if s := a.Size(); s >= 0 && s != in.Size {
-			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Warn("server reports a different size than was sent")
+			// OnUploaded's owner (fs) warns, with the types too.
+			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Debug("server reports a different size than was sent")
 		}
 		q.landed(it, in, a)
 	case outcomeStop:
@@ -254,33 +255,13 @@ func (q *Queue) endInflight(it *item) {
 	}
 }
 
-// findUploaded looks for the asset that the attempt in created, in a
-// listing taken after checkAfter.
-func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asset, error) {
-	assets, err := q.lst.since(q.ctx, checkAfter)
-	if err != nil {
-		return nil, err
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	exclude := make(map[string]bool, len(q.claimed)+len(it.rec.Replaces))
-	for id := range q.claimed {
-		exclude[id] = true
-	}
-	for _, id := range it.rec.Replaces {
-		exclude[id] = true
-	}
-	a := matchUpload(assets, in, exclude, q.o.Skew)
-	if a != nil {
-		q.claimed[a.ID] = true
-	}
-	return a, nil
-}
-
 // landed records that the attempt in created asset a. If the item
 // changed meanwhile (new content, new name, cancelled) a is superseded: it
 // joins Replaces and the item goes on; else the item is Uploaded.
 func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
+	if err := q.cl.add(a.ID, q.o.Clock.Now()); err != nil {
+		q.log.WithFields(logrus.Fields{"op": "upload", "asset": a.ID}).WithError(err).Warn("cannot record the asset as this queue's")
+	}
 	it.pmu.Lock()
 	q.mu.Lock()
 	q.claimed[a.ID] = true

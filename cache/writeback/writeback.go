@@ -97,7 +97,8 @@ type Queue struct {
 	work       *sync.Cond // signalled when ready grows or closed is set
 	items      map[string]*item
 	ready      []*item
-	claimed    map[string]bool // asset ids uploaded or matched by this queue
+	claimed    map[string]bool // asset ids uploaded or matched by this queue (also before a restart: claimed.go)
+	cl         *claimedLog     // claimed, on disk
 	streams    int             // speculative uploads running
 	streamsOff bool            // the API did not take one: no more (stream.go)
 	draining   bool            // Drain was called: no Delay any more (drain.go)
@@ -146,6 +147,10 @@ func Open(o Options) (*Queue, error) {
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = &lister{fetch: o.Uploader.AllAssets}
 	if err := q.load(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	if err := q.loadClaimed(); err != nil {
 		lock.Close()
 		return nil, err
 	}
@@ -871,6 +876,7 @@ func (q *Queue) Close(ctx context.Context) error {
 	}
 	q.stop()
 	q.swg.Wait() // every stream's request has ended (aborted, or its worker is done)
+	q.cl.close()
 	q.lock.Close()
 	return err
 }
