@@ -225,3 +225,39 @@ func TestAgainstDocumentedKreaRmDeletesTheAssetOnTheServer(t *testing.T) {
 		t.Errorf("%d DELETE requests for the removed asset, want 1", n)
 	}
 }
+
+func TestAgainstDocumentedKreaARefusedUploadSaysWhyInEveryDocumentedErrorShape(t *testing.T) {
+	t.Parallel()
+	f := startDocFake(t)
+	m := mountDocFake(t, f, mountOpts{Flags: []string{"--upload-delay", "0"}})
+	for i, tc := range []struct {
+		status      int
+		body, why   string
+		errnoText   string
+		description string
+	}{
+		{402, `{"error":"Insufficient credits"}`, "Insufficient credits", "Disk quota exceeded", "402 {error}"},
+		{402, `{"message":"You have run out of credits, 3 needed"}`, "You have run out of credits, 3 needed", "Disk quota exceeded", "402 {message}"},
+		{400, `{"detail":"Unsupported image dimensions"}`, "Unsupported image dimensions", "Invalid argument", "400 {detail: s}"},
+		{422, `{"detail":[{"loc":["body","file"],"msg":"image is too small","type":"value_error"}]}`, "image is too small", "Invalid argument", "422 {detail: [...]}"},
+	} {
+		f.RefuseUploads(tc.status, tc.body)
+		name := fmt.Sprintf("refused-%d.png", i)
+		src := writeTemp(t, name, makePNG(uint64(100+i), 6, 6))
+		run(t, "cp", src, m.Path("assets"))
+		_, stderr, err := runErr(t, "sync", m.Path("assets", name))
+		if err == nil || !strings.Contains(stderr, tc.errnoText) {
+			t.Errorf("%s: sync of the refused upload: %v %q, want %q", tc.description, err, strings.TrimSpace(stderr), tc.errnoText)
+		}
+		if !slices.ContainsFunc(strings.Split(m.Stderr(), "\n"), func(l string) bool {
+			return strings.Contains(l, name) && strings.Contains(l, tc.why)
+		}) {
+			t.Errorf("%s: no log line names %s with the server's reason %q", tc.description, name, tc.why)
+		}
+		// The file stays, with its bytes.
+		run(t, "cmp", src, m.Path("assets", name))
+	}
+	if n := len(f.Assets()); n != 0 {
+		t.Errorf("%d assets were created by refused uploads", n)
+	}
+}

@@ -231,6 +231,16 @@ func (s *Server) routeAssets(w http.ResponseWriter, r *http.Request, id string) 
 // upload handles POST /assets: multipart with `file` and an optional
 // `description`.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ref := s.refuse
+	s.mu.Unlock()
+	if ref != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(ref.status)
+		_, _ = w.Write(ref.body)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes+1<<20)
 	if err := r.ParseMultipartForm(MaxUploadBytes + 1<<20); err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid multipart body: "+err.Error())

@@ -22,6 +22,9 @@
 //     `<files>/<uuid>/<unix ms>-<name as sent>`, the shape of Krea's public
 //     examples.
 //   - GET/DELETE /assets/{id}; DELETE answers {"success": true, "message": ...}.
+//   - RefuseUploads makes uploads fail with any status and raw error body,
+//     for the other documented error shapes ({"message": s}, {"detail": s},
+//     {"detail": [{"loc": [...], "msg": s, "type": t}]}).
 //   - GET /jobs/{id}; jobs carry job_id, type, status, created_at,
 //     completed_at (null until finished) and result ({} while running,
 //     {"urls": [...]} once completed, {"error": s} once failed).
@@ -72,6 +75,7 @@ type Server struct {
 	blobs    map[string]blob // file host path -> content
 	requests []string        // "METHOD /path?query" of every API request
 	fileAuth int             // file host requests that carried an Authorization header
+	refuse   *refusal        // answer for every upload, when set
 }
 
 type blob struct {
@@ -128,6 +132,24 @@ func (s *Server) SetEchoDescription(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.echo = on
+}
+
+// refusal is a canned error answer.
+type refusal struct {
+	status int
+	body   []byte
+}
+
+// RefuseUploads makes every following POST /assets answer status with body
+// (raw JSON, so a test can send any documented error shape); status 0
+// accepts uploads again.
+func (s *Server) RefuseUploads(status int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = nil
+	if status != 0 {
+		s.refuse = &refusal{status: status, body: []byte(body)}
+	}
 }
 
 // Requests returns "METHOD /path?query" of every API request so far.
