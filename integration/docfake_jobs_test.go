@@ -191,3 +191,29 @@ func TestAgainstDocumentedKreaMvOfAStyleFailsWithEPERMAndChangesNothing(t *testi
 		time.Sleep(1200 * time.Millisecond)
 	}
 }
+
+func TestAgainstDocumentedKreaFileManagerProbesInJobsAndStylesAskNothing(t *testing.T) {
+	t.Parallel()
+	f := startDocFake(t)
+	job := f.AddJob(docfake.Job{Status: docfake.Completed}).ID
+	f.AddStyle(docfake.Style{Title: docfake.Str("Watercolor")})
+	m := mountDocFake(t, f, mountOpts{Flags: []string{"--dir-cache-ttl", "1h"}})
+	run(t, "ls", m.Path("jobs"))
+	run(t, "ls", m.Path("styles"))
+	before := f.Requests()
+	for _, dir := range []string{"jobs", "styles"} {
+		for _, name := range []string{".directory", "desktop.ini", "Thumbs.db", "autorun.inf", ".hidden", "folder.jpg", "x.txt"} {
+			_, stderr, err := runErr(t, "stat", m.Path(dir, name))
+			if err == nil || !strings.Contains(stderr, "No such file or directory") {
+				t.Errorf("stat %s/%s: %v %q, want ENOENT", dir, name, err, strings.TrimSpace(stderr))
+			}
+		}
+	}
+	if after := f.Requests(); len(after) != len(before) {
+		t.Errorf("probes of names that cannot be Krea ids sent %d requests: %q", len(after)-len(before), after[len(before):])
+	}
+	// A real id still opens.
+	if got := jobStatus(t, m, job); got != docfake.Completed {
+		t.Errorf("jobs/<id>/status: %q", got)
+	}
+}
