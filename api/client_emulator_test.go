@@ -176,6 +176,15 @@ func TestClientAgainstEmulator(t *testing.T) {
 				SeedAssets: 25, SeedJobs: 4, SeedStyles: 3,
 				JobDuration: 20 * time.Millisecond,
 				FaultRate:   tc.faults, CutRate: tc.cuts,
+				// The suite pages raw ListAssets by 7 and expects every
+				// asset: that needs a cursor that does not skip ties.
+				TieBreakCursor: true,
+				// It deletes a completed job to check DeleteJob and
+				// ErrNotFound: the bundled spec's delete, not Krea's cancel.
+				JobDelete: emulator.JobDeleteRemove,
+				// It renames a style to check PatchStyle's request and
+				// answer; Krea refuses titles by default.
+				StyleTitle: emulator.StyleTitleAccept,
 			})
 			runSuite(t, e)
 			if got := strings.Contains(e.logs.String(), "retrying"); got != tc.wantRetrys {

@@ -22,8 +22,10 @@ import (
 func TestReadingAndListingUnderFaultsGivesExactBytesAndCompleteListings(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
-	// 2100 seeded assets besides ours: listings take three pages.
-	emu := startEmulator(t, emulator.Options{RandSeed: 7, SeedAssets: 2100})
+	// 2100 seeded assets besides ours: listings take three pages. Faults
+	// are the subject here, not millisecond ties at page ends: the cursor
+	// carries a tie-breaker.
+	emu := startEmulator(t, emulator.Options{RandSeed: 7, SeedAssets: 2100, TieBreakCursor: true})
 	const nAssets = 100
 	want := map[string][]byte{} // asset id -> bytes
 	for i := 0; i < nAssets; i++ {

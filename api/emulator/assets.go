@@ -28,12 +28,24 @@ const drainCap = 4 * api.MaxUploadBytes
 // errTooLarge is returned by receiveFile past api.MaxUploadBytes.
 var errTooLarge = errors.New("file too large")
 
+// assetWire is an asset as the API sends it (timestamps with milliseconds).
+type assetWire struct {
+	ID          string   `json:"id"`
+	ImageURL    string   `json:"image_url"`
+	UploadedAt  msTime   `json:"uploaded_at"`
+	Width       *float64 `json:"width"`
+	Height      *float64 `json:"height"`
+	SizeBytes   *float64 `json:"size_bytes"`
+	MIMEType    *string  `json:"mime_type"`
+	Description string   `json:"description,omitempty"`
+}
+
 // assetJSON renders an asset as the API does.
-func (s *Server) assetJSON(a *assetRec) api.Asset {
-	out := api.Asset{
+func (s *Server) assetJSON(a *assetRec) assetWire {
+	out := assetWire{
 		ID:          a.ID,
 		ImageURL:    s.fileURL(a.Key),
-		UploadedAt:  a.UploadedAt,
+		UploadedAt:  msTime(a.UploadedAt),
 		Width:       a.Width,
 		Height:      a.Height,
 		Description: a.Description,
@@ -47,13 +59,22 @@ func (s *Server) assetJSON(a *assetRec) api.Asset {
 	return out
 }
 
+// assetAPI is an asset as a client decodes the API's answer (test hooks).
+func (s *Server) assetAPI(a *assetRec) api.Asset {
+	w := s.assetJSON(a)
+	return api.Asset{
+		ID: w.ID, ImageURL: w.ImageURL, UploadedAt: a.UploadedAt, Width: w.Width, Height: w.Height,
+		SizeBytes: w.SizeBytes, MIMEType: w.MIMEType, Description: w.Description,
+	}
+}
+
 // fileURL is the files-origin URL of key.
 func (s *Server) fileURL(key string) string {
 	return s.FilesURL() + "/" + key
 }
 
 // listParams reads limit and cursor, answering 400 itself when they are bad.
-func listParams(w http.ResponseWriter, r *http.Request) (limit int, cur cursor, hasCur, ok bool) {
+func (s *Server) listParams(w http.ResponseWriter, r *http.Request) (limit int, cur cursor, hasCur, ok bool) {
 	q := r.URL.Query()
 	limit = 100
 	if q.Has("limit") {
@@ -64,7 +85,7 @@ func listParams(w http.ResponseWriter, r *http.Request) (limit int, cur cursor, 
 		}
 		limit = n
 	}
-	cur, hasCur, err := parseCursor(q.Get("cursor"))
+	cur, hasCur, err := parseCursor(q.Get("cursor"), s.opt.TieBreakCursor)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return 0, cursor{}, false, false
@@ -72,42 +93,35 @@ func listParams(w http.ResponseWriter, r *http.Request) (limit int, cur cursor, 
 	return limit, cur, hasCur, true
 }
 
-// listBody is a page: {"items": [...], "next_cursor": "..." | null}.
-type listBody[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func newListBody[T any](items []T, next string) listBody[T] {
-	b := listBody[T]{Items: items}
-	if b.Items == nil {
-		b.Items = []T{}
-	}
+// writeList answers a page: {"items": [...], "<cursor field>": "..." | null},
+// the cursor field named by Options.CursorField and always present.
+func (s *Server) writeList(w http.ResponseWriter, items any, next string) {
+	var cur any
 	if next != "" {
-		b.NextCursor = &next
+		cur = next
 	}
-	return b
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, s.cursorField(): cur})
 }
 
 func (s *Server) handleListAssets(w http.ResponseWriter, r *http.Request) {
-	limit, cur, hasCur, ok := listParams(w, r)
+	limit, cur, hasCur, ok := s.listParams(w, r)
 	if !ok {
 		return
 	}
 	s.mu.Lock()
-	page, next := paginate(s.st.Assets, assetKey, nil, cur, hasCur, limit)
-	items := make([]api.Asset, len(page))
+	page, next := paginate(s.st.Assets, assetKey, nil, cur, hasCur, limit, s.opt.TieBreakCursor)
+	items := make([]assetWire, len(page))
 	for i, a := range page {
 		items[i] = s.assetJSON(a)
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, newListBody(items, next))
+	s.writeList(w, items, next)
 }
 
 func (s *Server) handleGetAsset(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	a, ok := s.assetsByID[r.PathValue("id")]
-	var out api.Asset
+	var out assetWire
 	if ok {
 		out = s.assetJSON(a)
 	}
@@ -237,7 +251,7 @@ parts:
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unsupported file type %s: accepted are JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV and MP3", mimeType))
 		return
 	}
-	a, err := s.storeAsset(tmp, size, head, mimeType, description, time.Time{})
+	rec, err := s.storeAsset(tmp, size, head, mimeType, description, time.Time{})
 	if err != nil {
 		log.WithError(err).Error("emulator: cannot store upload")
 		writeError(w, http.StatusInternalServerError, "cannot store file")
@@ -246,9 +260,10 @@ parts:
 	tmp = "" // moved
 	s.mu.Lock()
 	s.uploads++
+	out := s.assetJSON(rec)
 	s.mu.Unlock()
-	log.WithFields(logrus.Fields{"id": a.ID, "size": size, "mime": mimeType}).Info("emulator: asset uploaded")
-	writeJSON(w, http.StatusOK, a)
+	log.WithFields(logrus.Fields{"id": rec.ID, "size": size, "mime": mimeType}).Info("emulator: asset uploaded")
+	writeJSON(w, http.StatusOK, out)
 }
 
 // receiveFile copies a file part into a temporary file, stopping with
@@ -293,16 +308,18 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 }
 
 // storeAsset moves an accepted file (at tmp) into the store and records the
-// asset. A zero at means "now" (autoTimeLocked).
-func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, description string, at time.Time) (api.Asset, error) {
+// asset. A zero at means "now" (autoTimeLocked); any other is cut to
+// milliseconds. The record is returned for rendering under s.mu (records
+// are only changed under it).
+func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, description string, at time.Time) (*assetRec, error) {
 	id := s.newID()
 	key := "a/" + id + "." + api.ExtForMIME(mimeType)
 	dst := s.filePath(key)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return api.Asset{}, err
+		return nil, err
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return api.Asset{}, err
+		return nil, err
 	}
 	_ = os.Chmod(dst, 0o600)
 	var wp, hp *float64
@@ -320,6 +337,7 @@ func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, descr
 	if at.IsZero() {
 		at = s.autoTimeLocked()
 	}
+	at = at.Truncate(time.Millisecond)
 	a := &assetRec{
 		ID: id, Seq: s.nextSeqLocked(), UploadedAt: at.UTC(),
 		Width: wp, Height: hp, Size: size, MIME: mimeType, Description: description, Key: key,
@@ -327,5 +345,5 @@ func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, descr
 	s.st.Files[key] = &blob{Kind: blobFile, Size: size, ModTime: a.UploadedAt}
 	s.addAssetLocked(a)
 	s.markDirtyLocked()
-	return s.assetJSON(a), nil
+	return a, nil
 }

@@ -27,24 +27,30 @@ func (a orderKey) before(b orderKey) bool {
 // key {t, seq}. A cursor without seq (hasSeq false) means "older than t",
 // which is what a plain Krea timestamp cursor means.
 //
-// Wire form: the RFC 3339 timestamp of the last item returned. When that
-// item shares its timestamp with the next one, the timestamp is written with
-// exactly nine fractional digits followed by the item's seq in decimal, e.g.
-// "2025-01-02T03:04:05.123456789" + "42" + "Z". That is still a valid RFC 3339
-// date-time (the fraction may have any number of digits), so a client that
-// only passes next_cursor back, as a real-Krea client does, works unchanged,
-// and Go's time.Parse reads it as the right instant (it ignores digits past
-// nanoseconds).
+// Wire form, by default (Krea's documented cursor): the RFC 3339 timestamp
+// with milliseconds of the last item returned, e.g.
+// "2026-02-13T02:20:58.265Z", meaning "strictly older than that". Items that
+// share that millisecond and did not fit on the page are not listed by the
+// next page: Krea documents no tie-breaker, and a client must cope.
+//
+// With Options.TieBreakCursor, when the last item shares its timestamp with
+// the next one, the timestamp is written with exactly nine fractional digits
+// followed by the item's seq in decimal, e.g. "2025-01-02T03:04:05.123000000"
+// + "42" + "Z". That is still a valid RFC 3339 date-time (the fraction may
+// have any number of digits), so a client that only passes the cursor back
+// pages through ties without skipping or repeating anything.
 type cursor struct {
 	t      time.Time
 	seq    uint64
 	hasSeq bool
 }
 
-var errBadCursor = errors.New("invalid cursor: want an RFC 3339 timestamp such as a previous next_cursor")
+var errBadCursor = errors.New("invalid cursor: want an RFC 3339 timestamp such as a previous nextCursor")
 
-// parseCursor reads the wire form. The empty string is the start of the list.
-func parseCursor(s string) (cursor, bool, error) {
+// parseCursor reads the wire form. The empty string is the start of the
+// list. Without tieBreak a sequence in the fraction is ignored: the cursor is
+// the plain timestamp.
+func parseCursor(s string, tieBreak bool) (cursor, bool, error) {
 	if s == "" {
 		return cursor{}, false, nil
 	}
@@ -60,7 +66,7 @@ func parseCursor(s string) (cursor, bool, error) {
 			j++
 		}
 		frac := s[i+1 : j]
-		if len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
+		if tieBreak && len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
 			seq, err := strconv.ParseUint(frac[9:], 10, 64)
 			if err != nil {
 				return cursor{}, false, errBadCursor
@@ -75,7 +81,7 @@ func parseCursor(s string) (cursor, bool, error) {
 func (c cursor) String() string {
 	t := c.t.UTC()
 	if !c.hasSeq {
-		return t.Format(time.RFC3339Nano)
+		return t.Format(msLayout)
 	}
 	return t.Format("2006-01-02T15:04:05.000000000") + strconv.FormatUint(c.seq, 10) + "Z"
 }
@@ -91,7 +97,10 @@ func (c cursor) after(k orderKey) bool {
 // paginate returns one page of items (already in list order, i.e. sorted by
 // orderKey.before) after cur (when hasCur), at most limit long, and the next
 // cursor ("" on the last page). keep filters items; key gives an item's order.
-func paginate[T any](items []T, key func(T) orderKey, keep func(T) bool, cur cursor, hasCur bool, limit int) ([]T, string) {
+// tieBreak makes the cursor carry the hidden sequence when the page ends
+// inside a run of equal timestamps (Options.TieBreakCursor); without it the
+// cursor is the plain timestamp of the last item.
+func paginate[T any](items []T, key func(T) orderKey, keep func(T) bool, cur cursor, hasCur bool, limit int, tieBreak bool) ([]T, string) {
 	start := 0
 	if hasCur {
 		start = sort.Search(len(items), func(i int) bool { return cur.after(key(items[i])) })
@@ -115,8 +124,29 @@ func paginate[T any](items []T, key func(T) orderKey, keep func(T) bool, cur cur
 	}
 	last := key(page[len(page)-1])
 	next := key(items[i])
-	c := cursor{t: last.t, seq: last.seq, hasSeq: next.t.Equal(last.t)}
+	c := cursor{t: last.t, seq: last.seq, hasSeq: tieBreak && next.t.Equal(last.t)}
 	return page, c.String()
+}
+
+// msLayout is how every timestamp the emulator sends is written: RFC 3339
+// with exactly three fractional digits, as in Krea's examples
+// ("2026-02-13T02:20:58.265Z").
+const msLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// msTime is a timestamp in a JSON answer, written with msLayout.
+type msTime time.Time
+
+func (t msTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format(msLayout) + `"`), nil
+}
+
+// msPtr is t as an msTime, nil for nil.
+func msPtr(t *time.Time) *msTime {
+	if t == nil {
+		return nil
+	}
+	m := msTime(*t)
+	return &m
 }
 
 // insertSorted inserts x into items keeping list order.

@@ -21,19 +21,21 @@ import (
 	"github.com/kreafs/kreafs/api/emulator"
 )
 
+// Pages as the emulator sends them by default (Krea's reference pages name
+// the cursor nextCursor).
 type assetPage struct {
 	Items      []api.Asset `json:"items"`
-	NextCursor *string     `json:"next_cursor"`
+	NextCursor *string     `json:"nextCursor"`
 }
 
 type jobPage struct {
 	Items      []api.Job `json:"items"`
-	NextCursor *string   `json:"next_cursor"`
+	NextCursor *string   `json:"nextCursor"`
 }
 
 type stylePage struct {
 	Items      []api.Style `json:"items"`
-	NextCursor *string     `json:"next_cursor"`
+	NextCursor *string     `json:"nextCursor"`
 }
 
 func TestRequestsWithoutTheTokenGet401(t *testing.T) {
@@ -245,7 +247,7 @@ func TestDefaultLimitIs100(t *testing.T) {
 	}
 }
 
-// pageAll follows next_cursor to the end, as a client would.
+// pageAll follows nextCursor to the end, as a client would.
 func pageAll(t *testing.T, s *emulator.Server, path string, limit int) []string {
 	t.Helper()
 	var ids []string
@@ -273,13 +275,13 @@ func pageAll(t *testing.T, s *emulator.Server, path string, limit int) []string 
 		}
 		cursor = *p.NextCursor
 		if _, err := time.Parse(time.RFC3339Nano, cursor); err != nil {
-			t.Fatalf("next_cursor %q is not an RFC 3339 timestamp: %v", cursor, err)
+			t.Fatalf("nextCursor %q is not an RFC 3339 timestamp: %v", cursor, err)
 		}
 	}
 }
 
-func TestPaginationWithTiedTimestamps(t *testing.T) {
-	s := start(t, emulator.Options{})
+func TestTieBreakCursorPagesThroughTiedTimestamps(t *testing.T) {
+	s := start(t, emulator.Options{TieBreakCursor: true})
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	var want []string
 	// Insert oldest first: 3 at t0, 5 at t0+1s (a tie across page ends),
@@ -308,12 +310,72 @@ func TestPaginationWithTiedTimestamps(t *testing.T) {
 	var first assetPage
 	getJSON(t, s, "/assets", &first)
 	if first.NextCursor != nil || len(first.Items) != len(want) {
-		t.Errorf("single page: next_cursor %v, %d items", first.NextCursor, len(first.Items))
+		t.Errorf("single page: nextCursor %v, %d items", first.NextCursor, len(first.Items))
 	}
 	for i := 1; i < len(first.Items); i++ {
 		if first.Items[i].UploadedAt.After(first.Items[i-1].UploadedAt) {
 			t.Fatalf("not newest first at %d", i)
 		}
+	}
+}
+
+// Krea's cursor is "older than T" with no tie-breaker: a client that just
+// follows nextCursor through seeded assets (runs of 1 to 7 per millisecond)
+// misses exactly the items that share the cursor's millisecond and did not
+// fit on the page before, and never sees an item twice. With TieBreakCursor
+// it sees every one.
+func TestPlainCursorMissesTiedItemsAtPageEndsAndTieBreakDoesNot(t *testing.T) {
+	s := start(t, emulator.Options{SeedAssets: 300})
+	all := s.AssetIDs()
+	if len(all) != 300 {
+		t.Fatalf("%d ids", len(all))
+	}
+	at := map[string]string{}
+	for _, a := range s.Assets() {
+		at[a.ID] = a.UploadedAt.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	seen := map[string]bool{}
+	cursors := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 300 {
+			t.Fatal("pagination does not end")
+		}
+		q := "/assets?limit=10"
+		if cursor != "" {
+			q += "&cursor=" + cursor
+		}
+		var p assetPage
+		getJSON(t, s, q, &p)
+		for _, a := range p.Items {
+			if seen[a.ID] {
+				t.Fatalf("%s listed twice", a.ID)
+			}
+			seen[a.ID] = true
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+		cursors[cursor] = true
+	}
+	missed := 0
+	for _, id := range all {
+		if !seen[id] {
+			missed++
+			if !cursors[at[id]] {
+				t.Errorf("%s (uploaded %s) missed but no cursor was at its millisecond", id, at[id])
+			}
+		}
+	}
+	if missed == 0 {
+		t.Fatal("no tied item was missed: the seeded data has no ties across page ends")
+	}
+	t.Logf("a naive client listed %d of %d", len(seen), len(all))
+
+	tb := start(t, emulator.Options{SeedAssets: 300, TieBreakCursor: true})
+	if got := pageAll(t, tb, "/assets", 10); !slices.Equal(got, tb.AssetIDs()) {
+		t.Fatalf("with TieBreakCursor: listed %d, want all %d in order", len(got), len(tb.AssetIDs()))
 	}
 }
 
@@ -383,7 +445,8 @@ func TestDeleteAssetRemovesItAndItsFile(t *testing.T) {
 
 func TestGenerationJobLifecycle(t *testing.T) {
 	clock := newClock()
-	s := start(t, emulator.Options{Clock: clock.Now, JobDuration: 9 * time.Second})
+	// JobDelete "delete": the end of this test removes the job.
+	s := start(t, emulator.Options{Clock: clock.Now, JobDuration: 9 * time.Second, JobDelete: emulator.JobDeleteRemove})
 	a := postJSON(t, s, "/generate/image/bfl/flux-1-dev", map[string]any{"prompt": "a fox", "width": 600, "height": 520})
 	if a.status != 200 {
 		t.Fatalf("generate: %d %s", a.status, a.body)
@@ -404,8 +467,11 @@ func TestGenerationJobLifecycle(t *testing.T) {
 		a.json(t, &m)
 		return j, m
 	}
-	if j, m := status(); j.Status != "queued" || m["completed_at"] != nil || m["result"] != nil {
+	if j, m := status(); j.Status != "queued" || m["completed_at"] != nil || m["type"] != "flux-1-dev" || fmt.Sprint(m["result"]) != "map[]" {
 		t.Fatalf("at once: %v", m)
+	}
+	if _, m := status(); !hasKey(m, "completed_at") {
+		t.Fatalf("completed_at missing while running, want null: %v", m)
 	}
 	clock.Advance(4 * time.Second)
 	if j, _ := status(); j.Status != "processing" {
@@ -435,7 +501,7 @@ func TestGenerationJobLifecycle(t *testing.T) {
 			t.Errorf("GET /jobs%s: %d items, want %d", q, len(p.Items), n)
 		}
 	}
-	// Delete removes the job and its result.
+	// With JobDelete "delete", DELETE removes the job and its result.
 	if d := call(t, s, "DELETE", "/jobs/"+id, nil, ""); d.status != 200 {
 		t.Fatalf("DELETE job: %d", d.status)
 	}
@@ -519,9 +585,9 @@ func TestFailedJobsCarryAnError(t *testing.T) {
 	}
 }
 
-func TestConcurrentJobLimit(t *testing.T) {
+func TestRefuseOverLimitAnswers429PastTheConcurrentJobLimit(t *testing.T) {
 	clock := newClock()
-	s := start(t, emulator.Options{Clock: clock.Now, MaxConcurrentJobs: 2, JobDuration: time.Minute})
+	s := start(t, emulator.Options{Clock: clock.Now, MaxConcurrentJobs: 2, JobDuration: time.Minute, RefuseOverLimit: true})
 	for i := range 2 {
 		if a := postJSON(t, s, "/generate/image/bfl/flux-1-dev", map[string]any{"prompt": "x"}); a.status != 200 {
 			t.Fatalf("job %d: %d", i, a.status)
@@ -619,11 +685,16 @@ func TestStyleFiltersVisibilityAndPatch(t *testing.T) {
 	patch := func(id, body string) answer {
 		return call(t, s, "PATCH", "/styles/"+id, strings.NewReader(body), "application/json")
 	}
+	// Krea updates public; a title is not a field it updates (StyleTitle
+	// refuse, the default): dropped beside public, 400 alone.
 	a := patch(own.ID, `{"title": "Renamed", "public": true}`)
 	var st api.Style
 	a.json(t, &st)
-	if a.status != 200 || st.Title == nil || *st.Title != "Renamed" || !st.Public {
+	if a.status != 200 || st.Title == nil || *st.Title == "Renamed" || !st.Public {
 		t.Fatalf("PATCH own: %d %s", a.status, a.body)
+	}
+	if a := patch(own.ID, `{"title": "Renamed"}`); a.status != 400 || a.errorMessage(t) != "No valid fields to update" {
+		t.Errorf("PATCH of the title alone: %d %s, want 400 No valid fields to update", a.status, a.body)
 	}
 	if a := patch(own.ID, `{}`); a.status != 400 {
 		t.Errorf("empty PATCH: %d, want 400", a.status)
@@ -633,7 +704,7 @@ func TestStyleFiltersVisibilityAndPatch(t *testing.T) {
 	}
 	shared := count("?filter=shared")[0]
 	for _, id := range []string{shared.ID, krea.ID, private.ID, "00000000-0000-4000-8000-000000000000"} {
-		if a := patch(id, `{"title": "Mine now"}`); a.status != 404 {
+		if a := patch(id, `{"public": true}`); a.status != 404 {
 			t.Errorf("PATCH of someone else's style %s: %d, want 404", id, a.status)
 		}
 	}
@@ -674,14 +745,15 @@ func TestSeedingIsDeterministic(t *testing.T) {
 	if len(types) < 8 {
 		t.Errorf("only %d types seeded: %v", len(types), types)
 	}
-	if statuses["failed"] != 1 || statuses["completed"] != 9 || statuses["queued"]+statuses["processing"] != 2 {
+	if statuses["failed"] != 1 || statuses["completed"] != 9 || 12-statuses["failed"]-statuses["completed"] != 2 {
 		t.Errorf("seeded job statuses %v", statuses)
 	}
 }
 
 func TestStateSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	o := emulator.Options{DataDir: dir, SeedAssets: 4, SeedStyles: 3, JobDuration: -1}
+	// StyleTitle accept: a renamed style is part of the state that persists.
+	o := emulator.Options{DataDir: dir, SeedAssets: 4, SeedStyles: 3, JobDuration: -1, StyleTitle: emulator.StyleTitleAccept}
 	s1, err := emulator.Start(o)
 	if err != nil {
 		t.Fatal(err)

@@ -22,8 +22,8 @@ func (s *Server) AddAsset(data []byte, description string) (api.Asset, error) {
 	return s.AddAssetAt(data, description, time.Time{})
 }
 
-// AddAssetAt is AddAsset with a given uploaded_at (zero: now). Equal
-// timestamps are allowed: that is how tests make ties.
+// AddAssetAt is AddAsset with a given uploaded_at (zero: now), cut to
+// milliseconds. Equal timestamps are allowed: that is how tests make ties.
 func (s *Server) AddAssetAt(data []byte, description string, at time.Time) (api.Asset, error) {
 	if len(data) > api.MaxUploadBytes {
 		return api.Asset{}, fmt.Errorf("emulator: asset of %d bytes is over the upload limit", len(data))
@@ -48,8 +48,11 @@ func (s *Server) AddAssetAt(data []byte, description string, at time.Time) (api.
 	a, err := s.storeAsset(f.Name(), int64(len(data)), head, mimeType, description, at)
 	if err != nil {
 		os.Remove(f.Name())
+		return api.Asset{}, err
 	}
-	return a, err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.assetAPI(a), nil
 }
 
 // RemoveAsset deletes an asset (and its file) as DELETE /assets/{id} would.
@@ -61,7 +64,30 @@ func (s *Server) Assets() []api.Asset {
 	defer s.mu.Unlock()
 	out := make([]api.Asset, len(s.st.Assets))
 	for i, a := range s.st.Assets {
-		out[i] = s.assetJSON(a)
+		out[i] = s.assetAPI(a)
+	}
+	return out
+}
+
+// AssetIDs returns the id of every asset in list order (newest first): the
+// emulator's own full list, to compare a client's listing with.
+func (s *Server) AssetIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.st.Assets))
+	for i, a := range s.st.Assets {
+		out[i] = a.ID
+	}
+	return out
+}
+
+// JobIDs returns the id of every job in list order (newest first).
+func (s *Server) JobIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.st.Jobs))
+	for i, j := range s.st.Jobs {
+		out[i] = j.ID
 	}
 	return out
 }
@@ -82,7 +108,7 @@ func (s *Server) Jobs() []api.Job {
 	out := make([]api.Job, len(s.st.Jobs))
 	for i, j := range s.st.Jobs {
 		v := s.jobJSONLocked(j, now)
-		out[i] = api.Job{JobID: v.JobID, Status: v.Status, CreatedAt: v.CreatedAt, CompletedAt: v.CompletedAt, Result: v.Result}
+		out[i] = api.Job{JobID: v.JobID, Status: v.Status, CreatedAt: time.Time(v.CreatedAt), CompletedAt: (*time.Time)(v.CompletedAt), Result: v.Result}
 	}
 	return out
 }
@@ -100,6 +126,9 @@ func (s *Server) RemoveJob(id string) bool {
 	s.st.Jobs = removeFromList(s.st.Jobs, j)
 	for _, k := range j.Results {
 		s.dropFileLocked(k)
+	}
+	if j.Preview != "" {
+		s.dropFileLocked(j.Preview)
 	}
 	s.markDirtyLocked()
 	return true

@@ -24,12 +24,15 @@ func TestCursorWireForm(t *testing.T) {
 		want   cursor
 		hasCur bool
 		bad    bool
+		plain  bool // read as a plain Krea cursor (no TieBreakCursor)
 	}{
 		{name: "empty is the start", in: ""},
 		{name: "plain RFC 3339", in: "2025-01-02T03:04:05Z", want: cursor{t: t0.Truncate(time.Second)}, hasCur: true},
 		{name: "nanoseconds", in: "2025-01-02T03:04:05.123456789Z", want: cursor{t: t0}, hasCur: true},
 		{name: "offset zone", in: "2025-01-02T04:04:05.123456789+01:00", want: cursor{t: t0}, hasCur: true},
 		{name: "tie-breaker digits", in: "2025-01-02T03:04:05.12345678942Z", want: cursor{t: t0, seq: 42, hasSeq: true}, hasCur: true},
+		{name: "tie-breaker digits ignored by a plain cursor", in: "2025-01-02T03:04:05.12345678942Z", want: cursor{t: t0}, hasCur: true, plain: true},
+		{name: "milliseconds", in: "2025-01-02T03:04:05.123Z", want: cursor{t: t0.Truncate(time.Millisecond)}, hasCur: true, plain: true},
 		{name: "trailing zeros are no tie-breaker", in: "2025-01-02T03:04:05.1234567890000Z", want: cursor{t: t0}, hasCur: true},
 		{name: "garbage", in: "yesterday", bad: true},
 		{name: "date only", in: "2025-01-02", bad: true},
@@ -38,7 +41,7 @@ func TestCursorWireForm(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, has, err := parseCursor(tc.in)
+			got, has, err := parseCursor(tc.in, !tc.plain)
 			if tc.bad {
 				if err == nil {
 					t.Fatalf("parseCursor(%q) = %+v, want an error", tc.in, got)
@@ -51,15 +54,23 @@ func TestCursorWireForm(t *testing.T) {
 			if !has {
 				return
 			}
-			// The wire form reads back to the same cursor and is an instant
-			// Go's time.Parse agrees with.
-			back, _, err := parseCursor(got.String())
-			if err != nil || !back.t.Equal(got.t) || back.seq != got.seq || back.hasSeq != got.hasSeq {
+			// The wire form reads back to the same cursor (a plain one is
+			// written to the millisecond, as every emulator timestamp is)
+			// and is an instant Go's time.Parse agrees with.
+			want := got
+			if !got.hasSeq {
+				want.t = got.t.Truncate(time.Millisecond)
+				if w := got.String(); len(w) != len("2025-01-02T03:04:05.123Z") {
+					t.Fatalf("plain cursor %q is not written with exactly milliseconds", w)
+				}
+			}
+			back, _, err := parseCursor(got.String(), true)
+			if err != nil || !back.t.Equal(want.t) || back.seq != want.seq || back.hasSeq != want.hasSeq {
 				t.Fatalf("round trip of %q via %q = %+v, %v", tc.in, got.String(), back, err)
 			}
 			pt, err := time.Parse(time.RFC3339Nano, got.String())
-			if err != nil || !pt.Equal(got.t) {
-				t.Fatalf("time.Parse(%q) = %v, %v; want %v", got.String(), pt, err, got.t)
+			if err != nil || !pt.Equal(want.t) {
+				t.Fatalf("time.Parse(%q) = %v, %v; want %v", got.String(), pt, err, want.t)
 			}
 		})
 	}
@@ -70,7 +81,7 @@ type item struct {
 	key orderKey
 }
 
-func TestPaginateNeitherSkipsNorRepeatsTies(t *testing.T) {
+func TestTieBreakPaginateNeitherSkipsNorRepeatsTies(t *testing.T) {
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := []time.Duration{0, 0, 0, time.Second, time.Second, 2 * time.Second, 0, 0, 3 * time.Second, 3 * time.Second}
 	var items []item
@@ -102,7 +113,7 @@ func TestPaginateNeitherSkipsNorRepeatsTies(t *testing.T) {
 				if pages > len(items)+1 {
 					t.Fatalf("%s/limit %d: pagination does not end", fname, limit)
 				}
-				page, next := paginate(items, keyOf, keep, cur, has, limit)
+				page, next := paginate(items, keyOf, keep, cur, has, limit, true)
 				if len(page) > limit {
 					t.Fatalf("%s/limit %d: page of %d", fname, limit, len(page))
 				}
@@ -113,7 +124,7 @@ func TestPaginateNeitherSkipsNorRepeatsTies(t *testing.T) {
 					break
 				}
 				var err error
-				if cur, has, err = parseCursor(next); err != nil {
+				if cur, has, err = parseCursor(next, true); err != nil {
 					t.Fatalf("next_cursor %q does not parse: %v", next, err)
 				}
 			}
@@ -121,6 +132,78 @@ func TestPaginateNeitherSkipsNorRepeatsTies(t *testing.T) {
 				t.Errorf("%s/limit %d: paged %v, want %v", fname, limit, got, want)
 			}
 		}
+	}
+}
+
+// A plain cursor is "older than T": a page that ends inside a run of equal
+// timestamps loses the rest of the run, and nothing is ever repeated.
+func TestPlainCursorSkipsTheRestOfATieRun(t *testing.T) {
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var items []item
+	// Newest first: 1 at +3ms, 4 at +2ms, 2 at +1ms, 1 at +0ms.
+	for i, ms := range []int{0, 1, 1, 2, 2, 2, 2, 3} {
+		x := item{id: i, key: orderKey{t: base.Add(time.Duration(ms) * time.Millisecond), seq: uint64(i + 1)}}
+		items = insertSorted(items, x, func(x item) orderKey { return x.key })
+	}
+	keyOf := func(x item) orderKey { return x.key }
+	page := func(cur string, limit int) ([]int, string) {
+		c, has, err := parseCursor(cur, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, next := paginate(items, keyOf, nil, c, has, limit, false)
+		var ids []int
+		for _, x := range p {
+			ids = append(ids, x.id)
+		}
+		return ids, next
+	}
+	ids, next := page("", 3)
+	if !slices.Equal(ids, []int{7, 6, 5}) || next != "2025-01-01T00:00:00.002Z" {
+		t.Fatalf("first page %v, cursor %q", ids, next)
+	}
+	// Items 4 and 3 share +2ms with the cursor: a plain cursor skips them.
+	ids, next = page(next, 3)
+	if !slices.Equal(ids, []int{2, 1, 0}) || next != "" {
+		t.Fatalf("second page %v, cursor %q; want the +1ms and +0ms items and no cursor", ids, next)
+	}
+	// A page holding a whole run moves on normally.
+	ids, next = page("", 5)
+	if !slices.Equal(ids, []int{7, 6, 5, 4, 3}) || next != "2025-01-01T00:00:00.002Z" {
+		t.Fatalf("page of 5: %v, cursor %q", ids, next)
+	}
+	if ids, _ = page(next, 5); !slices.Equal(ids, []int{2, 1, 0}) {
+		t.Fatalf("after a whole run: %v", ids)
+	}
+}
+
+func TestSeededAssetsComeInMillisecondRunsOfOneToSeven(t *testing.T) {
+	base := time.Date(2026, 2, 13, 2, 20, 58, 0, time.UTC)
+	times := seedAssetTimes(2500, base)
+	runs := map[int]int{}
+	for i := 0; i < len(times); {
+		j := i
+		for j < len(times) && times[j].Equal(times[i]) {
+			j++
+		}
+		if j < len(times) && !times[j].Before(times[i]) {
+			t.Fatalf("times not newest first at %d", j)
+		}
+		if times[i].Truncate(time.Millisecond) != times[i] {
+			t.Fatalf("time %v has more than milliseconds", times[i])
+		}
+		if j < len(times) { // the last run may be cut short by n
+			runs[j-i]++
+		}
+		i = j
+	}
+	for k := range runs {
+		if k < 1 || k > 7 {
+			t.Fatalf("run of %d", k)
+		}
+	}
+	if runs[1] == 0 || runs[7] == 0 || len(runs) != 7 {
+		t.Fatalf("run lengths %v: want every length from 1 to 7", runs)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,60 +45,111 @@ func generatePaths() (map[string]bool, error) {
 	return m, nil
 }
 
-// jobJSON is a job as GET /jobs and GET /jobs/{id} return it: completed_at
-// and result are absent (not null) until the job ends, as the spec has them.
+// jobJSON is a job as GET /jobs and GET /jobs/{id} return it, in the shape
+// of Krea's examples: "type", "completed_at": null until the job ends, and
+// "result": {} while there is nothing to show yet.
 type jobJSON struct {
 	JobID       string         `json:"job_id"`
 	Status      string         `json:"status"`
-	CreatedAt   time.Time      `json:"created_at"`
-	CompletedAt *time.Time     `json:"completed_at,omitempty"`
-	Result      *api.JobResult `json:"result,omitempty"`
+	Type        string         `json:"type"`
+	CreatedAt   msTime         `json:"created_at"`
+	CompletedAt *msTime        `json:"completed_at"`
+	Result      *api.JobResult `json:"result"`
 }
 
 // newJobJSON is the answer to a POST that creates a job: completed_at and
 // result are present and null, as the spec requires.
 type newJobJSON struct {
-	JobID       string     `json:"job_id"`
-	Status      string     `json:"status"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CompletedAt *time.Time `json:"completed_at"`
-	Result      *struct{}  `json:"result"`
+	JobID       string    `json:"job_id"`
+	Status      string    `json:"status"`
+	Type        string    `json:"type"`
+	CreatedAt   msTime    `json:"created_at"`
+	CompletedAt *msTime   `json:"completed_at"`
+	Result      *struct{} `json:"result"`
 }
 
-// end is when the job finishes.
-func (j *jobRec) end() time.Time { return j.CreatedAt.Add(j.Duration) }
+// start is when the job leaves "backlogged".
+func (j *jobRec) start() time.Time {
+	if j.StartAt.IsZero() {
+		return j.CreatedAt
+	}
+	return j.StartAt
+}
 
-// statusAt is the job's status at now: queued for the first third of its
-// duration, then processing, then completed or failed.
-func (j *jobRec) statusAt(now time.Time) string {
-	switch {
-	case !now.Before(j.end()):
+// end is when the job finishes (to the millisecond, like every timestamp):
+// when it was cancelled, else its start plus its duration.
+func (j *jobRec) end() time.Time {
+	if !j.Cancelled.IsZero() {
+		return j.Cancelled
+	}
+	return j.start().Add(j.Duration).Truncate(time.Millisecond)
+}
+
+// previewAt is when the intermediate result appears (the job turns
+// "intermediate-complete").
+func (j *jobRec) previewAt() time.Time {
+	return j.start().Add(j.Duration * 4 / 6).Truncate(time.Millisecond)
+}
+
+// statusAt is the job's status at now. After "backlogged" (only while it
+// waits for a concurrency slot) its duration is cut in sixths: queued,
+// scheduled, processing, sampling, intermediate-complete (with an
+// intermediate result), and intermediate-complete again or extra (an
+// undocumented state, Options.ExtraJobState); then completed or failed. A
+// job that will fail has no intermediate result: it stays "sampling".
+func (j *jobRec) statusAt(now time.Time, extra string) string {
+	if !j.Cancelled.IsZero() && !now.Before(j.Cancelled) {
+		return api.StatusCancelled
+	}
+	if !now.Before(j.end()) {
 		if j.Fail {
 			return api.StatusFailed
 		}
 		return api.StatusCompleted
-	case now.Sub(j.CreatedAt) < j.Duration/3:
+	}
+	el := now.Sub(j.start())
+	if el < 0 {
+		return api.StatusBacklogged
+	}
+	switch phase := el * 6 / max(j.Duration, 1); {
+	case phase < 1:
 		return api.StatusQueued
-	default:
+	case phase < 2:
+		return api.StatusScheduled
+	case phase < 3:
 		return api.StatusProcessing
+	case phase < 4 || j.Fail:
+		return api.StatusSampling
+	case phase < 5 || extra == "":
+		return api.StatusIntermediateComplete
+	default:
+		return extra
 	}
 }
 
+// finished: the job will not change any more at now.
+func (j *jobRec) finished(now time.Time) bool { return !now.Before(j.end()) }
+
 func (s *Server) jobJSONLocked(j *jobRec, now time.Time) jobJSON {
-	out := jobJSON{JobID: j.ID, Status: j.statusAt(now), CreatedAt: j.CreatedAt}
+	out := jobJSON{JobID: j.ID, Status: j.statusAt(now, s.opt.ExtraJobState), Type: j.Type, CreatedAt: msTime(j.CreatedAt), Result: &api.JobResult{}}
+	if j.finished(now) {
+		end := msTime(j.end())
+		out.CompletedAt = &end
+	}
 	switch out.Status {
 	case api.StatusCompleted:
-		end := j.end()
-		out.CompletedAt = &end
-		res := &api.JobResult{StyleID: j.StyleID}
+		out.Result.StyleID = j.StyleID
 		for _, k := range j.Results {
-			res.URLs = append(res.URLs, s.fileURL(k))
+			out.Result.URLs = append(out.Result.URLs, s.fileURL(k))
 		}
-		out.Result = res
 	case api.StatusFailed:
-		end := j.end()
-		out.CompletedAt = &end
-		out.Result = &api.JobResult{Error: j.Error}
+		out.Result.Error = j.Error
+	case api.StatusCancelled, api.StatusBacklogged, api.StatusQueued, api.StatusScheduled,
+		api.StatusProcessing, api.StatusSampling:
+	default: // intermediate-complete and the extra state
+		if j.Preview != "" {
+			out.Result.URLs = []string{s.fileURL(j.Preview)}
+		}
 	}
 	return out
 }
@@ -110,7 +162,7 @@ func (s *Server) advanceLocked(now time.Time) {
 			continue
 		}
 		j.Done = true
-		if !j.Fail {
+		if !j.Fail && j.Cancelled.IsZero() {
 			s.createTrainedStyleLocked(j)
 		}
 		s.markDirtyLocked()
@@ -133,19 +185,21 @@ func (s *Server) createTrainedStyleLocked(j *jobRec) {
 	s.addStyleLocked(st)
 }
 
-// unfinishedLocked counts jobs not yet completed or failed at now.
-func (s *Server) unfinishedLocked(now time.Time) int {
-	n := 0
+// unfinishedEndsLocked returns, sorted, the end times of the jobs not yet
+// finished at now.
+func (s *Server) unfinishedEndsLocked(now time.Time) []time.Time {
+	var ends []time.Time
 	for _, j := range s.st.Jobs {
-		if now.Before(j.end()) {
-			n++
+		if !j.finished(now) {
+			ends = append(ends, j.end())
 		}
 	}
-	return n
+	slices.SortFunc(ends, time.Time.Compare)
+	return ends
 }
 
 func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
-	limit, cur, hasCur, ok := listParams(w, r)
+	limit, cur, hasCur, ok := s.listParams(w, r)
 	if !ok {
 		return
 	}
@@ -168,15 +222,15 @@ func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	s.advanceLocked(now)
 	keep := func(j *jobRec) bool {
-		return (status == "" || j.statusAt(now) == status) && (types == nil || types[j.Type])
+		return (status == "" || j.statusAt(now, s.opt.ExtraJobState) == status) && (types == nil || types[j.Type])
 	}
-	page, next := paginate(s.st.Jobs, jobKey, keep, cur, hasCur, limit)
+	page, next := paginate(s.st.Jobs, jobKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]jobJSON, len(page))
 	for i, j := range page {
 		items[i] = s.jobJSONLocked(j, now)
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, newListBody(items, next))
+	s.writeList(w, items, next)
 }
 
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
@@ -196,12 +250,53 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// handleDeleteJob is DELETE /jobs/{id}; what it does is Options.JobDelete.
 func (s *Server) handleDeleteJob(w http.ResponseWriter, r *http.Request) {
-	if !s.RemoveJob(r.PathValue("id")) {
+	id := r.PathValue("id")
+	if s.jobDelete() == JobDeleteRemove {
+		if !s.RemoveJob(id) {
+			writeError(w, http.StatusNotFound, "job not found")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Job deleted"})
+		return
+	}
+	s.mu.Lock()
+	now := s.now()
+	s.advanceLocked(now)
+	j, ok := s.jobsByID[id]
+	if !ok {
+		s.mu.Unlock()
 		writeError(w, http.StatusNotFound, "job not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Job deleted"})
+	status := j.statusAt(now, s.opt.ExtraJobState)
+	cancellable := status == api.StatusQueued || status == api.StatusProcessing
+	if s.jobDelete() == JobDeleteCancelPending {
+		cancellable = !j.finished(now)
+	}
+	if !cancellable {
+		s.mu.Unlock()
+		s.log.WithFields(logrus.Fields{"op": "job", "id": id, "status": status}).Info("emulator: refused to cancel a job")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("job cannot be cancelled: its status is %s; only queued or processing jobs can be cancelled", status))
+		return
+	}
+	j.Cancelled = now.Truncate(time.Millisecond)
+	if j.Cancelled.Before(j.CreatedAt) {
+		j.Cancelled = j.CreatedAt
+	}
+	for _, k := range j.Results {
+		s.dropFileLocked(k)
+	}
+	if j.Preview != "" {
+		s.dropFileLocked(j.Preview)
+	}
+	j.Results, j.Preview = nil, ""
+	s.markDirtyLocked()
+	out := s.jobJSONLocked(j, now)
+	s.mu.Unlock()
+	s.log.WithFields(logrus.Fields{"op": "job", "id": id}).Info("emulator: job cancelled")
+	writeJSON(w, http.StatusOK, out)
 }
 
 // readJSONBody reads and validates a JSON body against the spec operation
@@ -266,7 +361,8 @@ type plannedResult struct {
 	blob blob
 }
 
-// createJob records j (checking the concurrency limit) and answers.
+// createJob records j (backlogging it, or refusing it with
+// RefuseOverLimit, past the concurrency limit) and answers.
 func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedResult) {
 	j.ID = s.newID()
 	j.Duration = time.Duration(s.jobDuration.Load())
@@ -277,12 +373,20 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 	s.mu.Lock()
 	now := s.now()
 	s.advanceLocked(now)
-	if limit := int(s.maxJobs.Load()); limit > 0 && s.unfinishedLocked(now) >= limit {
-		s.mu.Unlock()
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("maximum number of concurrent jobs reached (%d)", limit))
-		return
-	}
 	j.CreatedAt = s.autoTimeLocked()
+	if limit := int(s.maxJobs.Load()); limit > 0 {
+		if ends := s.unfinishedEndsLocked(now); len(ends) >= limit {
+			if s.opt.RefuseOverLimit {
+				s.mu.Unlock()
+				writeError(w, http.StatusTooManyRequests, fmt.Sprintf("maximum number of concurrent jobs reached (%d)", limit))
+				return
+			}
+			// Backlogged until enough running jobs end to leave a slot.
+			if free := ends[len(ends)-limit]; free.After(j.CreatedAt) {
+				j.StartAt = free
+			}
+		}
+	}
 	j.Seq = s.nextSeqLocked()
 	if !j.Fail {
 		for i, pr := range results {
@@ -294,13 +398,24 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 			s.st.Files[key] = &b
 			j.Results = append(j.Results, key)
 		}
+		if len(results) > 0 && j.Duration > 0 {
+			s.addPreviewLocked(j, seed)
+		}
 	}
 	s.addJobLocked(j)
 	s.markDirtyLocked()
-	out := newJobJSON{JobID: j.ID, Status: api.StatusQueued, CreatedAt: j.CreatedAt}
+	out := newJobJSON{JobID: j.ID, Status: j.statusAt(j.CreatedAt, s.opt.ExtraJobState), Type: j.Type, CreatedAt: msTime(j.CreatedAt)}
 	s.mu.Unlock()
-	s.log.WithFields(logrus.Fields{"op": "job", "id": j.ID, "type": j.Type}).Info("emulator: job created")
+	s.log.WithFields(logrus.Fields{"op": "job", "id": j.ID, "type": j.Type, "status": out.Status}).Info("emulator: job created")
 	writeJSON(w, http.StatusOK, out)
+}
+
+// addPreviewLocked gives a generation its intermediate result: a small PNG
+// readable from the moment the job turns intermediate-complete.
+func (s *Server) addPreviewLocked(j *jobRec, seed uint64) {
+	key := fmt.Sprintf("r/%s/intermediate.png", j.ID)
+	s.st.Files[key] = &blob{Kind: blobPNG, W: 128, H: 128, Seed: seed ^ 0x5eed, ModTime: j.previewAt(), NotBefore: j.previewAt()}
+	j.Preview = key
 }
 
 // planResults decides the result files of a generation from its path and

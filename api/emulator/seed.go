@@ -38,6 +38,11 @@ func (s *Server) seed() error {
 	if s.st.LastAuto.Before(base) {
 		s.st.LastAuto = base
 	}
+	for _, j := range s.st.Jobs {
+		if j.CreatedAt.After(s.st.LastAuto) {
+			s.st.LastAuto = j.CreatedAt
+		}
+	}
 	return nil
 }
 
@@ -45,14 +50,38 @@ func (s *Server) seed() error {
 // seedDims[i%len(seedDims)]).
 var seedDims = [][2]int{{64, 64}, {128, 96}, {96, 128}, {256, 256}, {320, 180}, {180, 320}, {48, 200}, {512, 384}}
 
-// seedAssetsLocked: asset i (0 = newest) was uploaded i+1 minutes before
-// base. Nothing is written to disk: images are stamped templates, WAVs are
-// computed, video and MP3 are embedded samples. 10,000 assets take well under
-// a second.
+// seedAssetTimes gives n seeded assets their upload times, newest first:
+// runs of 1 to 7 assets share one millisecond (as a batch upload or a job
+// with several results would), run r (0 = newest) r+1 minutes before base
+// plus a few hundred milliseconds, so that timestamps show milliseconds.
+// The run lengths come from their own fixed seed.
+func seedAssetTimes(n int, base time.Time) []time.Time {
+	rng := rand.New(rand.NewPCG(3, 4))
+	out := make([]time.Time, 0, n)
+	for r := 0; len(out) < n; r++ {
+		t := base.Add(-time.Duration(r+1)*time.Minute + time.Duration((r*7919)%1000)*time.Millisecond)
+		for k := 1 + rng.IntN(7); k > 0 && len(out) < n; k-- {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// seedAssetsLocked: asset i (0 = newest) gets seedAssetTimes(n)[i]; within a
+// run of equal timestamps, lower i lists first. Nothing is written to disk:
+// images are stamped templates, WAVs are computed, video and MP3 are
+// embedded samples. 10,000 assets take well under a second.
 func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error {
-	for i := range n {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = id()
+	}
+	times := seedAssetTimes(n, base)
+	// Oldest first, so that among equal timestamps the lower i gets the
+	// higher seq and lists first.
+	for i := n - 1; i >= 0; i-- {
 		kind := seedKinds[i%len(seedKinds)]
-		a := &assetRec{ID: id(), Seq: s.nextSeqLocked(), UploadedAt: base.Add(-time.Duration(i+1) * time.Minute)}
+		a := &assetRec{ID: ids[i], Seq: s.nextSeqLocked(), UploadedAt: times[i]}
 		var (
 			b    blob
 			w, h int
@@ -131,7 +160,7 @@ func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 		j.CreatedAt = base.Add(-time.Duration(i+1) * time.Minute)
 		switch i % 10 {
 		case 0:
-			j.CreatedAt = base.Add(time.Duration(i) * time.Microsecond) // distinct, all "now"
+			j.CreatedAt = base.Add(time.Duration(i) * time.Millisecond) // distinct, all "now"
 			j.Duration = time.Duration(s.jobDuration.Load())
 		case 5:
 			j.Fail, j.Error = true, failureMessage
@@ -143,6 +172,9 @@ func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 				b.Seed, b.ModTime, b.NotBefore = uint64(i), j.end(), j.end()
 				s.st.Files[key] = &b
 				j.Results = append(j.Results, key)
+			}
+			if i%10 == 0 && j.Duration > 0 {
+				s.addPreviewLocked(j, uint64(i))
 			}
 		}
 		s.addJobLocked(j)

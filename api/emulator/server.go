@@ -72,8 +72,9 @@ type Options struct {
 	// body has no Content-Length (sent chunked), as some proxies do; kreafs
 	// streams uploads that way while a file is still being written.
 	RequireLength bool
-	// MaxConcurrentJobs: past this many unfinished jobs, new jobs get 429
-	// (0 = unlimited).
+	// MaxConcurrentJobs: past this many unfinished jobs, new jobs are
+	// "backlogged" until a slot frees, as Krea documents (with
+	// RefuseOverLimit: refused with 429). 0 = unlimited.
 	MaxConcurrentJobs int
 	// RandSeed seeds the dice of faults, cuts and job failures (0: a fixed
 	// default, so runs are reproducible).
@@ -82,7 +83,38 @@ type Options struct {
 	// info. Default: a logger that discards.
 	Log logrus.FieldLogger
 	// Clock replaces time.Now (tests move jobs along without sleeping).
+	// Timestamps are cut to milliseconds, like every emulator timestamp.
 	Clock func() time.Time
+
+	// Switches for behaviour Krea's documents leave open or that older
+	// copies of its spec describe differently. The zero value of each is
+	// what Krea documents (docs/emulator.md lists them with their flags).
+
+	// CursorField names the cursor field of list answers: "nextCursor"
+	// (default, Krea's reference pages) or "next_cursor" (the bundled spec).
+	CursorField string
+	// TieBreakCursor makes a list cursor carry a hidden sequence number when
+	// a page ends inside a run of items sharing one millisecond, so that
+	// nothing is skipped. Default: the plain timestamp ("older than T").
+	TieBreakCursor bool
+	// JobDelete is what DELETE /jobs/{id} does: "cancel" (default, Krea's
+	// job-lifecycle page: cancels a queued or processing job, 400 in any
+	// other state), "cancel-pending" (cancels in any unfinished state) or
+	// "delete" (removes the job and its results, as the bundled spec says).
+	JobDelete string
+	// RefuseOverLimit answers 429 to a new job past MaxConcurrentJobs
+	// instead of backlogging it.
+	RefuseOverLimit bool
+	// ExtraJobState, when set, is an undocumented status a job shows between
+	// its intermediate result and its end (a client must show it and keep
+	// polling).
+	ExtraJobState string
+	// StyleTitle is what PATCH /styles/{id} does with "title": "refuse"
+	// (default: Krea's page says the operation "currently supports updating
+	// the public visibility"; a body whose only field is title gets 400 "No
+	// valid fields to update", and title is dropped otherwise), "accept"
+	// (the title changes) or "ignore" (200, the title stays).
+	StyleTitle string
 }
 
 // Server is a running emulator: an API origin and a files origin.
@@ -165,6 +197,9 @@ func Listen(o Options, apiAddr, filesAddr string) (*Server, error) {
 }
 
 func newServer(o Options) (*Server, error) {
+	if err := o.CheckSwitches(); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opt:      o,
 		token:    o.Token,
@@ -362,8 +397,8 @@ func (s *Server) SetBandwidth(b int64) { s.bandwidth.Store(b) }
 // SetJobDuration sets how long jobs created from now on take (<= 0: instant).
 func (s *Server) SetJobDuration(d time.Duration) { s.jobDuration.Store(int64(max(d, 0))) }
 
-// SetMaxConcurrentJobs sets the unfinished-job limit past which new jobs get
-// 429 (0 = unlimited).
+// SetMaxConcurrentJobs sets the unfinished-job limit past which new jobs are
+// backlogged (or refused with 429, Options.RefuseOverLimit); 0 = unlimited.
 func (s *Server) SetMaxConcurrentJobs(n int) { s.maxJobs.Store(int64(n)) }
 
 // SetFaultAfterWrite: see Options.FaultAfterWrite.

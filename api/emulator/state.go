@@ -47,7 +47,10 @@ type jobRec struct {
 	Type      string        `json:"type"` // last element of the generate path, or "loraTraining"
 	Path      string        `json:"path"` // the POST path that created it
 	CreatedAt time.Time     `json:"created_at"`
-	Duration  time.Duration `json:"duration"` // queued -> completed
+	StartAt   time.Time     `json:"start_at,omitzero"`  // end of backlogged (zero: CreatedAt)
+	Duration  time.Duration `json:"duration"`           // queued -> completed
+	Cancelled time.Time     `json:"cancelled,omitzero"` // when DELETE cancelled it
+	Preview   string        `json:"preview,omitempty"`  // files-origin key of the intermediate result
 	Fail      bool          `json:"fail,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Results   []string      `json:"results,omitempty"`  // files-origin keys
@@ -120,20 +123,22 @@ func (s *Server) nextSeqLocked() uint64 {
 	return s.st.Seq
 }
 
-// autoTimeLocked is the timestamp of something the emulator creates now:
-// strictly increasing (at microsecond precision, like a database) with the
-// real clock; exactly Clock() when Options.Clock is set, so tests control it.
+// autoTimeLocked is the timestamp of something the emulator creates now, at
+// millisecond precision like Krea's: strictly increasing with the real clock
+// (a second upload in the same millisecond gets the next one); exactly
+// Clock() (cut to milliseconds) when Options.Clock is set, so tests control
+// it.
 func (s *Server) autoTimeLocked() time.Time {
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond)
 	if s.opt.Clock != nil {
 		if now.After(s.st.LastAuto) {
 			s.st.LastAuto = now
 		}
 		return now
 	}
-	t := now.Truncate(time.Microsecond)
+	t := now
 	if !t.After(s.st.LastAuto) {
-		t = s.st.LastAuto.Add(time.Microsecond)
+		t = s.st.LastAuto.Add(time.Millisecond)
 	}
 	s.st.LastAuto = t
 	return t

@@ -56,7 +56,7 @@ func (s *Server) styleJSON(st *styleRec) api.Style {
 	out := api.Style{
 		ID: st.ID, Title: st.Title, URLs: make([]string, 0, len(st.URLs)), Public: st.Public,
 		Prompt: st.Prompt, Models: st.Models, LikeCount: st.LikeCount,
-		CreatedAt: st.CreatedAt.UTC().Format(time.RFC3339Nano),
+		CreatedAt: st.CreatedAt.UTC().Format(msLayout),
 	}
 	for _, u := range st.URLs {
 		out.URLs = append(out.URLs, s.expandURL(u))
@@ -87,7 +87,7 @@ func (s *Server) addStyleImagesLocked(st *styleRec, n int, mtime time.Time) {
 }
 
 func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
-	limit, cur, hasCur, ok := listParams(w, r)
+	limit, cur, hasCur, ok := s.listParams(w, r)
 	if !ok {
 		return
 	}
@@ -138,13 +138,13 @@ func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(s.now())
-	page, next := paginate(s.st.Styles, styleKey, keep, cur, hasCur, limit)
+	page, next := paginate(s.st.Styles, styleKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]api.Style, len(page))
 	for i, st := range page {
 		items[i] = s.styleJSON(st)
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, newListBody(items, next))
+	s.writeList(w, items, next)
 }
 
 func contains(xs []string, x string) bool {
@@ -173,9 +173,10 @@ func (s *Server) handleGetStyle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handlePatchStyle changes title, public, urls or cover_url of one of the
-// user's own styles. Anyone else's style, even a visible one, gets 404 as
-// the spec says ("Style not found or you are not the owner").
+// handlePatchStyle changes public, urls or cover_url of one of the user's
+// own styles, and title as Options.StyleTitle says. Anyone else's style, even
+// a visible one, gets 404 as the spec says ("Style not found or you are not
+// the owner").
 func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 	body, ok := readJSONBody(w, r)
 	if !ok {
@@ -191,9 +192,16 @@ func (s *Server) handlePatchStyle(w http.ResponseWriter, r *http.Request) {
 			urls = append(urls, u)
 		}
 	}
-	if !hasTitle && !hasPublic && !hasCover && !hasURLs {
-		writeError(w, http.StatusBadRequest, "no valid fields to update (title, public, urls, cover_url)")
+	mode := s.opt.StyleTitle
+	if hasTitle && (mode == "" || mode == StyleTitleRefuse) {
+		hasTitle = false // not a field Krea updates
+	}
+	if !hasTitle && !hasPublic && !hasCover && !hasURLs && !(mode == StyleTitleIgnore && hasTitle) {
+		writeError(w, http.StatusBadRequest, "No valid fields to update")
 		return
+	}
+	if mode == StyleTitleIgnore {
+		hasTitle = false
 	}
 	s.mu.Lock()
 	s.advanceLocked(s.now())

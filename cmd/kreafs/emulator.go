@@ -60,7 +60,8 @@ func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) 
 	fl.Float64Var(&o.FaultRate, "fault-rate", 0, "share (0..1) of API answers replaced by 500, 503 or 429")
 	fl.Float64Var(&o.CutRate, "cut-rate", 0, "share (0..1) of file downloads cut mid-body")
 	fl.BoolVar(&o.RequireLength, "require-length", false, "answer 411 to uploads sent without Content-Length (chunked), as some proxies do")
-	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones get 429 (0: unlimited)")
+	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones are backlogged (0: unlimited)")
+	addSwitchFlags(fl, o)
 	logLevel := fl.String("log-level", "info", "log level: debug (one line per request), info, warn, error")
 
 	if err := fl.Parse(args); err != nil {
@@ -98,6 +99,9 @@ func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) 
 	case o.JobDuration <= 0:
 		// The emulator reads 0 as "default"; ask for instant jobs explicitly.
 		o.JobDuration = -1
+	}
+	if err := o.CheckSwitches(); err != nil {
+		return nil, fl, &usageError{switchFlagError(err)}
 	}
 	if c.logLevel, err = parseLevel(*logLevel); err != nil {
 		return nil, fl, &usageError{err.Error()}
@@ -144,4 +148,55 @@ func runEmulator(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// addSwitchFlags defines the flags of the emulator's behaviour switches
+// (emulator.Options; docs/emulator.md), shared by kreafs emulator and
+// kreafs mount --emulator. Defaults are what Krea documents.
+func addSwitchFlags(fl *pflag.FlagSet, o *emulator.Options) {
+	fl.StringVar(&o.CursorField, "cursor-field", emulator.CursorFieldCamel, "name of the cursor field of list answers: nextCursor (Krea's reference pages) or next_cursor (the bundled spec)")
+	fl.BoolVar(&o.TieBreakCursor, "tie-break-cursor", false, "list cursors carry a hidden tie-breaker, so items sharing a millisecond are never skipped (default: a plain \"older than\" timestamp)")
+	fl.StringVar(&o.JobDelete, "job-delete", emulator.JobDeleteCancel, "what DELETE /jobs/{id} does: cancel (only a queued or processing job, else 400), cancel-pending (any unfinished job) or delete (removes it)")
+	fl.BoolVar(&o.RefuseOverLimit, "refuse-over-limit", false, "answer 429 to a new job past --max-concurrent-jobs instead of backlogging it")
+	fl.StringVar(&o.ExtraJobState, "extra-job-state", "", "an undocumented job status `NAME` shown between a job's intermediate result and its end")
+	fl.StringVar(&o.StyleTitle, "style-title", emulator.StyleTitleRefuse, "what PATCH /styles/{id} does with a title: refuse (400 \"No valid fields to update\"), accept, or ignore (200, unchanged)")
+}
+
+// switchFlags maps each switch flag to its emulator.Options field.
+var switchFlags = map[string]string{
+	"cursor-field":      "CursorField",
+	"tie-break-cursor":  "TieBreakCursor",
+	"job-delete":        "JobDelete",
+	"refuse-over-limit": "RefuseOverLimit",
+	"extra-job-state":   "ExtraJobState",
+	"style-title":       "StyleTitle",
+}
+
+// switchesSet reports whether any switch flag was given.
+func switchesSet(fl *pflag.FlagSet) bool {
+	for n := range switchFlags {
+		if fl.Changed(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// applySwitches copies the behaviour switches of src into dst.
+func applySwitches(dst *emulator.Options, src emulator.Options) {
+	dst.CursorField = src.CursorField
+	dst.TieBreakCursor = src.TieBreakCursor
+	dst.JobDelete = src.JobDelete
+	dst.RefuseOverLimit = src.RefuseOverLimit
+	dst.ExtraJobState = src.ExtraJobState
+	dst.StyleTitle = src.StyleTitle
+}
+
+// switchFlagError turns an Options.CheckSwitches error into flag words.
+func switchFlagError(err error) string {
+	msg := err.Error()
+	for flag, field := range switchFlags {
+		msg = strings.Replace(msg, "emulator: "+field+" ", "--"+flag+" ", 1)
+	}
+	return msg
 }

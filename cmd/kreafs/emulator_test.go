@@ -34,6 +34,23 @@ func TestEmulatorFlags(t *testing.T) {
 		}},
 		{args: []string{"--bandwidth", "250000"}, check: func(c *emulatorConfig) bool { return c.opts.Bandwidth == 250000 }},
 		{args: []string{"--job-duration", "0"}, check: func(c *emulatorConfig) bool { return c.opts.JobDuration < 0 }},
+		{args: nil, check: func(c *emulatorConfig) bool {
+			return c.opts.CursorField == "nextCursor" && !c.opts.TieBreakCursor
+		}},
+		{args: []string{"--cursor-field", "next_cursor", "--tie-break-cursor"}, check: func(c *emulatorConfig) bool {
+			return c.opts.CursorField == "next_cursor" && c.opts.TieBreakCursor
+		}},
+		{args: []string{"--cursor-field", "cursor"}, bad: true},
+		{args: nil, check: func(c *emulatorConfig) bool {
+			return c.opts.JobDelete == "cancel" && !c.opts.RefuseOverLimit && c.opts.ExtraJobState == ""
+		}},
+		{args: []string{"--job-delete", "delete", "--refuse-over-limit", "--extra-job-state", "upscaling"}, check: func(c *emulatorConfig) bool {
+			return c.opts.JobDelete == "delete" && c.opts.RefuseOverLimit && c.opts.ExtraJobState == "upscaling"
+		}},
+		{args: []string{"--job-delete", "purge"}, bad: true},
+		{args: []string{"--style-title", "accept"}, check: func(c *emulatorConfig) bool { return c.opts.StyleTitle == "accept" }},
+		{args: []string{"--style-title", "rename"}, bad: true},
+		{args: []string{"--extra-job-state", "completed"}, bad: true},
 		{args: []string{"--bogus"}, bad: true},
 		{args: []string{"stray"}, bad: true},
 		{args: []string{"--fault-rate", "1.5"}, bad: true},
@@ -136,5 +153,34 @@ func TestEmulatorRunsUntilSIGTERM(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "t0k") {
 		t.Errorf("the token appears in the logs: %s", stderr.String())
+	}
+}
+
+func TestEmulatorSwitchFlagsWorkOnMountEmulatorAndNameTheFlagWhenWrong(t *testing.T) {
+	env := func(k string) string {
+		if k == "HOME" {
+			return t.TempDir()
+		}
+		return ""
+	}
+	c, _, err := parseMountFlags([]string{"--emulator", "--cursor-field", "next_cursor", "--tie-break-cursor", "/mnt"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.emuSwitches.CursorField != "next_cursor" || !c.emuSwitches.TieBreakCursor {
+		t.Fatalf("switches %+v", c.emuSwitches)
+	}
+	if _, _, err := parseMountFlags([]string{"--tie-break-cursor", "/mnt"}, env); err == nil || !strings.Contains(err.Error(), "--emulator") {
+		t.Errorf("a switch without --emulator: %v", err)
+	}
+	for _, args := range [][]string{{"--cursor-field", "cursor"}, {"--job-delete", "purge"}, {"--extra-job-state", "failed"}, {"--style-title", "rename"}} {
+		_, _, err := parseEmulatorFlags(args)
+		if err == nil || !strings.Contains(err.Error(), "--"+strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v: %v, want an error naming the flag", args, err)
+		}
+		_, _, err = parseMountFlags(append([]string{"--emulator", "/mnt"}, args...), env)
+		if err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("mount %v: %v, want an error naming the flag", args, err)
+		}
 	}
 }

@@ -84,6 +84,7 @@ type mountConfig struct {
 	apiURL      string
 	tokenFile   string
 	emulator    bool
+	emuSwitches emulator.Options // behaviour switches of --emulator
 	cacheDir    string
 	cacheSize   int64
 	dirTTL      time.Duration
@@ -114,6 +115,7 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	apiURL := fl.String("api-url", "", "Krea API base URL (default $KREA_API_URL, else "+defaultAPIURL+")")
 	fl.StringVar(&c.tokenFile, "token-file", "", "read the API token from `FILE` (default: $KREA_API_TOKEN)")
 	fl.BoolVar(&c.emulator, "emulator", false, "start the bundled Krea emulator in-process (sample data, no account) and mount it")
+	addSwitchFlags(fl, &c.emuSwitches)
 	cacheDir := fl.String("cache-dir", "", "cache directory `DIR` (default $XDG_CACHE_HOME/kreafs, else ~/.cache/kreafs)")
 	cacheSize := fl.String("cache-size", defaultCacheSize, "most bytes of content kept in the cache (units: KB, MiB, GiB...)")
 	fl.DurationVar(&c.dirTTL, "dir-cache-ttl", defaultDirCacheTTL, "how long a directory listing is trusted before asking the API again")
@@ -150,6 +152,12 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	}
 	if c.emulator && (fl.Changed("api-url") || fl.Changed("token-file")) {
 		return nil, fl, &usageError{"--emulator cannot be combined with --api-url or --token-file"}
+	}
+	if !c.emulator && switchesSet(fl) {
+		return nil, fl, &usageError{"emulator behaviour flags (--cursor-field, ...) need --emulator"}
+	}
+	if err := c.emuSwitches.CheckSwitches(); err != nil {
+		return nil, fl, &usageError{switchFlagError(err)}
 	}
 
 	c.cacheDir = *cacheDir
@@ -265,7 +273,7 @@ type account struct {
 // resolveAccount finds the API URL and token, or starts the emulator.
 func resolveAccount(c *mountConfig, log logrus.FieldLogger) (*account, error) {
 	if c.emulator {
-		emu, err := emulator.Start(emulator.Options{
+		o := emulator.Options{
 			// The demo account's well-known token is not a secret: it is
 			// printed so users can drive the same emulator with curl.
 			Token:      emulator.DefaultToken,
@@ -273,7 +281,9 @@ func resolveAccount(c *mountConfig, log logrus.FieldLogger) (*account, error) {
 			SeedJobs:   emulatorJobs,
 			SeedStyles: emulatorStyles,
 			Log:        log.WithField("component", "emulator"),
-		})
+		}
+		applySwitches(&o, c.emuSwitches)
+		emu, err := emulator.Start(o)
 		if err != nil {
 			return nil, fmt.Errorf("starting the emulator: %w", err)
 		}
