@@ -7,8 +7,9 @@ package fs
 //
 // Locking: jobsDir.mu guards states, hidden, lastGen and listed (see
 // jobs_state.go). It is never held while calling the API, the listing, the
-// watcher, or a go-fuse Notify* function (those run in Root.notifyAsync,
-// after the lock is released).
+// watcher, the hidden-jobs set (which has its own lock and writes a file),
+// or a go-fuse Notify* function (those run in Root.notifyAsync, after the
+// lock is released).
 
 import (
 	"context"
@@ -40,6 +41,10 @@ type jobsDir struct {
 	listing *cache.Listing[api.Job]
 	watch   *jobWatcher
 	exts    *extProber
+	// hiddenJobs are the jobs removed with rm -r/rmdir that the API kept
+	// (finished ones, cancelled ones): not listed, still opened by id
+	// (jobs_remove.go). Persisted in the state dir.
+	hiddenJobs *cache.HiddenJobs
 
 	mu      sync.Mutex
 	states  map[string]*jobState       // job id -> latest snapshot
@@ -55,6 +60,7 @@ func newJobsDir(r *Root) gofs.InodeEmbedder {
 		states: make(map[string]*jobState),
 		hidden: make(map[string]map[string]bool),
 	}
+	d.hiddenJobs = openHiddenJobs(r)
 	d.listing = cache.NewListing(cache.ListingConfig[api.Job]{
 		TTL:   r.cfg.DirCacheTTL,
 		Clock: r.cfg.Clock,
@@ -116,7 +122,7 @@ func (d *jobsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	armed := 0
 	for i := range jobs {
 		j := &jobs[i]
-		if !usableName(j.JobID) {
+		if !usableName(j.JobID) || d.hiddenJobs.Has(j.JobID) {
 			continue
 		}
 		entries = append(entries, fuse.DirEntry{Name: j.JobID, Mode: syscall.S_IFDIR, Ino: jobIno(j.JobID)})
@@ -135,8 +141,10 @@ func (d *jobsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.Att
 	return 0
 }
 
-// Rmdir deletes (cancels) a job: DELETE /jobs/{id}. A job the API no
-// longer knows counts as deleted. The directory need not be empty.
+// Rmdir removes a job from jobs/: DELETE /jobs/{id} cancels it if it
+// can; a job the API keeps (finished, or refused) is hidden from this
+// mount's listing instead (jobs_remove.go). The directory need not be
+// empty, and only an API failure other than a refusal makes it fail.
 func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	f := logrus.Fields{"op": "rmdir", "path": jobPath(name), "id": name}
 	if d.r.cfg.ReadOnly {
@@ -148,34 +156,7 @@ func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if _, err := d.lookupJob(ctx, name); err != nil {
 		return fail(d.r.log, f, err)
 	}
-	return fail(d.r.log, f, d.deleteJob(ctx, name))
-}
-
-// deleteJob deletes a job in the API and forgets it here.
-func (d *jobsDir) deleteJob(ctx context.Context, id string) error {
-	octx, cancel := d.r.opContext(ctx)
-	defer cancel()
-	if err := d.r.cfg.Remote.DeleteJob(octx, id); err != nil && toErrno(err) != syscall.ENOENT {
-		return err
-	}
-	d.watch.forget(id)
-	d.listing.Update(func(js []api.Job) []api.Job {
-		out := make([]api.Job, 0, len(js))
-		for _, j := range js {
-			if j.JobID != id {
-				out = append(out, j)
-			}
-		}
-		return out
-	})
-	if j, ok := d.peek(id); ok && j.Result != nil {
-		for n := range j.Result.URLs { // its results' cached bytes
-			d.r.cfg.Content.Remove(contentKey(resultKey(id, n)))
-		}
-	}
-	d.forgetState(id)
-	d.r.log.WithFields(logrus.Fields{"op": "rmdir", "path": jobPath(id), "id": id}).Info("job deleted")
-	return nil
+	return fail(d.r.log, f, d.removeJob(ctx, name))
 }
 
 // Mkdir: a job is started by a generation request, not by mkdir.

@@ -8,6 +8,8 @@ package fs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"syscall"
 	"time"
@@ -38,24 +40,35 @@ const (
 type jobEntry struct {
 	name   string
 	kind   int
-	url    string // entryResult: where the bytes are
-	n      int    // entryResult: index in result.urls
-	target string // entryStyle: the symlink's target
+	url    string        // entryResult: where the bytes are
+	n      int           // entryResult: index in result.urls
+	key    string        // entryResult: content-cache key (resultKey, intermediateKey)
+	ttl    time.Duration // entryResult: how long the kernel keeps the name
+	target string        // entryStyle: the symlink's target
 }
 
 // entries lists what job j's directory holds: job.json and status always;
 // once completed, result-<n>.<ext> for each result URL and, for a
-// training job, the style link. Names unlinked through the mount are left
-// out. probe allows asking the file host for the type of a result whose
-// URL has no extension (otherwise only what is already known is used).
+// training job, the style link; while unfinished, intermediate-<n>.<ext>
+// for each URL an intermediate result (intermediate-complete) carries.
+// Names unlinked through the mount are left out. probe allows asking the
+// file host for the type of a result whose URL has no extension
+// (otherwise only what is already known is used).
 func (d *jobsDir) entries(ctx context.Context, j *api.Job, probe bool) []jobEntry {
 	es := []jobEntry{{name: jobJSONName, kind: entryJSON}, {name: jobStatusName, kind: entryStatus}}
-	if j.Status == api.StatusCompleted && j.Result != nil {
+	switch {
+	case j.Status == api.StatusCompleted && j.Result != nil:
 		for i, u := range j.Result.URLs {
-			es = append(es, jobEntry{name: resultName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i})
+			es = append(es, jobEntry{name: resultName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
+				key: resultKey(j.JobID, i), ttl: finishedTTL})
 		}
 		if t := jobStyleTarget(j); t != "" {
 			es = append(es, jobEntry{name: jobStyleName, kind: entryStyle, target: t})
+		}
+	case !j.Finished() && j.Result != nil:
+		for i, u := range j.Result.URLs {
+			es = append(es, jobEntry{name: intermediateName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
+				key: intermediateKey(j.JobID, i, u), ttl: noCacheTTL})
 		}
 	}
 	d.mu.Lock()
@@ -112,7 +125,7 @@ func (jd *jobDir) child(ctx context.Context, j *api.Job, e jobEntry, out *fuse.E
 		out.SetAttrTimeout(f.attr(j, &out.Attr))
 		return ch, 0
 	case entryResult:
-		src := mediaSource{key: resultKey(jd.id, e.n), url: e.url, mtime: jobResultTime(r, j), entryTTL: finishedTTL}
+		src := mediaSource{key: e.key, url: e.url, mtime: jobResultTime(r, j), entryTTL: e.ttl}
 		return r.mediaEntry(ctx, &jd.Inode, src, out)
 	case entryStyle:
 		l := &symlinkNode{r: r, target: e.target, mtime: jobResultTime(r, j)}
@@ -127,6 +140,15 @@ func (jd *jobDir) child(ctx context.Context, j *api.Job, e jobEntry, out *fuse.E
 
 // resultKey is a job result's key in the content cache.
 func resultKey(id string, n int) string { return "job/" + id + "/" + strconv.Itoa(n) }
+
+// intermediateKey is an intermediate result's key in the content cache:
+// with a hash of its URL, since a later intermediate result (or the final
+// one) may have another URL, and the cache must never serve old bytes for
+// it.
+func intermediateKey(id string, n int, url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return "job/" + id + "/intermediate/" + strconv.Itoa(n) + "-" + hex.EncodeToString(sum[:8])
+}
 
 // jobResultTime is the mtime of a job's files: completed_at, else
 // created_at.
@@ -153,7 +175,7 @@ func (jd *jobDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		}
 		ino := jd.fileIno(e.name)
 		if e.kind == entryResult {
-			ino = mediaIno(resultKey(jd.id, e.n))
+			ino = mediaIno(e.key)
 		}
 		list = append(list, fuse.DirEntry{Name: e.name, Mode: mode, Ino: ino})
 	}

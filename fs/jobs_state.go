@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -169,8 +170,16 @@ func (d *jobsDir) finished(j *api.Job) bool {
 
 // lookupJob finds a job for a name of jobs/: in the listing; else a job
 // fetched by id a moment ago; else, after one rate-limited refresh of the
-// listing, by asking the API (a job started elsewhere a moment ago).
+// listing, by asking the API (a job started elsewhere a moment ago). A
+// name that cannot be a job id (idLike) costs no request: only a job
+// already listed under it answers.
 func (d *jobsDir) lookupJob(ctx context.Context, id string) (api.Job, error) {
+	if !idLike(id) {
+		if j, ok := d.peek(id); ok && d.isListed(id) {
+			return j, nil
+		}
+		return api.Job{}, syscall.ENOENT
+	}
 	if _, err := d.list(ctx, false); err != nil {
 		return api.Job{}, err
 	}
@@ -179,9 +188,6 @@ func (d *jobsDir) lookupJob(ctx context.Context, id string) (api.Job, error) {
 	}
 	if j, ok := d.recent(id); ok {
 		return j, nil
-	}
-	if !idLike(id) {
-		return api.Job{}, syscall.ENOENT
 	}
 	if _, err := d.list(ctx, true); err != nil {
 		return api.Job{}, err
@@ -205,11 +211,21 @@ func (d *jobsDir) recent(id string) (api.Job, bool) {
 	return st.job, true
 }
 
-// idLike reports whether s could be a job id the API hands out (UUIDs and
-// the like), so that lookups of names such as ".git" or "x.txt" cost no
-// request.
+// Bounds of an id's length (idLike).
+const (
+	minIDLen = 8
+	maxIDLen = 128
+)
+
+// idLike reports whether s could be an id the API hands out, so that
+// lookups of names such as ".directory", "desktop.ini" or "HEAD" (which
+// file managers and shells probe constantly) cost no request. Krea's ids
+// are UUIDs in the spec ("format": "uuid" for job_id) and in every
+// example; to stay tolerant of other schemes (nanoid, ULID, hex) any 8 to
+// 128 ASCII letters, digits, '-' and '_' pass. docs/semantics.md, "Names
+// that cannot be ids", says the same.
 func idLike(s string) bool {
-	if s == "" || len(s) > 128 {
+	if len(s) < minIDLen || len(s) > maxIDLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -313,6 +329,7 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 	case gone:
 		d.r.log.WithFields(logrus.Fields{"op": "refresh", "path": jobPath(id), "id": id}).Info("job no longer exists")
 		d.watch.forget(id)
+		d.unhide(id)
 		d.r.notifyAsync(func() { forgetNames(&d.Inode, []string{id}) })
 	}
 	return c.job, c.err
@@ -379,9 +396,18 @@ func (d *jobsDir) invalidateDir(dir *gofs.Inode, id string) {
 	if !ok {
 		return
 	}
+	notified := map[string]bool{}
 	for _, e := range d.entries(context.Background(), &j, false) {
 		if e.kind != entryJSON && e.kind != entryStatus {
 			dir.NotifyEntry(e.name)
+			notified[e.name] = true
+		}
+	}
+	// An intermediate result the job no longer has (a newer one, or the
+	// final results) must not keep its name in the kernel.
+	for name := range dir.Children() {
+		if strings.HasPrefix(name, "intermediate-") && !notified[name] {
+			dir.NotifyEntry(name)
 		}
 	}
 	dir.NotifyContent(-1, 0)

@@ -47,10 +47,12 @@ type jobWatcher struct {
 
 // watch is the polling state of one job. Guarded by jobWatcher.mu.
 type watch struct {
-	attempt  int       // polls done so far
-	due      time.Time // next poll
-	interest time.Time // last time someone listed or opened the job
-	polling  bool      // a poll is in flight
+	attempt  int           // polls done so far
+	since    time.Time     // when watching began (long jobs are polled less)
+	last     time.Duration // the wait before the current due time
+	due      time.Time     // next poll
+	interest time.Time     // last time someone listed or opened the job
+	polling  bool          // a poll is in flight
 }
 
 func newJobWatcher(ctx context.Context, spawn func(func()), sched pollSchedule, now func() time.Time,
@@ -83,7 +85,8 @@ func (w *jobWatcher) arm(id string) {
 	if w.sched.MaxJobs > 0 && len(w.watches) >= w.sched.MaxJobs {
 		w.evictOldestLocked()
 	}
-	w.watches[id] = &watch{due: now.Add(w.sched.delay(0)), interest: now}
+	first := w.sched.delay(0)
+	w.watches[id] = &watch{due: now.Add(first), since: now, last: first, interest: now}
 	w.startLocked()
 }
 
@@ -213,7 +216,8 @@ func (w *jobWatcher) step(ctx context.Context) (next time.Time, ok bool) {
 				continue
 			}
 			wt.attempt++
-			wt.due = after.Add(w.sched.delay(wt.attempt))
+			wt.last = w.sched.next(wt.attempt, after.Sub(wt.since), wt.last)
+			wt.due = after.Add(wt.last)
 		}
 		w.mu.Unlock()
 	}

@@ -220,3 +220,34 @@ func TestWatcherLoopRunsAndEnds(t *testing.T) {
 		t.Error("arm after cancel started polling")
 	}
 }
+
+func TestWatcherPollsALongJobLessOften(t *testing.T) {
+	s := defaultPollSchedule
+	s.Idle = time.Hour
+	w, clk, rec := newTestWatcher(s)
+	w.arm("video")
+	start := clk.Now()
+	var at []time.Time
+	for clk.Now().Sub(start) < s.Long+3*time.Minute {
+		w.step(context.Background())
+		if p := rec.take(); len(p) > 0 {
+			at = append(at, clk.Now())
+		}
+		clk.Advance(100 * time.Millisecond)
+	}
+	var early, late time.Duration
+	for i := 1; i < len(at); i++ {
+		gap := at[i].Sub(at[i-1])
+		if at[i].Sub(start) < s.Long {
+			early = max(early, gap)
+		} else {
+			late = max(late, gap)
+		}
+	}
+	if early > 5*time.Second {
+		t.Errorf("longest gap in the first %v: %v, want at most 5 s", s.Long, early)
+	}
+	if late < 14*time.Second || late > s.LongMax+time.Second {
+		t.Errorf("longest gap after %v: %v, want about %v", s.Long, late, s.LongMax)
+	}
+}

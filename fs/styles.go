@@ -1,8 +1,8 @@
 package fs
 
 // styles/ and styles/.by-id/: directory operations (Lookup, Readdir,
-// Getattr, Rename and the refusals). One style's directory is in
-// styles_dir.go, the naming rules in styles_names.go.
+// Getattr and the refusals; mv is in styles_rename.go). One style's
+// directory is in styles_dir.go, the naming rules in styles_names.go.
 //
 // Locking: stylesDir.buildMu serialises rebuilding the name table;
 // stylesDir.mu guards tab and byID (styles fetched by id). Order: buildMu,
@@ -11,7 +11,6 @@ package fs
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"sync"
 	"syscall"
@@ -186,7 +185,7 @@ func (d *stylesDir) style(ctx context.Context, id string) (api.Style, error) {
 	if fs != nil && now.Sub(fs.at) < d.r.cfg.DirCacheTTL {
 		return fs.style, nil
 	}
-	if !usableName(id) {
+	if !idLike(id) { // .directory, desktop.ini...: no request
 		return api.Style{}, syscall.ENOENT
 	}
 	octx, cancel := d.r.opContext(ctx)
@@ -263,8 +262,11 @@ func (d *stylesDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	return d.styleEntry(ctx, &d.Inode, s, via, out)
 }
 
-// lookup resolves a name of styles/: a listed name (after one
-// rate-limited refresh if needed), else a style id.
+// lookup resolves a name of styles/: a listed name, else a style id. A
+// name the listing lacks costs one rate-limited refresh of the listing and
+// then a GET by id, but only when it is shaped like an id: other names
+// (.directory, desktop.ini, a title not listed) are answered from the
+// listing alone.
 func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string, error) {
 	t, err := d.table(ctx, false)
 	if err != nil {
@@ -276,14 +278,14 @@ func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string
 	if s := t.byID[name]; s != nil {
 		return s, viaAlias, nil
 	}
+	if !idLike(name) {
+		return nil, "", syscall.ENOENT
+	}
 	if t, err = d.table(ctx, true); err != nil {
 		return nil, "", err
 	}
 	if s := t.byName[name]; s != nil {
 		return s, viaName, nil
-	}
-	if !idLike(name) {
-		return nil, "", syscall.ENOENT
 	}
 	s, err := d.style(ctx, name)
 	if err != nil {
@@ -314,109 +316,6 @@ func (d *stylesDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 	d.r.dirAttr(&out.Attr, mtime)
 	out.SetTimeout(d.r.cfg.DirCacheTTL)
 	return 0
-}
-
-// Rename renames a style (PATCH /styles/{id} with the new title). Only
-// within styles/; the new name must be a usable file name that no other
-// style shows under.
-func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	f := logrus.Fields{"op": "rename", "path": "styles/" + name, "to": newName}
-	if d.r.cfg.ReadOnly {
-		return syscall.EROFS
-	}
-	if np, ok := newParent.(*stylesDir); !ok || np != d {
-		d.r.log.WithFields(f).Info("refused: a style can only be renamed within styles/")
-		return syscall.EPERM
-	}
-	if flags&gofs.RENAME_EXCHANGE != 0 {
-		return syscall.EINVAL
-	}
-	if name == byIDName || newName == byIDName {
-		return syscall.EPERM
-	}
-	s, _, err := d.lookup(ctx, name)
-	if err != nil {
-		return fail(d.r.log, f, err)
-	}
-	f["id"] = s.ID
-	if name == newName {
-		return 0
-	}
-	if !usableName(newName) {
-		// EPERM, not EINVAL: GNU mv reports EINVAL from rename(2) as
-		// "cannot move a directory into itself", which would mislead.
-		d.r.log.WithFields(f).Info("refused: not a usable style title")
-		return syscall.EPERM
-	}
-	t, err := d.table(ctx, false)
-	if err != nil {
-		return fail(d.r.log, f, err)
-	}
-	if o := t.byName[newName]; o != nil && o.ID != s.ID {
-		d.r.log.WithFields(f).Info("refused: another style already has that name")
-		return syscall.EEXIST
-	}
-	if o := t.byID[newName]; o != nil && o.ID != s.ID {
-		d.r.log.WithFields(f).Info("refused: that name is another style's id")
-		return syscall.EEXIST
-	}
-	return d.rename(ctx, s.ID, newName, f)
-}
-
-// rename PATCHes the title and installs the answer in the listing.
-func (d *stylesDir) rename(ctx context.Context, id, title string, f logrus.Fields) syscall.Errno {
-	octx, cancel := d.r.opContext(ctx)
-	defer cancel()
-	s, err := d.r.cfg.Remote.PatchStyle(octx, id, api.StylePatch{Title: &title})
-	if err != nil {
-		if errors.Is(err, api.ErrNotFound) {
-			d.listing.Invalidate() // or it is gone: the next listing says
-		}
-		return renameErrno(d.r.log, f, err)
-	}
-	if s.ID != id {
-		d.r.log.WithFields(f).Warn("API answered PATCH /styles/{id} with another style")
-		d.listing.Invalidate()
-		return syscall.EIO
-	}
-	if s.Title == nil || *s.Title != title {
-		// The API took the request but shows another title: say so, and
-		// let the next listing show what it really is.
-		d.r.log.WithFields(f).Warn("style renamed, but the API reports a different title")
-	}
-	d.listing.Update(func(ss []api.Style) []api.Style {
-		out := make([]api.Style, len(ss))
-		copy(out, ss)
-		for i := range out {
-			if out[i].ID == id {
-				out[i] = *s
-			}
-		}
-		return out
-	})
-	d.mu.Lock()
-	if fs := d.fetched[id]; fs != nil {
-		fs.style = *s
-	}
-	d.mu.Unlock()
-	if _, err := d.table(ctx, false); err != nil {
-		d.r.log.WithFields(f).WithError(err).Debug("listing after rename")
-	}
-	d.r.log.WithFields(f).Info("style renamed")
-	return 0
-}
-
-// renameErrno maps an API refusal of a rename. 403 (not the user's style)
-// is EPERM, "operation not permitted", rather than the table's EACCES; so
-// is 404, which PATCH answers for a style the user can see but does not
-// own ("not found or you are not the owner", the spec says). The rest
-// follows the errno table. Refusals are logged at warning level.
-func renameErrno(log logrus.FieldLogger, f logrus.Fields, err error) syscall.Errno {
-	if errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) {
-		log.WithFields(f).WithError(err).Warn("the API refused to rename the style (only its owner can)")
-		return syscall.EPERM
-	}
-	return fail(log, f, err)
 }
 
 // Mkdir: styles are created by training (POST /styles/train), not mkdir.
