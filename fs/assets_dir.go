@@ -31,15 +31,20 @@ import (
 // immutable once built; a newer generation gets a new table.
 type assetTable struct {
 	nameTable[api.Asset]
-	saved bool // from the listing saved by an earlier mount
+	saved bool                // from the listing saved by an earlier mount
+	kept  func(string) string // names kept on this machine (names_kept.go), or nil
 
 	viewOnce sync.Once
 	view     *dirView // built by dirView (assets_opendir.go)
 }
 
 // buildTable names every asset of a listing (AssetNames) and indexes it.
-func buildTable(gen uint64, assets []api.Asset) *assetTable {
-	return &assetTable{nameTable: newNameTable(gen, assets, AssetNames(assets), func(a *api.Asset) string { return a.ID })}
+func buildTable(gen uint64, assets []api.Asset) *assetTable { return buildTableKept(gen, assets, nil) }
+
+// buildTableKept is buildTable with the names kept on this machine
+// (kept(id), may be nil).
+func buildTableKept(gen uint64, assets []api.Asset, kept func(string) string) *assetTable {
+	return &assetTable{nameTable: newNameTable(gen, assets, assetNames(assets, kept), func(a *api.Asset) string { return a.ID }), kept: kept}
 }
 
 // goneNames lists the names of old that no longer lead to the same asset
@@ -178,7 +183,7 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 		return old // someone built this or a newer generation meanwhile
 	}
 	assets = d.withoutDeleted(assets)
-	t := buildTable(gen, assets)
+	t := buildTableKept(gen, assets, d.r.kept.lookup())
 	gone := t.goneNames(old)
 	goneIDs := t.goneIDs(old)
 	changed := old == nil || old.saved || len(gone) > 0 || len(t.byName) != len(old.byName)
@@ -193,6 +198,9 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 	}
 	for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
 		d.r.forgetMtime(assetTimeKey(id))
+	}
+	if err := d.r.kept.prune(func(id string) bool { return t.byID[id] != nil }, d.r.cfg.Clock()); err != nil {
+		d.r.log.WithError(err).Warn("could not drop the kept names of deleted assets")
 	}
 	if len(gone) > 0 || len(goneIDs) > 0 {
 		d.r.log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")

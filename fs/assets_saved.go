@@ -38,7 +38,7 @@ func (d *assetsDir) loadSaved() *assetTable {
 		}
 		return nil
 	}
-	t := buildTable(0, items)
+	t := buildTableKept(0, items, d.r.kept.lookup())
 	t.saved = true
 	d.mu.Lock()
 	d.tab = t

@@ -31,7 +31,10 @@
 //	statfs.go          statfs answered by every node of assets/
 //	asset_file.go      an asset: Getattr (size learning), Open
 //	handle.go          an open asset: Read through the cache, passthrough
-//	names.go           pure: which file name each asset gets
+//	names.go           pure: which file name each asset gets; names_given.go
+//	                   tells file names from prose and reads hosted URLs
+//	names_kept.go      names of files uploaded from this cache dir, by asset id
+//	upload_differs.go  an uploaded asset that is not what was sent
 //	errno.go           pure: errors -> errno, logged once
 //	snapshot.go        a listing saved as a JSON file (snapshot_encode.go)
 //	mount.go           go-fuse mount options
@@ -50,6 +53,9 @@
 //     asset of that name, the assets a queued file replaces and those
 //     removed through the mount are hidden, and names are computed from
 //     the visible assets only, so a file keeps its name across its upload.
+//     The name a file was uploaded under is kept by asset id in
+//     Config.StateDir (names_kept.go, fsynced before Root.Uploaded returns)
+//     and wins over what the API echoes, on this machine, across remounts.
 //     An upload is added to the listing as soon as it succeeds.
 //   - Names in assets/ come from the last listing (GET /assets, every page),
 //     which is trusted for Config.DirCacheTTL. ls within the TTL costs no

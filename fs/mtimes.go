@@ -88,7 +88,10 @@ func (r *Root) uploadedMtime(id string, a *api.Asset) time.Time {
 // UploadedEarly is told of an upload that finished before the tree
 // existed (resumed at start; ImportUploaded took its bytes): the asset
 // gets the queued file's time.
-func (r *Root) UploadedEarly(it writeback.Item, assetID string) { r.keepWrittenTime(it, assetID) }
+func (r *Root) UploadedEarly(it writeback.Item, assetID string) {
+	r.keepUploadedName(it, &api.Asset{ID: assetID})
+	r.keepWrittenTime(it, assetID)
+}
 
 // forgetMtime drops the time kept under key (the file is gone).
 func (r *Root) forgetMtime(key string) {

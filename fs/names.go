@@ -134,19 +134,47 @@ func keepsExt(ext, implied string) bool {
 }
 
 // preferredName is the name an asset asks for before duplicates are
-// resolved: its description (plus the implied extension when it has none
-// that fits) when both the description and that name are usable, else
-// "<id>.<ext>".
-func preferredName(a *api.Asset) string {
+// resolved, with no name kept on this machine: wantedName(a, "").
+func preferredName(a *api.Asset) string { return wantedName(a, "") }
+
+// wantedName is the name an asset asks for before duplicates are
+// resolved (rule 1 of AssetNames), in this order:
+//
+//   - kept: the name the asset was uploaded under from this cache
+//     directory (keptNames), when usable;
+//   - its description verbatim, when usable and it reads as a file name
+//     (fileLike) or equals the original name in its hosted URL;
+//   - a prose description plus the implied extension when it has none
+//     that fits (keepsExt), when usable;
+//   - the original name in its hosted URL (hostedName);
+//   - "<id>.<ext>".
+func wantedName(a *api.Asset, kept string) string {
+	if kept != "" && usableName(kept) {
+		return kept
+	}
 	implied := api.ExtForMIME(a.MIME())
-	if d := a.Description; d != "" {
+	hosted, hostedDone := "", false
+	if d := a.Description; d != "" && usableName(d) {
+		if fileLike(d) {
+			return d
+		}
+		hosted, hostedDone = hostedName(a.ImageURL), true
+		if hosted == d {
+			return d
+		}
 		name := d
 		if !keepsExt(extOf(d), implied) {
 			name = d + "." + implied
 		}
-		if usableName(d) && usableName(name) {
+		if usableName(name) {
 			return name
 		}
+	}
+	if !hostedDone {
+		hosted = hostedName(a.ImageURL)
+	}
+	if hosted != "" {
+		return hosted
 	}
 	return idName(a.ID, implied)
 }
@@ -206,10 +234,13 @@ func shortID(id string) string {
 // The result maps index in assets to name; names are unique, usable file
 // names. Rules (stated for users in docs/semantics.md, "File names"):
 //
-//  1. Each asset wants preferredName: its description, with ".<ext>" from
-//     its MIME type appended when the description has no media extension
-//     (any extension when the type is unknown); or "<id>.<ext>" when the
-//     description is empty or not usable.
+//  1. Each asset wants wantedName: the name it was uploaded under from
+//     this cache directory; else its description as it is when that reads
+//     as a file name (no whitespace, or an extension with a letter) or
+//     equals the original name in its hosted URL; else a prose
+//     description with ".<ext>" from its MIME type appended when it has no
+//     media extension (any extension when the type is unknown); else the
+//     original name in its hosted URL; else "<id>.<ext>".
 //  2. Among assets wanting the same name, the oldest (uploaded_at, then id)
 //     keeps it; each other one is "<stem> (<first 8 chars of id>)<.ext>",
 //     or "<id>.<ext>" if that would be too long.
@@ -222,12 +253,20 @@ func shortID(id string) string {
 // A name depends only on the assets wanting the same names, never on
 // unrelated assets coming and going, and not on the order of the input.
 // Assets with the same id (which the API does not send) are all named.
-func AssetNames(assets []api.Asset) []string {
+func AssetNames(assets []api.Asset) []string { return assetNames(assets, nil) }
+
+// assetNames is AssetNames with the names kept on this machine: kept(id)
+// is the name asset id was uploaded under, or "" (kept may be nil).
+func assetNames(assets []api.Asset, kept func(id string) string) []string {
 	names := make([]string, len(assets))
 	wants := make([]string, len(assets))
 	order := make([]int, len(assets))
 	for i := range assets {
-		wants[i] = preferredName(&assets[i])
+		k := ""
+		if kept != nil {
+			k = kept(assets[i].ID)
+		}
+		wants[i] = wantedName(&assets[i], k)
 		order[i] = i
 	}
 	// Oldest first (then id, then input index as a last resort for

@@ -29,18 +29,25 @@ func TestPreferredName(t *testing.T) {
 		want  string
 	}{
 		{"a description with the right extension is the name", "photo.png", "image/png", "photo.png"},
-		{"a missing extension is added from the MIME type", "photo", "image/png", "photo.png"},
+		{"prose gets the extension its MIME type implies", "a sunset", "image/png", "a sunset.png"},
+		{"a name without whitespace is kept as given", "photo", "image/png", "photo"},
+		{"a camera name is kept as given", "IMG_0001", "image/jpeg", "IMG_0001"},
+		{"a non-media extension of a name is kept", "movie.m4v", "video/mp4", "movie.m4v"},
+		{"a backup suffix is kept", "scan.jpeg.bak", "image/png", "scan.jpeg.bak"},
+		{"a name with spaces and a lettered extension is kept", "my holiday.jpeg.bak", "image/jpeg", "my holiday.jpeg.bak"},
 		{"jpeg counts as the jpg extension", "holiday.jpeg", "image/jpeg", "holiday.jpeg"},
 		{"extensions match case-insensitively", "IMG_1.JPG", "image/jpeg", "IMG_1.JPG"},
 		{"any media extension is kept even if the type disagrees", "clip.mov", "video/mp4", "clip.mov"},
-		{"a non-media extension gets the implied one", "notes.txt", "image/png", "notes.txt.png"},
+		{"prose whose extension is digits gets the implied one", "Krea 1.5", "image/png", "Krea 1.5.png"},
 		{"a dotted name that is not an extension gets one", "v1.0 final draft", "video/mp4", "v1.0 final draft.mp4"},
-		{"a leading dot is not an extension", ".hidden", "image/webp", ".hidden.webp"},
-		{"a trailing dot is not an extension", "photo.", "image/png", "photo..png"},
+		{"a dot file name is kept", ".hidden", "image/webp", ".hidden"},
+		{"prose with a leading dot is not an extension", ".hidden file", "image/webp", ".hidden file.webp"},
+		{"prose with a trailing dot is not an extension", "a photo.", "image/png", "a photo..png"},
 		{"unknown type: an existing extension is kept", "data.xyz", "application/octet-stream", "data.xyz"},
-		{"unknown type without extension gets bin", "data", "", "data.bin"},
+		{"unknown type: prose without extension gets bin", "some data", "", "some data.bin"},
+		{"unknown type: a name is kept", "data", "", "data"},
 		{"heif counts as a heic extension", "p.heif", "image/heic", "p.heif"},
-		{"glb", "model", "model/gltf-binary", "model.glb"},
+		{"glb", "a model", "model/gltf-binary", "a model.glb"},
 		{"empty description: id name", "", "image/png", "id1.png"},
 		{"dot: id name", ".", "image/png", "id1.png"},
 		{"dot dot: id name", "..", "image/png", "id1.png"},
@@ -56,8 +63,9 @@ func TestPreferredName(t *testing.T) {
 		{"invalid UTF-8", "caf\xe9.png", "image/png", "id1.png"},
 		{"replacement character", "caf\ufffd.png", "image/png", "id1.png"},
 		{"10 KB of text", strings.Repeat("lorem ipsum ", 900), "image/png", "id1.png"},
-		{"a long name without extension gets bin", long, "", long + ".bin"},
-		{"too long once the extension is added", strings.Repeat("y", 253), "image/png", "id1.png"},
+		{"a long name is kept", long, "", long},
+		{"long prose gets bin", "a " + long[2:], "", "a " + long[2:] + ".bin"},
+		{"prose too long once the extension is added", strings.Repeat("y ", 126), "image/png", "id1.png"},
 		{"unicode is fine", "café ☕ 写真", "image/jpeg", "café ☕ 写真.jpg"},
 		{"spaces are kept", " a b ", "image/png", " a b .png"},
 		{"reserved .by-id", ".by-id", "image/png", "id1.png"},
@@ -74,7 +82,7 @@ func TestPreferredName(t *testing.T) {
 }
 
 func TestPreferredNameExactLimit(t *testing.T) {
-	d := strings.Repeat("z", 251) // + ".png" = 255 bytes
+	d := strings.Repeat("z ", 125) + "z" // prose; + ".png" = 255 bytes
 	a := asset("id1", d, "image/png", 0)
 	if got := preferredName(&a); got != d+".png" {
 		t.Errorf("255-byte name rejected: got %q", got)
@@ -108,15 +116,15 @@ func TestAssetNames(t *testing.T) {
 	}{
 		{
 			"distinct names are kept",
-			[]api.Asset{asset("a1", "one", "image/png", 0), asset("a2", "two", "image/png", 1)},
-			[]string{"one.png", "two.png"},
+			[]api.Asset{asset("a1", "one", "image/png", 0), asset("a2", "two words", "image/png", 1)},
+			[]string{"one", "two words.png"},
 		},
 		{
 			"duplicates: the oldest keeps the plain name, others get 8 id chars",
 			[]api.Asset{
 				asset("bbbbbbbbXX", "cat.png", "image/png", 2),
 				asset("aaaaaaaaXX", "cat.png", "image/png", 1),
-				asset("ccccccccXX", "cat", "image/png", 3),
+				asset("ccccccccXX", "cat.png", "image/png", 3),
 			},
 			[]string{"cat (bbbbbbbb).png", "cat.png", "cat (cccccccc).png"},
 		},

@@ -99,6 +99,9 @@ type Root struct {
 	// mtimes keeps modification times users set (touch, rsync -t), which
 	// the API does not store; nil without Config.StateDir (mtimes.go).
 	mtimes *cache.Mtimes
+	// kept names files uploaded from this cache dir (names_kept.go); nil
+	// without Config.StateDir.
+	kept *keptNames
 
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
@@ -149,6 +152,11 @@ func NewRoot(cfg Config) (*Root, error) {
 			return nil, err
 		}
 		r.mtimes = m
+		k, err := openKeptNames(keptNamesPath(cfg.StateDir, cfg.Scope))
+		if err != nil {
+			return nil, err
+		}
+		r.kept = k
 	}
 	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
 	if cfg.Uploads != nil && !cfg.ReadOnly {
@@ -170,6 +178,9 @@ func (r *Root) Close() {
 	r.notifyWG.Wait()
 	if err := r.mtimes.Close(); err != nil {
 		r.log.WithError(err).Warn("closing the modification times log")
+	}
+	if err := r.kept.close(); err != nil {
+		r.log.WithError(err).Warn("closing the kept names log")
 	}
 }
 

@@ -126,6 +126,7 @@ func (u *uploads) extraAssets(items []writeback.Item) []api.Asset {
 	var out []api.Asset
 	for _, it := range items {
 		if it.State == writeback.Uploaded && it.Asset != nil {
+			u.r.keepUploadedName(it, it.Asset)
 			u.r.keepWrittenTime(it, it.Asset.ID)
 			out = append(out, *it.Asset)
 		}
@@ -192,7 +193,7 @@ func filterTable(t *assetTable, hidden map[string]bool, extra []api.Asset) *asse
 		}
 	}
 	assets = append(assets, extra...)
-	v := buildTable(t.gen, assets)
+	v := buildTableKept(t.gen, assets, t.kept)
 	v.saved = t.saved
 	return v
 }
@@ -585,6 +586,7 @@ func (r *Root) Uploaded(it writeback.Item, a *api.Asset) {
 	if a == nil {
 		return
 	}
+	r.keepUploadedName(it, a)
 	ImportUploaded(r.cfg.Content, it, a, r.log)
 	r.keepWrittenTime(it, a.ID)
 	u := r.up
@@ -609,6 +611,9 @@ func ImportUploaded(store *cache.Store, it writeback.Item, a *api.Asset, log log
 		return
 	}
 	defer f.Close()
+	if dropDiffering(store, f, a, l) {
+		return
+	}
 	// The uploaded spool is never written again: the cache may link it
 	// instead of copying it (ImportFinal).
 	if err := store.ImportFinal(contentKey(a.ID), f); err != nil {

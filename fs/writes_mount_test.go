@@ -242,7 +242,7 @@ func TestCpShowsTheFileAtOnceAndUploadsItOnceUnderItsName(t *testing.T) {
 	}
 }
 
-func TestNameWithoutMediaExtensionGetsOneAfterUpload(t *testing.T) {
+func TestNameWithoutMediaExtensionIsKeptAfterUpload(t *testing.T) {
 	e := mountWrites(t, writeSetup{delay: time.Hour})
 	if err := os.WriteFile(e.asset("notes"), pngBytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -251,8 +251,8 @@ func TestNameWithoutMediaExtensionGetsOneAfterUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := e.ls(t)
-	if !has(names, "notes.png") || has(names, "notes") {
-		t.Errorf("after upload ls shows %v, want notes.png (documented)", names)
+	if !has(names, "notes") || has(names, "notes.png") {
+		t.Errorf("after upload ls shows %v, want notes exactly (docs/semantics.md)", names)
 	}
 	if len(e.assetsNamed("notes")) != 1 {
 		t.Errorf("the description is not the name written")

@@ -34,12 +34,15 @@ const idPNG = "ID"
 
 var nameCases = []nameCase{
 	{"usable description", "plain.png", "plain.png"},
-	{"no extension gets the MIME type's", "noext", "noext.png"},
+	{"a name without whitespace is kept as given", "noext", "noext"},
+	{"prose gets the MIME type's extension", "a red square", "a red square.png"},
 	{"another media extension is kept", "clip.mov", "clip.mov"},
-	{"a non-media extension gets the MIME type's appended", "notes.txt", "notes.txt.png"},
+	{"a name's non-media extension is kept", "notes.txt", "notes.txt"},
+	{"prose with a digit extension gets the MIME type's appended", "Krea 1.5", "Krea 1.5.png"},
 	{"spaces, unicode, dots", "v1.0 final draft — été", "v1.0 final draft — été.png"},
 	{"255 bytes exactly", strings.Repeat("a", 251) + ".png", strings.Repeat("a", 251) + ".png"},
-	{"too long once the extension is added", strings.Repeat("b", 252), idPNG},
+	{"a 252-byte name is kept", strings.Repeat("b", 252), strings.Repeat("b", 252)},
+	{"prose too long once the extension is added", strings.Repeat("b ", 126), idPNG},
 	{"10 KB of text", strings.Repeat("long description ", 640), idPNG},
 	{"parent traversal", "../x", idPNG},
 	{"deep traversal", "../../../../etc/passwd", idPNG},
@@ -54,7 +57,7 @@ var nameCases = []nameCase{
 	{"a reserved .kreafs name", ".kreafs", idPNG},
 	{"dot", ".", idPNG},
 	{"dot dot", "..", idPNG},
-	{"a name starting with a dot", ".hidden", ".hidden.png"},
+	{"a name starting with a dot", ".hidden", ".hidden"},
 }
 
 func TestNamesFollowTheDocumentedRules(t *testing.T) {
@@ -110,8 +113,8 @@ func TestDuplicateNamesGetTheDocumentedSuffix(t *testing.T) {
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
 
-	// Four assets want "dup.png" (one through the added extension), in
-	// upload order; one asset's description is another asset's id name.
+	// Four assets want "dup.png", in upload order; one asset's
+	// description is another asset's id name.
 	var assets []api.Asset
 	content := map[string][]byte{}
 	add := func(desc string, seed uint64) api.Asset {
@@ -123,7 +126,7 @@ func TestDuplicateNamesGetTheDocumentedSuffix(t *testing.T) {
 	}
 	add("dup.png", 1)
 	add("dup.png", 2)
-	add("dup", 3)
+	add("dup.png", 3)
 	add("dup.png", 4)
 	hostile := add("../escape", 5) // named <id>.png
 	add(hostile.ID+".png", 6)      // wants the same name, is newer

@@ -74,15 +74,21 @@ func TestPendingUploadSurvivesRestartAndIsUploadedOnce(t *testing.T) {
 
 func TestKilledDuringUpload(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		received  bool // the server had stored the asset when kreafs died
-		wantPosts int
+		name           string
+		received       bool // the server had stored the asset when kreafs died
+		noEcho, hosted bool // the server's answers (fakeServer)
+		wantPosts      int
 	}{
-		{"server got it, answer lost", true, 1},
-		{"server never got it", false, 2},
+		{"server got it, answer lost", true, false, false, 1},
+		{"server never got it", false, false, false, 2},
+		{"no description echoed: server got it", true, true, false, 1},
+		{"no description echoed: server never got it", false, true, false, 2},
+		{"no description echoed, hosted names: server got it", true, true, true, 1},
+		{"no description echoed, hosted names: server never got it", false, true, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(o *Options) { o.Delay = 0 })
+			e.srv.noEcho, e.srv.hosted = tc.noEcho, tc.hosted
 			gate := make(chan struct{})
 			if tc.received {
 				e.srv.blockAfter = gate

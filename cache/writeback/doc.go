@@ -26,7 +26,8 @@
 //	unmount / SIGTERM     q.Close(ctxWithBound)  (after the FUSE server stopped)
 //
 // Item ids are queue-local random hex strings, stable across restarts.
-// Names are the asset's description (= the multipart filename); the queue
+// Names are sent as the asset's description and the multipart filename
+// (the API may echo neither; fs keeps names by asset id itself); the queue
 // does not check them, nor sizes or types: fs/ refuses temp or junk names
 // through Options.Hold, sizes past 75 MB at write and wrong types at close.
 //
@@ -125,11 +126,19 @@
 // this queue, or listed in the item's Replaces). If there is one, that is
 // the upload: it is not sent again. Otherwise it is sent.
 //
+// Krea may not echo the description (matchUpload, dedupe.go): then the
+// name is looked for in the hosted URL (".../<uuid>/<ms>-<name>",
+// HostedName); an asset carrying another name is never taken; one that
+// carries no name at all is taken only when its size_bytes is known and
+// equal (a named one wins). The created asset's id cannot be journaled
+// before a crash: only the lost answer carries it.
+//
 // Limits: the API has no idempotency key and echoes nothing we could mark
 // an upload with, so the match is by name, size and time. It goes wrong
-// only if another client uploads a same-named, same-sized file to the same
-// account inside that window (the queue then takes that asset for its own
-// upload and does not send; its bytes may differ), or if
+// only if another client uploads a same-named (with no name echoed: any),
+// same-sized file to the same account inside that window (the queue then
+// takes that asset for its own upload and does not send; its bytes may
+// differ), or if
 // the server creates the asset after the listing that found nothing (a
 // request still being processed long after the client gave up): then there
 // are two. Clocks more than Skew apart make the check miss (a duplicate),

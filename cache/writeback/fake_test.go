@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"sort"
 	"sync"
@@ -135,6 +136,18 @@ type fakeServer struct {
 	blockAfter   chan struct{} // if set: after creating the asset, wait for it (or ctx)
 	blockBefore  chan struct{} // if set: before reading, wait for it (or ctx)
 	inUpload     chan string   // receives the name when an upload blocks
+
+	// answers (not the stored assets) carry no description, as Krea may
+	// do; hosted: image_url is ".../<uuid>/<ms>-<filename>"
+	noEcho, hosted bool
+}
+
+// answer is a as the server's answers show it.
+func (s *fakeServer) answer(a api.Asset) api.Asset {
+	if s.noEcho {
+		a.Description = ""
+	}
+	return a
 }
 
 func newFakeServer(c *fakeClock) *fakeServer {
@@ -199,6 +212,10 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 	size := float64(n)
 	a := api.Asset{ID: fmt.Sprintf("asset-%04d", s.seq), Description: description, SizeBytes: &size,
 		UploadedAt: s.clock.Now()}
+	a.ImageURL = "https://files.example/a/" + a.ID
+	if s.hosted {
+		a.ImageURL = fmt.Sprintf("https://files.example/3f0c8a1e-2b4d-4c6e-8f00-%012d/%d-%s", s.seq, a.UploadedAt.UnixMilli(), url.PathEscape(filename))
+	}
 	s.assets = append(s.assets, a)
 	s.hashes[a.ID] = hex.EncodeToString(h.Sum(nil))
 	s.created[description]++
@@ -215,6 +232,7 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 	if after {
 		return nil, errConnReset
 	}
+	a = s.answer(a)
 	return &a, nil
 }
 
@@ -244,7 +262,11 @@ func (s *fakeServer) AllAssets(ctx context.Context) ([]api.Asset, error) {
 		s.listFail--
 		return nil, &api.Error{Status: 500, Message: "boom"}
 	}
-	return append([]api.Asset(nil), s.assets...), nil
+	out := make([]api.Asset, len(s.assets))
+	for i, a := range s.assets {
+		out[i] = s.answer(a)
+	}
+	return out, nil
 }
 
 // put adds an existing asset (as if uploaded earlier).

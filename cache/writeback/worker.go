@@ -196,7 +196,8 @@ func (q *Queue) runUpload(it *item) {
 	switch classify(err, q.ctx.Err() != nil) {
 	case outcomeOK:
 		if s := a.Size(); s >= 0 && s != in.Size {
-			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Warn("server reports a different size than was sent")
+			// OnUploaded's owner (fs) warns, with the types too.
+			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Debug("server reports a different size than was sent")
 		}
 		q.landed(it, in, a)
 	case outcomeStop:
