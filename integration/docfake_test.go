@@ -65,7 +65,7 @@ func TestAgainstDocumentedKreaLsAndCatShowEveryAssetWithItsBytes(t *testing.T) {
 		UploadedAt: tie, Metadata: json.RawMessage(`"imported"`),
 	})
 	wav := f.AddAsset(docfake.AssetSeed{
-		Data: makeWAV(4, 3000), MimeType: "audio/wav", Description: docfake.Str("birdsong"),
+		Data: makeWAV(4, 3000), MimeType: "audio/wav", Description: docfake.Str("bird song"), // prose: gets the extension of its type
 		UploadedAt: base, Metadata: json.RawMessage(`[1,2,3]`),
 	})
 	m := mountDocFake(t, f, mountOpts{})
@@ -74,7 +74,7 @@ func TestAgainstDocumentedKreaLsAndCatShowEveryAssetWithItsBytes(t *testing.T) {
 	if len(names) != 4 {
 		t.Fatalf("ls assets/: %q, want 4 names (one per asset on the server)", names)
 	}
-	want := map[string]docfake.Asset{"sunset.png": sunset, "beach.png": beach, "birdsong.wav": wav}
+	want := map[string]docfake.Asset{"sunset.png": sunset, "beach.png": beach, "bird song.wav": wav}
 	for name := range want {
 		if !slices.Contains(names, name) {
 			t.Errorf("ls assets/: %q lacks %q", names, name)
