@@ -78,13 +78,14 @@ func decodeAssetPageJSON(log logrus.FieldLogger, op string, data []byte) ([]Asse
 	return decodePage(log, op, data, decodeAsset)
 }
 
-// AllAssets lists every asset, following next_cursor with pages of 1000.
-// The next page is requested while the current one is decoded
-// (collectAhead).
+// AllAssets lists every asset, following the cursor with pages of
+// Config.PageSize (1000 by default) and listing each asset once also when
+// several share a timestamp (pager.go). The next page is requested while
+// the current one is decoded (collectAhead).
 func (c *Client) AllAssets(ctx context.Context) ([]Asset, error) {
-	return collectAhead(ctx, listAssetsOp,
-		func(ctx context.Context, cursor string) ([]byte, error) {
-			return c.assetPage(ctx, allPageLimit, cursor)
+	return collectAhead(ctx, c.listCfg(listAssetsOp),
+		func(ctx context.Context, r pageReq) ([]byte, error) {
+			return c.assetPage(ctx, r.limit, r.cursor)
 		},
 		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(c.log, listAssetsOp, data) },
 		func(a *Asset) string { return a.ID })

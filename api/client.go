@@ -72,6 +72,9 @@ type Config struct {
 	// this long (an idle timeout, not a total one). 0 means
 	// DefaultStallTimeout; negative disables it.
 	StallTimeout time.Duration
+	// PageSize is the page size AllAssets, AllJobs and AllStyles ask for
+	// (1 to 1000; 0 or out of range: 1000, the API's maximum).
+	PageSize int
 }
 
 // Client is a Krea API client. It is safe for concurrent use.
@@ -89,6 +92,8 @@ type Client struct {
 	backoff       backoff
 	maxRetryAfter time.Duration
 	stallTimeout  time.Duration
+	pageSize      int
+	budget        budget // shared by all requests to the API origin (budget.go)
 
 	// Injected for tests; time.Now and sleepCtx otherwise.
 	now   func() time.Time
@@ -127,6 +132,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetryTime:  cfg.MaxRetryTime,
 		maxRetryAfter: cfg.MaxRetryAfter,
 		stallTimeout:  cfg.StallTimeout,
+		pageSize:      cfg.PageSize,
 		backoff:       backoff{base: cfg.RetryBaseDelay, max: cfg.RetryMaxDelay},
 		now:           time.Now,
 		sleep:         sleepCtx,
@@ -150,6 +156,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxRetryAfter <= 0 {
 		c.maxRetryAfter = DefaultMaxRetryAfter
+	}
+	if c.pageSize <= 0 || c.pageSize > maxPageLimit {
+		c.pageSize = maxPageLimit
 	}
 	if c.stallTimeout == 0 {
 		c.stallTimeout = DefaultStallTimeout
@@ -388,7 +397,8 @@ func (c *Client) decodeError(resp *http.Response, op string) *Error {
 }
 
 // errorMessage picks the message of an error body: JSON "error" (a string,
-// or an object with "message"), else JSON "message", else the status text.
+// or an object with "message"), else JSON "message", else JSON "detail" (a
+// string, or a validation list, see detailList), else the status text.
 func errorMessage(status int, data []byte) string {
 	var body struct {
 		Error   json.RawMessage `json:"error"`
@@ -403,6 +413,9 @@ func errorMessage(status int, data []byte) string {
 		}
 		if msg == "" {
 			msg = jsonText(body.Detail)
+		}
+		if msg == "" {
+			msg = detailList(body.Detail)
 		}
 	}
 	if msg == "" {
@@ -439,6 +452,49 @@ func jsonText(raw json.RawMessage) string {
 		return strings.TrimSpace(obj.Error)
 	}
 	return ""
+}
+
+// detailList joins a validation error's "detail" list, as FastAPI answers
+// 422: [{"loc": ["body", "file"], "msg": "field required"}, ...] becomes
+// "body.file: field required; ...". Entries that are plain strings are
+// kept as they are; "" when raw is no such list.
+func detailList(raw json.RawMessage) string {
+	var list []json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &list) != nil {
+		return ""
+	}
+	var parts []string
+	for _, e := range list {
+		var s string
+		if json.Unmarshal(e, &s) == nil {
+			if s = strings.TrimSpace(s); s != "" {
+				parts = append(parts, s)
+			}
+			continue
+		}
+		var d struct {
+			Loc []any  `json:"loc"`
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal(e, &d) != nil || strings.TrimSpace(d.Msg) == "" {
+			continue
+		}
+		var loc []string
+		for _, l := range d.Loc {
+			switch v := l.(type) {
+			case string:
+				loc = append(loc, v)
+			case float64:
+				loc = append(loc, strconv.FormatFloat(v, 'f', -1, 64))
+			}
+		}
+		msg := strings.TrimSpace(d.Msg)
+		if len(loc) > 0 {
+			msg = strings.Join(loc, ".") + ": " + msg
+		}
+		parts = append(parts, msg)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // redact removes the token from s (a server might echo it back).

@@ -48,6 +48,7 @@ type harness struct {
 
 	mu     sync.Mutex
 	sleeps []time.Duration
+	skew   time.Duration // sum of the recorded sleeps
 }
 
 func (h *harness) slept() []time.Duration {
@@ -71,9 +72,17 @@ func newHarness(t *testing.T, baseURL string, mod func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{Client: c, logs: logs}
+	// Recorded sleeps return at once and move the client's clock on, so
+	// the shared request budget sees its holds pass.
+	c.now = func() time.Time {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return time.Now().Add(h.skew)
+	}
 	c.sleep = func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
 		h.sleeps = append(h.sleeps, d)
+		h.skew += max(d, 0)
 		h.mu.Unlock()
 		return ctx.Err()
 	}
@@ -108,6 +117,10 @@ func TestErrorMessage(t *testing.T) {
 		{"empty error falls to message", 400, `{"error":"","message":"m"}`, "m"},
 		{"error object", 400, `{"error":{"message":"nested","code":7}}`, "nested"},
 		{"detail", 422, `{"detail":"bad field"}`, "bad field"},
+		{"detail list", 422, `{"detail":[{"loc":["body","file"],"msg":"field required","type":"missing"},{"loc":["query","limit",0],"msg":"must be <= 1000"}]}`,
+			"body.file: field required; query.limit.0: must be <= 1000"},
+		{"detail list without loc", 422, `{"detail":[{"msg":"bad"},"plain"]}`, "bad; plain"},
+		{"detail list of nothing useful", 422, `{"detail":[{"type":"x"}]}`, "Unprocessable Entity"},
 		{"not JSON", 502, `<html>Bad Gateway</html>`, "Bad Gateway"},
 		{"empty body", 404, ``, "Not Found"},
 		{"null error", 401, `{"error":null}`, "Unauthorized"},
@@ -127,7 +140,8 @@ func TestErrorsAreTyped(t *testing.T) {
 		sentinel error
 	}{
 		{400, ErrBadRequest}, {401, ErrUnauthorized}, {402, ErrPaymentRequired},
-		{403, ErrForbidden}, {404, ErrNotFound}, {410, ErrGone}, {413, ErrTooLarge},
+		{403, ErrForbidden}, {404, ErrNotFound}, {409, ErrConflict}, {410, ErrGone}, {413, ErrTooLarge},
+		{415, ErrUnsupportedMedia}, {422, ErrValidation},
 		{429, ErrRateLimited}, {500, ErrServer}, {503, ErrServer},
 	} {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {

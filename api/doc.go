@@ -6,7 +6,7 @@
 //	func New(cfg Config) (*Client, error)
 //	func (c *Client) UploadAsset(ctx, file io.Reader, filename, description string) (*Asset, error)
 //	func (c *Client) ListAssets(ctx, limit int, cursor string) (*AssetPage, error)
-//	func (c *Client) AllAssets(ctx) ([]Asset, error)            // follows next_cursor to the end
+//	func (c *Client) AllAssets(ctx) ([]Asset, error)            // follows the cursor to the end
 //	func (c *Client) GetAsset(ctx, id string) (*Asset, error)
 //	func (c *Client) DeleteAsset(ctx, id string) error
 //	func (c *Client) ListJobs(ctx, JobListOptions) (*JobPage, error)
@@ -30,9 +30,26 @@
 //     count and total time. POSTs (uploads, generations) are retried only when
 //     the request provably never reached the server (dial failure); any
 //     other failure is returned to the caller, since a retry could duplicate.
+//   - One request budget per Client (budget.go): a 429 (or a 5xx with
+//     Retry-After) holds every request to the API origin, of any caller,
+//     until its Retry-After (seconds or HTTP date, capped by
+//     MaxRetryAfter) or the backoff delay has passed. File downloads
+//     (Fetch) are not held.
+//   - All* listings page with Config.PageSize (1000 by default). A
+//     timestamp cursor "before T" is followed as "before T + 1ms" and ids
+//     already listed are dropped, so items sharing a millisecond are
+//     listed exactly once; a tie larger than a page of 1000 is listed as
+//     far as one page of 1000 reaches, with one warning naming T (pager.go).
+//     Cursors that are not timestamps are passed back verbatim, and so
+//     are all of a listing's cursors once the API refuses a derived one
+//     as a bad request (with one warning). A page
+//     that fails after its retries is fetched again from its own cursor
+//     (twice at most), never from the first page.
 //   - Non-2xx answers become *Error, matched with errors.Is against the
 //     sentinels (ErrNotFound, ErrRateLimited, ...). Nobody outside this
 //     package looks at HTTP status codes.
 //   - Decoding is tolerant: unknown fields are ignored, next_cursor and
-//     nextCursor are both accepted, nullable numbers are pointers.
+//     nextCursor are both accepted, nullable numbers are pointers. Error
+//     bodies give their message from "error", "message", "detail" (a
+//     string, or a 422 list joined as "loc.path: msg; ...").
 package api

@@ -9,22 +9,25 @@ import (
 // Sentinels for errors.Is. An *Error matches the sentinel of its status
 // class; callers never look at status codes or message text.
 var (
-	ErrBadRequest          = errors.New("bad request")           // 400
-	ErrUnauthorized        = errors.New("unauthorized")          // 401
-	ErrPaymentRequired     = errors.New("insufficient credits")  // 402
-	ErrForbidden           = errors.New("forbidden")             // 403
-	ErrNotFound            = errors.New("not found")             // 404
-	ErrGone                = errors.New("gone")                  // 410
-	ErrTooLarge            = errors.New("payload too large")     // 413
-	ErrRateLimited         = errors.New("rate limited")          // 429
-	ErrServer              = errors.New("server error")          // 5xx
-	ErrRangeNotSatisfiable = errors.New("range not satisfiable") // 416
+	ErrBadRequest          = errors.New("bad request")            // 400
+	ErrUnauthorized        = errors.New("unauthorized")           // 401
+	ErrPaymentRequired     = errors.New("insufficient credits")   // 402
+	ErrForbidden           = errors.New("forbidden")              // 403
+	ErrNotFound            = errors.New("not found")              // 404
+	ErrConflict            = errors.New("conflict")               // 409
+	ErrGone                = errors.New("gone")                   // 410
+	ErrTooLarge            = errors.New("payload too large")      // 413
+	ErrRateLimited         = errors.New("rate limited")           // 429
+	ErrServer              = errors.New("server error")           // 5xx
+	ErrUnsupportedMedia    = errors.New("unsupported media type") // 415
+	ErrRangeNotSatisfiable = errors.New("range not satisfiable")  // 416
+	ErrValidation          = errors.New("invalid request")        // 422
 )
 
 // Error is a non-2xx answer of the API or of a file host.
 type Error struct {
 	Status  int    // HTTP status code
-	Message string // the API's "error" (or "message") field, or the status text
+	Message string // the API's "error", "message" or "detail" field, or the status text
 	Op      string // e.g. "GET /assets/{id}"; never holds the token
 }
 
@@ -52,12 +55,18 @@ func sentinelFor(status int) error {
 		return ErrForbidden
 	case status == 404:
 		return ErrNotFound
+	case status == 409:
+		return ErrConflict
 	case status == 410:
 		return ErrGone
 	case status == 413:
 		return ErrTooLarge
+	case status == 415:
+		return ErrUnsupportedMedia
 	case status == 416:
 		return ErrRangeNotSatisfiable
+	case status == 422:
+		return ErrValidation
 	case status == 429:
 		return ErrRateLimited
 	case status >= 500 && status <= 599:

@@ -69,13 +69,14 @@ func (c *Client) ListJobs(ctx context.Context, o JobListOptions) (*JobPage, erro
 }
 
 // AllJobs lists every job matching o, following next_cursor (o.Cursor is
-// ignored; o.Limit defaults to 1000).
+// ignored; o.Limit defaults to Config.PageSize).
 func (c *Client) AllJobs(ctx context.Context, o JobListOptions) ([]Job, error) {
-	if o.Limit <= 0 {
-		o.Limit = allPageLimit
+	l := c.listCfg("GET /jobs")
+	if o.Limit > 0 {
+		l.limit = o.Limit
 	}
-	return collect(ctx, "GET /jobs", func(cursor string) ([]Job, string, error) {
-		o.Cursor = cursor
+	return collect(ctx, l, func(r pageReq) ([]Job, string, error) {
+		o.Cursor, o.Limit = r.cursor, r.limit
 		p, err := c.ListJobs(ctx, o)
 		if err != nil {
 			return nil, "", err

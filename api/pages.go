@@ -12,9 +12,6 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// allPageLimit is the page size the All* methods ask for (the API's maximum).
-const allPageLimit = 1000
-
 // rawPage is a list answer before its items are decoded.
 type rawPage struct {
 	Items           []json.RawMessage `json:"items"`
@@ -190,39 +187,98 @@ func fixNumber(v json.RawMessage) json.RawMessage {
 	return json.RawMessage("null")
 }
 
-// collect follows a cursor from the first page to the last. It stops with
-// an error when the server hands out a cursor it already gave (instead of
-// looping forever), ends at a page with no items, and drops items whose key
-// was already seen on an earlier page.
-func collect[T any](ctx context.Context, op string, page func(cursor string) ([]T, string, error), key func(*T) string) ([]T, error) {
+// listCfg is what collect and collectAhead need to know of one listing.
+type listCfg struct {
+	op    string
+	limit int // page size; maxPageLimit when 0
+	log   logrus.FieldLogger
+	// again decides whether a page (not the first) whose fetch failed with
+	// err is fetched once more from its own cursor; round counts these
+	// extra fetches from 1. It waits before answering true. Nil: never.
+	again func(ctx context.Context, round int, err error) bool
+}
+
+// listCfg returns the listing settings of op for this client: its page
+// size, and pages that fail with a temporary error after the request's own
+// retries fetched again from their cursor (listPageRounds times at most,
+// after a backoff), so a listing never starts over from its first page.
+func (c *Client) listCfg(op string) *listCfg {
+	return &listCfg{op: op, limit: c.pageSize, log: c.log, again: func(ctx context.Context, round int, err error) bool {
+		if round > listPageRounds || !Temporary(err) || ctx.Err() != nil {
+			return false
+		}
+		d := c.backoff.delay(c.maxRetries + round)
+		c.log.WithFields(logrus.Fields{"op": op, "round": round, "delay": d, "error": err.Error()}).
+			Warn("krea api: a listing page failed; fetching it again from its cursor")
+		return c.sleep(ctx, d) == nil
+	}}
+}
+
+// listPageRounds bounds how often one page of a listing is fetched again
+// (each fetch with the request's own retries) before the listing fails.
+const listPageRounds = 2
+
+// fetchAgain returns r, err, or, when err is a failure of a page after the
+// first that l.again accepts, the result of fetching it again with f.
+func fetchAgain[R any](ctx context.Context, l *listCfg, index int, r R, err error, f func() (R, error)) (R, error) {
+	for round := 1; err != nil && index > 0 && l.again != nil && l.again(ctx, round, err); round++ {
+		r, err = f()
+	}
+	return r, err
+}
+
+// collect follows the cursor from the first page to the last (see pager
+// for how timestamp cursors are followed without skipping items that
+// share one). It ends at a page with no items or no cursor, drops items
+// whose key was already seen on an earlier page, and stops with an error
+// when the server leads it to a request it already made.
+func collect[T any](ctx context.Context, l *listCfg, page func(r pageReq) ([]T, string, error), key func(*T) string) ([]T, error) {
 	var all []T
-	seenCursor := map[string]bool{"": true}
 	seenKey := map[string]bool{}
-	cursor := ""
-	for {
+	pg := newPager(l.op, l.limit)
+	req := pg.first()
+	_ = pg.ask(req)
+	for index := 0; ; index++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		items, next, err := page(cursor)
+		type answer struct {
+			items []T
+			next  string
+		}
+		var a answer
+		var err error
+		a.items, a.next, err = page(req)
+		a, err = fetchAgain(ctx, l, index, a, err, func() (answer, error) {
+			items, next, err := page(req)
+			return answer{items, next}, err
+		})
 		if err != nil {
+			if r, ok := pg.refused(l.log, req, err); ok {
+				req = r
+				continue
+			}
 			return nil, err
 		}
-		for i := range items {
-			k := key(&items[i])
+		for i := range a.items {
+			k := key(&a.items[i])
 			if k != "" && seenKey[k] {
 				continue
 			}
 			seenKey[k] = true
-			all = append(all, items[i])
+			all = append(all, a.items[i])
 		}
-		if next == "" || len(items) == 0 {
+		next, done, err := pg.next(req, len(a.items), a.next)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			if l.log != nil {
+				pg.report(l.log)
+			}
 			return all, nil
 		}
-		if seenCursor[next] {
-			return nil, fmt.Errorf("api: %s: server repeated cursor %q; listing stopped", op, next)
-		}
-		seenCursor[next] = true
-		cursor = next
+		req = next
 	}
 }
 

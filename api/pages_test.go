@@ -56,7 +56,8 @@ func TestCollect(t *testing.T) {
 		{"duplicates across pages dropped", map[string]page{"": {[]string{"a", "b"}, "1"}, "1": {[]string{"b", "c"}, ""}}, "a,b,c", false},
 	} {
 		calls := 0
-		got, err := collect(context.Background(), "GET /x", func(cursor string) ([]string, string, error) {
+		got, err := collect(context.Background(), &listCfg{op: "GET /x"}, func(r pageReq) ([]string, string, error) {
+			cursor := r.cursor
 			calls++
 			if calls > 10 {
 				t.Fatalf("%s: looping", tc.name)
@@ -72,13 +73,13 @@ func TestCollect(t *testing.T) {
 		}
 	}
 	boom := errors.New("boom")
-	_, err := collect(context.Background(), "GET /x", func(string) ([]int, string, error) { return nil, "", boom }, func(*int) string { return "" })
+	_, err := collect(context.Background(), &listCfg{op: "GET /x"}, func(pageReq) ([]int, string, error) { return nil, "", boom }, func(*int) string { return "" })
 	if !errors.Is(err, boom) {
 		t.Errorf("page error lost: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := collect(ctx, "GET /x", func(string) ([]int, string, error) { return []int{1}, "n", nil }, func(*int) string { return "" }); !errors.Is(err, context.Canceled) {
+	if _, err := collect(ctx, &listCfg{op: "GET /x"}, func(pageReq) ([]int, string, error) { return []int{1}, "n", nil }, func(*int) string { return "" }); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled collect: %v", err)
 	}
 }

@@ -17,13 +17,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"sync"
 )
 
 // collectAhead is collect (same result, same errors) for a listing whose
 // pages are fetched raw by fetch and decoded by decode.
-func collectAhead[T any](ctx context.Context, op string, fetch func(ctx context.Context, cursor string) ([]byte, error),
+func collectAhead[T any](ctx context.Context, l *listCfg, fetch func(ctx context.Context, r pageReq) ([]byte, error),
 	decode func([]byte) ([]T, string, error), key func(*T) string) ([]T, error) {
 	type page struct {
 		data []byte
@@ -42,17 +41,25 @@ func collectAhead[T any](ctx context.Context, op string, fetch func(ctx context.
 	// allocated (issue 6 alloc profile).
 	var pages [][]T
 	total := 0
-	seenCursor := map[string]bool{"": true}
 	seenKey := map[string]bool{}
-	data, err := fetch(ctx, "")
-	for {
+	pg := newPager(l.op, l.limit)
+	req := pg.first()
+	_ = pg.ask(req)
+	data, err := fetch(ctx, req)
+	for index := 0; ; index++ {
+		data, err = fetchAgain(ctx, l, index, data, err, func() ([]byte, error) { return fetch(ctx, req) })
 		if err != nil {
+			if r, ok := pg.refused(l.log, req, err); ok {
+				req = r
+				data, err = fetch(ctx, req)
+				continue
+			}
 			return nil, err
 		}
 		var ahead chan page
 		cancelAhead := func() {}
-		guess := guessCursor(data)
-		if guess != "" && !seenCursor[guess] {
+		guess, guessDone := pg.plan(req, 1, guessCursor(data))
+		if !guessDone && !pg.asked[guess.key()] {
 			var actx context.Context
 			actx, cancelAhead = context.WithCancel(ctx)
 			ahead = make(chan page, 1)
@@ -80,23 +87,28 @@ func collectAhead[T any](ctx context.Context, op string, fetch func(ctx context.
 		}
 		pages = append(pages, kept)
 		total += len(kept)
-		if next == "" || len(items) == 0 {
+		var nreq pageReq
+		var done bool
+		nreq, done, err = pg.next(req, len(items), next)
+		if err != nil || done {
 			cancelAhead()
+			if err != nil {
+				return nil, err
+			}
+			if l.log != nil {
+				pg.report(l.log)
+			}
 			return joinPages(pages, total), nil
 		}
-		if seenCursor[next] {
-			cancelAhead()
-			return nil, fmt.Errorf("api: %s: server repeated cursor %q; listing stopped", op, next)
-		}
-		seenCursor[next] = true
-		if ahead != nil && next == guess {
+		req = nreq
+		if ahead != nil && req == guess {
 			p := <-ahead
 			cancelAhead()
 			data, err = p.data, p.err
 			continue
 		}
 		cancelAhead()
-		data, err = fetch(ctx, next)
+		data, err = fetch(ctx, req)
 	}
 }
 

@@ -121,8 +121,8 @@ func TestCollectAheadKeepsOrderAndDropsIDsSeenOnEarlierPages(t *testing.T) {
 		"p3": `{"items":[{"id":"d"}],"next_cursor":null}`,
 	}
 	log := newDiscardLogger()
-	got, err := collectAhead(context.Background(), "GET /assets",
-		func(ctx context.Context, cursor string) ([]byte, error) { return []byte(pages[cursor]), nil },
+	got, err := collectAhead(context.Background(), &listCfg{op: "GET /assets"},
+		func(ctx context.Context, r pageReq) ([]byte, error) { return []byte(pages[r.cursor]), nil },
 		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(log, "GET /assets", data) },
 		func(a *Asset) string { return a.ID })
 	if err != nil {
@@ -135,8 +135,8 @@ func TestCollectAheadKeepsOrderAndDropsIDsSeenOnEarlierPages(t *testing.T) {
 	if strings.Join(ids, ",") != "a,b,c,d" {
 		t.Errorf("ids %v, want a,b,c,d", ids)
 	}
-	if empty, err := collectAhead(context.Background(), "GET /assets",
-		func(ctx context.Context, cursor string) ([]byte, error) { return []byte(`{"items":[]}`), nil },
+	if empty, err := collectAhead(context.Background(), &listCfg{op: "GET /assets"},
+		func(ctx context.Context, r pageReq) ([]byte, error) { return []byte(`{"items":[]}`), nil },
 		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(log, "GET /assets", data) },
 		func(a *Asset) string { return a.ID }); err != nil || empty != nil {
 		t.Errorf("an empty listing: %v, %v; want nil, nil", empty, err)

@@ -113,8 +113,22 @@ var errNotReplayable = errors.New("request body cannot be replayed")
 func (c *Client) send(ctx context.Context, hc *http.Client, r *request) (*result, error) {
 	start := c.now()
 	var lastErr error
+	isAPI := hc == c.api
+	var waited time.Time // the shared hold this call's last retry delay covered
 	for attempt := 1; ; attempt++ {
+		if isAPI && !c.budget.until().Equal(waited) {
+			if err := c.waitBudget(ctx, r.op); err != nil {
+				if lastErr != nil {
+					return nil, fmt.Errorf("api: %s: %w (while waiting to retry after: %v)", r.op, err, lastErr)
+				}
+				return nil, fmt.Errorf("api: %s: %w", r.op, err)
+			}
+		}
 		res, reached, retryAfter, err := c.attempt(ctx, hc, r, attempt)
+		var apiErr *Error
+		if isAPI && errors.As(err, &apiErr) {
+			c.noteAnswer(r.op, apiErr.Status, retryAfter, attempt)
+		}
 		if err == nil {
 			return res, nil
 		}
@@ -133,6 +147,12 @@ func (c *Client) send(ctx context.Context, hc *http.Client, r *request) (*result
 			d = min(retryAfter, c.maxRetryAfter)
 		}
 		now := c.now()
+		if isAPI {
+			// The retry waits for the shared hold too (set by this answer
+			// or another caller's), and then need not wait for it again.
+			waited = c.budget.until()
+			d = max(d, waited.Sub(now))
+		}
 		if now.Add(d).Sub(start) > c.maxRetryTime {
 			return nil, err
 		}

@@ -59,13 +59,14 @@ func (c *Client) ListStyles(ctx context.Context, o StyleListOptions) (*StylePage
 }
 
 // AllStyles lists every style matching o, following next_cursor (o.Cursor
-// is ignored; o.Limit defaults to 1000).
+// is ignored; o.Limit defaults to Config.PageSize).
 func (c *Client) AllStyles(ctx context.Context, o StyleListOptions) ([]Style, error) {
-	if o.Limit <= 0 {
-		o.Limit = allPageLimit
+	l := c.listCfg("GET /styles")
+	if o.Limit > 0 {
+		l.limit = o.Limit
 	}
-	return collect(ctx, "GET /styles", func(cursor string) ([]Style, string, error) {
-		o.Cursor = cursor
+	return collect(ctx, l, func(r pageReq) ([]Style, string, error) {
+		o.Cursor, o.Limit = r.cursor, r.limit
 		p, err := c.ListStyles(ctx, o)
 		if err != nil {
 			return nil, "", err

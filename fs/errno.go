@@ -24,9 +24,11 @@ import (
 //	fs.ErrNotExist                    -> ENOENT
 //	api.ErrUnauthorized, ErrForbidden -> EACCES (token rejected or lacks the right)
 //	fs.ErrPermission                  -> EACCES
-//	api.ErrTooLarge                   -> EFBIG
+//	api.ErrTooLarge                   -> EFBIG  (413)
 //	api.ErrPaymentRequired            -> EDQUOT (out of credits: "Disk quota exceeded")
-//	api.ErrBadRequest                 -> EINVAL
+//	api.ErrBadRequest, ErrValidation,
+//	api.ErrUnsupportedMedia           -> EINVAL (400, 422, 415: the message says why)
+//	api.ErrConflict                   -> EBUSY  (409)
 //	anything else                     -> EIO    (5xx and 429 after retries, network errors)
 //
 // A network call's errno (ECONNREFUSED, ECONNRESET, ...) is not passed
@@ -63,8 +65,10 @@ func toErrno(err error) syscall.Errno {
 		return syscall.EFBIG
 	case errors.Is(err, api.ErrPaymentRequired):
 		return syscall.EDQUOT
-	case errors.Is(err, api.ErrBadRequest):
+	case errors.Is(err, api.ErrBadRequest), errors.Is(err, api.ErrValidation), errors.Is(err, api.ErrUnsupportedMedia):
 		return syscall.EINVAL
+	case errors.Is(err, api.ErrConflict):
+		return syscall.EBUSY
 	}
 	return syscall.EIO
 }

@@ -35,6 +35,9 @@ func TestToErrno(t *testing.T) {
 		{"too large is EFBIG", &api.Error{Status: 413}, syscall.EFBIG},
 		{"out of credits is EDQUOT", &api.Error{Status: 402}, syscall.EDQUOT},
 		{"a bad request is EINVAL", &api.Error{Status: 400}, syscall.EINVAL},
+		{"a refused validation (422) is EINVAL", wrap(&api.Error{Status: 422, Message: "body.file: field required"}), syscall.EINVAL},
+		{"an unsupported media type (415) is EINVAL", &api.Error{Status: 415}, syscall.EINVAL},
+		{"a conflict (409) is EBUSY", &api.Error{Status: 409}, syscall.EBUSY},
 		{"Ctrl-C is EINTR", context.Canceled, syscall.EINTR},
 		{"a wrapped cancellation is EINTR", wrap(context.Canceled), syscall.EINTR},
 		{"a timeout is EIO", context.DeadlineExceeded, syscall.EIO},
@@ -76,6 +79,11 @@ func TestFailLogsOnce(t *testing.T) {
 	out := buf.String()
 	if strings.Count(out, "\n") != 1 || !strings.Contains(out, "id=a1") || !strings.Contains(out, "boom") || !strings.Contains(out, "level=warn") {
 		t.Errorf("want one warning naming the asset and cause, got %q", out)
+	}
+	buf.Reset()
+	if en := fail(l, logrus.Fields{"op": "upload"}, &api.Error{Status: 422, Message: "body.file: field required", Op: "POST /assets"}); en != syscall.EINVAL ||
+		!strings.Contains(buf.String(), "body.file: field required") {
+		t.Errorf("a 422: errno %v, log %q; want EINVAL and the message in the log", en, buf.String())
 	}
 	buf.Reset()
 	if en := fail(l, logrus.Fields{"op": "read"}, nil); en != 0 || buf.Len() != 0 {
