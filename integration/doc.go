@@ -33,6 +33,10 @@
 //     nor reaches a file host;
 //   - jobs/ (jobs_test.go): curl-started jobs appear, complete, show results; failed, ls -t, rm -r;
 //   - styles/ (styles_test.go): folders by title, cover/previews, .by-id, mv, training job's link;
+//   - Krea as documented (docfake_test.go, docfake_jobs_test.go): the same
+//     binary mounted on integration/docfake, a second fake API written from
+//     Krea's documented examples only (not from api/emulator), with ls, cat,
+//     cp, rm, rm -r of jobs and mv of a style;
 //   - reliability (issue 7, docs/reliability.md): 20% API faults and cut
 //     downloads (reliability_faults_test.go), the API down and back on the
 //     same ports (reliability_outage_test.go), a stalled API and the bound
