@@ -137,3 +137,33 @@ dd bs=100 count=1 skip=33554432 iflag=skip_bytes <&3 > "$3" 2>/dev/null`
 		t.Fatalf("the read after the seek made the file host send %d bytes, want at most %d\n%s", seekCost, smallReadBound, m.Logs())
 	}
 }
+
+func TestReadAheadFlagsSetWhatAHeadOfAColdAssetCosts(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	data := makeWAV(14, 16<<20)
+	emu.add(data, "ambience.wav")
+	for _, tc := range []struct {
+		flags    []string
+		lo, hi   int64
+		describe string
+	}{
+		{[]string{"--read-ahead-max", "0"}, 1, 128 << 10, "no read-ahead: the chunk with the bytes read"},
+		{[]string{"--read-ahead-min", "2MiB"}, 2 << 20, 2<<20 + 256<<10, "a first window of 2 MiB"},
+	} {
+		m := mount(t, emu, tc.flags...)
+		p := m.Path("assets", "ambience.wav")
+		run(t, "ls", "-l", m.Path("assets"))
+		before := settledFileBytes(t, emu)
+		if out := run(t, "head", "-c", "100", p); out != string(data[:100]) {
+			t.Fatalf("%v: head -c 100 printed other bytes\n%s", tc.flags, m.Logs())
+		}
+		cost := settledFileBytes(t, emu) - before
+		t.Logf("%v: head -c 100 fetched %d bytes", tc.flags, cost)
+		if cost < tc.lo || cost > tc.hi {
+			t.Errorf("%v (%s): head -c 100 made the file host send %d bytes, want %d..%d", tc.flags, tc.describe, cost, tc.lo, tc.hi)
+		}
+		m.Stop()
+	}
+}
