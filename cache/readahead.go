@@ -2,11 +2,15 @@ package cache
 
 // Read-ahead: how much a Reader fetches beyond the bytes it asked for.
 //
-// A read that continues the previous one (within seqSlack) is sequential.
+// A read that continues the previous one (within a little, see seqBack) is
+// sequential.
 // The first sequential read of a stream fetches its bytes and a first
-// window of ReadAheadMin beyond them, in one bounded request. Each time the
-// reader enters the last window requested, the next window is requested,
-// twice as large, until a window reaches ReadAhead (the ceiling); from then
+// window of ReadAheadMin beyond them (or of the read's own size, when
+// larger: a program that reads 1 MiB at a time gets at least its next
+// read ahead), in one bounded request. Each time the reader comes within
+// half a window of the end of what was requested, the next window is
+// requested, twice as large, until a window reaches ReadAhead (the
+// ceiling); from then
 // on the stream is one open-ended request whose logical end is kept
 // ReadAhead past the reader (download.go), so a long `cat` costs a handful
 // of requests however large the file. A read that does not continue the
@@ -24,11 +28,16 @@ package cache
 //
 // Locking: a Reader's readAhead is guarded by Store.mu.
 
-// seqSlack is how far from where the previous read ended a read may start
-// and still count as sequential: the kernel sends its own read-ahead as
-// several requests at once (up to 1 MiB each), which may arrive a little
-// out of order.
-const seqSlack = 1 << 20
+// A read is sequential when it starts at most seqBack before the furthest
+// end of the stream's reads, or after it by at most its own length or
+// seqAhead, or anywhere within the read-ahead already requested: the
+// kernel sends its own read-ahead as several requests at once (up to 1 MiB
+// each), which may arrive a little out of order. A jump further ahead (a
+// program seeking past data it skips) is a seek.
+const (
+	seqBack  = 1 << 20
+	seqAhead = 128 << 10
+)
 
 // readAhead is a Reader's sequential stream.
 type readAhead struct {
@@ -46,7 +55,7 @@ func (ra *readAhead) active() bool { return ra.size > 0 }
 // ReadAhead (hi 0: no read-ahead); window ends are rounded down to whole
 // chunks of c, so a window's request is whole chunks.
 func (ra *readAhead) plan(off, end, lo, hi, c int64) (ahead span, open bool) {
-	if hi <= 0 || off < ra.next-seqSlack || off > ra.next+seqSlack {
+	if hi <= 0 || off < ra.next-seqBack || off > max(ra.next+max(end-off, seqAhead), ra.end) {
 		*ra = readAhead{next: end}
 		return span{}, false
 	}
@@ -57,13 +66,15 @@ func (ra *readAhead) plan(off, end, lo, hi, c int64) (ahead span, open bool) {
 		ra.end = max(ra.end, end+hi)
 		return span{end, ra.end}, true
 	case ra.size == 0:
-		// The first read of a stream: its bytes and a first window.
-		ra.size = lo
-		ra.end = windowEnd(end, lo, c)
+		// The first read of a stream: its bytes and a first window,
+		// of at least one more read of the same size.
+		ra.size = min(max(lo, end-off), hi)
+		ra.end = windowEnd(end, ra.size, c)
 	case end > ra.end-ra.size/2:
 		// The reader is within half a window of the end of what was
-		// requested: request the next window, twice as large.
-		ra.size = min(2*ra.size, hi)
+		// requested: request the next window, twice as large (and at
+		// least one more read).
+		ra.size = min(max(2*ra.size, end-off), hi)
 		ra.end = windowEnd(max(ra.end, end), ra.size, c)
 	default:
 		return span{}, false

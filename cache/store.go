@@ -37,7 +37,7 @@ type Fetcher interface {
 const (
 	DefaultMaxBytes      = 1 << 30
 	DefaultChunkSize     = 128 << 10
-	DefaultReadAheadMin  = 256 << 10
+	DefaultReadAheadMin  = 128 << 10
 	DefaultReadAhead     = 8 << 20
 	DefaultStallTimeout  = 30 * time.Second
 	DefaultRetries       = 3

@@ -18,9 +18,9 @@ import (
 )
 
 // smallReadBound is the most a read of a few bytes may cost on the wire:
-// the default first read-ahead window (256 KiB) and the kernel's own first
-// read, rounded to whole chunks, with room to spare.
-const smallReadBound = 768 << 10
+// the default first read-ahead window (128 KiB) and the kernel's own first
+// read, rounded to whole chunks (128 KiB), with room to spare.
+const smallReadBound = 512 << 10
 
 // settledFileBytes waits until the emulator's files origin has sent nothing
 // new for a while (downloads started by a read finish in the background)
@@ -150,7 +150,7 @@ func TestReadAheadFlagsSetWhatAHeadOfAColdAssetCosts(t *testing.T) {
 		describe string
 	}{
 		{[]string{"--read-ahead-max", "0"}, 1, 128 << 10, "no read-ahead: the chunk with the bytes read"},
-		{[]string{"--read-ahead-min", "2MiB"}, 2 << 20, 2<<20 + 256<<10, "a first window of 2 MiB"},
+		{[]string{"--read-ahead-min", "2MiB"}, 2 << 20, 2<<20 + 128<<10, "a first window of 2 MiB"},
 	} {
 		m := mount(t, emu, tc.flags...)
 		p := m.Path("assets", "ambience.wav")

@@ -18,7 +18,7 @@ type readAheadConfig struct {
 
 // Defaults of the flags: the cache's defaults (a test checks they agree).
 const (
-	defaultReadAheadMin = "256KiB"
+	defaultReadAheadMin = "128KiB"
 	defaultReadAheadMax = "8MiB"
 )
 
@@ -41,7 +41,7 @@ func addReadAheadFlags(fl *pflag.FlagSet) func() (readAheadConfig, error) {
 		c.max = int64(n)
 		n, err = humanize.ParseBytes(*lo)
 		if err != nil || n == 0 || n > maxReadAhead {
-			return c, &usageError{fmt.Sprintf("invalid --read-ahead-min %q: want a positive size such as 256KiB", *lo)}
+			return c, &usageError{fmt.Sprintf("invalid --read-ahead-min %q: want a positive size such as 128KiB", *lo)}
 		}
 		c.min = int64(n)
 		if c.max > 0 && c.min > c.max {

@@ -19,7 +19,7 @@ func TestReadAheadFlags(t *testing.T) {
 		bad    string // substring of the usage error; "" means valid
 	}{
 		{"defaults are the cache's", nil, cache.DefaultReadAheadMin, cache.DefaultReadAhead, ""},
-		{"both set", []string{"--read-ahead-min", "128KiB", "--read-ahead-max", "32MiB"}, 128 << 10, 32 << 20, ""},
+		{"both set", []string{"--read-ahead-min", "512KiB", "--read-ahead-max", "32MiB"}, 512 << 10, 32 << 20, ""},
 		{"decimal units", []string{"--read-ahead-min", "500kB", "--read-ahead-max", "4MB"}, 500e3, 4e6, ""},
 		{"equal: one window size from the start", []string{"--read-ahead-min", "8MiB"}, 8 << 20, 8 << 20, ""},
 		{"max 0 turns read-ahead off", []string{"--read-ahead-max", "0"}, cache.DefaultReadAheadMin, -1, ""},
