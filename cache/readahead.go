@@ -7,9 +7,9 @@ package cache
 // The first sequential read of a stream fetches its bytes and a first
 // window of ReadAheadMin beyond them (or of the read's own size, when
 // larger: a program that reads 1 MiB at a time gets at least its next
-// read ahead), in one bounded request. Each time the reader comes within
-// half a window of the end of what was requested, the next window is
-// requested, twice as large, until a window reaches ReadAhead (the
+// read ahead), in one bounded request. Each time the reader's next read
+// would come within half a window of the end of what was requested, the
+// next window is requested, twice as large, until a window reaches ReadAhead (the
 // ceiling); from then
 // on the stream is one open-ended request whose logical end is kept
 // ReadAhead past the reader (download.go), so a long `cat` costs a handful
@@ -70,10 +70,11 @@ func (ra *readAhead) plan(off, end, lo, hi, c int64) (ahead span, open bool) {
 		// of at least one more read of the same size.
 		ra.size = min(max(lo, end-off), hi)
 		ra.end = windowEnd(end, ra.size, c)
-	case end > ra.end-ra.size/2:
-		// The reader is within half a window of the end of what was
-		// requested: request the next window, twice as large (and at
-		// least one more read).
+	case end+(end-off) > ra.end-ra.size/2:
+		// The reader's next read of this size would be within half a
+		// window of the end of what was requested: request the next
+		// window now, twice as large (and at least one more read), so
+		// that it arrives before the reader does.
 		ra.size = min(max(2*ra.size, end-off), hi)
 		ra.end = windowEnd(max(ra.end, end), ra.size, c)
 	default:

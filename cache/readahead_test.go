@@ -5,8 +5,9 @@ import (
 )
 
 // The window plan alone: a stream starts with a small window, asks for the
-// next one (twice as large) only once the reader is half through the last,
-// turns open-ended at the ceiling, and a seek ends the stream.
+// next one (twice as large) only once the reader's next read would be half
+// through the last, turns open-ended at the ceiling, and a seek ends the
+// stream.
 func TestReadAheadPlanStartsSmallDoublesOnlyWhenNeededAndRestartsAfterASeek(t *testing.T) {
 	const k = 1 << 10
 	const lo, hi, c = 256 * k, 2048 * k, 128 * k
@@ -19,10 +20,10 @@ func TestReadAheadPlanStartsSmallDoublesOnlyWhenNeededAndRestartsAfterASeek(t *t
 	for i, s := range []step{
 		{0, 16 * k, span{16 * k, 256 * k}, false},                               // first read: its bytes and 256 KiB
 		{16 * k, 64 * k, span{}, false},                                         // inside the first window: nothing new
-		{64 * k, 192 * k, span{192 * k, 768 * k}, false},                        // within half a window of its end: the next, 512 KiB
-		{192 * k, 384 * k, span{}, false},                                       // not yet half through the new one
-		{384 * k, 640 * k, span{640 * k, 1792 * k}, false},                      // now: 1 MiB more
-		{640 * k, 1536 * k, span{1536 * k, 3840 * k}, true},                     // 2 MiB: the ceiling, open-ended from here
+		{64 * k, 192 * k, span{192 * k, 768 * k}, false},                        // its next read would be within half a window of the end: the next, 512 KiB
+		{192 * k, 256 * k, span{}, false},                                       // its next read would not be half through the new one
+		{256 * k, 448 * k, span{448 * k, 1792 * k}, false},                      // this one's would (192 KiB reads): 1 MiB more
+		{448 * k, 1536 * k, span{1536 * k, 3840 * k}, true},                     // 2 MiB: the ceiling, open-ended from here
 		{1536 * k, 2048 * k, span{2048 * k, 4096 * k}, true},                    // kept hi past the reader
 		{2048 * k, 2560 * k, span{2560 * k, 4608 * k}, true},                    // and again
 		{1800 * k, 1900 * k, span{1900 * k, 4608 * k}, true},                    // a little backwards: still the stream
