@@ -125,8 +125,11 @@ func (b *bench) caseThumbnails() ([]row, error) {
 		}
 		localTime += d
 	}
+	// The kernel's own read-ahead on the mount and the rounding to
+	// 128 KiB chunks alone make about 2.4 (docs/performance.md); 4 holds
+	// with a margin, and whole-file downloads made 30 and more.
 	ratio := float64(fetched) / float64(readByFFmpeg)
-	const floor = 2.0
+	const floor = 4.0
 	return []row{{
 		name:     name,
 		kreafs:   fmt.Sprintf("%s fetched (%.1f%% of the %s of video)", mibf(fetched), 100*float64(fetched)/float64(total), mibf(total)),
