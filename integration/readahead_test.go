@@ -149,7 +149,7 @@ func TestReadAheadFlagsSetWhatAHeadOfAColdAssetCosts(t *testing.T) {
 		lo, hi   int64
 		describe string
 	}{
-		{[]string{"--read-ahead-max", "0"}, 1, 128 << 10, "no read-ahead: the chunk with the bytes read"},
+		{[]string{"--read-ahead-max", "0"}, 1, 256 << 10, "no read-ahead: the chunks of the kernel's first read"},
 		{[]string{"--read-ahead-min", "2MiB"}, 2 << 20, 2<<20 + 128<<10, "a first window of 2 MiB"},
 	} {
 		m := mount(t, emu, tc.flags...)

@@ -44,6 +44,9 @@ func addReadAheadFlags(fl *pflag.FlagSet) func() (readAheadConfig, error) {
 			return c, &usageError{fmt.Sprintf("invalid --read-ahead-min %q: want a positive size such as 128KiB", *lo)}
 		}
 		c.min = int64(n)
+		if c.max > 0 && c.min > c.max && !fl.Changed("read-ahead-min") {
+			c.min = c.max // only the ceiling was lowered: the first window follows it
+		}
 		if c.max > 0 && c.min > c.max {
 			return c, &usageError{fmt.Sprintf("--read-ahead-min (%s) is larger than --read-ahead-max (%s)", *lo, *hi)}
 		}
