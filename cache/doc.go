@@ -19,16 +19,22 @@
 // Reads stream: Reader.ReadAt and Reader.Ensure block only until the bytes
 // asked for are on disk, never until the whole object is. Per object the
 // store tracks which byte ranges are present. A missing range is fetched in
-// whole chunks (Options.ChunkSize) with a ranged Fetch, so random readers
-// (ffprobe, tail, mmap) fetch only what they touch. A Reader whose reads
-// follow each other is sequential: its downloads are requested to the end of
-// the object and stopped at a logical end kept ReadAhead bytes past the
-// reader, so a whole `cat` is one HTTP request (a download that reaches its
+// whole chunks (Options.ChunkSize, 128 KiB) with a ranged Fetch, so random
+// readers (ffprobe, tail, mmap) fetch only what they touch. A Reader whose
+// reads follow each other is sequential and gets read-ahead (readahead.go):
+// a first window of ReadAheadMin (128 KiB) in one bounded request, doubled
+// each time the reader is half through what was requested, up to ReadAhead
+// (8 MiB); from then on its download is requested to the end of the object
+// and stopped at a logical end kept ReadAhead bytes past the reader, so a
+// whole `cat` is a handful of HTTP requests (a download that reaches its
 // logical end before the reader catches up pauses, reading nothing, for up
-// to 10s while the object is open, instead of ending). Readers of the same bytes
-// share one download: a reader waits for a running download that is at most
-// max(ReadAhead, 2 chunks) before the bytes it needs, and otherwise starts
-// its own (taking over the rest of the slower download's range).
+// to 10s while the object is open, instead of ending). A seek ends the
+// stream: the next sequential read starts at ReadAheadMin again. So a small
+// read of a cold object costs about ReadAheadMin on the wire. Readers of the
+// same bytes share one download: a reader waits for a running download that
+// is at most max(ReadAhead, 2 chunks) before the bytes it needs, and
+// otherwise starts its own (taking over the rest of the slower download's
+// range).
 //
 // Downloads belong to the store, not to a reader: a reader whose context is
 // cancelled (Ctrl-C on a blocked read) returns ctx.Err() at once, and the
@@ -111,10 +117,10 @@
 // stay readable.
 //
 // Memory: no object is ever held in memory; each download streams through
-// one 256 KiB buffer. Disk: a download allocates the data file's blocks one
-// chunk ahead of its writes (fallocate, keeping the file's size; cheaper
-// writes, prealloc.go), so a download that stops early leaves at most one
-// chunk allocated but not present.
+// one 256 KiB buffer. Disk: a download allocates the data file's blocks up
+// to 1 MiB ahead of its writes (fallocate, keeping the file's size; cheaper
+// writes, prealloc.go), so a download that stops early leaves at most 1 MiB
+// allocated but not present.
 //
 // # Listing cache
 //

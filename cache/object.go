@@ -213,9 +213,9 @@ func (s *Store) setSizeLocked(o *object, size int64) {
 type Reader struct {
 	s      *Store
 	o      *object
-	closed bool  // guarded by Store.mu
-	next   int64 // end of the previous read, for sequential detection; guarded by Store.mu
-	full   bool  // met a full disk: reads are uncached (uncached.go); guarded by Store.mu
+	closed bool      // guarded by Store.mu
+	ra     readAhead // sequential stream (readahead.go); guarded by Store.mu
+	full   bool      // met a full disk: reads are uncached (uncached.go); guarded by Store.mu
 	unc    uncached
 }
 
@@ -368,13 +368,13 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		return 0, f, nil
 	}
 	end := off + int64(n)
-	seq := r.sequentialLocked(off, end)
-	aheadDone := !seq || s.opt.ReadAhead == 0
-	ahead := func() {
+	ahead, open := r.ra.plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize)
+	aheadDone := ahead.End <= ahead.Start
+	scheduleAhead := func() {
 		if !aheadDone && !s.closed {
 			aheadDone = true
 			// Best effort: an error here shows up in a later read.
-			_, _ = s.scheduleLocked(o, span{end, end + s.opt.ReadAhead}, true)
+			_, _ = s.scheduleLocked(o, ahead, ahead.End, open)
 		}
 	}
 	var deps []*download
@@ -393,10 +393,10 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		}
 		have := o.present.runFrom(off)
 		if have >= need.End {
-			ahead()
+			scheduleAhead()
 			win := need
-			if seq {
-				win.End = min(end+s.opt.ReadAhead, o.limitLocked())
+			if r.ra.active() {
+				win.End = max(win.End, min(r.ra.end, o.limitLocked()))
 			}
 			o.rememberLocked(win, s.now())
 			return int(need.End - off), f, nil
@@ -423,10 +423,16 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		if now.Sub(waitFrom) >= s.opt.StallTimeout || (sawStuck && now.Sub(firstWait) >= s.opt.StallTimeout) {
 			return 0, f, fmt.Errorf("cache: %s: no data for %v: %w", o.key, s.opt.StallTimeout, ErrStalled)
 		}
-		if deps, err = s.scheduleLocked(o, span{have, need.End}, seq); err != nil {
+		want := span{have, need.End}
+		if !aheadDone && ahead.Start <= want.End {
+			// The read and its read-ahead in one request.
+			want.End = max(want.End, ahead.End)
+			aheadDone = true
+		}
+		if deps, err = s.scheduleLocked(o, want, need.End, open); err != nil {
 			return 0, f, err
 		}
-		ahead()
+		scheduleAhead()
 		ch := o.changed
 		o.waiting = append(o.waiting, need) // its bytes must not be evicted as they arrive
 		s.mu.Unlock()
@@ -453,17 +459,6 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 	}
 }
 
-// sequentialLocked reports whether a read of [off, end) continues the
-// previous one (within a chunk either way: the kernel may reorder its
-// read-ahead requests a little). The first read of a Reader at offset 0
-// counts as sequential.
-func (r *Reader) sequentialLocked(off, end int64) bool {
-	c := r.s.opt.ChunkSize
-	seq := off >= r.next-c && off <= r.next+c
-	r.next = end
-	return seq
-}
-
 // near is how far behind a wanted byte a running download may be for the
 // reader to wait for it rather than start another one.
 func (s *Store) near() int64 { return max(s.opt.ReadAhead, 2*s.opt.ChunkSize) }
@@ -471,11 +466,13 @@ func (s *Store) near() int64 { return max(s.opt.ReadAhead, 2*s.opt.ChunkSize) }
 // scheduleLocked makes sure every missing byte of want (widened to whole
 // chunks, clipped at the end of the object) is covered by a download, by
 // waiting for a running one that is close enough, extending an open-ended
-// one, or starting new ones. It returns the downloads that cover want.
-// seq makes new downloads open-ended (to the end of the object, stopped at
-// their logical end, which later reads can push further): one HTTP request
-// then serves a whole sequential read.
-func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, error) {
+// one, or starting new ones. It returns the downloads that cover want
+// before needEnd (the bytes a reader waits for). open makes new downloads
+// open-ended (to the end of the object, stopped at their logical end,
+// which later reads can push further): one HTTP request then serves the
+// rest of a sequential read; otherwise a new download asks for its range
+// only.
+func (s *Store) scheduleLocked(o *object, want span, needEnd int64, open bool) ([]*download, error) {
 	c := s.opt.ChunkSize
 	limit := o.limitLocked()
 	want.End = min(want.End, limit)
@@ -503,7 +500,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 		}
 	}()
 	dep := func(d *download, from int64) {
-		if from < want.End && d.end > want.Start {
+		if from < needEnd && d.end > want.Start {
 			deps = append(deps, d)
 		}
 	}
@@ -526,7 +523,7 @@ func (s *Store) scheduleLocked(o *object, want span, seq bool) ([]*download, err
 				cur = d.end
 				continue
 			}
-			nd := &download{o: o, start: cur, pos: cur, end: g.End, open: seq}
+			nd := &download{o: o, start: cur, pos: cur, end: g.End, open: open}
 			for _, d := range o.downloads {
 				if s.stuckLocked(d, now) && d.pos <= cur && cur < d.end {
 					s.log.WithFields(logrus.Fields{"op": "fetch", "key": o.key, "offset": cur,

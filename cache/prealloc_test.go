@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-func TestAllocAheadAllocatesAChunkAtATimeWithinTheEnd(t *testing.T) {
-	s := testStore(t, t.TempDir(), nil, func(o *Options) { o.ChunkSize = 1 << 20 })
+func TestAllocAheadAllocatesAStepAtATimeWithinTheEnd(t *testing.T) {
+	s := testStore(t, t.TempDir(), nil, nil)
 	f, err := os.Create(filepath.Join(t.TempDir(), "data"))
 	if err != nil {
 		t.Fatal(err)
@@ -22,9 +22,9 @@ func TestAllocAheadAllocatesAChunkAtATimeWithinTheEnd(t *testing.T) {
 		w, n, end, alloc int64
 		want             int64
 	}{
-		{"first write allocates its chunk", 0, 256 << 10, 3 * mib, 0, mib},
+		{"first write allocates its step", 0, 256 << 10, 3 * mib, 0, mib},
 		{"within what is allocated: nothing to do", 512 << 10, 256 << 10, 3 * mib, mib, mib},
-		{"crossing into the next chunk", mib - 100, 200, 3 * mib, mib, 2 * mib},
+		{"crossing into the next step", mib - 100, 200, 3 * mib, mib, 2 * mib},
 		{"never past the end", 2*mib + 10, 100, 2*mib + 500, 2 * mib, 2*mib + 500},
 		{"a write past the end still gets its bytes", 2*mib + 10, 1000, 2*mib + 500, 2 * mib, 2*mib + 1010},
 		{"turned off stays off", 0, 100, mib, -1, -1},

@@ -36,7 +36,8 @@ type Fetcher interface {
 // Defaults for zero Options fields.
 const (
 	DefaultMaxBytes      = 1 << 30
-	DefaultChunkSize     = 1 << 20
+	DefaultChunkSize     = 128 << 10
+	DefaultReadAheadMin  = 128 << 10
 	DefaultReadAhead     = 8 << 20
 	DefaultStallTimeout  = 30 * time.Second
 	DefaultRetries       = 3
@@ -51,8 +52,9 @@ type Options struct {
 	MaxBytes     int64   // bound on cached bytes (LRU eviction by bytes)
 	Fetcher      Fetcher // nil: only already cached content can be read
 	Log          logrus.FieldLogger
-	ChunkSize    int64         // download granularity for random reads
-	ReadAhead    int64         // bytes fetched ahead of sequential readers; < 0 disables
+	ChunkSize    int64         // download granularity: a missing range is fetched in whole chunks
+	ReadAheadMin int64         // first read-ahead window of a sequential reader (doubled while it stays sequential)
+	ReadAhead    int64         // the largest read-ahead window (the ceiling); < 0 disables read-ahead
 	StallTimeout time.Duration // a fetch with no progress this long fails the reads waiting on it
 
 	Retries       int           // further attempts after a transient fetch error (< 0: none)
@@ -118,6 +120,10 @@ func Open(o Options) (*Store, error) {
 	} else if o.ReadAhead < 0 {
 		o.ReadAhead = 0
 	}
+	if o.ReadAheadMin <= 0 {
+		o.ReadAheadMin = DefaultReadAheadMin
+	}
+	o.ReadAheadMin = min(o.ReadAheadMin, o.ReadAhead)
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = DefaultStallTimeout
 	}

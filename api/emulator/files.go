@@ -189,6 +189,7 @@ func (t *throttledWriter) Write(p []byte) (int, error) {
 		if t.cutAt >= 0 && t.sent+int64(len(chunk)) > t.cutAt {
 			n, _ := t.ResponseWriter.Write(chunk[:t.cutAt-t.sent])
 			t.sent += int64(n)
+			t.s.fileBytes.Add(int64(n))
 			_ = t.rc.Flush()
 			t.s.log.WithFields(logrus.Fields{"op": "file", "path": t.r.URL.Path, "bytes": t.sent}).Debug("emulator: download cut")
 			panic(http.ErrAbortHandler) // net/http closes the connection mid-body
@@ -196,6 +197,7 @@ func (t *throttledWriter) Write(p []byte) (int, error) {
 		if t.stallAfter >= 0 && t.sent+int64(len(chunk)) > t.stallAfter {
 			n, _ := t.ResponseWriter.Write(chunk[:t.stallAfter-t.sent])
 			t.sent += int64(n)
+			t.s.fileBytes.Add(int64(n))
 			written += n
 			_ = t.rc.Flush()
 			select {
@@ -206,6 +208,7 @@ func (t *throttledWriter) Write(p []byte) (int, error) {
 		}
 		n, err := t.ResponseWriter.Write(chunk)
 		t.sent += int64(n)
+		t.s.fileBytes.Add(int64(n))
 		written += n
 		if err != nil {
 			return written, err

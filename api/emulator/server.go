@@ -164,6 +164,7 @@ type Server struct {
 	stall, faultAfterWrite          atomic.Bool
 	stallAfter                      atomic.Int64 // files: bytes sent before stalling; <0 off
 	authLeaked                      atomic.Bool
+	fileBytes                       atomic.Int64 // body bytes the files origin has written
 
 	saveCh    chan struct{}
 	saverStop chan struct{}
@@ -328,6 +329,10 @@ func (s *Server) DataDir() string { return s.dataDir }
 // AuthLeaked reports whether any request to the files origin carried an
 // Authorization header.
 func (s *Server) AuthLeaked() bool { return s.authLeaked.Load() }
+
+// FileBytes is how many body bytes the files origin has handed to its
+// connections so far (what a client's downloads cost the server).
+func (s *Server) FileBytes() int64 { return s.fileBytes.Load() }
 
 // Close stops both origins (in-flight stalls and throttled downloads give
 // up), saves the state and, for a temporary data directory, removes it.

@@ -101,6 +101,7 @@ type mountConfig struct {
 	uploadDelay time.Duration // the upload queue's delay after the last close
 	drainTime   time.Duration // how long unmount waits for queued uploads
 	tempCache   bool          // --emulator without --cache-dir: a temporary cache dir, made by mount
+	readAhead   readAheadConfig
 }
 
 // usageError is bad usage: the message is printed with the usage, exit 2.
@@ -134,6 +135,7 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	fl.BoolVar(&c.debugFuse, "debug-fuse", false, "log every FUSE request and reply (very verbose)")
 	fl.DurationVar(&c.uploadDelay, "upload-delay", defaultUploadDelay, "wait this long after the last close before uploading a written file (0: at close)")
 	fl.DurationVar(&c.drainTime, "drain-timeout", defaultDrainTime, "at unmount, wait this long for queued uploads before exiting (0: do not wait; they stay queued for the next mount)")
+	readAhead := addReadAheadFlags(fl)
 
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -208,6 +210,9 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 		return nil, fl, &usageError{fmt.Sprintf("invalid --umask %q: want octal such as 022 or 077", *umask)}
 	}
 	c.umask = uint32(m)
+	if c.readAhead, err = readAhead(); err != nil {
+		return nil, fl, err
+	}
 	return c, fl, nil
 }
 
@@ -391,11 +396,14 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	raMin, raMax := c.readAhead.cacheReadAhead()
 	store, err := cache.Open(cache.Options{
-		Dir:      filepath.Join(c.cacheDir, "content"),
-		MaxBytes: c.cacheSize,
-		Fetcher:  client,
-		Log:      logger,
+		Dir:          filepath.Join(c.cacheDir, "content"),
+		MaxBytes:     c.cacheSize,
+		Fetcher:      client,
+		Log:          logger,
+		ReadAheadMin: raMin,
+		ReadAhead:    raMax,
 	})
 	if err != nil {
 		return fmt.Errorf("opening the cache: %w", err)

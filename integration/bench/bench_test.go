@@ -61,6 +61,7 @@ func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
 		"warm read, fully cached",
 		"time to first 4 KiB",
 		"concurrent cold reads",
+		"thumbnails of",
 		"reference: the same GET(s), each written into a new file",
 		"reference: cp to a local file, sync FILE, then the POST",
 		"reference: the same pages, then ls -l of a local directory",

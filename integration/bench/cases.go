@@ -37,6 +37,7 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		{"warm-read", b.caseWarmRead},
 		{"ttfb", b.caseFirstBytes},
 		{"parallel-read", b.caseParallelRead},
+		{"thumbnails", b.caseThumbnails},
 		{"upload", b.caseUpload},
 		{"listing", b.caseListing},
 	}

@@ -1,0 +1,94 @@
+package cache
+
+// Read-ahead: how much a Reader fetches beyond the bytes it asked for.
+//
+// A read that continues the previous one (within a little, see seqBack) is
+// sequential.
+// The first sequential read of a stream fetches its bytes and a first
+// window of ReadAheadMin beyond them (or of the read's own size, when
+// larger: a program that reads 1 MiB at a time gets at least its next
+// read ahead), in one bounded request. Each time the reader's next read
+// would come within half a window of the end of what was requested, the
+// next window is requested, twice as large, until a window reaches ReadAhead (the
+// ceiling); from then
+// on the stream is one open-ended request whose logical end is kept
+// ReadAhead past the reader (download.go), so a long `cat` costs a handful
+// of requests however large the file. A read that does not continue the
+// previous one (a seek) ends the stream: it fetches only its own bytes, in
+// whole chunks, and the next sequential read starts small again. So a
+// program that reads a few bytes (head, file, a thumbnailer's probes)
+// costs about ReadAheadMin, and one that reads everything costs one
+// request per doubling plus one. The kernel's read-ahead and rclone's
+// --vfs-read-chunk-size (doubling up to --vfs-read-chunk-size-limit) grow
+// the same way.
+//
+// Bounded requests matter as much as small windows: the server sends an
+// open-ended request until flow control stops it, so a few MB that nobody
+// reads would cross the network and be dropped when the request ends.
+//
+// Locking: a Reader's readAhead is guarded by Store.mu.
+
+// A read is sequential when it starts at most seqBack before the furthest
+// end of the stream's reads, or after it by at most its own length or
+// seqAhead, or anywhere within the read-ahead already requested: the
+// kernel sends its own read-ahead as several requests at once (up to 1 MiB
+// each), which may arrive a little out of order. A jump further ahead (a
+// program seeking past data it skips) is a seek.
+const (
+	seqBack  = 1 << 20
+	seqAhead = 128 << 10
+)
+
+// readAhead is a Reader's sequential stream.
+type readAhead struct {
+	next int64 // the furthest end of the stream's reads (the previous read's end after a seek)
+	size int64 // the last window's size; 0: no stream (no read yet, or after a seek)
+	end  int64 // where the read-ahead requested so far ends
+}
+
+// active reports whether the reader is in a sequential stream.
+func (ra *readAhead) active() bool { return ra.size > 0 }
+
+// plan records a read of [off, end) and returns the range to fetch beyond
+// it (empty: nothing new) and whether requests for the stream should be
+// open-ended (the window reached hi). lo and hi are ReadAheadMin and
+// ReadAhead (hi 0: no read-ahead); window ends are rounded down to whole
+// chunks of c, so a window's request is whole chunks.
+func (ra *readAhead) plan(off, end, lo, hi, c int64) (ahead span, open bool) {
+	if hi <= 0 || off < ra.next-seqBack || off > max(ra.next+max(end-off, seqAhead), ra.end) {
+		*ra = readAhead{next: end}
+		return span{}, false
+	}
+	ra.next = max(ra.next, end)
+	switch {
+	case ra.size >= hi:
+		// Full size: the stream's open-ended request is kept hi ahead.
+		ra.end = max(ra.end, end+hi)
+		return span{end, ra.end}, true
+	case ra.size == 0:
+		// The first read of a stream: its bytes and a first window,
+		// of at least one more read of the same size.
+		ra.size = min(max(lo, end-off), hi)
+		ra.end = windowEnd(end, ra.size, c)
+	case end+(end-off) > ra.end-ra.size/2:
+		// The reader's next read of this size would be within half a
+		// window of the end of what was requested: request the next
+		// window now, twice as large (and at least one more read), so
+		// that it arrives before the reader does.
+		ra.size = min(max(2*ra.size, end-off), hi)
+		ra.end = windowEnd(max(ra.end, end), ra.size, c)
+	default:
+		return span{}, false
+	}
+	return span{end, ra.end}, ra.size >= hi
+}
+
+// windowEnd is the end of a window of size bytes from from, rounded down
+// to a chunk boundary but at least one byte past from.
+func windowEnd(from, size, c int64) int64 {
+	e := alignDown(from+size, c)
+	if e <= from {
+		e = from + size
+	}
+	return e
+}
