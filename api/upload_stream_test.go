@@ -1,7 +1,7 @@
 package api_test
 
 // Uploads whose file is still being written (the upload queue's
-// speculative uploads, cache/writeback/stream.go): the client sends the
+// speculative uploads, cache/upload/queue/stream.go): the client sends the
 // multipart closing boundary only after the file's io.EOF, and a request
 // that ends otherwise (the file fails, the request is cancelled) creates
 // nothing on the emulator. The emulator also refuses a body that ends

@@ -4,7 +4,7 @@
 // consistency rules are in mtimes.go), and the jobs removed from a mount's
 // jobs/ listing that Krea keeps (HiddenJobs; hidden_jobs.go). The durable
 // upload queue lives in
-// cache/writeback. This package never imports
+// cache/upload/queue. This package never imports
 // fs/; it asks api/ (through the Fetcher interface) for bytes.
 //
 // # Content store

@@ -28,7 +28,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // dirCache is the state of the kernel's copy of the assets/ listing.
@@ -97,7 +97,7 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 
 // queuedItems are the queued uploads assets/ lists (nil: none, or no
 // write support).
-func (d *assetsDir) queuedItems() map[string]writeback.Item {
+func (d *assetsDir) queuedItems() map[string]queue.Item {
 	if d.r.up == nil {
 		return nil
 	}

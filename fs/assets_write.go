@@ -2,7 +2,7 @@ package fs
 
 // Writes in assets/: create (cp), rename (mv, rsync's final rename),
 // unlink (rm), fsync of the directory (sync MOUNT/assets), and the
-// refusals (mkdir, mknod, links). The upload queue (cache/writeback) does
+// refusals (mkdir, mknod, links). The upload queue (cache/upload/queue) does
 // the uploading; uploads.go keeps the mount's side of it.
 //
 // Locking: none of its own (see uploads.go and assets_dir.go).
@@ -19,7 +19,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // renameNoReplace is RENAME_NOREPLACE of renameat2(2).
@@ -55,7 +55,7 @@ func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.Ent
 
 // dirEntries is the listing of assets/: t's assets and the queued files.
 func (d *assetsDir) dirEntries(t *assetTable) []fuse.DirEntry {
-	items := map[string]writeback.Item{}
+	items := map[string]queue.Item{}
 	if d.r.up != nil {
 		items = visibleItems(d.r.up.q.Items())
 	}
@@ -75,7 +75,7 @@ func (d *assetsDir) shownName(ctx context.Context, id string) (string, bool) {
 // target is what a name of assets/ leads to: a queued file, an asset, or
 // nothing.
 type target struct {
-	item  *writeback.Item
+	item  *queue.Item
 	asset *api.Asset
 }
 
@@ -228,7 +228,7 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 	}
 	var (
 		reps []string
-		drop *writeback.Item // a queued file the rename overwrites
+		drop *queue.Item // a queued file the rename overwrites
 	)
 	switch {
 	case dst.asset != nil && (src.asset == nil || dst.asset.ID != src.asset.ID):
@@ -259,7 +259,7 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 // renameItem re-targets a queued file. Renamed to a final name, its
 // content must be a type Krea accepts (temp names are exempt until then);
 // an empty file stays local until it has content.
-func (u *uploads) renameItem(it writeback.Item, newName string, reps []string) error {
+func (u *uploads) renameItem(it queue.Item, newName string, reps []string) error {
 	log := u.r.log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID})
 	if len(reps) == 0 && u.restoreMoved(it, newName) {
 		return nil
@@ -370,7 +370,7 @@ func (r *Root) waitReplacement(ctx context.Context, assetID string) error {
 	u.mu.Unlock()
 	var errs []error
 	for _, id := range ids {
-		if err := u.q.Wait(ctx, id); err != nil && !errors.Is(err, writeback.ErrCanceled) {
+		if err := u.q.Wait(ctx, id); err != nil && !errors.Is(err, queue.ErrCanceled) {
 			errs = append(errs, err)
 		}
 	}

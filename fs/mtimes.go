@@ -20,7 +20,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 func assetTimeKey(id string) string { return "a:" + id }
@@ -67,7 +67,7 @@ func (r *Root) moveMtime(itemID, assetID string) {
 // time: the one set on it, else its last write; a time set on the asset
 // itself since the upload made it (the item's node shows the asset then)
 // stands.
-func (r *Root) keepWrittenTime(it writeback.Item, assetID string) {
+func (r *Root) keepWrittenTime(it queue.Item, assetID string) {
 	if err := r.mtimes.Settle(itemTimeKey(it.ID), assetTimeKey(assetID), it.Modified); err != nil {
 		r.log.WithFields(logrus.Fields{"op": "upload", "id": assetID}).WithError(err).Warn("could not keep the modification time")
 	}
@@ -88,7 +88,7 @@ func (r *Root) uploadedMtime(id string, a *api.Asset) time.Time {
 // UploadedEarly is told of an upload that finished before the tree
 // existed (resumed at start; ImportUploaded took its bytes): the asset
 // gets the queued file's time.
-func (r *Root) UploadedEarly(it writeback.Item, assetID string) {
+func (r *Root) UploadedEarly(it queue.Item, assetID string) {
 	r.keepUploadedName(it, &api.Asset{ID: assetID})
 	r.keepWrittenTime(it, assetID)
 }

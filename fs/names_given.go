@@ -13,7 +13,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // fileLike reports whether a (usable) description reads as a file name
@@ -32,9 +32,9 @@ func fileLike(d string) bool {
 
 // hostedName is the original file name in a hosted URL of the shape
 // Krea's examples show, ".../<uuid>/<unix ms>-<name>"
-// (writeback.HostedName), when that name is usable; else "".
+// (queue.HostedName), when that name is usable; else "".
 func hostedName(u string) string {
-	if n := writeback.HostedName(u); usableName(n) {
+	if n := queue.HostedName(u); usableName(n) {
 		return n
 	}
 	return ""

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 func TestFileLikeTellsNamesFromProse(t *testing.T) {
@@ -187,7 +187,7 @@ func TestAnUploadTheServerChangedIsNotServedFromTheLocalCopy(t *testing.T) {
 	if err := os.WriteFile(spool, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	it := writeback.Item{ID: "item1", Name: "photo.png", Spool: spool}
+	it := queue.Item{ID: "item1", Name: "photo.png", Spool: spool}
 	f := func(n int) *float64 { v := float64(n); return &v }
 	s := func(v string) *string { return &v }
 	for _, tc := range []struct {

@@ -36,7 +36,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // keepGrace is how long a kept name outlives its asset's absence from
@@ -249,7 +249,7 @@ func (k *keptNames) close() error {
 // keepUploadedName keeps the name queued file it was uploaded under as
 // the name of asset a. A failure is logged: the name then follows the
 // description rules at the next listing.
-func (r *Root) keepUploadedName(it writeback.Item, a *api.Asset) {
+func (r *Root) keepUploadedName(it queue.Item, a *api.Asset) {
 	if a == nil || a.ID == "" || !usableName(it.Name) {
 		return
 	}

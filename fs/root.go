@@ -21,7 +21,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // Defaults for zero values of Config.
@@ -59,7 +59,7 @@ type Config struct {
 	// Uploads is the write-back upload queue that files written into
 	// assets/ go through (docs/writes.md). nil makes assets/ read-only
 	// (EROFS), as with ReadOnly. Its OnUploaded must call Root.Uploaded.
-	Uploads *writeback.Queue
+	Uploads *queue.Queue
 	// OpTimeout bounds one metadata operation (a listing, a lookup by id,
 	// a delete), so nothing waits forever. Default DefaultOpTimeout.
 	OpTimeout time.Duration

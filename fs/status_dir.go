@@ -1,7 +1,7 @@
 package fs
 
 // MOUNT/.kreafs/: the mount's own status files. uploads is the upload
-// queue as text (writeback.FormatStatus), rebuilt at every open.
+// queue as text (queue.FormatStatus), rebuilt at every open.
 //
 // Locking: statusFile and statusHandle have no mutable shared state; the
 // text is built per open from a queue snapshot.
@@ -13,7 +13,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // statusDirName is the mount's status directory at the root.
@@ -49,7 +49,7 @@ func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 }
 
 // statusFile is MOUNT/.kreafs/uploads: one line per queued file (see
-// writeback.FormatStatus and docs/writes.md).
+// queue.FormatStatus and docs/writes.md).
 type statusFile struct {
 	gofs.Inode
 	r *Root
@@ -60,7 +60,7 @@ func (s *statusFile) text() []byte {
 	if s.r.up == nil {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
-	return writeback.FormatStatus(s.r.up.q.Items())
+	return queue.FormatStatus(s.r.up.q.Items())
 }
 
 // Getattr reports the current text's length, read-only, never cached.

@@ -21,7 +21,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // uploadAttrTTL is how long the kernel keeps a queued file's attributes:
@@ -37,10 +37,10 @@ type uploadFile struct {
 }
 
 // visibleItem is the item while assets/ shows it as a queued file.
-func (f *uploadFile) visibleItem() (writeback.Item, bool) {
+func (f *uploadFile) visibleItem() (queue.Item, bool) {
 	it, ok := f.r.up.q.Get(f.id)
 	if !ok || !it.State.Visible() {
-		return writeback.Item{}, false
+		return queue.Item{}, false
 	}
 	return it, true
 }
@@ -87,7 +87,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 			if err == nil {
 				return h, writeOpenFlags, 0
 			}
-			if !errors.Is(err, writeback.ErrUnknownItem) {
+			if !errors.Is(err, queue.ErrUnknownItem) {
 				return nil, 0, fail(f.r.log, fields, err)
 			}
 		}
@@ -105,7 +105,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 	if err == nil {
 		return &uploadHandle{up: u, id: f.id, ino: uploadIno(f.id), f: rf}, 0, 0
 	}
-	if !errors.Is(err, writeback.ErrUnknownItem) {
+	if !errors.Is(err, queue.ErrUnknownItem) {
 		return nil, 0, fail(f.r.log, fields, err)
 	}
 	a, ok := u.doneAsset(f.id)

@@ -29,7 +29,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // writeOpenFlags are the open flags of a handle open for writing:
@@ -82,7 +82,7 @@ func (h *uploadHandle) writableLocked(ctx context.Context) (*os.File, error) {
 	}
 	h.streamStopLocked("written after its close")
 	f, err := h.up.q.OpenWrite(h.id, false)
-	if errors.Is(err, writeback.ErrUnknownItem) {
+	if errors.Is(err, queue.ErrUnknownItem) {
 		a, ok := h.up.doneAsset(h.id)
 		if !ok {
 			return nil, err
@@ -230,7 +230,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
-	startWriteback(f, off, int64(n)) // so the fsync at close has little left (spool_writeback.go)
+	startFlush(f, off, int64(n)) // so the fsync at close has little left (spool_flush.go)
 	h.streamWroteLocked(off, int64(n))
 	return uint32(n), 0
 }
@@ -322,7 +322,7 @@ func (h *uploadHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 		return refusalErrno(err)
 	}
 	err := h.up.q.Wait(ctx, id)
-	if err == nil || errors.Is(err, writeback.ErrCanceled) {
+	if err == nil || errors.Is(err, queue.ErrCanceled) {
 		return 0
 	}
 	return fail(h.up.r.log, h.up.itemFields("fsync", id), err)

@@ -14,7 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // movedAsset is the asset a queued copy was made from, and its name then.
@@ -35,7 +35,7 @@ func (u *uploads) setMoved(id string, a api.Asset, name string) {
 // the asset it was made from, unchanged and not open for writing: the
 // copy is dropped and the asset shown again. False if that is not the
 // case (the rename then goes on as usual).
-func (u *uploads) restoreMoved(it writeback.Item, newName string) bool {
+func (u *uploads) restoreMoved(it queue.Item, newName string) bool {
 	u.mu.Lock()
 	m, ok := u.moved[it.ID]
 	reps := u.replaces[it.ID]

@@ -1,6 +1,6 @@
 package fs
 
-// Streaming a file's upload while it is written (cache/writeback's
+// Streaming a file's upload while it is written (cache/upload/queue's
 // speculative uploads, stream.go there).
 //
 // A file created in assets/ under a final name (not a temp or junk name)
@@ -18,7 +18,7 @@ package fs
 // writes that feed it are serialised by it too). Stream methods take only
 // the stream's own lock.
 
-import "github.com/kreafs/kreafs/cache/writeback"
+import "github.com/kreafs/kreafs/cache/upload/queue"
 
 // streamMinSize is how much of a file must be written before its upload
 // starts: smaller files gain little, and a stream per small file would
@@ -27,9 +27,9 @@ const streamMinSize = 1 << 20
 
 // streamState follows one write handle's sequential writes from offset 0.
 type streamState struct {
-	end int64             // bytes written in order from offset 0
-	s   *writeback.Stream // the running speculative upload, once started
-	off bool              // given up (or never possible): no stream for this handle
+	end int64         // bytes written in order from offset 0
+	s   *queue.Stream // the running speculative upload, once started
+	off bool          // given up (or never possible): no stream for this handle
 }
 
 // newStreamState is the stream state of a handle that created (or

@@ -1,6 +1,6 @@
 package fs
 
-// The mount's side of the write-back upload queue (cache/writeback): what
+// The mount's side of the write-back upload queue (cache/upload/queue): what
 // the file system knows about files written into assets/ beyond what the
 // queue journals, and how queued files and pending deletes change what
 // assets/ shows.
@@ -30,7 +30,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // doneKeep is how long a finished upload's asset is remembered for the
@@ -41,7 +41,7 @@ const doneKeep = 10 * time.Minute
 // read-only (Config.Uploads == nil).
 type uploads struct {
 	r    *Root
-	q    *writeback.Queue
+	q    *queue.Queue
 	live atomic.Bool // the tree is mounted: kernel notifications may be sent
 
 	viewMu sync.Mutex
@@ -63,7 +63,7 @@ type doneUpload struct {
 	at    time.Time
 }
 
-func newUploads(r *Root, q *writeback.Queue) *uploads {
+func newUploads(r *Root, q *queue.Queue) *uploads {
 	return &uploads{
 		r: r, q: q,
 		writers:  map[string]int{},
@@ -124,10 +124,10 @@ func (u *uploads) removed(ids ...string) {
 // assets so that a name never vanishes between "pending" and "listed".
 // Each gets its queued file's time first (keepWrittenTime, idempotent), so
 // that the name shows one time throughout.
-func (u *uploads) extraAssets(items []writeback.Item) []api.Asset {
+func (u *uploads) extraAssets(items []queue.Item) []api.Asset {
 	var out []api.Asset
 	for _, it := range items {
-		if it.State == writeback.Uploaded && it.Asset != nil {
+		if it.State == queue.Uploaded && it.Asset != nil {
 			u.r.keepUploadedName(it, it.Asset)
 			u.r.keepWrittenTime(it, it.Asset.ID)
 			out = append(out, *it.Asset)
@@ -141,7 +141,7 @@ func (u *uploads) extraAssets(items []writeback.Item) []api.Asset {
 // come from the visible set only: an overwritten asset that is still
 // listed must not push the new one to a suffixed name. The table is
 // cached until t, the hidden set or the extras change.
-func (u *uploads) visible(t *assetTable, items []writeback.Item) *assetTable {
+func (u *uploads) visible(t *assetTable, items []queue.Item) *assetTable {
 	hidden := u.hiddenIDs()
 	var hid []string
 	for id := range hidden {
@@ -202,8 +202,8 @@ func filterTable(t *assetTable, hidden map[string]bool, extra []api.Asset) *asse
 
 // visibleItems are the queued files assets/ shows, by name (the newest
 // item when two share one, which the mount never makes).
-func visibleItems(items []writeback.Item) map[string]writeback.Item {
-	out := map[string]writeback.Item{}
+func visibleItems(items []queue.Item) map[string]queue.Item {
+	out := map[string]queue.Item{}
 	for _, it := range items {
 		if it.State.Visible() && usableName(it.Name) {
 			out[it.Name] = it // items are oldest first: the newest wins
@@ -214,7 +214,7 @@ func visibleItems(items []writeback.Item) map[string]writeback.Item {
 
 // mergeEntries is the listing of assets/: the assets of t under their
 // names, except names a queued file takes, plus the queued files.
-func mergeEntries(t *assetTable, items map[string]writeback.Item) []fuse.DirEntry {
+func mergeEntries(t *assetTable, items map[string]queue.Item) []fuse.DirEntry {
 	entries := make([]fuse.DirEntry, 0, len(t.names)+len(items))
 	for _, name := range t.names {
 		if _, taken := items[name]; taken {
@@ -395,7 +395,7 @@ func (u *uploads) release(id string, wait bool) {
 		return
 	}
 	it, ok := u.q.Get(id)
-	if !ok || it.State == writeback.Canceled {
+	if !ok || it.State == queue.Canceled {
 		u.forget(id)
 		return
 	}
@@ -490,7 +490,7 @@ func (u *uploads) holdEmpty(id string) error {
 // cancel removes queued file it (rm, or a rename over it): its upload is
 // cancelled and the assets it replaced are deleted (they were shown under
 // its name). Those assets stay hidden until listings no longer have them.
-func (u *uploads) cancel(it writeback.Item) error {
+func (u *uploads) cancel(it queue.Item) error {
 	reps := u.forget(it.ID)
 	if err := u.q.Cancel(it.ID); err != nil {
 		return err
@@ -608,7 +608,7 @@ func spoolSize(path string) int64 {
 // assets it replaces (the queue deletes them next) and makes the kernel
 // look the name up again (it now leads to the asset). Safe to call before
 // the tree is mounted.
-func (r *Root) Uploaded(it writeback.Item, a *api.Asset) {
+func (r *Root) Uploaded(it queue.Item, a *api.Asset) {
 	if a == nil {
 		return
 	}
@@ -629,7 +629,7 @@ func (r *Root) Uploaded(it writeback.Item, a *api.Asset) {
 // ImportUploaded is the part of Root.Uploaded that needs no tree: it keeps
 // the uploaded bytes in the content cache as the asset's content. For
 // uploads that finish before the Root exists (resumed at start).
-func ImportUploaded(store *cache.Store, it writeback.Item, a *api.Asset, log logrus.FieldLogger) {
+func ImportUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.FieldLogger) {
 	l := log.WithFields(logrus.Fields{"op": "upload", "path": "assets/" + it.Name, "id": a.ID})
 	f, err := os.Open(it.Spool)
 	if err != nil {
@@ -672,7 +672,7 @@ func checkType(f *os.File) (mime string, err error) {
 }
 
 // uploadEntry returns the node of queued file it and fills out.
-func (r *Root) uploadEntry(ctx context.Context, parent *gofs.Inode, it writeback.Item, out *fuse.EntryOut) *gofs.Inode {
+func (r *Root) uploadEntry(ctx context.Context, parent *gofs.Inode, it queue.Item, out *fuse.EntryOut) *gofs.Inode {
 	ch := parent.NewInode(ctx, &uploadFile{r: r, id: it.ID}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: uploadIno(it.ID)})
 	r.fileAttr(&out.Attr, uploadIno(it.ID), it.Size, r.itemMtime(it.ID, it.Modified))
 	out.SetEntryTimeout(r.cfg.DirCacheTTL)

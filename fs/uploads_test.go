@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 func strp(s string) *string { return &s }
@@ -78,14 +78,14 @@ func TestVisibleNamesComeFromTheVisibleAssetsOnly(t *testing.T) {
 
 func TestListingMergesQueuedFilesOverAssets(t *testing.T) {
 	tab := buildTable(1, []api.Asset{testAsset("id1", "a.png", 3), testAsset("id2", "b.png", 2)})
-	items := visibleItems([]writeback.Item{
-		{ID: "q1", Name: "b.png", State: writeback.Pending},      // overwrites b.png
-		{ID: "q2", Name: "c.png", State: writeback.Writing},      // new
-		{ID: "q3", Name: ".c.png.Ab12cD", State: writeback.Held}, // rsync temp
-		{ID: "q4", Name: "d.png", State: writeback.Failed},       // refused: still shown
-		{ID: "q5", Name: "e.png", State: writeback.Uploaded},     // an asset now
-		{ID: "q6", Name: "f.png", State: writeback.Canceled},     // removed
-		{ID: "q7", Name: "bad\nname", State: writeback.Pending},  // never shown
+	items := visibleItems([]queue.Item{
+		{ID: "q1", Name: "b.png", State: queue.Pending},      // overwrites b.png
+		{ID: "q2", Name: "c.png", State: queue.Writing},      // new
+		{ID: "q3", Name: ".c.png.Ab12cD", State: queue.Held}, // rsync temp
+		{ID: "q4", Name: "d.png", State: queue.Failed},       // refused: still shown
+		{ID: "q5", Name: "e.png", State: queue.Uploaded},     // an asset now
+		{ID: "q6", Name: "f.png", State: queue.Canceled},     // removed
+		{ID: "q7", Name: "bad\nname", State: queue.Pending},  // never shown
 	})
 	var got []string
 	for _, e := range mergeEntries(tab, items) {

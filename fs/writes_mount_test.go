@@ -23,12 +23,12 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 type writeEnv struct {
 	*testMount
-	q      *writeback.Queue
+	q      *queue.Queue
 	log    *logBuffer
 	up     *uploaderSwitch
 	remote *remoteSwitch
@@ -57,7 +57,7 @@ type writeSetup struct {
 // uploaderSwitch is the queue's Uploader: the real client, or a refusal
 // of every upload with a given error (as the API's 402 would).
 type uploaderSwitch struct {
-	writeback.Uploader
+	queue.Uploader
 	refuse atomic.Pointer[error]
 }
 
@@ -86,10 +86,10 @@ func mountWrites(t *testing.T, s writeSetup) *writeEnv {
 		c.Clock = time.Now
 		c.DirCacheTTL = time.Minute
 		c.Log = l
-		q, err := writeback.Open(writeback.Options{
+		q, err := queue.Open(queue.Options{
 			Dir: t.TempDir(), Uploader: e.up, Delay: s.delay, Hold: HoldName,
 			MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, MaxAttempts: 3,
-			OnUploaded: func(it writeback.Item, a *api.Asset) {
+			OnUploaded: func(it queue.Item, a *api.Asset) {
 				if r := root.Load(); r != nil {
 					r.Uploaded(it, a)
 				}

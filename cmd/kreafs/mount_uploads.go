@@ -19,7 +19,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 	kfs "github.com/kreafs/kreafs/fs"
 )
 
@@ -35,7 +35,7 @@ const uploadsCloseBound = 15 * time.Second
 // Locking: mu orders uploads that finish before the tree exists (early)
 // with setTree, so that each is handed to the tree exactly once.
 type uploadQueue struct {
-	q     *writeback.Queue
+	q     *queue.Queue
 	store *cache.Store
 	tree  atomic.Pointer[kfs.Root] // set once the tree exists
 	log   logrus.FieldLogger
@@ -46,14 +46,14 @@ type uploadQueue struct {
 
 // earlyUpload is an upload that finished before the tree existed.
 type earlyUpload struct {
-	item  writeback.Item
+	item  queue.Item
 	asset string // the new asset's id
 }
 
 // uploaded is the queue's OnUploaded: it tells the tree, or, before the
 // tree exists (uploads resumed at start), keeps the bytes in the cache and
 // remembers the ids for setTree.
-func (u *uploadQueue) uploaded(it writeback.Item, a *api.Asset) {
+func (u *uploadQueue) uploaded(it queue.Item, a *api.Asset) {
 	u.mu.Lock()
 	r := u.tree.Load()
 	if r == nil && a != nil {
@@ -87,7 +87,7 @@ func openUploads(c *mountConfig, client *api.Client, store *cache.Store, logger 
 		return &uploadQueue{log: logger, done: true}, nil
 	}
 	u := &uploadQueue{log: logger, store: store}
-	q, err := writeback.Open(writeback.Options{
+	q, err := queue.Open(queue.Options{
 		Dir:        filepath.Join(c.cacheDir, "uploads"),
 		Uploader:   client,
 		Delay:      c.uploadDelay,
@@ -95,7 +95,7 @@ func openUploads(c *mountConfig, client *api.Client, store *cache.Store, logger 
 		OnUploaded: u.uploaded,
 		Log:        logger,
 	})
-	if errors.Is(err, writeback.ErrLocked) {
+	if errors.Is(err, queue.ErrLocked) {
 		return nil, fmt.Errorf("cache dir %s is in use by another kreafs (one mount per cache dir; use --cache-dir)", c.cacheDir)
 	}
 	if err != nil {
@@ -114,7 +114,7 @@ func (u *uploadQueue) close() {
 	u.done = true
 	running := 0
 	for _, it := range u.q.Items() {
-		if it.State == writeback.Uploading {
+		if it.State == queue.Uploading {
 			running++
 		}
 	}
@@ -139,7 +139,7 @@ func (u *uploadQueue) close() {
 	}
 	left := 0
 	for _, it := range u.q.Items() {
-		if it.State == writeback.Pending || it.State == writeback.Uploading {
+		if it.State == queue.Pending || it.State == queue.Uploading {
 			left++
 		}
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 	kfs "github.com/kreafs/kreafs/fs"
 )
 
@@ -46,14 +46,14 @@ func TestUploadsDoneBeforeTheTreeMoveTheirTimesOnceItIsSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &uploadQueue{log: log, store: store}
-	u.uploaded(writeback.Item{ID: "early", Name: "e.png"}, &api.Asset{ID: "asset-early"})
+	u.uploaded(queue.Item{ID: "early", Name: "e.png"}, &api.Asset{ID: "asset-early"})
 
 	root, err := kfs.NewRoot(kfs.Config{Remote: client, Content: store, StateDir: state, Scope: scope, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.setTree(root)
-	u.uploaded(writeback.Item{ID: "late", Name: "l.png"}, &api.Asset{ID: "asset-late"})
+	u.uploaded(queue.Item{ID: "late", Name: "l.png"}, &api.Asset{ID: "asset-late"})
 	root.Close()
 
 	m, err = cache.OpenMtimes(cache.MtimesPath(state, scope))

@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 // On-disk layout under Options.Dir (dirs 0700, files 0600):
 //

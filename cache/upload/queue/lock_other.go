@@ -1,6 +1,6 @@
 //go:build !unix
 
-package writeback
+package queue
 
 import "os"
 

@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 import (
 	"errors"
@@ -69,10 +69,10 @@ type Item struct {
 
 // Errors of the queue itself. Upload failures are *UploadError.
 var (
-	ErrClosed      = errors.New("writeback: queue closed")
-	ErrLocked      = errors.New("writeback: queue directory in use by another process")
-	ErrUnknownItem = errors.New("writeback: no such pending item")
-	ErrCanceled    = errors.New("writeback: upload canceled")
+	ErrClosed      = errors.New("upload queue: queue closed")
+	ErrLocked      = errors.New("upload queue: queue directory in use by another process")
+	ErrUnknownItem = errors.New("upload queue: no such pending item")
+	ErrCanceled    = errors.New("upload queue: upload canceled")
 	// ErrInterrupted is the Err of an item that kreafs stopped (crash,
 	// kill) while it was open for writing: its content may be incomplete,
 	// so it is kept as Failed rather than uploaded.

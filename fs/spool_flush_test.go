@@ -2,8 +2,8 @@ package fs
 
 import "testing"
 
-func TestWritebackRange(t *testing.T) {
-	const step = spoolWritebackStep
+func TestFlushRange(t *testing.T) {
+	const step = spoolFlushStep
 	const mib = 1 << 20
 	for _, tc := range []struct {
 		name               string
@@ -19,9 +19,9 @@ func TestWritebackRange(t *testing.T) {
 		{"nothing written", step - 1, 0, 0, 0},
 		{"rewrite inside an old step", 100, 200, 0, 0},
 	} {
-		from, size := writebackRange(tc.off, tc.n)
+		from, size := flushRange(tc.off, tc.n)
 		if from != tc.from || size != tc.size {
-			t.Errorf("%s: writebackRange(%d, %d) = %d, %d; want %d, %d", tc.name, tc.off, tc.n, from, size, tc.from, tc.size)
+			t.Errorf("%s: flushRange(%d, %d) = %d, %d; want %d, %d", tc.name, tc.off, tc.n, from, size, tc.from, tc.size)
 		}
 	}
 }

@@ -1,7 +1,7 @@
-package writeback
+package queue
 
 // The workers: uploads, the exactly-once check, and deletes of replaced
-// assets. Locking as in writeback.go: a worker holds Queue.mu only for
+// assets. Locking as in queue.go: a worker holds Queue.mu only for
 // bookkeeping, item.pmu only around journal writes, and neither while
 // talking to the API or calling OnUploaded.
 

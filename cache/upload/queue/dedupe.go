@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 // Finding out whether an interrupted upload reached the server.
 //

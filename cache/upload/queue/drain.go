@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 // Draining at unmount: send what is queued now, and say what is left.
 

@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 // Assets this queue made, remembered across restarts (Dir/claimed.log).
 //
@@ -48,7 +48,7 @@ func openClaimed(dir string, since time.Time) (*claimedLog, map[string]time.Time
 	kept := map[string]time.Time{}
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("writeback: claimed assets: %w", err)
+		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	sc := bufio.NewScanner(strings.NewReader(string(b)))
 	for sc.Scan() {
@@ -67,15 +67,15 @@ func openClaimed(dir string, since time.Time) (*claimedLog, map[string]time.Time
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(out.String()), 0o600); err != nil {
-		return nil, nil, fmt.Errorf("writeback: claimed assets: %w", err)
+		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return nil, nil, fmt.Errorf("writeback: claimed assets: %w", err)
+		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, nil, fmt.Errorf("writeback: claimed assets: %w", err)
+		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	return &claimedLog{path: path, f: f}, kept, nil
 }
@@ -92,13 +92,13 @@ func (c *claimedLog) add(id string, at time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.f == nil {
-		return errors.New("writeback: claimed assets: closed")
+		return errors.New("upload queue: claimed assets: closed")
 	}
 	if _, err := c.f.WriteString(claimedLine(id, at)); err != nil {
-		return fmt.Errorf("writeback: claimed assets: %w", err)
+		return fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	if err := c.f.Sync(); err != nil {
-		return fmt.Errorf("writeback: claimed assets: %w", err)
+		return fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	return nil
 }

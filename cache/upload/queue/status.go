@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 import (
 	"bytes"

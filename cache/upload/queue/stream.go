@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 // Speculative streaming uploads: the POST of a file starts while the file
 // is still being written, and its body follows the writes.

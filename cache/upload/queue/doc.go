@@ -1,4 +1,4 @@
-// Package writeback is kreafs' durable write-back upload queue: files
+// Package queue is kreafs' durable upload queue: files
 // written into MOUNT/assets/ are kept in spool files on disk and uploaded
 // (POST /assets) after their last close, exactly once, surviving crashes.
 // It knows "put this file under this name, then delete these assets"; it
@@ -6,7 +6,7 @@
 //
 // # Use from fs/
 //
-//	q, err := writeback.Open(writeback.Options{Dir: cacheDir+"/uploads", Uploader: client,
+//	q, err := queue.Open(queue.Options{Dir: cacheDir+"/uploads", Uploader: client,
 //		Delay: uploadDelay, Hold: isTempName, OnUploaded: fsys.uploaded, Log: log})
 //
 //	create(name)          id, f, err := q.Create(name, replacedAssetIDs...)   // one writer counted
@@ -22,7 +22,7 @@
 //	fsync(dir)            q.WaitAll(ctx)
 //	readdir/lookup        q.Items(), q.Lookup(name): show Visible items as files;
 //	                      hide q.Shadowed() asset ids from the API listing
-//	status file           writeback.FormatStatus(q.Items())
+//	status file           queue.FormatStatus(q.Items())
 //	unmount / SIGTERM     q.Drain(ctxWithBound) (send everything now), then
 //	                      q.Close(ctx)  (after the FUSE server stopped); q.Backlog()
 //	                      says what is left, also after Close
@@ -204,5 +204,5 @@
 // Queue.mu guards the queue's maps and every item's fields; item.pmu
 // serialises the journal writes and spool generation changes of one item;
 // order pmu -> Queue.mu -> Stream.mu; lister.mu is a leaf. No lock is held during
-// network calls or callbacks. Details at the top of writeback.go.
-package writeback
+// network calls or callbacks. Details at the top of queue.go.
+package queue

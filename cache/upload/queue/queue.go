@@ -1,4 +1,4 @@
-package writeback
+package queue
 
 // Locking (see also doc.go):
 //
@@ -130,18 +130,18 @@ type item struct {
 // pending work in the background.
 func Open(o Options) (*Queue, error) {
 	if o.Dir == "" || o.Uploader == nil {
-		return nil, errors.New("writeback: Options.Dir and Options.Uploader are required")
+		return nil, errors.New("upload queue: Options.Dir and Options.Uploader are required")
 	}
 	setDefaults(&o)
 	l, err := newLayout(o.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("writeback: %w", err)
+		return nil, fmt.Errorf("upload queue: %w", err)
 	}
 	lock, err := lockDir(filepath.Join(l.dir, "lock"))
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "writeback"), lock: lock,
+	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "uploads"), lock: lock,
 		items: map[string]*item{}, claimed: map[string]bool{}}
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
@@ -204,14 +204,14 @@ func setDefaults(o *Options) {
 func (q *Queue) load() error {
 	recs, bad, err := q.l.loadRecords()
 	if err != nil {
-		return fmt.Errorf("writeback: read journal: %w", err)
+		return fmt.Errorf("upload queue: read journal: %w", err)
 	}
 	for _, b := range bad {
 		q.log.WithField("op", "load").Errorf("damaged journal record set aside (its spool file is kept): %s", b)
 	}
 	gens, err := q.l.spoolGens()
 	if err != nil {
-		return fmt.Errorf("writeback: read spool: %w", err)
+		return fmt.Errorf("upload queue: read spool: %w", err)
 	}
 	known := map[string]bool{}
 	for _, r := range recs {
@@ -253,7 +253,7 @@ func (q *Queue) load() error {
 		}
 		if changed {
 			if err := q.l.writeRecord(it.rec.clone()); err != nil {
-				return fmt.Errorf("writeback: %w", err)
+				return fmt.Errorf("upload queue: %w", err)
 			}
 		}
 		q.items[r.ID] = it
@@ -311,7 +311,7 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 		delete(q.items, rec.ID)
 		it.removed = true
 		q.mu.Unlock()
-		return "", nil, fmt.Errorf("writeback: create %q: %w", name, err)
+		return "", nil, fmt.Errorf("upload queue: create %q: %w", name, err)
 	}
 	if err := q.l.writeRecord(rec.clone()); err != nil {
 		return undo(err)
@@ -394,7 +394,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 			q.scheduleAfterCloseLocked(it)
 		}
 		q.mu.Unlock()
-		return nil, fmt.Errorf("writeback: open %q for writing: %w", prev.Name, err)
+		return nil, fmt.Errorf("upload queue: open %q for writing: %w", prev.Name, err)
 	}
 	q.mu.Lock()
 	q.notifyLocked(it, nil) // fsync waiters: the bytes so far are durable locally
@@ -484,7 +484,7 @@ func (q *Queue) Release(id string) error {
 	log := q.log.WithFields(logrus.Fields{"op": "release", "id": id, "name": rec.Name, "size": size})
 	if err != nil {
 		log.WithError(err).Error("could not make the closed file durable; it stays queued in memory")
-		return fmt.Errorf("writeback: %w", err)
+		return fmt.Errorf("upload queue: %w", err)
 	}
 	log.Debug("closed; upload scheduled")
 	return nil
@@ -652,7 +652,7 @@ func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
 		delete(q.items, rec.ID)
 		it.removed = true
 		q.mu.Unlock()
-		return "", fmt.Errorf("writeback: delete %q: %w", name, err)
+		return "", fmt.Errorf("upload queue: delete %q: %w", name, err)
 	}
 	q.mu.Lock()
 	q.enqueueLocked(it)
@@ -872,7 +872,7 @@ func (q *Queue) Close(ctx context.Context) error {
 		q.log.WithField("op", "close").Info("giving up on running uploads; they resume at the next mount")
 		q.stop()
 		<-done
-		err = fmt.Errorf("writeback: close: %w", ctx.Err())
+		err = fmt.Errorf("upload queue: close: %w", ctx.Err())
 	}
 	q.stop()
 	q.swg.Wait() // every stream's request has ended (aborted, or its worker is done)
