@@ -20,7 +20,7 @@
 //	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, refusals
 //	assets_write_file.go  an asset opened for writing or truncated: a replacement
 //	uploads.go         the write state beside the upload queue; what listings
-//	                   hide and show while files are queued; Root.Uploaded
+//	                   hide and show while files are queued; Root.uploaded
 //	upload_file.go     a queued file (node) and the handle of a finished one
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
 //	upload_stream.go   a file written in order feeds a speculative upload
@@ -58,7 +58,7 @@
 //     removed through the mount are hidden, and names are computed from
 //     the visible assets only, so a file keeps its name across its upload.
 //     The name a file was uploaded under is kept by asset id in
-//     Config.StateDir (names_kept.go, fsynced before Root.Uploaded returns)
+//     Config.StateDir (names_kept.go, fsynced before Root.uploaded returns)
 //     and wins over what the API echoes, on this machine, across remounts.
 //     An upload is added to the listing as soon as it succeeds.
 //   - Names in assets/ come from the last listing (GET /assets, every page),

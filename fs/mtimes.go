@@ -85,14 +85,6 @@ func (r *Root) uploadedMtime(id string, a *api.Asset) time.Time {
 	return a.UploadedAt
 }
 
-// UploadedEarly is told of an upload that finished before the tree
-// existed (resumed at start; ImportUploaded took its bytes): the asset
-// gets the queued file's time.
-func (r *Root) UploadedEarly(it queue.Item, assetID string) {
-	r.keepUploadedName(it, &api.Asset{ID: assetID})
-	r.keepWrittenTime(it, assetID)
-}
-
 // forgetMtime drops the time kept under key (the file is gone).
 func (r *Root) forgetMtime(key string) {
 	if err := r.mtimes.Delete(key); err != nil {

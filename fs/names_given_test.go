@@ -208,7 +208,7 @@ func TestAnUploadTheServerChangedIsNotServedFromTheLocalCopy(t *testing.T) {
 			log := logrus.New()
 			log.SetOutput(&buf)
 			a := &api.Asset{ID: id, SizeBytes: tc.size, MIMEType: tc.mime}
-			ImportUploaded(store, it, a, log)
+			importUploaded(store, it, a, log)
 			n, complete := store.Has(contentKey(id))
 			if got := n == int64(len(data)) && complete; got != tc.kept {
 				t.Errorf("content cached: %v (%d bytes), want %v", got, n, tc.kept)

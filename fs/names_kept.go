@@ -8,7 +8,7 @@ package fs
 //
 // The log is <StateDir>/names-<hash of the API URL>.log, one line per
 // change: `set "<id>" "<name>" <unix seconds>` or `del "<id>"` (Go-quoted,
-// so any byte may appear). A set is fsynced before Root.Uploaded returns:
+// so any byte may appear). A set is fsynced before Root.uploaded returns:
 // the upload queue forgets the item right after, and a name lost then
 // would change. Open reads the log (a torn line ends the reading: what
 // came before stands) and rewrites it compactly when it holds many

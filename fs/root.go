@@ -56,9 +56,10 @@ type Config struct {
 	UmaskSet bool
 	// ReadOnly refuses every change (writes, rm, mv) with EROFS.
 	ReadOnly bool
-	// Uploads is the write-back upload queue that files written into
-	// assets/ go through (docs/writes.md). nil makes assets/ read-only
-	// (EROFS), as with ReadOnly. Its OnUploaded must call Root.Uploaded.
+	// Uploads is the upload queue that files written into assets/ go
+	// through (docs/writes.md), opened and not yet started: NewRoot starts
+	// it, reporting its uploads to the tree. nil makes assets/ read-only
+	// (EROFS), as with ReadOnly.
 	Uploads *queue.Queue
 	// OpTimeout bounds one metadata operation (a listing, a lookup by id,
 	// a delete), so nothing waits forever. Default DefaultOpTimeout.
@@ -166,6 +167,11 @@ func NewRoot(cfg Config) (*Root, error) {
 	r.assets = newAssetsDir(r)
 	if cfg.Offline {
 		r.assets.loadSaved()
+	}
+	if r.up != nil {
+		// The tree exists: uploads resumed from an earlier mount may
+		// finish and report to it from now on.
+		cfg.Uploads.Start(r.uploaded)
 	}
 	return r, nil
 }

@@ -602,18 +602,18 @@ func spoolSize(path string) int64 {
 	return fi.Size()
 }
 
-// Uploaded is the upload queue's OnUploaded: it puts the new asset in the
+// uploaded is the upload queue's report of a finished upload: it puts the new asset in the
 // assets listing at once, imports the uploaded bytes into the content
 // cache (so reading the file just copied in costs no download), hides the
 // assets it replaces (the queue deletes them next) and makes the kernel
 // look the name up again (it now leads to the asset). Safe to call before
 // the tree is mounted.
-func (r *Root) Uploaded(it queue.Item, a *api.Asset) {
+func (r *Root) uploaded(it queue.Item, a *api.Asset) {
 	if a == nil {
 		return
 	}
 	r.keepUploadedName(it, a)
-	ImportUploaded(r.cfg.Content, it, a, r.log)
+	importUploaded(r.cfg.Content, it, a, r.log)
 	r.keepWrittenTime(it, a.ID)
 	u := r.up
 	if u == nil {
@@ -626,10 +626,9 @@ func (r *Root) Uploaded(it queue.Item, a *api.Asset) {
 	u.notifyNames(false, it.Name)
 }
 
-// ImportUploaded is the part of Root.Uploaded that needs no tree: it keeps
-// the uploaded bytes in the content cache as the asset's content. For
-// uploads that finish before the Root exists (resumed at start).
-func ImportUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.FieldLogger) {
+// importUploaded keeps the uploaded bytes in the content cache as the
+// asset's content.
+func importUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.FieldLogger) {
 	l := log.WithFields(logrus.Fields{"op": "upload", "path": "assets/" + it.Name, "id": a.ID})
 	f, err := os.Open(it.Spool)
 	if err != nil {

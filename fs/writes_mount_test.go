@@ -77,7 +77,6 @@ func mountWrites(t *testing.T, s writeSetup) *writeEnv {
 	l.SetOutput(logs)
 	l.SetLevel(logrus.DebugLevel)
 	e := &writeEnv{log: logs, up: &uploaderSwitch{}, remote: &remoteSwitch{}}
-	var root atomic.Pointer[Root]
 	e.testMount = mountFS(t, mountSetup{emu: s.emu, remote: func(c *api.Client) Remote {
 		e.remote.Remote = c
 		e.up.Uploader = c
@@ -89,11 +88,6 @@ func mountWrites(t *testing.T, s writeSetup) *writeEnv {
 		q, err := queue.Open(queue.Options{
 			Dir: t.TempDir(), Uploader: e.up, Delay: s.delay, Hold: HoldName,
 			MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, MaxAttempts: 3,
-			OnUploaded: func(it queue.Item, a *api.Asset) {
-				if r := root.Load(); r != nil {
-					r.Uploaded(it, a)
-				}
-			},
 			Log: l,
 		})
 		if err != nil {
@@ -107,7 +101,6 @@ func mountWrites(t *testing.T, s writeSetup) *writeEnv {
 			s.cfg(c)
 		}
 	}})
-	root.Store(e.root)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("mount log:\n%s", logs.String())

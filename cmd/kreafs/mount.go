@@ -409,7 +409,7 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		return fmt.Errorf("opening the cache: %w", err)
 	}
 	defer store.Close()
-	uploads, err := openUploads(c, client, store, logger)
+	uploads, err := openUploads(c, client, logger)
 	if err != nil {
 		return err
 	}
@@ -434,7 +434,6 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		return err
 	}
 	defer root.Close()
-	uploads.setTree(root)
 	defer uploads.close() // after unmounting, before the tree and the cache close
 	if ctx.Err() != nil {
 		logger.Info("interrupted while starting; nothing mounted")

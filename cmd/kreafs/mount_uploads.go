@@ -1,7 +1,8 @@
 package main
 
-// The write-back upload queue of a mount: opened under the cache dir before
-// the tree is built, closed after the FUSE server stopped, with a bound.
+// The upload queue of a mount: opened under the cache dir before the tree
+// is built, started by the tree, closed after the FUSE server stopped,
+// with a bound.
 
 import (
 	"context"
@@ -10,15 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	kfs "github.com/kreafs/kreafs/fs"
 )
@@ -30,69 +28,26 @@ import (
 // closes the queue instead.
 const uploadsCloseBound = 15 * time.Second
 
-// uploadQueue is the mount's queue and the tree it reports uploads to.
-//
-// Locking: mu orders uploads that finish before the tree exists (early)
-// with setTree, so that each is handed to the tree exactly once.
+// uploadQueue is the mount's upload queue: opened before the tree is
+// built, started by it (fs.NewRoot), closed after the FUSE server stopped.
 type uploadQueue struct {
-	q     *queue.Queue
-	store *cache.Store
-	tree  atomic.Pointer[kfs.Root] // set once the tree exists
-	log   logrus.FieldLogger
-	done  bool
-	mu    sync.Mutex
-	early []earlyUpload // uploads done before the tree (guarded by mu)
-}
-
-// earlyUpload is an upload that finished before the tree existed.
-type earlyUpload struct {
-	item  queue.Item
-	asset string // the new asset's id
-}
-
-// uploaded is the queue's OnUploaded: it tells the tree, or, before the
-// tree exists (uploads resumed at start), keeps the bytes in the cache and
-// remembers the ids for setTree.
-func (u *uploadQueue) uploaded(it queue.Item, a *api.Asset) {
-	u.mu.Lock()
-	r := u.tree.Load()
-	if r == nil && a != nil {
-		u.early = append(u.early, earlyUpload{it, a.ID})
-	}
-	u.mu.Unlock()
-	if r != nil {
-		r.Uploaded(it, a)
-		return
-	}
-	kfs.ImportUploaded(u.store, it, a, u.log)
-}
-
-// setTree hands the tree future uploads, and the ids of those that
-// finished before it existed (their modification times move now).
-func (u *uploadQueue) setTree(root *kfs.Root) {
-	u.mu.Lock()
-	u.tree.Store(root)
-	early := u.early
-	u.early = nil
-	u.mu.Unlock()
-	for _, e := range early {
-		root.UploadedEarly(e.item, e.asset)
-	}
+	q    *queue.Queue
+	log  logrus.FieldLogger
+	done bool
 }
 
 // openUploads opens <cache-dir>/uploads. A read-only mount opens none
 // (what an earlier mount queued waits for the next writable one).
-func openUploads(c *mountConfig, client *api.Client, store *cache.Store, logger logrus.FieldLogger) (*uploadQueue, error) {
+func openUploads(c *mountConfig, client *api.Client, logger logrus.FieldLogger) (*uploadQueue, error) {
 	if c.readOnly {
 		return &uploadQueue{log: logger, done: true}, nil
 	}
-	u := &uploadQueue{log: logger, store: store}
+	u := &uploadQueue{log: logger}
 	q, err := queue.Open(queue.Options{
 		Dir:        filepath.Join(c.cacheDir, "uploads"),
 		Uploader:   client,
 		Delay:      c.uploadDelay,
 		Hold:       kfs.HoldName,
-		OnUploaded: u.uploaded,
 		Log:        logger,
 	})
 	if errors.Is(err, queue.ErrLocked) {

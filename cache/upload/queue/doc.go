@@ -7,7 +7,9 @@
 // # Use from fs/
 //
 //	q, err := queue.Open(queue.Options{Dir: cacheDir+"/uploads", Uploader: client,
-//		Delay: uploadDelay, Hold: isTempName, OnUploaded: fsys.uploaded, Log: log})
+//		Delay: uploadDelay, Hold: isTempName, Log: log})   // loads the journal, uploads nothing
+//	... build what onUploaded reports to ...
+//	q.Start(onUploaded)                                      // resumes pending work, starts the workers
 //
 //	create(name)          id, f, err := q.Create(name, replacedAssetIDs...)   // one writer counted
 //	open(O_WRONLY|O_RDWR) f, err := q.OpenWrite(id, trunc)                     // of a queued file; counts a writer
@@ -45,7 +47,7 @@
 // the final name, if it renames within Delay). Names for which
 // Options.Hold is true are never uploaded (State Held) until renamed to a
 // name for which it is false; then the upload is due at last close +
-// Delay, or at once if that has passed. At Open, pending items are due at
+// Delay, or at once if that has passed. At Start, pending items are due at
 // once.
 //
 // # Speculative uploads (stream.go)
@@ -103,7 +105,7 @@
 //     (its content may be a torn prefix) - visible, never uploaded or
 //     deleted on its own; Retry or rm decide. An empty one is dropped.
 //   - upload in flight: see "Exactly once" below.
-//   - uploaded but not cleaned up: OnUploaded is called again, the replaced
+//   - uploaded but not cleaned up: onUploaded is called again, the replaced
 //     assets are deleted, then the spool.
 //   - cancelled or DeleteAssets not finished: the deletes are redone.
 //   - Failed: stays Failed, except refusals that depend on the account
@@ -165,7 +167,7 @@
 // # Wait (fsync)
 //
 // Wait on a Pending item starts it now and returns nil once uploaded and
-// OnUploaded has returned, or its error as above. On an item open for
+// onUploaded has returned, or its error as above. On an item open for
 // writing or Held it fsyncs the spool and returns nil (durable locally;
 // uploaded after the last close). Failed: its error at once. Cancelled:
 // ErrCanceled. Unknown or finished: nil. WaitAll does this for every Pending, Uploading or
@@ -191,9 +193,9 @@
 //
 //   - Items, Lookup and Shadowed are snapshots; an item may move on right
 //     after. A Visible item is the truth for its name until its upload
-//     succeeded; from OnUploaded on, the asset is (the item goes Uploaded,
+//     succeeded; from onUploaded on, the asset is (the item goes Uploaded,
 //     not Visible, then disappears).
-//   - OnUploaded runs before Wait returns and before the spool and the
+//   - onUploaded runs before Wait returns and before the spool and the
 //     replaced assets are deleted; it may run again for the same upload
 //     after a crash. It must not call Wait (deadlock) and should be quick.
 //   - Options.Hold is called with the queue lock held: a pure function of

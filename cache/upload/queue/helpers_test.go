@@ -51,13 +51,6 @@ func (e *env) open() *Queue {
 	o := Options{
 		Dir: e.dir, Uploader: e.srv, Delay: time.Second, Workers: 4, Clock: e.clk, Log: testLogger(),
 		MinBackoff: time.Second, MaxBackoff: 8 * time.Second, RoundPause: time.Minute, MaxAttempts: 5,
-		OnUploaded: func(it Item, a *api.Asset) {
-			_, err := os.Stat(it.Spool)
-			e.mu.Lock()
-			e.uploaded = append(e.uploaded, it)
-			e.spoolSeen = append(e.spoolSeen, err == nil)
-			e.mu.Unlock()
-		},
 	}
 	if e.mod != nil {
 		e.mod(&o)
@@ -66,6 +59,13 @@ func (e *env) open() *Queue {
 	if err != nil {
 		e.t.Fatalf("Open: %v", err)
 	}
+	q.Start(func(it Item, a *api.Asset) {
+		_, err := os.Stat(it.Spool)
+		e.mu.Lock()
+		e.uploaded = append(e.uploaded, it)
+		e.spoolSeen = append(e.spoolSeen, err == nil)
+		e.mu.Unlock()
+	})
 	e.t.Cleanup(func() { q.Close(context.Background()) })
 	return q
 }

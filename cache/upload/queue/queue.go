@@ -69,13 +69,6 @@ type Options struct {
 	// queue's lock held: it must be a pure, fast function of the name.
 	Hold func(name string) bool
 
-	// OnUploaded is called once per successful upload (again after a
-	// crash that happened before the item was cleaned up), from a worker,
-	// with no queue lock held, before the spool file is deleted and before
-	// replaced assets are deleted: the place to update listings and to
-	// import it.Spool into the content cache. Wait returns only after it.
-	OnUploaded func(it Item, a *api.Asset)
-
 	Log   logrus.FieldLogger // [logrus.StandardLogger()]
 	Clock Clock              // [the real clock]
 }
@@ -102,7 +95,10 @@ type Queue struct {
 	streams    int             // speculative uploads running
 	streamsOff bool            // the API did not take one: no more (stream.go)
 	draining   bool            // Drain was called: no Delay any more (drain.go)
+	started    bool            // Start was called
 	closed     bool
+
+	onUploaded func(it Item, a *api.Asset) // set by Start, before any worker runs
 }
 
 type item struct {
@@ -120,14 +116,14 @@ type item struct {
 	inflight   *intent   // gen/name of the upload a worker is doing
 	oldGens    []int     // spool generations to delete once no upload reads them
 	checkAfter uint64    // lister mark taken after an ambiguous attempt: listings must be newer
-	notified   bool      // OnUploaded called in this process
+	notified   bool      // onUploaded called in this process
 	removed    bool      // finished or dropped; never persist again
 	stream     *Stream   // speculative upload not yet committed (stream.go)
 	waiters    []chan error
 }
 
-// Open loads the journal in o.Dir, takes the directory's lock and resumes
-// pending work in the background.
+// Open loads the journal in o.Dir and takes the directory's lock. Nothing
+// is uploaded or deleted until Start.
 func Open(o Options) (*Queue, error) {
 	if o.Dir == "" || o.Uploader == nil {
 		return nil, errors.New("upload queue: Options.Dir and Options.Uploader are required")
@@ -154,7 +150,24 @@ func Open(o Options) (*Queue, error) {
 		lock.Close()
 		return nil, err
 	}
+	return q, nil
+}
+
+// Start resumes the pending work and starts the workers. onUploaded (may
+// be nil) is called once per successful upload (again after a crash that
+// happened before the item was cleaned up), from a worker, with no queue
+// lock held, before the spool file is deleted and before replaced assets
+// are deleted: the place to update listings and to import it.Spool into
+// the content cache. Wait returns only after it. Call Start once, after
+// whatever onUploaded reports to exists.
+func (q *Queue) Start(onUploaded func(it Item, a *api.Asset)) {
 	q.mu.Lock()
+	if q.started || q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.started = true
+	q.onUploaded = onUploaded
 	for _, it := range q.items {
 		switch it.rec.State {
 		case stPending, stUploaded, stCanceled:
@@ -162,11 +175,10 @@ func Open(o Options) (*Queue, error) {
 		}
 	}
 	q.mu.Unlock()
-	for i := 0; i < o.Workers; i++ {
+	for i := 0; i < q.o.Workers; i++ {
 		q.wg.Add(1)
 		go q.worker()
 	}
-	return q, nil
 }
 
 func setDefaults(o *Options) {

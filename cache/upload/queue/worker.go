@@ -3,7 +3,7 @@ package queue
 // The workers: uploads, the exactly-once check, and deletes of replaced
 // assets. Locking as in queue.go: a worker holds Queue.mu only for
 // bookkeeping, item.pmu only around journal writes, and neither while
-// talking to the API or calling OnUploaded.
+// talking to the API or calling onUploaded.
 
 import (
 	"errors"
@@ -196,7 +196,7 @@ func (q *Queue) runUpload(it *item) {
 	switch classify(err, q.ctx.Err() != nil) {
 	case outcomeOK:
 		if s := a.Size(); s >= 0 && s != in.Size {
-			// OnUploaded's owner (fs) warns, with the types too.
+			// onUploaded's owner (fs) warns, with the types too.
 			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Debug("server reports a different size than was sent")
 		}
 		q.landed(it, in, a)
@@ -299,7 +299,7 @@ func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
 	q.runUploaded(it)
 }
 
-// runUploaded tells the owner (OnUploaded), answers waiters, deletes the
+// runUploaded tells the owner (onUploaded), answers waiters, deletes the
 // replaced assets and forgets the item.
 func (q *Queue) runUploaded(it *item) {
 	q.mu.Lock()
@@ -311,8 +311,8 @@ func (q *Queue) runUploaded(it *item) {
 	snap := q.snapshotLocked(it)
 	q.mu.Unlock()
 	if !notified {
-		if q.o.OnUploaded != nil {
-			q.o.OnUploaded(snap, snap.Asset)
+		if q.onUploaded != nil {
+			q.onUploaded(snap, snap.Asset)
 		}
 		q.mu.Lock()
 		it.notified = true
