@@ -302,24 +302,10 @@ func (d *assetsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 
 // Unlink deletes the asset behind name (DELETE /assets/{id}).
 func (d *assetsDir) Unlink(ctx context.Context, name string) syscall.Errno {
-	f := logrus.Fields{"op": "unlink", "path": "assets/" + name}
-	if d.r.cfg.ReadOnly {
+	if d.r.readOnly {
 		return syscall.EROFS
 	}
-	if d.r.up != nil {
-		return fail(d.r.log, f, d.unlinkName(ctx, name))
-	}
-	a, err := d.lookup(ctx, name)
-	if err != nil {
-		return fail(d.r.log, f, err)
-	}
-	f["id"] = a.ID
-	if err := d.deleteAsset(ctx, a.ID); err != nil {
-		return fail(d.r.log, f, err)
-	}
-	// The kernel drops assets/<name> itself; .by-id/<id> is ours to drop.
-	d.r.notifyWait(otherEntryWait, func() { notifyGone(&d.byID.Inode, a.ID) })
-	return 0
+	return fail(d.r.log, logrus.Fields{"op": "unlink", "path": "assets/" + name}, d.unlinkName(ctx, name))
 }
 
 // otherEntryWait bounds how long an rm waits for the kernel to drop the
@@ -338,27 +324,6 @@ func notifyGone(dir *gofs.Inode, name string) {
 // Rmdir: assets/ holds no directory that can be removed.
 func (d *assetsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	return syscall.EPERM
-}
-
-// deleteAsset deletes one asset in the API (already gone counts as done),
-// drops it from the cached listing and from the content cache.
-func (d *assetsDir) deleteAsset(ctx context.Context, id string) error {
-	octx, cancel := d.r.opContext(ctx)
-	defer cancel()
-	if err := d.r.cfg.Remote.DeleteAsset(octx, id); err != nil && toErrno(err) != syscall.ENOENT {
-		return err
-	}
-	d.mu.Lock()
-	d.deleted[id] = true
-	d.mu.Unlock()
-	d.listing.Update(func(as []api.Asset) []api.Asset { return dropIDs(as, map[string]bool{id: true}) })
-	d.r.cfg.Content.Remove(contentKey(id))
-	d.r.log.WithFields(logrus.Fields{"op": "unlink", "id": id}).Info("asset deleted")
-	// The next lookup or readdir builds the table without it (the listing's
-	// generation changed). Not rebuilding here keeps the kernel
-	// notifications of that rebuild out of this unlink, whose locks they
-	// would wait for.
-	return nil
 }
 
 // withoutDeleted drops the assets deleted through this mount: a listing
@@ -471,20 +436,14 @@ func (b *byIDDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.Att
 // Unlink deletes the asset with that id, like rm of its name in assets/.
 func (b *byIDDir) Unlink(ctx context.Context, id string) syscall.Errno {
 	f := logrus.Fields{"op": "unlink", "path": "assets/.by-id/" + id, "id": id}
-	if b.d.r.cfg.ReadOnly {
+	if b.d.r.readOnly {
 		return syscall.EROFS
 	}
 	name := ""
 	if t := b.d.current(); t != nil {
 		name = t.nameOf[id]
 	}
-	var err error
-	if u := b.d.r.up; u != nil { // recorded and retried if the API is down
-		err = u.deleteAsset(ctx, byIDName+"/"+id, id)
-	} else {
-		err = b.d.deleteAsset(ctx, id)
-	}
-	if err != nil {
+	if err := b.d.r.up.deleteAsset(ctx, byIDName+"/"+id, id); err != nil {
 		return fail(b.d.r.log, f, err)
 	}
 	if name != "" { // the kernel drops .by-id/<id> itself; assets/<name> is ours

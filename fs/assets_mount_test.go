@@ -29,6 +29,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // testClock is an injectable clock for listing TTLs.
@@ -57,6 +58,7 @@ type testMount struct {
 	root   *Root
 	srv    *fuse.Server
 	clock  *testClock
+	queue  *queue.Queue // the default upload queue (nil when the setup gave one, or none)
 }
 
 type mountSetup struct {
@@ -99,6 +101,12 @@ func mountFS(t *testing.T, s mountSetup) *testMount {
 	if s.cfg != nil {
 		s.cfg(&cfg)
 	}
+	if cfg.Uploads == nil && !cfg.ReadOnly { // writable, as a mount is
+		if m.queue, err = queue.Open(queue.Options{Dir: t.TempDir(), Uploader: m.client, Log: quietLog()}); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Uploads = m.queue
+	}
 	if m.root, err = NewRoot(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +126,10 @@ func (m *testMount) unmount() {
 		}
 		m.srv.Wait()
 		m.srv = nil
+	}
+	if m.queue != nil {
+		m.queue.Close(context.Background())
+		m.queue = nil
 	}
 	m.root.Close()
 	m.store.Close()

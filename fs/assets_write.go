@@ -27,7 +27,7 @@ const renameNoReplace = 0x1
 
 // writable says whether the mount takes writes: EROFS when not.
 func (r *Root) writable() syscall.Errno {
-	if r.cfg.ReadOnly || r.up == nil {
+	if r.readOnly {
 		return syscall.EROFS
 	}
 	return 0
@@ -35,18 +35,18 @@ func (r *Root) writable() syscall.Errno {
 
 // visible is t as assets/ shows it (see uploads.visible).
 func (d *assetsDir) visible(t *assetTable) *assetTable {
-	if d.r.up == nil || t == nil {
+	if t == nil {
 		return t
 	}
-	return d.r.up.visible(t, d.r.up.q.Items())
+	return d.r.up.visible(t, d.r.up.items())
 }
 
 // lookupUpload finds a queued file by name (nil if there is none).
 func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.EntryOut) *gofs.Inode {
-	if d.r.up == nil || !usableName(name) {
+	if !usableName(name) {
 		return nil
 	}
-	it, ok := d.r.up.q.Lookup(name)
+	it, ok := d.r.up.lookup(name)
 	if !ok {
 		return nil
 	}
@@ -55,11 +55,7 @@ func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.Ent
 
 // dirEntries is the listing of assets/: t's assets and the queued files.
 func (d *assetsDir) dirEntries(t *assetTable) []fuse.DirEntry {
-	items := map[string]queue.Item{}
-	if d.r.up != nil {
-		items = visibleItems(d.r.up.q.Items())
-	}
-	return mergeEntries(t, items)
+	return mergeEntries(t, visibleItems(d.r.up.items()))
 }
 
 // shownName is the name an asset has in assets/.
@@ -83,10 +79,8 @@ func (t target) exists() bool { return t.item != nil || t.asset != nil }
 
 // resolve finds what name leads to.
 func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
-	if d.r.up != nil {
-		if it, ok := d.r.up.q.Lookup(name); ok {
-			return target{item: &it}, nil
-		}
+	if it, ok := d.r.up.lookup(name); ok {
+		return target{item: &it}, nil
 	}
 	a, err := d.lookup(ctx, name)
 	if err != nil {
@@ -380,7 +374,7 @@ func (r *Root) waitReplacement(ctx context.Context, assetID string) error {
 // Fsync of assets/ (sync MOUNT/assets) waits for every queued upload and
 // delete, and returns their errors.
 func (d *assetsDir) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32) syscall.Errno {
-	if d.r.up == nil {
+	if d.r.readOnly {
 		return 0
 	}
 	return fail(d.r.log, logrus.Fields{"op": "fsyncdir", "path": "assets"}, d.r.up.q.WaitAll(ctx))
@@ -420,7 +414,7 @@ func (d *assetsDir) Symlink(ctx context.Context, target, name string, out *fuse.
 // refuse answers an operation assets/ does not have: EROFS on a read-only
 // mount, else EPERM, with one debug line.
 func (r *Root) refuse(op, path string) syscall.Errno {
-	if r.cfg.ReadOnly {
+	if r.readOnly {
 		return syscall.EROFS
 	}
 	r.log.WithFields(logrus.Fields{"op": op, "path": path}).Debug("refused: assets/ holds only regular files")

@@ -59,7 +59,7 @@ type Config struct {
 	// Uploads is the upload queue that files written into assets/ go
 	// through (docs/writes.md), opened and not yet started: NewRoot starts
 	// it, reporting its uploads to the tree. nil makes assets/ read-only
-	// (EROFS), as with ReadOnly.
+	// (EROFS for every change there), as with ReadOnly.
 	Uploads *queue.Queue
 	// OpTimeout bounds one metadata operation (a listing, a lookup by id,
 	// a delete), so nothing waits forever. Default DefaultOpTimeout.
@@ -92,8 +92,9 @@ type Root struct {
 	log     logrus.FieldLogger
 	started time.Time
 
-	assets *assetsDir
-	up     *uploads // write state; nil without Config.Uploads (read-only)
+	assets   *assetsDir
+	up       *uploads // write state of assets/ (holds no queue when readOnly)
+	readOnly bool     // assets/ takes no change: Config.ReadOnly, or no Config.Uploads
 
 	probes probeMemo // failed size probes by asset id (asset_file.go)
 	gens   assetGens // inode generations of assets written over while read (asset_gen.go)
@@ -161,14 +162,17 @@ func NewRoot(cfg Config) (*Root, error) {
 		r.kept = k
 	}
 	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
-	if cfg.Uploads != nil && !cfg.ReadOnly {
-		r.up = newUploads(r, cfg.Uploads)
+	r.readOnly = cfg.ReadOnly || cfg.Uploads == nil
+	q := cfg.Uploads
+	if r.readOnly {
+		q = nil
 	}
+	r.up = newUploads(r, q)
 	r.assets = newAssetsDir(r)
 	if cfg.Offline {
 		r.assets.loadSaved()
 	}
-	if r.up != nil {
+	if !r.readOnly {
 		// The tree exists: uploads resumed from an earlier mount may
 		// finish and report to it from now on.
 		cfg.Uploads.Start(r.uploaded)

@@ -30,9 +30,7 @@ type statusDir struct {
 // tree live for the write path's kernel notifications.
 func (r *Root) addStatusDir(ctx context.Context) {
 	r.addDir(ctx, statusDirName, &statusDir{r: r})
-	if r.up != nil {
-		r.up.live.Store(true)
-	}
+	r.up.live.Store(true)
 }
 
 // OnAdd adds the status files.
@@ -57,7 +55,7 @@ type statusFile struct {
 
 // text is the file's current content.
 func (s *statusFile) text() []byte {
-	if s.r.up == nil {
+	if s.r.readOnly {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
 	return queue.FormatStatus(s.r.up.q.Items())

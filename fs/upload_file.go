@@ -79,7 +79,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 	u := f.r.up
 	fields := logrus.Fields{"op": "open", "item": f.id}
 	if wantsWrite(flags) {
-		if f.r.cfg.ReadOnly {
+		if f.r.readOnly {
 			return nil, 0, syscall.EROFS
 		}
 		if _, ok := f.visibleItem(); ok {
@@ -119,7 +119,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 // the modification time is kept locally (mtimes.go); mode and owner are
 // accepted and not kept (the API stores none of them).
 func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	if f.r.cfg.ReadOnly {
+	if f.r.readOnly {
 		return syscall.EROFS
 	}
 	if h, ok := fh.(writeHandle); ok {

@@ -37,8 +37,9 @@ import (
 // nodes (and kernel entries) that still name the queue item.
 const doneKeep = 10 * time.Minute
 
-// uploads is the write state of one mount. nil when the mount is
-// read-only (Config.Uploads == nil).
+// uploads is the write state of one mount. On a read-only mount
+// (Root.readOnly) it has no queue: it shows no queued file, and the
+// adapters refuse every change before reaching it.
 type uploads struct {
 	r    *Root
 	q    *queue.Queue
@@ -76,6 +77,30 @@ func newUploads(r *Root, q *queue.Queue) *uploads {
 	}
 }
 
+// items are the queued files (none on a read-only mount).
+func (u *uploads) items() []queue.Item {
+	if u.q == nil {
+		return nil
+	}
+	return u.q.Items()
+}
+
+// lookup finds the queued file shown under name.
+func (u *uploads) lookup(name string) (queue.Item, bool) {
+	if u.q == nil {
+		return queue.Item{}, false
+	}
+	return u.q.Lookup(name)
+}
+
+// get finds the queued file with item id.
+func (u *uploads) get(id string) (queue.Item, bool) {
+	if u.q == nil {
+		return queue.Item{}, false
+	}
+	return u.q.Get(id)
+}
+
 // uploadIno is the inode number of a queued file (stable across restarts:
 // item ids are).
 func uploadIno(itemID string) uint64 { return inoFor("upload:" + itemID) }
@@ -87,7 +112,10 @@ func uploadIno(itemID string) uint64 { return inoFor("upload:" + itemID) }
 // those a queued file replaces (the queue's and ours) and those being
 // deleted.
 func (u *uploads) hiddenIDs() map[string]bool {
-	hidden := u.q.Shadowed()
+	hidden := map[string]bool{}
+	if u.q != nil {
+		hidden = u.q.Shadowed()
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, ids := range u.replaces {
@@ -616,10 +644,6 @@ func (r *Root) uploaded(it queue.Item, a *api.Asset) {
 	importUploaded(r.cfg.Content, it, a, r.log)
 	r.keepWrittenTime(it, a.ID)
 	u := r.up
-	if u == nil {
-		r.assets.listing.Update(withAsset(*a))
-		return
-	}
 	u.finished(it.ID, *a)
 	r.assets.listing.Update(withAsset(*a))
 	u.removed(it.Replaces...)
