@@ -391,7 +391,7 @@ func (d *assetsDir) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Se
 
 // Mkdir, Mknod, Link, Symlink: assets/ holds only regular files.
 func (d *assetsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, d.r.refuse("mkdir", "assets/"+name)
+	return nil, d.r.onlyFiles("mkdir", "assets/"+name)
 }
 
 func (d *assetsDir) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
@@ -400,20 +400,20 @@ func (d *assetsDir) Mknod(ctx context.Context, name string, mode uint32, dev uin
 			return nil, errno
 		}
 	}
-	return nil, d.r.refuse("mknod", "assets/"+name)
+	return nil, d.r.onlyFiles("mknod", "assets/"+name)
 }
 
 func (d *assetsDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, d.r.refuse("link", "assets/"+name)
+	return nil, d.r.onlyFiles("link", "assets/"+name)
 }
 
 func (d *assetsDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, d.r.refuse("symlink", "assets/"+name)
+	return nil, d.r.onlyFiles("symlink", "assets/"+name)
 }
 
-// refuse answers an operation assets/ does not have: EROFS on a read-only
+// onlyFiles answers an operation assets/ does not have: EROFS on a read-only
 // mount, else EPERM, with one debug line.
-func (r *Root) refuse(op, path string) syscall.Errno {
+func (r *Root) onlyFiles(op, path string) syscall.Errno {
 	if r.readOnly {
 		return syscall.EROFS
 	}
@@ -423,13 +423,13 @@ func (r *Root) refuse(op, path string) syscall.Errno {
 
 // .by-id/ is for reaching assets, not for writing: only rm works there.
 func (b *byIDDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	return nil, nil, 0, b.d.r.refuse("create", "assets/.by-id/"+name)
+	return nil, nil, 0, b.d.r.onlyFiles("create", "assets/.by-id/"+name)
 }
 
 func (b *byIDDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	return b.d.r.refuse("rename", "assets/.by-id/"+name)
+	return b.d.r.onlyFiles("rename", "assets/.by-id/"+name)
 }
 
 func (b *byIDDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, b.d.r.refuse("mkdir", "assets/.by-id/"+name)
+	return nil, b.d.r.onlyFiles("mkdir", "assets/.by-id/"+name)
 }

@@ -16,8 +16,8 @@
 //	assets_prepare.go  READDIRPLUS answers prepared ahead of ls
 //	assets_recheck.go  re-checking a missing name with the newest assets
 //	assets_saved.go    the saved listing, served while the API is down
-//	assets_refuse.go   what asset handles accept as no-ops (flush, fsync)
-//	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, refusals
+//	asset_handle_noops.go  what asset handles accept as no-ops (flush, fsync)
+//	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, onlyFiles
 //	assets_write_file.go  an asset opened for writing or truncated: a replacement
 //	uploads.go         the write state beside the upload queue; what listings
 //	                   hide and show while files are queued; Root.uploaded
@@ -26,7 +26,7 @@
 //	upload_stream.go   a file written in order feeds a speculative upload
 //	upload_lazy.go     an asset opened for writing copies its bytes only when needed
 //	upload_allocate.go fallocate of a file open for writing (75 MB rule as writes)
-//	types_refused.go   pure: names of types Krea does not take, refused at create
+//	types_by_name.go   names of types Krea does not take, refused at create
 //	mtimes.go          modification times users set, kept locally
 //	junk.go            pure: temp and junk names (kept local, not uploaded)
 //	status_dir.go      MOUNT/.kreafs/uploads, the queue as text

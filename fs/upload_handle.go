@@ -227,7 +227,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	n, err := f.WriteAt(data, off)
 	if err != nil {
 		h.streamStopLocked("a write failed")
-		h.up.refuse(h.id, fmt.Errorf("writing the local copy: %w", err))
+		h.up.reject(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
 	startFlush(f, off, int64(n)) // so the fsync at close has little left (spool_flush.go)
@@ -251,7 +251,7 @@ func (h *uploadHandle) tooBigLocked(op string, end int64) syscall.Errno {
 		return syscall.EFBIG
 	}
 	h.streamStopLocked("past the size limit")
-	if h.up.refuse(h.id, errTooBig) {
+	if h.up.reject(h.id, errTooBig) {
 		log.Warn(op + " past the 75 MB upload limit refused (EFBIG); the file will not be uploaded, and is removed at its close")
 	}
 	return syscall.EFBIG
@@ -276,15 +276,15 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 	if h.handedOver || h.up.writersOf(h.id) > 1 || h.up.isClean(h.id) {
 		// Handed over already; or another handle still writes (the last
 		// one decides); or nothing changed yet.
-		return refusalErrno(h.up.refusal(h.id))
+		return rejectionErrno(h.up.rejection(h.id))
 	}
-	errno := refusalErrno(h.up.refusal(h.id))
+	errno := rejectionErrno(h.up.rejection(h.id))
 	if it, ok := h.up.q.Get(h.id); ok && errno == 0 && classifyName(it.Name) == finalName {
 		mime, err := checkType(h.f)
 		switch {
 		case errors.Is(err, errNotAccepted):
 			h.streamStopLocked("type refused")
-			h.up.refuse(h.id, err)
+			h.up.reject(h.id, err)
 			fate := "the file is removed"
 			if h.up.replacing(h.id) {
 				fate = "the asset already under this name is unchanged"
@@ -302,8 +302,8 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 	return errno
 }
 
-// refusalErrno is the errno of a refused file's close and fsync.
-func refusalErrno(err error) syscall.Errno {
+// rejectionErrno is the errno of a rejected file's close and fsync.
+func rejectionErrno(err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
@@ -318,8 +318,8 @@ func refusalErrno(err error) syscall.Errno {
 // local disk and returns).
 func (h *uploadHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	id := h.item()
-	if err := h.up.refusal(id); err != nil {
-		return refusalErrno(err)
+	if err := h.up.rejection(id); err != nil {
+		return rejectionErrno(err)
 	}
 	err := h.up.q.Wait(ctx, id)
 	if err == nil || errors.Is(err, queue.ErrCanceled) {

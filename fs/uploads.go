@@ -49,7 +49,7 @@ type uploads struct {
 
 	mu       sync.Mutex
 	writers  map[string]int        // item id -> file handles of ours open for writing
-	refused  map[string]error      // item id -> why its content will not be uploaded (dropped at its last close)
+	rejected map[string]error      // item id -> why its content will not be uploaded (dropped at its last close)
 	phantom  map[string]bool       // item id -> we hold one queue writer: an empty file, kept local
 	replaces map[string][]string   // item id -> asset ids it replaces, handed to the queue at its last close
 	clean    map[string]bool       // item id -> an asset's bytes opened for writing, not changed (yet)
@@ -68,7 +68,7 @@ func newUploads(r *Root, q *queue.Queue) *uploads {
 	return &uploads{
 		r: r, q: q,
 		writers:  map[string]int{},
-		refused:  map[string]error{},
+		rejected: map[string]error{},
 		phantom:  map[string]bool{},
 		replaces: map[string][]string{},
 		clean:    map[string]bool{},
@@ -273,27 +273,27 @@ func (u *uploads) writersOf(id string) int {
 	return u.writers[id]
 }
 
-// refuse marks item id's content as not to be uploaded (a write past the
+// reject marks item id's content as not to be uploaded (a write past the
 // size limit, a type Krea does not take, a failed write): its last close
 // drops it. The first reason is kept.
-func (u *uploads) refuse(id string, err error) (first bool) {
+func (u *uploads) reject(id string, err error) (first bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.refused[id] != nil {
+	if u.rejected[id] != nil {
 		return false
 	}
-	u.refused[id] = err
+	u.rejected[id] = err
 	return true
 }
 
-func (u *uploads) refusal(id string) error {
+func (u *uploads) rejection(id string) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return u.refused[id]
+	return u.rejected[id]
 }
 
 // addReplaces records asset ids item id replaces, handed to the queue at
-// its last close (so that content refused at close never deletes them).
+// its last close (so that content rejected at close never deletes them).
 func (u *uploads) addReplaces(id string, ids ...string) {
 	if len(ids) == 0 {
 		return
@@ -304,7 +304,7 @@ func (u *uploads) addReplaces(id string, ids ...string) {
 }
 
 // replacing reports whether item id replaces assets not yet handed to the
-// queue (an asset opened for writing, or renamed: refusing the item leaves
+// queue (an asset opened for writing, or renamed: rejecting the item leaves
 // them as they are).
 func (u *uploads) replacing(id string) bool {
 	u.mu.Lock()
@@ -320,7 +320,7 @@ func (u *uploads) forget(id string) (replaces []string) {
 	defer u.mu.Unlock()
 	replaces = u.replaces[id]
 	delete(u.writers, id)
-	delete(u.refused, id)
+	delete(u.rejected, id)
 	delete(u.phantom, id)
 	delete(u.replaces, id)
 	delete(u.clean, id)
@@ -397,7 +397,7 @@ func appendNew(list []string, ids ...string) []string {
 }
 
 // release ends one write handle of ours on item id (its *os.File already
-// closed). At the last one the content is judged: refused content is
+// closed). At the last one the content is judged: rejected content is
 // dropped (the close already failed, and the log says why); an empty file
 // with a final name is kept local (programs create files empty and write
 // them later); anything else is handed to the queue, which uploads it
@@ -410,7 +410,7 @@ func (u *uploads) release(id string, wait bool) {
 	if last {
 		delete(u.writers, id)
 	}
-	refused := u.refused[id]
+	rejected := u.rejected[id]
 	phantom := u.phantom[id]
 	reps := u.replaces[id]
 	unchanged := u.clean[id]
@@ -428,7 +428,7 @@ func (u *uploads) release(id string, wait bool) {
 		return
 	}
 	log = log.WithField("path", "assets/"+it.Name)
-	if unchanged && refused == nil {
+	if unchanged && rejected == nil {
 		// An asset opened for writing and closed without a change: no
 		// replacement (it would only give the asset a new id). A time
 		// set meanwhile (touch opens the file) goes to the asset.
@@ -443,12 +443,12 @@ func (u *uploads) release(id string, wait bool) {
 		u.notifyNames(wait, it.Name)
 		return
 	}
-	if refused != nil {
+	if rejected != nil {
 		u.forget(id)
 		if err := u.q.Cancel(id); err != nil {
 			log.WithError(err).Warn("dropping refused file")
 		}
-		log.WithError(refused).Debug("refused file removed (its close failed and was logged)")
+		log.WithError(rejected).Debug("refused file removed (its close failed and was logged)")
 		u.notifyNames(wait, it.Name)
 		return
 	}
@@ -490,7 +490,7 @@ func (u *uploads) release(id string, wait bool) {
 		}
 	}
 	u.mu.Lock()
-	delete(u.refused, id)
+	delete(u.rejected, id)
 	u.mu.Unlock()
 	u.notifyNames(wait, it.Name)
 }

@@ -131,8 +131,8 @@ func TestRefusalErrnos(t *testing.T) {
 		{syscall.ENOSPC, syscall.ENOSPC},
 	}
 	for _, c := range cases {
-		if got := refusalErrno(c.err); got != c.want {
-			t.Errorf("refusalErrno(%v) = %v, want %v", c.err, got, c.want)
+		if got := rejectionErrno(c.err); got != c.want {
+			t.Errorf("rejectionErrno(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 	if !wantsWrite(syscall.O_WRONLY) || !wantsWrite(syscall.O_RDWR) || !wantsWrite(syscall.O_RDONLY|syscall.O_TRUNC) || wantsWrite(syscall.O_RDONLY) {

@@ -1,6 +1,6 @@
 package fs
 
-// Pure: names whose extension says the file is not a type Krea takes
+// Names whose extension says the file is not a type Krea takes
 // (.txt, .pdf, .mkv...). Such a file is refused when it gets that name
 // (create, mknod, rename), with ENOTSUP ("Operation not supported"), so
 // the program sees the refusal where it can report it: shells and many
