@@ -1,0 +1,183 @@
+package queue
+
+// Changes to a queued item after it was written: rename, cancel (rm),
+// retry, and the background deletes of uploaded assets.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Rename re-targets a queued item to newName and adds replaces (asset ids
+// the new name overwrites) to the assets deleted after its upload. If it
+// is being uploaded under the old name, that upload is superseded: when it
+// ends, the item is uploaded again under newName and the asset just made
+// is deleted. A rename does not move the upload time, except that a Held
+// item renamed to a name that is not held is scheduled for its last
+// close + Delay (or now, if that has passed).
+func (q *Queue) Rename(id, newName string, replaces ...string) error {
+	it, err := q.get(id)
+	if err != nil {
+		return err
+	}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	if it.removed || it.rec.State == stUploaded || it.rec.State == stCanceled {
+		q.mu.Unlock()
+		return ErrUnknownItem
+	}
+	old := it.rec.Name
+	if newName != old {
+		q.abortStreamLocked(it, "renamed")
+	}
+	it.rec.Name = newName
+	for _, r := range replaces {
+		it.rec.Replaces = addID(it.rec.Replaces, r)
+	}
+	if it.rec.State == stPending && it.writers == 0 && !it.running {
+		if q.heldLocked(it) {
+			q.stopTimerLocked(it)
+			q.notifyLocked(it, nil) // kept local: durable, not uploaded
+		} else if it.timer == nil && !it.queued {
+			q.scheduleAfterCloseLocked(it)
+		}
+	}
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	q.log.WithFields(logrus.Fields{"op": "rename", "id": id, "name": newName, "from": old}).Debug("re-targeted")
+	return q.l.writeRecord(rec)
+}
+
+// Cancel drops a queued item (rm of a file that is not uploaded): its
+// spool is deleted, waiters get ErrCanceled, and the assets it replaces
+// are deleted in the background (they were shown under its name), as is
+// the asset of an upload of it that was running or may have reached the
+// server. Unknown ids are not an error. Items already Uploaded are assets
+// now: delete those with DeleteAssets.
+func (q *Queue) Cancel(id string) error {
+	it, err := q.get(id)
+	if err != nil {
+		if errors.Is(err, ErrUnknownItem) {
+			return nil
+		}
+		return err
+	}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	if it.removed || it.rec.State == stCanceled {
+		q.mu.Unlock()
+		return nil
+	}
+	if it.rec.State == stUploaded {
+		q.mu.Unlock()
+		return ErrUnknownItem
+	}
+	q.abortStreamLocked(it, "removed")
+	q.stopTimerLocked(it)
+	it.rec.State = stCanceled
+	q.notifyLocked(it, ErrCanceled)
+	var drop []int
+	for _, g := range append(it.oldGens, it.rec.Gen) {
+		if it.inflight != nil && it.inflight.Gen == g {
+			it.oldGens = append(it.oldGens[:0:0], g)
+		} else {
+			drop = append(drop, g)
+		}
+	}
+	cleanup := len(it.rec.Replaces) > 0 || it.inflight != nil || it.rec.Intent != nil
+	if !cleanup {
+		it.removed = true
+		delete(q.items, id)
+	}
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	q.log.WithFields(logrus.Fields{"op": "cancel", "id": id, "name": rec.Name}).Info("queued upload canceled")
+	if cleanup {
+		err = q.l.writeRecord(rec)
+	} else {
+		err = q.l.removeRecord(id)
+	}
+	for _, g := range drop {
+		os.Remove(q.l.spoolPath(id, g))
+	}
+	if cleanup {
+		q.mu.Lock()
+		q.enqueueLocked(it)
+		q.mu.Unlock()
+	}
+	return err
+}
+
+// Retry puts a Failed item back in the queue, due now.
+func (q *Queue) Retry(id string) error {
+	it, err := q.get(id)
+	if err != nil {
+		return err
+	}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	if it.rec.State != stFailed || it.removed {
+		q.mu.Unlock()
+		return nil
+	}
+	it.rec.State, it.rec.Attempts = stPending, 0
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	if err := q.l.writeRecord(rec); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	q.enqueueLocked(it)
+	q.mu.Unlock()
+	return nil
+}
+
+// DeleteAssets durably deletes uploaded assets in the background (rm of
+// an uploaded file): the ids are journaled first, retried on transient
+// failures and across restarts; 404 counts as done. name is for logs and
+// Items. It returns an item id that Wait accepts.
+func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
+	now := q.o.Clock.Now()
+	rec := record{ID: newID(), Name: name, State: stCanceled, Delete: true,
+		Replaces: append([]string(nil), ids...), Created: now, Modified: now}
+	it := &item{rec: rec}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return "", ErrClosed
+	}
+	q.items[rec.ID] = it // not queued before it is journaled
+	q.mu.Unlock()
+	if err := q.l.writeRecord(rec.clone()); err != nil {
+		q.mu.Lock()
+		delete(q.items, rec.ID)
+		it.removed = true
+		q.mu.Unlock()
+		return "", fmt.Errorf("upload queue: delete %q: %w", name, err)
+	}
+	q.mu.Lock()
+	q.enqueueLocked(it)
+	q.mu.Unlock()
+	q.log.WithFields(logrus.Fields{"op": "delete", "id": rec.ID, "name": name, "assets": len(ids)}).Debug("delete queued")
+	return rec.ID, nil
+}

@@ -1,0 +1,215 @@
+package queue
+
+// A queued file's spool: created, opened for writing again or for
+// reading, and released at each close (the last one schedules the upload).
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Create makes a new spool file for name, open for writing (the caller
+// holds one writer: call Release when its handle closes; the caller closes
+// f). Nothing is uploaded while writers are open. replaces are asset ids
+// to delete once this upload succeeds (overwrite, or mv of an uploaded
+// asset).
+func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, err error) {
+	now := q.o.Clock.Now()
+	rec := record{ID: newID(), Name: name, State: stWriting, Replaces: append([]string(nil), replaces...),
+		Created: now, Modified: now}
+	it := &item{rec: rec, writers: 1}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return "", nil, ErrClosed
+	}
+	q.items[rec.ID] = it // visible at once; Writing, so no worker touches it
+	q.mu.Unlock()
+	undo := func(err error) (string, *os.File, error) {
+		q.mu.Lock()
+		delete(q.items, rec.ID)
+		it.removed = true
+		q.mu.Unlock()
+		return "", nil, fmt.Errorf("upload queue: create %q: %w", name, err)
+	}
+	if err := q.l.writeRecord(rec.clone()); err != nil {
+		return undo(err)
+	}
+	f, err = os.OpenFile(q.l.spoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		q.l.removeRecord(rec.ID)
+		return undo(err)
+	}
+	q.log.WithFields(logrus.Fields{"op": "create", "id": rec.ID, "name": name}).Debug("spool file created")
+	return rec.ID, f, nil
+}
+
+// OpenWrite opens the spool of a queued item for writing again (and
+// counts a writer: call Release when done; the caller closes f). With
+// trunc the content is emptied. If the item is being uploaded (or an
+// earlier attempt may have reached the server) the new content goes to a
+// new spool generation: the running upload finishes with the old bytes
+// and is then superseded. Works on Writing, Held, Pending, Uploading and
+// Failed items.
+func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
+	it, err := q.get(id)
+	if err != nil {
+		return nil, err
+	}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if it.removed || it.rec.State == stUploaded || it.rec.State == stCanceled {
+		q.mu.Unlock()
+		return nil, ErrUnknownItem
+	}
+	old := it.rec.Gen
+	bump := (it.inflight != nil && it.inflight.Gen == old) || (it.rec.Intent != nil && it.rec.Intent.Gen == old)
+	q.abortStreamLocked(it, "opened for writing again")
+	q.stopTimerLocked(it)
+	it.writers++
+	prev := it.rec.clone()
+	q.mu.Unlock()
+
+	gen := old
+	var f *os.File
+	if bump {
+		gen = old + 1
+		dst := q.l.spoolPath(id, gen)
+		if trunc {
+			f, err = os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		} else if err = copyFile(dst, q.l.spoolPath(id, old)); err == nil {
+			f, err = os.OpenFile(dst, os.O_RDWR, 0)
+		}
+	} else {
+		flag := os.O_RDWR
+		if trunc {
+			flag |= os.O_TRUNC
+		}
+		f, err = os.OpenFile(q.l.spoolPath(id, old), flag, 0)
+	}
+	if err == nil {
+		q.mu.Lock()
+		it.rec.Gen, it.rec.State = gen, stWriting
+		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
+		rec := it.rec.clone()
+		q.mu.Unlock()
+		if err = q.l.writeRecord(rec); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		if bump {
+			os.Remove(q.l.spoolPath(id, gen))
+		}
+		q.mu.Lock()
+		it.rec = prev
+		it.writers--
+		if it.writers == 0 {
+			q.scheduleAfterCloseLocked(it)
+		}
+		q.mu.Unlock()
+		return nil, fmt.Errorf("upload queue: open %q for writing: %w", prev.Name, err)
+	}
+	q.mu.Lock()
+	q.notifyLocked(it, nil) // fsync waiters: the bytes so far are durable locally
+	q.mu.Unlock()
+	if bump {
+		q.mu.Lock()
+		if it.inflight != nil && it.inflight.Gen == old {
+			it.oldGens = append(it.oldGens, old) // the running upload still reads it
+			old = -1
+		}
+		q.mu.Unlock()
+		if old >= 0 {
+			os.Remove(q.l.spoolPath(id, old))
+		}
+	}
+	q.log.WithFields(logrus.Fields{"op": "openwrite", "id": id, "name": prev.Name, "trunc": trunc, "gen": gen}).Debug("reopened for writing")
+	return f, nil
+}
+
+// OpenRead opens the current spool of an item read-only (reads of a file
+// that is not uploaded yet). A later OpenWrite that starts a new
+// generation is not seen through this handle.
+func (q *Queue) OpenRead(id string) (*os.File, error) {
+	q.mu.Lock()
+	it := q.items[id]
+	if it == nil || it.removed || it.rec.State == stCanceled {
+		q.mu.Unlock()
+		return nil, ErrUnknownItem
+	}
+	p := q.l.spoolPath(id, it.rec.Gen)
+	q.mu.Unlock()
+	return os.Open(p)
+}
+
+// Release is called when a write handle from Create or OpenWrite closes
+// (after the caller closed its *os.File). At the last one the spool is
+// fsynced, the item journaled as pending, and its upload scheduled Delay
+// from now (unless Hold says to keep it).
+func (q *Queue) Release(id string) error {
+	it, err := q.get(id)
+	if errors.Is(err, ErrUnknownItem) {
+		return nil // cancelled (unlinked) while open: nothing to upload
+	}
+	if err != nil {
+		return err
+	}
+	it.pmu.Lock()
+	defer it.pmu.Unlock()
+	q.mu.Lock()
+	if it.writers == 0 {
+		q.mu.Unlock()
+		return nil
+	}
+	it.writers--
+	if it.writers > 0 || it.removed || it.rec.State != stWriting || q.closed {
+		q.mu.Unlock()
+		if q.closed {
+			return ErrClosed
+		}
+		return nil
+	}
+	path := q.l.spoolPath(id, it.rec.Gen)
+	q.mu.Unlock()
+
+	size := int64(0)
+	fi, err := os.Stat(path)
+	if err == nil {
+		size = fi.Size()
+		err = syncFile(path)
+	}
+	if err == nil {
+		err = syncDir(q.l.spool)
+	}
+	q.mu.Lock()
+	it.rec.State, it.rec.Size, it.rec.Modified = stPending, size, q.o.Clock.Now()
+	it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	if werr := q.l.writeRecord(rec); err == nil {
+		err = werr
+	}
+	q.mu.Lock()
+	if it.writers == 0 && it.rec.State == stPending {
+		q.scheduleAfterCloseLocked(it)
+	}
+	q.mu.Unlock()
+	log := q.log.WithFields(logrus.Fields{"op": "release", "id": id, "name": rec.Name, "size": size})
+	if err != nil {
+		log.WithError(err).Error("could not make the closed file durable; it stays queued in memory")
+		return fmt.Errorf("upload queue: %w", err)
+	}
+	log.Debug("closed; upload scheduled")
+	return nil
+}
