@@ -98,7 +98,7 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 // queuedItems are the queued uploads assets/ lists (nil: none, or no
 // write support).
 func (d *assetsDir) queuedItems() map[string]queue.Item {
-	return visibleItems(d.r.up.items())
+	return visibleItems(d.r.up.s.Items())
 }
 
 // dirView is what an open of assets/ lists when no upload is queued:

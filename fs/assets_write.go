@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -19,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -38,7 +38,7 @@ func (d *assetsDir) visible(t *assetTable) *assetTable {
 	if t == nil {
 		return t
 	}
-	return d.r.up.visible(t, d.r.up.items())
+	return d.r.up.visible(t, d.r.up.s.Items())
 }
 
 // lookupUpload finds a queued file by name (nil if there is none).
@@ -46,7 +46,7 @@ func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.Ent
 	if !usableName(name) {
 		return nil
 	}
-	it, ok := d.r.up.lookup(name)
+	it, ok := d.r.up.s.Lookup(name)
 	if !ok {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.Ent
 
 // dirEntries is the listing of assets/: t's assets and the queued files.
 func (d *assetsDir) dirEntries(t *assetTable) []fuse.DirEntry {
-	return mergeEntries(t, visibleItems(d.r.up.items()))
+	return mergeEntries(t, visibleItems(d.r.up.s.Items()))
 }
 
 // shownName is the name an asset has in assets/.
@@ -79,7 +79,7 @@ func (t target) exists() bool { return t.item != nil || t.asset != nil }
 
 // resolve finds what name leads to.
 func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
-	if it, ok := d.r.up.lookup(name); ok {
+	if it, ok := d.r.up.s.Lookup(name); ok {
 		return target{item: &it}, nil
 	}
 	a, err := d.lookup(ctx, name)
@@ -125,7 +125,7 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 		if err != nil {
 			return nil, nil, err
 		}
-		it, _ := u.q.Get(dst.item.ID)
+		it, _ := u.s.Get(dst.item.ID)
 		return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
 	}
 	if dst.asset != nil {
@@ -134,15 +134,14 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 			return nil, nil, err
 		}
 		h.ino = uploadIno(h.id)
-		it, _ := u.q.Get(h.id)
+		it, _ := u.s.Get(h.id)
 		return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
 	}
-	id, f, err := u.q.Create(name)
+	id, f, err := u.s.Create(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	u.opened(id)
-	it, _ := u.q.Get(id)
+	it, _ := u.s.Get(id)
 	d.r.log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
 	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: newStreamState(name)}
 	return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
@@ -258,46 +257,28 @@ func (u *uploads) renameItem(it queue.Item, newName string, reps []string) error
 	if len(reps) == 0 && u.restoreMoved(it, newName) {
 		return nil
 	}
-	if classifyName(newName) == finalName && u.writersOf(it.ID) == 0 {
-		if spoolSize(it.Spool) == 0 {
-			if err := u.holdEmpty(it.ID); err != nil {
-				return err
-			}
-		} else if err := checkSpool(it.Spool); err != nil {
-			if errors.Is(err, errNotAccepted) {
+	if classifyName(newName) == finalName && u.s.Writers(it.ID) == 0 {
+		if err := u.s.ReadyForFinalName(it); err != nil {
+			if errors.Is(err, upload.ErrNotAccepted) {
 				log.WithError(err).Warn("rename to a final name refused: the content would not be accepted")
 				return fmt.Errorf("%v: %w", err, syscall.EINVAL)
 			}
 			return err
 		}
 	}
-	u.mu.Lock()
-	keepLocal := u.writers[it.ID] > 0 || u.phantom[it.ID]
-	u.mu.Unlock()
-	if keepLocal { // judged at the last close; until then the replaced stay
-		u.addReplaces(it.ID, reps...)
+	if u.s.KeptOpen(it.ID) { // judged at the last close; until then the replaced stay
+		u.s.AddReplaces(it.ID, reps...)
 		reps = nil
 	} else if classifyName(newName) == finalName {
 		// What a temp-named file replaces is handed over once it has a
 		// final name (see uploads.release).
-		reps = append(u.takeReplaces(it.ID), reps...)
+		reps = append(u.s.TakeReplaces(it.ID), reps...)
 	}
-	if err := u.q.Rename(it.ID, newName, reps...); err != nil {
+	if err := u.s.Rename(it.ID, newName, reps...); err != nil {
 		return err
 	}
 	log.WithField("kind", classifyName(newName).String()).Debug("queued file renamed")
 	return nil
-}
-
-// checkSpool judges a closed spool file's type.
-func checkSpool(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = checkType(f)
-	return err
 }
 
 // renameAsset is mv of an uploaded asset: its bytes (from the content
@@ -308,11 +289,10 @@ func checkSpool(path string) error {
 // where it came from: renamed back unchanged, the asset is restored
 // (restoreMoved).
 func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName string, reps []string) error {
-	id, f, err := u.q.Create(newName)
+	id, f, err := u.s.Create(newName)
 	if err != nil {
 		return err
 	}
-	u.opened(id)
 	if err := u.r.mtimes.Set(itemTimeKey(id), u.r.assetMtime(&a)); err != nil {
 		u.r.log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(err).Warn("could not keep the modification time")
 	}
@@ -322,14 +302,14 @@ func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName st
 	}
 	if err != nil {
 		u.forget(id)
-		if cerr := u.q.Cancel(id); cerr != nil {
+		if cerr := u.s.Drop(id); cerr != nil {
 			u.r.log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(cerr).Warn("dropping the unfinished copy")
 		}
 		return fmt.Errorf("copying the asset's bytes for the new name: %w", err)
 	}
-	u.addReplaces(id, append([]string{a.ID}, reps...)...)
+	u.s.AddReplaces(id, append([]string{a.ID}, reps...)...)
 	if classifyName(newName) != finalName {
-		u.setMoved(id, a, name)
+		u.s.SetMoved(id, a, name)
 	}
 	u.release(id, false)
 	u.notifyNames(false, newName)
@@ -341,30 +321,9 @@ func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName st
 // waitReplacement is fsync of an uploaded asset: it waits for the queued
 // files that replace it, if any (nil when there are none).
 func (r *Root) waitReplacement(ctx context.Context, assetID string) error {
-	u := r.up
-	if u == nil {
-		return nil
-	}
-	var ids []string
-	for _, it := range u.q.Items() {
-		for _, rep := range it.Replaces {
-			if rep == assetID && it.State.Visible() {
-				ids = append(ids, it.ID)
-			}
-		}
-	}
-	u.mu.Lock()
-	for id, reps := range u.replaces {
-		for _, rep := range reps {
-			if rep == assetID {
-				ids = append(ids, id)
-			}
-		}
-	}
-	u.mu.Unlock()
 	var errs []error
-	for _, id := range ids {
-		if err := u.q.Wait(ctx, id); err != nil && !errors.Is(err, queue.ErrCanceled) {
+	for _, id := range r.up.s.Replacers(assetID) {
+		if err := r.up.s.Wait(ctx, id); err != nil && !errors.Is(err, queue.ErrCanceled) {
 			errs = append(errs, err)
 		}
 	}
@@ -377,7 +336,7 @@ func (d *assetsDir) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32)
 	if d.r.readOnly {
 		return 0
 	}
-	return fail(d.r.log, logrus.Fields{"op": "fsyncdir", "path": "assets"}, d.r.up.q.WaitAll(ctx))
+	return fail(d.r.log, logrus.Fields{"op": "fsyncdir", "path": "assets"}, d.r.up.s.WaitAll(ctx))
 }
 
 // Setattr of assets/ itself (rsync -t, cp -p of a directory setting its

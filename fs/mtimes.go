@@ -79,7 +79,7 @@ func (r *Root) uploadedMtime(id string, a *api.Asset) time.Time {
 	if t, ok := r.mtimes.Get(assetTimeKey(a.ID)); ok {
 		return t
 	}
-	if it, ok := r.up.get(id); ok {
+	if it, ok := r.up.s.Get(id); ok {
 		return r.itemMtime(id, it.Modified)
 	}
 	return a.UploadedAt

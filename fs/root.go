@@ -21,6 +21,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -167,7 +168,7 @@ func NewRoot(cfg Config) (*Root, error) {
 	if r.readOnly {
 		q = nil
 	}
-	r.up = newUploads(r, q)
+	r.up = newUploads(r, upload.NewSession(q, HoldName, r.log))
 	r.assets = newAssetsDir(r)
 	if cfg.Offline {
 		r.assets.loadSaved()
@@ -175,7 +176,7 @@ func NewRoot(cfg Config) (*Root, error) {
 	if !r.readOnly {
 		// The tree exists: uploads resumed from an earlier mount may
 		// finish and report to it from now on.
-		cfg.Uploads.Start(r.uploaded)
+		r.up.s.Start(r.uploaded)
 	}
 	return r, nil
 }

@@ -58,7 +58,7 @@ func (s *statusFile) text() []byte {
 	if s.r.readOnly {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
-	return queue.FormatStatus(s.r.up.q.Items())
+	return queue.FormatStatus(s.r.up.s.Items())
 }
 
 // Getattr reports the current text's length, read-only, never cached.

@@ -38,7 +38,7 @@ type uploadFile struct {
 
 // visibleItem is the item while assets/ shows it as a queued file.
 func (f *uploadFile) visibleItem() (queue.Item, bool) {
-	it, ok := f.r.up.q.Get(f.id)
+	it, ok := f.r.up.s.Get(f.id)
 	if !ok || !it.State.Visible() {
 		return queue.Item{}, false
 	}
@@ -56,7 +56,7 @@ func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}
-	if a, ok := f.r.up.doneAsset(f.id); ok {
+	if a, ok := f.r.up.s.DoneAsset(f.id); ok {
 		f.r.fileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), f.r.uploadedMtime(f.id, &a))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
@@ -91,7 +91,7 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 				return nil, 0, fail(f.r.log, fields, err)
 			}
 		}
-		a, ok := u.doneAsset(f.id)
+		a, ok := u.s.DoneAsset(f.id)
 		if !ok {
 			return nil, 0, syscall.ENOENT
 		}
@@ -101,14 +101,14 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 		}
 		return h, writeOpenFlags, 0
 	}
-	rf, err := u.q.OpenRead(f.id)
+	rf, err := u.s.OpenRead(f.id)
 	if err == nil {
 		return &uploadHandle{up: u, id: f.id, ino: uploadIno(f.id), f: rf}, 0, 0
 	}
 	if !errors.Is(err, queue.ErrUnknownItem) {
 		return nil, 0, fail(f.r.log, fields, err)
 	}
-	a, ok := u.doneAsset(f.id)
+	a, ok := u.s.DoneAsset(f.id)
 	if !ok {
 		return nil, 0, syscall.ENOENT
 	}
@@ -134,7 +134,7 @@ func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.S
 	}
 	if _, ok := f.visibleItem(); ok {
 		f.r.keepMtime(itemTimeKey(f.id), in)
-	} else if a, ok := f.r.up.doneAsset(f.id); ok {
+	} else if a, ok := f.r.up.s.DoneAsset(f.id); ok {
 		f.r.keepMtime(assetTimeKey(a.ID), in)
 	}
 	return f.Getattr(ctx, nil, out)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -81,9 +82,9 @@ func (h *uploadHandle) writableLocked(ctx context.Context) (*os.File, error) {
 		return h.f, nil
 	}
 	h.streamStopLocked("written after its close")
-	f, err := h.up.q.OpenWrite(h.id, false)
+	f, err := h.up.s.OpenWrite(h.id, false)
 	if errors.Is(err, queue.ErrUnknownItem) {
-		a, ok := h.up.doneAsset(h.id)
+		a, ok := h.up.s.DoneAsset(h.id)
 		if !ok {
 			return nil, err
 		}
@@ -100,7 +101,6 @@ func (h *uploadHandle) writableLocked(ctx context.Context) (*os.File, error) {
 	}
 	h.f.Close()
 	h.f, h.handedOver = f, false
-	h.up.opened(h.id)
 	return f, nil
 }
 
@@ -110,7 +110,7 @@ func (h *uploadHandle) fields(op string) logrus.Fields {
 
 func (u *uploads) itemFields(op, id string) logrus.Fields {
 	f := logrus.Fields{"op": op, "item": id}
-	if it, ok := u.q.Get(id); ok {
+	if it, ok := u.s.Get(id); ok {
 		f["path"] = "assets/" + it.Name
 	}
 	return f
@@ -118,11 +118,10 @@ func (u *uploads) itemFields(op, id string) logrus.Fields {
 
 // openItemWrite opens queued item id for writing.
 func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHandle, error) {
-	f, err := u.q.OpenWrite(id, flags&syscall.O_TRUNC != 0)
+	f, err := u.s.OpenWrite(id, flags&syscall.O_TRUNC != 0)
 	if err != nil {
 		return nil, err
 	}
-	u.opened(id)
 	return &uploadHandle{up: u, id: id, ino: ino, f: f, write: true, fresh: flags&syscall.O_TRUNC != 0}, nil
 }
 
@@ -141,25 +140,22 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 		}
 		return nil, fmt.Errorf("asset %s has no name in assets/ to write it under: %w", a.ID, syscall.EPERM)
 	}
-	id, f, err := u.q.Create(name)
+	id, f, err := u.s.Create(name)
 	if err != nil {
 		return nil, err
 	}
-	u.opened(id)
 	if flags&syscall.O_TRUNC == 0 {
-		u.mu.Lock()
-		u.clean[id] = true
-		u.mu.Unlock()
+		u.s.MarkClean(id)
 		if err := u.r.copyAsset(ctx, &a, f); err != nil {
 			f.Close()
 			u.forget(id)
-			if cerr := u.q.Cancel(id); cerr != nil {
+			if cerr := u.s.Drop(id); cerr != nil {
 				u.r.log.WithFields(logrus.Fields{"op": "open", "item": id}).WithError(cerr).Warn("dropping the unfinished copy")
 			}
 			return nil, fmt.Errorf("copying the asset's bytes to modify them: %w", err)
 		}
 	}
-	u.addReplaces(id, a.ID)
+	u.s.AddReplaces(id, a.ID)
 	u.notifyNames(wait, name)
 	u.r.log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
 		"trunc": flags&syscall.O_TRUNC != 0}).Debug("asset opened for writing: a replacement is queued")
@@ -194,7 +190,7 @@ func (r *Root) copyAsset(ctx context.Context, a *api.Asset, dst *os.File) error 
 			return err
 		}
 		if off > api.MaxUploadBytes {
-			return errTooBig
+			return upload.ErrTooBig
 		}
 	}
 }
@@ -227,7 +223,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	n, err := f.WriteAt(data, off)
 	if err != nil {
 		h.streamStopLocked("a write failed")
-		h.up.reject(h.id, fmt.Errorf("writing the local copy: %w", err))
+		h.up.s.Reject(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
 	startFlush(f, off, int64(n)) // so the fsync at close has little left (spool_flush.go)
@@ -251,7 +247,7 @@ func (h *uploadHandle) tooBigLocked(op string, end int64) syscall.Errno {
 		return syscall.EFBIG
 	}
 	h.streamStopLocked("past the size limit")
-	if h.up.reject(h.id, errTooBig) {
+	if h.up.s.Reject(h.id, upload.ErrTooBig) {
 		log.Warn(op + " past the 75 MB upload limit refused (EFBIG); the file will not be uploaded, and is removed at its close")
 	}
 	return syscall.EFBIG
@@ -273,20 +269,20 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.handedOver || h.up.writersOf(h.id) > 1 || h.up.isClean(h.id) {
+	if h.handedOver || h.up.s.Writers(h.id) > 1 || h.up.s.IsClean(h.id) {
 		// Handed over already; or another handle still writes (the last
 		// one decides); or nothing changed yet.
-		return rejectionErrno(h.up.rejection(h.id))
+		return rejectionErrno(h.up.s.Rejection(h.id))
 	}
-	errno := rejectionErrno(h.up.rejection(h.id))
-	if it, ok := h.up.q.Get(h.id); ok && errno == 0 && classifyName(it.Name) == finalName {
-		mime, err := checkType(h.f)
+	errno := rejectionErrno(h.up.s.Rejection(h.id))
+	if it, ok := h.up.s.Get(h.id); ok && errno == 0 && classifyName(it.Name) == finalName {
+		mime, err := upload.CheckType(h.f)
 		switch {
-		case errors.Is(err, errNotAccepted):
+		case errors.Is(err, upload.ErrNotAccepted):
 			h.streamStopLocked("type refused")
-			h.up.reject(h.id, err)
+			h.up.s.Reject(h.id, err)
 			fate := "the file is removed"
-			if h.up.replacing(h.id) {
+			if h.up.s.Replacing(h.id) {
 				fate = "the asset already under this name is unchanged"
 			}
 			h.up.r.log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).
@@ -307,7 +303,7 @@ func rejectionErrno(err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
-	if errors.Is(err, errNotAccepted) {
+	if errors.Is(err, upload.ErrNotAccepted) {
 		return syscall.EINVAL
 	}
 	return toErrno(err)
@@ -318,10 +314,10 @@ func rejectionErrno(err error) syscall.Errno {
 // local disk and returns).
 func (h *uploadHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	id := h.item()
-	if err := h.up.rejection(id); err != nil {
+	if err := h.up.s.Rejection(id); err != nil {
 		return rejectionErrno(err)
 	}
-	err := h.up.q.Wait(ctx, id)
+	err := h.up.s.Wait(ctx, id)
 	if err == nil || errors.Is(err, queue.ErrCanceled) {
 		return 0
 	}

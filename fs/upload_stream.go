@@ -18,7 +18,10 @@ package fs
 // writes that feed it are serialised by it too). Stream methods take only
 // the stream's own lock.
 
-import "github.com/kreafs/kreafs/cache/upload/queue"
+import (
+	"github.com/kreafs/kreafs/cache/upload"
+	"github.com/kreafs/kreafs/cache/upload/queue"
+)
 
 // streamMinSize is how much of a file must be written before its upload
 // starts: smaller files gain little, and a stream per small file would
@@ -60,11 +63,11 @@ func (h *uploadHandle) streamWroteLocked(off, n int64) {
 	if st.end < streamMinSize {
 		return
 	}
-	if _, err := checkType(h.f); err != nil {
+	if _, err := upload.CheckType(h.f); err != nil {
 		st.off = true // refused at close; nothing to stream
 		return
 	}
-	s, err := h.up.q.StartStream(h.id, st.end)
+	s, err := h.up.s.StartStream(h.id, st.end)
 	if err != nil {
 		st.off = true
 		h.up.r.log.WithFields(h.up.itemFields("stream", h.id)).WithError(err).Debug("not streaming this upload")

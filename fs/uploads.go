@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -30,75 +29,29 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
-// doneKeep is how long a finished upload's asset is remembered for the
-// nodes (and kernel entries) that still name the queue item.
-const doneKeep = 10 * time.Minute
-
-// uploads is the write state of one mount. On a read-only mount
-// (Root.readOnly) it has no queue: it shows no queued file, and the
-// adapters refuse every change before reaching it.
+// uploads is the write state of one mount: the upload session (every
+// decision about a file written into assets/), and what assets/ shows
+// while files are queued. On a read-only mount (Root.readOnly) the session
+// has no queue: it shows no queued file, and the adapters refuse every
+// change before reaching it.
 type uploads struct {
 	r    *Root
-	q    *queue.Queue
+	s    *upload.Session
 	live atomic.Bool // the tree is mounted: kernel notifications may be sent
 
 	viewMu sync.Mutex
 
-	mu       sync.Mutex
-	writers  map[string]int        // item id -> file handles of ours open for writing
-	rejected map[string]error      // item id -> why its content will not be uploaded (dropped at its last close)
-	phantom  map[string]bool       // item id -> we hold one queue writer: an empty file, kept local
-	replaces map[string][]string   // item id -> asset ids it replaces, handed to the queue at its last close
-	clean    map[string]bool       // item id -> an asset's bytes opened for writing, not changed (yet)
-	done     map[string]doneUpload // item id -> the asset its upload made
-	moved    map[string]movedAsset // item id -> the asset it is an unchanged copy of, under a temp name (restoreMoved)
-	view     *assetTable           // the last filtered name table...
-	viewKey  string                // ...and what it was built from
+	mu      sync.Mutex
+	view    *assetTable // the last filtered name table...
+	viewKey string      // ...and what it was built from
 }
 
-type doneUpload struct {
-	asset api.Asset
-	at    time.Time
-}
-
-func newUploads(r *Root, q *queue.Queue) *uploads {
-	return &uploads{
-		r: r, q: q,
-		writers:  map[string]int{},
-		rejected: map[string]error{},
-		phantom:  map[string]bool{},
-		replaces: map[string][]string{},
-		clean:    map[string]bool{},
-		done:     map[string]doneUpload{},
-		moved:    map[string]movedAsset{},
-	}
-}
-
-// items are the queued files (none on a read-only mount).
-func (u *uploads) items() []queue.Item {
-	if u.q == nil {
-		return nil
-	}
-	return u.q.Items()
-}
-
-// lookup finds the queued file shown under name.
-func (u *uploads) lookup(name string) (queue.Item, bool) {
-	if u.q == nil {
-		return queue.Item{}, false
-	}
-	return u.q.Lookup(name)
-}
-
-// get finds the queued file with item id.
-func (u *uploads) get(id string) (queue.Item, bool) {
-	if u.q == nil {
-		return queue.Item{}, false
-	}
-	return u.q.Get(id)
+func newUploads(r *Root, s *upload.Session) *uploads {
+	return &uploads{r: r, s: s}
 }
 
 // uploadIno is the inode number of a queued file (stable across restarts:
@@ -106,25 +59,6 @@ func (u *uploads) get(id string) (queue.Item, bool) {
 func uploadIno(itemID string) uint64 { return inoFor("upload:" + itemID) }
 
 // --- what assets/ hides and shows ---
-
-// hiddenIDs are the assets listings must not show besides those deleted
-// through the mount (assetsDir.deleted, dropped when a table is built):
-// those a queued file replaces (the queue's and ours) and those being
-// deleted.
-func (u *uploads) hiddenIDs() map[string]bool {
-	hidden := map[string]bool{}
-	if u.q != nil {
-		hidden = u.q.Shadowed()
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, ids := range u.replaces {
-		for _, id := range ids {
-			hidden[id] = true
-		}
-	}
-	return hidden
-}
 
 // removed hides assets removed through the mount for good (asset ids are
 // never reused): rm, and the assets an upload replaced or a cancelled
@@ -170,7 +104,7 @@ func (u *uploads) extraAssets(items []queue.Item) []api.Asset {
 // listed must not push the new one to a suffixed name. The table is
 // cached until t, the hidden set or the extras change.
 func (u *uploads) visible(t *assetTable, items []queue.Item) *assetTable {
-	hidden := u.hiddenIDs()
+	hidden := u.s.Hidden()
 	var hid []string
 	for id := range hidden {
 		if t.byID[id] != nil {
@@ -257,262 +191,36 @@ func mergeEntries(t *assetTable, items map[string]queue.Item) []fuse.DirEntry {
 	return entries
 }
 
-// --- the items' fs-side state ---
+// --- the items' state that is the mount's ---
 
-// opened counts a write handle of ours on item id.
-func (u *uploads) opened(id string) {
-	u.mu.Lock()
-	u.writers[id]++
-	u.mu.Unlock()
-}
-
-// writersOf is how many write handles of ours item id has.
-func (u *uploads) writersOf(id string) int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.writers[id]
-}
-
-// reject marks item id's content as not to be uploaded (a write past the
-// size limit, a type Krea does not take, a failed write): its last close
-// drops it. The first reason is kept.
-func (u *uploads) reject(id string, err error) (first bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.rejected[id] != nil {
-		return false
-	}
-	u.rejected[id] = err
-	return true
-}
-
-func (u *uploads) rejection(id string) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.rejected[id]
-}
-
-// addReplaces records asset ids item id replaces, handed to the queue at
-// its last close (so that content rejected at close never deletes them).
-func (u *uploads) addReplaces(id string, ids ...string) {
-	if len(ids) == 0 {
-		return
-	}
-	u.mu.Lock()
-	u.replaces[id] = appendNew(u.replaces[id], ids...)
-	u.mu.Unlock()
-}
-
-// replacing reports whether item id replaces assets not yet handed to the
-// queue (an asset opened for writing, or renamed: rejecting the item leaves
-// them as they are).
-func (u *uploads) replacing(id string) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.replaces[id]) > 0
-}
-
-// forget drops the fs-side state of item id, returning the replaced asset
-// ids not yet handed to the queue.
+// forget drops the write state of item id and the time set on it,
+// returning the replaced asset ids not yet handed to the queue.
 func (u *uploads) forget(id string) (replaces []string) {
 	u.r.forgetMtime(itemTimeKey(id))
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	replaces = u.replaces[id]
-	delete(u.writers, id)
-	delete(u.rejected, id)
-	delete(u.phantom, id)
-	delete(u.replaces, id)
-	delete(u.clean, id)
-	delete(u.moved, id)
-	return replaces
-}
-
-// takeReplaces returns and drops the asset ids item id replaces that are
-// not handed to the queue yet.
-func (u *uploads) takeReplaces(id string) []string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	reps := u.replaces[id]
-	delete(u.replaces, id)
-	return reps
-}
-
-// isClean reports an asset opened for writing whose bytes are unchanged.
-func (u *uploads) isClean(id string) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.clean[id]
+	return u.s.Forget(id)
 }
 
 // changed records that item id's content was written or truncated (which
 // also makes a modification time set earlier give way to the write's).
 func (u *uploads) changed(id string) {
 	u.r.forgetMtime(itemTimeKey(id))
-	u.mu.Lock()
-	delete(u.clean, id)
-	delete(u.moved, id)
-	u.mu.Unlock()
-}
-
-// finished remembers the asset item id's upload made, for the nodes that
-// still name the item.
-func (u *uploads) finished(id string, a api.Asset) {
-	now := time.Now()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for k, d := range u.done {
-		if now.Sub(d.at) > doneKeep {
-			delete(u.done, k)
-		}
-	}
-	u.done[id] = doneUpload{asset: a, at: now}
-}
-
-// doneAsset is the asset item id's upload made, if known.
-func (u *uploads) doneAsset(id string) (api.Asset, bool) {
-	if it, ok := u.q.Get(id); ok && it.Asset != nil {
-		return *it.Asset, true
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	d, ok := u.done[id]
-	return d.asset, ok
-}
-
-func appendNew(list []string, ids ...string) []string {
-	for _, id := range ids {
-		found := false
-		for _, x := range list {
-			if x == id {
-				found = true
-				break
-			}
-		}
-		if !found && id != "" {
-			list = append(list, id)
-		}
-	}
-	return list
+	u.s.Changed(id)
 }
 
 // release ends one write handle of ours on item id (its *os.File already
-// closed). At the last one the content is judged: rejected content is
-// dropped (the close already failed, and the log says why); an empty file
-// with a final name is kept local (programs create files empty and write
-// them later); anything else is handed to the queue, which uploads it
-// after the delay.
+// closed) and shows what the last close decided (upload.Session.Release).
+// wait: see notifyNames.
 func (u *uploads) release(id string, wait bool) {
-	log := u.r.log.WithFields(logrus.Fields{"op": "release", "item": id})
-	u.mu.Lock()
-	u.writers[id]--
-	last := u.writers[id] <= 0
-	if last {
-		delete(u.writers, id)
+	c := u.s.Release(id)
+	if c.MoveTime != "" {
+		u.r.moveMtime(id, c.MoveTime)
 	}
-	rejected := u.rejected[id]
-	phantom := u.phantom[id]
-	reps := u.replaces[id]
-	unchanged := u.clean[id]
-	u.mu.Unlock()
-
-	if !last {
-		if err := u.q.Release(id); err != nil {
-			log.WithError(err).Warn("releasing a writer")
-		}
-		return
+	if c.Gone {
+		u.r.forgetMtime(itemTimeKey(id))
 	}
-	it, ok := u.q.Get(id)
-	if !ok || it.State == queue.Canceled {
-		u.forget(id)
-		return
+	if c.Changed {
+		u.notifyNames(wait, c.Name)
 	}
-	log = log.WithField("path", "assets/"+it.Name)
-	if unchanged && rejected == nil {
-		// An asset opened for writing and closed without a change: no
-		// replacement (it would only give the asset a new id). A time
-		// set meanwhile (touch opens the file) goes to the asset.
-		if len(reps) == 1 {
-			u.r.moveMtime(id, reps[0])
-		}
-		u.forget(id)
-		if err := u.q.Cancel(id); err != nil {
-			log.WithError(err).Warn("dropping an unchanged copy")
-		}
-		log.Debug("asset opened for writing but not changed: nothing to upload")
-		u.notifyNames(wait, it.Name)
-		return
-	}
-	if rejected != nil {
-		u.forget(id)
-		if err := u.q.Cancel(id); err != nil {
-			log.WithError(err).Warn("dropping refused file")
-		}
-		log.WithError(rejected).Debug("refused file removed (its close failed and was logged)")
-		u.notifyNames(wait, it.Name)
-		return
-	}
-	if classifyName(it.Name) == finalName && spoolSize(it.Spool) == 0 {
-		if !phantom {
-			// Keep our writer: the queue keeps the file as Writing (never
-			// uploaded; dropped by the next mount if still empty).
-			u.mu.Lock()
-			u.phantom[id] = true
-			u.mu.Unlock()
-			log.Debug("empty file kept locally until it has content")
-			return
-		}
-		if err := u.q.Release(id); err != nil {
-			log.WithError(err).Warn("releasing a writer")
-		}
-		return
-	}
-	if len(reps) > 0 && classifyName(it.Name) == finalName {
-		// A temp or junk name is never uploaded: what it replaces stays
-		// with us (hidden) until it gets a final name (renameItem) or is
-		// removed (cancel), so that a move back can restore it.
-		if err := u.q.Rename(id, it.Name, reps...); err != nil {
-			log.WithError(err).Warn("recording the replaced assets")
-		}
-		u.mu.Lock()
-		delete(u.replaces, id)
-		u.mu.Unlock()
-	}
-	if err := u.q.Release(id); err != nil {
-		log.WithError(err).Warn("queueing the upload")
-	}
-	if phantom {
-		u.mu.Lock()
-		delete(u.phantom, id)
-		u.mu.Unlock()
-		if err := u.q.Release(id); err != nil {
-			log.WithError(err).Warn("releasing the placeholder writer")
-		}
-	}
-	u.mu.Lock()
-	delete(u.rejected, id)
-	u.mu.Unlock()
-	u.notifyNames(wait, it.Name)
-}
-
-// holdEmpty keeps an empty item that is not open for writing out of the
-// queue's hands (before it is renamed to a final name).
-func (u *uploads) holdEmpty(id string) error {
-	u.mu.Lock()
-	if u.phantom[id] {
-		u.mu.Unlock()
-		return nil
-	}
-	u.mu.Unlock()
-	f, err := u.q.OpenWrite(id, false)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	u.mu.Lock()
-	u.phantom[id] = true
-	u.mu.Unlock()
-	return nil
 }
 
 // cancel removes queued file it (rm, or a rename over it): its upload is
@@ -520,12 +228,12 @@ func (u *uploads) holdEmpty(id string) error {
 // its name). Those assets stay hidden until listings no longer have them.
 func (u *uploads) cancel(it queue.Item) error {
 	reps := u.forget(it.ID)
-	if err := u.q.Cancel(it.ID); err != nil {
+	if err := u.s.Drop(it.ID); err != nil {
 		return err
 	}
 	u.removed(it.Replaces...)
 	if len(reps) > 0 {
-		if _, err := u.q.DeleteAssets(it.Name, reps...); err != nil {
+		if _, err := u.s.DeleteAssets(it.Name, reps...); err != nil {
 			return err
 		}
 		u.removed(reps...)
@@ -554,7 +262,7 @@ func (u *uploads) deleteAsset(ctx context.Context, name, id string) error {
 	case !api.Temporary(err) && !errors.Is(err, context.DeadlineExceeded):
 		return err // refused: the asset stays
 	}
-	if _, qerr := u.q.DeleteAssets(name, id); qerr != nil {
+	if _, qerr := u.s.DeleteAssets(name, id); qerr != nil {
 		return errors.Join(err, qerr)
 	}
 	u.removed(id)
@@ -621,15 +329,6 @@ func (u *uploads) notifyNames(wait bool, names ...string) {
 	}
 }
 
-// spoolSize is the size of a spool file (0 if it cannot be read).
-func spoolSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
 // uploaded is the upload queue's report of a finished upload: it puts the new asset in the
 // assets listing at once, imports the uploaded bytes into the content
 // cache (so reading the file just copied in costs no download), hides the
@@ -644,7 +343,7 @@ func (r *Root) uploaded(it queue.Item, a *api.Asset) {
 	importUploaded(r.cfg.Content, it, a, r.log)
 	r.keepWrittenTime(it, a.ID)
 	u := r.up
-	u.finished(it.ID, *a)
+	u.s.Finished(it.ID, *a)
 	r.assets.listing.Update(withAsset(*a))
 	u.removed(it.Replaces...)
 	u.notifyNames(false, it.Name)
@@ -668,30 +367,6 @@ func importUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.
 	if err := store.ImportFinal(contentKey(a.ID), f); err != nil {
 		l.WithError(err).Warn("could not keep the uploaded bytes in the cache; they will be downloaded when read")
 	}
-}
-
-// errNotAccepted is the refusal of content whose type Krea does not take.
-var errNotAccepted = errors.New("not a file type Krea accepts (JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV, MP3)")
-
-// errTooBig is the refusal of a write past Krea's upload limit.
-var errTooBig = fmt.Errorf("larger than Krea's upload limit of %d bytes (75 MB): %w", api.MaxUploadBytes, syscall.EFBIG)
-
-// checkType judges the first bytes of a spool file. Empty files pass
-// (they are kept local until they have content).
-func checkType(f *os.File) (mime string, err error) {
-	head := make([]byte, api.SniffLen)
-	n, rerr := f.ReadAt(head, 0)
-	if n == 0 {
-		if rerr != nil && !errors.Is(rerr, io.EOF) {
-			return "", rerr
-		}
-		return "", nil
-	}
-	mime, ok := api.SniffMedia(head[:n])
-	if !ok {
-		return mime, fmt.Errorf("content is %s: %w", mime, errNotAccepted)
-	}
-	return mime, nil
 }
 
 // uploadEntry returns the node of queued file it and fills out.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -115,9 +116,6 @@ func TestListingEditsAreIdempotent(t *testing.T) {
 	if got := drop(drop([]api.Asset{a, b})); len(got) != 1 || got[0].ID != "b" {
 		t.Errorf("dropping twice: %+v", got)
 	}
-	if got := appendNew([]string{"x"}, "x", "y", "", "y"); !reflect.DeepEqual(got, []string{"x", "y"}) {
-		t.Errorf("appendNew: %v", got)
-	}
 }
 
 func TestRefusalErrnos(t *testing.T) {
@@ -126,8 +124,8 @@ func TestRefusalErrnos(t *testing.T) {
 		want syscall.Errno
 	}{
 		{nil, 0},
-		{errTooBig, syscall.EFBIG},
-		{errNotAccepted, syscall.EINVAL},
+		{upload.ErrTooBig, syscall.EFBIG},
+		{upload.ErrNotAccepted, syscall.EINVAL},
 		{syscall.ENOSPC, syscall.ENOSPC},
 	}
 	for _, c := range cases {

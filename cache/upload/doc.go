@@ -1,0 +1,43 @@
+// Package upload is the one face of files written into MOUNT/assets/: a
+// Session holds the upload queue (package queue: spool files, journal,
+// workers, speculative streams, exactly-once) and the write state the
+// queue does not journal, and decides what a file's last close means.
+// It knows nothing of FUSE; fs/ adapts its operations to it and maps its
+// errors (fs/errno.go).
+//
+// # What a Session decides
+//
+//   - Writers: every write handle of the mount on an item is counted
+//     (Opened); only the last close (Release) judges the content.
+//   - Rejections: content that will not be uploaded (a write past Krea's
+//     75 MB limit, ErrTooBig; a type Krea does not take, ErrNotAccepted,
+//     judged by CheckType at the last close; a failed local write) is
+//     marked with Reject; its last close drops the item and fails.
+//   - Empty files with a final name are kept local (a placeholder writer
+//     holds them in the queue as Writing) until they have content: programs
+//     create files empty and write them later.
+//   - Replaces: asset ids a queued file replaces (an asset opened for
+//     writing, a rename over an asset) are kept here and handed to the
+//     queue only at the last close with a final name, so content rejected
+//     at close, or a temp name, never deletes them.
+//   - Clean copies: an asset opened for writing and closed unchanged is
+//     dropped, not uploaded (it would only get a new id).
+//   - Moved copies: an asset renamed to a temp name and back unchanged
+//     (TakeMoved) is the asset again.
+//   - Done: the asset an item's upload made, kept a while (DoneKeep) for
+//     the nodes that still name the item.
+//
+// Names are judged by the queue's Hold function (Options.Hold): a name it
+// holds (temp, junk) is never uploaded; every other name is final.
+//
+// # Read-only
+//
+// A Session without a queue (NewSession(nil, ...)) is a read-only mount's:
+// it shows no queued file. Callers refuse changes before reaching it.
+//
+// # Locking
+//
+// Session.mu guards the write state maps. It is never held while calling
+// the queue (which takes its own locks and does disk I/O) or the content
+// checks.
+package upload
