@@ -2,9 +2,9 @@
 // content store (Store), the listing cache with a TTL (Listing), and the
 // modification times users set, which the API does not keep (Mtimes; its
 // consistency rules are in mtimes.go), and the jobs removed from a mount's
-// jobs/ listing that Krea keeps (HiddenJobs; hidden_jobs.go). The durable
-// upload queue lives in
-// cache/upload/queue. This package never imports
+// jobs/ listing that Krea keeps (HiddenJobs; hidden_jobs.go). Uploads live in
+// cache/upload (the Session of a mount's written files) over the durable
+// queue cache/upload/queue. This package never imports
 // fs/; it asks api/ (through the Fetcher interface) for bytes.
 //
 // # Content store

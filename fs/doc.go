@@ -19,13 +19,16 @@
 //	asset_handle_noops.go  what asset handles accept as no-ops (flush, fsync)
 //	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, onlyFiles
 //	assets_write_file.go  an asset opened for writing or truncated: a replacement
-//	uploads.go         the write state beside the upload queue; what listings
-//	                   hide and show while files are queued; Root.uploaded
+//	uploads.go         the mount's side of the upload session (cache/upload):
+//	                   notifications, times, what listings hide and show
+//	                   while files are queued; Root.uploaded
 //	upload_file.go     a queued file (node) and the handle of a finished one
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
 //	upload_stream.go   a file written in order feeds a speculative upload
 //	upload_lazy.go     an asset opened for writing copies its bytes only when needed
 //	upload_allocate.go fallocate of a file open for writing (75 MB rule as writes)
+//	upload_moved.go    an asset renamed to a temp name and back, unchanged
+//	spool_flush.go     the kernel starts writing a spool to disk as it is written
 //	types_by_name.go   names of types Krea does not take, refused at create
 //	mtimes.go          modification times users set, kept locally
 //	junk.go            pure: temp and junk names (kept local, not uploaded)

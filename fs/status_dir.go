@@ -1,7 +1,7 @@
 package fs
 
 // MOUNT/.kreafs/: the mount's own status files. uploads is the upload
-// queue as text (queue.FormatStatus), rebuilt at every open.
+// queue as text (upload.FormatStatus), rebuilt at every open.
 //
 // Locking: statusFile and statusHandle have no mutable shared state; the
 // text is built per open from a queue snapshot.
@@ -12,8 +12,6 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
-
-	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
 // statusDirName is the mount's status directory at the root.
@@ -47,7 +45,7 @@ func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 }
 
 // statusFile is MOUNT/.kreafs/uploads: one line per queued file (see
-// queue.FormatStatus and docs/writes.md).
+// upload.FormatStatus and docs/writes.md).
 type statusFile struct {
 	gofs.Inode
 	r *Root
@@ -58,7 +56,7 @@ func (s *statusFile) text() []byte {
 	if s.r.readOnly {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
-	return queue.FormatStatus(s.r.up.s.Items())
+	return s.r.up.s.Status()
 }
 
 // Getattr reports the current text's length, read-only, never cached.

@@ -2,38 +2,21 @@
 // written into MOUNT/assets/ are kept in spool files on disk and uploaded
 // (POST /assets) after their last close, exactly once, surviving crashes.
 // It knows "put this file under this name, then delete these assets"; it
-// knows nothing about FUSE. fs/ drives it; cmd/kreafs opens and closes it.
-//
-// # Use from fs/
-//
-//	q, err := queue.Open(queue.Options{Dir: cacheDir+"/uploads", Uploader: client,
-//		Delay: uploadDelay, Hold: isTempName, Log: log})   // loads the journal, uploads nothing
-//	... build what onUploaded reports to ...
-//	q.Start(onUploaded)                                      // resumes pending work, starts the workers
-//
-//	create(name)          id, f, err := q.Create(name, replacedAssetIDs...)   // one writer counted
-//	open(O_WRONLY|O_RDWR) f, err := q.OpenWrite(id, trunc)                     // of a queued file; counts a writer
-//	open of an asset      id, f, err := q.Create(name, asset.ID) + copy the cached bytes into f
-//	read of a queued file f, err := q.OpenRead(id)   (or Item.Spool)
-//	write/truncate        on f (the *os.File of the spool; the caller owns and closes it)
-//	sequential writes     s, err := q.StartStream(id, written); s.Grow(end) after each; s.Abort(why)
-//	release (close)       f.Close(); q.Release(id)    // last one: fsync, journal, schedule
-//	rename                q.Rename(id, newName, assetIDsTheNewNameReplaces...)
-//	unlink                q.Cancel(id)  (queued file) / q.DeleteAssets(name, assetID) (uploaded)
-//	fsync(file)           q.Wait(ctx, id)
-//	fsync(dir)            q.WaitAll(ctx)
-//	readdir/lookup        q.Items(), q.Lookup(name): show Visible items as files;
-//	                      hide q.Shadowed() asset ids from the API listing
-//	status file           queue.FormatStatus(q.Items())
-//	unmount / SIGTERM     q.Drain(ctxWithBound) (send everything now), then
-//	                      q.Close(ctx)  (after the FUSE server stopped); q.Backlog()
-//	                      says what is left, also after Close
+// knows nothing about FUSE. Package upload (the Session) drives it for
+// fs/; cmd/kreafs opens it (Open: loads the journal, uploads nothing), fs
+// starts it once the tree exists (Start(onUploaded)), cmd/kreafs drains
+// and closes it (Drain, Close, Backlog). A queued file is Create'd (or
+// OpenWrite'd again: each counts a writer), written through the returned
+// *os.File, and Release'd at each close; Rename, Cancel, DeleteAssets,
+// Wait (fsync) and WaitAll (fsync of the directory) act on it after;
+// Items, Lookup and Shadowed are what listings show and hide.
 //
 // Item ids are queue-local random hex strings, stable across restarts.
 // Names are sent as the asset's description and the multipart filename
 // (the API may echo neither; fs keeps names by asset id itself); the queue
-// does not check them, nor sizes or types: fs/ refuses temp or junk names
-// through Options.Hold, sizes past 75 MB at write and wrong types at close.
+// does not check them, nor sizes or types: temp or junk names are held
+// through Options.Hold; package upload rejects sizes past 75 MB at write
+// and wrong types at close.
 //
 // # Timing
 //
@@ -130,7 +113,7 @@
 // this queue, or listed in the item's Replaces). If there is one, that is
 // the upload: it is not sent again. Otherwise it is sent.
 //
-// Krea may not echo the description (matchUpload, dedupe.go): then the
+// Krea may not echo the description (package dedupe; dedupe.go here): then the
 // name is looked for in the hosted URL (".../<uuid>/<ms>-<name>",
 // HostedName); an asset carrying another name is never taken; one that
 // carries no name at all is taken only when its size_bytes is known and

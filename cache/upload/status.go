@@ -1,14 +1,22 @@
-package queue
+package upload
+
+// The text of MOUNT/.kreafs/uploads.
 
 import (
 	"bytes"
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
-// FormatStatus renders items (from Queue.Items) as the text of the status
-// file the mount shows (MOUNT/.kreafs/uploads). The format, one item per
+// Status is the text of the status file the mount shows
+// (MOUNT/.kreafs/uploads): the queued files, as FormatStatus renders them.
+func (s *Session) Status() []byte { return FormatStatus(s.Items()) }
+
+// FormatStatus renders items (from Session.Items) as the text of the status
+// file. The format, one item per
 // line after two comment lines, fields separated by tabs:
 //
 //	# kreafs upload queue: 3 item(s): 1 pending, 1 failed, 1 held
@@ -17,15 +25,15 @@ import (
 //
 // name and error are Go-quoted (strconv.Quote) so that any byte in them
 // keeps the file one line per item; next_try is RFC 3339 UTC or "-".
-func FormatStatus(items []Item) []byte {
+func FormatStatus(items []queue.Item) []byte {
 	var b bytes.Buffer
-	counts := map[State]int{}
+	counts := map[queue.State]int{}
 	for _, it := range items {
 		counts[it.State]++
 	}
 	fmt.Fprintf(&b, "# kreafs upload queue: %d item(s)", len(items))
 	sep := ": "
-	for s := Writing; s <= Canceled; s++ {
+	for s := queue.Writing; s <= queue.Canceled; s++ {
 		if counts[s] > 0 {
 			fmt.Fprintf(&b, "%s%d %s", sep, counts[s], s)
 			sep = ", "
