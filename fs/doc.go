@@ -28,7 +28,6 @@
 //	upload_lazy.go     an asset opened for writing copies its bytes only when needed
 //	upload_allocate.go fallocate of a file open for writing (75 MB rule as writes)
 //	upload_moved.go    an asset renamed to a temp name and back, unchanged
-//	spool_flush.go     the kernel starts writing a spool to disk as it is written
 //	types_by_name.go   names of types Krea does not take, refused at create
 //	mtimes.go          modification times users set, kept locally
 //	junk.go            pure: temp and junk names (kept local, not uploaded)

@@ -1,13 +1,13 @@
 package fs
 
 // Names whose extension says the file is not a type Krea takes
-// (.txt, .pdf, .mkv...). Such a file is refused when it gets that name
+// (.txt, .pdf, .mkv...; the list is cache/upload's NotMediaExt). Such a file is refused when it gets that name
 // (create, mknod, rename), with ENOTSUP ("Operation not supported"), so
 // the program sees the refusal where it can report it: shells and many
 // programs ignore a failed close, which is where a content check answers.
-// Names that do not tell (no extension, an extension not listed here,
+// Names that do not tell (no extension, an extension not listed,
 // temp and junk names) are judged by their content at the last close, as
-// before. No locks, no I/O. docs/writes.md ("Type and size checks") states
+// before. docs/writes.md ("Type and size checks") states
 // the same rule.
 //
 // Why ENOTSUP rather than EPERM: the refusal is about the file's type, not
@@ -15,47 +15,12 @@ package fs
 // and sudo, and EPERM already answers mkdir and links in assets/.
 
 import (
-	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
-)
 
-// notMediaExts are extensions (lower case) whose files are never one of
-// the types Krea takes. Extensions that may hold an accepted type under
-// another name (.m4v, .m4a and .3gp are MP4 containers; .jfif, .jpe are
-// JPEG; .bak, .old, .orig are copies of anything) are not listed.
-var notMediaExts = setOf(
-	// text and documents
-	"txt", "text", "md", "markdown", "rst", "pdf", "doc", "docx", "odt", "rtf",
-	"xls", "xlsx", "ods", "ppt", "pptx", "odp", "key", "numbers", "pages", "epub",
-	"csv", "tsv", "json", "xml", "yaml", "yml", "toml", "ini", "cfg", "conf", "log",
-	"html", "htm", "css", "js", "mjs", "tex", "eml", "ics", "vcf",
-	// source code and scripts
-	"go", "py", "c", "h", "cpp", "hpp", "java", "rs", "rb", "php", "sh", "pl", "sql",
-	// archives, packages, executables, databases, fonts
-	"zip", "tar", "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "iso", "dmg",
-	"exe", "dll", "so", "dylib", "deb", "rpm", "apk", "jar", "msi", "class",
-	"db", "sqlite", "sqlite3", "mdb", "ttf", "otf", "woff", "woff2", "torrent",
-	// images Krea does not take
-	"gif", "bmp", "tif", "tiff", "svg", "svgz", "ico", "icns", "psd", "xcf",
-	"raw", "cr2", "cr3", "nef", "arw", "dng", "orf", "rw2", "eps", "ai",
-	"avif", "jxl", "jp2", "tga", "ppm", "pgm", "pbm", "exr", "hdr",
-	// video and audio Krea does not take
-	"mkv", "avi", "wmv", "flv", "mpg", "mpeg", "vob", "ogv", "rm", "rmvb", "asf",
-	"mts", "m2ts", "flac", "ogg", "oga", "opus", "aac", "wma", "aif", "aiff",
-	"aifc", "mid", "midi", "amr", "ape", "wv", "ac3",
-	// 3D formats other than GLB
-	"obj", "fbx", "stl", "gltf", "ply", "blend", "usd", "usdz", "3ds", "dae", "mtl",
+	"github.com/kreafs/kreafs/cache/upload"
 )
-
-func setOf(items ...string) map[string]bool {
-	m := make(map[string]bool, len(items))
-	for _, s := range items {
-		m[s] = true
-	}
-	return m
-}
 
 // refusedTypeExt returns the extension (lower case, without the dot) of a
 // final name that says its file is not a type Krea takes, else "".
@@ -63,14 +28,7 @@ func refusedTypeExt(name string) string {
 	if classifyName(name) != finalName {
 		return ""
 	}
-	i := strings.LastIndexByte(name, '.')
-	if i <= 0 || i == len(name)-1 {
-		return ""
-	}
-	if ext := strings.ToLower(name[i+1:]); notMediaExts[ext] {
-		return ext
-	}
-	return ""
+	return upload.NotMediaExt(name)
 }
 
 // refuseType answers an operation that would give a file in assets/ a

@@ -43,7 +43,7 @@ func (h *uploadHandle) Allocate(ctx context.Context, off, size uint64, mode uint
 		h.streamStopLocked("fallocate")
 		h.up.changed(h.id)
 	}
-	if err := fallocate(f, mode, int64(off), int64(size)); err != nil {
+	if err := f.Allocate(mode, int64(off), int64(size)); err != nil {
 		return fail(h.up.r.log, h.up.itemFields("fallocate", h.id), err)
 	}
 	return 0

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"syscall"
 
@@ -51,14 +50,14 @@ type uploadHandle struct {
 
 	mu         sync.Mutex
 	id         string       // queue item id (a handle written after its upload finished moves to a new item)
-	f          *os.File     // the spool file: read-only, or read-write
+	f          *upload.File // the file's bytes: read-only, or read-write
 	handedOver bool         // a write handle whose close handed the file to the queue
 	stream     *streamState // the upload streamed while written (upload_stream.go); nil if not possible
 	fresh      bool         // this open made the content: created, truncated, or a replacement of an uploaded asset (see tooBigLocked)
 }
 
 // state is the handle's item and spool file.
-func (h *uploadHandle) state() (string, *os.File) {
+func (h *uploadHandle) state() (string, *upload.File) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.id, h.f
@@ -74,7 +73,7 @@ func (h *uploadHandle) item() string {
 // through a dup'd descriptor or an mmap after a close). If the upload
 // finished meanwhile, the handle moves to a new queued file that replaces
 // the new asset.
-func (h *uploadHandle) writableLocked(ctx context.Context) (*os.File, error) {
+func (h *uploadHandle) writableLocked(ctx context.Context) (*upload.File, error) {
 	if !h.write {
 		return nil, syscall.EBADF
 	}
@@ -170,7 +169,7 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 
 // copyAsset copies an asset's whole content into dst through the content
 // cache, a MiB at a time.
-func (r *Root) copyAsset(ctx context.Context, a *api.Asset, dst *os.File) error {
+func (r *Root) copyAsset(ctx context.Context, a *api.Asset, dst io.WriterAt) error {
 	rd := r.cfg.Content.Open(cache.Source{Key: contentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
 	defer rd.Close()
 	buf := make([]byte, 1<<20)
@@ -226,7 +225,6 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		h.up.s.Reject(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
-	startFlush(f, off, int64(n)) // so the fsync at close has little left (spool_flush.go)
 	h.streamWroteLocked(off, int64(n))
 	return uint32(n), 0
 }
@@ -344,11 +342,11 @@ func (h *uploadHandle) Release(ctx context.Context) syscall.Errno {
 // Getattr reports the spool's current size.
 func (h *uploadHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno {
 	_, f := h.state()
-	fi, err := f.Stat()
+	size, modified, err := f.Stat()
 	if err != nil {
 		return fail(h.up.r.log, h.fields("getattr"), err)
 	}
-	h.up.r.fileAttr(&out.Attr, h.ino, fi.Size(), h.up.r.itemMtime(h.id, fi.ModTime()))
+	h.up.r.fileAttr(&out.Attr, h.ino, size, h.up.r.itemMtime(h.id, modified))
 	out.SetTimeout(uploadAttrTTL)
 	return 0
 }

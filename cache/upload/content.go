@@ -22,9 +22,9 @@ var ErrTooBig = fmt.Errorf("larger than Krea's upload limit of %d bytes (75 MB):
 // TooBig says whether a file would grow past Krea's upload limit.
 func TooBig(end int64) bool { return end > api.MaxUploadBytes }
 
-// CheckType judges the first bytes of a spool file. Empty files pass
+// CheckType judges the first bytes of a file. Empty files pass
 // (they are kept local until they have content).
-func CheckType(f *os.File) (mime string, err error) {
+func CheckType(f io.ReaderAt) (mime string, err error) {
 	head := make([]byte, api.SniffLen)
 	n, rerr := f.ReadAt(head, 0)
 	if n == 0 {

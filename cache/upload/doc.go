@@ -27,6 +27,13 @@
 //   - Done: the asset an item's upload made, kept a while (DoneKeep) for
 //     the nodes that still name the item.
 //
+// # Files
+//
+// Create, OpenWrite and OpenRead hand out a File: the queued file's bytes
+// (its spool), read and written in place. Writes have the kernel start
+// writing each completed 8 MiB to disk (flush.go), so that the fsync of
+// the last close has little left.
+//
 // Names are judged by the queue's Hold function (Options.Hold): a name it
 // holds (temp, junk) is never uploaded; every other name is final.
 //

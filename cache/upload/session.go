@@ -4,7 +4,6 @@ package upload
 
 import (
 	"context"
-	"os"
 	"sync"
 	"time"
 
@@ -119,26 +118,34 @@ func (s *Session) Hidden() map[string]bool {
 
 // Create makes a new queued file under name, open for writing: one writer
 // counted (Release at its close; the caller closes f).
-func (s *Session) Create(name string) (id string, f *os.File, err error) {
-	id, f, err = s.q.Create(name)
-	if err == nil {
-		s.Opened(id)
+func (s *Session) Create(name string) (id string, f *File, err error) {
+	id, sf, err := s.q.Create(name)
+	if err != nil {
+		return "", nil, err
 	}
-	return id, f, err
+	s.Opened(id)
+	return id, &File{f: sf}, nil
 }
 
 // OpenWrite opens queued file id for writing again (trunc empties it):
 // one writer counted.
-func (s *Session) OpenWrite(id string, trunc bool) (*os.File, error) {
+func (s *Session) OpenWrite(id string, trunc bool) (*File, error) {
 	f, err := s.q.OpenWrite(id, trunc)
-	if err == nil {
-		s.Opened(id)
+	if err != nil {
+		return nil, err
 	}
-	return f, err
+	s.Opened(id)
+	return &File{f: f}, nil
 }
 
 // OpenRead opens queued file id's bytes for reading.
-func (s *Session) OpenRead(id string) (*os.File, error) { return s.q.OpenRead(id) }
+func (s *Session) OpenRead(id string) (*File, error) {
+	f, err := s.q.OpenRead(id)
+	if err != nil {
+		return nil, err
+	}
+	return &File{f: f}, nil
+}
 
 // StartStream starts sending queued file id while it is written.
 func (s *Session) StartStream(id string, avail int64) (*queue.Stream, error) {

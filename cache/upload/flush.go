@@ -1,4 +1,4 @@
-package fs
+package upload
 
 // Starting the kernel's page write-back (flush to disk) of a spool file
 // while it is being written.

@@ -1,6 +1,6 @@
 //go:build !linux || arm
 
-package fs
+package upload
 
 import "os"
 
