@@ -23,7 +23,7 @@
 //   - Clean copies: an asset opened for writing and closed unchanged is
 //     dropped, not uploaded (it would only get a new id).
 //   - Moved copies: an asset renamed to a temp name and back unchanged
-//     (TakeMoved) is the asset again.
+//     (SetMoved, Moved) is the asset again.
 //   - Done: the asset an item's upload made, kept a while (DoneKeep) for
 //     the nodes that still name the item.
 //
