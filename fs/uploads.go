@@ -13,7 +13,6 @@ package fs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -21,7 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -241,39 +239,16 @@ func (u *uploads) cancel(it queue.Item) error {
 	return nil
 }
 
-// deleteAsset removes an uploaded asset (rm): DELETE /assets/{id} now (404
-// counts as done); a refusal (401, 403) fails the rm and leaves the asset.
-// If the API cannot be reached (network, 5xx and 429 after the client's
-// retries, OpTimeout), the delete is journaled and retried in the
-// background until it is done, and the rm succeeds. Either way the name is
-// gone at once and stays gone.
+// deleteAsset removes an uploaded asset (rm) through the session
+// (upload.Session.Delete: now, or journaled when the API cannot be
+// reached); either way the name is gone at once and stays gone.
 func (u *uploads) deleteAsset(ctx context.Context, name, id string) error {
-	log := u.r.log.WithFields(logrus.Fields{"op": "unlink", "path": "assets/" + name, "id": id})
-	octx, cancel := context.WithTimeout(ctx, deleteWait)
-	err := u.r.cfg.Remote.DeleteAsset(octx, id)
-	cancel()
-	switch {
-	case err == nil, errors.Is(err, api.ErrNotFound), errors.Is(err, api.ErrGone):
-		u.removed(id)
-		log.Info("asset deleted")
-		return nil
-	case ctx.Err() != nil:
-		return ctx.Err() // interrupted
-	case !api.Temporary(err) && !errors.Is(err, context.DeadlineExceeded):
-		return err // refused: the asset stays
-	}
-	if _, qerr := u.s.DeleteAssets(name, id); qerr != nil {
-		return errors.Join(err, qerr)
+	if err := u.s.Delete(ctx, name, id, u.r.cfg.Remote.DeleteAsset); err != nil {
+		return err
 	}
 	u.removed(id)
-	log.WithError(err).Warn("the API did not answer the delete; it is recorded and retried in the background")
 	return nil
 }
-
-// deleteWait is how long an rm waits for the API's answer to its DELETE
-// before recording it for the background (the kernel holds assets/ locked
-// while an unlink runs: every ls and create there waits with it).
-const deleteWait = 5 * time.Second
 
 // withoutIDs is a Listing edit that drops assets (idempotent).
 func withoutIDs(ids ...string) func([]api.Asset) []api.Asset {

@@ -24,6 +24,8 @@
 //     dropped, not uploaded (it would only get a new id).
 //   - Moved copies: an asset renamed to a temp name and back unchanged
 //     (SetMoved, Moved) is the asset again.
+//   - Deletes: rm of an uploaded asset deletes it now, or, when the API
+//     cannot be reached, journals the delete for the background (Delete).
 //   - Done: the asset an item's upload made, kept a while (DoneKeep) for
 //     the nodes that still name the item.
 //
