@@ -1,4 +1,4 @@
-package cache
+package state
 
 // Modification times set by users (touch, utimes, rsync -t, cp -p), and
 // the last-write times of files written here, on files whose remote side
@@ -13,18 +13,13 @@ package cache
 // few seconds of Sets may be lost, which shows the upload time again and
 // costs at most a needless re-send by rsync. Open reads the log (a torn or
 // malformed line ends the reading: what came before stands) and rewrites
-// it compactly when it holds many superseded lines.
+// it compactly when it holds many superseded lines (log.go).
 //
 // Locking: Mtimes.mu guards every field; the log is written under it.
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,57 +31,28 @@ import (
 // "u:" + upload item id) to a modification time.
 type Mtimes struct {
 	mu    sync.Mutex
-	path  string
-	log   *os.File // append-only; nil after Close
+	log   *appendLog // log.go
 	times map[string]time.Time
-	lines int // lines in the log, superseded ones included
 }
-
-// compactAfter: a log with more lines than this and more than twice its
-// live entries is rewritten at Open.
-const compactAfter = 1024
 
 // OpenMtimes opens (creating it if needed, 0600) the log at path.
 func OpenMtimes(path string) (*Mtimes, error) {
-	m := &Mtimes{path: path, times: map[string]time.Time{}}
-	if err := m.load(); err != nil {
+	m := &Mtimes{times: map[string]time.Time{}}
+	l, err := openLog("mtimes", path, m.apply, func() int { return len(m.times) }, func(b *strings.Builder) {
+		for k, t := range m.times {
+			b.WriteString(setLine(k, t))
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	if m.lines > compactAfter && m.lines > 2*len(m.times) {
-		if err := m.rewrite(); err != nil {
-			return nil, err
-		}
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("cache: mtimes: %w", err)
-	}
-	m.log = f
+	m.log = l
 	return m, nil
 }
 
-// load reads the log. A line is "set KEY UNIXNANO" or "del KEY"; keys are
-// quoted (strconv.Quote), so any byte may appear in them.
-func (m *Mtimes) load() error {
-	f, err := os.Open(m.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("cache: mtimes: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if !m.apply(sc.Text()) {
-			break // torn or foreign: keep what came before
-		}
-		m.lines++
-	}
-	return nil
-}
-
-// apply applies one log line and reports whether it was well formed.
+// apply applies one log line and reports whether it was well formed. A
+// line is "set KEY UNIXNANO" or "del KEY"; keys are quoted
+// (strconv.Quote), so any byte may appear in them.
 func (m *Mtimes) apply(line string) bool {
 	op, rest, ok := strings.Cut(line, " ")
 	if !ok {
@@ -114,36 +80,8 @@ func (m *Mtimes) apply(line string) bool {
 	return true
 }
 
-// unquotePrefix splits a quoted string off the start of s.
-func unquotePrefix(s string) (string, string, error) {
-	q, err := strconv.QuotedPrefix(s)
-	if err != nil {
-		return "", "", err
-	}
-	v, err := strconv.Unquote(q)
-	return v, s[len(q):], err
-}
-
 func setLine(key string, t time.Time) string {
 	return "set " + strconv.Quote(key) + " " + strconv.FormatInt(t.UnixNano(), 10) + "\n"
-}
-
-// rewrite replaces the log by one line per live entry (temp file, rename).
-func (m *Mtimes) rewrite() error {
-	var b strings.Builder
-	for k, t := range m.times {
-		b.WriteString(setLine(k, t))
-	}
-	tmp := m.path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
-		return fmt.Errorf("cache: mtimes: %w", err)
-	}
-	if err := os.Rename(tmp, m.path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cache: mtimes: %w", err)
-	}
-	m.lines = len(m.times)
-	return nil
 }
 
 // Get returns the time set for key, if any.
@@ -168,7 +106,7 @@ func (m *Mtimes) Set(key string, t time.Time) error {
 		return nil
 	}
 	m.times[key] = t
-	return m.appendLocked(setLine(key, t))
+	return m.log.write(setLine(key, t))
 }
 
 // Delete forgets key.
@@ -182,7 +120,7 @@ func (m *Mtimes) Delete(key string) error {
 		return nil
 	}
 	delete(m.times, key)
-	return m.appendLocked("del " + strconv.Quote(key) + "\n")
+	return m.log.write("del " + strconv.Quote(key) + "\n")
 }
 
 // Move gives to the time of from (if any), and forgets from.
@@ -198,7 +136,7 @@ func (m *Mtimes) Move(from, to string) error {
 	}
 	delete(m.times, from)
 	m.times[to] = t
-	return m.appendLocked(setLine(to, t) + "del " + strconv.Quote(from) + "\n")
+	return m.log.write(setLine(to, t) + "del " + strconv.Quote(from) + "\n")
 }
 
 // Settle is Move for a file that became to: to keeps a time of its own
@@ -226,18 +164,7 @@ func (m *Mtimes) Settle(from, to string, fallback time.Time) error {
 	if s == "" {
 		return nil
 	}
-	return m.appendLocked(s)
-}
-
-func (m *Mtimes) appendLocked(s string) error {
-	if m.log == nil {
-		return errors.New("cache: mtimes: closed")
-	}
-	m.lines += strings.Count(s, "\n")
-	if _, err := m.log.WriteString(s); err != nil {
-		return fmt.Errorf("cache: mtimes: %w", err)
-	}
-	return nil
+	return m.log.write(s)
 }
 
 // Close closes the log.
@@ -247,12 +174,7 @@ func (m *Mtimes) Close() error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.log == nil {
-		return nil
-	}
-	err := m.log.Close()
-	m.log = nil
-	return err
+	return m.log.close()
 }
 
 // MtimesPath is where a cache directory's state dir keeps the times of

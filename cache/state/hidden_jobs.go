@@ -1,4 +1,4 @@
-package cache
+package state
 
 // Jobs removed from a mount's jobs/ listing that Krea cannot delete: Krea
 // only cancels a job (DELETE /jobs/{id}) while it is queued or processing,
@@ -26,6 +26,8 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // HiddenJobs is a persistent set of job ids. A nil *HiddenJobs is an
@@ -146,24 +148,11 @@ func (h *HiddenJobs) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("cache: hidden jobs: %w", err)
 	}
-	if err := privateDir(filepath.Dir(h.path)); err != nil {
+	if err := durable.MkdirPrivate(filepath.Dir(h.path)); err != nil {
 		return fmt.Errorf("cache: hidden jobs: %w", err)
 	}
-	// writeFileAtomic (index.go): 0600 temp file, fsync, rename, fsync dir.
-	if err := writeFileAtomic(h.path, append(b, '\n')); err != nil {
+	if err := durable.WriteFile(h.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("cache: hidden jobs: %w", err)
-	}
-	return nil
-}
-
-// privateDir makes sure dir exists and is 0700: the state directory is
-// the user's alone.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm() != 0o700 {
-		return os.Chmod(dir, 0o700)
 	}
 	return nil
 }
