@@ -1,7 +1,10 @@
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"path/filepath"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
 )
@@ -54,4 +57,11 @@ func (d *Dir) HiddenJobs() (*HiddenJobs, error) {
 // path).
 func Saved[T any](d *Dir, name string) *SavedListing[T] {
 	return NewSavedListing[T](d.path, name, d.scope)
+}
+
+// scopedPath is the file kind+<hash of scope>+ext under stateDir: each
+// account (API URL) has its own files.
+func scopedPath(stateDir, kind, scope, ext string) string {
+	sum := sha256.Sum256([]byte(scope))
+	return filepath.Join(stateDir, kind+hex.EncodeToString(sum[:8])+ext)
 }

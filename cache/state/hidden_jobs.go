@@ -16,8 +16,6 @@ package state
 // Locking: HiddenJobs.mu guards ids and every write of the file.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,8 +44,7 @@ type hiddenJobsDoc struct {
 
 // HiddenJobsPath is the file for the account scope under stateDir.
 func HiddenJobsPath(stateDir, scope string) string {
-	sum := sha256.Sum256([]byte(scope))
-	return filepath.Join(stateDir, "hidden-jobs-"+hex.EncodeToString(sum[:8])+".json")
+	return scopedPath(stateDir, "hidden-jobs-", scope, ".json")
 }
 
 // OpenHiddenJobs loads the set at path ("" : a set kept in memory only).

@@ -1,11 +1,13 @@
 package state
 
-// The append-only log under Mtimes and Names: one line per change,
-// replayed at open. A line the owner's apply refuses (torn by a crash, or
-// foreign) ends the reading: what came before stands. A log with more than
-// compactAfter lines and more than twice as many lines as live entries is
-// rewritten at open with one line per entry (durable.WriteFile). Appends
-// are fsynced only where the owner calls sync.
+// The append-only log under Mtimes and Names: a map from a key to a value
+// kept as one line per change, "set KEY VALUE" or "del KEY" (KEY quoted
+// with strconv.Quote, so any byte may appear in it), replayed at open. A
+// line that does not parse (torn by a crash, or foreign) ends the reading:
+// what came before stands. A log with more than compactAfter lines and
+// more than twice as many lines as live entries is rewritten at open with
+// one line per entry (durable.WriteFile). Appends are fsynced only where
+// the owner calls sync.
 //
 // Locking: none of its own; the owner serialises every call.
 
@@ -25,39 +27,48 @@ import (
 // live entries is rewritten at open.
 const compactAfter = 1024
 
-type appendLog struct {
-	what  string // for errors: "mtimes", "kept names"
-	path  string
-	f     *os.File // append-only; nil after close
-	lines int      // lines in the log, superseded ones included
+// logMap is the log and the map it describes. parse reads the VALUE of a
+// set line (what follows KEY, from its space); format writes a whole set
+// line.
+type logMap[V any] struct {
+	what   string   // for errors: "mtimes", "kept names"
+	f      *os.File // append-only; nil before open and after close
+	lines  int      // lines in the log, superseded ones included
+	m      map[string]V
+	parse  func(rest string) (V, bool)
+	format func(key string, v V) string
 }
 
-// openLog replays the log at path through apply, compacts it when it is
-// mostly superseded lines (live counts the entries, compact writes them),
-// and opens it for appending (created 0600).
-func openLog(what, path string, apply func(line string) bool, live func() int, compact func(*strings.Builder)) (*appendLog, error) {
-	l := &appendLog{what: what, path: path}
-	if err := l.replay(apply); err != nil {
-		return nil, err
+func newLogMap[V any](what string, parse func(string) (V, bool), format func(string, V) string) *logMap[V] {
+	return &logMap[V]{what: what, m: map[string]V{}, parse: parse, format: format}
+}
+
+// open replays the log at path, compacts it when it is mostly superseded
+// lines, and opens it for appending (created 0600).
+func (l *logMap[V]) open(path string) error {
+	if err := l.replay(path); err != nil {
+		return err
 	}
-	if n := live(); l.lines > compactAfter && l.lines > 2*n {
+	if l.lines > compactAfter && l.lines > 2*len(l.m) {
 		var b strings.Builder
-		compact(&b)
-		if err := durable.WriteFile(path, []byte(b.String())); err != nil {
-			return nil, l.err(err)
+		for k, v := range l.m {
+			b.WriteString(l.format(k, v))
 		}
-		l.lines = n
+		if err := durable.WriteFile(path, []byte(b.String())); err != nil {
+			return l.err(err)
+		}
+		l.lines = len(l.m)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, durable.FilePerm)
 	if err != nil {
-		return nil, l.err(err)
+		return l.err(err)
 	}
 	l.f = f
-	return l, nil
+	return nil
 }
 
-func (l *appendLog) replay(apply func(string) bool) error {
-	f, err := os.Open(l.path)
+func (l *logMap[V]) replay(path string) error {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -67,7 +78,7 @@ func (l *appendLog) replay(apply func(string) bool) error {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if !apply(sc.Text()) {
+		if !l.apply(sc.Text()) {
 			break // torn or foreign: keep what came before
 		}
 		l.lines++
@@ -75,14 +86,43 @@ func (l *appendLog) replay(apply func(string) bool) error {
 	return nil
 }
 
-func (l *appendLog) err(err error) error {
+// apply applies one log line and reports whether it was well formed.
+func (l *logMap[V]) apply(line string) bool {
+	op, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return false
+	}
+	key, rest, err := unquotePrefix(rest)
+	if err != nil {
+		return false
+	}
+	switch op {
+	case "set":
+		v, ok := l.parse(rest)
+		if ok {
+			l.m[key] = v
+		}
+		return ok
+	case "del":
+		if rest == "" {
+			delete(l.m, key)
+		}
+		return rest == ""
+	}
+	return false
+}
+
+// delLine is the line that forgets key.
+func delLine(key string) string { return "del " + strconv.Quote(key) + "\n" }
+
+func (l *logMap[V]) err(err error) error {
 	return fmt.Errorf("cache: %s: %w", l.what, err)
 }
 
-func (l *appendLog) closed() bool { return l.f == nil }
+func (l *logMap[V]) closed() bool { return l.f == nil }
 
 // write appends s (whole lines), not fsynced (see sync).
-func (l *appendLog) write(s string) error {
+func (l *logMap[V]) write(s string) error {
 	if l.f == nil {
 		return l.err(errors.New("closed"))
 	}
@@ -93,7 +133,7 @@ func (l *appendLog) write(s string) error {
 	return nil
 }
 
-func (l *appendLog) close() error {
+func (l *logMap[V]) close() error {
 	if l.f == nil {
 		return nil
 	}
@@ -113,7 +153,7 @@ func unquotePrefix(s string) (string, string, error) {
 }
 
 // sync fsyncs what was appended.
-func (l *appendLog) sync() error {
+func (l *logMap[V]) sync() error {
 	if l.f == nil {
 		return l.err(errors.New("closed"))
 	}

@@ -18,9 +18,6 @@ package state
 // Locking: Mtimes.mu guards every field; the log is written under it.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,53 +28,28 @@ import (
 // "u:" + upload item id) to a modification time.
 type Mtimes struct {
 	mu    sync.Mutex
-	log   *appendLog // log.go
-	times map[string]time.Time
+	log   *logMap[time.Time]   // log.go
+	times map[string]time.Time // log.m
+}
+
+// newMtimesLog is the log of Mtimes: "set KEY UNIXNANO" and "del KEY".
+func newMtimesLog() *logMap[time.Time] {
+	return newLogMap("mtimes", func(rest string) (time.Time, bool) {
+		ns, err := strconv.ParseInt(strings.TrimPrefix(rest, " "), 10, 64)
+		if err != nil || !strings.HasPrefix(rest, " ") {
+			return time.Time{}, false
+		}
+		return time.Unix(0, ns), true
+	}, setLine)
 }
 
 // OpenMtimes opens (creating it if needed, 0600) the log at path.
 func OpenMtimes(path string) (*Mtimes, error) {
-	m := &Mtimes{times: map[string]time.Time{}}
-	l, err := openLog("mtimes", path, m.apply, func() int { return len(m.times) }, func(b *strings.Builder) {
-		for k, t := range m.times {
-			b.WriteString(setLine(k, t))
-		}
-	})
-	if err != nil {
+	l := newMtimesLog()
+	if err := l.open(path); err != nil {
 		return nil, err
 	}
-	m.log = l
-	return m, nil
-}
-
-// apply applies one log line and reports whether it was well formed. A
-// line is "set KEY UNIXNANO" or "del KEY"; keys are quoted
-// (strconv.Quote), so any byte may appear in them.
-func (m *Mtimes) apply(line string) bool {
-	op, rest, ok := strings.Cut(line, " ")
-	if !ok {
-		return false
-	}
-	key, rest, err := unquotePrefix(rest)
-	if err != nil {
-		return false
-	}
-	switch op {
-	case "set":
-		ns, err := strconv.ParseInt(strings.TrimPrefix(rest, " "), 10, 64)
-		if err != nil || !strings.HasPrefix(rest, " ") {
-			return false
-		}
-		m.times[key] = time.Unix(0, ns)
-	case "del":
-		if rest != "" {
-			return false
-		}
-		delete(m.times, key)
-	default:
-		return false
-	}
-	return true
+	return &Mtimes{log: l, times: l.m}, nil
 }
 
 func setLine(key string, t time.Time) string {
@@ -120,7 +92,7 @@ func (m *Mtimes) Delete(key string) error {
 		return nil
 	}
 	delete(m.times, key)
-	return m.log.write("del " + strconv.Quote(key) + "\n")
+	return m.log.write(delLine(key))
 }
 
 // Move gives to the time of from (if any), and forgets from.
@@ -136,7 +108,7 @@ func (m *Mtimes) Move(from, to string) error {
 	}
 	delete(m.times, from)
 	m.times[to] = t
-	return m.log.write(setLine(to, t) + "del " + strconv.Quote(from) + "\n")
+	return m.log.write(setLine(to, t) + delLine(from))
 }
 
 // Settle is Move for a file that became to: to keeps a time of its own
@@ -152,7 +124,7 @@ func (m *Mtimes) Settle(from, to string, fallback time.Time) error {
 	delete(m.times, from)
 	s := ""
 	if had {
-		s = "del " + strconv.Quote(from) + "\n"
+		s = delLine(from)
 	}
 	if _, ok := m.times[to]; !ok {
 		if !had {
@@ -180,6 +152,5 @@ func (m *Mtimes) Close() error {
 // MtimesPath is where a cache directory's state dir keeps the times of
 // one account (scope: its API URL).
 func MtimesPath(stateDir, scope string) string {
-	sum := sha256.Sum256([]byte(scope))
-	return filepath.Join(stateDir, "mtimes-"+hex.EncodeToString(sum[:8])+".log")
+	return scopedPath(stateDir, "mtimes-", scope, ".log")
 }

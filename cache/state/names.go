@@ -20,9 +20,6 @@ package state
 // is a leaf lock.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,61 +39,29 @@ type keptName struct {
 // nothing.
 type Names struct {
 	mu    sync.Mutex
-	log   *appendLog // log.go
-	names map[string]keptName
+	log   *logMap[keptName]   // log.go
+	names map[string]keptName // log.m
 }
 
 // NamesPath is the log of one API (scope) under stateDir.
 func NamesPath(stateDir, scope string) string {
-	sum := sha256.Sum256([]byte(scope))
-	return filepath.Join(stateDir, "names-"+hex.EncodeToString(sum[:8])+".log")
+	return scopedPath(stateDir, "names-", scope, ".log")
 }
 
 // OpenNames opens (creating it, 0600) the log at path.
 func OpenNames(path string) (*Names, error) {
-	k := &Names{names: map[string]keptName{}}
-	l, err := openLog("kept names", path, k.apply, func() int { return len(k.names) }, func(b *strings.Builder) {
-		for id, n := range k.names {
-			b.WriteString(keptLine(id, n))
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	k.log = l
-	return k, nil
-}
-
-// apply applies one log line and reports whether it was well formed.
-func (k *Names) apply(line string) bool {
-	op, rest, ok := strings.Cut(line, " ")
-	if !ok {
-		return false
-	}
-	id, rest, err := unquotePrefix(rest)
-	if err != nil {
-		return false
-	}
-	switch op {
-	case "set":
+	l := newLogMap("kept names", func(rest string) (keptName, bool) {
 		name, rest, err := unquotePrefix(strings.TrimPrefix(rest, " "))
 		if err != nil || !strings.HasPrefix(rest, " ") {
-			return false
+			return keptName{}, false
 		}
 		sec, err := strconv.ParseInt(rest[1:], 10, 64)
-		if err != nil {
-			return false
-		}
-		k.names[id] = keptName{name: name, set: time.Unix(sec, 0)}
-	case "del":
-		if rest != "" {
-			return false
-		}
-		delete(k.names, id)
-	default:
-		return false
+		return keptName{name: name, set: time.Unix(sec, 0)}, err == nil
+	}, keptLine)
+	if err := l.open(path); err != nil {
+		return nil, err
 	}
-	return true
+	return &Names{log: l, names: l.m}, nil
 }
 
 func keptLine(id string, n keptName) string {
@@ -151,7 +116,7 @@ func (k *Names) Prune(listed func(id string) bool, now time.Time) error {
 	for id, n := range k.names {
 		if now.Sub(n.set) > NameGrace && !listed(id) {
 			delete(k.names, id)
-			b.WriteString("del " + strconv.Quote(id) + "\n")
+			b.WriteString(delLine(id))
 		}
 	}
 	if b.Len() == 0 || k.log.closed() {

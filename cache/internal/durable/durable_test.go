@@ -13,17 +13,11 @@ import (
 // temps lists the WriteFile temporary files left in dir.
 func temps(t *testing.T, dir string) []string {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
+	left, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, e := range ents {
-		if IsTemp(e.Name()) {
-			out = append(out, e.Name())
-		}
-	}
-	return out
+	return left
 }
 
 func TestWriteFileReplacesTheFileWholeAndPrivately(t *testing.T) {
