@@ -160,7 +160,7 @@ func (s *Store) load() {
 	log := s.log.WithField("op", "load")
 	indexPath := filepath.Join(s.dir, indexName)
 	durable.RemoveTemps(indexPath) // a persist cut short
-	os.Remove(indexPath + ".tmp")  // the same, in the temp name older versions used
+	os.Remove(indexPath + ".tmp")  // the same under the fixed name an existing cache may hold
 	data, err := os.ReadFile(indexPath)
 	var idx *indexFile
 	switch {
