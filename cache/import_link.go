@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // ImportFinal is Import for a file that nobody writes again (an uploaded
@@ -56,7 +58,7 @@ func (s *Store) ImportFinal(key string, f *os.File) error {
 func (s *Store) installLocked(key, tmpName string, size int64) error {
 	o := newObject(key, s.fileNameLocked(key), size)
 	path := s.path(o)
-	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
+	if err := durable.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("cache: import %s: %w", key, err)
 	}
 	if err := os.Rename(tmpName, path); err != nil {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/state"
 )
 
 // assetTable is one listing generation turned into file names. It is
@@ -86,8 +87,8 @@ type assetsDir struct {
 	listing *cache.Listing[api.Asset]
 	byID    *byIDDir
 
-	snap   *snapshotFile[api.Asset] // nil: no saved listings
-	bgBusy atomic.Bool              // a background refresh is running
+	snap   *state.SavedListing[api.Asset] // nil: no saved listings
+	bgBusy atomic.Bool                    // a background refresh is running
 
 	buildMu sync.Mutex
 
@@ -112,7 +113,7 @@ type assetsDir struct {
 func newAssetsDir(r *Root) *assetsDir {
 	d := &assetsDir{r: r, changed: r.started, deleted: map[string]bool{}}
 	d.byID = &byIDDir{d: d}
-	d.snap = newSnapshotFile[api.Asset](r.cfg.StateDir, "assets", r.cfg.Scope)
+	d.snap = state.Saved[api.Asset](r.state, "assets")
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
 		TTL:   r.cfg.DirCacheTTL,
 		Clock: r.cfg.Clock,
@@ -183,7 +184,7 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 		return old // someone built this or a newer generation meanwhile
 	}
 	assets = d.withoutDeleted(assets)
-	t := buildTableKept(gen, assets, d.r.kept.lookup())
+	t := buildTableKept(gen, assets, d.r.kept.Lookup())
 	gone := t.goneNames(old)
 	goneIDs := t.goneIDs(old)
 	changed := old == nil || old.saved || len(gone) > 0 || len(t.byName) != len(old.byName)
@@ -199,7 +200,7 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *assetTable {
 	for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
 		d.r.forgetMtime(assetTimeKey(id))
 	}
-	if err := d.r.kept.prune(func(id string) bool { return t.byID[id] != nil }, d.r.cfg.Clock()); err != nil {
+	if err := d.r.kept.Prune(func(id string) bool { return t.byID[id] != nil }, d.r.cfg.Clock()); err != nil {
 		d.r.log.WithError(err).Warn("could not drop the kept names of deleted assets")
 	}
 	if len(gone) > 0 || len(goneIDs) > 0 {

@@ -30,7 +30,7 @@ func (d *assetsDir) loadSaved() *assetTable {
 	if t := d.current(); t != nil {
 		return t
 	}
-	items, savedAt, err := d.snap.load()
+	items, savedAt, err := d.snap.Load()
 	f := logrus.Fields{"op": "list", "path": "assets"}
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -38,7 +38,7 @@ func (d *assetsDir) loadSaved() *assetTable {
 		}
 		return nil
 	}
-	t := buildTableKept(0, items, d.r.kept.lookup())
+	t := buildTableKept(0, items, d.r.kept.Lookup())
 	t.saved = true
 	d.mu.Lock()
 	d.tab = t
@@ -101,7 +101,7 @@ func (d *assetsDir) save(assets []api.Asset) {
 				return
 			}
 			d.saveMu.Unlock()
-			if err := d.snap.save(items, d.r.cfg.Clock()); err != nil {
+			if err := d.snap.Save(items, d.r.cfg.Clock()); err != nil {
 				d.r.log.WithFields(logrus.Fields{"op": "save-listing", "path": "assets"}).WithError(err).Warn("cannot save the listing")
 			}
 		}

@@ -125,23 +125,3 @@ func TestTableChangesTellTheKernelWhatWentAway(t *testing.T) {
 		t.Error("indexes")
 	}
 }
-
-func TestSnapshotRoundTripAndScope(t *testing.T) {
-	dir := t.TempDir()
-	s := newSnapshotFile[api.Asset](dir, "assets", "https://api.krea.ai")
-	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.save([]api.Asset{asset("a", "x.png", "image/png", 1)}, at); err != nil {
-		t.Fatal(err)
-	}
-	items, savedAt, err := s.load()
-	if err != nil || len(items) != 1 || items[0].ID != "a" || !savedAt.Equal(at) {
-		t.Errorf("load: %v %v %v", items, savedAt, err)
-	}
-	other := newSnapshotFile[api.Asset](dir, "assets", "http://127.0.0.1:8787")
-	if _, _, err := other.load(); err == nil {
-		t.Error("a listing of another API was loaded")
-	}
-	if newSnapshotFile[api.Asset]("", "assets", "x") != nil {
-		t.Error("no dir: snapshots must be off")
-	}
-}

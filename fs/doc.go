@@ -27,7 +27,7 @@
 //	upload_lazy.go     an asset opened for writing copies its bytes only when needed
 //	upload_allocate.go fallocate of a file open for writing (75 MB rule as writes)
 //	types_refused.go   pure: names of types Krea does not take, refused at create
-//	mtimes.go          modification times users set, kept locally
+//	mtimes.go          modification times users set, kept locally (state.Mtimes)
 //	junk.go            pure: temp and junk names (kept local, not uploaded)
 //	status_dir.go      MOUNT/.kreafs/uploads, the queue as text
 //	statfs.go          statfs answered by every node of assets/
@@ -36,10 +36,9 @@
 //	handle.go          an open asset: Read through the cache, passthrough
 //	names.go           pure: which file name each asset gets; names_given.go
 //	                   tells file names from prose and reads hosted URLs
-//	names_kept.go      names of files uploaded from this cache dir, by asset id
+//	names_kept.go      keeps the name a file was uploaded under (state.Names)
 //	upload_differs.go  an uploaded asset that is not what was sent
 //	errno.go           pure: errors -> errno, logged once
-//	snapshot.go        a listing saved as a JSON file (snapshot_encode.go)
 //	mount.go           go-fuse mount options
 //	dirdots.go         "." and ".." first in every listing; Readdir of the root and .kreafs
 //	node_api_check.go  which go-fuse interfaces each node implements
@@ -95,21 +94,21 @@
 //     last look); a finished job never changes and is cached for an hour;
 //     styles are trusted for DirCacheTTL. rmdir of a job cancels it when
 //     Krea can and otherwise hides it from jobs/ (Config.StateDir keeps
-//     the hidden ids, cache.HiddenJobs; jobs_remove.go). A name that
+//     the hidden ids, state.HiddenJobs; jobs_remove.go). A name that
 //     cannot be an id (idLike) in jobs/ or styles/ costs no request.
 //   - If a listing fails (network down), or takes over 5s (an API that
 //     stalls), the previous one keeps being served (the Listing logs it
 //     once per outage). The last good listing
-//     is also saved under Config.StateDir; with no listing in memory (a
+//     is also saved under Config.StateDir (state.SavedListing); with no listing in memory (a
 //     mount started while the API is unreachable) the saved one is served
 //     at once and the API is retried in the background, at most once per
 //     DirCacheTTL. With neither, the operation fails (EIO, EACCES...).
 //   - A modification time set with utimes (touch, rsync -t) is kept in
-//     Config.StateDir (cache.Mtimes) and shown instead of uploaded_at (or
+//     Config.StateDir (state.Mtimes) and shown instead of uploaded_at (or
 //     a queued file's last write) on this machine only; a write after it
 //     or rm forgets it. A file written here keeps its last write's time
 //     once uploaded (kept the same way). The last seconds of times set may
-//     be lost in a crash (mtimes.go).
+//     be lost in a crash (cache/state/mtimes.go).
 //
 // # Kernel caching
 //

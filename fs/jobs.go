@@ -23,6 +23,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/state"
 )
 
 // finishedTTL is how long the kernel keeps entries and attributes of a
@@ -44,7 +45,7 @@ type jobsDir struct {
 	// hiddenJobs are the jobs removed with rm -r/rmdir that the API kept
 	// (finished ones, cancelled ones): not listed, still opened by id
 	// (jobs_remove.go). Persisted in the state dir.
-	hiddenJobs *cache.HiddenJobs
+	hiddenJobs *state.HiddenJobs
 
 	mu      sync.Mutex
 	states  map[string]*jobState       // job id -> latest snapshot

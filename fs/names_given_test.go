@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -96,59 +95,6 @@ func TestKeptNamesCollideLikeDescriptions(t *testing.T) {
 		t.Fatalf("names = %q, want photo.png and photo (new).png", got)
 	}
 	checkNames(t, got)
-}
-
-func TestKeptNamesSurviveReopenAndTornLines(t *testing.T) {
-	dir := t.TempDir()
-	path := keptNamesPath(dir, "https://api.example")
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	k, err := openKeptNames(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, name := range map[string]string{"a": "IMG_0001", "b": "my \"holiday\"\n.png", "c": "gone.png"} {
-		if err := k.set(id, name, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := k.prune(func(id string) bool { return id != "c" }, now.Add(keepGrace/2)); err != nil {
-		t.Fatal(err)
-	}
-	if k.get("c") != "gone.png" {
-		t.Fatalf("c pruned within the grace: %q", k.get("c"))
-	}
-	if err := k.prune(func(id string) bool { return id != "c" }, now.Add(2*keepGrace)); err != nil {
-		t.Fatal(err)
-	}
-	k.close()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(`set "d" "torn`) // a crash in the middle of a line
-	f.Close()
-
-	k, err = openKeptNames(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.close()
-	want := map[string]string{"a": "IMG_0001", "b": "my \"holiday\"\n.png", "c": "", "d": ""}
-	for id, name := range want {
-		if got := k.get(id); got != name {
-			t.Errorf("after reopen, name of %s = %q, want %q", id, got, name)
-		}
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("log mode: %v %v", fi, err)
-	}
-	if filepath.Dir(path) != dir || !strings.HasPrefix(filepath.Base(path), "names-") {
-		t.Errorf("log path %s", path)
-	}
-	var nilStore *keptNames
-	if nilStore.get("a") != "" || nilStore.set("a", "b", now) != nil || nilStore.lookup() != nil {
-		t.Error("a nil store must keep nothing")
-	}
 }
 
 func TestUploadDiffFields(t *testing.T) {

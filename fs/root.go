@@ -7,7 +7,6 @@ package fs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/fnv"
 	"io"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/writeback"
 )
 
@@ -97,12 +97,14 @@ type Root struct {
 	probes probeMemo // failed size probes by asset id (asset_file.go)
 	gens   assetGens // inode generations of assets written over while read (asset_gen.go)
 
+	// state is what this machine remembers for the account (Config.StateDir).
+	state *state.Dir
 	// mtimes keeps modification times users set (touch, rsync -t), which
 	// the API does not store; nil without Config.StateDir (mtimes.go).
-	mtimes *cache.Mtimes
+	mtimes *state.Mtimes
 	// kept names files uploaded from this cache dir (names_kept.go); nil
 	// without Config.StateDir.
-	kept *keptNames
+	kept *state.Names
 
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
@@ -144,20 +146,15 @@ func NewRoot(cfg Config) (*Root, error) {
 		cfg.Log = l
 	}
 	r := &Root{cfg: cfg, log: cfg.Log, started: cfg.Clock()}
-	if cfg.StateDir != "" {
-		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-			return nil, fmt.Errorf("fs: state dir: %w", err)
-		}
-		m, err := cache.OpenMtimes(cache.MtimesPath(cfg.StateDir, cfg.Scope))
-		if err != nil {
-			return nil, err
-		}
-		r.mtimes = m
-		k, err := openKeptNames(keptNamesPath(cfg.StateDir, cfg.Scope))
-		if err != nil {
-			return nil, err
-		}
-		r.kept = k
+	var err error
+	if r.state, err = state.OpenDir(cfg.StateDir, cfg.Scope); err != nil {
+		return nil, err
+	}
+	if r.mtimes, err = r.state.Mtimes(); err != nil {
+		return nil, err
+	}
+	if r.kept, err = r.state.Names(); err != nil {
+		return nil, err
 	}
 	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
 	if cfg.Uploads != nil && !cfg.ReadOnly {
@@ -180,7 +177,7 @@ func (r *Root) Close() {
 	if err := r.mtimes.Close(); err != nil {
 		r.log.WithError(err).Warn("closing the modification times log")
 	}
-	if err := r.kept.close(); err != nil {
+	if err := r.kept.Close(); err != nil {
 		r.log.WithError(err).Warn("closing the kept names log")
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -28,6 +27,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Uploader is the part of the API client the queue uses; *api.Client
@@ -137,9 +138,12 @@ func Open(o Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writeback: %w", err)
 	}
-	lock, err := lockDir(filepath.Join(l.dir, "lock"))
+	lock, err := durable.LockDir(l.dir)
+	if errors.Is(err, durable.ErrLocked) {
+		return nil, ErrLocked
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("writeback: %w", err)
 	}
 	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "writeback"), lock: lock,
 		items: map[string]*item{}, claimed: map[string]bool{}}
@@ -363,7 +367,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		dst := q.l.spoolPath(id, gen)
 		if trunc {
 			f, err = os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		} else if err = copyFile(dst, q.l.spoolPath(id, old)); err == nil {
+		} else if err = durable.CopyFile(dst, q.l.spoolPath(id, old)); err == nil {
 			f, err = os.OpenFile(dst, os.O_RDWR, 0)
 		}
 	} else {
@@ -463,10 +467,10 @@ func (q *Queue) Release(id string) error {
 	fi, err := os.Stat(path)
 	if err == nil {
 		size = fi.Size()
-		err = syncFile(path)
+		err = durable.SyncFile(path)
 	}
 	if err == nil {
-		err = syncDir(q.l.spool)
+		err = durable.SyncDir(q.l.spool)
 	}
 	q.mu.Lock()
 	it.rec.State, it.rec.Size, it.rec.Modified = stPending, size, q.o.Clock.Now()
@@ -685,7 +689,7 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 	case Writing, Held:
 		p := q.l.spoolPath(id, it.rec.Gen)
 		q.mu.Unlock()
-		return syncFile(p)
+		return durable.SyncFile(p)
 	case Failed:
 		err := it.rec.failure()
 		q.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	localstate "github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/writeback"
 	kfs "github.com/kreafs/kreafs/fs"
 )
@@ -23,7 +24,7 @@ func TestUploadsDoneBeforeTheTreeMoveTheirTimesOnceItIsSet(t *testing.T) {
 	state := filepath.Join(dir, "state")
 	const scope = "http://api.test"
 	when := time.Date(2017, 6, 5, 4, 3, 2, 0, time.UTC)
-	m, err := cache.OpenMtimes(cache.MtimesPath(mkdir(t, state), scope))
+	m, err := localstate.OpenMtimes(localstate.MtimesPath(mkdir(t, state), scope))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestUploadsDoneBeforeTheTreeMoveTheirTimesOnceItIsSet(t *testing.T) {
 	u.uploaded(writeback.Item{ID: "late", Name: "l.png"}, &api.Asset{ID: "asset-late"})
 	root.Close()
 
-	m, err = cache.OpenMtimes(cache.MtimesPath(state, scope))
+	m, err = localstate.OpenMtimes(localstate.MtimesPath(state, scope))
 	if err != nil {
 		t.Fatal(err)
 	}

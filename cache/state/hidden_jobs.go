@@ -1,4 +1,4 @@
-package cache
+package state
 
 // Jobs removed from a mount's jobs/ listing that Krea cannot delete: Krea
 // only cancels a job (DELETE /jobs/{id}) while it is queued or processing,
@@ -16,8 +16,6 @@ package cache
 // Locking: HiddenJobs.mu guards ids and every write of the file.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +24,8 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // HiddenJobs is a persistent set of job ids. A nil *HiddenJobs is an
@@ -44,8 +44,7 @@ type hiddenJobsDoc struct {
 
 // HiddenJobsPath is the file for the account scope under stateDir.
 func HiddenJobsPath(stateDir, scope string) string {
-	sum := sha256.Sum256([]byte(scope))
-	return filepath.Join(stateDir, "hidden-jobs-"+hex.EncodeToString(sum[:8])+".json")
+	return scopedPath(stateDir, "hidden-jobs-", scope, ".json")
 }
 
 // OpenHiddenJobs loads the set at path ("" : a set kept in memory only).
@@ -146,24 +145,11 @@ func (h *HiddenJobs) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("cache: hidden jobs: %w", err)
 	}
-	if err := privateDir(filepath.Dir(h.path)); err != nil {
+	if err := durable.MkdirPrivate(filepath.Dir(h.path)); err != nil {
 		return fmt.Errorf("cache: hidden jobs: %w", err)
 	}
-	// writeFileAtomic (index.go): 0600 temp file, fsync, rename, fsync dir.
-	if err := writeFileAtomic(h.path, append(b, '\n')); err != nil {
+	if err := durable.WriteFile(h.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("cache: hidden jobs: %w", err)
-	}
-	return nil
-}
-
-// privateDir makes sure dir exists and is 0700: the state directory is
-// the user's alone.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm() != 0o700 {
-		return os.Chmod(dir, 0o700)
 	}
 	return nil
 }

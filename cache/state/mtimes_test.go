@@ -1,4 +1,4 @@
-package cache
+package state
 
 import (
 	"os"
@@ -74,7 +74,7 @@ func TestMtimesTornTailKeepsWhatCameBefore(t *testing.T) {
 		t.Errorf("a:3 = %v %v (a whole line before the torn one)", got, ok)
 	}
 	for _, bad := range []string{"", "set", "set a:1 5", "set \"a:1\"", "set \"a:1\" x", "del \"a:1\" 5", "put \"a:1\" 5"} {
-		if (&Mtimes{times: map[string]time.Time{}}).apply(bad) {
+		if newMtimesLog().apply(bad) {
 			t.Errorf("apply(%q) accepted a malformed line", bad)
 		}
 	}

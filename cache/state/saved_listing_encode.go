@@ -1,15 +1,14 @@
-package fs
+package state
 
 // The saved listing of assets/, encoded without reflection.
 //
-// The first listing of a mount is saved at once (assets_saved.go), on a
-// goroutine that ran during the cold ls -l that made it: json.Marshal of
-// 10,000 assets took 41 ms of CPU there (perf, issue 6), and a mount
-// without the save listed 20-45 ms faster (median of 6 interleaved runs).
-// appendAssetsJSON writes the very bytes json.Marshal writes (checked by
-// TestSnapshotEncodingIsJSONMarshal and FuzzSnapshotEncoding), handing
-// anything unusual (escapes, non-ASCII, metadata, odd numbers) to
-// encoding/json field by field.
+// The first listing of a mount is saved at once (fs/assets_saved.go), on
+// a goroutine that runs during the cold ls -l that made it, so encoding
+// 10,000 assets must cost little CPU: json.Marshal (reflection) was the
+// bulk of a save's cost. appendAssetsJSON writes the very bytes
+// json.Marshal writes (checked by TestSnapshotEncodingIsJSONMarshal and
+// FuzzSnapshotEncoding), handing anything unusual (escapes, non-ASCII,
+// metadata, odd numbers) to encoding/json field by field.
 
 import (
 	"encoding/json"
