@@ -29,6 +29,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 // testClock is an injectable clock for listing TTLs.
@@ -72,11 +73,8 @@ func mountFS(t *testing.T, s mountSetup) *testMount {
 	t.Helper()
 	requireFUSE(t)
 	m := &testMount{dir: t.TempDir(), clock: &testClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	m.emu = kreafstest.StartEmulator(t, s.emu).Server
 	var err error
-	if m.emu, err = emulator.Start(s.emu); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.emu.Close() })
 	if m.client, err = api.New(api.Config{BaseURL: m.emu.URL(), Token: m.emu.Token(), MaxRetries: -1}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +112,7 @@ func (m *testMount) unmount() {
 	if m.srv != nil {
 		if err := m.srv.Unmount(); err != nil {
 			// Leave nothing mounted, whatever the test left open.
-			syscall.Unmount(m.dir, syscall.MNT_DETACH)
+			kreafstest.Detach(m.dir)
 		}
 		m.srv.Wait()
 		m.srv = nil
@@ -154,7 +152,7 @@ func httpGet(t *testing.T, url string) []byte {
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
+	out, err := kreafstest.RunCombined(kreafstest.RunTimeout, name, args...)
 	if err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
@@ -661,8 +659,7 @@ func TestUnmountLeavesNoGoroutinesOrMounts(t *testing.T) {
 	_, _ = os.Stat(m.path("assets", "missing.png")) // a re-check
 	m.unmount()
 	m.emu.Close()
-	mounts, _ := os.ReadFile("/proc/self/mountinfo")
-	if strings.Contains(string(mounts), " "+m.dir+" ") {
+	if kreafstest.Mounted(m.dir) {
 		t.Errorf("%s is still mounted", m.dir)
 	}
 	goleak.VerifyNone(t, ignore,

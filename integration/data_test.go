@@ -7,9 +7,7 @@ package integration
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -20,29 +18,19 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
-// Emulator is the in-process Krea emulator of one test.
+// Emulator is the in-process Krea emulator of one test, with the
+// integration tests' own helpers.
 type Emulator struct {
-	*emulator.Server
-	t         testing.TB
-	closeOnce sync.Once
-}
-
-// Close stops the emulator; tests may call it early, cleanup calls it again.
-func (e *Emulator) Close() {
-	e.closeOnce.Do(func() {
-		if err := e.Server.Close(); err != nil {
-			e.t.Errorf("closing the emulator: %v", err)
-		}
-	})
+	*kreafstest.Emulator
 }
 
 // startEmulator starts an emulator with a random token and its own data
@@ -50,39 +38,16 @@ func (e *Emulator) Close() {
 // a file host, then closes it.
 func startEmulator(t testing.TB, opts emulator.Options) *Emulator {
 	t.Helper()
-	if opts.Token == "" {
-		opts.Token = randomToken()
-	}
-	if opts.DataDir == "" {
-		opts.DataDir = t.TempDir()
-	}
-	srv, err := emulator.Start(opts)
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	e := &Emulator{Server: srv, t: t}
-	t.Cleanup(func() {
-		if srv.AuthLeaked() {
-			t.Errorf("the API token was sent somewhere other than the API's origin")
-		}
-		e.Close()
-	})
-	return e
-}
-
-// randomToken is a token no test output could contain by chance.
-func randomToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "kt-test-" + hex.EncodeToString(b)
+	return &Emulator{kreafstest.StartEmulator(t, opts)}
 }
 
 // add uploads data as a new asset through the emulator's Go API.
 func (e *Emulator) add(data []byte, description string) api.Asset {
-	e.t.Helper()
+	t := e.TB()
+	t.Helper()
 	a, err := e.AddAsset(data, description)
 	if err != nil {
-		e.t.Fatalf("AddAsset(%q): %v", description, err)
+		t.Fatalf("AddAsset(%q): %v", description, err)
 	}
 	return a
 }

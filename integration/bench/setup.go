@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	kfs "github.com/kreafs/kreafs/fs"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 // bench is one run's state.
@@ -96,10 +96,8 @@ func (b *bench) setup() error {
 	if b.bin == "" {
 		b.bin = filepath.Join(b.tmp, "kreafs")
 		b.logf("building kreafs")
-		cmd := exec.Command("go", "build", "-o", b.bin, "./cmd/kreafs")
-		cmd.Dir = b.root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/kreafs: %v\n%s", err, out)
+		if err := kreafstest.Build(b.root, b.bin, false); err != nil {
+			return err
 		}
 	}
 	tr := &http.Transport{
@@ -340,15 +338,11 @@ func stamp(wav []byte, seed uint64) {
 
 // moduleRoot is the directory of this module's go.mod.
 func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := kreafstest.ModuleRoot("")
 	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %v", err)
+		return "", fmt.Errorf("run the benchmark from inside the kreafs module: %v", err)
 	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run the benchmark from inside the kreafs module")
-	}
-	return filepath.Dir(gomod), nil
+	return root, nil
 }
 
 // ---- measuring primitives ----
