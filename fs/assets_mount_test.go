@@ -7,12 +7,10 @@ package fs
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"image"
 	"image/png"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,19 +134,8 @@ func (m *testMount) names() map[string]string {
 	return out
 }
 
-func httpGet(t *testing.T, url string) []byte {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
-	}
-	return b
-}
+// httpGet is a plain GET of url, the way curl would fetch it.
+var httpGet = kreafstest.HTTPGet
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -544,18 +531,7 @@ func pngBytes() []byte {
 // position-dependent samples so misplaced bytes show.
 func wavBytes(n int) []byte {
 	b := make([]byte, n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(n-8))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)     // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1)     // mono
-	binary.LittleEndian.PutUint32(b[24:], 44100) // rate
-	binary.LittleEndian.PutUint32(b[28:], 88200) // byte rate
-	binary.LittleEndian.PutUint16(b[32:], 2)     // block align
-	binary.LittleEndian.PutUint16(b[34:], 16)    // bits
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(n-44))
+	kreafstest.PutWAVHeader(b)
 	for i := 44; i < n; i++ {
 		b[i] = byte(i*31 + i>>8)
 	}

@@ -7,20 +7,16 @@ package integration
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"io/fs"
 	mrand "math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
@@ -79,18 +75,7 @@ func makeWAV(seed uint64, size int) []byte {
 	}
 	size &^= 1 // whole 16-bit samples
 	b := make([]byte, size)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(size-8))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)    // fmt chunk size
-	binary.LittleEndian.PutUint16(b[20:], 1)     // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1)     // mono
-	binary.LittleEndian.PutUint32(b[24:], 44100) // sample rate
-	binary.LittleEndian.PutUint32(b[28:], 88200) // byte rate
-	binary.LittleEndian.PutUint16(b[32:], 2)     // block align
-	binary.LittleEndian.PutUint16(b[34:], 16)    // bits per sample
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(size-44))
+	kreafstest.PutWAVHeader(b)
 	r := mrand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), byte(seed >> 16), byte(seed >> 24), 'k', 'r', 'e', 'a'})
 	_, _ = r.Read(b[44:])
 	return b
@@ -108,24 +93,7 @@ func writeTemp(t testing.TB, name string, data []byte) string {
 
 // httpGet is the baseline of an asset's bytes: a plain GET of its
 // image_url, the way curl would fetch it (no token).
-func httpGet(t testing.TB, url string) []byte {
-	t.Helper()
-	c := &http.Client{Timeout: 2 * time.Minute}
-	defer c.CloseIdleConnections()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return b
-}
+var httpGet = kreafstest.HTTPGet
 
 // ---- cache directory measurements ----
 

@@ -8,7 +8,8 @@
 //	go run ./integration/bench -smoke       # tiny sizes, one run: checks that it works
 //
 // It needs Linux with FUSE (root, or fusermount3), and builds kreafs from
-// this module. Everything runs on 127.0.0.1: an in-process emulator (the
+// this module. Building, mounting and unmounting go through
+// integration/kreafstest, as in the integration tests. Everything runs on 127.0.0.1: an in-process emulator (the
 // "API"), the kreafs binary mounted over it, and the baselines: Go HTTP
 // GETs of the same URLs, one multipart POST, and reads of a local file.
 // Where rclone is installed it also serves the same bytes through a plain

@@ -309,18 +309,7 @@ func (p plainWriter) WriteHeader(code int)        { p.w.WriteHeader(code) }
 // (size >= 44, even) whose samples are pseudo-random.
 func synthWAV(size int64) []byte {
 	b := make([]byte, size)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(size-8))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1) // mono
-	binary.LittleEndian.PutUint32(b[24:], 44100)
-	binary.LittleEndian.PutUint32(b[28:], 44100*2)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(size-44))
+	kreafstest.PutWAVHeader(b)
 	x := uint64(0x9e3779b97f4a7c15)
 	for i := 44; i+8 <= len(b); i += 8 {
 		x ^= x << 13
