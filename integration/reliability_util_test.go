@@ -2,8 +2,8 @@
 
 package integration
 
-// Helpers of the reliability, security, hostile-input and load tests
-// (issue 7): an emulator that can be stopped and restarted on the same
+// Helpers of the reliability, security, hostile-input and load tests:
+// an emulator that can be stopped and restarted on the same
 // ports, the kreafs process' memory and goroutine counts, timing of real
 // programs.
 

@@ -1,4 +1,4 @@
-// Command bench is kreafs' side-by-side benchmark (issue 6): it measures a
+// Command bench is kreafs' side-by-side benchmark: it measures a
 // real mount of the kreafs binary against the network and the disk used
 // directly, in one run, and prints a table of ratios against the floors of
 // docs/performance.md.
