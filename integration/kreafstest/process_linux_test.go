@@ -3,11 +3,15 @@ package kreafstest
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	fusefs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
 // startSh starts sh -c script as a process "mounted" at a fresh directory
@@ -105,5 +109,44 @@ func TestMountinfoUnescapesOctalEscapes(t *testing.T) {
 	}
 	if MountsAt("/") < 1 {
 		t.Error("MountsAt(/) is 0: /proc/self/mountinfo not read")
+	}
+}
+
+func TestWithoutAReadyLineTheMountItselfIsWaitedForAndALeftoverMountIsDetached(t *testing.T) {
+	RequireFUSE(t)
+	dir := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Start("sleep", exec.Command("sleep", "30"), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.ForceEnd(5 * time.Second) })
+	// Another party mounts dir a moment later, as rclone would.
+	mounted := make(chan error, 1)
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		_, err := fusefs.Mount(dir, &fusefs.Inode{}, &fusefs.Options{
+			MountOptions: fuse.MountOptions{Name: "kreafstest", DirectMount: os.Geteuid() == 0},
+		})
+		mounted <- err
+	}()
+	if err := p.WaitReady(context.Background(), 10*time.Second); err != nil {
+		t.Fatalf("WaitReady: %v", err)
+	}
+	if err := <-mounted; err != nil {
+		t.Fatal(err)
+	}
+	if MountsAt(dir) != 1 {
+		t.Fatalf("%s has %d mounts, want 1", dir, MountsAt(dir))
+	}
+	// The process exits without unmounting: Stop detaches and says so.
+	err = p.Stop(10 * time.Second)
+	if err == nil || !strings.Contains(err.Error(), "left its mount") {
+		t.Errorf("Stop: %v, want an error about the mount left behind", err)
+	}
+	if Mounted(dir) {
+		t.Errorf("%s is still mounted after Stop", dir)
 	}
 }
