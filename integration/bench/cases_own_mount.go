@@ -45,11 +45,7 @@ func (b *bench) caseUpload() ([]row, error) {
 		dst := filepath.Join(m.mp, "assets", fmt.Sprintf("upload-%d.wav", i))
 		syscall.Sync()
 		before := b.data.UploadCount()
-		dc, err := b.runCmd("cp", b.upload, dst)
-		if err != nil {
-			return nil, err
-		}
-		ds, err := b.runCmd("sync", dst)
+		dc, ds, err := b.cpSync(b.upload, dst)
 		if err != nil {
 			return nil, err
 		}
@@ -61,11 +57,7 @@ func (b *bench) caseUpload() ([]row, error) {
 		// The reference: a durable local copy first, then the upload.
 		syscall.Sync()
 		local := filepath.Join(refDir, fmt.Sprintf("upload-%d.wav", i))
-		rc, err := b.runCmd("cp", b.upload, local)
-		if err != nil {
-			return nil, err
-		}
-		rs, err := b.runCmd("sync", local)
+		rc, rs, err := b.cpSync(b.upload, local)
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +98,17 @@ func (b *bench) caseUpload() ([]row, error) {
 		rclone:   "-", vsRclone: "-",
 	}}
 	return rows, nil
+}
+
+// cpSync runs `cp src dst` then `sync dst` and times each.
+func (b *bench) cpSync(src, dst string) (cp, syn time.Duration, err error) {
+	if cp, err = b.runCmd("cp", src, dst); err != nil {
+		return 0, 0, err
+	}
+	if syn, err = b.runCmd("sync", dst); err != nil {
+		return 0, 0, err
+	}
+	return cp, syn, nil
 }
 
 // caseListing: `ls -l assets/` of listCount assets on a fresh mount (cold),
