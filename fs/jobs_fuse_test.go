@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 const fluxDev = "/generate/image/bfl/flux-1-dev"
@@ -217,7 +217,7 @@ func TestRmROnAServerThatDeletesJobsDeletesTheJob(t *testing.T) {
 		t.Fatal("result not in the content cache after reading it")
 	}
 
-	out, err := exec.Command("rm", "-r", dir).CombinedOutput()
+	out, err := kreafstest.RunCombined(kreafstest.RunTimeout, "rm", "-r", dir)
 	if err != nil {
 		t.Fatalf("rm -r: %v: %s", err, out)
 	}
@@ -245,7 +245,7 @@ func TestRmROfAFinishedJobHidesItFromLsButItStillOpens(t *testing.T) {
 	dir := filepath.Join(jobs, j.JobID)
 	waitFor(t, 3*time.Second, "result listed", func() error { return hasName(dir, "result-0.png") })
 
-	if out, err := exec.Command("rm", "-r", dir).CombinedOutput(); err != nil {
+	if out, err := kreafstest.RunCombined(kreafstest.RunTimeout, "rm", "-r", dir); err != nil {
 		t.Fatalf("rm -r of a finished job: %v: %s", err, out)
 	}
 	if err := hasName(jobs, j.JobID); err == nil {
@@ -280,7 +280,7 @@ func TestRmROfARunningJobCancelsIt(t *testing.T) {
 	jobs := filepath.Join(e.mnt, "jobs")
 	dir := filepath.Join(jobs, j.JobID)
 	waitFor(t, 3*time.Second, "job listed", func() error { return hasName(jobs, j.JobID) })
-	if out, err := exec.Command("rm", "-r", dir).CombinedOutput(); err != nil {
+	if out, err := kreafstest.RunCombined(kreafstest.RunTimeout, "rm", "-r", dir); err != nil {
 		t.Fatalf("rm -r of a running job: %v: %s", err, out)
 	}
 	if got, err := e.client.GetJob(context.Background(), j.JobID); err != nil || got.Status != "cancelled" {

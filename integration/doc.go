@@ -59,6 +59,10 @@
 // if a mount of this run is left behind or the test process leaked
 // goroutines. Later issues' tests (writes, jobs, reliability) reuse mount,
 // mountWith, startEmulator, run/runErr, eventually and the data makers.
+// What the harness shares with package fs's mount tests and the benchmark
+// (the emulator with its cleanup, building the binary, the child process
+// and its ready line, unmounting and leftover checks, the FUSE probe,
+// running programs) lives in integration/kreafstest.
 //
 // Running it:
 //
