@@ -29,6 +29,8 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // testClock is an injectable clock for listing TTLs.
@@ -130,7 +132,7 @@ func (m *testMount) path(elem ...string) string {
 // names returns the expected name of each emulator asset, by id.
 func (m *testMount) names() map[string]string {
 	as := m.emu.Assets()
-	names := AssetNames(as)
+	names := view.AssetNames(as)
 	out := make(map[string]string, len(as))
 	for i, a := range as {
 		out[a.ID] = names[i]

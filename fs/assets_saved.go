@@ -1,7 +1,7 @@
 package fs
 
 // assets/ when the API is unreachable: the last good listing, saved under
-// Config.StateDir after every change, is served (table.saved) until a
+// Config.StateDir after every change, is served (table.Saved) until a
 // listing succeeds again.
 //
 // Locking: assetsDir.saveMu guards toSave and saving (one saver goroutine
@@ -16,12 +16,14 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // loadSaved installs the saved listing as the current table, if there is
 // one and no listing has been installed yet. It returns the current table
 // (nil when there is none).
-func (d *assetsDir) loadSaved() *assetTable {
+func (d *assetsDir) loadSaved() *view.AssetTable {
 	if d.snap == nil {
 		return d.current()
 	}
@@ -38,8 +40,8 @@ func (d *assetsDir) loadSaved() *assetTable {
 		}
 		return nil
 	}
-	t := buildTableKept(0, items, d.r.kept.lookup())
-	t.saved = true
+	t := view.NewAssetTable(0, items, d.r.kept.lookup())
+	t.Saved = true
 	d.mu.Lock()
 	d.tab = t
 	d.mu.Unlock()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // renameNoReplace is RENAME_NOREPLACE of renameat2(2).
@@ -34,7 +35,7 @@ func (r *Root) writable() syscall.Errno {
 }
 
 // visible is t as assets/ shows it (see uploads.visible).
-func (d *assetsDir) visible(t *assetTable) *assetTable {
+func (d *assetsDir) visible(t *view.AssetTable) *view.AssetTable {
 	if d.r.up == nil || t == nil {
 		return t
 	}
@@ -53,22 +54,13 @@ func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.Ent
 	return d.r.uploadEntry(ctx, &d.Inode, it, out)
 }
 
-// dirEntries is the listing of assets/: t's assets and the queued files.
-func (d *assetsDir) dirEntries(t *assetTable) []fuse.DirEntry {
-	items := map[string]writeback.Item{}
-	if d.r.up != nil {
-		items = visibleItems(d.r.up.q.Items())
-	}
-	return mergeEntries(t, items)
-}
-
 // shownName is the name an asset has in assets/.
 func (d *assetsDir) shownName(ctx context.Context, id string) (string, bool) {
 	t, err := d.table(ctx)
 	if err != nil {
 		return "", false
 	}
-	name, ok := t.nameOf[id]
+	name, ok := t.NameOf[id]
 	return name, ok
 }
 

@@ -19,6 +19,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // jobDir is MOUNT/jobs/<id>.
@@ -55,19 +57,19 @@ type jobEntry struct {
 // file host for the type of a result whose URL has no extension
 // (otherwise only what is already known is used).
 func (d *jobsDir) entries(ctx context.Context, j *api.Job, probe bool) []jobEntry {
-	es := []jobEntry{{name: jobJSONName, kind: entryJSON}, {name: jobStatusName, kind: entryStatus}}
+	es := []jobEntry{{name: view.JobJSONName, kind: entryJSON}, {name: view.JobStatusName, kind: entryStatus}}
 	switch {
 	case j.Status == api.StatusCompleted && j.Result != nil:
 		for i, u := range j.Result.URLs {
-			es = append(es, jobEntry{name: resultName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
+			es = append(es, jobEntry{name: view.ResultName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
 				key: resultKey(j.JobID, i), ttl: finishedTTL})
 		}
-		if t := jobStyleTarget(j); t != "" {
-			es = append(es, jobEntry{name: jobStyleName, kind: entryStyle, target: t})
+		if t := view.JobStyleTarget(j); t != "" {
+			es = append(es, jobEntry{name: view.JobStyleName, kind: entryStyle, target: t})
 		}
 	case !j.Finished() && j.Result != nil:
 		for i, u := range j.Result.URLs {
-			es = append(es, jobEntry{name: intermediateName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
+			es = append(es, jobEntry{name: view.IntermediateName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
 				key: intermediateKey(j.JobID, i, u), ttl: noCacheTTL})
 		}
 	}

@@ -31,6 +31,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // jobFresh: an unfinished job fetched within this long is not fetched
@@ -97,7 +99,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	var changed, unusable []string
 	for i := range jobs {
 		j := &jobs[i]
-		if !usableName(j.JobID) {
+		if !view.UsableName(j.JobID) {
 			unusable = append(unusable, j.JobID)
 			continue
 		}
@@ -109,7 +111,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 		case st.job.Finished():
 			// final; nothing a listing says can change it
 		case j.Finished() || st.fetched.IsZero():
-			if !sameJob(&st.job, j) {
+			if !view.SameJob(&st.job, j) {
 				changed = append(changed, j.JobID)
 			}
 			st.job = *j
@@ -298,7 +300,7 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 	switch {
 	case err == nil:
 		if !st.job.Finished() { // finished is final
-			changed = had && !sameJob(&st.job, j)
+			changed = had && !view.SameJob(&st.job, j)
 			finishedNow = j.Finished()
 			st.job = *j
 		}
@@ -341,7 +343,7 @@ func (d *jobsDir) logFinished(j *api.Job) {
 	if j.Result != nil && len(j.Result.URLs) > 0 {
 		f["results"] = len(j.Result.URLs)
 	}
-	if msg := jobError(j); msg != "" {
+	if msg := view.JobError(j); msg != "" {
 		f["error"] = msg
 	}
 	d.r.log.WithFields(f).Info("job finished")
@@ -387,7 +389,7 @@ func (d *jobsDir) invalidate(id string) {
 
 // invalidateDir does invalidate's work; no locks held.
 func (d *jobsDir) invalidateDir(dir *gofs.Inode, id string) {
-	for _, name := range []string{jobJSONName, jobStatusName} {
+	for _, name := range []string{view.JobJSONName, view.JobStatusName} {
 		if f := dir.GetChild(name); f != nil {
 			f.NotifyContent(0, 0)
 		}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // benchAssets is a listing of n assets shaped like the emulator's: newest
@@ -30,13 +32,13 @@ func benchAssets(n int) []api.Asset {
 func BenchmarkBuildTable(b *testing.B) {
 	as := benchAssets(10000)
 	for i := 0; i < b.N; i++ {
-		buildTable(1, as)
+		view.NewAssetTable(1, as, nil)
 	}
 }
 
 func BenchmarkAssetNames(b *testing.B) {
 	as := benchAssets(10000)
 	for i := 0; i < b.N; i++ {
-		AssetNames(as)
+		view.AssetNames(as)
 	}
 }

@@ -4,7 +4,7 @@ package fs
 // this cache directory, by the asset id the upload made. Krea may not
 // echo an upload's description; with this, a file copied in as
 // holiday.png is still holiday.png after its upload and across remounts,
-// whatever the API answers (wantedName puts it first).
+// whatever the API answers (view.WantedName puts it first).
 //
 // The log is <StateDir>/names-<hash of the API URL>.log, one line per
 // change: `set "<id>" "<name>" <unix seconds>` or `del "<id>"` (Go-quoted,
@@ -37,6 +37,8 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/writeback"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // keepGrace is how long a kept name outlives its asset's absence from
@@ -250,7 +252,7 @@ func (k *keptNames) close() error {
 // the name of asset a. A failure is logged: the name then follows the
 // description rules at the next listing.
 func (r *Root) keepUploadedName(it writeback.Item, a *api.Asset) {
-	if a == nil || a.ID == "" || !usableName(it.Name) {
+	if a == nil || a.ID == "" || !view.UsableName(it.Name) {
 		return
 	}
 	if err := r.kept.set(a.ID, it.Name, r.cfg.Clock()); err != nil {

@@ -11,7 +11,6 @@ package fs
 
 import (
 	"context"
-	"sort"
 	"sync"
 	"syscall"
 	"time"
@@ -22,21 +21,14 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // styleFilters are the GET /styles filters whose union styles/ lists: the
 // user's own styles and those shared with them. ("all" would add every
 // public style of the community; those are reached through .by-id.)
 var styleFilters = []string{"user", "shared"}
-
-// styleTable is one listing generation turned into directory names. It is
-// immutable once built.
-type styleTable = nameTable[api.Style]
-
-func buildStyleTable(gen uint64, styles []api.Style) *styleTable {
-	t := newNameTable(gen, styles, StyleNames(styles), func(s *api.Style) string { return s.ID })
-	return &t
-}
 
 // fetchedStyle is a style got by id (GET /styles/{id}) and when.
 type fetchedStyle struct {
@@ -58,7 +50,7 @@ type stylesDir struct {
 	buildMu sync.Mutex
 
 	mu      sync.Mutex
-	tab     *styleTable
+	tab     *view.StyleTable
 	fetched map[string]*fetchedStyle // style id -> style got by id
 	changed time.Time                // the directory's mtime: when its names last changed
 }
@@ -99,13 +91,13 @@ func (d *stylesDir) fetchAll(ctx context.Context) ([]api.Style, error) {
 
 // OnAdd adds the hidden .by-id directory once styles/ is in the tree.
 func (d *stylesDir) OnAdd(ctx context.Context) {
-	ch := d.NewPersistentInode(ctx, d.byIDDir, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: dirIno("styles/" + byIDName)})
-	d.AddChild(byIDName, ch, false)
+	ch := d.NewPersistentInode(ctx, d.byIDDir, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: dirIno("styles/" + view.ByIDName)})
+	d.AddChild(view.ByIDName, ch, false)
 }
 
 // table returns the names of the current listing (see assetsDir.table:
 // same rules, including serving the previous table when a refresh fails).
-func (d *stylesDir) table(ctx context.Context, force bool) (*styleTable, error) {
+func (d *stylesDir) table(ctx context.Context, force bool) (*view.StyleTable, error) {
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
 	var (
@@ -128,7 +120,7 @@ func (d *stylesDir) table(ctx context.Context, force bool) (*styleTable, error) 
 		}
 		return nil, err
 	}
-	if cur != nil && cur.gen == gen {
+	if cur != nil && cur.Gen == gen {
 		return cur, nil
 	}
 	return d.install(gen, styles), nil
@@ -136,32 +128,24 @@ func (d *stylesDir) table(ctx context.Context, force bool) (*styleTable, error) 
 
 // install builds and installs the table of generation gen, then tells the
 // kernel to forget names that no longer lead to the same style.
-func (d *stylesDir) install(gen uint64, styles []api.Style) *styleTable {
+func (d *stylesDir) install(gen uint64, styles []api.Style) *view.StyleTable {
 	d.buildMu.Lock()
 	defer d.buildMu.Unlock()
 	d.mu.Lock()
 	old := d.tab
 	d.mu.Unlock()
-	if old != nil && old.gen >= gen {
+	if old != nil && old.Gen >= gen {
 		return old
 	}
-	t := buildStyleTable(gen, styles)
-	var gone []string
-	if old != nil {
-		for name, s := range old.byName {
-			if n, ok := t.byName[name]; !ok || n.ID != s.ID {
-				gone = append(gone, name)
-			}
-		}
-	}
+	t := view.NewStyleTable(gen, styles)
+	gone, changed := t.Diff(old)
 	d.mu.Lock()
 	d.tab = t
-	if old != nil && (len(gone) > 0 || len(t.byName) != len(old.byName)) {
+	if old != nil && changed {
 		d.changed = d.r.cfg.Clock()
 	}
 	d.mu.Unlock()
 	if len(gone) > 0 {
-		sort.Strings(gone)
 		d.r.notifyAsync(func() { forgetNames(&d.Inode, gone) })
 	}
 	return t
@@ -175,7 +159,7 @@ func (d *stylesDir) style(ctx context.Context, id string) (api.Style, error) {
 	if err != nil {
 		return api.Style{}, err
 	}
-	if s := t.byID[id]; s != nil {
+	if s := t.ByID[id]; s != nil {
 		return *s, nil
 	}
 	now := d.r.cfg.Clock()
@@ -235,7 +219,7 @@ func (d *stylesDir) styleEntry(ctx context.Context, parent *gofs.Inode, s *api.S
 
 // styleMtime is a style directory's mtime: created_at when it parses.
 func styleMtime(r *Root, s *api.Style) time.Time {
-	if t := styleTime(s); !t.IsZero() {
+	if t := view.StyleTime(s); !t.IsZero() {
 		return t
 	}
 	return r.started
@@ -244,14 +228,14 @@ func styleMtime(r *Root, s *api.Style) time.Time {
 // Lookup finds a style by its listed name; else (hidden from listings) by
 // id, which is what a training job's style link points at.
 func (d *stylesDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if name == byIDName {
-		ch := d.GetChild(byIDName)
+	if name == view.ByIDName {
+		ch := d.GetChild(view.ByIDName)
 		d.r.dirAttr(&out.Attr, d.r.started)
 		out.SetEntryTimeout(finishedTTL)
 		out.SetAttrTimeout(d.r.cfg.DirCacheTTL)
 		return ch, 0
 	}
-	if !usableName(name) {
+	if !view.UsableName(name) {
 		return nil, syscall.ENOENT
 	}
 	f := logrus.Fields{"op": "lookup", "path": "styles/" + name}
@@ -272,10 +256,10 @@ func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string
 	if err != nil {
 		return nil, "", err
 	}
-	if s := t.byName[name]; s != nil {
+	if s := t.ByName[name]; s != nil {
 		return s, viaName, nil
 	}
-	if s := t.byID[name]; s != nil {
+	if s := t.ByID[name]; s != nil {
 		return s, viaAlias, nil
 	}
 	if !idLike(name) {
@@ -284,7 +268,7 @@ func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string
 	if t, err = d.table(ctx, true); err != nil {
 		return nil, "", err
 	}
-	if s := t.byName[name]; s != nil {
+	if s := t.ByName[name]; s != nil {
 		return s, viaName, nil
 	}
 	s, err := d.style(ctx, name)
@@ -301,9 +285,9 @@ func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	if err != nil {
 		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "styles"}, err)
 	}
-	entries := make([]fuse.DirEntry, 0, len(t.names))
-	for _, name := range t.names {
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.byName[name].ID, viaName)})
+	entries := make([]fuse.DirEntry, 0, len(t.Names))
+	for _, name := range t.Names {
+		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.ByName[name].ID, viaName)})
 	}
 	return withDots(d.EmbeddedInode(), entries), 0
 }
@@ -359,7 +343,7 @@ type styleByIDDir struct {
 
 // Lookup finds a style by id: from the listing, else from the API.
 func (b *styleByIDDir) Lookup(ctx context.Context, id string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if !usableName(id) {
+	if !view.UsableName(id) {
 		return nil, syscall.ENOENT
 	}
 	s, err := b.d.style(ctx, id)
@@ -375,20 +359,13 @@ func (b *styleByIDDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Err
 	if err != nil {
 		return nil, fail(b.d.r.log, logrus.Fields{"op": "readdir", "path": "styles/.by-id"}, err)
 	}
-	entries := make([]fuse.DirEntry, 0, len(t.byID))
-	for id := range t.byID {
-		if usableName(id) {
-			entries = append(entries, fuse.DirEntry{Name: id, Mode: syscall.S_IFDIR, Ino: styleDirIno(id, viaByID)})
-		}
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	entries := idEntries(t.IDs(view.UsableName), syscall.S_IFDIR, func(id string) uint64 { return styleDirIno(id, viaByID) })
 	return withDots(b.EmbeddedInode(), entries), 0
 }
 
 // Getattr reports .by-id itself.
 func (b *styleByIDDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	b.d.r.dirAttr(&out.Attr, b.d.r.started)
-	out.SetTimeout(b.d.r.cfg.DirCacheTTL)
+	b.d.r.byIDAttr(out)
 	return 0
 }
 

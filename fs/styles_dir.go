@@ -15,6 +15,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // styleDir is one style's directory, reached by name, by id alias or via
@@ -36,16 +38,16 @@ type styleFile struct {
 // styleFiles lists what style s's directory holds. A changed URL gets a
 // new cache key, so an old cover is never served for a new one.
 func (d *stylesDir) styleFiles(ctx context.Context, s *api.Style, probe bool) []styleFile {
-	fs := []styleFile{{name: styleJSONName}}
+	fs := []styleFile{{name: view.StyleJSONName}}
 	if s.CoverURL != nil && *s.CoverURL != "" {
 		u := *s.CoverURL
-		fs = append(fs, styleFile{name: coverName(d.exts.ext(ctx, u, probe)), key: "style/" + s.ID + "/cover/" + hashTag(u), url: u})
+		fs = append(fs, styleFile{name: view.CoverName(d.exts.ext(ctx, u, probe)), key: "style/" + s.ID + "/cover/" + view.HashTag(u), url: u})
 	}
 	for i, u := range s.URLs {
 		if u == "" {
 			continue
 		}
-		fs = append(fs, styleFile{name: previewName(i, d.exts.ext(ctx, u, probe)), key: "style/" + s.ID + "/preview/" + hashTag(u), url: u})
+		fs = append(fs, styleFile{name: view.PreviewName(i, d.exts.ext(ctx, u, probe)), key: "style/" + s.ID + "/preview/" + view.HashTag(u), url: u})
 	}
 	return fs
 }
@@ -148,7 +150,7 @@ type styleJSONFile struct {
 }
 
 func (f *styleJSONFile) attr(s *api.Style, out *fuse.Attr) {
-	f.d.r.fileAttr(out, f.ino, int64(len(prettyJSON(s.Raw, s))), styleMtime(f.d.r, s))
+	f.d.r.fileAttr(out, f.ino, int64(len(view.PrettyJSON(s.Raw, s))), styleMtime(f.d.r, s))
 }
 
 // Getattr reports the size of the current content.
@@ -165,7 +167,7 @@ func (f *styleJSONFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fu
 	}
 	s, err := f.d.style(ctx, f.id)
 	if err != nil {
-		return fail(f.d.r.log, logrus.Fields{"op": "getattr", "path": "styles/.by-id/" + f.id + "/" + styleJSONName, "id": f.id}, err)
+		return fail(f.d.r.log, logrus.Fields{"op": "getattr", "path": "styles/.by-id/" + f.id + "/" + view.StyleJSONName, "id": f.id}, err)
 	}
 	f.attr(&s, &out.Attr)
 	out.SetTimeout(f.d.r.cfg.DirCacheTTL)
@@ -175,7 +177,7 @@ func (f *styleJSONFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fu
 // Open snapshots the content; reads bypass the page cache (DIRECT_IO)
 // because a rename elsewhere can change it at any listing.
 func (f *styleJSONFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	path := "styles/.by-id/" + f.id + "/" + styleJSONName
+	path := "styles/.by-id/" + f.id + "/" + view.StyleJSONName
 	if flags&writeFlags != 0 {
 		return nil, 0, f.d.refuse("open for writing", path)
 	}
@@ -183,10 +185,10 @@ func (f *styleJSONFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle
 	if err != nil {
 		return nil, 0, fail(f.d.r.log, logrus.Fields{"op": "open", "path": path, "id": f.id}, err)
 	}
-	return &bytesHandle{data: prettyJSON(s.Raw, &s), owner: f.ino}, fuse.FOPEN_DIRECT_IO, 0
+	return &bytesHandle{data: view.PrettyJSON(s.Raw, &s), owner: f.ino}, fuse.FOPEN_DIRECT_IO, 0
 }
 
 // Setattr: style.json cannot be changed (rename the directory instead).
 func (f *styleJSONFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	return f.d.refuse("setattr", "styles/.by-id/"+f.id+"/"+styleJSONName)
+	return f.d.refuse("setattr", "styles/.by-id/"+f.id+"/"+view.StyleJSONName)
 }

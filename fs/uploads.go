@@ -31,6 +31,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/writeback"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // doneKeep is how long a finished upload's asset is remembered for the
@@ -54,7 +55,7 @@ type uploads struct {
 	clean    map[string]bool       // item id -> an asset's bytes opened for writing, not changed (yet)
 	done     map[string]doneUpload // item id -> the asset its upload made
 	moved    map[string]movedAsset // item id -> the asset it is an unchanged copy of, under a temp name (restoreMoved)
-	view     *assetTable           // the last filtered name table...
+	view     *view.AssetTable      // the last filtered name table...
 	viewKey  string                // ...and what it was built from
 }
 
@@ -141,17 +142,17 @@ func (u *uploads) extraAssets(items []writeback.Item) []api.Asset {
 // come from the visible set only: an overwritten asset that is still
 // listed must not push the new one to a suffixed name. The table is
 // cached until t, the hidden set or the extras change.
-func (u *uploads) visible(t *assetTable, items []writeback.Item) *assetTable {
+func (u *uploads) visible(t *view.AssetTable, items []writeback.Item) *view.AssetTable {
 	hidden := u.hiddenIDs()
 	var hid []string
 	for id := range hidden {
-		if t.byID[id] != nil {
+		if t.ByID[id] != nil {
 			hid = append(hid, id)
 		}
 	}
 	var extra []api.Asset
 	for _, a := range u.extraAssets(items) {
-		if t.byID[a.ID] == nil && !hidden[a.ID] {
+		if t.ByID[a.ID] == nil && !hidden[a.ID] {
 			extra = append(extra, a)
 		}
 	}
@@ -160,7 +161,7 @@ func (u *uploads) visible(t *assetTable, items []writeback.Item) *assetTable {
 	}
 	sort.Strings(hid)
 	var key strings.Builder
-	fmt.Fprintf(&key, "%d/%v/-", t.gen, t.saved)
+	fmt.Fprintf(&key, "%d/%v/-", t.Gen, t.Saved)
 	for _, id := range hid {
 		key.WriteString(id + ",")
 	}
@@ -179,54 +180,27 @@ func (u *uploads) visible(t *assetTable, items []writeback.Item) *assetTable {
 		return v
 	}
 	u.mu.Unlock()
-	v := filterTable(t, hidden, extra)
+	v := t.Without(hidden, extra)
 	u.mu.Lock()
 	u.view, u.viewKey = v, k
 	u.mu.Unlock()
 	return v
 }
 
-// filterTable rebuilds t's names from its assets minus hidden, plus extra.
-func filterTable(t *assetTable, hidden map[string]bool, extra []api.Asset) *assetTable {
-	assets := make([]api.Asset, 0, len(t.byName)+len(extra))
-	for _, name := range t.names {
-		if a := t.byName[name]; !hidden[a.ID] {
-			assets = append(assets, *a)
-		}
-	}
-	assets = append(assets, extra...)
-	v := buildTableKept(t.gen, assets, t.kept)
-	v.saved = t.saved
-	return v
-}
+// queued are the queued files assets/ lists (view.Merge).
+func (u *uploads) queued() []view.Queued { return queuedOf(u.q.Items()) }
 
-// visibleItems are the queued files assets/ shows, by name (the newest
-// item when two share one, which the mount never makes).
-func visibleItems(items []writeback.Item) map[string]writeback.Item {
-	out := map[string]writeback.Item{}
+// queuedOf are the items whose state is visible, under a usable name,
+// oldest first (of two with one name, which the mount never makes, the
+// newest wins in view.Merge).
+func queuedOf(items []writeback.Item) []view.Queued {
+	var out []view.Queued
 	for _, it := range items {
 		if it.State.Visible() && usableName(it.Name) {
-			out[it.Name] = it // items are oldest first: the newest wins
+			out = append(out, view.Queued{Name: it.Name, Ino: uploadIno(it.ID)})
 		}
 	}
 	return out
-}
-
-// mergeEntries is the listing of assets/: the assets of t under their
-// names, except names a queued file takes, plus the queued files.
-func mergeEntries(t *assetTable, items map[string]writeback.Item) []fuse.DirEntry {
-	entries := make([]fuse.DirEntry, 0, len(t.names)+len(items))
-	for _, name := range t.names {
-		if _, taken := items[name]; taken {
-			continue
-		}
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: assetIno(t.byName[name].ID)})
-	}
-	for name, it := range items {
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: uploadIno(it.ID)})
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	return entries
 }
 
 // --- the items' fs-side state ---

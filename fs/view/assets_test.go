@@ -1,0 +1,101 @@
+package view
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+func strp(s string) *string { return &s }
+
+func testAsset(id, desc string, ageMin int) api.Asset {
+	return api.Asset{ID: id, Description: desc, MIMEType: strp("image/png"),
+		UploadedAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(ageMin) * time.Minute)}
+}
+
+func TestVisibleNamesComeFromTheVisibleAssetsOnly(t *testing.T) {
+	old := testAsset("old00000aaaa", "a.png", 10)  // being replaced (hidden)
+	neu := testAsset("new00000bbbb", "a.png", 0)   // its replacement
+	other := testAsset("oth00000cccc", "b.png", 5) // unrelated
+	cases := []struct {
+		name   string
+		listed []api.Asset
+		hidden []string
+		extra  []api.Asset
+		want   map[string]string // name -> id
+	}{
+		{
+			name:   "nothing hidden: the oldest keeps the plain name",
+			listed: []api.Asset{old, neu, other},
+			want:   map[string]string{"a.png": old.ID, "a (new00000).png": neu.ID, "b.png": other.ID},
+		},
+		{
+			name:   "the replaced asset is hidden: the new one is a.png at once",
+			listed: []api.Asset{old, neu, other},
+			hidden: []string{old.ID},
+			want:   map[string]string{"a.png": neu.ID, "b.png": other.ID},
+		},
+		{
+			name:   "an upload the listing lacks shows under its name",
+			listed: []api.Asset{old, other},
+			hidden: []string{old.ID},
+			extra:  []api.Asset{neu},
+			want:   map[string]string{"a.png": neu.ID, "b.png": other.ID},
+		},
+		{
+			name:   "a removed asset is gone",
+			listed: []api.Asset{other},
+			hidden: []string{other.ID},
+			want:   map[string]string{},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tab := NewAssetTable(7, c.listed, nil)
+			hidden := map[string]bool{}
+			for _, id := range c.hidden {
+				hidden[id] = true
+			}
+			v := tab.Without(hidden, c.extra)
+			got := map[string]string{}
+			for name, a := range v.ByName {
+				got[name] = a.ID
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("names %v, want %v", got, c.want)
+			}
+			if v.Gen != tab.Gen {
+				t.Errorf("generation %d, want %d", v.Gen, tab.Gen)
+			}
+		})
+	}
+}
+
+func TestTheSharedListIsWhatMergeLists(t *testing.T) {
+	var as []api.Asset
+	for i := 0; i < 300; i++ {
+		as = append(as, testAsset(fmt.Sprintf("%08x-56ee", i*7919), "", i))
+	}
+	as[7].Description, as[9].Description = "dup.png", "dup.png"
+	tab := NewAssetTable(3, as, nil)
+	v := tab.List()
+	want := tab.Merge(nil)
+	if !slices.Equal(v.Entries, want.Entries) {
+		t.Fatalf("List entries differ from Merge: %d vs %d", len(v.Entries), len(want.Entries))
+	}
+	if v.Sum != entriesSum(want.Entries) {
+		t.Errorf("List sum %x, want %x", v.Sum, entriesSum(want.Entries))
+	}
+	for _, e := range v.Entries {
+		if a := e.Asset; a == nil || a != tab.ByName[e.Name] || AssetIno(a.ID) != e.Ino {
+			t.Fatalf("entry %q: asset %v, want the table's", e.Name, a)
+		}
+	}
+	if tab.List() != v {
+		t.Error("List built twice for one table")
+	}
+}
