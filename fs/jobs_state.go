@@ -15,7 +15,7 @@ package fs
 //     that job's directory are invalidated (asynchronously, outside our
 //     locks, see Root.notifyAsync).
 //
-// Locking: everything here is guarded by jobsDir.mu (declared in jobs.go).
+// Locking: everything here is guarded by jobsDir.mu (declared in jobs_dir_ops.go).
 // A GET of one job runs without the lock; concurrent readers of the same
 // job share it through jobState.call.
 

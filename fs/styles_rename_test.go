@@ -1,6 +1,6 @@
 package fs
 
-// mv of a style (styles_rename.go) against a fake Krea that refuses,
+// mv of a style (styles_dir_rename.go) against a fake Krea that refuses,
 // accepts or ignores a new title, and junk-name lookups in styles/.
 
 import (

@@ -1,8 +1,7 @@
 package view
 
 // Pure helpers for jobs/ and styles/: what the small generated files
-// contain, how result and preview files are named, and the polling
-// schedule of watched jobs. No locks, no I/O.
+// contain and how result and preview files are named. No locks, no I/O.
 
 import (
 	"bytes"

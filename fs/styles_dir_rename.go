@@ -5,7 +5,7 @@ package fs
 // change").
 //
 // Locking: no lock is held across the PATCH; installStyle takes
-// stylesDir.mu briefly (see styles.go).
+// stylesDir.mu briefly (see styles_dir.go).
 
 import (
 	"context"

@@ -1,8 +1,8 @@
 package fs
 
 // jobs/: one directory per job of the account (Lookup, Readdir, Rmdir,
-// Getattr, and the refusals). The per-job directory is in jobs_dir.go,
-// its files in jobs_files.go, the job snapshots in jobs_state.go and the
+// Getattr, and the refusals). The per-job directory is in job_dir_ops.go,
+// its files in job_files.go, the job snapshots in jobs_state.go and the
 // polling of unfinished jobs in jobs_watch.go.
 //
 // Locking: jobsDir.mu guards states, hidden, lastGen and listed (see
