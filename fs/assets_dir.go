@@ -4,13 +4,12 @@ package fs
 // the mount) and what it shows, asked of the view (package view). The
 // FUSE operations are in assets_dir_ops.go and assets_byid_ops.go.
 //
-// Locking: assetsDir.buildMu serialises rebuilding the name table (so one
-// listing generation is turned into names once); assetsDir.mu guards tab,
-// changed, lastRetry and deleted. Order: buildMu, then mu. saveMu
-// (assets_saved.go) and checkMu (assets_recheck.go) are never held with
-// another. None is held while calling the API, the listing, or a go-fuse
-// Notify* function (those run in Root.notifyAsync, after the locks are
-// released).
+// Locking: assetsDir.names (dir_table.go) holds the installed table and
+// the mtime; assetsDir.mu guards lastRetry and deleted; names.build may
+// be held while taking mu, never the reverse. saveMu (assets_saved.go) and
+// checkMu (assets_recheck.go) are never held with another. None is held
+// while calling the API, the listing, or a go-fuse Notify* function (those
+// run in Root.notifyAsync, after the locks are released).
 
 import (
 	"context"
@@ -38,13 +37,11 @@ type assetsDir struct {
 	snap   *snapshotFile[api.Asset] // nil: no saved listings
 	bgBusy atomic.Bool              // a background refresh is running
 
-	buildMu sync.Mutex
+	names dirTable[view.AssetTable] // the installed table and the mtime
 
 	mu        sync.Mutex
-	tab       *view.AssetTable // last built table; nil before the first listing
-	changed   time.Time        // the directory's mtime: when its names last changed
-	lastRetry time.Time        // last background refresh while serving the saved listing
-	deleted   map[string]bool  // ids deleted through this mount (never shown again)
+	lastRetry time.Time       // last background refresh while serving the saved listing
+	deleted   map[string]bool // ids deleted through this mount (never shown again)
 
 	saveMu sync.Mutex
 	toSave []api.Asset // newest listing not yet saved
@@ -59,7 +56,8 @@ type assetsDir struct {
 }
 
 func newAssetsDir(r *Root) *assetsDir {
-	d := &assetsDir{r: r, changed: r.started, deleted: map[string]bool{}}
+	d := &assetsDir{r: r, deleted: map[string]bool{}}
+	d.names.changed = r.started
 	d.byID = &byIDDir{d: d}
 	d.snap = newSnapshotFile[api.Asset](r.cfg.StateDir, "assets", r.cfg.Scope)
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
@@ -81,11 +79,7 @@ func (d *assetsDir) onAdd(ctx context.Context) {
 }
 
 // current returns the installed table (nil before the first listing).
-func (d *assetsDir) current() *view.AssetTable {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.tab
-}
+func (d *assetsDir) current() *view.AssetTable { return d.names.current() }
 
 // table returns the names of the current listing: the cached one within
 // the TTL, else a fresh one. When the API cannot be reached, the last
@@ -123,23 +117,16 @@ func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
 // install builds the table of generation gen (once) and makes it current,
 // then tells the kernel to forget names that went away.
 func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
-	d.buildMu.Lock()
-	defer d.buildMu.Unlock()
-	d.mu.Lock()
-	old := d.tab
-	d.mu.Unlock()
+	d.names.build.Lock()
+	defer d.names.build.Unlock()
+	old := d.names.current()
 	if old != nil && !old.Saved && old.Gen >= gen {
 		return old // someone built this or a newer generation meanwhile
 	}
 	assets = d.withoutDeleted(assets)
 	t := view.NewAssetTable(gen, assets, d.r.kept.lookup())
 	gone, goneIDs, changed := t.Diff(old)
-	d.mu.Lock()
-	d.tab = t
-	if old != nil && changed {
-		d.changed = d.r.cfg.Clock()
-	}
-	d.mu.Unlock()
+	d.names.set(t, changed, d.r.cfg.Clock())
 	if changed {
 		d.save(assets)
 	}

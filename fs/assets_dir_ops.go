@@ -53,10 +53,7 @@ func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 
 // Getattr reports assets/ itself; its mtime is when its names last changed.
 func (d *assetsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	d.mu.Lock()
-	mtime := d.changed
-	d.mu.Unlock()
-	d.r.dirAttr(&out.Attr, mtime)
+	d.r.dirAttr(&out.Attr, d.names.mtime())
 	out.SetTimeout(d.r.cfg.DirCacheTTL)
 	return 0
 }

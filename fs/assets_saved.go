@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -27,8 +28,8 @@ func (d *assetsDir) loadSaved() *view.AssetTable {
 	if d.snap == nil {
 		return d.current()
 	}
-	d.buildMu.Lock()
-	defer d.buildMu.Unlock()
+	d.names.build.Lock()
+	defer d.names.build.Unlock()
 	if t := d.current(); t != nil {
 		return t
 	}
@@ -42,9 +43,7 @@ func (d *assetsDir) loadSaved() *view.AssetTable {
 	}
 	t := view.NewAssetTable(0, items, d.r.kept.lookup())
 	t.Saved = true
-	d.mu.Lock()
-	d.tab = t
-	d.mu.Unlock()
+	d.names.set(t, false, time.Time{})
 	d.r.log.WithFields(f).WithField("saved_at", savedAt).WithField("assets", len(items)).
 		Warn("API unreachable: showing the listing saved earlier until it answers")
 	return t

@@ -67,16 +67,7 @@ type jobRefresh struct {
 func (d *jobsDir) list(ctx context.Context, force bool) ([]api.Job, error) {
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
-	var (
-		jobs []api.Job
-		gen  uint64
-		err  error
-	)
-	if force {
-		jobs, gen, err = d.listing.Refresh(ctx)
-	} else {
-		jobs, gen, err = d.listing.Get(ctx)
-	}
+	jobs, gen, err := fetch(ctx, d.listing, force)
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,10 @@ package fs
 // one style's directory is in style_dir_ops.go, the naming rules in
 // package view.
 //
-// Locking: stylesDir.buildMu serialises rebuilding the name table;
-// stylesDir.mu guards tab and byID (styles fetched by id). Order: buildMu,
-// then mu. Neither is held while calling the API, the listing, or a
-// go-fuse Notify* function (those run in Root.notifyAsync).
+// Locking: stylesDir.names (dir_table.go) holds the installed table and
+// the mtime; stylesDir.mu guards fetched (styles got by id) and is never
+// held with another lock. None is held while calling the API, the
+// listing, or a go-fuse Notify* function (those run in Root.notifyAsync).
 
 import (
 	"context"
@@ -49,16 +49,15 @@ type stylesDir struct {
 	byIDDir *styleByIDDir
 	exts    *extProber
 
-	buildMu sync.Mutex
+	names dirTable[view.StyleTable] // the installed table and the mtime
 
 	mu      sync.Mutex
-	tab     *view.StyleTable
 	fetched map[string]*fetchedStyle // style id -> style got by id
-	changed time.Time                // the directory's mtime: when its names last changed
 }
 
 func newStylesDir(r *Root) gofs.InodeEmbedder {
-	d := &stylesDir{r: r, exts: newExtProber(r), fetched: make(map[string]*fetchedStyle), changed: r.started}
+	d := &stylesDir{r: r, exts: newExtProber(r), fetched: make(map[string]*fetchedStyle)}
+	d.names.changed = r.started
 	d.byIDDir = &styleByIDDir{d: d}
 	d.listing = cache.NewListing(cache.ListingConfig[api.Style]{
 		TTL:          r.cfg.DirCacheTTL,
@@ -102,19 +101,8 @@ func (d *stylesDir) OnAdd(ctx context.Context) {
 func (d *stylesDir) table(ctx context.Context, force bool) (*view.StyleTable, error) {
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
-	var (
-		styles []api.Style
-		gen    uint64
-		err    error
-	)
-	if force {
-		styles, gen, err = d.listing.Refresh(ctx)
-	} else {
-		styles, gen, err = d.listing.Get(ctx)
-	}
-	d.mu.Lock()
-	cur := d.tab
-	d.mu.Unlock()
+	styles, gen, err := fetch(ctx, d.listing, force)
+	cur := d.names.current()
 	if err != nil {
 		if cur != nil && toErrno(err) != syscall.EINTR {
 			d.r.log.WithFields(logrus.Fields{"op": "list", "path": "styles"}).WithError(err).Warn("listing failed; serving the previous one")
@@ -131,22 +119,15 @@ func (d *stylesDir) table(ctx context.Context, force bool) (*view.StyleTable, er
 // install builds and installs the table of generation gen, then tells the
 // kernel to forget names that no longer lead to the same style.
 func (d *stylesDir) install(gen uint64, styles []api.Style) *view.StyleTable {
-	d.buildMu.Lock()
-	defer d.buildMu.Unlock()
-	d.mu.Lock()
-	old := d.tab
-	d.mu.Unlock()
+	d.names.build.Lock()
+	defer d.names.build.Unlock()
+	old := d.names.current()
 	if old != nil && old.Gen >= gen {
 		return old
 	}
 	t := view.NewStyleTable(gen, styles)
 	gone, changed := t.Diff(old)
-	d.mu.Lock()
-	d.tab = t
-	if old != nil && changed {
-		d.changed = d.r.cfg.Clock()
-	}
-	d.mu.Unlock()
+	d.names.set(t, changed, d.r.cfg.Clock())
 	if len(gone) > 0 {
 		d.r.notifyAsync(func() { forgetNames(&d.Inode, gone) })
 	}

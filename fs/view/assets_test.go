@@ -5,22 +5,14 @@ import (
 	"reflect"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/kreafs/kreafs/api"
 )
 
-func strp(s string) *string { return &s }
-
-func testAsset(id, desc string, ageMin int) api.Asset {
-	return api.Asset{ID: id, Description: desc, MIMEType: strp("image/png"),
-		UploadedAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(ageMin) * time.Minute)}
-}
-
 func TestVisibleNamesComeFromTheVisibleAssetsOnly(t *testing.T) {
-	old := testAsset("old00000aaaa", "a.png", 10)  // being replaced (hidden)
-	neu := testAsset("new00000bbbb", "a.png", 0)   // its replacement
-	other := testAsset("oth00000cccc", "b.png", 5) // unrelated
+	old := asset("old00000aaaa", "a.png", "image/png", -10)  // being replaced (hidden)
+	neu := asset("new00000bbbb", "a.png", "image/png", 0)    // its replacement
+	other := asset("oth00000cccc", "b.png", "image/png", -5) // unrelated
 	cases := []struct {
 		name   string
 		listed []api.Asset
@@ -78,7 +70,7 @@ func TestVisibleNamesComeFromTheVisibleAssetsOnly(t *testing.T) {
 func TestTheSharedListIsWhatMergeLists(t *testing.T) {
 	var as []api.Asset
 	for i := 0; i < 300; i++ {
-		as = append(as, testAsset(fmt.Sprintf("%08x-56ee", i*7919), "", i))
+		as = append(as, asset(fmt.Sprintf("%08x-56ee", i*7919), "", "image/png", -i))
 	}
 	as[7].Description, as[9].Description = "dup.png", "dup.png"
 	tab := NewAssetTable(3, as, nil)
