@@ -81,22 +81,41 @@ func (d *assetsDir) onAdd(ctx context.Context) {
 // current returns the installed table (nil before the first listing).
 func (d *assetsDir) current() *view.AssetTable { return d.names.current() }
 
-// table returns the names of the current listing: the cached one within
-// the TTL, else a fresh one. When the API cannot be reached, the last
-// listing (of this mount, or saved by an earlier one) is served; the
-// Listing logs that once per outage.
+// table returns the names assets/ shows now (see shown).
 func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
+	t, _, err := d.shown(ctx)
+	return t, err
+}
+
+// shown returns the names assets/ shows now: the installed table with
+// what the upload side reports (view.AssetTable.Show), and that report.
+// Asking the upload side (uploads.pending) is the one call a lookup or a
+// listing makes into the write path.
+func (d *assetsDir) shown(ctx context.Context) (*view.AssetTable, view.Pending, error) {
+	t, err := d.installed(ctx)
+	if err != nil || d.r.up == nil {
+		return t, view.Pending{}, err
+	}
+	p := d.r.up.pending()
+	return t.Show(p), p, nil
+}
+
+// installed returns the table of the current listing: the cached one
+// within the TTL, else a fresh one. When the API cannot be reached, the
+// last listing (of this mount, or saved by an earlier one) is served; the
+// Listing logs that once per outage.
+func (d *assetsDir) installed(ctx context.Context) (*view.AssetTable, error) {
 	if cur := d.current(); cur != nil && cur.Saved {
 		// Serving a saved listing because the API was down: do not make
 		// every lookup wait for it; retry in the background.
 		d.retrySoon()
-		return d.visible(cur), nil
+		return cur, nil
 	}
 	// No opContext here: the Listing bounds the shared fetch itself
 	// (FetchTimeout = OpTimeout, StaleAfter), and this runs for every
 	// lookup, READDIRPLUS entries included, where a context with a timer
-	// (and a goroutine watching the FUSE request) per entry cost more than
-	// the lookup (issue 6 profile of ls -l of 10,000 assets).
+	// (and a goroutine watching the FUSE request) per entry would cost
+	// more than the lookup itself.
 	assets, gen, err := d.listing.Get(ctx)
 	if err != nil {
 		if toErrno(err) == syscall.EINTR {
@@ -104,14 +123,14 @@ func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
 		}
 		if t := d.loadSaved(); t != nil {
 			d.retrySoon()
-			return d.visible(t), nil
+			return t, nil
 		}
 		return nil, err
 	}
 	if cur := d.current(); cur != nil && cur.Gen == gen && !cur.Saved {
-		return d.visible(cur), nil
+		return cur, nil
 	}
-	return d.visible(d.install(gen, assets)), nil
+	return d.install(gen, assets), nil
 }
 
 // install builds the table of generation gen (once) and makes it current,
@@ -217,14 +236,14 @@ func (d *assetsDir) isDeleted(id string) bool {
 	return d.deleted[id]
 }
 
-// list is what assets/ lists for table t (from table): the listing plus
-// the queued files. Asking the upload side for its queued files is the
-// one call a listing makes into the write path.
-func (d *assetsDir) list(t *view.AssetTable) *view.List {
-	if d.r.up != nil {
-		if q := d.r.up.queued(); len(q) > 0 {
-			return t.Merge(q)
-		}
+// list is what assets/ lists now (view.AssetTable.Merge).
+func (d *assetsDir) list(ctx context.Context) (*view.List, error) {
+	t, p, err := d.shown(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return t.List()
+	if len(p.Queued) > 0 {
+		return t.Merge(p.Queued), nil
+	}
+	return t.List(), nil
 }

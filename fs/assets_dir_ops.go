@@ -44,11 +44,11 @@ func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 // request per entry (READDIRPLUS answers each entry's lookup from the same
 // table). .by-id is not listed.
 func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	t, err := d.table(ctx)
+	l, err := d.list(ctx)
 	if err != nil {
 		return nil, fail(d.r.log, logrus.Fields{"op": "readdir", "path": "assets"}, err)
 	}
-	return withDots(d.EmbeddedInode(), fuseEntries(d.list(t).Entries)), 0
+	return withDots(d.EmbeddedInode(), fuseEntries(l.Entries)), 0
 }
 
 // Getattr reports assets/ itself; its mtime is when its names last changed.

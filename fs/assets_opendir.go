@@ -47,11 +47,11 @@ func (d *assetsDir) dirCache() *dirCache { return &d.dc }
 // DirCacheTTL (the lifetime of the names it learned with it); otherwise it
 // is dropped first, and this open fills it again.
 func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	t, err := d.table(ctx)
+	l, err := d.list(ctx)
 	if err != nil {
 		return nil, 0, fail(d.r.log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}
-	h := &assetsDirHandle{d: d, list: d.list(t)}
+	h := &assetsDirHandle{d: d, list: l}
 	c := d.dirCache()
 	now := d.r.cfg.Clock()
 	c.kmu.Lock()

@@ -20,7 +20,6 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/writeback"
-	"github.com/kreafs/kreafs/fs/view"
 )
 
 // renameNoReplace is RENAME_NOREPLACE of renameat2(2).
@@ -32,14 +31,6 @@ func (r *Root) writable() syscall.Errno {
 		return syscall.EROFS
 	}
 	return 0
-}
-
-// visible is t as assets/ shows it (see uploads.visible).
-func (d *assetsDir) visible(t *view.AssetTable) *view.AssetTable {
-	if d.r.up == nil || t == nil {
-		return t
-	}
-	return d.r.up.visible(t, d.r.up.q.Items())
 }
 
 // lookupUpload finds a queued file by name (nil if there is none).

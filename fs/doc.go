@@ -18,7 +18,8 @@
 //	remote.go          the API surface the mount uses (Remote)
 //	dirdots.go         "." and ".." first in every listing; .by-id entries
 //	dir_notify.go      telling the kernel that names went away
-//	assets_dir.go      assets/: the installed name table, deletes seen, list
+//	assets_dir.go      assets/: the installed name table, what it shows (the
+//	                   one call to the upload side: uploads.pending)
 //	assets_dir_ops.go  assets/: Lookup, Readdir, Getattr, Unlink
 //	assets_byid_ops.go assets/.by-id/: Lookup, Readdir, Getattr, Unlink
 //	assets_opendir.go  an open of assets/: entries, kernel directory cache
@@ -28,8 +29,8 @@
 //	assets_refuse.go   what asset handles accept as no-ops (flush, fsync)
 //	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, refusals
 //	assets_write_file.go  an asset opened for writing or truncated: a replacement
-//	uploads.go         the write state beside the upload queue; what listings
-//	                   hide and show while files are queued; Root.Uploaded
+//	uploads.go         the write state beside the upload queue; what it
+//	                   reports to listings (pending); Root.Uploaded
 //	upload_file.go     a queued file (node) and the handle of a finished one
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
 //	upload_stream.go   a file written in order feeds a speculative upload

@@ -28,7 +28,7 @@ func benchAssets(n int) []api.Asset {
 }
 
 // Naming and indexing a listing of 10,000 assets is on the path of every
-// cold ls (issue 6).
+// cold ls.
 func BenchmarkBuildTable(b *testing.B) {
 	as := benchAssets(10000)
 	for i := 0; i < b.N; i++ {

@@ -8,8 +8,7 @@ package fs
 // Locking: uploads.mu guards every field below it. It is never held while
 // calling the queue (which takes its own locks and does disk I/O), the
 // API, the content cache, or a go-fuse Notify* function; kernel
-// notifications go through Root.notifyAsync. viewMu serialises building the
-// filtered name table (it may be held while taking mu, never the reverse).
+// notifications go through Root.notifyAsync.
 
 import (
 	"context"
@@ -17,8 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,8 +42,6 @@ type uploads struct {
 	q    *writeback.Queue
 	live atomic.Bool // the tree is mounted: kernel notifications may be sent
 
-	viewMu sync.Mutex
-
 	mu       sync.Mutex
 	writers  map[string]int        // item id -> file handles of ours open for writing
 	refused  map[string]error      // item id -> why its content will not be uploaded (dropped at its last close)
@@ -55,8 +50,6 @@ type uploads struct {
 	clean    map[string]bool       // item id -> an asset's bytes opened for writing, not changed (yet)
 	done     map[string]doneUpload // item id -> the asset its upload made
 	moved    map[string]movedAsset // item id -> the asset it is an unchanged copy of, under a temp name (restoreMoved)
-	view     *view.AssetTable      // the last filtered name table...
-	viewKey  string                // ...and what it was built from
 }
 
 type doneUpload struct {
@@ -137,58 +130,13 @@ func (u *uploads) extraAssets(items []writeback.Item) []api.Asset {
 	return out
 }
 
-// visible returns t without the hidden assets and with the finished
-// uploads t lacks, re-named as the listing would name them. Names must
-// come from the visible set only: an overwritten asset that is still
-// listed must not push the new one to a suffixed name. The table is
-// cached until t, the hidden set or the extras change.
-func (u *uploads) visible(t *view.AssetTable, items []writeback.Item) *view.AssetTable {
-	hidden := u.hiddenIDs()
-	var hid []string
-	for id := range hidden {
-		if t.ByID[id] != nil {
-			hid = append(hid, id)
-		}
-	}
-	var extra []api.Asset
-	for _, a := range u.extraAssets(items) {
-		if t.ByID[a.ID] == nil && !hidden[a.ID] {
-			extra = append(extra, a)
-		}
-	}
-	if len(hid) == 0 && len(extra) == 0 {
-		return t
-	}
-	sort.Strings(hid)
-	var key strings.Builder
-	fmt.Fprintf(&key, "%d/%v/-", t.Gen, t.Saved)
-	for _, id := range hid {
-		key.WriteString(id + ",")
-	}
-	key.WriteString("/+")
-	for _, a := range extra {
-		key.WriteString(a.ID + ",")
-	}
-	k := key.String()
-
-	u.viewMu.Lock()
-	defer u.viewMu.Unlock()
-	u.mu.Lock()
-	if u.viewKey == k && u.view != nil {
-		v := u.view
-		u.mu.Unlock()
-		return v
-	}
-	u.mu.Unlock()
-	v := t.Without(hidden, extra)
-	u.mu.Lock()
-	u.view, u.viewKey = v, k
-	u.mu.Unlock()
-	return v
+// pending is what listings of assets/ need from the upload side, in one
+// call: the queued files, the assets being deleted or replaced, and the
+// finished uploads the listing may lack (view.Pending).
+func (u *uploads) pending() view.Pending {
+	items := u.q.Items()
+	return view.Pending{Queued: queuedOf(items), Hidden: u.hiddenIDs(), Uploaded: u.extraAssets(items)}
 }
-
-// queued are the queued files assets/ lists (view.Merge).
-func (u *uploads) queued() []view.Queued { return queuedOf(u.q.Items()) }
 
 // queuedOf are the items whose state is visible, under a usable name,
 // oldest first (of two with one name, which the mount never makes, the

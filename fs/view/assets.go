@@ -3,6 +3,7 @@ package view
 import (
 	"hash/fnv"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/kreafs/kreafs/api"
@@ -17,6 +18,10 @@ type AssetTable struct {
 
 	listOnce sync.Once
 	list     *List // built by List
+
+	showMu   sync.Mutex  // held while building shown
+	shown    *AssetTable // the last table Show built from t...
+	shownKey string      // ...and what it was built from
 }
 
 // NewAssetTable names every asset of a listing and indexes it. kept (may
@@ -54,6 +59,52 @@ func (t *AssetTable) Without(hidden map[string]bool, extra []api.Asset) *AssetTa
 	v := NewAssetTable(t.Gen, assets, t.Kept)
 	v.Saved = t.Saved
 	return v
+}
+
+// Pending is what the upload side reports to a listing of assets/, in one
+// call.
+type Pending struct {
+	Queued   []Queued        // files written and not uploaded yet
+	Hidden   map[string]bool // asset ids being deleted, or replaced by a queued file
+	Uploaded []api.Asset     // finished uploads, which the listing may lack yet
+}
+
+// Show is t as assets/ shows it with p: t.Without the hidden assets t
+// has, plus the finished uploads t lacks. The result is kept until what
+// it is built from changes, so that a listing of many assets is re-named
+// only when an upload or a delete changes it.
+func (t *AssetTable) Show(p Pending) *AssetTable {
+	var hid []string
+	for id := range p.Hidden {
+		if t.ByID[id] != nil {
+			hid = append(hid, id)
+		}
+	}
+	var extra []api.Asset
+	for _, a := range p.Uploaded {
+		if t.ByID[a.ID] == nil && !p.Hidden[a.ID] {
+			extra = append(extra, a)
+		}
+	}
+	if len(hid) == 0 && len(extra) == 0 {
+		return t
+	}
+	sort.Strings(hid)
+	var key strings.Builder
+	for _, id := range hid {
+		key.WriteString(id + ",")
+	}
+	key.WriteString("/+")
+	for _, a := range extra {
+		key.WriteString(a.ID + ",")
+	}
+	k := key.String()
+	t.showMu.Lock()
+	defer t.showMu.Unlock()
+	if t.shown == nil || t.shownKey != k {
+		t.shown, t.shownKey = t.Without(p.Hidden, extra), k
+	}
+	return t.shown
 }
 
 // Queued is a file written into assets/ and not uploaded yet, as the

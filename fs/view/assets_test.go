@@ -91,3 +91,24 @@ func TestTheSharedListIsWhatMergeLists(t *testing.T) {
 		t.Error("List built twice for one table")
 	}
 }
+
+func TestShowAppliesTheUploadReportAndKeepsItsTable(t *testing.T) {
+	old := asset("old00000aaaa", "a.png", "image/png", 0)
+	neu := asset("new00000bbbb", "a.png", "image/png", 10)
+	other := asset("oth00000cccc", "b.png", "image/png", 5)
+	tab := NewAssetTable(4, []api.Asset{old, other}, nil)
+	if got := tab.Show(Pending{Hidden: map[string]bool{"elsewhere": true}}); got != tab {
+		t.Error("a report about none of the table's assets must leave the table as it is")
+	}
+	p := Pending{Hidden: map[string]bool{old.ID: true}, Uploaded: []api.Asset{neu, other}}
+	v := tab.Show(p)
+	if v.ByName["a.png"] == nil || v.ByName["a.png"].ID != neu.ID || v.ByName["b.png"].ID != other.ID || len(v.ByName) != 2 {
+		t.Fatalf("shown names %v, want a.png = the upload, b.png", v.Names)
+	}
+	if tab.Show(p) != v {
+		t.Error("the same report built the shown table twice")
+	}
+	if w := tab.Show(Pending{Hidden: map[string]bool{other.ID: true}}); w == v || w.ByName["b.png"] != nil {
+		t.Error("a new report must build a new shown table")
+	}
+}

@@ -2,9 +2,10 @@
 // each asset and style gets, which names written into assets/ are
 // temporary or junk, the name table of one listing, what assets/ lists
 // (the listing, minus pending deletes, plus queued files), and what the
-// generated files of jobs/ and styles/ contain. It imports no go-fuse,
-// does no I/O and takes no lock of its own except the once-only building
-// of a table's listing; every function is unit-tested without a mount.
+// generated files of jobs/ and styles/ contain. It imports no go-fuse and
+// does no I/O; its only locks guard what an AssetTable builds from itself
+// once (its List, its last Show), never held while calling out. Every
+// function is unit-tested without a mount.
 // Package fs adapts it: an operation asks the view, builds attributes and
 // maps the error.
 //
@@ -15,7 +16,7 @@
 //	junk.go          temporary and junk names (ClassifyName, HoldName)
 //	styles_names.go  which directory name each style gets (StyleNames)
 //	table.go         Table: one listing generation under its names; Diff
-//	assets.go        AssetTable, and the listing of assets/ (Without, Merge)
+//	assets.go        AssetTable, and the listing of assets/ (Show, Merge)
 //	ino.go           inode numbers: stable hashes of object keys
 //	jobs_files.go    names of result and preview files; job.json and status
 //
@@ -30,12 +31,13 @@
 //     builds a new one, and Diff says which names the kernel must forget
 //     (gone, or now leading to another object) and whether the directory's
 //     mtime moves.
-//   - assets/ shows t.Without(hidden, extra).Merge(queued): the assets of
-//     the listing minus those being deleted or replaced (hidden), plus
-//     finished uploads the listing lacks yet (extra), named from that set
-//     only, so a replaced asset never pushes its replacement to a suffixed
-//     name; then the queued files (Queued, as the upload side reports
-//     them), each of which wins over a listed asset of its name.
+//   - assets/ shows t.Show(p).Merge(p.Queued), p being the upload side's
+//     report (Pending, asked once per operation): the assets of the
+//     listing minus those being deleted or replaced (p.Hidden), plus
+//     finished uploads the listing lacks yet (p.Uploaded), named from that
+//     set only, so a replaced asset never pushes its replacement to a
+//     suffixed name; then the queued files, each of which wins over a
+//     listed asset of its name.
 //   - A List's Sum changes when any name or inode number does: it tells
 //     whether the kernel's cached copy of the listing is still current.
 //   - Inode numbers are stable hashes of the object's key (Ino), so the

@@ -273,8 +273,7 @@ func assetNames(assets []api.Asset, kept func(id string) string) []string {
 	// identical entries), which makes every pass below deterministic. The
 	// index makes every key distinct, so an unstable sort gives the stable
 	// order; pdqsort also turns the API's newest-first listing around in
-	// one pass (issue 6: sort.SliceStable took 5 of the 25 ms that naming
-	// 10,000 assets took).
+	// one pass, where a stable sort was a fifth of the cost of naming.
 	slices.SortFunc(order, func(x, y int) int {
 		a, b := &assets[x], &assets[y]
 		if c := a.UploadedAt.Compare(b.UploadedAt); c != 0 {

@@ -1,7 +1,7 @@
 package view
 
-// The naming code as it was before issue 6 made it faster, kept as the
-// reference the faster code must agree with exactly.
+// A plain, slower implementation of the naming rules, kept as the
+// reference the optimised code must agree with exactly.
 
 import (
 	"fmt"
