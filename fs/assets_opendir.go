@@ -40,6 +40,32 @@ type dirCache struct {
 
 func (d *assetsDir) dirCache() *dirCache { return &d.dc }
 
+// reuse says whether the kernel's copy holds the entries of checksum sum
+// and was filled within ttl before now. When not, the copy is to be
+// refilled by a handle with these entries that reads to the end (not by
+// an older handle still reading the dropped copy).
+func (c *dirCache) reuse(sum uint64, now time.Time, ttl time.Duration) bool {
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if c.kernelSum == sum && now.Sub(c.kernelAt) < ttl {
+		return true
+	}
+	c.kernelSum, c.filling = 0, sum
+	return false
+}
+
+// filled records that a handle with the entries of sum read them to the
+// end: if the copy was being refilled with them, it now holds them, as of
+// now (clock is read only then).
+func (c *dirCache) filled(sum uint64, clock func() time.Time) {
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if c.kernelSum == 0 && c.filling == sum {
+		c.kernelSum, c.kernelAt = sum, clock()
+	}
+	c.fills++
+}
+
 // OpendirHandle opens assets/: the listing is taken now (Readdir: the
 // listing cache, refreshed after the TTL, plus queued uploads), and the
 // kernel may keep what it reads (FOPEN_CACHE_DIR). The kernel's copy is
@@ -52,17 +78,7 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 		return nil, 0, fail(d.r.log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}
 	h := &assetsDirHandle{d: d, list: l}
-	c := d.dirCache()
-	now := d.r.cfg.Clock()
-	c.kmu.Lock()
-	valid := c.kernelSum == h.list.Sum && now.Sub(c.kernelAt) < d.r.cfg.DirCacheTTL
-	if !valid {
-		// Refilled by a handle with these entries that reads to the end
-		// (not by an older handle still reading the dropped copy).
-		c.kernelSum, c.filling = 0, h.list.Sum
-	}
-	c.kmu.Unlock()
-	if !valid {
+	if !d.dirCache().reuse(l.Sum, d.r.cfg.Clock(), d.r.cfg.DirCacheTTL) {
 		// Drop the kernel's copy (its pages) before it can be used. The
 		// kernel holds no lock of assets/ while it waits for OPENDIR, so
 		// waiting for the notification here cannot deadlock; the wait is
@@ -109,13 +125,7 @@ func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, sysca
 			return nil, 0
 		}
 		h.ended = true
-		c := h.d.dirCache()
-		c.kmu.Lock()
-		if c.kernelSum == 0 && c.filling == h.list.Sum {
-			c.kernelSum, c.kernelAt = h.list.Sum, h.d.r.cfg.Clock()
-		}
-		c.fills++
-		c.kmu.Unlock()
+		h.d.dirCache().filled(h.list.Sum, h.d.r.cfg.Clock)
 		return nil, 0
 	}
 	e := h.list.Entries[h.pos]

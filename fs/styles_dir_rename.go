@@ -56,12 +56,8 @@ func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if err != nil {
 		return fail(d.r.log, f, err)
 	}
-	if o := t.ByName[newName]; o != nil && o.ID != s.ID {
-		d.r.log.WithFields(f).Info("refused: another style already has that name")
-		return syscall.EEXIST
-	}
-	if o := t.ByID[newName]; o != nil && o.ID != s.ID {
-		d.r.log.WithFields(f).Info("refused: that name is another style's id")
+	if why := view.NameTaken(t, s.ID, newName); why != "" {
+		d.r.log.WithFields(f).Info("refused: " + why)
 		return syscall.EEXIST
 	}
 	return d.rename(ctx, s.ID, newName, f)

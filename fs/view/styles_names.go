@@ -85,3 +85,16 @@ func StyleNames(styles []api.Style) []string {
 	}
 	return names
 }
+
+// NameTaken says why style id cannot take newName in t ("" when it can):
+// another style shows under it, or it is another style's id (styles/<id>
+// must keep meaning that style).
+func NameTaken(t *StyleTable, id, newName string) string {
+	if o := t.ByName[newName]; o != nil && o.ID != id {
+		return "another style already has that name"
+	}
+	if o := t.ByID[newName]; o != nil && o.ID != id {
+		return "that name is another style's id"
+	}
+	return ""
+}

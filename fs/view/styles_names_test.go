@@ -79,3 +79,21 @@ func TestStyleNames(t *testing.T) {
 		}
 	}
 }
+
+func TestAStyleCannotTakeAnotherStylesNameOrID(t *testing.T) {
+	tab := NewStyleTable(1, []api.Style{st("s-1", "Portrait", "2024-01-01T00:00:00Z"), st("s-2", "Sketch", "2024-01-02T00:00:00Z")})
+	for _, tc := range []struct {
+		id, name string
+		taken    bool
+	}{
+		{"s-1", "Portrait", false}, // its own name
+		{"s-1", "Sketch", true},    // another style's name
+		{"s-1", "s-2", true},       // another style's id
+		{"s-1", "s-1", false},      // its own id
+		{"s-1", "Landscape", false},
+	} {
+		if got := NameTaken(tab, tc.id, tc.name) != ""; got != tc.taken {
+			t.Errorf("NameTaken(%s, %q) taken = %v, want %v", tc.id, tc.name, got, tc.taken)
+		}
+	}
+}
