@@ -109,7 +109,7 @@
 //     styles are trusted for DirCacheTTL. rmdir of a job cancels it when
 //     Krea can and otherwise hides it from jobs/ (Config.StateDir keeps
 //     the hidden ids, cache.HiddenJobs; jobs_remove.go). A name that
-//     cannot be an id (idLike) in jobs/ or styles/ costs no request.
+//     cannot be an id (view.IDLike) in jobs/ or styles/ costs no request.
 //   - If a listing fails (network down), or takes over 5s (an API that
 //     stalls), the previous one keeps being served (the Listing logs it
 //     once per outage). The last good listing

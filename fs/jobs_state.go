@@ -164,10 +164,10 @@ func (d *jobsDir) finished(j *api.Job) bool {
 // lookupJob finds a job for a name of jobs/: in the listing; else a job
 // fetched by id a moment ago; else, after one rate-limited refresh of the
 // listing, by asking the API (a job started elsewhere a moment ago). A
-// name that cannot be a job id (idLike) costs no request: only a job
+// name that cannot be a job id (view.IDLike) costs no request: only a job
 // already listed under it answers.
 func (d *jobsDir) lookupJob(ctx context.Context, id string) (api.Job, error) {
-	if !idLike(id) {
+	if !view.IDLike(id) {
 		if j, ok := d.peek(id); ok && d.isListed(id) {
 			return j, nil
 		}
@@ -202,32 +202,6 @@ func (d *jobsDir) recent(id string) (api.Job, bool) {
 		return api.Job{}, false
 	}
 	return st.job, true
-}
-
-// Bounds of an id's length (idLike).
-const (
-	minIDLen = 8
-	maxIDLen = 128
-)
-
-// idLike reports whether s could be an id the API hands out, so that
-// lookups of names such as ".directory", "desktop.ini" or "HEAD" (which
-// file managers and shells probe constantly) cost no request. Krea's ids
-// are UUIDs in the spec ("format": "uuid" for job_id) and in every
-// example; to stay tolerant of other schemes (nanoid, ULID, hex) any 8 to
-// 128 ASCII letters, digits, '-' and '_' pass. docs/semantics.md, "Names
-// that cannot be ids", says the same.
-func idLike(s string) bool {
-	if len(s) < minIDLen || len(s) > maxIDLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // current returns the snapshot of job id for a read: as it is when the
@@ -391,9 +365,9 @@ func (d *jobsDir) invalidateDir(dir *gofs.Inode, id string) {
 	}
 	notified := map[string]bool{}
 	for _, e := range d.entries(context.Background(), &j, false) {
-		if e.kind != entryJSON && e.kind != entryStatus {
-			dir.NotifyEntry(e.name)
-			notified[e.name] = true
+		if e.Kind != view.JobJSON && e.Kind != view.JobStatus {
+			dir.NotifyEntry(e.Name)
+			notified[e.Name] = true
 		}
 	}
 	// An intermediate result the job no longer has (a newer one, or the

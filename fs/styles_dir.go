@@ -152,7 +152,7 @@ func (d *stylesDir) style(ctx context.Context, id string) (api.Style, error) {
 	if fs != nil && now.Sub(fs.at) < d.r.cfg.DirCacheTTL {
 		return fs.style, nil
 	}
-	if !idLike(id) { // .directory, desktop.ini...: no request
+	if !view.IDLike(id) { // .directory, desktop.ini...: no request
 		return api.Style{}, syscall.ENOENT
 	}
 	octx, cancel := d.r.opContext(ctx)
@@ -224,7 +224,7 @@ func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string
 	if s := t.ByID[name]; s != nil {
 		return s, viaAlias, nil
 	}
-	if !idLike(name) {
+	if !view.IDLike(name) {
 		return nil, "", syscall.ENOENT
 	}
 	if t, err = d.table(ctx, true); err != nil {

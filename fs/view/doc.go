@@ -2,7 +2,8 @@
 // each asset and style gets, which names written into assets/ are
 // temporary or junk, the name table of one listing, what assets/ lists
 // (the listing, minus pending deletes, plus queued files), and what the
-// generated files of jobs/ and styles/ contain. It imports no go-fuse and
+// generated files of jobs/ and styles/ contain and which a job's directory
+// holds. It imports no go-fuse and
 // does no I/O; its only locks guard what an AssetTable builds from itself
 // once (its List, its last Show), never held while calling out. Every
 // function is unit-tested without a mount.
@@ -11,7 +12,8 @@
 //
 // # Layout
 //
-//	names.go         which file name each asset gets (AssetNames, WantedName)
+//	names.go         which file name each asset gets (AssetNames, WantedName);
+//	                 names that cannot be ids (IDLike)
 //	names_given.go   file names told from prose; names read from hosted URLs
 //	junk.go          temporary and junk names (ClassifyName, HoldName)
 //	styles_names.go  which directory name each style gets (StyleNames)
@@ -19,6 +21,7 @@
 //	assets.go        AssetTable, and the listing of assets/ (Show, Merge)
 //	ino.go           inode numbers: stable hashes of object keys
 //	jobs_files.go    names of result and preview files; job.json and status
+//	job_dir.go       what a job's directory holds (JobEntries)
 //
 // # Consistency rules
 //

@@ -343,3 +343,29 @@ func assetNames(assets []api.Asset, kept func(id string) string) []string {
 	}
 	return names
 }
+
+// Bounds of an id's length (IDLike).
+const (
+	minIDLen = 8
+	maxIDLen = 128
+)
+
+// IDLike reports whether s could be an id the API hands out, so that
+// lookups of names such as ".directory", "desktop.ini" or "HEAD" (which
+// file managers and shells probe constantly) cost no request. Krea's ids
+// are UUIDs in the spec ("format": "uuid" for job_id) and in every
+// example; to stay tolerant of other schemes (nanoid, ULID, hex) any 8 to
+// 128 ASCII letters, digits, '-' and '_' pass. docs/semantics.md, "Names
+// that cannot be ids", says the same.
+func IDLike(s string) bool {
+	if len(s) < minIDLen || len(s) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
