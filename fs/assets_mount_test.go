@@ -28,6 +28,8 @@ import (
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/integration/kreafstest"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // testClock is an injectable clock for listing TTLs.
@@ -126,7 +128,7 @@ func (m *testMount) path(elem ...string) string {
 // names returns the expected name of each emulator asset, by id.
 func (m *testMount) names() map[string]string {
 	as := m.emu.Assets()
-	names := AssetNames(as)
+	names := view.AssetNames(as)
 	out := make(map[string]string, len(as))
 	for i, a := range as {
 		out[a.ID] = names[i]

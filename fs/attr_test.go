@@ -96,32 +96,3 @@ func TestInodeNumbersAreStableAndDistinct(t *testing.T) {
 		t.Error("asset and dir of the same key collide")
 	}
 }
-
-func TestTableChangesTellTheKernelWhatWentAway(t *testing.T) {
-	old := buildTable(1, []api.Asset{
-		asset("a", "keep.png", "image/png", 1),
-		asset("b", "gone.png", "image/png", 2),
-		asset("c", "moved.png", "image/png", 3),
-	})
-	cur := buildTable(2, []api.Asset{
-		asset("a", "keep.png", "image/png", 1),
-		asset("c", "renamed.png", "image/png", 3),
-		asset("d", "moved.png", "image/png", 4), // the old name now leads elsewhere
-		asset("e", "new.png", "image/png", 5),
-	})
-	if got := strings.Join(cur.goneNames(old), ","); got != "gone.png,moved.png" {
-		t.Errorf("gone names %q", got)
-	}
-	if got := strings.Join(cur.goneIDs(old), ","); got != "b" {
-		t.Errorf("gone ids %q", got)
-	}
-	if cur.goneNames(nil) != nil {
-		t.Error("first listing: nothing to forget")
-	}
-	if strings.Join(cur.names, ",") != "keep.png,moved.png,new.png,renamed.png" {
-		t.Errorf("sorted names %v", cur.names)
-	}
-	if cur.nameOf["c"] != "renamed.png" || cur.byName["moved.png"].ID != "d" || cur.byID["e"] == nil {
-		t.Error("indexes")
-	}
-}

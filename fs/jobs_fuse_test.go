@@ -20,6 +20,8 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/integration/kreafstest"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 const fluxDev = "/generate/image/bfl/flux-1-dev"
@@ -124,7 +126,7 @@ func TestJobSubmittedElsewhereShowsItsResultWhenDone(t *testing.T) {
 	if st, err := os.Stat(jj); err != nil || st.Size() != int64(len(b)) {
 		t.Errorf("job.json: stat size %v (err %v), cat gives %d bytes", st.Size(), err, len(b))
 	}
-	if want := prettyJSON(done.Raw, nil); !bytes.Equal(b, want) {
+	if want := view.PrettyJSON(done.Raw, nil); !bytes.Equal(b, want) {
 		t.Errorf("job.json = %s\nwant %s", b, want)
 	}
 	names, _ := readDirNames(dir)
@@ -183,7 +185,7 @@ func TestFailedJobShowsFailedAndItsError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := jobError(done)
+	msg := view.JobError(done)
 	if msg == "" {
 		t.Fatal("the emulator's failed job carries no error")
 	}

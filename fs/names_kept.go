@@ -2,7 +2,7 @@ package fs
 
 // Names kept on this machine (state.Names): the name each file was
 // uploaded under from this cache directory, by the asset id the upload
-// made; wantedName puts it first. The name is kept (fsynced) before
+// made; view.WantedName puts it first. The name is kept (fsynced) before
 // Root.Uploaded returns: the upload queue forgets the item right after.
 
 import (
@@ -10,13 +10,15 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/writeback"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // keepUploadedName keeps the name queued file it was uploaded under as
 // the name of asset a. A failure is logged: the name then follows the
 // description rules at the next listing.
 func (r *Root) keepUploadedName(it writeback.Item, a *api.Asset) {
-	if a == nil || a.ID == "" || !usableName(it.Name) {
+	if a == nil || a.ID == "" || !view.UsableName(it.Name) {
 		return
 	}
 	if err := r.kept.Set(a.ID, it.Name, r.cfg.Clock()); err != nil {

@@ -7,7 +7,6 @@ package fs
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"io"
 	"os"
 	"runtime"
@@ -22,6 +21,8 @@ import (
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/writeback"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // Defaults for zero values of Config.
@@ -279,18 +280,8 @@ func (r *Root) notifyWait(max time.Duration, fn func()) {
 	}
 }
 
-// Inode numbers: a 64-bit FNV-1a hash of a kind-prefixed key, so the same
-// object always gets the same number and concurrent lookups of one asset
-// meet in one go-fuse Inode. 0 and 1 (the root) are never produced.
-func inoFor(key string) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(key))
-	n := h.Sum64()
-	if n <= 1 {
-		n += 2
-	}
-	return n
-}
+// Inode numbers are stable hashes of kind-prefixed keys (view.Ino).
+func inoFor(key string) uint64 { return view.Ino(key) }
 
-func assetIno(id string) uint64 { return inoFor("asset:" + id) }
+func assetIno(id string) uint64 { return view.AssetIno(id) }
 func dirIno(path string) uint64 { return inoFor("dir:" + path) }

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
-	kfs "github.com/kreafs/kreafs/fs"
 	"github.com/kreafs/kreafs/integration/kreafstest"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // bench is one run's state.
@@ -251,7 +251,7 @@ func (b *bench) makeData() error {
 // the listing account, as sparse files of the assets' sizes.
 func (b *bench) makeListDir() error {
 	assets := b.list.Assets()
-	for i, name := range kfs.AssetNames(assets) {
+	for i, name := range view.AssetNames(assets) {
 		p := filepath.Join(b.listDir, name)
 		if err := os.WriteFile(p, nil, 0o600); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package fs
+package view
 
 import (
 	"strings"
@@ -96,15 +96,15 @@ func TestPreferredNameExactLimit(t *testing.T) {
 func TestIDNameOfHostileID(t *testing.T) {
 	for _, id := range []string{"", "a/b", "..", "x\ny", strings.Repeat("i", 300)} {
 		n := idName(id, "png")
-		if !usableName(n) || !strings.HasPrefix(n, "id-") {
+		if !UsableName(n) || !strings.HasPrefix(n, "id-") {
 			t.Errorf("idName(%q) = %q, want a usable id- name", id, n)
 		}
-		if byIDEntry(id) != "" {
-			t.Errorf("byIDEntry(%q) = %q, want none", id, byIDEntry(id))
+		if ByIDEntry(id) != "" {
+			t.Errorf("ByIDEntry(%q) = %q, want none", id, ByIDEntry(id))
 		}
 	}
-	if got := byIDEntry("abc-123"); got != "abc-123" {
-		t.Errorf("byIDEntry(abc-123) = %q", got)
+	if got := ByIDEntry("abc-123"); got != "abc-123" {
+		t.Errorf("ByIDEntry(abc-123) = %q", got)
 	}
 }
 
@@ -224,7 +224,7 @@ func checkNames(t *testing.T, names []string) {
 		switch {
 		case n == "", n == ".", n == "..":
 			t.Errorf("name %q is not a file name", n)
-		case len(n) > maxNameLen:
+		case len(n) > MaxNameLen:
 			t.Errorf("name of %d bytes", len(n))
 		case strings.ContainsAny(n, "/\x00"):
 			t.Errorf("name %q contains / or NUL", n)

@@ -18,6 +18,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // writeFlags are the open flags that would change a file.
@@ -35,17 +37,17 @@ type jobInfoFile struct {
 
 func (f *jobInfoFile) name() string {
 	if f.status {
-		return jobStatusName
+		return view.JobStatusName
 	}
-	return jobJSONName
+	return view.JobJSONName
 }
 
 // render is the file's content for snapshot j.
 func (f *jobInfoFile) render(j *api.Job) []byte {
 	if f.status {
-		return statusContent(j.Status)
+		return view.StatusContent(j.Status)
 	}
-	return prettyJSON(j.Raw, j)
+	return view.PrettyJSON(j.Raw, j)
 }
 
 // attr fills the attributes for snapshot j and returns how long the kernel

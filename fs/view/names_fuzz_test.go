@@ -1,4 +1,4 @@
-package fs
+package view
 
 import (
 	"slices"
@@ -68,16 +68,16 @@ func FuzzMediaExt(f *testing.F) {
 	f.Add("::bad url::", "../../etc")
 	f.Add("https://h/a.b/c.", "")
 	f.Fuzz(func(t *testing.T, u, ct string) {
-		ext := mediaExt(u, ct)
+		ext := MediaExt(u, ct)
 		if ext == "" || len(ext) > 10 {
-			t.Fatalf("mediaExt(%q, %q) = %q", u, ct, ext)
+			t.Fatalf("MediaExt(%q, %q) = %q", u, ct, ext)
 		}
 		for _, c := range ext {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-				t.Fatalf("mediaExt(%q, %q) = %q: not lowercase alphanumeric", u, ct, ext)
+				t.Fatalf("MediaExt(%q, %q) = %q: not lowercase alphanumeric", u, ct, ext)
 			}
 		}
-		if n := resultName(7, ext); !usableName(n) {
+		if n := ResultName(7, ext); !UsableName(n) {
 			t.Fatalf("result name %q is not usable", n)
 		}
 	})
@@ -90,9 +90,9 @@ func FuzzClassifyName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		k := classifyName(name)
-		if HoldName(name) != (k != finalName) {
-			t.Fatalf("HoldName(%q) disagrees with classifyName = %v", name, k)
+		k := ClassifyName(name)
+		if HoldName(name) != (k != FinalName) {
+			t.Fatalf("HoldName(%q) disagrees with ClassifyName = %v", name, k)
 		}
 		_ = k.String()
 	})

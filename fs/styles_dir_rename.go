@@ -5,7 +5,7 @@ package fs
 // change").
 //
 // Locking: no lock is held across the PATCH; installStyle takes
-// stylesDir.mu briefly (see styles.go).
+// stylesDir.mu briefly (see styles_dir.go).
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // Rename renames a style (PATCH /styles/{id} with the new title). Only
@@ -33,7 +35,7 @@ func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if flags&gofs.RENAME_EXCHANGE != 0 {
 		return syscall.EINVAL
 	}
-	if name == byIDName || newName == byIDName {
+	if name == view.ByIDName || newName == view.ByIDName {
 		return syscall.EPERM
 	}
 	s, _, err := d.lookup(ctx, name)
@@ -44,7 +46,7 @@ func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if name == newName {
 		return 0
 	}
-	if !usableName(newName) {
+	if !view.UsableName(newName) {
 		// EPERM, not EINVAL: GNU mv reports EINVAL from rename(2) as
 		// "cannot move a directory into itself", which would mislead.
 		d.r.log.WithFields(f).Info("refused: not a usable style title")
@@ -54,12 +56,8 @@ func (d *stylesDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if err != nil {
 		return fail(d.r.log, f, err)
 	}
-	if o := t.byName[newName]; o != nil && o.ID != s.ID {
-		d.r.log.WithFields(f).Info("refused: another style already has that name")
-		return syscall.EEXIST
-	}
-	if o := t.byID[newName]; o != nil && o.ID != s.ID {
-		d.r.log.WithFields(f).Info("refused: that name is another style's id")
+	if why := view.NameTaken(t, s.ID, newName); why != "" {
+		d.r.log.WithFields(f).Info("refused: " + why)
 		return syscall.EEXIST
 	}
 	return d.rename(ctx, s.ID, newName, f)

@@ -1,7 +1,7 @@
-package fs
+package view
 
-// The naming code as it was before issue 6 made it faster, kept as the
-// reference the faster code must agree with exactly.
+// A plain, slower implementation of the naming rules, kept as the
+// reference the optimised code must agree with exactly.
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ import (
 )
 
 func refUsableName(s string) bool {
-	if s == "" || s == "." || s == ".." || len(s) > maxNameLen {
+	if s == "" || s == "." || s == ".." || len(s) > MaxNameLen {
 		return false
 	}
 	if reservedName(s) || !utf8.ValidString(s) {
@@ -95,7 +95,7 @@ func refAssetNames(assets []api.Asset) []string {
 			}
 			n = withSuffix(base, strconv.Itoa(k))
 			if n == "" { // base is a near-255-byte id: use its hashed form
-				n = withSuffix(idName("", ext), hashTag(assets[i].ID)+" "+strconv.Itoa(k))
+				n = withSuffix(idName("", ext), HashTag(assets[i].ID)+" "+strconv.Itoa(k))
 			}
 		}
 		names[i] = n
@@ -135,8 +135,8 @@ func TestFasterNamingAgreesWithTheReference(t *testing.T) {
 		}
 		for _, a := range as {
 			for _, s := range []string{a.Description, a.ID, a.Description + ".png"} {
-				if usableName(s) != refUsableName(s) {
-					t.Fatalf("usableName(%q) = %v, reference %v", s, usableName(s), refUsableName(s))
+				if UsableName(s) != refUsableName(s) {
+					t.Fatalf("UsableName(%q) = %v, reference %v", s, UsableName(s), refUsableName(s))
 				}
 			}
 		}

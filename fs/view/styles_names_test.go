@@ -1,4 +1,4 @@
-package fs
+package view
 
 import (
 	"strings"
@@ -55,10 +55,10 @@ func TestStyleNames(t *testing.T) {
 			[]string{"s1", "Real"}},
 		{"unusable id gets a hashed name",
 			[]api.Style{st("../x", nilTitle, "2025-01-01T00:00:00Z")},
-			[]string{"id-" + hashTag("../x")}},
+			[]string{"id-" + HashTag("../x")}},
 		{"an id name taken by a title gets a counter",
-			[]api.Style{st("x", "id-"+hashTag("a/b"), "2025-01-01T00:00:00Z"), st("a/b", nilTitle, "2025-01-02T00:00:00Z")},
-			[]string{"id-" + hashTag("a/b"), "id-" + hashTag("a/b") + " (2)"}},
+			[]api.Style{st("x", "id-"+HashTag("a/b"), "2025-01-01T00:00:00Z"), st("a/b", nilTitle, "2025-01-02T00:00:00Z")},
+			[]string{"id-" + HashTag("a/b"), "id-" + HashTag("a/b") + " (2)"}},
 		{"unparsable created_at sorts first, deterministically",
 			[]api.Style{st("s1", "T", "2025-01-01T00:00:00Z"), st("s2", "T", "yesterday")},
 			[]string{"s1", "T"}},
@@ -69,13 +69,31 @@ func TestStyleNames(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, n := range got {
-			if !usableName(n) {
+			if !UsableName(n) {
 				t.Errorf("%s: %q is not a usable name", tc.name, n)
 			}
 			if seen[n] {
 				t.Errorf("%s: %q given twice", tc.name, n)
 			}
 			seen[n] = true
+		}
+	}
+}
+
+func TestAStyleCannotTakeAnotherStylesNameOrID(t *testing.T) {
+	tab := NewStyleTable(1, []api.Style{st("s-1", "Portrait", "2024-01-01T00:00:00Z"), st("s-2", "Sketch", "2024-01-02T00:00:00Z")})
+	for _, tc := range []struct {
+		id, name string
+		taken    bool
+	}{
+		{"s-1", "Portrait", false}, // its own name
+		{"s-1", "Sketch", true},    // another style's name
+		{"s-1", "s-2", true},       // another style's id
+		{"s-1", "s-1", false},      // its own id
+		{"s-1", "Landscape", false},
+	} {
+		if got := NameTaken(tab, tc.id, tc.name) != ""; got != tc.taken {
+			t.Errorf("NameTaken(%s, %q) taken = %v, want %v", tc.id, tc.name, got, tc.taken)
 		}
 	}
 }

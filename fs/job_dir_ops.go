@@ -19,6 +19,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // jobDir is MOUNT/jobs/<id>.
@@ -28,62 +30,25 @@ type jobDir struct {
 	id string
 }
 
-// Kinds of entries in a job's directory.
-const (
-	entryJSON = iota
-	entryStatus
-	entryResult
-	entryStyle
-)
-
-// jobEntry is one entry of a job's directory.
-type jobEntry struct {
-	name   string
-	kind   int
-	url    string        // entryResult: where the bytes are
-	n      int           // entryResult: index in result.urls
-	key    string        // entryResult: content-cache key (resultKey, intermediateKey)
-	ttl    time.Duration // entryResult: how long the kernel keeps the name
-	target string        // entryStyle: the symlink's target
-}
-
-// entries lists what job j's directory holds: job.json and status always;
-// once completed, result-<n>.<ext> for each result URL and, for a
-// training job, the style link; while unfinished, intermediate-<n>.<ext>
-// for each URL an intermediate result (intermediate-complete) carries.
-// Names unlinked through the mount are left out. probe allows asking the
-// file host for the type of a result whose URL has no extension
-// (otherwise only what is already known is used).
-func (d *jobsDir) entries(ctx context.Context, j *api.Job, probe bool) []jobEntry {
-	es := []jobEntry{{name: jobJSONName, kind: entryJSON}, {name: jobStatusName, kind: entryStatus}}
-	switch {
-	case j.Status == api.StatusCompleted && j.Result != nil:
-		for i, u := range j.Result.URLs {
-			es = append(es, jobEntry{name: resultName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
-				key: resultKey(j.JobID, i), ttl: finishedTTL})
-		}
-		if t := jobStyleTarget(j); t != "" {
-			es = append(es, jobEntry{name: jobStyleName, kind: entryStyle, target: t})
-		}
-	case !j.Finished() && j.Result != nil:
-		for i, u := range j.Result.URLs {
-			es = append(es, jobEntry{name: intermediateName(i, d.exts.ext(ctx, u, probe)), kind: entryResult, url: u, n: i,
-				key: intermediateKey(j.JobID, i, u), ttl: noCacheTTL})
-		}
-	}
+// entries lists what job j's directory holds (view.JobEntries), without
+// the names unlinked through the mount. probe allows asking the file host
+// for the type of a result whose URL has no extension (otherwise only what
+// is already known is used).
+func (d *jobsDir) entries(ctx context.Context, j *api.Job, probe bool) []view.JobEntry {
 	d.mu.Lock()
 	hidden := d.hidden[j.JobID]
 	d.mu.Unlock()
-	if len(hidden) == 0 {
-		return es
+	return view.JobEntries(j, func(u string) string { return d.exts.ext(ctx, u, probe) }, hidden)
+}
+
+// resultSource is where the bytes of result entry e of job j come from:
+// its content-cache key, and how long the kernel keeps its name (an
+// intermediate result may change).
+func resultSource(r *Root, j *api.Job, e view.JobEntry) mediaSource {
+	if e.Intermediate {
+		return mediaSource{key: intermediateKey(j.JobID, e.N, e.URL), url: e.URL, mtime: jobResultTime(r, j), entryTTL: noCacheTTL}
 	}
-	out := es[:0]
-	for _, e := range es {
-		if !hidden[e.name] {
-			out = append(out, e)
-		}
-	}
-	return out
+	return mediaSource{key: resultKey(j.JobID, e.N), url: e.URL, mtime: jobResultTime(r, j), entryTTL: finishedTTL}
 }
 
 // job returns the job's snapshot for a read, watching it while unfinished.
@@ -106,7 +71,7 @@ func (jd *jobDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 		return nil, fail(jd.d.r.log, logrus.Fields{"op": "lookup", "path": path, "id": jd.id}, err)
 	}
 	for _, e := range jd.d.entries(ctx, &j, true) {
-		if e.name == name {
+		if e.Name == name {
 			return jd.child(ctx, &j, e, out)
 		}
 	}
@@ -114,21 +79,20 @@ func (jd *jobDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 }
 
 // child makes (or finds) the node of entry e and fills out.
-func (jd *jobDir) child(ctx context.Context, j *api.Job, e jobEntry, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+func (jd *jobDir) child(ctx context.Context, j *api.Job, e view.JobEntry, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	r := jd.d.r
-	ino := jd.fileIno(e.name)
+	ino := jd.fileIno(e.Name)
 	out.SetEntryTimeout(finishedTTL) // names never change meaning within a job
-	switch e.kind {
-	case entryJSON, entryStatus:
-		f := &jobInfoFile{d: jd.d, id: jd.id, status: e.kind == entryStatus, ino: ino}
+	switch e.Kind {
+	case view.JobJSON, view.JobStatus:
+		f := &jobInfoFile{d: jd.d, id: jd.id, status: e.Kind == view.JobStatus, ino: ino}
 		ch := jd.NewInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 		out.SetAttrTimeout(f.attr(j, &out.Attr))
 		return ch, 0
-	case entryResult:
-		src := mediaSource{key: e.key, url: e.url, mtime: jobResultTime(r, j), entryTTL: e.ttl}
-		return r.mediaEntry(ctx, &jd.Inode, src, out)
-	case entryStyle:
-		l := &symlinkNode{r: r, target: e.target, mtime: jobResultTime(r, j)}
+	case view.JobResult:
+		return r.mediaEntry(ctx, &jd.Inode, resultSource(r, j, e), out)
+	case view.JobStyle:
+		l := &symlinkNode{r: r, target: e.Target, mtime: jobResultTime(r, j)}
 		ch := jd.NewInode(ctx, l, gofs.StableAttr{Mode: syscall.S_IFLNK, Ino: ino})
 		l.attr(&out.Attr)
 		out.Ino = ino
@@ -170,14 +134,14 @@ func (jd *jobDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	list := make([]fuse.DirEntry, 0, len(es))
 	for _, e := range es {
 		mode := uint32(syscall.S_IFREG)
-		if e.kind == entryStyle {
+		if e.Kind == view.JobStyle {
 			mode = syscall.S_IFLNK
 		}
-		ino := jd.fileIno(e.name)
-		if e.kind == entryResult {
-			ino = mediaIno(e.key)
+		ino := jd.fileIno(e.Name)
+		if e.Kind == view.JobResult {
+			ino = mediaIno(resultSource(jd.d.r, &j, e).key)
 		}
-		list = append(list, fuse.DirEntry{Name: e.name, Mode: mode, Ino: ino})
+		list = append(list, fuse.DirEntry{Name: e.Name, Mode: mode, Ino: ino})
 	}
 	return withDots(jd.EmbeddedInode(), list), 0
 }
@@ -211,7 +175,7 @@ func (jd *jobDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	}
 	found := false
 	for _, e := range jd.d.entries(ctx, &j, false) {
-		found = found || e.name == name
+		found = found || e.Name == name
 	}
 	if !found {
 		return syscall.ENOENT

@@ -1,4 +1,4 @@
-package fs
+package view
 
 // Pure rules for the names of files written into assets/: which names are
 // temporary (a program writes there and renames the file when done) and
@@ -9,20 +9,20 @@ package fs
 
 import "strings"
 
-// nameKind classifies a file name written into assets/.
-type nameKind int
+// NameKind classifies a file name written into assets/.
+type NameKind int
 
 const (
-	finalName nameKind = iota // an ordinary name: uploaded after the last close
-	tempName                  // a writer's temporary name: kept local until renamed
-	junkName                  // file-manager metadata: kept local, never uploaded
+	FinalName NameKind = iota // an ordinary name: uploaded after the last close
+	TempName                  // a writer's temporary name: kept local until renamed
+	JunkName                  // file-manager metadata: kept local, never uploaded
 )
 
-func (k nameKind) String() string {
+func (k NameKind) String() string {
 	switch k {
-	case tempName:
+	case TempName:
 		return "temp"
-	case junkName:
+	case JunkName:
 		return "junk"
 	}
 	return "final"
@@ -70,35 +70,35 @@ var junkNames = map[string]bool{
 	"desktop.ini":      true, // Windows Explorer
 }
 
-// classifyName says whether name is a final, temporary or junk name.
-func classifyName(name string) nameKind {
+// ClassifyName says whether name is a final, temporary or junk name.
+func ClassifyName(name string) NameKind {
 	switch {
 	case junkNames[name],
 		strings.HasPrefix(name, "._"),      // macOS AppleDouble (resource forks, xattrs)
 		strings.HasPrefix(name, ".Trash-"), // freedesktop.org trash (.Trash-1000)
 		name == ".Trash":
-		return junkName
+		return JunkName
 	case isRsyncTemp(name), emacsAutosave(name):
-		return tempName
+		return TempName
 	}
 	lower := strings.ToLower(name)
 	for _, s := range tempSuffixes {
 		if strings.HasSuffix(lower, s) && len(name) > len(s) {
-			return tempName
+			return TempName
 		}
 	}
 	for _, p := range tempPrefixes {
 		if strings.HasPrefix(name, p) && len(name) > len(p) {
-			return tempName
+			return TempName
 		}
 	}
-	return finalName
+	return FinalName
 }
 
 // HoldName reports whether a file with this name is kept in the local
 // spool rather than uploaded (temporary and junk names). It is the upload
 // queue's Options.Hold: pure and fast.
-func HoldName(name string) bool { return classifyName(name) != finalName }
+func HoldName(name string) bool { return ClassifyName(name) != FinalName }
 
 // isRsyncTemp matches rsync's temporary names: "." + the final name + "." +
 // six letters or digits (mkstemp's XXXXXX), e.g. ".photo.png.Gx3k9A".

@@ -1,4 +1,4 @@
-package fs
+package view
 
 // Pure name mapping for styles/: which directory name each style gets.
 // No locks, no I/O. docs/jobs-and-styles.md states the same rules for
@@ -16,15 +16,15 @@ import (
 // id, or "id-<16 hex digits of sha256(id)>" for an id that is not a usable
 // file name (the API never sends one).
 func styleIDName(id string) string {
-	if usableName(id) {
+	if UsableName(id) {
 		return id
 	}
-	return "id-" + hashTag(id)
+	return "id-" + HashTag(id)
 }
 
-// styleTime orders styles by age; created_at is a free string in the
+// StyleTime orders styles by age; created_at is a free string in the
 // spec, so an unparsable one sorts as the zero time.
-func styleTime(s *api.Style) time.Time {
+func StyleTime(s *api.Style) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s.CreatedAt)
 	if err != nil {
 		return time.Time{}
@@ -57,7 +57,7 @@ func StyleNames(styles []api.Style) []string {
 	}
 	sort.SliceStable(order, func(x, y int) bool {
 		a, b := &styles[order[x]], &styles[order[y]]
-		ta, tb := styleTime(a), styleTime(b)
+		ta, tb := StyleTime(a), StyleTime(b)
 		if !ta.Equal(tb) {
 			return ta.Before(tb)
 		}
@@ -67,7 +67,7 @@ func StyleNames(styles []api.Style) []string {
 	var rest []int
 	for _, i := range order {
 		s := &styles[i]
-		if s.Title != nil && usableName(*s.Title) && !ids[*s.Title] && !taken[*s.Title] {
+		if s.Title != nil && UsableName(*s.Title) && !ids[*s.Title] && !taken[*s.Title] {
 			names[i] = *s.Title
 			taken[*s.Title] = true
 			continue
@@ -84,4 +84,17 @@ func StyleNames(styles []api.Style) []string {
 		taken[n] = true
 	}
 	return names
+}
+
+// NameTaken says why style id cannot take newName in t ("" when it can):
+// another style shows under it, or it is another style's id (styles/<id>
+// must keep meaning that style).
+func NameTaken(t *StyleTable, id, newName string) string {
+	if o := t.ByName[newName]; o != nil && o.ID != id {
+		return "another style already has that name"
+	}
+	if o := t.ByID[newName]; o != nil && o.ID != id {
+		return "that name is another style's id"
+	}
+	return ""
 }

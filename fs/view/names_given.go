@@ -1,4 +1,4 @@
-package fs
+package view
 
 // Pure: telling a file name someone gave from prose, and reading the
 // original file name out of a hosted URL. No locks, no I/O.
@@ -34,7 +34,7 @@ func fileLike(d string) bool {
 // Krea's examples show, ".../<uuid>/<unix ms>-<name>"
 // (writeback.HostedName), when that name is usable; else "".
 func hostedName(u string) string {
-	if n := writeback.HostedName(u); usableName(n) {
+	if n := writeback.HostedName(u); UsableName(n) {
 		return n
 	}
 	return ""

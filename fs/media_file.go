@@ -18,6 +18,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // probeTimeout bounds asking a file host for a Content-Type.
@@ -54,7 +56,7 @@ func newExtProber(r *Root) *extProber {
 // ext is the extension for url. Without probe (or without a way to ask),
 // a URL without an extension whose type is not known yet gives "bin".
 func (p *extProber) ext(ctx context.Context, url string, probe bool) string {
-	if e := urlExt(url); e != "" {
+	if e := view.URLExt(url); e != "" {
 		return e
 	}
 	p.mu.Lock()
@@ -74,7 +76,7 @@ func (p *extProber) ext(ctx context.Context, url string, probe bool) string {
 		return "bin"
 	}
 	dl.Body.Close()
-	e = mediaExt(url, dl.ContentType)
+	e = view.MediaExt(url, dl.ContentType)
 	p.mu.Lock()
 	if len(p.exts) >= maxProbed {
 		p.exts = make(map[string]string)

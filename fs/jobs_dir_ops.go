@@ -1,8 +1,8 @@
 package fs
 
 // jobs/: one directory per job of the account (Lookup, Readdir, Rmdir,
-// Getattr, and the refusals). The per-job directory is in jobs_dir.go,
-// its files in jobs_files.go, the job snapshots in jobs_state.go and the
+// Getattr, and the refusals). The per-job directory is in job_dir_ops.go,
+// its files in job_files.go, the job snapshots in jobs_state.go and the
 // polling of unfinished jobs in jobs_watch.go.
 //
 // Locking: jobsDir.mu guards states, hidden, lastGen and listed (see
@@ -24,6 +24,8 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/state"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // finishedTTL is how long the kernel keeps entries and attributes of a
@@ -93,7 +95,7 @@ func jobPath(id string, name ...string) string {
 // started a moment ago, or one the listing has not caught up with) by
 // asking the API for it.
 func (d *jobsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if !usableName(name) {
+	if !view.UsableName(name) {
 		return nil, syscall.ENOENT
 	}
 	j, err := d.lookupJob(ctx, name)
@@ -123,7 +125,7 @@ func (d *jobsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	armed := 0
 	for i := range jobs {
 		j := &jobs[i]
-		if !usableName(j.JobID) || d.hiddenJobs.Has(j.JobID) {
+		if !view.UsableName(j.JobID) || d.hiddenJobs.Has(j.JobID) {
 			continue
 		}
 		entries = append(entries, fuse.DirEntry{Name: j.JobID, Mode: syscall.S_IFDIR, Ino: jobIno(j.JobID)})
@@ -151,7 +153,7 @@ func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if d.r.cfg.ReadOnly {
 		return syscall.EROFS
 	}
-	if !usableName(name) {
+	if !view.UsableName(name) {
 		return syscall.ENOENT
 	}
 	if _, err := d.lookupJob(ctx, name); err != nil {
