@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
-	"github.com/kreafs/kreafs/integration/kreafstest"
 	"github.com/kreafs/kreafs/fs/view"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 // bench is one run's state.
