@@ -37,7 +37,7 @@
 //     binary mounted on integration/docfake, a second fake API written from
 //     Krea's documented examples only (not from api/emulator), with ls, cat,
 //     cp, rm, rm -r of jobs and mv of a style;
-//   - reliability (issue 7, docs/reliability.md): 20% API faults and cut
+//   - reliability (docs/reliability.md): 20% API faults and cut
 //     downloads (reliability_faults_test.go), the API down and back on the
 //     same ports (reliability_outage_test.go), a stalled API and the bound
 //     of every operation (reliability_stall_test.go), kill -9 mid-download
