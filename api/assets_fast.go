@@ -5,7 +5,7 @@ package api
 // encoding/json decoded a page of 1000 assets in 5.7 ms on the benchmark
 // machine (BenchmarkDecodeAssetPage, 39 MB/s), about twice what the
 // emulator takes to encode and send it (3 ms): the client was the slow end
-// of a cold listing of 10,000 assets (issue 6). fastAssetPage scans the
+// of a cold listing of 10,000 assets. fastAssetPage scans the
 // page once, shares one copy of the page for every string that needs no
 // unescaping, and allocates the numbers and MIME types of a page in blocks.
 //

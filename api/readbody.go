@@ -9,8 +9,7 @@ import (
 // buffer of the size the answer announced (hint, its Content-Length; <= 0
 // when unknown). io.ReadAll grows from 512 bytes by doubling: for a page
 // of 1000 assets (265 KB) that is about 20 allocations and 0.5 MB copied,
-// and it was the largest allocation of a cold listing of 10,000 assets
-// once the rest was trimmed (issue 6 alloc profile).
+// the largest allocation of a cold listing of 10,000 assets.
 func readAllSized(r io.Reader, hint, limit int64) ([]byte, error) {
 	if hint <= 0 || hint >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))

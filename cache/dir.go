@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // prepareDir creates the cache directory (0700) or checks an existing one:
@@ -13,10 +15,7 @@ import (
 func prepareDir(dir string) error {
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, dirPerm); err != nil {
-			return fmt.Errorf("cache: %w", err)
-		}
-		if err := os.Chmod(dir, dirPerm); err != nil {
+		if err := durable.MkdirPrivate(dir); err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
 		return nil
@@ -31,12 +30,4 @@ func prepareDir(dir string) error {
 		return fmt.Errorf("cache: directory %s is writable by group or others (mode %04o); use a private directory (chmod 700)", dir, st.Mode().Perm())
 	}
 	return checkOwner(dir, st)
-}
-
-// mkdirPrivate creates dir (and parents) with mode 0700 whatever the umask.
-func mkdirPrivate(dir string) error {
-	if err := os.MkdirAll(dir, dirPerm); err != nil {
-		return err
-	}
-	return os.Chmod(dir, dirPerm)
 }

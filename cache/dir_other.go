@@ -2,13 +2,6 @@
 
 package cache
 
-import (
-	"io/fs"
-	"os"
-)
+import "io/fs"
 
 func checkOwner(string, fs.FileInfo) error { return nil }
-
-func lockDir(string) (*os.File, error) { return nil, nil }
-
-func unlockDir(*os.File) {}

@@ -1,11 +1,17 @@
-// Package cache holds kreafs' local state about remote content: the on-disk
-// content store (Store), the listing cache with a TTL (Listing), and the
-// modification times users set, which the API does not keep (Mtimes; its
-// consistency rules are in mtimes.go), and the jobs removed from a mount's
-// jobs/ listing that Krea keeps (HiddenJobs; hidden_jobs.go). Uploads live in
-// cache/upload (the Session of a mount's written files) over the durable
-// queue cache/upload/queue. This package never imports
-// fs/; it asks api/ (through the Fetcher interface) for bytes.
+// Package cache holds kreafs' local copy of remote content: the on-disk
+// content store (Store) and the listing cache with a TTL (Listing). Its
+// sub-packages keep the rest, split by what they keep:
+//   - cache/state: what a mount remembers locally for an account besides
+//     content and uploads (user modification times, kept names, hidden
+//     jobs, saved listings), with their consistency rules;
+//   - cache/upload: the Session of a mount's written files, over the
+//     durable upload queue cache/upload/queue;
+//   - cache/internal/durable: the one way every package here writes a
+//     file that must survive a crash (atomic replace, fsync of file and
+//     directory, the directory lock, private modes, copies).
+//
+// This package never imports fs/; it asks api/ (through the Fetcher
+// interface) for bytes.
 //
 // # Content store
 //
@@ -87,6 +93,7 @@
 //
 //	Dir/                    0700; refused if group/world writable or not ours
 //	Dir/lock                flock: one kreafs process per cache directory
+//	                        (a file system without locks is refused)
 //	Dir/index.json          the index (0600): header line, then JSON
 //	Dir/objects/ab/<h>-<n>  data files (0600), h = hex sha256(key), ab = h[:2],
 //	                        n = incarnation number (an object replaced or
@@ -98,8 +105,9 @@
 // (-1 when unknown) and present ranges. A range is recorded as present only
 // after its bytes were written; the index is written every FlushInterval
 // (default 5s) while something changed, and at Close: changed data files are
-// fsynced first, then the index is written to a temporary file, fsynced and
-// renamed. After a crash the index is at worst a few seconds old, so it
+// fsynced first, then the index is replaced by durable.WriteFile (a
+// temporary file, fsynced, renamed, the directory fsynced); Open removes
+// the temporary files of a write cut short. After a crash the index is at worst a few seconds old, so it
 // claims fewer bytes than the files hold, never more.
 //
 // Open checks everything: an index with a bad header or checksum, or that is

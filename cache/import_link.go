@@ -3,8 +3,8 @@ package cache
 // Importing an uploaded file by hard link instead of by copy.
 //
 // After an upload, kreafs keeps the uploaded bytes as the new asset's
-// content (Import). Copying 64 MiB there took 29 ms of the 40 ms that
-// `sync FILE` spent after its POST (strace, issue 6 benchmark). The upload
+// content (Import). Copying the bytes there was most of what `sync FILE`
+// spent after the POST of a large file. The upload
 // spool is never written again once uploaded, and it lives on the same
 // file system as the cache, so a hard link makes it the cache's data file
 // at no cost. Where linking is not possible (another file system, a file
@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // ImportFinal is Import for a file that nobody writes again (an uploaded
@@ -56,7 +58,7 @@ func (s *Store) ImportFinal(key string, f *os.File) error {
 func (s *Store) installLocked(key, tmpName string, size int64) error {
 	o := newObject(key, s.fileNameLocked(key), size)
 	path := s.path(o)
-	if err := mkdirPrivate(filepath.Dir(path)); err != nil {
+	if err := durable.MkdirPrivate(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("cache: import %s: %w", key, err)
 	}
 	if err := os.Rename(tmpName, path); err != nil {

@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 const (
@@ -28,8 +30,8 @@ const (
 	indexMagic   = "kreafs-cache-index"
 	objectsDir   = "objects"
 	tmpDir       = "tmp"
-	filePerm     = 0o600
-	dirPerm      = 0o700
+	filePerm     = durable.FilePerm
+	dirPerm      = durable.DirPerm
 )
 
 // indexFile is the persisted index: a header line
@@ -70,8 +72,8 @@ func parentDir(p string) string { return filepath.Dir(p) }
 
 // persist writes the index: snapshot under the lock, fsync the data files
 // that changed since the last persist (so the index never claims bytes the
-// disk may not have after a power cut), then write index.json.tmp, fsync,
-// rename over index.json and fsync the directory.
+// disk may not have after a power cut), then replace index.json with
+// durable.WriteFile (temp file, fsync, rename, fsync of the directory).
 func (s *Store) persist() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
@@ -100,7 +102,7 @@ func (s *Store) persist() error {
 
 	err := func() error {
 		for _, o := range synced {
-			if err := syncFile(s.path(o)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := durable.SyncFile(s.path(o)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
 		}
@@ -108,7 +110,7 @@ func (s *Store) persist() error {
 		if err != nil {
 			return err
 		}
-		return writeFileAtomic(filepath.Join(s.dir, indexName), append([]byte(indexHeader(body)), body...))
+		return durable.WriteFile(filepath.Join(s.dir, indexName), append([]byte(indexHeader(body)), body...))
 	}()
 	if err != nil {
 		s.mu.Lock()
@@ -125,48 +127,6 @@ func (s *Store) persist() error {
 // indexHeader is the first line of the index file for the JSON body.
 func indexHeader(body []byte) string {
 	return fmt.Sprintf("%s %d %08x\n", indexMagic, indexVersion, crc32.ChecksumIEEE(body))
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, filePerm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(filePerm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync() // best effort: not every platform syncs directories
-		d.Close()
-	}
-	return nil
 }
 
 // decodeIndex parses and checks an index file. Any damage (bad header,
@@ -199,7 +159,8 @@ func decodeIndex(data []byte) (*indexFile, error) {
 func (s *Store) load() {
 	log := s.log.WithField("op", "load")
 	indexPath := filepath.Join(s.dir, indexName)
-	os.Remove(indexPath + ".tmp") // a persist cut short
+	durable.RemoveTemps(indexPath) // a persist cut short
+	os.Remove(indexPath + ".tmp")  // the same under the fixed name an existing cache may hold
 	data, err := os.ReadFile(indexPath)
 	var idx *indexFile
 	switch {

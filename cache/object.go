@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // object is one cached piece of content and its data file.
@@ -140,7 +142,7 @@ func (s *Store) openFileLocked(o *object) (*os.File, error) {
 	path := s.path(o)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
 	if errors.Is(err, os.ErrNotExist) {
-		if err = mkdirPrivate(parentDir(path)); err == nil {
+		if err = durable.MkdirPrivate(parentDir(path)); err == nil {
 			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
 		}
 	}

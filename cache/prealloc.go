@@ -5,7 +5,7 @@ package cache
 //
 // A download writes the body into the (sparse) data file as it arrives;
 // that write is the largest single cost of a cold read in kreafs' CPU
-// profile (issue 6: pwrite was about 40% of kreafs' CPU). On ext4, writing
+// profile. On ext4, writing
 // into blocks allocated beforehand (fallocate, keeping the file's size)
 // costs about 30% less CPU than writing into a hole (measured: 64 MiB in
 // 256 KiB writes, 22-27 ms of CPU into holes, 14-20 ms with a 1 MiB

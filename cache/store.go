@@ -24,6 +24,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Fetcher downloads (a range of) a URL. *api.Client satisfies it.
@@ -154,13 +156,16 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	for _, sub := range []string{objectsDir, tmpDir} {
-		if err := mkdirPrivate(filepath.Join(dir, sub)); err != nil {
+		if err := durable.MkdirPrivate(filepath.Join(dir, sub)); err != nil {
 			return nil, err
 		}
 	}
-	lock, err := lockDir(dir)
+	lock, err := durable.LockDir(dir)
+	if errors.Is(err, durable.ErrLocked) {
+		return nil, fmt.Errorf("cache: directory %s is in use by another kreafs process", dir)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cache: %w", err)
 	}
 	lru, _ := simplelru.NewLRU[string, *object](math.MaxInt, nil) // ordering only: never evicts by count
 	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, nextInc: 1, now: time.Now,
@@ -197,7 +202,7 @@ func (s *Store) Close() error {
 		s.releaseLocked(o)
 	}
 	s.mu.Unlock()
-	unlockDir(s.lock)
+	s.lock.Close() // releases the flock
 	return err
 }
 
@@ -273,7 +278,9 @@ func (s *Store) Import(key string, f *os.File) error {
 	}
 	tmpName := tmp.Name()
 	defer os.Remove(tmpName) // no-op after the rename
-	err = copyFile(tmp, f, size)
+	// Not fsynced here: the next index write does that before it records
+	// the object.
+	err = durable.CopyRange(tmp, f, size)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -287,32 +294,6 @@ func (s *Store) Import(key string, f *os.File) error {
 		return ErrClosed
 	}
 	return s.installLocked(key, tmpName, size) // import_link.go
-}
-
-// copyFile copies size bytes of src from offset 0 into dst without touching
-// src's file offset: through a second open file description of src where
-// the platform has one (so that the kernel can copy, or share blocks:
-// copy_file_range), else through a buffer. Not fsynced here: the next index
-// write does that before it records the object.
-func copyFile(dst, src *os.File, size int64) error {
-	if err := dst.Chmod(filePerm); err != nil {
-		return err
-	}
-	var n int64
-	var err error
-	if re, rerr := reopen(src); rerr == nil {
-		n, err = dst.ReadFrom(io.LimitReader(re, size))
-		re.Close()
-	} else {
-		n, err = io.CopyBuffer(dst, io.NewSectionReader(src, 0, size), make([]byte, 1<<20))
-	}
-	if err != nil {
-		return err
-	}
-	if n != size {
-		return io.ErrUnexpectedEOF
-	}
-	return nil
 }
 
 // doomLocked takes o out of the store: it is no longer found by key, its

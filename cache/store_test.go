@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // The first bytes of a big cold object are served while the rest is still
@@ -393,7 +395,7 @@ func writeIndex(t *testing.T, dir string, idx indexFile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, indexName), append([]byte(indexHeader(body)), body...)); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, indexName), append([]byte(indexHeader(body)), body...)); err != nil {
 		t.Fatal(err)
 	}
 }

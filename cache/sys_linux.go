@@ -4,7 +4,6 @@ package cache
 
 import (
 	"os"
-	"strconv"
 	"syscall"
 )
 
@@ -22,10 +21,4 @@ func punchHole(f *os.File, off, n int64) error {
 			return err
 		}
 	}
-}
-
-// reopen opens f again (a new file description with its own offset), also
-// when f's name was removed.
-func reopen(f *os.File) (*os.File, error) {
-	return os.Open("/proc/self/fd/" + strconv.Itoa(int(f.Fd())))
 }

@@ -7,12 +7,10 @@ package fs
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"image"
 	"image/png"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +28,9 @@ import (
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/integration/kreafstest"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // testClock is an injectable clock for listing TTLs.
@@ -74,11 +75,8 @@ func mountFS(t *testing.T, s mountSetup) *testMount {
 	t.Helper()
 	requireFUSE(t)
 	m := &testMount{dir: t.TempDir(), clock: &testClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	m.emu = kreafstest.StartEmulator(t, s.emu).Server
 	var err error
-	if m.emu, err = emulator.Start(s.emu); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.emu.Close() })
 	if m.client, err = api.New(api.Config{BaseURL: m.emu.URL(), Token: m.emu.Token(), MaxRetries: -1}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +120,7 @@ func (m *testMount) unmount() {
 	if m.srv != nil {
 		if err := m.srv.Unmount(); err != nil {
 			// Leave nothing mounted, whatever the test left open.
-			syscall.Unmount(m.dir, syscall.MNT_DETACH)
+			kreafstest.Detach(m.dir)
 		}
 		m.srv.Wait()
 		m.srv = nil
@@ -142,7 +140,7 @@ func (m *testMount) path(elem ...string) string {
 // names returns the expected name of each emulator asset, by id.
 func (m *testMount) names() map[string]string {
 	as := m.emu.Assets()
-	names := AssetNames(as)
+	names := view.AssetNames(as)
 	out := make(map[string]string, len(as))
 	for i, a := range as {
 		out[a.ID] = names[i]
@@ -150,23 +148,12 @@ func (m *testMount) names() map[string]string {
 	return out
 }
 
-func httpGet(t *testing.T, url string) []byte {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
-	}
-	return b
-}
+// httpGet is a plain GET of url, the way curl would fetch it.
+var httpGet = kreafstest.HTTPGet
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
+	out, err := kreafstest.RunCombined(kreafstest.RunTimeout, name, args...)
 	if err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
@@ -558,18 +545,7 @@ func pngBytes() []byte {
 // position-dependent samples so misplaced bytes show.
 func wavBytes(n int) []byte {
 	b := make([]byte, n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(n-8))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)     // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1)     // mono
-	binary.LittleEndian.PutUint32(b[24:], 44100) // rate
-	binary.LittleEndian.PutUint32(b[28:], 88200) // byte rate
-	binary.LittleEndian.PutUint16(b[32:], 2)     // block align
-	binary.LittleEndian.PutUint16(b[34:], 16)    // bits
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(n-44))
+	kreafstest.PutWAVHeader(b)
 	for i := 44; i < n; i++ {
 		b[i] = byte(i*31 + i>>8)
 	}
@@ -673,8 +649,7 @@ func TestUnmountLeavesNoGoroutinesOrMounts(t *testing.T) {
 	_, _ = os.Stat(m.path("assets", "missing.png")) // a re-check
 	m.unmount()
 	m.emu.Close()
-	mounts, _ := os.ReadFile("/proc/self/mountinfo")
-	if strings.Contains(string(mounts), " "+m.dir+" ") {
+	if kreafstest.Mounted(m.dir) {
 		t.Errorf("%s is still mounted", m.dir)
 	}
 	goleak.VerifyNone(t, ignore,

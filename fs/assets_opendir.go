@@ -4,10 +4,8 @@ package fs
 // (FOPEN_CACHE_DIR) for as long as it is still the listing, so `ls` within
 // the TTL costs no request at all.
 //
-// Measured (issue 6, docs/performance.md): `ls -l assets/` of 10,000
-// assets within the TTL took 170-600 ms, all of it READDIRPLUS answered
-// entry by entry (a go-fuse Lookup per name); with the kernel's copy it is
-// about what `ls -l` of a local directory takes.
+// Without that copy, every ls -l is answered entry by entry with
+// READDIRPLUS (a go-fuse Lookup per name; docs/performance.md).
 //
 // Locking: dirCache.kmu guards its fields (what the kernel's copy holds,
 // when it was filled, and with what it is being refilled). It is never
@@ -17,7 +15,6 @@ package fs
 
 import (
 	"context"
-	"hash/fnv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -27,8 +24,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/sirupsen/logrus"
 
-	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // dirCache is the state of the kernel's copy of the assets/ listing.
@@ -44,6 +40,32 @@ type dirCache struct {
 
 func (d *assetsDir) dirCache() *dirCache { return &d.dc }
 
+// reuse says whether the kernel's copy holds the entries of checksum sum
+// and was filled within ttl before now. When not, the copy is to be
+// refilled by a handle with these entries that reads to the end (not by
+// an older handle still reading the dropped copy).
+func (c *dirCache) reuse(sum uint64, now time.Time, ttl time.Duration) bool {
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if c.kernelSum == sum && now.Sub(c.kernelAt) < ttl {
+		return true
+	}
+	c.kernelSum, c.filling = 0, sum
+	return false
+}
+
+// filled records that a handle with the entries of sum read them to the
+// end: if the copy was being refilled with them, it now holds them, as of
+// now (clock is read only then).
+func (c *dirCache) filled(sum uint64, clock func() time.Time) {
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if c.kernelSum == 0 && c.filling == sum {
+		c.kernelSum, c.kernelAt = sum, clock()
+	}
+	c.fills++
+}
+
 // OpendirHandle opens assets/: the listing is taken now (Readdir: the
 // listing cache, refreshed after the TTL, plus queued uploads), and the
 // kernel may keep what it reads (FOPEN_CACHE_DIR). The kernel's copy is
@@ -51,39 +73,12 @@ func (d *assetsDir) dirCache() *dirCache { return &d.dc }
 // DirCacheTTL (the lifetime of the names it learned with it); otherwise it
 // is dropped first, and this open fills it again.
 func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	t, err := d.table(ctx)
+	l, err := d.list(ctx)
 	if err != nil {
 		return nil, 0, fail(d.r.log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}
-	h := &assetsDirHandle{d: d}
-	if items := d.queuedItems(); len(items) > 0 {
-		h.entries = mergeEntries(t, items)
-		h.assets = make([]*api.Asset, len(h.entries))
-		for i, e := range h.entries {
-			// The asset behind the entry, when it is one of t's (not a
-			// queued upload): READDIRPLUS then answers its lookup from it
-			// (Lookup below).
-			if x := t.byName[e.Name]; x != nil && assetIno(x.ID) == e.Ino {
-				h.assets[i] = x
-			}
-		}
-		h.sum = entriesSum(h.entries)
-	} else {
-		v := t.dirView()
-		h.entries, h.assets, h.sum = v.entries, v.assets, v.sum
-	}
-
-	c := d.dirCache()
-	now := d.r.cfg.Clock()
-	c.kmu.Lock()
-	valid := c.kernelSum == h.sum && now.Sub(c.kernelAt) < d.r.cfg.DirCacheTTL
-	if !valid {
-		// Refilled by a handle with these entries that reads to the end
-		// (not by an older handle still reading the dropped copy).
-		c.kernelSum, c.filling = 0, h.sum
-	}
-	c.kmu.Unlock()
-	if !valid {
+	h := &assetsDirHandle{d: d, list: l}
+	if !d.dirCache().reuse(l.Sum, d.r.cfg.Clock(), d.r.cfg.DirCacheTTL) {
 		// Drop the kernel's copy (its pages) before it can be used. The
 		// kernel holds no lock of assets/ while it waits for OPENDIR, so
 		// waiting for the notification here cannot deadlock; the wait is
@@ -95,69 +90,14 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 	return h, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
 }
 
-// queuedItems are the queued uploads assets/ lists (nil: none, or no
-// write support).
-func (d *assetsDir) queuedItems() map[string]queue.Item {
-	return visibleItems(d.r.up.s.Items())
-}
-
-// dirView is what an open of assets/ lists when no upload is queued:
-// the table's entries in order, the asset behind each, and their checksum.
-// Built once per table (issue 6: building them at every open took about
-// 8 ms of a cold ls -l of 10,000 assets) and shared read-only by every
-// handle.
-type dirView struct {
-	entries []fuse.DirEntry
-	assets  []*api.Asset
-	sum     uint64
-}
-
-// dirView returns t's view, building it on first use.
-func (t *assetTable) dirView() *dirView {
-	t.viewOnce.Do(func() {
-		v := &dirView{entries: make([]fuse.DirEntry, len(t.names)), assets: make([]*api.Asset, len(t.names))}
-		for i, name := range t.names { // sorted, as mergeEntries orders them
-			a := t.byName[name]
-			v.entries[i] = fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: assetIno(a.ID)}
-			v.assets[i] = a
-		}
-		v.sum = entriesSum(v.entries)
-		t.view = v
-	})
-	return t.view
-}
-
-// entriesSum is a checksum of a listing: names, inode numbers and types,
-// in order. Never 0.
-func entriesSum(entries []fuse.DirEntry) uint64 {
-	h := fnv.New64a()
-	var b [12]byte
-	for _, e := range entries {
-		_, _ = h.Write([]byte(e.Name))
-		for i := 0; i < 8; i++ {
-			b[i] = byte(e.Ino >> (8 * i))
-		}
-		for i := 0; i < 4; i++ {
-			b[8+i] = byte(e.Mode >> (8 * i))
-		}
-		_, _ = h.Write(b[:])
-	}
-	if s := h.Sum64(); s != 0 {
-		return s
-	}
-	return 1
-}
-
 // assetsDirHandle is one open of assets/: the entries taken at open.
 type assetsDirHandle struct {
-	d       *assetsDir
-	entries []fuse.DirEntry // read-only: may be shared with other handles (dirView)
-	assets  []*api.Asset    // per entry: its asset, or nil (a queued upload, or unsure)
-	sum     uint64
-	dots    int       // how many of "." and ".." were returned (they come first)
-	pos     int       // next entry to return
-	ended   bool      // the end was reached once
-	prep    *prepared // entries prepared ahead (assets_prepare.go); nil: none
+	d     *assetsDir
+	list  *view.List // read-only: may be shared with other handles (AssetTable.List)
+	dots  int        // how many of "." and ".." were returned (they come first)
+	pos   int        // next entry to return
+	ended bool       // the end was reached once
+	prep  *prepared  // entries prepared ahead (assets_prepare.go); nil: none
 }
 
 // Lookup answers READDIRPLUS for the entry just returned: from the asset
@@ -165,7 +105,7 @@ type assetsDirHandle struct {
 // lookup, per entry, was most of a cold ls -l of 10,000 assets). Entries
 // without a known asset go through assetsDir.Lookup.
 func (h *assetsDirHandle) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if i := h.pos - 1; i >= 0 && i < len(h.entries) && h.entries[i].Name == name && h.assets[i] != nil {
+	if i := h.pos - 1; i >= 0 && i < len(h.list.Entries) && h.list.Entries[i].Name == name && h.list.Entries[i].Asset != nil {
 		return h.lookupPrepared(ctx, i, out)
 	}
 	return h.d.Lookup(ctx, name, out)
@@ -180,30 +120,25 @@ func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, sysca
 		e.Off = uint64(h.dots)
 		return &e, 0
 	}
-	if h.pos >= len(h.entries) {
+	if h.pos >= len(h.list.Entries) {
 		if h.ended {
 			return nil, 0
 		}
 		h.ended = true
-		c := h.d.dirCache()
-		c.kmu.Lock()
-		if c.kernelSum == 0 && c.filling == h.sum {
-			c.kernelSum, c.kernelAt = h.sum, h.d.r.cfg.Clock()
-		}
-		c.fills++
-		c.kmu.Unlock()
+		h.d.dirCache().filled(h.list.Sum, h.d.r.cfg.Clock)
 		return nil, 0
 	}
-	e := h.entries[h.pos]
+	e := h.list.Entries[h.pos]
 	h.pos++
-	e.Off = uint64(h.pos) + 2
-	return &e, 0
+	de := fuseEntry(e)
+	de.Off = uint64(h.pos) + 2
+	return &de, 0
 }
 
 // Seekdir moves to the entry after offset off (0: the start, as rewinddir
 // does; 1 and 2 are "." and "..").
 func (h *assetsDirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
-	if off > uint64(len(h.entries))+2 {
+	if off > uint64(len(h.list.Entries))+2 {
 		return syscall.EINVAL
 	}
 	if off < 2 {
@@ -219,4 +154,18 @@ func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
 	if h.prep != nil {
 		h.prep.stop.Store(true)
 	}
+}
+
+// fuseEntry is entry e of a listing of assets/ (a regular file) for go-fuse.
+func fuseEntry(e view.Entry) fuse.DirEntry {
+	return fuse.DirEntry{Name: e.Name, Mode: syscall.S_IFREG, Ino: e.Ino}
+}
+
+// fuseEntries converts a whole listing (Readdir without a handle).
+func fuseEntries(es []view.Entry) []fuse.DirEntry {
+	out := make([]fuse.DirEntry, len(es))
+	for i, e := range es {
+		out[i] = fuseEntry(e)
+	}
+	return out
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // fills is how many times assets/ streamed its whole listing to the kernel.
@@ -113,28 +115,6 @@ func TestOneLsListsOnceEvenIfTheTTLRunsOutMeanwhile(t *testing.T) {
 	}
 }
 
-func TestTheSharedDirViewListsWhatMergeEntriesLists(t *testing.T) {
-	as := benchAssets(300)
-	as[7].Description, as[9].Description = "dup.png", "dup.png"
-	tab := buildTable(3, as)
-	v := tab.dirView()
-	want := mergeEntries(tab, nil)
-	if !slices.Equal(v.entries, want) {
-		t.Fatalf("dirView entries differ from mergeEntries: %d vs %d", len(v.entries), len(want))
-	}
-	if v.sum != entriesSum(want) {
-		t.Errorf("dirView sum %x, want %x", v.sum, entriesSum(want))
-	}
-	for i, e := range v.entries {
-		if a := v.assets[i]; a == nil || a != tab.byName[e.Name] || assetIno(a.ID) != e.Ino {
-			t.Fatalf("entry %q: asset %v, want the table's", e.Name, a)
-		}
-	}
-	if tab.dirView() != v {
-		t.Error("dirView built twice for one table")
-	}
-}
-
 func TestAPreparedEntryIsUsedOnceAndOnlyWhenReady(t *testing.T) {
 	p := &prepared{state: make([]atomic.Uint32, 3), entry: make([]preparedEntry, 3)}
 	ch := &gofs.Inode{}
@@ -163,7 +143,7 @@ func TestColdLsLShowsEveryAssetsAttributesWithEntriesPreparedAhead(t *testing.T)
 	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 600}})
 	want := map[string]api.Asset{}
 	as := m.emu.Assets()
-	for i, name := range AssetNames(as) {
+	for i, name := range view.AssetNames(as) {
 		want[name] = as[i]
 	}
 	ents, err := os.ReadDir(m.path("assets"))

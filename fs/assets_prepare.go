@@ -5,17 +5,15 @@ package fs
 // goroutine creates the inodes and attributes of the entries it will ask
 // for next, so that each READDIRPLUS request only hands them to go-fuse.
 //
-// Measured (issue 6): in a cold ls -l of 10,000 assets, kreafs answered 56
-// READDIRPLUS requests while ls waited; assetEntry (the inode and its
-// attributes) was about 20 ms of that, done on ls's critical path. Now it
-// runs on the other core while ls works.
+// Creating them (assetEntry) on ls's critical path was a large part of a
+// cold ls -l of many assets (docs/performance.md); this way it runs on
+// another core while ls works.
 //
 // Only an open that fills the kernel's copy of the listing prepares
 // (otherwise the kernel sends no READDIRPLUS), and only entries whose size
 // is known (the others may need a request to learn it, which is done only
 // when the kernel asks). A prepared entry is used at most once: a rewind,
-// or an entry asked for before it was ready, goes through assetEntry as
-// before.
+// or an entry asked for before it was ready, goes through assetEntry.
 //
 // Locking: per entry, an atomic state hands the prepared value from the
 // preparing goroutine to Lookup (ready is stored after the value; Lookup
@@ -52,12 +50,13 @@ type prepared struct {
 
 // startPreparing prepares h's entries in order on a new goroutine.
 func (h *assetsDirHandle) startPreparing() {
-	p := &prepared{state: make([]atomic.Uint32, len(h.entries)), entry: make([]preparedEntry, len(h.entries))}
+	p := &prepared{state: make([]atomic.Uint32, len(h.list.Entries)), entry: make([]preparedEntry, len(h.list.Entries))}
 	h.prep = p
-	d, assets := h.d, h.assets
+	d, entries := h.d, h.list.Entries
 	go func() {
 		ctx := context.Background()
-		for i, a := range assets {
+		for i := range entries {
+			a := entries[i].Asset
 			if p.stop.Load() {
 				return
 			}
@@ -96,5 +95,5 @@ func (h *assetsDirHandle) lookupPrepared(ctx context.Context, i int, out *fuse.E
 		h.d.dc.preparedUsed.Add(1)
 		return ch, 0
 	}
-	return h.d.r.assetEntry(ctx, &h.d.Inode, h.assets[i], out)
+	return h.d.r.assetEntry(ctx, &h.d.Inode, h.list.Entries[i].Asset, out)
 }

@@ -1,7 +1,7 @@
 package fs
 
 // assets/ when the API is unreachable: the last good listing, saved under
-// Config.StateDir after every change, is served (table.saved) until a
+// Config.StateDir after every change, is served (table.Saved) until a
 // listing succeeds again.
 //
 // Locking: assetsDir.saveMu guards toSave and saving (one saver goroutine
@@ -12,25 +12,28 @@ import (
 	"context"
 	"errors"
 	"os"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // loadSaved installs the saved listing as the current table, if there is
 // one and no listing has been installed yet. It returns the current table
 // (nil when there is none).
-func (d *assetsDir) loadSaved() *assetTable {
+func (d *assetsDir) loadSaved() *view.AssetTable {
 	if d.snap == nil {
 		return d.current()
 	}
-	d.buildMu.Lock()
-	defer d.buildMu.Unlock()
+	d.names.build.Lock()
+	defer d.names.build.Unlock()
 	if t := d.current(); t != nil {
 		return t
 	}
-	items, savedAt, err := d.snap.load()
+	items, savedAt, err := d.snap.Load()
 	f := logrus.Fields{"op": "list", "path": "assets"}
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -38,11 +41,9 @@ func (d *assetsDir) loadSaved() *assetTable {
 		}
 		return nil
 	}
-	t := buildTableKept(0, items, d.r.kept.lookup())
-	t.saved = true
-	d.mu.Lock()
-	d.tab = t
-	d.mu.Unlock()
+	t := view.NewAssetTable(0, items, d.r.kept.Lookup())
+	t.Saved = true
+	d.names.set(t, false, time.Time{})
 	d.r.log.WithFields(f).WithField("saved_at", savedAt).WithField("assets", len(items)).
 		Warn("API unreachable: showing the listing saved earlier until it answers")
 	return t
@@ -101,7 +102,7 @@ func (d *assetsDir) save(assets []api.Asset) {
 				return
 			}
 			d.saveMu.Unlock()
-			if err := d.snap.save(items, d.r.cfg.Clock()); err != nil {
+			if err := d.snap.Save(items, d.r.cfg.Clock()); err != nil {
 				d.r.log.WithFields(logrus.Fields{"op": "save-listing", "path": "assets"}).WithError(err).Warn("cannot save the listing")
 			}
 		}

@@ -33,14 +33,6 @@ func (r *Root) writable() syscall.Errno {
 	return 0
 }
 
-// visible is t as assets/ shows it (see uploads.visible).
-func (d *assetsDir) visible(t *assetTable) *assetTable {
-	if t == nil {
-		return t
-	}
-	return d.r.up.visible(t, d.r.up.s.Items())
-}
-
 // lookupUpload finds a queued file by name (nil if there is none).
 func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.EntryOut) *gofs.Inode {
 	if !usableName(name) {
@@ -53,18 +45,13 @@ func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.Ent
 	return d.r.uploadEntry(ctx, &d.Inode, it, out)
 }
 
-// dirEntries is the listing of assets/: t's assets and the queued files.
-func (d *assetsDir) dirEntries(t *assetTable) []fuse.DirEntry {
-	return mergeEntries(t, visibleItems(d.r.up.s.Items()))
-}
-
 // shownName is the name an asset has in assets/.
 func (d *assetsDir) shownName(ctx context.Context, id string) (string, bool) {
 	t, err := d.table(ctx)
 	if err != nil {
 		return "", false
 	}
-	name, ok := t.nameOf[id]
+	name, ok := t.NameOf[id]
 	return name, ok
 }
 

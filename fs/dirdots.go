@@ -62,3 +62,20 @@ var (
 	_ = (gofs.NodeReaddirer)((*Root)(nil))
 	_ = (gofs.NodeReaddirer)((*statusDir)(nil))
 )
+
+// idEntries lists ids (sorted) as a .by-id directory does: entries of the
+// given mode, numbered by ino.
+func idEntries(ids []string, mode uint32, ino func(id string) uint64) []fuse.DirEntry {
+	entries := make([]fuse.DirEntry, len(ids))
+	for i, id := range ids {
+		entries[i] = fuse.DirEntry{Name: id, Mode: mode, Ino: ino(id)}
+	}
+	return entries
+}
+
+// byIDAttr reports a .by-id directory itself (assets/ and styles/ have
+// one): it never changes.
+func (r *Root) byIDAttr(out *fuse.AttrOut) {
+	r.dirAttr(&out.Attr, r.started)
+	out.SetTimeout(r.cfg.DirCacheTTL)
+}

@@ -9,9 +9,19 @@
 //
 // # Layout of the code
 //
+// What each directory shows (names, junk names, name tables, the listing
+// of assets/, the contents of job files) is decided in package fs/view,
+// which knows nothing of FUSE; the files here adapt it. Files are named by
+// receiver and kind of operation.
+//
 //	root.go            Config, Root, shared attribute helpers, inode numbers
 //	remote.go          the API surface the mount uses (Remote)
-//	assets_dir.go      assets/ and .by-id/: Lookup, Readdir, Getattr, Unlink
+//	dirdots.go         "." and ".." first in every listing; .by-id entries
+//	dir_notify.go      telling the kernel that names went away
+//	assets_dir.go      assets/: the installed name table, what it shows (the
+//	                   one call to the upload side: uploads.pending)
+//	assets_dir_ops.go  assets/: Lookup, Readdir, Getattr, Unlink
+//	assets_byid_ops.go assets/.by-id/: Lookup, Readdir, Getattr, Unlink
 //	assets_opendir.go  an open of assets/: entries, kernel directory cache
 //	assets_prepare.go  READDIRPLUS answers prepared ahead of ls
 //	assets_recheck.go  re-checking a missing name with the newest assets
@@ -20,37 +30,40 @@
 //	assets_write.go    writes in assets/: Create, Rename, Unlink, Fsync, onlyFiles
 //	assets_write_file.go  an asset opened for writing or truncated: a replacement
 //	uploads.go         the mount's side of the upload session (cache/upload):
-//	                   notifications, times, what listings hide and show
-//	                   while files are queued; Root.uploaded
+//	                   notifications, times, what it reports to listings
+//	                   (pending); Root.uploaded
 //	upload_file.go     a queued file (node) and the handle of a finished one
 //	upload_handle.go   an open queued file: writes to the spool, close, fsync
+//	upload_writers.go  the processes that wrote through a handle (whose close decides)
 //	upload_stream.go   a file written in order feeds a speculative upload
 //	upload_lazy.go     an asset opened for writing copies its bytes only when needed
 //	upload_allocate.go fallocate of a file open for writing (75 MB rule as writes)
 //	upload_moved.go    an asset renamed to a temp name and back, unchanged
 //	types_by_name.go   names of types Krea does not take, refused at create
-//	mtimes.go          modification times users set, kept locally
-//	junk.go            pure: temp and junk names (kept local, not uploaded)
+//	names_upload.go    the view's naming rules under the upload path's names
+//	mtimes.go          modification times users set, kept locally (state.Mtimes)
 //	status_dir.go      MOUNT/.kreafs/uploads, the queue as text
 //	statfs.go          statfs answered by every node of assets/
 //	asset_file.go      an asset: Getattr (size learning), Open
 //	asset_gen.go       a name read with passthrough moves to a new inode for a writer
 //	handle.go          an open asset: Read through the cache, passthrough
-//	names.go           pure: which file name each asset gets; names_given.go
-//	                   tells file names from prose and reads hosted URLs
-//	names_kept.go      names of files uploaded from this cache dir, by asset id
+//	names_kept.go      names of files uploaded from this cache dir, by asset id (state.Names)
 //	upload_differs.go  an uploaded asset that is not what was sent
 //	errno.go           pure: errors -> errno, logged once
-//	snapshot.go        a listing saved as a JSON file (snapshot_encode.go)
 //	mount.go           go-fuse mount options
-//	dirdots.go         "." and ".." first in every listing; Readdir of the root and .kreafs
 //	node_api_check.go  which go-fuse interfaces each node implements
-//	jobs*.go         jobs/: job directories, job.json/status, results, the
-//	                 style link, snapshots (jobs_state.go) and the poller of
-//	                 unfinished jobs (jobs_watch.go); jobs_media.go names and
-//	                 serves downloaded files of jobs/ and styles/
-//	styles*.go       styles/, .by-id/ and one style's directory; naming rules
-//	                 in styles_names.go
+//	jobs_dir_ops.go    jobs/: Lookup, Readdir, Rmdir, Getattr, refusals
+//	jobs_state.go      snapshots of jobs, when a job is re-fetched
+//	jobs_watch.go      the poller of unfinished jobs (jobs_poll_schedule.go)
+//	jobs_remove.go     rmdir of a job: cancel, or hide
+//	job_dir_ops.go     one job's directory
+//	job_files.go       job.json, status, the style link; in-memory handles
+//	media_file.go      downloaded files of jobs/ and styles/ (names, reads)
+//	styles_dir.go      styles/: the installed name table, styles by id
+//	styles_dir_ops.go  styles/: Lookup, Readdir, Getattr, refusals
+//	styles_dir_rename.go  mv of a style
+//	styles_byid_ops.go styles/.by-id/
+//	style_dir_ops.go   one style's directory and its style.json
 //
 // # Consistency (what can be stale, and for how long)
 //
@@ -97,21 +110,21 @@
 //     last look); a finished job never changes and is cached for an hour;
 //     styles are trusted for DirCacheTTL. rmdir of a job cancels it when
 //     Krea can and otherwise hides it from jobs/ (Config.StateDir keeps
-//     the hidden ids, cache.HiddenJobs; jobs_remove.go). A name that
-//     cannot be an id (idLike) in jobs/ or styles/ costs no request.
+//     the hidden ids, state.HiddenJobs; jobs_remove.go). A name that
+//     cannot be an id (view.IDLike) in jobs/ or styles/ costs no request.
 //   - If a listing fails (network down), or takes over 5s (an API that
 //     stalls), the previous one keeps being served (the Listing logs it
 //     once per outage). The last good listing
-//     is also saved under Config.StateDir; with no listing in memory (a
+//     is also saved under Config.StateDir (state.SavedListing); with no listing in memory (a
 //     mount started while the API is unreachable) the saved one is served
 //     at once and the API is retried in the background, at most once per
 //     DirCacheTTL. With neither, the operation fails (EIO, EACCES...).
 //   - A modification time set with utimes (touch, rsync -t) is kept in
-//     Config.StateDir (cache.Mtimes) and shown instead of uploaded_at (or
+//     Config.StateDir (state.Mtimes) and shown instead of uploaded_at (or
 //     a queued file's last write) on this machine only; a write after it
 //     or rm forgets it. A file written here keeps its last write's time
 //     once uploaded (kept the same way). The last seconds of times set may
-//     be lost in a crash (mtimes.go).
+//     be lost in a crash (cache/state/mtimes.go).
 //
 // # Kernel caching
 //

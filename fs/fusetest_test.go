@@ -1,39 +1,15 @@
 package fs
 
-import (
-	"os"
-	"os/exec"
-	"runtime"
-	"testing"
-)
+// The test support the fs mount tests share with the integration tests and
+// the benchmark (integration/kreafstest), under the names used here.
+
+import "github.com/kreafs/kreafs/integration/kreafstest"
 
 // requireFUSE skips a test that needs a real FUSE mount when this machine
-// cannot mount one (no /dev/fuse, not Linux, not root: the tests mount
-// directly, or fusermount3 otherwise), unless KREAFS_REQUIRE_FUSE=1, which makes that a failure (CI).
-func requireFUSE(t *testing.T) {
-	t.Helper()
-	reason := ""
-	switch {
-	case runtime.GOOS != "linux":
-		reason = "FUSE mount tests run on Linux only"
-	default:
-		if os.Geteuid() != 0 {
-			if _, err := exec.LookPath("fusermount3"); err != nil {
-				reason = "not root and no fusermount3"
-				break
-			}
-		}
-		if f, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0); err != nil {
-			reason = "no usable /dev/fuse: " + err.Error()
-		} else {
-			f.Close()
-		}
-	}
-	if reason == "" {
-		return
-	}
-	if os.Getenv("KREAFS_REQUIRE_FUSE") == "1" {
-		t.Fatalf("KREAFS_REQUIRE_FUSE=1 but %s", reason)
-	}
-	t.Skip(reason)
-}
+// cannot mount one (not Linux, no usable /dev/fuse, not root and no
+// fusermount3, or a probe mount fails), unless KREAFS_REQUIRE_FUSE=1,
+// which makes that a failure (CI).
+var requireFUSE = kreafstest.RequireFUSE
+
+// logBuffer collects a mount's log lines.
+type logBuffer = kreafstest.SyncBuffer

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +19,9 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 const fluxDev = "/generate/image/bfl/flux-1-dev"
@@ -124,7 +126,7 @@ func TestJobSubmittedElsewhereShowsItsResultWhenDone(t *testing.T) {
 	if st, err := os.Stat(jj); err != nil || st.Size() != int64(len(b)) {
 		t.Errorf("job.json: stat size %v (err %v), cat gives %d bytes", st.Size(), err, len(b))
 	}
-	if want := prettyJSON(done.Raw, nil); !bytes.Equal(b, want) {
+	if want := view.PrettyJSON(done.Raw, nil); !bytes.Equal(b, want) {
 		t.Errorf("job.json = %s\nwant %s", b, want)
 	}
 	names, _ := readDirNames(dir)
@@ -183,7 +185,7 @@ func TestFailedJobShowsFailedAndItsError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := jobError(done)
+	msg := view.JobError(done)
 	if msg == "" {
 		t.Fatal("the emulator's failed job carries no error")
 	}
@@ -217,7 +219,7 @@ func TestRmROnAServerThatDeletesJobsDeletesTheJob(t *testing.T) {
 		t.Fatal("result not in the content cache after reading it")
 	}
 
-	out, err := exec.Command("rm", "-r", dir).CombinedOutput()
+	out, err := kreafstest.RunCombined(kreafstest.RunTimeout, "rm", "-r", dir)
 	if err != nil {
 		t.Fatalf("rm -r: %v: %s", err, out)
 	}
@@ -245,7 +247,7 @@ func TestRmROfAFinishedJobHidesItFromLsButItStillOpens(t *testing.T) {
 	dir := filepath.Join(jobs, j.JobID)
 	waitFor(t, 3*time.Second, "result listed", func() error { return hasName(dir, "result-0.png") })
 
-	if out, err := exec.Command("rm", "-r", dir).CombinedOutput(); err != nil {
+	if out, err := kreafstest.RunCombined(kreafstest.RunTimeout, "rm", "-r", dir); err != nil {
 		t.Fatalf("rm -r of a finished job: %v: %s", err, out)
 	}
 	if err := hasName(jobs, j.JobID); err == nil {
@@ -280,7 +282,7 @@ func TestRmROfARunningJobCancelsIt(t *testing.T) {
 	jobs := filepath.Join(e.mnt, "jobs")
 	dir := filepath.Join(jobs, j.JobID)
 	waitFor(t, 3*time.Second, "job listed", func() error { return hasName(jobs, j.JobID) })
-	if out, err := exec.Command("rm", "-r", dir).CombinedOutput(); err != nil {
+	if out, err := kreafstest.RunCombined(kreafstest.RunTimeout, "rm", "-r", dir); err != nil {
 		t.Fatalf("rm -r of a running job: %v: %s", err, out)
 	}
 	if got, err := e.client.GetJob(context.Background(), j.JobID); err != nil || got.Status != "cancelled" {

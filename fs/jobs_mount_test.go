@@ -7,13 +7,13 @@ package fs
 import (
 	"context"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 // jobsEnv is a mounted file system over an emulator.
@@ -21,25 +21,6 @@ type jobsEnv struct {
 	*testMount
 	mnt string
 	log *logBuffer
-}
-
-// logBuffer collects the mount's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }
 
 // mountJobs starts an emulator with o and mounts kreafs over it, on the
@@ -69,16 +50,8 @@ func mountJobs(t *testing.T, o emulator.Options, adjust func(*Config)) *jobsEnv 
 // waitFor polls cond every 50ms until it returns nil or d passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, d, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := kreafstest.Eventually(d, cond); err != nil {
+		t.Fatalf("%s: not within %v: %v", what, d, err)
 	}
 }
 

@@ -17,7 +17,7 @@ package fs
 //
 // A hidden job is left out of `ls jobs/` but still opens by id, on this
 // mount and after remounts with the same cache directory
-// (cache.HiddenJobs in the state dir).
+// (state.HiddenJobs in the state dir).
 //
 // Locking: no lock of jobsDir is held here; the hidden-jobs set has its
 // own.
@@ -30,17 +30,13 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/state"
 )
 
 // openHiddenJobs loads the mount's hidden jobs (in memory only without a
 // state dir). A damaged file is logged and replaced at the next rm -r.
-func openHiddenJobs(r *Root) *cache.HiddenJobs {
-	path := ""
-	if r.cfg.StateDir != "" {
-		path = cache.HiddenJobsPath(r.cfg.StateDir, r.cfg.Scope)
-	}
-	h, err := cache.OpenHiddenJobs(path)
+func openHiddenJobs(r *Root) *state.HiddenJobs {
+	h, err := r.state.HiddenJobs()
 	if err != nil {
 		r.log.WithFields(logrus.Fields{"op": "mount", "path": "jobs"}).WithError(err).Warn("cannot read the list of jobs hidden from jobs/; showing them all")
 	}

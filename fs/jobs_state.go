@@ -15,7 +15,7 @@ package fs
 //     that job's directory are invalidated (asynchronously, outside our
 //     locks, see Root.notifyAsync).
 //
-// Locking: everything here is guarded by jobsDir.mu (declared in jobs.go).
+// Locking: everything here is guarded by jobsDir.mu (declared in jobs_dir_ops.go).
 // A GET of one job runs without the lock; concurrent readers of the same
 // job share it through jobState.call.
 
@@ -31,6 +31,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // jobFresh: an unfinished job fetched within this long is not fetched
@@ -65,16 +67,7 @@ type jobRefresh struct {
 func (d *jobsDir) list(ctx context.Context, force bool) ([]api.Job, error) {
 	ctx, cancel := d.r.opContext(ctx)
 	defer cancel()
-	var (
-		jobs []api.Job
-		gen  uint64
-		err  error
-	)
-	if force {
-		jobs, gen, err = d.listing.Refresh(ctx)
-	} else {
-		jobs, gen, err = d.listing.Get(ctx)
-	}
+	jobs, gen, err := fetch(ctx, d.listing, force)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +90,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	var changed, unusable []string
 	for i := range jobs {
 		j := &jobs[i]
-		if !usableName(j.JobID) {
+		if !view.UsableName(j.JobID) {
 			unusable = append(unusable, j.JobID)
 			continue
 		}
@@ -109,7 +102,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 		case st.job.Finished():
 			// final; nothing a listing says can change it
 		case j.Finished() || st.fetched.IsZero():
-			if !sameJob(&st.job, j) {
+			if !view.SameJob(&st.job, j) {
 				changed = append(changed, j.JobID)
 			}
 			st.job = *j
@@ -171,10 +164,10 @@ func (d *jobsDir) finished(j *api.Job) bool {
 // lookupJob finds a job for a name of jobs/: in the listing; else a job
 // fetched by id a moment ago; else, after one rate-limited refresh of the
 // listing, by asking the API (a job started elsewhere a moment ago). A
-// name that cannot be a job id (idLike) costs no request: only a job
+// name that cannot be a job id (view.IDLike) costs no request: only a job
 // already listed under it answers.
 func (d *jobsDir) lookupJob(ctx context.Context, id string) (api.Job, error) {
-	if !idLike(id) {
+	if !view.IDLike(id) {
 		if j, ok := d.peek(id); ok && d.isListed(id) {
 			return j, nil
 		}
@@ -209,32 +202,6 @@ func (d *jobsDir) recent(id string) (api.Job, bool) {
 		return api.Job{}, false
 	}
 	return st.job, true
-}
-
-// Bounds of an id's length (idLike).
-const (
-	minIDLen = 8
-	maxIDLen = 128
-)
-
-// idLike reports whether s could be an id the API hands out, so that
-// lookups of names such as ".directory", "desktop.ini" or "HEAD" (which
-// file managers and shells probe constantly) cost no request. Krea's ids
-// are UUIDs in the spec ("format": "uuid" for job_id) and in every
-// example; to stay tolerant of other schemes (nanoid, ULID, hex) any 8 to
-// 128 ASCII letters, digits, '-' and '_' pass. docs/semantics.md, "Names
-// that cannot be ids", says the same.
-func idLike(s string) bool {
-	if len(s) < minIDLen || len(s) > maxIDLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // current returns the snapshot of job id for a read: as it is when the
@@ -298,7 +265,7 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 	switch {
 	case err == nil:
 		if !st.job.Finished() { // finished is final
-			changed = had && !sameJob(&st.job, j)
+			changed = had && !view.SameJob(&st.job, j)
 			finishedNow = j.Finished()
 			st.job = *j
 		}
@@ -341,7 +308,7 @@ func (d *jobsDir) logFinished(j *api.Job) {
 	if j.Result != nil && len(j.Result.URLs) > 0 {
 		f["results"] = len(j.Result.URLs)
 	}
-	if msg := jobError(j); msg != "" {
+	if msg := view.JobError(j); msg != "" {
 		f["error"] = msg
 	}
 	d.r.log.WithFields(f).Info("job finished")
@@ -387,7 +354,7 @@ func (d *jobsDir) invalidate(id string) {
 
 // invalidateDir does invalidate's work; no locks held.
 func (d *jobsDir) invalidateDir(dir *gofs.Inode, id string) {
-	for _, name := range []string{jobJSONName, jobStatusName} {
+	for _, name := range []string{view.JobJSONName, view.JobStatusName} {
 		if f := dir.GetChild(name); f != nil {
 			f.NotifyContent(0, 0)
 		}
@@ -398,9 +365,9 @@ func (d *jobsDir) invalidateDir(dir *gofs.Inode, id string) {
 	}
 	notified := map[string]bool{}
 	for _, e := range d.entries(context.Background(), &j, false) {
-		if e.kind != entryJSON && e.kind != entryStatus {
-			dir.NotifyEntry(e.name)
-			notified[e.name] = true
+		if e.Kind != view.JobJSON && e.Kind != view.JobStatus {
+			dir.NotifyEntry(e.Name)
+			notified[e.Name] = true
 		}
 	}
 	// An intermediate result the job no longer has (a newer one, or the

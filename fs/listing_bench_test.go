@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // benchAssets is a listing of n assets shaped like the emulator's: newest
@@ -26,17 +28,17 @@ func benchAssets(n int) []api.Asset {
 }
 
 // Naming and indexing a listing of 10,000 assets is on the path of every
-// cold ls (issue 6).
+// cold ls.
 func BenchmarkBuildTable(b *testing.B) {
 	as := benchAssets(10000)
 	for i := 0; i < b.N; i++ {
-		buildTable(1, as)
+		view.NewAssetTable(1, as, nil)
 	}
 }
 
 func BenchmarkAssetNames(b *testing.B) {
 	as := benchAssets(10000)
 	for i := 0; i < b.N; i++ {
-		AssetNames(as)
+		view.AssetNames(as)
 	}
 }

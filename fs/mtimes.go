@@ -3,7 +3,7 @@ package fs
 // Modification times. Krea stores no mtime: an asset shows its uploaded_at,
 // and a queued file the time it was last written, unless a program set a
 // time (touch -d, utimes, rsync -t, cp -p). Such a time is kept in the
-// cache directory (cache.Mtimes) under the asset's id, or the queued
+// cache directory (state.Mtimes) under the asset's id, or the queued
 // item's id until its upload completes, when it moves to the new asset:
 // `rsync -rt` run twice then sends nothing the second time. A file written
 // here without a time set keeps its last write's time as the asset's (its

@@ -2,12 +2,10 @@ package fs
 
 import (
 	"bytes"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -15,141 +13,6 @@ import (
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
-
-func TestFileLikeTellsNamesFromProse(t *testing.T) {
-	for _, tc := range []struct {
-		desc string
-		name bool
-	}{
-		{"IMG_0001", true},
-		{"movie.m4v", true},
-		{"scan.jpeg.bak", true},
-		{"holiday.png", true},
-		{"café-写真", true},
-		{".hidden", true},
-		{"my holiday.jpeg.bak", true},
-		{"notes v2.TXT", true},
-		{"Screenshot 2024-01-01 at 10.30.45.png", true},
-		{"a cat on a mat", false},
-		{"Krea 1.5", false},
-		{"sample 0002", false},
-		{"v1.0 final draft", false},
-		{"a photo.", false},
-		{"tab\tseparated", false},
-		{"no\u00a0break", false}, // U+00A0 is whitespace too
-	} {
-		if got := fileLike(tc.desc); got != tc.name {
-			t.Errorf("fileLike(%q) = %v, want %v", tc.desc, got, tc.name)
-		}
-	}
-}
-
-// hostedURL is a hosted URL of the documented shape for name.
-func hostedURL(name string) string {
-	return "https://app-uploads.krea.ai/3f0c8a1e-2b4d-4c6e-8f00-112233445566/1733370000123-" + url.PathEscape(name)
-}
-
-func TestWantedNameOrder(t *testing.T) {
-	for _, tc := range []struct {
-		story  string
-		desc   string
-		hosted string // original name in the hosted URL ("" : an id-named URL)
-		kept   string
-		want   string
-	}{
-		{"the name kept on this machine wins over everything", "other.png", "x.png", "holiday.png", "holiday.png"},
-		{"a kept name wins when the description is not echoed", "", "", "holiday.png", "holiday.png"},
-		{"an unusable kept name is ignored", "d.png", "", "a/b", "d.png"},
-		{"no description: the hosted original name", "", "holiday.png", "", "holiday.png"},
-		{"no description: a hosted name without extension stays", "", "IMG_0001", "", "IMG_0001"},
-		{"no description and no hosted name: the id", "", "", "", "id1.png"},
-		{"prose equal to the hosted name is a file name", "my photo", "my photo", "", "my photo"},
-		{"prose that differs from the hosted name gets the extension", "a cat on a mat", "upload.png", "", "a cat on a mat.png"},
-		{"a file-like description wins over the hosted name", "IMG_0001", "IMG_0001.jpg", "", "IMG_0001"},
-		{"a hostile description falls back to the hosted name", "../x", "x.png", "", "x.png"},
-		{"an unusable hosted name falls back to the id", "", "a/b.png", "", "id1.png"},
-		{"a reserved hosted name falls back to the id", "", ".by-id", "", "id1.png"},
-	} {
-		t.Run(tc.story, func(t *testing.T) {
-			a := asset("id1", tc.desc, "image/png", 0)
-			a.ImageURL = "https://files.example/a/id1.png"
-			if tc.hosted != "" {
-				a.ImageURL = hostedURL(tc.hosted)
-			}
-			if got := wantedName(&a, tc.kept); got != tc.want {
-				t.Errorf("wantedName(desc %q, hosted %q, kept %q) = %q, want %q", tc.desc, tc.hosted, tc.kept, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestKeptNamesCollideLikeDescriptions(t *testing.T) {
-	// A kept name equal to an older asset's description: the older keeps it.
-	as := []api.Asset{asset("old", "photo.png", "image/png", 1), asset("new", "", "image/png", 2)}
-	got := assetNames(as, func(id string) string {
-		if id == "new" {
-			return "photo.png"
-		}
-		return ""
-	})
-	if got[0] != "photo.png" || got[1] != "photo (new).png" {
-		t.Fatalf("names = %q, want photo.png and photo (new).png", got)
-	}
-	checkNames(t, got)
-}
-
-func TestKeptNamesSurviveReopenAndTornLines(t *testing.T) {
-	dir := t.TempDir()
-	path := keptNamesPath(dir, "https://api.example")
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	k, err := openKeptNames(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, name := range map[string]string{"a": "IMG_0001", "b": "my \"holiday\"\n.png", "c": "gone.png"} {
-		if err := k.set(id, name, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := k.prune(func(id string) bool { return id != "c" }, now.Add(keepGrace/2)); err != nil {
-		t.Fatal(err)
-	}
-	if k.get("c") != "gone.png" {
-		t.Fatalf("c pruned within the grace: %q", k.get("c"))
-	}
-	if err := k.prune(func(id string) bool { return id != "c" }, now.Add(2*keepGrace)); err != nil {
-		t.Fatal(err)
-	}
-	k.close()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(`set "d" "torn`) // a crash in the middle of a line
-	f.Close()
-
-	k, err = openKeptNames(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.close()
-	want := map[string]string{"a": "IMG_0001", "b": "my \"holiday\"\n.png", "c": "", "d": ""}
-	for id, name := range want {
-		if got := k.get(id); got != name {
-			t.Errorf("after reopen, name of %s = %q, want %q", id, got, name)
-		}
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("log mode: %v %v", fi, err)
-	}
-	if filepath.Dir(path) != dir || !strings.HasPrefix(filepath.Base(path), "names-") {
-		t.Errorf("log path %s", path)
-	}
-	var nilStore *keptNames
-	if nilStore.get("a") != "" || nilStore.set("a", "b", now) != nil || nilStore.lookup() != nil {
-		t.Error("a nil store must keep nothing")
-	}
-}
 
 func TestUploadDiffFields(t *testing.T) {
 	f := func(n float64) *float64 { return &n }

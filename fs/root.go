@@ -7,8 +7,6 @@ package fs
 import (
 	"context"
 	"errors"
-	"fmt"
-	"hash/fnv"
 	"io"
 	"os"
 	"runtime"
@@ -21,8 +19,11 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // Defaults for zero values of Config.
@@ -100,12 +101,14 @@ type Root struct {
 	probes probeMemo // failed size probes by asset id (asset_file.go)
 	gens   assetGens // inode generations of assets written over while read (asset_gen.go)
 
+	// state is what this machine remembers for the account (Config.StateDir).
+	state *state.Dir
 	// mtimes keeps modification times users set (touch, rsync -t), which
 	// the API does not store; nil without Config.StateDir (mtimes.go).
-	mtimes *cache.Mtimes
+	mtimes *state.Mtimes
 	// kept names files uploaded from this cache dir (names_kept.go); nil
 	// without Config.StateDir.
-	kept *keptNames
+	kept *state.Names
 
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
@@ -147,20 +150,15 @@ func NewRoot(cfg Config) (*Root, error) {
 		cfg.Log = l
 	}
 	r := &Root{cfg: cfg, log: cfg.Log, started: cfg.Clock()}
-	if cfg.StateDir != "" {
-		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-			return nil, fmt.Errorf("fs: state dir: %w", err)
-		}
-		m, err := cache.OpenMtimes(cache.MtimesPath(cfg.StateDir, cfg.Scope))
-		if err != nil {
-			return nil, err
-		}
-		r.mtimes = m
-		k, err := openKeptNames(keptNamesPath(cfg.StateDir, cfg.Scope))
-		if err != nil {
-			return nil, err
-		}
-		r.kept = k
+	var err error
+	if r.state, err = state.OpenDir(cfg.StateDir, cfg.Scope); err != nil {
+		return nil, err
+	}
+	if r.mtimes, err = r.state.Mtimes(); err != nil {
+		return nil, err
+	}
+	if r.kept, err = r.state.Names(); err != nil {
+		return nil, err
 	}
 	r.bgCtx, r.bgCancel = context.WithCancel(context.Background())
 	r.readOnly = cfg.ReadOnly || cfg.Uploads == nil
@@ -191,7 +189,7 @@ func (r *Root) Close() {
 	if err := r.mtimes.Close(); err != nil {
 		r.log.WithError(err).Warn("closing the modification times log")
 	}
-	if err := r.kept.close(); err != nil {
+	if err := r.kept.Close(); err != nil {
 		r.log.WithError(err).Warn("closing the kept names log")
 	}
 }
@@ -293,18 +291,8 @@ func (r *Root) notifyWait(max time.Duration, fn func()) {
 	}
 }
 
-// Inode numbers: a 64-bit FNV-1a hash of a kind-prefixed key, so the same
-// object always gets the same number and concurrent lookups of one asset
-// meet in one go-fuse Inode. 0 and 1 (the root) are never produced.
-func inoFor(key string) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(key))
-	n := h.Sum64()
-	if n <= 1 {
-		n += 2
-	}
-	return n
-}
+// Inode numbers are stable hashes of kind-prefixed keys (view.Ino).
+func inoFor(key string) uint64 { return view.Ino(key) }
 
-func assetIno(id string) uint64 { return inoFor("asset:" + id) }
+func assetIno(id string) uint64 { return view.AssetIno(id) }
 func dirIno(path string) uint64 { return inoFor("dir:" + path) }

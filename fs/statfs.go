@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // fillStatfs reports a large, mostly free file system (1 TiB, all free),
@@ -24,7 +26,7 @@ func fillStatfs(out *fuse.StatfsOut) {
 	out.Bavail = blocks
 	out.Files = 1 << 20
 	out.Ffree = 1 << 20
-	out.NameLen = maxNameLen
+	out.NameLen = view.MaxNameLen
 }
 
 // bigStatfs answers statfs(2) with fillStatfs; the nodes of assets/ and

@@ -1,192 +1,241 @@
 package fs
 
-// MOUNT/styles/<name>/: one style's directory: style.json, cover.<ext>,
-// preview-<n>.<ext>.
+// styles/: its state (the installed name table, the styles fetched by
+// id) and what a name leads to. The FUSE operations are in
+// styles_dir_ops.go, styles_byid_ops.go and styles_dir_rename.go (mv);
+// one style's directory is in style_dir_ops.go, the naming rules in
+// package view.
 //
-// Locking: styleDir and styleJSONFile have no mutable state; the style
-// they show comes from stylesDir (styles.go), guarded there.
+// Locking: stylesDir.names (dir_table.go) holds the installed table and
+// the mtime; stylesDir.mu guards fetched (styles got by id) and is never
+// held with another lock. None is held while calling the API, the
+// listing, or a go-fuse Notify* function (those run in Root.notifyAsync).
 
 import (
 	"context"
+	"sync"
 	"syscall"
+	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
-// styleDir is one style's directory, reached by name, by id alias or via
-// .by-id (see styleDirIno).
-type styleDir struct {
+// styleFilters are the GET /styles filters whose union styles/ lists: the
+// user's own styles and those shared with them. ("all" would add every
+// public style of the community; those are reached through .by-id.)
+var styleFilters = []string{"user", "shared"}
+
+// fetchedStyle is a style got by id (GET /styles/{id}) and when.
+type fetchedStyle struct {
+	style api.Style
+	at    time.Time
+}
+
+// maxFetchedStyles bounds the styles remembered from lookups by id.
+const maxFetchedStyles = 1000
+
+// stylesDir is MOUNT/styles.
+type stylesDir struct {
 	gofs.Inode
-	d   *stylesDir
-	id  string
-	via string
+	r       *Root
+	listing *cache.Listing[api.Style]
+	byIDDir *styleByIDDir
+	exts    *extProber
+
+	names dirTable[view.StyleTable] // the installed table and the mtime
+
+	mu      sync.Mutex
+	fetched map[string]*fetchedStyle // style id -> style got by id
 }
 
-// styleFile is one entry of a style's directory.
-type styleFile struct {
-	name string
-	key  string // content-cache key; "" for style.json
-	url  string
+func newStylesDir(r *Root) gofs.InodeEmbedder {
+	d := &stylesDir{r: r, exts: newExtProber(r), fetched: make(map[string]*fetchedStyle)}
+	d.names.changed = r.started
+	d.byIDDir = &styleByIDDir{d: d}
+	d.listing = cache.NewListing(cache.ListingConfig[api.Style]{
+		TTL:          r.cfg.DirCacheTTL,
+		Clock:        r.cfg.Clock,
+		Fetch:        d.fetchAll,
+		Log:          r.log,
+		Name:         "styles",
+		FetchTimeout: r.cfg.OpTimeout,
+	})
+	return d
 }
 
-// styleFiles lists what style s's directory holds. A changed URL gets a
-// new cache key, so an old cover is never served for a new one.
-func (d *stylesDir) styleFiles(ctx context.Context, s *api.Style, probe bool) []styleFile {
-	fs := []styleFile{{name: styleJSONName}}
-	if s.CoverURL != nil && *s.CoverURL != "" {
-		u := *s.CoverURL
-		fs = append(fs, styleFile{name: coverName(d.exts.ext(ctx, u, probe)), key: "style/" + s.ID + "/cover/" + hashTag(u), url: u})
-	}
-	for i, u := range s.URLs {
-		if u == "" {
-			continue
+// fetchAll lists the union of styleFilters, each followed to its last
+// page, without duplicates (a style can be both the user's and shared).
+func (d *stylesDir) fetchAll(ctx context.Context) ([]api.Style, error) {
+	var all []api.Style
+	seen := make(map[string]bool)
+	for _, f := range styleFilters {
+		ss, err := d.r.cfg.Remote.AllStyles(ctx, api.StyleListOptions{Filter: f})
+		if err != nil {
+			return nil, err
 		}
-		fs = append(fs, styleFile{name: previewName(i, d.exts.ext(ctx, u, probe)), key: "style/" + s.ID + "/preview/" + hashTag(u), url: u})
-	}
-	return fs
-}
-
-func (sd *styleDir) path(name string) string {
-	return "styles/.by-id/" + sd.id + "/" + name
-}
-
-// Lookup finds style.json, the cover or a preview.
-func (sd *styleDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	r := sd.d.r
-	s, err := sd.d.style(ctx, sd.id)
-	if err != nil {
-		return nil, fail(r.log, logrus.Fields{"op": "lookup", "path": sd.path(name), "id": sd.id}, err)
-	}
-	for _, f := range sd.d.styleFiles(ctx, &s, true) {
-		if f.name != name {
-			continue
+		for _, s := range ss {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				all = append(all, s)
+			}
 		}
-		if f.key == "" {
-			ino := inoFor("style-json:" + sd.id)
-			node := &styleJSONFile{d: sd.d, id: sd.id, ino: ino}
-			ch := sd.NewInode(ctx, node, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
-			node.attr(&s, &out.Attr)
-			out.SetEntryTimeout(r.cfg.DirCacheTTL)
-			out.SetAttrTimeout(r.cfg.DirCacheTTL)
-			return ch, 0
+	}
+	return all, nil
+}
+
+// OnAdd adds the hidden .by-id directory once styles/ is in the tree.
+func (d *stylesDir) OnAdd(ctx context.Context) {
+	ch := d.NewPersistentInode(ctx, d.byIDDir, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: dirIno("styles/" + view.ByIDName)})
+	d.AddChild(view.ByIDName, ch, false)
+}
+
+// table returns the names of the current listing (see assetsDir.table:
+// same rules, including serving the previous table when a refresh fails).
+func (d *stylesDir) table(ctx context.Context, force bool) (*view.StyleTable, error) {
+	ctx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	styles, gen, err := fetch(ctx, d.listing, force)
+	cur := d.names.current()
+	if err != nil {
+		if cur != nil && toErrno(err) != syscall.EINTR {
+			d.r.log.WithFields(logrus.Fields{"op": "list", "path": "styles"}).WithError(err).Warn("listing failed; serving the previous one")
+			return cur, nil
 		}
-		return r.mediaEntry(ctx, &sd.Inode, mediaSource{key: f.key, url: f.url, mtime: styleMtime(r, &s), entryTTL: r.cfg.DirCacheTTL}, out)
+		return nil, err
 	}
-	return nil, syscall.ENOENT
+	if cur != nil && cur.Gen == gen {
+		return cur, nil
+	}
+	return d.install(gen, styles), nil
 }
 
-// Readdir lists the style's files.
-func (sd *styleDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
-	s, err := sd.d.style(ctx, sd.id)
-	if err != nil {
-		return nil, fail(sd.d.r.log, logrus.Fields{"op": "readdir", "path": sd.path(""), "id": sd.id}, err)
+// install builds and installs the table of generation gen, then tells the
+// kernel to forget names that no longer lead to the same style.
+func (d *stylesDir) install(gen uint64, styles []api.Style) *view.StyleTable {
+	d.names.build.Lock()
+	defer d.names.build.Unlock()
+	old := d.names.current()
+	if old != nil && old.Gen >= gen {
+		return old
 	}
-	fs := sd.d.styleFiles(ctx, &s, true)
-	list := make([]fuse.DirEntry, 0, len(fs))
-	for _, f := range fs {
-		ino := inoFor("style-json:" + sd.id)
-		if f.key != "" {
-			ino = mediaIno(f.key)
+	t := view.NewStyleTable(gen, styles)
+	gone, changed := t.Diff(old)
+	d.names.set(t, changed, d.r.cfg.Clock())
+	if len(gone) > 0 {
+		d.r.notifyAsync(func() { forgetNames(&d.Inode, gone) })
+	}
+	return t
+}
+
+// style returns the latest known state of style id: from the listing,
+// else as fetched by id within the TTL, else fetched now (GET
+// /styles/{id}: any style the API shows, public ones included).
+func (d *stylesDir) style(ctx context.Context, id string) (api.Style, error) {
+	t, err := d.table(ctx, false)
+	if err != nil {
+		return api.Style{}, err
+	}
+	if s := t.ByID[id]; s != nil {
+		return *s, nil
+	}
+	now := d.r.cfg.Clock()
+	d.mu.Lock()
+	fs := d.fetched[id]
+	d.mu.Unlock()
+	if fs != nil && now.Sub(fs.at) < d.r.cfg.DirCacheTTL {
+		return fs.style, nil
+	}
+	if !view.IDLike(id) { // .directory, desktop.ini...: no request
+		return api.Style{}, syscall.ENOENT
+	}
+	octx, cancel := d.r.opContext(ctx)
+	defer cancel()
+	s, err := d.r.cfg.Remote.GetStyle(octx, id)
+	if err != nil {
+		if fs != nil && toErrno(err) != syscall.ENOENT && toErrno(err) != syscall.EINTR {
+			d.r.log.WithFields(logrus.Fields{"op": "lookup", "path": "styles/.by-id/" + id, "id": id}).WithError(err).Debug("style refresh failed; serving the last one")
+			return fs.style, nil
 		}
-		list = append(list, fuse.DirEntry{Name: f.name, Mode: syscall.S_IFREG, Ino: ino})
+		return api.Style{}, err
 	}
-	return withDots(sd.EmbeddedInode(), list), 0
+	if s.ID != id { // never trust an answer about another object
+		return api.Style{}, syscall.ENOENT
+	}
+	d.mu.Lock()
+	if len(d.fetched) >= maxFetchedStyles {
+		d.fetched = make(map[string]*fetchedStyle)
+	}
+	d.fetched[id] = &fetchedStyle{style: *s, at: now}
+	d.mu.Unlock()
+	return *s, nil
 }
 
-// Getattr reports the style's directory (mtime: created_at).
-func (sd *styleDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	r := sd.d.r
-	s, err := sd.d.style(ctx, sd.id)
+// styleDirIno is the inode number of a style's directory. A directory
+// can have only one name in the kernel, so the listed name, the hidden
+// styles/<id> alias and .by-id/<id> are three inodes of the same style.
+func styleDirIno(id string, via string) uint64 { return inoFor("style:" + via + ":" + id) }
+
+// Ways a style's directory is reached.
+const (
+	viaName  = "name"  // styles/<name>, as listed
+	viaAlias = "alias" // styles/<id>, hidden (what a job's style link uses)
+	viaByID  = "by-id" // styles/.by-id/<id>
+)
+
+// styleEntry returns the node of style s reached via via, and fills out.
+func (d *stylesDir) styleEntry(ctx context.Context, parent *gofs.Inode, s *api.Style, via string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ino := styleDirIno(s.ID, via)
+	ch := parent.NewInode(ctx, &styleDir{d: d, id: s.ID, via: via}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino})
+	d.r.dirAttr(&out.Attr, styleMtime(d.r, s))
+	out.Ino = ino
+	out.SetEntryTimeout(d.r.cfg.DirCacheTTL)
+	out.SetAttrTimeout(d.r.cfg.DirCacheTTL)
+	return ch, 0
+}
+
+// styleMtime is a style directory's mtime: created_at when it parses.
+func styleMtime(r *Root, s *api.Style) time.Time {
+	if t := view.StyleTime(s); !t.IsZero() {
+		return t
+	}
+	return r.started
+}
+
+// lookup resolves a name of styles/: a listed name, else a style id. A
+// name the listing lacks costs one rate-limited refresh of the listing and
+// then a GET by id, but only when it is shaped like an id: other names
+// (.directory, desktop.ini, a title not listed) are answered from the
+// listing alone.
+func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string, error) {
+	t, err := d.table(ctx, false)
 	if err != nil {
-		return fail(r.log, logrus.Fields{"op": "getattr", "path": sd.path(""), "id": sd.id}, err)
+		return nil, "", err
 	}
-	r.dirAttr(&out.Attr, styleMtime(r, &s))
-	out.SetTimeout(r.cfg.DirCacheTTL)
-	return 0
-}
-
-// Changes inside a style's directory are refused: its files are the API's.
-func (sd *styleDir) Unlink(ctx context.Context, name string) syscall.Errno {
-	return sd.d.refuse("unlink", sd.path(name))
-}
-
-func (sd *styleDir) Rmdir(ctx context.Context, name string) syscall.Errno {
-	return sd.d.refuse("rmdir", sd.path(name))
-}
-
-func (sd *styleDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, sd.d.refuse("mkdir", sd.path(name))
-}
-
-func (sd *styleDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	return nil, nil, 0, sd.d.refuse("create", sd.path(name))
-}
-
-func (sd *styleDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	return sd.d.refuse("rename", sd.path(name))
-}
-
-func (sd *styleDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, sd.d.refuse("symlink", sd.path(name))
-}
-
-func (sd *styleDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, sd.d.refuse("link", sd.path(name))
-}
-
-// styleJSONFile is style.json: the style as the API returns it,
-// pretty-printed, as of the last listing (or fetch by id).
-type styleJSONFile struct {
-	gofs.Inode
-	d   *stylesDir
-	id  string
-	ino uint64
-}
-
-func (f *styleJSONFile) attr(s *api.Style, out *fuse.Attr) {
-	f.d.r.fileAttr(out, f.ino, int64(len(prettyJSON(s.Raw, s))), styleMtime(f.d.r, s))
-}
-
-// Getattr reports the size of the current content.
-func (f *styleJSONFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := fh.(*bytesHandle); ok && h != nil && h.owner == f.ino {
-		s, err := f.d.style(ctx, f.id)
-		if err == nil {
-			f.attr(&s, &out.Attr)
-		}
-		out.Ino = f.ino
-		out.Size = uint64(len(h.data))
-		out.SetTimeout(noCacheTTL)
-		return 0
+	if s := t.ByName[name]; s != nil {
+		return s, viaName, nil
 	}
-	s, err := f.d.style(ctx, f.id)
+	if s := t.ByID[name]; s != nil {
+		return s, viaAlias, nil
+	}
+	if !view.IDLike(name) {
+		return nil, "", syscall.ENOENT
+	}
+	if t, err = d.table(ctx, true); err != nil {
+		return nil, "", err
+	}
+	if s := t.ByName[name]; s != nil {
+		return s, viaName, nil
+	}
+	s, err := d.style(ctx, name)
 	if err != nil {
-		return fail(f.d.r.log, logrus.Fields{"op": "getattr", "path": "styles/.by-id/" + f.id + "/" + styleJSONName, "id": f.id}, err)
+		return nil, "", err
 	}
-	f.attr(&s, &out.Attr)
-	out.SetTimeout(f.d.r.cfg.DirCacheTTL)
-	return 0
-}
-
-// Open snapshots the content; reads bypass the page cache (DIRECT_IO)
-// because a rename elsewhere can change it at any listing.
-func (f *styleJSONFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	path := "styles/.by-id/" + f.id + "/" + styleJSONName
-	if flags&writeFlags != 0 {
-		return nil, 0, f.d.refuse("open for writing", path)
-	}
-	s, err := f.d.style(ctx, f.id)
-	if err != nil {
-		return nil, 0, fail(f.d.r.log, logrus.Fields{"op": "open", "path": path, "id": f.id}, err)
-	}
-	return &bytesHandle{data: prettyJSON(s.Raw, &s), owner: f.ino}, fuse.FOPEN_DIRECT_IO, 0
-}
-
-// Setattr: style.json cannot be changed (rename the directory instead).
-func (f *styleJSONFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	return f.d.refuse("setattr", "styles/.by-id/"+f.id+"/"+styleJSONName)
+	return &s, viaAlias, nil
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // styleByTitle finds a seeded style by title.
@@ -43,7 +45,7 @@ func TestStylesListsOwnAndSharedStylesByTitle(t *testing.T) {
 			t.Errorf("styles/ lacks %q: %q", want, names)
 		}
 	}
-	for _, notWant := range []string{"Krea Film", "Community Neon", "Private Elsewhere", byIDName} {
+	for _, notWant := range []string{"Krea Film", "Community Neon", "Private Elsewhere", view.ByIDName} {
 		if slices.Contains(names, notWant) {
 			t.Errorf("styles/ lists %q, which is not the user's nor shared with them", notWant)
 		}
@@ -95,7 +97,7 @@ func TestStyleFolderHoldsJSONCoverAndPreviews(t *testing.T) {
 func TestStylesByIDReachesPublicStylesHiddenFromLs(t *testing.T) {
 	e := mountJobs(t, emulator.Options{SeedStyles: 3}, nil)
 	film := styleByTitle(t, e.emu, "Krea Film")
-	byID := filepath.Join(e.mnt, "styles", byIDName, film.ID)
+	byID := filepath.Join(e.mnt, "styles", view.ByIDName, film.ID)
 	b, err := os.ReadFile(filepath.Join(byID, "style.json"))
 	if err != nil {
 		t.Fatalf("styles/.by-id/<public style>: %v", err)
@@ -109,11 +111,11 @@ func TestStylesByIDReachesPublicStylesHiddenFromLs(t *testing.T) {
 		t.Errorf("styles/<id>: %v", err)
 	}
 	names, _ := readDirNames(filepath.Join(e.mnt, "styles"))
-	if slices.Contains(names, film.ID) || slices.Contains(names, byIDName) {
+	if slices.Contains(names, film.ID) || slices.Contains(names, view.ByIDName) {
 		t.Errorf("ls styles/ shows hidden entries: %q", names)
 	}
 	stranger := styleByTitle(t, e.emu, "Private Elsewhere")
-	if _, err := os.Stat(filepath.Join(e.mnt, "styles", byIDName, stranger.ID)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(e.mnt, "styles", view.ByIDName, stranger.ID)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("someone else's private style by id: %v, want ENOENT", err)
 	}
 }
@@ -176,7 +178,7 @@ func TestMvOfAStyleRefused(t *testing.T) {
 		{"shared with the user, not theirs", filepath.Join(styles, "Style 2"), filepath.Join(styles, "Mine now"), syscall.EPERM},
 		{"onto another style's name", filepath.Join(styles, "Style 0"), filepath.Join(styles, "Style 1"), syscall.EEXIST},
 		{"out of styles/", filepath.Join(styles, "Style 0"), filepath.Join(e.mnt, "assets", "Style 0"), syscall.EPERM},
-		{"into .by-id", filepath.Join(styles, "Style 0"), filepath.Join(styles, byIDName, "x"), syscall.EPERM},
+		{"into .by-id", filepath.Join(styles, "Style 0"), filepath.Join(styles, view.ByIDName, "x"), syscall.EPERM},
 	} {
 		err := syscall.Rename(tc.from, tc.to)
 		if !errors.Is(err, tc.want) {

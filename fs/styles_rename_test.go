@@ -1,6 +1,6 @@
 package fs
 
-// mv of a style (styles_rename.go) against a fake Krea that refuses,
+// mv of a style (styles_dir_rename.go) against a fake Krea that refuses,
 // accepts or ignores a new title, and junk-name lookups in styles/.
 
 import (
@@ -125,8 +125,8 @@ func TestMvOfAStyleUnderEachKreaAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tab.byName[tc.listed] == nil || len(tab.byName) != 1 {
-			t.Errorf("%s: after mv (and a fresh listing) styles/ holds %v, want only %q", tc.mode, tab.names, tc.listed)
+		if tab.ByName[tc.listed] == nil || len(tab.ByName) != 1 {
+			t.Errorf("%s: after mv (and a fresh listing) styles/ holds %v, want only %q", tc.mode, tab.Names, tc.listed)
 		}
 		log := logs.String()
 		if tc.want == syscall.EPERM && !strings.Contains(log, "Krea does not rename styles through its API") {

@@ -42,6 +42,7 @@ func (h *uploadHandle) Allocate(ctx context.Context, off, size uint64, mode uint
 	if mode == 0 {
 		h.streamStopLocked("fallocate")
 		h.up.changed(h.id)
+		h.noteWriterLocked(ctx)
 	}
 	if err := f.Allocate(mode, int64(off), int64(size)); err != nil {
 		return fail(h.up.r.log, h.up.itemFields("fallocate", h.id), err)

@@ -48,12 +48,14 @@ type uploadHandle struct {
 	ino   uint64 // the node it was opened on (shown by fstat)
 	write bool   // opened for writing
 
-	mu         sync.Mutex
-	id         string       // queue item id (a handle written after its upload finished moves to a new item)
-	f          *upload.File // the file's bytes: read-only, or read-write
-	handedOver bool         // a write handle whose close handed the file to the queue
-	stream     *streamState // the upload streamed while written (upload_stream.go); nil if not possible
-	fresh      bool         // this open made the content: created, truncated, or a replacement of an uploaded asset (see tooBigLocked)
+	mu          sync.Mutex
+	id          string       // queue item id (a handle written after its upload finished moves to a new item)
+	f           *upload.File // the file's bytes: read-only, or read-write
+	handedOver  bool         // a write handle whose close handed the file to the queue
+	stream      *streamState // the upload streamed while written (upload_stream.go); nil if not possible
+	fresh       bool         // this open made the content: created, truncated, or a replacement of an uploaded asset (see tooBigLocked)
+	writers     []uint32     // processes that changed the file through this handle (upload_writers.go)
+	writersFull bool         // more than maxWriters of them: every flush counts
 }
 
 // state is the handle's item and spool file.
@@ -219,6 +221,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		return 0, fail(h.up.r.log, h.up.itemFields("write", h.id), err)
 	}
 	h.up.changed(h.id)
+	h.noteWriterLocked(ctx)
 	n, err := f.WriteAt(data, off)
 	if err != nil {
 		h.streamStopLocked("a write failed")
@@ -260,13 +263,21 @@ func (h *uploadHandle) tooBigLocked(op string, end int64) syscall.Errno {
 // A close may come before the writes (a shell's `> file` opens, dup2s and
 // closes first; so does dd): an empty file is then kept local, and an
 // asset opened for writing and not changed yet stays as it is; the next
-// close decides.
+// close decides. A close in a process that did not write through the
+// handle (a child's copy of the descriptor) decides nothing
+// (upload_writers.go).
 func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 	if !h.write {
 		return 0
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if !h.flushIsWritersLocked(ctx) {
+		// A copy of the descriptor closed in a process that did not
+		// write (a child's exec): not the writer's close.
+		h.up.r.log.WithFields(h.up.itemFields("flush", h.id)).Debug("close by a process that did not write through this handle: not the writer's close")
+		return 0
+	}
 	if h.handedOver || h.up.s.Writers(h.id) > 1 || h.up.s.IsClean(h.id) {
 		// Handed over already; or another handle still writes (the last
 		// one decides); or nothing changed yet.
@@ -382,6 +393,7 @@ func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fus
 		f, err := h.writableLocked(ctx)
 		if err == nil {
 			h.up.changed(h.id)
+			h.noteWriterLocked(ctx)
 			err = f.Truncate(int64(size))
 		}
 		h.mu.Unlock()

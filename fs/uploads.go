@@ -5,19 +5,14 @@ package fs
 // queue journals, and how queued files and pending deletes change what
 // assets/ shows.
 //
-// Locking: uploads.mu guards every field below it. It is never held while
-// calling the queue (which takes its own locks and does disk I/O), the
-// API, the content cache, or a go-fuse Notify* function; kernel
-// notifications go through Root.notifyAsync. viewMu serialises building the
-// filtered name table (it may be held while taking mu, never the reverse).
+// Locking: uploads holds no lock of its own (the session and the queue
+// keep theirs). No lock of fs is held while calling the session (which
+// does disk I/O), the API, the content cache, or a go-fuse Notify*
+// function; kernel notifications go through Root.notifyAsync.
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"sort"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -29,6 +24,7 @@ import (
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // uploads is the write state of one mount: the upload session (every
@@ -40,12 +36,6 @@ type uploads struct {
 	r    *Root
 	s    *upload.Session
 	live atomic.Bool // the tree is mounted: kernel notifications may be sent
-
-	viewMu sync.Mutex
-
-	mu      sync.Mutex
-	view    *assetTable // the last filtered name table...
-	viewKey string      // ...and what it was built from
 }
 
 func newUploads(r *Root, s *upload.Session) *uploads {
@@ -96,97 +86,25 @@ func (u *uploads) extraAssets(items []queue.Item) []api.Asset {
 	return out
 }
 
-// visible returns t without the hidden assets and with the finished
-// uploads t lacks, re-named as the listing would name them. Names must
-// come from the visible set only: an overwritten asset that is still
-// listed must not push the new one to a suffixed name. The table is
-// cached until t, the hidden set or the extras change.
-func (u *uploads) visible(t *assetTable, items []queue.Item) *assetTable {
-	hidden := u.s.Hidden()
-	var hid []string
-	for id := range hidden {
-		if t.byID[id] != nil {
-			hid = append(hid, id)
-		}
-	}
-	var extra []api.Asset
-	for _, a := range u.extraAssets(items) {
-		if t.byID[a.ID] == nil && !hidden[a.ID] {
-			extra = append(extra, a)
-		}
-	}
-	if len(hid) == 0 && len(extra) == 0 {
-		return t
-	}
-	sort.Strings(hid)
-	var key strings.Builder
-	fmt.Fprintf(&key, "%d/%v/-", t.gen, t.saved)
-	for _, id := range hid {
-		key.WriteString(id + ",")
-	}
-	key.WriteString("/+")
-	for _, a := range extra {
-		key.WriteString(a.ID + ",")
-	}
-	k := key.String()
-
-	u.viewMu.Lock()
-	defer u.viewMu.Unlock()
-	u.mu.Lock()
-	if u.viewKey == k && u.view != nil {
-		v := u.view
-		u.mu.Unlock()
-		return v
-	}
-	u.mu.Unlock()
-	v := filterTable(t, hidden, extra)
-	u.mu.Lock()
-	u.view, u.viewKey = v, k
-	u.mu.Unlock()
-	return v
+// pending is what listings of assets/ need from the upload side, in one
+// call: the queued files, the assets being deleted or replaced, and the
+// finished uploads the listing may lack (view.Pending).
+func (u *uploads) pending() view.Pending {
+	items := u.s.Items()
+	return view.Pending{Queued: queuedOf(items), Hidden: u.s.Hidden(), Uploaded: u.extraAssets(items)}
 }
 
-// filterTable rebuilds t's names from its assets minus hidden, plus extra.
-func filterTable(t *assetTable, hidden map[string]bool, extra []api.Asset) *assetTable {
-	assets := make([]api.Asset, 0, len(t.byName)+len(extra))
-	for _, name := range t.names {
-		if a := t.byName[name]; !hidden[a.ID] {
-			assets = append(assets, *a)
-		}
-	}
-	assets = append(assets, extra...)
-	v := buildTableKept(t.gen, assets, t.kept)
-	v.saved = t.saved
-	return v
-}
-
-// visibleItems are the queued files assets/ shows, by name (the newest
-// item when two share one, which the mount never makes).
-func visibleItems(items []queue.Item) map[string]queue.Item {
-	out := map[string]queue.Item{}
+// queuedOf are the items whose state is visible, under a usable name,
+// oldest first (of two with one name, which the mount never makes, the
+// newest wins in view.Merge).
+func queuedOf(items []queue.Item) []view.Queued {
+	var out []view.Queued
 	for _, it := range items {
 		if it.State.Visible() && usableName(it.Name) {
-			out[it.Name] = it // items are oldest first: the newest wins
+			out = append(out, view.Queued{Name: it.Name, Ino: uploadIno(it.ID)})
 		}
 	}
 	return out
-}
-
-// mergeEntries is the listing of assets/: the assets of t under their
-// names, except names a queued file takes, plus the queued files.
-func mergeEntries(t *assetTable, items map[string]queue.Item) []fuse.DirEntry {
-	entries := make([]fuse.DirEntry, 0, len(t.names)+len(items))
-	for _, name := range t.names {
-		if _, taken := items[name]; taken {
-			continue
-		}
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: assetIno(t.byName[name].ID)})
-	}
-	for name, it := range items {
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG, Ino: uploadIno(it.ID)})
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	return entries
 }
 
 // --- the items' state that is the mount's ---

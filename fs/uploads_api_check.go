@@ -72,4 +72,4 @@ var (
 //   - CopyFileRange: ENOTSUP; cp falls back to read and write.
 //   - Lseek SEEK_DATA/SEEK_HOLE on queued files: the kernel's default.
 //   - Getxattr/Setxattr: disabled for the mount; Finder keeps its
-//     metadata in ._* files, which stay local (fs/junk.go).
+//     metadata in ._* files, which stay local (fs/view/junk.go).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	localstate "github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -49,7 +50,7 @@ func TestUploadsResumedAtStartAndLaterMoveTheirTimesToTheAsset(t *testing.T) {
 	if err := q.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	m, err := cache.OpenMtimes(cache.MtimesPath(state, scope))
+	m, err := localstate.OpenMtimes(localstate.MtimesPath(state, scope))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestUploadsResumedAtStartAndLaterMoveTheirTimesToTheAsset(t *testing.T) {
 	}
 	root.Close()
 
-	m, err = cache.OpenMtimes(cache.MtimesPath(state, scope))
+	m, err = localstate.OpenMtimes(localstate.MtimesPath(state, scope))
 	if err != nil {
 		t.Fatal(err)
 	}

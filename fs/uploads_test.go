@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 func strp(s string) *string { return &s }
@@ -19,67 +19,9 @@ func testAsset(id, desc string, ageMin int) api.Asset {
 		UploadedAt: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(ageMin) * time.Minute)}
 }
 
-func TestVisibleNamesComeFromTheVisibleAssetsOnly(t *testing.T) {
-	old := testAsset("old00000aaaa", "a.png", 10)  // being replaced (hidden)
-	neu := testAsset("new00000bbbb", "a.png", 0)   // its replacement
-	other := testAsset("oth00000cccc", "b.png", 5) // unrelated
-	cases := []struct {
-		name   string
-		listed []api.Asset
-		hidden []string
-		extra  []api.Asset
-		want   map[string]string // name -> id
-	}{
-		{
-			name:   "nothing hidden: the oldest keeps the plain name",
-			listed: []api.Asset{old, neu, other},
-			want:   map[string]string{"a.png": old.ID, "a (new00000).png": neu.ID, "b.png": other.ID},
-		},
-		{
-			name:   "the replaced asset is hidden: the new one is a.png at once",
-			listed: []api.Asset{old, neu, other},
-			hidden: []string{old.ID},
-			want:   map[string]string{"a.png": neu.ID, "b.png": other.ID},
-		},
-		{
-			name:   "an upload the listing lacks shows under its name",
-			listed: []api.Asset{old, other},
-			hidden: []string{old.ID},
-			extra:  []api.Asset{neu},
-			want:   map[string]string{"a.png": neu.ID, "b.png": other.ID},
-		},
-		{
-			name:   "a removed asset is gone",
-			listed: []api.Asset{other},
-			hidden: []string{other.ID},
-			want:   map[string]string{},
-		},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			tab := buildTable(7, c.listed)
-			hidden := map[string]bool{}
-			for _, id := range c.hidden {
-				hidden[id] = true
-			}
-			v := filterTable(tab, hidden, c.extra)
-			got := map[string]string{}
-			for name, a := range v.byName {
-				got[name] = a.ID
-			}
-			if !reflect.DeepEqual(got, c.want) {
-				t.Errorf("names %v, want %v", got, c.want)
-			}
-			if v.gen != tab.gen {
-				t.Errorf("generation %d, want %d", v.gen, tab.gen)
-			}
-		})
-	}
-}
-
 func TestListingMergesQueuedFilesOverAssets(t *testing.T) {
-	tab := buildTable(1, []api.Asset{testAsset("id1", "a.png", 3), testAsset("id2", "b.png", 2)})
-	items := visibleItems([]queue.Item{
+	tab := view.NewAssetTable(1, []api.Asset{testAsset("id1", "a.png", 3), testAsset("id2", "b.png", 2)}, nil)
+	queued := []queue.Item{
 		{ID: "q1", Name: "b.png", State: queue.Pending},      // overwrites b.png
 		{ID: "q2", Name: "c.png", State: queue.Writing},      // new
 		{ID: "q3", Name: ".c.png.Ab12cD", State: queue.Held}, // rsync temp
@@ -87,9 +29,14 @@ func TestListingMergesQueuedFilesOverAssets(t *testing.T) {
 		{ID: "q5", Name: "e.png", State: queue.Uploaded},     // an asset now
 		{ID: "q6", Name: "f.png", State: queue.Canceled},     // removed
 		{ID: "q7", Name: "bad\nname", State: queue.Pending},  // never shown
-	})
+	}
+	items := map[string]queue.Item{}
+	for _, it := range queued {
+		items[it.Name] = it
+	}
 	var got []string
-	for _, e := range mergeEntries(tab, items) {
+	for _, ve := range tab.Merge(queuedOf(queued)).Entries {
+		e := fuseEntry(ve)
 		kind := "asset"
 		if e.Ino == uploadIno(items[e.Name].ID) {
 			kind = "queued"

@@ -7,42 +7,26 @@ package integration
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"io/fs"
 	mrand "math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
-// Emulator is the in-process Krea emulator of one test.
+// Emulator is the in-process Krea emulator of one test, with the
+// integration tests' own helpers.
 type Emulator struct {
-	*emulator.Server
-	t         testing.TB
-	closeOnce sync.Once
-}
-
-// Close stops the emulator; tests may call it early, cleanup calls it again.
-func (e *Emulator) Close() {
-	e.closeOnce.Do(func() {
-		if err := e.Server.Close(); err != nil {
-			e.t.Errorf("closing the emulator: %v", err)
-		}
-	})
+	*kreafstest.Emulator
 }
 
 // startEmulator starts an emulator with a random token and its own data
@@ -50,39 +34,16 @@ func (e *Emulator) Close() {
 // a file host, then closes it.
 func startEmulator(t testing.TB, opts emulator.Options) *Emulator {
 	t.Helper()
-	if opts.Token == "" {
-		opts.Token = randomToken()
-	}
-	if opts.DataDir == "" {
-		opts.DataDir = t.TempDir()
-	}
-	srv, err := emulator.Start(opts)
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	e := &Emulator{Server: srv, t: t}
-	t.Cleanup(func() {
-		if srv.AuthLeaked() {
-			t.Errorf("the API token was sent somewhere other than the API's origin")
-		}
-		e.Close()
-	})
-	return e
-}
-
-// randomToken is a token no test output could contain by chance.
-func randomToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "kt-test-" + hex.EncodeToString(b)
+	return &Emulator{kreafstest.StartEmulator(t, opts)}
 }
 
 // add uploads data as a new asset through the emulator's Go API.
 func (e *Emulator) add(data []byte, description string) api.Asset {
-	e.t.Helper()
+	t := e.TB()
+	t.Helper()
 	a, err := e.AddAsset(data, description)
 	if err != nil {
-		e.t.Fatalf("AddAsset(%q): %v", description, err)
+		t.Fatalf("AddAsset(%q): %v", description, err)
 	}
 	return a
 }
@@ -114,18 +75,7 @@ func makeWAV(seed uint64, size int) []byte {
 	}
 	size &^= 1 // whole 16-bit samples
 	b := make([]byte, size)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(size-8))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)    // fmt chunk size
-	binary.LittleEndian.PutUint16(b[20:], 1)     // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1)     // mono
-	binary.LittleEndian.PutUint32(b[24:], 44100) // sample rate
-	binary.LittleEndian.PutUint32(b[28:], 88200) // byte rate
-	binary.LittleEndian.PutUint16(b[32:], 2)     // block align
-	binary.LittleEndian.PutUint16(b[34:], 16)    // bits per sample
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(size-44))
+	kreafstest.PutWAVHeader(b)
 	r := mrand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), byte(seed >> 16), byte(seed >> 24), 'k', 'r', 'e', 'a'})
 	_, _ = r.Read(b[44:])
 	return b
@@ -143,24 +93,7 @@ func writeTemp(t testing.TB, name string, data []byte) string {
 
 // httpGet is the baseline of an asset's bytes: a plain GET of its
 // image_url, the way curl would fetch it (no token).
-func httpGet(t testing.TB, url string) []byte {
-	t.Helper()
-	c := &http.Client{Timeout: 2 * time.Minute}
-	defer c.CloseIdleConnections()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return b
-}
+var httpGet = kreafstest.HTTPGet
 
 // ---- cache directory measurements ----
 

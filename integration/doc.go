@@ -37,7 +37,7 @@
 //     binary mounted on integration/docfake, a second fake API written from
 //     Krea's documented examples only (not from api/emulator), with ls, cat,
 //     cp, rm, rm -r of jobs and mv of a style;
-//   - reliability (issue 7, docs/reliability.md): 20% API faults and cut
+//   - reliability (docs/reliability.md): 20% API faults and cut
 //     downloads (reliability_faults_test.go), the API down and back on the
 //     same ports (reliability_outage_test.go), a stalled API and the bound
 //     of every operation (reliability_stall_test.go), kill -9 mid-download
@@ -59,6 +59,10 @@
 // if a mount of this run is left behind or the test process leaked
 // goroutines. Later issues' tests (writes, jobs, reliability) reuse mount,
 // mountWith, startEmulator, run/runErr, eventually and the data makers.
+// What the harness shares with package fs's mount tests and the benchmark
+// (the emulator with its cleanup, building the binary, the child process
+// and its ready line, unmounting and leftover checks, the FUSE probe,
+// running programs) lives in integration/kreafstest.
 //
 // Running it:
 //

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 func TestReadyLineIsOneLineOnStdout(t *testing.T) {
@@ -33,9 +34,9 @@ func TestReadyLineIsOneLineOnStdout(t *testing.T) {
 		t.Errorf("the ready line %q does not name the mount point %s", out, m.Dir)
 	}
 	// docs/configuration.md: shows as kreafs of type fuse.kreafs.
-	for _, e := range readMountinfo() {
-		if e.dir == m.Dir && (e.fstype != "fuse.kreafs" || e.source != "kreafs") {
-			t.Errorf("mountinfo shows %s as %q of type %q, want kreafs of type fuse.kreafs", m.Dir, e.source, e.fstype)
+	for _, e := range kreafstest.Mountinfo() {
+		if e.Dir == m.Dir && (e.FSType != "fuse.kreafs" || e.Source != "kreafs") {
+			t.Errorf("mountinfo shows %s as %q of type %q, want kreafs of type fuse.kreafs", m.Dir, e.Source, e.FSType)
 		}
 	}
 }
@@ -102,7 +103,7 @@ func TestFlagsWinOverTheEnvironment(t *testing.T) {
 	emu.add(makePNG(1, 2, 2), "here.png")
 	tokenFile := writeTemp(t, "token", []byte("  "+emu.Token()+"  \n"))
 	// The environment names a wrong token and a dead API; the flags win.
-	m := mountWith(t, emu, mountOpts{NoURL: true, Token: randomToken(),
+	m := mountWith(t, emu, mountOpts{NoURL: true, Token: kreafstest.RandomToken(),
 		Env:   []string{"KREA_API_URL=http://127.0.0.1:1"},
 		Flags: []string{"--api-url", emu.URL(), "--token-file", tokenFile}})
 	m.Token = emu.Token()
@@ -245,7 +246,7 @@ func TestMissingOrRejectedTokenIsAOneLineErrorAndMountsNothing(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
-	wrong := randomToken()
+	wrong := kreafstest.RandomToken()
 	badFile := writeTemp(t, "bad-token", []byte(wrong+"\n"))
 
 	for _, tc := range []struct {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
-	kfs "github.com/kreafs/kreafs/fs"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 func TestReadingAndListingUnderFaultsGivesExactBytesAndCompleteListings(t *testing.T) {
@@ -47,7 +47,7 @@ func TestReadingAndListingUnderFaultsGivesExactBytesAndCompleteListings(t *testi
 
 	// Listings: every name, once, as the naming rules give them; five
 	// times, a fresh listing (TTL 1s) each time.
-	wantNames := kfs.AssetNames(emu.Assets())
+	wantNames := view.AssetNames(emu.Assets())
 	slices.Sort(wantNames)
 	var wantIDs []string
 	for id := range want {

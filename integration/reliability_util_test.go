@@ -2,8 +2,8 @@
 
 package integration
 
-// Helpers of the reliability, security, hostile-input and load tests
-// (issue 7): an emulator that can be stopped and restarted on the same
+// Helpers of the reliability, security, hostile-input and load tests:
+// an emulator that can be stopped and restarted on the same
 // ports, the kreafs process' memory and goroutine counts, timing of real
 // programs.
 
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 // hostPort is the host:port of a URL such as emu.URL() or emu.FilesURL().
@@ -53,14 +54,7 @@ func restartEmulator(t testing.TB, emu *Emulator, opts emulator.Options) *Emulat
 	if err != nil {
 		t.Fatalf("restarting the emulator on %s and %s: %v", apiAddr, filesAddr, err)
 	}
-	e := &Emulator{Server: srv, t: t}
-	t.Cleanup(func() {
-		if srv.AuthLeaked() {
-			t.Errorf("the API token was sent somewhere other than the API's origin")
-		}
-		e.Close()
-	})
-	return e
+	return &Emulator{kreafstest.Adopt(t, srv)}
 }
 
 // procStatusKB reads a "Name:   1234 kB" line of /proc/PID/status.

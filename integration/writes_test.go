@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 var plain struct {
@@ -40,11 +40,7 @@ func plainKreafs(t testing.TB) string {
 			return
 		}
 		plain.bin = filepath.Join(filepath.Dir(kreafsBin), "kreafs-norace")
-		cmd := exec.Command("go", "build", "-o", plain.bin, "./cmd/kreafs")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			plain.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		plain.err = kreafstest.Build(root, plain.bin, false)
 	})
 	if plain.err != nil {
 		t.Fatal(plain.err)

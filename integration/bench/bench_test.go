@@ -9,39 +9,16 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
-// requireFUSE skips without a usable FUSE (or fails with
-// KREAFS_REQUIRE_FUSE=1, as in CI).
-func requireFUSE(t *testing.T) {
-	t.Helper()
-	reason := ""
-	if f, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0); err != nil {
-		reason = "no usable /dev/fuse: " + err.Error()
-	} else {
-		f.Close()
-		if os.Geteuid() != 0 {
-			if _, err := exec.LookPath("fusermount3"); err != nil {
-				reason = "not root and no fusermount3"
-			}
-		}
-	}
-	if reason == "" {
-		return
-	}
-	if os.Getenv("KREAFS_REQUIRE_FUSE") == "1" {
-		t.Fatalf("KREAFS_REQUIRE_FUSE=1 but %s", reason)
-	}
-	t.Skip(reason)
-}
-
 func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
-	requireFUSE(t)
+	kreafstest.RequireFUSE(t)
 	cfg := smokeConfig()
 	cfg.workDir = t.TempDir()
 	cfg.log = io.Discard

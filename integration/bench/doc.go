@@ -1,4 +1,4 @@
-// Command bench is kreafs' side-by-side benchmark (issue 6): it measures a
+// Command bench is kreafs' side-by-side benchmark: it measures a
 // real mount of the kreafs binary against the network and the disk used
 // directly, in one run, and prints a table of ratios against the floors of
 // docs/performance.md.
@@ -8,7 +8,8 @@
 //	go run ./integration/bench -smoke       # tiny sizes, one run: checks that it works
 //
 // It needs Linux with FUSE (root, or fusermount3), and builds kreafs from
-// this module. Everything runs on 127.0.0.1: an in-process emulator (the
+// this module. Building, mounting and unmounting go through
+// integration/kreafstest, as in the integration tests. Everything runs on 127.0.0.1: an in-process emulator (the
 // "API"), the kreafs binary mounted over it, and the baselines: Go HTTP
 // GETs of the same URLs, one multipart POST, and reads of a local file.
 // Where rclone is installed it also serves the same bytes through a plain

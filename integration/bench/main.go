@@ -36,7 +36,7 @@ func (c *config) want(name string) bool {
 	return c.cases == nil || c.cases.MatchString(name)
 }
 
-// defaultConfig is the full benchmark of issue 6.
+// defaultConfig is the full benchmark.
 func defaultConfig() config {
 	return config{
 		runs:      5,

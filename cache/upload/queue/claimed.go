@@ -28,6 +28,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // claimedKeep is how long before the oldest interrupted attempt (or
@@ -65,12 +67,7 @@ func openClaimed(dir string, since time.Time) (*claimedLog, map[string]time.Time
 	for id, at := range kept {
 		out.WriteString(claimedLine(id, at))
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(out.String()), 0o600); err != nil {
-		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := durable.WriteFile(path, []byte(out.String())); err != nil {
 		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)

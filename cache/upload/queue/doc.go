@@ -79,7 +79,9 @@
 // Dir holds spool/<id>.<gen> (the bytes) and journal/<id>.json (one record
 // per item, replaced atomically: write temp, fsync, rename, fsync dir),
 // plus a lock file (flock: one process per Dir; a second Open fails with
-// ErrLocked; on filesystems without flock the queue runs unlocked). Dirs are 0700, files 0600. Create journals the item before
+// ErrLocked, and so does Open on a file system without locks: two queues
+// on one Dir would upload twice). The file helpers are
+// cache/internal/durable's. Dirs are 0700, files 0600. Create journals the item before
 // creating its spool; the last Release fsyncs the spool and then journals
 // the item as pending. What survives kill -9, and what Open does with it:
 //

@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Create makes a new spool file for name, open for writing (the caller
@@ -87,7 +89,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		dst := q.l.spoolPath(id, gen)
 		if trunc {
 			f, err = os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		} else if err = copyFile(dst, q.l.spoolPath(id, old)); err == nil {
+		} else if err = durable.CopyFile(dst, q.l.spoolPath(id, old)); err == nil {
 			f, err = os.OpenFile(dst, os.O_RDWR, 0)
 		}
 	} else {
@@ -187,10 +189,10 @@ func (q *Queue) Release(id string) error {
 	fi, err := os.Stat(path)
 	if err == nil {
 		size = fi.Size()
-		err = syncFile(path)
+		err = durable.SyncFile(path)
 	}
 	if err == nil {
-		err = syncDir(q.l.spool)
+		err = durable.SyncDir(q.l.spool)
 	}
 	q.mu.Lock()
 	it.rec.State, it.rec.Size, it.rec.Modified = stPending, size, q.o.Clock.Now()

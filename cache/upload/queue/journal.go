@@ -18,11 +18,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 type layout struct {
@@ -57,26 +58,10 @@ func (l layout) writeRecord(r record) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(l.journal, "."+r.ID+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, l.recordPath(r.ID))
-	}
-	if err != nil {
-		os.Remove(name)
+	if err := durable.WriteFile(l.recordPath(r.ID), append(b, '\n')); err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
 	}
-	return syncDir(l.journal)
+	return nil
 }
 
 // removeRecord deletes journal/<id>.json durably; a missing file is fine.
@@ -84,7 +69,7 @@ func (l layout) removeRecord(id string) error {
 	if err := os.Remove(l.recordPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return syncDir(l.journal)
+	return durable.SyncDir(l.journal)
 }
 
 // loadRecords reads every record. Records that do not parse are renamed to
@@ -162,56 +147,6 @@ func (l layout) spoolGens() (map[string][]int, error) {
 		out[id] = append(out[id], gen)
 	}
 	return out, nil
-}
-
-// syncDir fsyncs a directory so that renames and removals in it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
-}
-
-// syncFile fsyncs the file at path.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// copyFile copies src to a new file dst (0600) and fsyncs it, streaming.
-func copyFile(dst, src string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(dst)
-	}
-	return err
 }
 
 func newID() string {

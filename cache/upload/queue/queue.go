@@ -20,13 +20,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Uploader is the part of the API client the queue uses; *api.Client
@@ -132,9 +132,12 @@ func Open(o Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
-	lock, err := lockDir(filepath.Join(l.dir, "lock"))
+	lock, err := durable.LockDir(l.dir)
+	if errors.Is(err, durable.ErrLocked) {
+		return nil, ErrLocked
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("upload queue: %w", err)
 	}
 	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "uploads"), lock: lock,
 		items: map[string]*item{}, claimed: map[string]bool{}}

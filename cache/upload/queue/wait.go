@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"sort"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Wait is fsync(2) of a queued file. For a Pending item it starts the
@@ -34,7 +36,7 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 	case Writing, Held:
 		p := q.l.spoolPath(id, it.rec.Gen)
 		q.mu.Unlock()
-		return syncFile(p)
+		return durable.SyncFile(p)
 	case Failed:
 		err := it.rec.failure()
 		q.mu.Unlock()

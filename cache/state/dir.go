@@ -1,0 +1,67 @@
+package state
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+
+	"github.com/kreafs/kreafs/cache/internal/durable"
+)
+
+// Dir is the state directory of one account. A Dir with no path keeps
+// nothing on disk: Mtimes and Names are nil, HiddenJobs is kept in memory
+// and SavedListing is nil.
+type Dir struct {
+	path  string
+	scope string
+}
+
+// OpenDir creates (0700) the state directory path for the account scope.
+// path "" keeps nothing.
+func OpenDir(path, scope string) (*Dir, error) {
+	if path != "" {
+		if err := durable.MkdirPrivate(path); err != nil {
+			return nil, fmt.Errorf("cache: state dir: %w", err)
+		}
+	}
+	return &Dir{path: path, scope: scope}, nil
+}
+
+// Mtimes opens the account's modification times (nil without a path).
+func (d *Dir) Mtimes() (*Mtimes, error) {
+	if d.path == "" {
+		return nil, nil
+	}
+	return OpenMtimes(MtimesPath(d.path, d.scope))
+}
+
+// Names opens the account's kept names (nil without a path).
+func (d *Dir) Names() (*Names, error) {
+	if d.path == "" {
+		return nil, nil
+	}
+	return OpenNames(NamesPath(d.path, d.scope))
+}
+
+// HiddenJobs opens the account's hidden jobs (see OpenHiddenJobs for a
+// damaged file).
+func (d *Dir) HiddenJobs() (*HiddenJobs, error) {
+	if d.path == "" {
+		return OpenHiddenJobs("")
+	}
+	return OpenHiddenJobs(HiddenJobsPath(d.path, d.scope))
+}
+
+// Saved is the saved listing called name of d's account (nil without a
+// path).
+func Saved[T any](d *Dir, name string) *SavedListing[T] {
+	return NewSavedListing[T](d.path, name, d.scope)
+}
+
+// scopedPath is the file kind+<hash of scope>+ext under stateDir: each
+// account (API URL) has its own files.
+func scopedPath(stateDir, kind, scope, ext string) string {
+	sum := sha256.Sum256([]byte(scope))
+	return filepath.Join(stateDir, kind+hex.EncodeToString(sum[:8])+ext)
+}

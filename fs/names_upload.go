@@ -1,0 +1,16 @@
+package fs
+
+import "github.com/kreafs/kreafs/fs/view"
+
+// The view's naming rules under the names the upload path of this package
+// calls them by (upload*.go, assets_write.go, types_by_name.go).
+var (
+	usableName   = view.UsableName
+	classifyName = view.ClassifyName
+)
+
+const finalName = view.FinalName
+
+// HoldName reports whether a file with this name is kept in the local
+// spool rather than uploaded: the upload queue's Options.Hold (view.HoldName).
+func HoldName(name string) bool { return view.HoldName(name) }

@@ -1,0 +1,270 @@
+//go:build linux
+
+package main
+
+// The measuring primitives: reads as cat does them, the HTTP baselines
+// (GET, the listing pages, the multipart POST) and timed runs of programs.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// readBuf is the smallest buffer cat reads with.
+const readBuf = 128 << 10
+
+// readBufs holds read buffers whose pages are already touched: a fresh
+// buffer would page-fault inside the timed read (more for kreafs' 1 MiB
+// reads than for 128 KiB ones).
+var readBufs = sync.Pool{New: func() any {
+	b := make([]byte, 8<<20)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	return b
+}}
+
+// readAll opens path and reads it to the end as cat does: read(2) with a
+// buffer of max(128 KiB, st_blksize) (coreutils' io_blksize). The time
+// includes open, fstat and close.
+func readAll(path string) (int64, time.Duration, error) {
+	big := readBufs.Get().([]byte)
+	defer readBufs.Put(big)
+	start := time.Now()
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	buf := big[:readBuf]
+	if st, err := f.Stat(); err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			if bs := int64(sys.Blksize); bs > readBuf && bs <= int64(len(big)) {
+				buf = big[:bs]
+			}
+		}
+	}
+	var n int64
+	for {
+		m, err := f.Read(buf)
+		n += int64(m)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.Close()
+			return n, 0, err
+		}
+	}
+	f.Close()
+	return n, time.Since(start), nil
+}
+
+// firstBytes opens path and reads its first n bytes.
+func firstBytes(path string, n int) (time.Duration, error) {
+	buf := make([]byte, n)
+	start := time.Now()
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// get GETs url and reads the whole body (the network baseline).
+func (b *bench) get(url string) (int64, time.Duration, error) {
+	return b.getTo(url, nil)
+}
+
+// getToFile is get with the body written into a new file in dir (with the
+// 256 KiB writes kreafs' downloads make), as a disk cache would.
+func (b *bench) getToFile(url, dir string) (int64, time.Duration, error) {
+	start := time.Now()
+	f, err := os.CreateTemp(dir, "get-*")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	n, _, err := b.getTo(url, f)
+	return n, time.Since(start), err
+}
+
+// getTo GETs url and writes the body to w (nil: drops it), with a buffer
+// of the size the read cases use.
+func (b *bench) getTo(url string, w io.Writer) (int64, time.Duration, error) {
+	size := readBuf
+	if w != nil {
+		size = 256 << 10
+	}
+	buf := make([]byte, size)
+	start := time.Now()
+	req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	var n int64
+	for {
+		m, err := resp.Body.Read(buf)
+		n += int64(m)
+		if w != nil && m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, 0, werr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return n, 0, err
+		}
+	}
+	return n, time.Since(start), nil
+}
+
+// getFirstByte is a GET's time to the first byte of the body.
+func (b *bench) getFirstByte(url string) (time.Duration, error) {
+	one := make([]byte, 1)
+	start := time.Now()
+	req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	if _, err := io.ReadFull(resp.Body, one); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// listAllPages GETs every page of the listing account's assets with
+// limit=1000, following next_cursor: what one listing costs on the wire
+// (and in decoding the cursor).
+func (b *bench) listAllPages() (int, time.Duration, error) {
+	start := time.Now()
+	cursor, pages := "", 0
+	for {
+		q := url.Values{"limit": {"1000"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, b.list.URL()+"/assets?"+q.Encode(), nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+b.list.Token())
+		resp, err := b.httpc.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor *string           `json:"next_cursor"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			return 0, 0, fmt.Errorf("GET /assets: %v", err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			return 0, 0, fmt.Errorf("GET /assets: %s", resp.Status)
+		}
+		pages++
+		if page.NextCursor == nil || *page.NextCursor == "" {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	return pages, time.Since(start), nil
+}
+
+// post uploads path in one multipart POST /assets (the upload baseline),
+// streaming the file with a known Content-Length.
+func (b *bench) post(path, description string) (time.Duration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	const boundary = "kreafs-bench-boundary-5f2c9d"
+	prefix := "--" + boundary + "\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n" + description + "\r\n" +
+		"--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + description + "\"\r\n" +
+		"Content-Type: audio/wav\r\n\r\n"
+	suffix := "\r\n--" + boundary + "--\r\n"
+	start := time.Now()
+	req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, b.data.URL()+"/assets",
+		io.MultiReader(strings.NewReader(prefix), f, strings.NewReader(suffix)))
+	if err != nil {
+		return 0, err
+	}
+	req.ContentLength = int64(len(prefix)) + st.Size() + int64(len(suffix))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	req.Header.Set("Authorization", "Bearer "+b.data.Token())
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var a api.Asset
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || resp.StatusCode/100 != 2 || a.ID == "" {
+		return 0, fmt.Errorf("POST /assets: %s (%v)", resp.Status, err)
+	}
+	return time.Since(start), nil
+}
+
+// runCmd runs a program with its output discarded and returns how long it
+// took (the spawn included).
+func (b *bench) runCmd(name string, args ...string) (time.Duration, error) {
+	cmd := exec.CommandContext(b.ctx, name, args...)
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer devnull.Close()
+	var stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = devnull, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, lastLines(stderr.String(), 3))
+	}
+	return time.Since(start), nil
+}
+
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
