@@ -44,11 +44,11 @@ func openUploads(c *mountConfig, client *api.Client, logger logrus.FieldLogger) 
 	}
 	u := &uploadQueue{log: logger}
 	q, err := queue.Open(queue.Options{
-		Dir:        filepath.Join(c.cacheDir, "uploads"),
-		Uploader:   client,
-		Delay:      c.uploadDelay,
-		Hold:       kfs.HoldName,
-		Log:        logger,
+		Dir:      filepath.Join(c.cacheDir, "uploads"),
+		Uploader: client,
+		Delay:    c.uploadDelay,
+		Hold:     kfs.HoldName,
+		Log:      logger,
 	})
 	if errors.Is(err, queue.ErrLocked) {
 		return nil, fmt.Errorf("cache dir %s is in use by another kreafs (one mount per cache dir; use --cache-dir)", c.cacheDir)
