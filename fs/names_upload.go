@@ -10,7 +10,3 @@ var (
 )
 
 const finalName = view.FinalName
-
-// HoldName reports whether a file with this name is kept in the local
-// spool rather than uploaded: the upload queue's Options.Hold (view.HoldName).
-func HoldName(name string) bool { return view.HoldName(name) }

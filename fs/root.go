@@ -166,7 +166,7 @@ func NewRoot(cfg Config) (*Root, error) {
 	if r.readOnly {
 		q = nil
 	}
-	r.up = newUploads(r, upload.NewSession(q, HoldName, r.log))
+	r.up = newUploads(r, upload.NewSession(q, view.HoldName, r.log))
 	r.assets = newAssetsDir(r)
 	if cfg.Offline {
 		r.assets.loadSaved()

@@ -24,6 +24,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 type writeEnv struct {
@@ -86,7 +87,7 @@ func mountWrites(t *testing.T, s writeSetup) *writeEnv {
 		c.DirCacheTTL = time.Minute
 		c.Log = l
 		q, err := queue.Open(queue.Options{
-			Dir: t.TempDir(), Uploader: e.up, Delay: s.delay, Hold: HoldName,
+			Dir: t.TempDir(), Uploader: e.up, Delay: s.delay, Hold: view.HoldName,
 			MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, MaxAttempts: 3,
 			Log: l,
 		})

@@ -18,7 +18,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/upload/queue"
-	kfs "github.com/kreafs/kreafs/fs"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // uploadsCloseBound is how long kreafs waits for uploads already running
@@ -47,7 +47,7 @@ func openUploads(c *mountConfig, client *api.Client, logger logrus.FieldLogger) 
 		Dir:      filepath.Join(c.cacheDir, "uploads"),
 		Uploader: client,
 		Delay:    c.uploadDelay,
-		Hold:     kfs.HoldName,
+		Hold:     view.HoldName,
 		Log:      logger,
 	})
 	if errors.Is(err, queue.ErrLocked) {

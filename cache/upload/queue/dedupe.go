@@ -186,6 +186,3 @@ func (l *lister) since(ctx context.Context, mark uint64) ([]api.Asset, error) {
 		// It started too early for us; loop and start (or join) a newer one.
 	}
 }
-
-// HostedName is the original file name in a hosted URL (dedupe.HostedName).
-func HostedName(u string) string { return dedupe.HostedName(u) }
