@@ -3,6 +3,7 @@ package view
 import (
 	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -18,6 +19,10 @@ type AssetTable struct {
 
 	listOnce sync.Once
 	list     *List // built by List
+
+	tree    bool                 // folders shown (NewAssetTree); else one flat directory
+	folders []string             // local folders given to Show (sorted)
+	dirs    map[string]*dirIndex // tree: folders by path ("" is assets/)
 
 	showMu   sync.Mutex  // held while building shown
 	shown    *AssetTable // the last table Show built from t...
@@ -49,6 +54,10 @@ func (t *AssetTable) Diff(old *AssetTable) (gone, goneIDs []string, changed bool
 // shown assets only, so an overwritten asset still listed does not push
 // its replacement to a suffixed name.
 func (t *AssetTable) Without(hidden map[string]bool, extra []api.Asset) *AssetTable {
+	return t.without(hidden, extra, t.folders)
+}
+
+func (t *AssetTable) without(hidden map[string]bool, extra []api.Asset, folders []string) *AssetTable {
 	assets := make([]api.Asset, 0, len(t.ByName)+len(extra))
 	for _, name := range t.Names {
 		if a := t.ByName[name]; !hidden[a.ID] {
@@ -56,7 +65,12 @@ func (t *AssetTable) Without(hidden map[string]bool, extra []api.Asset) *AssetTa
 		}
 	}
 	assets = append(assets, extra...)
-	v := NewAssetTable(t.Gen, assets, t.Kept)
+	var v *AssetTable
+	if t.tree {
+		v = newAssetTree(t.Gen, assets, t.Kept, folders)
+	} else {
+		v = NewAssetTable(t.Gen, assets, t.Kept)
+	}
 	v.Saved = t.Saved
 	return v
 }
@@ -67,6 +81,7 @@ type Pending struct {
 	Queued   []Queued        // files written and not uploaded yet
 	Hidden   map[string]bool // asset ids being deleted, or replaced by a queued file
 	Uploaded []api.Asset     // finished uploads, which the listing may lack yet
+	Folders  []string        // local folders (paths under assets/); shown by a tree only
 }
 
 // Show is t as assets/ shows it with p: t.Without the hidden assets t
@@ -86,11 +101,19 @@ func (t *AssetTable) Show(p Pending) *AssetTable {
 			extra = append(extra, a)
 		}
 	}
-	if len(hid) == 0 && len(extra) == 0 {
+	folders := t.folders
+	if t.tree && !sameFolders(p.Folders, t.folders) {
+		folders = sortedCopy(p.Folders)
+	}
+	if len(hid) == 0 && len(extra) == 0 && sameFolders(folders, t.folders) {
 		return t
 	}
 	sort.Strings(hid)
 	var key strings.Builder
+	for _, f := range folders {
+		key.WriteString(strconv.Quote(f) + ",")
+	}
+	key.WriteString("/-")
 	for _, id := range hid {
 		key.WriteString(id + ",")
 	}
@@ -102,7 +125,7 @@ func (t *AssetTable) Show(p Pending) *AssetTable {
 	t.showMu.Lock()
 	defer t.showMu.Unlock()
 	if t.shown == nil || t.shownKey != k {
-		t.shown, t.shownKey = t.Without(p.Hidden, extra), k
+		t.shown, t.shownKey = t.without(p.Hidden, extra, folders), k
 	}
 	return t.shown
 }
@@ -118,7 +141,8 @@ type Queued struct {
 type Entry struct {
 	Name  string
 	Ino   uint64
-	Asset *api.Asset // the listed asset behind the name; nil for a queued file
+	Asset *api.Asset // the listed asset behind the name; nil for a queued file or a folder
+	Dir   bool       // a folder (tree only)
 }
 
 // List is what one open of assets/ lists: entries sorted by name, and a
@@ -138,8 +162,12 @@ func (t *AssetTable) List() *List {
 
 // Merge is the listing of assets/: the assets of t under their names,
 // except the names a queued file takes, plus the queued files. When two
-// queued files share a name, the later one in queued wins.
+// queued files share a name, the later one in queued wins. In a tree
+// (NewAssetTree) it lists assets/ itself only (MergeDir).
 func (t *AssetTable) Merge(queued []Queued) *List {
+	if t.tree {
+		return t.MergeDir("", queued)
+	}
 	taken := make(map[string]uint64, len(queued))
 	for _, q := range queued {
 		taken[q.Name] = q.Ino

@@ -260,15 +260,27 @@ func AssetNames(assets []api.Asset) []string { return assetNames(assets, nil) }
 func assetNames(assets []api.Asset, kept func(id string) string) []string {
 	names := make([]string, len(assets))
 	wants := make([]string, len(assets))
-	order := make([]int, len(assets))
+	idx := make([]int, len(assets))
 	for i := range assets {
 		k := ""
 		if kept != nil {
 			k = kept(assets[i].ID)
 		}
 		wants[i] = WantedName(&assets[i], k)
-		order[i] = i
+		idx[i] = i
 	}
+	nameGroup(assets, idx, wants, nil, names, make([]bool, len(assets)))
+	return names
+}
+
+// nameGroup applies rules 2 and 3 of AssetNames to the assets idx (of
+// assets) that share one directory, wants[i] being what asset i asks for.
+// No asset gets a name in reserved (the directory's folders: a folder
+// wins its name over a file, which then is named as a duplicate). It
+// writes names[i] for each i in idx and reorders idx; plain is scratch
+// space as long as assets, all false on entry.
+func nameGroup(assets []api.Asset, idx []int, wants []string, reserved map[string]bool, names []string, plain []bool) {
+	order := idx
 	// Oldest first (then id, then input index as a last resort for
 	// identical entries), which makes every pass below deterministic. The
 	// index makes every key distinct, so an unstable sort gives the stable
@@ -286,8 +298,11 @@ func assetNames(assets []api.Asset, kept func(id string) string) []string {
 	})
 
 	// Rule 2: the oldest wanting a name keeps it.
-	plain := make([]bool, len(assets))
-	taken := make(map[string]bool, len(assets))
+	suffixed := false
+	taken := make(map[string]bool, len(order)+len(reserved))
+	for r := range reserved {
+		taken[r] = true
+	}
 	for _, i := range order {
 		w := wants[i]
 		if !taken[w] {
@@ -295,6 +310,7 @@ func assetNames(assets []api.Asset, kept func(id string) string) []string {
 			names[i], plain[i] = w, true
 			continue
 		}
+		suffixed = true
 		if n := withSuffix(w, shortID(assets[i].ID)); n != "" && UsableName(n) {
 			names[i] = n
 		} else {
@@ -305,10 +321,13 @@ func assetNames(assets []api.Asset, kept func(id string) string) []string {
 	// Rule 3: settle names still claimed more than once. Without a
 	// suffixed name (no duplicates, the usual case) every name is a
 	// distinct plain wish already.
-	if !slices.Contains(plain, false) {
-		return names
+	if !suffixed {
+		return
 	}
-	owner := make(map[string]int, len(assets))
+	owner := make(map[string]int, len(order)+len(reserved))
+	for r := range reserved {
+		owner[r] = -1
+	}
 	var losers []int
 	for _, i := range order { // plain names claim first
 		if plain[i] {
@@ -341,7 +360,6 @@ func assetNames(assets []api.Asset, kept func(id string) string) []string {
 		names[i] = n
 		owner[n] = i
 	}
-	return names
 }
 
 // Bounds of an id's length (IDLike).
