@@ -65,3 +65,21 @@ func scopedPath(stateDir, kind, scope, ext string) string {
 	sum := sha256.Sum256([]byte(scope))
 	return filepath.Join(stateDir, kind+hex.EncodeToString(sum[:8])+ext)
 }
+
+// Folders opens the account's local folders (kept in memory only without
+// a path; see OpenFolders for a damaged file).
+func (d *Dir) Folders() (*Folders, error) {
+	if d.path == "" {
+		return OpenFolders("")
+	}
+	return OpenFolders(FoldersPath(d.path, d.scope))
+}
+
+// Trash opens the account's trash (kept in memory only without a path;
+// see OpenTrash for a damaged file).
+func (d *Dir) Trash() (*Trash, error) {
+	if d.path == "" {
+		return OpenTrash("")
+	}
+	return OpenTrash(TrashPath(d.path, d.scope))
+}
