@@ -3,9 +3,10 @@
 // temporary or junk, the name table of one listing, what assets/ lists
 // (the listing, minus pending deletes, plus queued files), and what the
 // generated files of jobs/ and styles/ contain and which a job's directory
-// holds. It imports no go-fuse and
-// does no I/O; its only locks guard what an AssetTable builds from itself
-// once (its List, its last Show), never held while calling out. Every
+// holds, the trash's info files, and the events log. It imports no
+// go-fuse and does no I/O; its only locks guard what an AssetTable builds
+// from itself once (its List, its last Show) and the events log's lines,
+// never held while calling out. Every
 // function is unit-tested without a mount.
 // Package fs adapts it: an operation asks the view, builds attributes and
 // maps the error.
@@ -19,6 +20,11 @@
 //	styles_names.go  which directory name each style gets (StyleNames)
 //	table.go         Table: one listing generation under its names; Diff
 //	assets.go        AssetTable, and the listing of assets/ (Show, Merge)
+//	folders.go       folders of assets/: paths in descriptions (SplitPath,
+//	                 WantedPath), naming per folder
+//	assets_tree.go   AssetTable with folders (NewAssetTree, MergeDir)
+//	trash.go         the freedesktop.org trash: info files, paths back
+//	events.go        the events log (.kreafs/events); Changes of a table
 //	ino.go           inode numbers: stable hashes of object keys
 //	jobs_files.go    names of result and preview files; job.json and status
 //	job_dir.go       what a job's directory holds (JobEntries)
@@ -41,6 +47,13 @@
 //     set only, so a replaced asset never pushes its replacement to a
 //     suffixed name; then the queued files, each of which wins over a
 //     listed asset of its name.
+//   - In a tree (NewAssetTree) names are paths under assets/; each folder
+//     is named by the rules above on its own, and a folder wins its name
+//     over a file (folders.go). A flat table (NewAssetTable) shows no
+//     folder: a description with '/' is not a usable name there.
+//   - The events log only grows: its size and the bytes at each offset
+//     never change once written, except that dropped lines read as
+//     padding (events.go).
 //   - A List's Sum changes when any name or inode number does: it tells
 //     whether the kernel's cached copy of the listing is still current.
 //   - Inode numbers are stable hashes of the object's key (Ino), so the
