@@ -183,3 +183,10 @@ func assetPaths(assets []api.Asset, kept func(id string) string, local []string)
 
 // FolderIno is the inode number of a folder of assets/, by path.
 func FolderIno(p string) uint64 { return Ino("folder:" + p) }
+
+// HoldPath is HoldName of a path's last segment: a temporary or junk file
+// in a folder ("album/.beach.png.swp") is held as it is in assets/.
+func HoldPath(p string) bool {
+	_, name := SplitParent(p)
+	return HoldName(name)
+}

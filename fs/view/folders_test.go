@@ -165,3 +165,20 @@ func TestHidingTheOnlyAssetOfAFolderRemovesTheFolder(t *testing.T) {
 		t.Errorf("assets/ lists %q, want %q", got, want)
 	}
 }
+
+func TestJunkInAFolderIsHeldLikeJunkInAssets(t *testing.T) {
+	for _, tc := range []struct {
+		p    string
+		hold bool
+	}{
+		{"album/beach.png", false},
+		{"album/.beach.png.swp", true},
+		{"album/.beach.png.Xy12Ab", true}, // rsync's temporary name
+		{"a.b/beach.png", false},
+		{"beach.png~", true},
+	} {
+		if got := HoldPath(tc.p); got != tc.hold {
+			t.Errorf("HoldPath(%q) = %v, want %v", tc.p, got, tc.hold)
+		}
+	}
+}
