@@ -227,4 +227,3 @@ func TestTailFOfTheEventsFileShowsAJobsCompletionWithinTwoSeconds(t *testing.T) 
 		}
 	}
 }
-
