@@ -16,6 +16,7 @@ package view
 import (
 	"errors"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -156,4 +157,40 @@ func FreeTrashName(name string, taken func(string) bool) string {
 			return c
 		}
 	}
+}
+
+// TrashedEntry is one name inside a trashed folder.
+type TrashedEntry struct {
+	Name string
+	ID   string // the asset; "" for a folder
+}
+
+// TrashedDir lists folder dir ("" its top) of a trashed folder whose
+// assets are files (path inside it -> asset id): its folders and files,
+// sorted by name. ok is false when dir is not a folder of it.
+func TrashedDir(files map[string]string, dir string) (entries []TrashedEntry, ok bool) {
+	prefix := ""
+	if dir != "" {
+		prefix = dir + "/"
+	}
+	seen := map[string]bool{}
+	for p, id := range files {
+		rest, in := strings.CutPrefix(p, prefix)
+		if !in || rest == "" {
+			continue
+		}
+		ok = true
+		name, _, deeper := strings.Cut(rest, "/")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		e := TrashedEntry{Name: name}
+		if !deeper {
+			e.ID = id
+		}
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	return entries, ok || dir == ""
 }

@@ -82,3 +82,21 @@ func TestTrashNames(t *testing.T) {
 		t.Errorf("deletion date %q", d)
 	}
 }
+
+func TestATrashedFolderListsItsTree(t *testing.T) {
+	files := map[string]string{"x.png": "a1", "2024/y.png": "a2", "2024/deep/z.png": "a3"}
+	top, ok := TrashedDir(files, "")
+	if !ok || len(top) != 2 || top[0] != (TrashedEntry{Name: "2024"}) || top[1] != (TrashedEntry{Name: "x.png", ID: "a1"}) {
+		t.Errorf("top: %+v %v", top, ok)
+	}
+	sub, ok := TrashedDir(files, "2024")
+	if !ok || len(sub) != 2 || sub[0].Name != "deep" || sub[0].ID != "" || sub[1] != (TrashedEntry{Name: "y.png", ID: "a2"}) {
+		t.Errorf("2024: %+v %v", sub, ok)
+	}
+	if _, ok := TrashedDir(files, "x.png"); ok {
+		t.Error("a file is listed as a folder")
+	}
+	if _, ok := TrashedDir(files, "nope"); ok {
+		t.Error("a missing folder is listed")
+	}
+}
