@@ -131,7 +131,7 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 	}
 	it, _ := u.s.Get(id)
 	d.r.Log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
-	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: newStreamState(name)}
+	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: u.s.NewStreamer(name)}
 	return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
 }
 
@@ -241,31 +241,17 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 // content must be a type Krea accepts (temp names are exempt until then);
 // an empty file stays local until it has content.
 func (u *uploads) renameItem(it queue.Item, newName string, reps []string) error {
-	log := u.r.Log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID})
 	if len(reps) == 0 && u.restoreMoved(it, newName) {
 		return nil
 	}
-	if classifyName(newName) == finalName && u.s.Writers(it.ID) == 0 {
-		if err := u.s.ReadyForFinalName(it); err != nil {
-			if errors.Is(err, upload.ErrNotAccepted) {
-				log.WithError(err).Warn("rename to a final name refused: the content would not be accepted")
-				return fmt.Errorf("%v: %w", err, syscall.EINVAL)
-			}
-			return err
+	if err := u.s.RenameItem(it, newName, reps); err != nil {
+		if errors.Is(err, upload.ErrNotAccepted) {
+			return fmt.Errorf("%v: %w", err, syscall.EINVAL)
 		}
-	}
-	if u.s.KeptOpen(it.ID) { // judged at the last close; until then the replaced stay
-		u.s.AddReplaces(it.ID, reps...)
-		reps = nil
-	} else if classifyName(newName) == finalName {
-		// What a temp-named file replaces is handed over once it has a
-		// final name (see uploads.release).
-		reps = append(u.s.TakeReplaces(it.ID), reps...)
-	}
-	if err := u.s.Rename(it.ID, newName, reps...); err != nil {
 		return err
 	}
-	log.WithField("kind", classifyName(newName).String()).Debug("queued file renamed")
+	u.r.Log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID}).
+		WithField("kind", classifyName(newName).String()).Debug("queued file renamed")
 	return nil
 }
 
@@ -284,7 +270,7 @@ func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName st
 	if err := u.r.Mtimes.Set(itemTimeKey(id), u.r.AssetMtime(&a)); err != nil {
 		u.r.Log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(err).Warn("could not keep the modification time")
 	}
-	err = u.r.copyAsset(ctx, &a, f)
+	err = u.s.CopyAsset(ctx, &a, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

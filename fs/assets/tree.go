@@ -47,7 +47,7 @@ func New(m *node.Mount) (*Tree, error) {
 	if r.readOnly {
 		q = nil
 	}
-	r.up = newUploads(r, upload.NewSession(q, view.HoldName, r.Log))
+	r.up = newUploads(r, upload.NewSession(q, m.Cfg.Content, view.HoldName, r.Log))
 	r.assets = newAssetsDir(r)
 	if m.Cfg.Offline {
 		r.assets.loadSaved()

@@ -1,10 +1,6 @@
 package assets
 
 import (
-	"bytes"
-	"image"
-	"image/png"
-
 	"github.com/kreafs/kreafs/fs/node"
 )
 
@@ -27,17 +23,4 @@ func newTestTree(cfg node.Config) (testTree, error) {
 func (t testTree) Close() {
 	t.Mount.Stop()
 	t.Tree.Close()
-}
-
-// pngBytes is a small valid PNG.
-func pngBytes() []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
-	for i := range img.Pix {
-		img.Pix[i] = byte(i * 7)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
 }

@@ -41,7 +41,7 @@ func (h *uploadHandle) Allocate(ctx context.Context, off, size uint64, mode uint
 		return node.Fail(h.up.r.Log, h.up.itemFields("fallocate", h.id), err)
 	}
 	if mode == 0 {
-		h.streamStopLocked("fallocate")
+		h.stream.Stop("fallocate")
 		h.up.changed(h.id)
 		h.noteWriterLocked(ctx)
 	}

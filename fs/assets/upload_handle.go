@@ -18,7 +18,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"syscall"
 
@@ -27,7 +26,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/fs/node"
@@ -50,13 +48,13 @@ type uploadHandle struct {
 	write bool   // opened for writing
 
 	mu          sync.Mutex
-	id          string       // queue item id (a handle written after its upload finished moves to a new item)
-	f           *upload.File // the file's bytes: read-only, or read-write
-	handedOver  bool         // a write handle whose close handed the file to the queue
-	stream      *streamState // the upload streamed while written (upload_stream.go); nil if not possible
-	fresh       bool         // this open made the content: created, truncated, or a replacement of an uploaded asset (see tooBigLocked)
-	writers     []uint32     // processes that changed the file through this handle (upload_writers.go)
-	writersFull bool         // more than maxWriters of them: every flush counts
+	id          string           // queue item id (a handle written after its upload finished moves to a new item)
+	f           *upload.File     // the file's bytes: read-only, or read-write
+	handedOver  bool             // a write handle whose close handed the file to the queue
+	stream      *upload.Streamer // the upload streamed while written (upload.Streamer); nil if not possible
+	fresh       bool             // this open made the content: created, truncated, or a replacement of an uploaded asset (see tooBigLocked)
+	writers     []uint32         // processes that changed the file through this handle (upload_writers.go)
+	writersFull bool             // more than maxWriters of them: every flush counts
 }
 
 // state is the handle's item and spool file.
@@ -83,7 +81,7 @@ func (h *uploadHandle) writableLocked(ctx context.Context) (*upload.File, error)
 	if !h.handedOver {
 		return h.f, nil
 	}
-	h.streamStopLocked("written after its close")
+	h.stream.Stop("written after its close")
 	f, err := h.up.s.OpenWrite(h.id, false)
 	if errors.Is(err, queue.ErrUnknownItem) {
 		a, ok := h.up.s.DoneAsset(h.id)
@@ -142,22 +140,10 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 		}
 		return nil, fmt.Errorf("asset %s has no name in assets/ to write it under: %w", a.ID, syscall.EPERM)
 	}
-	id, f, err := u.s.Create(name)
+	id, f, err := u.s.Replacement(ctx, name, a, flags&syscall.O_TRUNC != 0)
 	if err != nil {
 		return nil, err
 	}
-	if flags&syscall.O_TRUNC == 0 {
-		u.s.MarkClean(id)
-		if err := u.r.copyAsset(ctx, &a, f); err != nil {
-			f.Close()
-			u.forget(id)
-			if cerr := u.s.Drop(id); cerr != nil {
-				u.r.Log.WithFields(logrus.Fields{"op": "open", "item": id}).WithError(cerr).Warn("dropping the unfinished copy")
-			}
-			return nil, fmt.Errorf("copying the asset's bytes to modify them: %w", err)
-		}
-	}
-	u.s.AddReplaces(id, a.ID)
 	u.notifyNames(wait, name)
 	u.r.Log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
 		"trunc": flags&syscall.O_TRUNC != 0}).Debug("asset opened for writing: a replacement is queued")
@@ -165,36 +151,9 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 	// (the asset stays on the account).
 	h := &uploadHandle{up: u, id: id, ino: ino, f: f, write: true, fresh: true}
 	if flags&syscall.O_TRUNC != 0 {
-		h.stream = newStreamState(name) // the spool starts empty
+		h.stream = u.s.NewStreamer(name) // the spool starts empty
 	}
 	return h, nil
-}
-
-// copyAsset copies an asset's whole content into dst through the content
-// cache, a MiB at a time.
-func (r *Tree) copyAsset(ctx context.Context, a *api.Asset, dst io.WriterAt) error {
-	rd := r.Cfg.Content.Open(cache.Source{Key: node.ContentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
-	defer rd.Close()
-	buf := make([]byte, 1<<20)
-	var off int64
-	for {
-		n, err := rd.ReadAt(ctx, buf, off)
-		if n > 0 {
-			if _, werr := dst.WriteAt(buf[:n], off); werr != nil {
-				return werr
-			}
-			off += int64(n)
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if off > api.MaxUploadBytes {
-			return upload.ErrTooBig
-		}
-	}
 }
 
 // Read reads the spool (the kernel reads it straight from the file).
@@ -225,33 +184,23 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	h.noteWriterLocked(ctx)
 	n, err := f.WriteAt(data, off)
 	if err != nil {
-		h.streamStopLocked("a write failed")
+		h.stream.Stop("a write failed")
 		h.up.s.Reject(h.id, fmt.Errorf("writing the local copy: %w", err))
 		return uint32(n), node.Fail(h.up.r.Log, h.up.itemFields("write", h.id), err)
 	}
-	h.streamWroteLocked(off, int64(n))
+	h.up.s.StreamWrote(h.stream, h.id, f, off, int64(n))
 	return uint32(n), 0
 }
 
 // tooBigLocked is the one answer to every call that would take the file
 // past Krea's 75 MB limit (write, ftruncate, fallocate; copy_file_range
-// and mmap come as writes): EFBIG. If this open made the file's content
-// (created or truncated it, or is a replacement of an uploaded asset,
-// which stays on the account), nothing of it is uploaded: its close fails
-// with EFBIG too and it is removed, so a refused copy never becomes a
-// truncated asset. Else (a queued file written earlier, opened without
-// truncating) the call fails alone and the file keeps its bytes: what a
-// user copied in before is never dropped by a later far write.
+// and mmap come as writes): EFBIG, and what it means for the file is the
+// session's (upload.Session.TooBig).
 func (h *uploadHandle) tooBigLocked(op string, end int64) syscall.Errno {
-	log := h.up.r.Log.WithFields(h.up.itemFields(op, h.id)).WithField("size", end)
-	if !h.fresh {
-		log.Warn(op + " past the 75 MB upload limit refused (EFBIG); the file keeps its bytes")
-		return syscall.EFBIG
+	if h.fresh {
+		h.stream.Stop("past the size limit")
 	}
-	h.streamStopLocked("past the size limit")
-	if h.up.s.Reject(h.id, upload.ErrTooBig) {
-		log.Warn(op + " past the 75 MB upload limit refused (EFBIG); the file will not be uploaded, and is removed at its close")
-	}
+	h.up.s.TooBig(h.id, op, end, h.fresh)
 	return syscall.EFBIG
 }
 
@@ -285,19 +234,10 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 		return rejectionErrno(h.up.s.Rejection(h.id))
 	}
 	errno := rejectionErrno(h.up.s.Rejection(h.id))
-	if it, ok := h.up.s.Get(h.id); ok && errno == 0 && classifyName(it.Name) == finalName {
-		mime, err := upload.CheckType(h.f)
-		switch {
+	if errno == 0 {
+		switch err := h.up.s.CheckClose(h.id, h.f); {
 		case errors.Is(err, upload.ErrNotAccepted):
-			h.streamStopLocked("type refused")
-			h.up.s.Reject(h.id, err)
-			fate := "the file is removed"
-			if h.up.s.Replacing(h.id) {
-				fate = "the asset already under this name is unchanged"
-			}
-			h.up.r.Log.WithFields(h.up.itemFields("close", h.id)).WithField("mime", mime).
-				Warn("save refused at close (EINVAL, \"Invalid argument\"): the content is " + mime +
-					", not a type Krea accepts (JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV, MP3); nothing is uploaded and " + fate)
+			h.stream.Stop("type refused")
 			errno = syscall.EINVAL
 		case err != nil:
 			return node.Fail(h.up.r.Log, h.up.itemFields("close", h.id), err)
@@ -390,7 +330,7 @@ func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fus
 			h.mu.Unlock()
 			return errno
 		}
-		h.streamStopLocked("truncated")
+		h.stream.Stop("truncated")
 		f, err := h.writableLocked(ctx)
 		if err == nil {
 			h.up.changed(h.id)

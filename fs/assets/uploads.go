@@ -12,16 +12,13 @@ package assets
 
 import (
 	"context"
-	"os"
 	"sync/atomic"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/fs/node"
@@ -63,7 +60,7 @@ func (u *uploads) removed(ids ...string) {
 		d.deleted[id] = true
 	}
 	d.mu.Unlock()
-	d.listing.Update(withoutIDs(ids...))
+	d.listing.Update(view.WithoutIDs(ids...))
 	for _, id := range ids {
 		u.r.Cfg.Content.Remove(node.ContentKey(id))
 		u.r.ForgetMtime(node.AssetTimeKey(id))
@@ -140,22 +137,13 @@ func (u *uploads) release(id string, wait bool) {
 	}
 }
 
-// cancel removes queued file it (rm, or a rename over it): its upload is
-// cancelled and the assets it replaced are deleted (they were shown under
-// its name). Those assets stay hidden until listings no longer have them.
+// cancel removes queued file it (rm, or a rename over it):
+// upload.Session.Cancel; the assets it replaced are hidden for good.
 func (u *uploads) cancel(it queue.Item) error {
-	reps := u.forget(it.ID)
-	if err := u.s.Drop(it.ID); err != nil {
-		return err
-	}
-	u.removed(it.Replaces...)
-	if len(reps) > 0 {
-		if _, err := u.s.DeleteAssets(it.Name, reps...); err != nil {
-			return err
-		}
-		u.removed(reps...)
-	}
-	return nil
+	u.r.ForgetMtime(itemTimeKey(it.ID))
+	hide, err := u.s.Cancel(it)
+	u.removed(hide...)
+	return err
 }
 
 // deleteAsset removes an uploaded asset (rm) through the session
@@ -167,37 +155,6 @@ func (u *uploads) deleteAsset(ctx context.Context, name, id string) error {
 	}
 	u.removed(id)
 	return nil
-}
-
-// withoutIDs is a Listing edit that drops assets (idempotent).
-func withoutIDs(ids ...string) func([]api.Asset) []api.Asset {
-	drop := map[string]bool{}
-	for _, id := range ids {
-		drop[id] = true
-	}
-	return func(as []api.Asset) []api.Asset {
-		out := make([]api.Asset, 0, len(as))
-		for _, a := range as {
-			if !drop[a.ID] {
-				out = append(out, a)
-			}
-		}
-		return out
-	}
-}
-
-// withAsset is a Listing edit that adds a unless present (idempotent).
-func withAsset(a api.Asset) func([]api.Asset) []api.Asset {
-	return func(as []api.Asset) []api.Asset {
-		for _, b := range as {
-			if b.ID == a.ID {
-				return as
-			}
-		}
-		out := make([]api.Asset, 0, len(as)+1)
-		out = append(out, a) // newest first, as the API lists
-		return append(out, as...)
-	}
 }
 
 // notifyNames makes the kernel look names of assets/ up again (they now
@@ -234,33 +191,12 @@ func (r *Tree) uploaded(it queue.Item, a *api.Asset) {
 		return
 	}
 	r.keepUploadedName(it, a)
-	importUploaded(r.Cfg.Content, it, a, r.Log)
 	r.keepWrittenTime(it, a.ID)
 	u := r.up
-	u.s.Finished(it.ID, *a)
-	r.assets.listing.Update(withAsset(*a))
+	u.s.Uploaded(it, a)
+	r.assets.listing.Update(view.WithAsset(*a))
 	u.removed(it.Replaces...)
 	u.notifyNames(false, it.Name)
-}
-
-// importUploaded keeps the uploaded bytes in the content cache as the
-// asset's content.
-func importUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.FieldLogger) {
-	l := log.WithFields(logrus.Fields{"op": "upload", "path": "assets/" + it.Name, "id": a.ID})
-	f, err := os.Open(it.Spool)
-	if err != nil {
-		l.WithError(err).Warn("could not open the uploaded spool file for the cache")
-		return
-	}
-	defer f.Close()
-	if dropDiffering(store, f, a, l) {
-		return
-	}
-	// The uploaded spool is never written again: the cache may link it
-	// instead of copying it (ImportFinal).
-	if err := store.ImportFinal(node.ContentKey(a.ID), f); err != nil {
-		l.WithError(err).Warn("could not keep the uploaded bytes in the cache; they will be downloaded when read")
-	}
 }
 
 // uploadEntry returns the node of queued file it and fills out.

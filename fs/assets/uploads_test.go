@@ -53,19 +53,6 @@ func TestListingMergesQueuedFilesOverAssets(t *testing.T) {
 	}
 }
 
-func TestListingEditsAreIdempotent(t *testing.T) {
-	a, b := testAsset("a", "a.png", 1), testAsset("b", "b.png", 2)
-	list := []api.Asset{a}
-	add := withAsset(b)
-	if got := add(add(list)); len(got) != 2 || got[0].ID != "b" {
-		t.Errorf("adding twice: %+v", got)
-	}
-	drop := withoutIDs("a", "zz")
-	if got := drop(drop([]api.Asset{a, b})); len(got) != 1 || got[0].ID != "b" {
-		t.Errorf("dropping twice: %+v", got)
-	}
-}
-
 func TestRefusalErrnos(t *testing.T) {
 	cases := []struct {
 		err  error

@@ -31,7 +31,7 @@ const (
 )
 
 // ContentKey is an asset's key in the content cache.
-func ContentKey(id string) string { return "asset/" + id }
+func ContentKey(id string) string { return cache.AssetKey(id) }
 
 // File is the read side of one asset, or of a downloaded file of jobs/
 // or styles/ (media_file.go): attributes, size learning, opens for reading

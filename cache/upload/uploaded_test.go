@@ -1,7 +1,9 @@
-package assets
+package upload
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,6 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload/queue"
-	"github.com/kreafs/kreafs/fs/node"
 )
 
 func TestUploadDiffFields(t *testing.T) {
@@ -73,7 +74,7 @@ func TestAnUploadTheServerChangedIsNotServedFromTheLocalCopy(t *testing.T) {
 			log.SetOutput(&buf)
 			a := &api.Asset{ID: id, SizeBytes: tc.size, MIMEType: tc.mime}
 			importUploaded(store, it, a, log)
-			n, complete := store.Has(node.ContentKey(id))
+			n, complete := store.Has(cache.AssetKey(id))
 			if got := n == int64(len(data)) && complete; got != tc.kept {
 				t.Errorf("content cached: %v (%d bytes), want %v", got, n, tc.kept)
 			}
@@ -86,4 +87,17 @@ func TestAnUploadTheServerChangedIsNotServedFromTheLocalCopy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pngBytes is a small valid PNG.
+func pngBytes() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }

@@ -1,6 +1,6 @@
-package assets
+package upload
 
-// Streaming a file's upload while it is written (cache/upload/queue's
+// Streaming a file's upload while it is written (package queue's
 // speculative uploads, stream.go there).
 //
 // A file created in assets/ under a final name (not a temp or junk name)
@@ -14,12 +14,11 @@ package assets
 // a second writer, rename, rm) gives the stream up and the file is
 // uploaded the ordinary way.
 //
-// Locking: the handle's stream state is guarded by uploadHandle.mu (the
-// writes that feed it are serialised by it too). Stream methods take only
-// the stream's own lock.
+// Locking: a Streamer belongs to one write handle, whose lock guards it
+// (the writes that feed it are serialised by it too). queue.Stream
+// methods take only the stream's own lock.
 
 import (
-	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -28,31 +27,31 @@ import (
 // only take connections.
 const streamMinSize = 1 << 20
 
-// streamState follows one write handle's sequential writes from offset 0.
-type streamState struct {
+// Streamer follows one write handle's sequential writes from offset 0.
+// A nil Streamer streams nothing.
+type Streamer struct {
 	end int64         // bytes written in order from offset 0
 	s   *queue.Stream // the running speculative upload, once started
 	off bool          // given up (or never possible): no stream for this handle
 }
 
-// newStreamState is the stream state of a handle that created (or
+// NewStreamer is the stream state of a handle that created (or
 // truncated) a file named name: nil unless the name is a final one.
-func newStreamState(name string) *streamState {
-	if classifyName(name) != finalName {
+func (s *Session) NewStreamer(name string) *Streamer {
+	if !s.final(name) {
 		return nil
 	}
-	return &streamState{}
+	return &Streamer{}
 }
 
-// streamWroteLocked follows a write of n bytes at off to the spool
-// (h.mu held): it starts the stream, feeds it, or gives it up.
-func (h *uploadHandle) streamWroteLocked(off, n int64) {
-	st := h.stream
+// StreamWrote follows a write of n bytes at off to item id's file f
+// (through st's handle): it starts the stream, feeds it, or gives it up.
+func (s *Session) StreamWrote(st *Streamer, id string, f *File, off, n int64) {
 	if st == nil || st.off || n <= 0 {
 		return
 	}
 	if off != st.end {
-		h.streamStopLocked("a write not at the end of the file")
+		st.Stop("a write not at the end of the file")
 		return
 	}
 	st.end += n
@@ -63,22 +62,21 @@ func (h *uploadHandle) streamWroteLocked(off, n int64) {
 	if st.end < streamMinSize {
 		return
 	}
-	if _, err := upload.CheckType(h.f); err != nil {
+	if _, err := CheckType(f); err != nil {
 		st.off = true // refused at close; nothing to stream
 		return
 	}
-	s, err := h.up.s.StartStream(h.id, st.end)
+	qs, err := s.StartStream(id, st.end)
 	if err != nil {
 		st.off = true
-		h.up.r.Log.WithFields(h.up.itemFields("stream", h.id)).WithError(err).Debug("not streaming this upload")
+		s.log.WithFields(s.itemFields("stream", id)).WithError(err).Debug("not streaming this upload")
 		return
 	}
-	st.s = s
+	st.s = qs
 }
 
-// streamStopLocked gives the handle's stream up (h.mu held).
-func (h *uploadHandle) streamStopLocked(reason string) {
-	st := h.stream
+// Stop gives the stream up.
+func (st *Streamer) Stop(reason string) {
 	if st == nil || st.off {
 		return
 	}

@@ -1,5 +1,8 @@
-package assets
+package upload
 
+// A finished upload: the uploaded bytes become the asset's content in the
+// content store, unless the asset is not what was sent.
+//
 // An upload whose asset is not what was sent: Krea may convert or
 // truncate a file, and then the server's bytes are the truth. The local
 // copy of the upload is not kept as the asset's content (reads come from
@@ -14,8 +17,39 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/fs/node"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 )
+
+// Uploaded records that item it's upload made asset a (the nodes that
+// still name the item show a from now on), after keeping the uploaded
+// bytes in the content store as a's content, so that reading the file
+// just copied in costs no download.
+func (s *Session) Uploaded(it queue.Item, a *api.Asset) {
+	if s.store != nil {
+		importUploaded(s.store, it, a, s.log)
+	}
+	s.Finished(it.ID, *a)
+}
+
+// importUploaded keeps the uploaded bytes in the content cache as the
+// asset's content.
+func importUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.FieldLogger) {
+	l := log.WithFields(logrus.Fields{"op": "upload", "path": "assets/" + it.Name, "id": a.ID})
+	f, err := os.Open(it.Spool)
+	if err != nil {
+		l.WithError(err).Warn("could not open the uploaded spool file for the cache")
+		return
+	}
+	defer f.Close()
+	if dropDiffering(store, f, a, l) {
+		return
+	}
+	// The uploaded spool is never written again: the cache may link it
+	// instead of copying it (ImportFinal).
+	if err := store.ImportFinal(cache.AssetKey(a.ID), f); err != nil {
+		l.WithError(err).Warn("could not keep the uploaded bytes in the cache; they will be downloaded when read")
+	}
+}
 
 // uploadDiff compares the file sent (f, an uploaded spool) with the asset
 // the server reports: its size_bytes and its type (by the extension each
@@ -60,13 +94,13 @@ func dropDiffering(store *cache.Store, f *os.File, a *api.Asset, l logrus.FieldL
 	diff, err := uploadDiff(f, a)
 	if err != nil {
 		l.WithError(err).Warn("could not compare the uploaded file with the asset; its bytes will be downloaded when read")
-		store.Remove(node.ContentKey(a.ID))
+		store.Remove(cache.AssetKey(a.ID))
 		return true
 	}
 	if diff == nil {
 		return false
 	}
-	store.Remove(node.ContentKey(a.ID))
+	store.Remove(cache.AssetKey(a.ID))
 	l.WithFields(diff).Warn("the asset Krea made differs from the file sent; reads download the server's bytes")
 	return true
 }
