@@ -47,7 +47,7 @@ func openUploads(c *mountConfig, client *api.Client, logger logrus.FieldLogger) 
 		Dir:      filepath.Join(c.cacheDir, "uploads"),
 		Uploader: client,
 		Delay:    c.uploadDelay,
-		Hold:     view.HoldName,
+		Hold:     view.HoldPath,
 		Log:      logger,
 	})
 	if errors.Is(err, queue.ErrLocked) {

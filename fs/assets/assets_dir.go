@@ -99,6 +99,7 @@ func (d *assetsDir) shown(ctx context.Context) (*view.AssetTable, view.Pending, 
 		return t, view.Pending{}, err
 	}
 	p := d.r.up.pending()
+	p.Folders = d.r.folders.List()
 	return t.Show(p), p, nil
 }
 
@@ -145,8 +146,9 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
 		return old // someone built this or a newer generation meanwhile
 	}
 	assets = d.withoutDeleted(assets)
-	t := view.NewAssetTable(gen, assets, d.r.kept.Lookup())
+	t := view.NewAssetTree(gen, assets, d.r.kept.Lookup())
 	gone, goneIDs, changed := t.Diff(old)
+	gone = append(gone, t.GoneFolders(old)...)
 	d.names.Set(t, changed, d.r.Cfg.Clock())
 	if changed {
 		d.save(assets)
@@ -160,7 +162,7 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
 	if len(gone) > 0 || len(goneIDs) > 0 {
 		d.r.Log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
 		d.r.NotifyAsync(func() {
-			node.ForgetNames(&d.Inode, gone)
+			d.forgetPaths(gone)
 			node.ForgetNames(&d.byID.Inode, goneIDs)
 		})
 	}

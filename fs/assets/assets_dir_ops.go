@@ -25,20 +25,7 @@ func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 		out.SetAttrTimeout(d.r.Cfg.DirCacheTTL)
 		return ch, 0
 	}
-	if len(name) > view.MaxNameLen { // POSIX: a name component over NAME_MAX
-		return nil, syscall.ENAMETOOLONG
-	}
-	if !view.UsableName(name) {
-		return nil, syscall.ENOENT
-	}
-	if ch := d.lookupUpload(ctx, name, out); ch != nil {
-		return ch, 0
-	}
-	a, err := d.lookup(ctx, name)
-	if err != nil {
-		return nil, node.Fail(d.r.Log, logrus.Fields{"op": "lookup", "path": "assets/" + name}, err)
-	}
-	return d.r.assetEntry(ctx, &d.Inode, a, out)
+	return d.lookupIn(ctx, &d.Inode, "", name, out)
 }
 
 // Readdir lists assets/ from the listing cache: one API walk per TTL, no
@@ -61,13 +48,10 @@ func (d *assetsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 
 // Unlink deletes the asset behind name (DELETE /assets/{id}).
 func (d *assetsDir) Unlink(ctx context.Context, name string) syscall.Errno {
-	if d.r.readOnly {
-		return syscall.EROFS
-	}
-	return node.Fail(d.r.Log, logrus.Fields{"op": "unlink", "path": "assets/" + name}, d.unlinkName(ctx, name))
+	return d.unlinkIn(ctx, "", name)
 }
 
-// Rmdir: assets/ holds no directory that can be removed.
+// Rmdir removes an empty folder of assets/ (folder_dir.go).
 func (d *assetsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
-	return syscall.EPERM
+	return d.rmdirIn(ctx, "", name)
 }

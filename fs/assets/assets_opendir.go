@@ -157,8 +157,12 @@ func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
 	}
 }
 
-// fuseEntry is entry e of a listing of assets/ (a regular file) for go-fuse.
+// fuseEntry is entry e of a listing of assets/ (a regular file or a
+// folder) for go-fuse.
 func fuseEntry(e view.Entry) fuse.DirEntry {
+	if e.Dir {
+		return fuse.DirEntry{Name: e.Name, Mode: syscall.S_IFDIR, Ino: e.Ino}
+	}
 	return fuse.DirEntry{Name: e.Name, Mode: syscall.S_IFREG, Ino: e.Ino}
 }
 

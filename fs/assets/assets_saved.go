@@ -41,7 +41,7 @@ func (d *assetsDir) loadSaved() *view.AssetTable {
 		}
 		return nil
 	}
-	t := view.NewAssetTable(0, items, d.r.kept.Lookup())
+	t := view.NewAssetTree(0, items, d.r.kept.Lookup())
 	t.Saved = true
 	d.names.Set(t, false, time.Time{})
 	d.r.Log.WithFields(f).WithField("saved_at", savedAt).WithField("assets", len(items)).

@@ -21,6 +21,7 @@ import (
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/fs/node"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // renameNoReplace is RENAME_NOREPLACE of renameat2(2).
@@ -34,16 +35,17 @@ func (r *Tree) writable() syscall.Errno {
 	return 0
 }
 
-// lookupUpload finds a queued file by name (nil if there is none).
-func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.EntryOut) *gofs.Inode {
-	if !usableName(name) {
+// lookupUpload finds a queued file by path (nil if there is none); parent
+// is the node of its folder.
+func (d *assetsDir) lookupUpload(ctx context.Context, parent *gofs.Inode, p string, out *fuse.EntryOut) *gofs.Inode {
+	if !usableName(p) {
 		return nil
 	}
-	it, ok := d.r.up.s.Lookup(name)
+	it, ok := d.r.up.s.Lookup(p)
 	if !ok {
 		return nil
 	}
-	return d.r.uploadEntry(ctx, &d.Inode, it, out)
+	return d.r.uploadEntry(ctx, parent, it, out)
 }
 
 // shownName is the name an asset has in assets/.
@@ -84,25 +86,35 @@ func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
 // a spool file queued for upload at its last close. Creating over an
 // existing asset replaces it once the new upload succeeded.
 func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	fields := logrus.Fields{"op": "create", "path": "assets/" + name}
+	return d.createIn(ctx, &d.Inode, "", name, flags, out)
+}
+
+// createIn is Create of name in folder dir (parent its node): the file is
+// queued under its path, which its upload sends as the description.
+func (d *assetsDir) createIn(ctx context.Context, parent *gofs.Inode, dir, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	p := view.JoinPath(dir, name)
+	fields := logrus.Fields{"op": "create", "path": "assets/" + p}
 	if errno := d.r.writable(); errno != 0 {
 		return nil, nil, 0, errno
 	}
-	if !usableName(name) {
+	if !usableName(p) {
 		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 		return nil, nil, 0, syscall.EINVAL
 	}
-	if errno := d.r.refuseType("create", name); errno != 0 {
+	if errno := d.r.refuseType("create", p); errno != 0 {
 		return nil, nil, 0, errno
 	}
-	ch, h, err := d.create(ctx, name, flags, out)
+	if t, err := d.table(ctx); err == nil && t.IsFolder(p) {
+		return nil, nil, 0, syscall.EISDIR
+	}
+	ch, h, err := d.create(ctx, parent, p, flags, out)
 	if err != nil {
 		return nil, nil, 0, node.Fail(d.r.Log, fields, err)
 	}
 	return ch, h, writeOpenFlags, 0
 }
 
-func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, *uploadHandle, error) {
+func (d *assetsDir) create(ctx context.Context, parent *gofs.Inode, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, *uploadHandle, error) {
 	u := d.r.up
 	dst, err := d.resolve(ctx, name)
 	if err != nil {
@@ -114,7 +126,7 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 			return nil, nil, err
 		}
 		it, _ := u.s.Get(dst.item.ID)
-		return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
+		return d.r.uploadEntry(ctx, parent, it, out), h, nil
 	}
 	if dst.asset != nil {
 		h, err := u.openAssetWrite(ctx, *dst.asset, 0, flags, false)
@@ -123,7 +135,7 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 		}
 		h.ino = uploadIno(h.id)
 		it, _ := u.s.Get(h.id)
-		return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
+		return d.r.uploadEntry(ctx, parent, it, out), h, nil
 	}
 	id, f, err := u.s.Create(name)
 	if err != nil {
@@ -132,7 +144,24 @@ func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *
 	it, _ := u.s.Get(id)
 	d.r.Log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
 	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: u.s.NewStreamer(name)}
-	return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
+	return d.r.uploadEntry(ctx, parent, it, out), h, nil
+}
+
+// unlinkIn is rm of name in folder dir (unlinkName); the folder stays
+// until rmdir.
+func (d *assetsDir) unlinkIn(ctx context.Context, dir, name string) syscall.Errno {
+	p := view.JoinPath(dir, name)
+	if errno := d.r.writable(); errno != 0 {
+		return errno
+	}
+	if t, err := d.table(ctx); err == nil && t.IsFolder(p) {
+		return syscall.EISDIR
+	}
+	if err := d.unlinkName(ctx, p); err != nil {
+		return node.Fail(d.r.Log, logrus.Fields{"op": "unlink", "path": "assets/" + p}, err)
+	}
+	d.keepFolder(dir)
+	return 0
 }
 
 // unlinkName is rm in assets/: a queued file's upload is cancelled; an
@@ -168,15 +197,35 @@ func (d *assetsDir) unlinkName(ctx context.Context, name string) error {
 // the new name and the old asset deleted after that (the API has no
 // rename). A file renamed over another replaces it.
 func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	return d.renameIn(ctx, "", name, newParent, newName, flags)
+}
+
+// renameIn is rename of name in folder dir to newName in newParent (a
+// folder of assets/, else EXDEV). A folder moves only when it holds no
+// asset (renameFolder); a file is renamed as in assets/ itself, under its
+// new path.
+func (d *assetsDir) renameIn(ctx context.Context, dir, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	newDir, ok := d.dirPath(newParent)
+	if !ok {
+		return syscall.EXDEV
+	}
+	name, newName = view.JoinPath(dir, name), view.JoinPath(newDir, newName)
 	fields := logrus.Fields{"op": "rename", "path": "assets/" + name, "to": newName}
 	if errno := d.r.writable(); errno != 0 {
 		return errno
 	}
-	if np, ok := newParent.(*assetsDir); !ok || np != d {
-		return syscall.EXDEV
-	}
 	if flags&gofs.RENAME_EXCHANGE != 0 {
 		return syscall.EINVAL
+	}
+	t, err := d.table(ctx)
+	if err != nil {
+		return node.Fail(d.r.Log, fields, err)
+	}
+	if t.IsFolder(name) {
+		return d.renameFolder(ctx, name, newName)
+	}
+	if t.IsFolder(newName) {
+		return syscall.EISDIR
 	}
 	if !usableName(newName) {
 		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
@@ -188,7 +237,11 @@ func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if errno := d.r.refuseType("rename", newName); errno != 0 {
 		return errno
 	}
-	return node.Fail(d.r.Log, fields, d.rename(ctx, name, newName, flags&renameNoReplace != 0))
+	if err := d.rename(ctx, name, newName, flags&renameNoReplace != 0); err != nil {
+		return node.Fail(d.r.Log, fields, err)
+	}
+	d.keepFolder(dir)
+	return 0
 }
 
 func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace bool) error {
@@ -322,10 +375,12 @@ func (d *assetsDir) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Se
 	return d.Getattr(ctx, fh, out)
 }
 
-// Mkdir, Mknod, Link, Symlink: assets/ holds only regular files.
+// Mkdir makes a folder in assets/ (folder_dir.go).
 func (d *assetsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, d.r.onlyFiles("mkdir", "assets/"+name)
+	return d.mkdirIn(ctx, &d.Inode, "", name, out)
 }
+
+// Mknod, Link, Symlink: assets/ holds only regular files and folders.
 
 func (d *assetsDir) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if errno := d.r.writable(); errno == 0 && mode&syscall.S_IFMT == syscall.S_IFREG {

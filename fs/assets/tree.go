@@ -31,6 +31,9 @@ type Tree struct {
 	// kept names files uploaded from this cache dir (names_kept.go); nil
 	// without Config.StateDir.
 	kept *state.Names
+	// folders are the folders made by mkdir (folder_dir.go), kept in the
+	// state directory (in memory only without one).
+	folders *state.Folders
 }
 
 // New builds assets/ on m and starts the upload queue (Config.Uploads),
@@ -42,12 +45,17 @@ func New(m *node.Mount) (*Tree, error) {
 	if r.kept, err = m.State.Names(); err != nil {
 		return nil, err
 	}
+	if r.folders, err = m.State.Folders(); err != nil {
+		// A damaged file: start with no local folders (the next mkdir
+		// replaces it); say so once.
+		m.Log.WithError(err).Warn("local folders")
+	}
 	r.readOnly = m.Cfg.ReadOnly || m.Cfg.Uploads == nil
 	q := m.Cfg.Uploads
 	if r.readOnly {
 		q = nil
 	}
-	r.up = newUploads(r, upload.NewSession(q, m.Cfg.Content, view.HoldName, r.Log))
+	r.up = newUploads(r, upload.NewSession(q, m.Cfg.Content, view.HoldPath, r.Log))
 	r.assets = newAssetsDir(r)
 	if m.Cfg.Offline {
 		r.assets.loadSaved()

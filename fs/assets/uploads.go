@@ -169,8 +169,11 @@ func (u *uploads) notifyNames(wait bool, names ...string) {
 	}
 	d := u.r.assets
 	fn := func() {
-		for _, n := range names {
-			node.NotifyGone(&d.Inode, n)
+		for _, p := range names {
+			dir, n := view.SplitParent(p)
+			if parent := d.inodeOf(dir); parent != nil {
+				node.NotifyGone(parent, n)
+			}
 		}
 	}
 	if wait {

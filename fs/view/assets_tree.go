@@ -114,3 +114,19 @@ func sortedCopy(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// GoneFolders lists (sorted) the folders of old that t no longer has: the
+// kernel must forget those too (old nil or flat: none).
+func (t *AssetTable) GoneFolders(old *AssetTable) []string {
+	if old == nil || !old.tree {
+		return nil
+	}
+	var gone []string
+	for p := range old.dirs {
+		if p != "" && !t.IsFolder(p) {
+			gone = append(gone, p)
+		}
+	}
+	sort.Strings(gone)
+	return gone
+}

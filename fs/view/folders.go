@@ -190,3 +190,16 @@ func HoldPath(p string) bool {
 	_, name := SplitParent(p)
 	return HoldName(name)
 }
+
+// UsablePath reports whether p can name a file of assets/: a usable name,
+// in assets/ itself or in a folder path (FolderPath).
+func UsablePath(p string) bool {
+	dir, name := SplitParent(p)
+	return UsableName(name) && (dir == "" || FolderPath(dir))
+}
+
+// ClassifyPath is ClassifyName of a path's last segment.
+func ClassifyPath(p string) NameKind {
+	_, name := SplitParent(p)
+	return ClassifyName(name)
+}

@@ -182,3 +182,16 @@ func TestJunkInAFolderIsHeldLikeJunkInAssets(t *testing.T) {
 		}
 	}
 }
+
+func TestAFolderWhoseLastAssetWentIsGone(t *testing.T) {
+	a := asset("aaaaaaaa1", "album/2024/x.png", "image/png", 0)
+	b := asset("bbbbbbbb2", "y.png", "image/png", 1)
+	old := NewAssetTree(1, []api.Asset{a, b}, nil)
+	neu := NewAssetTree(2, []api.Asset{b}, nil)
+	if got := neu.GoneFolders(old); !reflect.DeepEqual(got, []string{"album", "album/2024"}) {
+		t.Errorf("GoneFolders = %q", got)
+	}
+	if got := old.GoneFolders(neu); got != nil {
+		t.Errorf("new folders reported gone: %q", got)
+	}
+}
