@@ -166,6 +166,7 @@ func TestInotifySeesADeleteMadeThroughTheAPI(t *testing.T) {
 			if !ok {
 				t.Fatal("inotifywait ended")
 			}
+			t.Log("inotify:", l)
 			if strings.Contains(l, "DELETE") && strings.HasSuffix(l, "gone.png") {
 				return
 			}

@@ -55,6 +55,9 @@ type assetsDir struct {
 	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
 
 	dc dirCache // what the kernel's copy of the listing holds (assets_opendir.go)
+
+	watchUntil atomic.Int64 // unix ns: keep listing until then (assets_watch.go)
+	watching   atomic.Bool  // the refresh loop runs
 }
 
 func newAssetsDir(r *Tree) *assetsDir {
@@ -149,6 +152,13 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
 	t := view.NewAssetTree(gen, assets, d.r.kept.Lookup())
 	gone, goneIDs, changed := t.Diff(old)
 	gone = append(gone, t.GoneFolders(old)...)
+	added, removed := t.Changes(old)
+	for _, p := range added {
+		d.r.Events.Add(view.EventAssetAdded, "", "assets/"+p)
+	}
+	for _, p := range removed {
+		d.r.Events.Add(view.EventAssetRemoved, "", "assets/"+p)
+	}
 	d.names.Set(t, changed, d.r.Cfg.Clock())
 	if changed {
 		d.save(assets)

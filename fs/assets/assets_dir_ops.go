@@ -36,6 +36,7 @@ func (d *assetsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	if err != nil {
 		return nil, node.Fail(d.r.Log, logrus.Fields{"op": "readdir", "path": "assets"}, err)
 	}
+	d.watched()
 	return node.WithDots(d.EmbeddedInode(), fuseEntries(l.Entries)), 0
 }
 

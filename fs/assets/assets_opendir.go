@@ -78,6 +78,7 @@ func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileH
 	if err != nil {
 		return nil, 0, node.Fail(d.r.Log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}
+	d.watched()
 	h := &assetsDirHandle{d: d, list: l}
 	if !d.dirCache().reuse(l.Sum, d.r.Cfg.Clock(), d.r.Cfg.DirCacheTTL) {
 		// Drop the kernel's copy (its pages) before it can be used. The

@@ -79,8 +79,13 @@ func (d *assetsDir) inodeOf(p string) *gofs.Inode {
 func (d *assetsDir) forgetPaths(paths []string) {
 	for _, p := range paths {
 		dir, name := view.SplitParent(p)
-		if n := d.inodeOf(dir); n != nil {
-			node.ForgetNames(n, []string{name})
+		n := d.inodeOf(dir)
+		if n == nil {
+			continue
+		}
+		if ch := n.GetChild(name); ch != nil {
+			errno := n.NotifyDelete(name, ch)
+			d.r.Log.WithFields(logrus.Fields{"op": "notify", "path": "assets/" + p, "errno": errno}).Debug("told the kernel the name is gone")
 		}
 	}
 }
@@ -122,6 +127,7 @@ func (d *assetsDir) listIn(ctx context.Context, dir string) (*view.List, error) 
 	if !t.IsFolder(dir) {
 		return nil, syscall.ENOENT
 	}
+	d.watched()
 	return t.MergeDir(dir, p.Queued), nil
 }
 

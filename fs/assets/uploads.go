@@ -198,6 +198,7 @@ func (r *Tree) uploaded(it queue.Item, a *api.Asset) {
 	u := r.up
 	u.s.Uploaded(it, a)
 	r.assets.listing.Update(view.WithAsset(*a))
+	r.Events.Add(view.EventUploadDone, "", "assets/"+it.Name)
 	u.removed(it.Replaces...)
 	u.notifyNames(false, it.Name)
 }

@@ -89,6 +89,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	now := d.r.Cfg.Clock()
 	listed := make(map[string]bool, len(jobs))
 	var changed, unusable []string
+	var moved [][2]api.Job // changed jobs: before, after (events)
 	for i := range jobs {
 		j := &jobs[i]
 		if !view.UsableName(j.JobID) {
@@ -105,6 +106,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 		case j.Finished() || st.fetched.IsZero():
 			if !view.SameJob(&st.job, j) {
 				changed = append(changed, j.JobID)
+				moved = append(moved, [2]api.Job{st.job, *j})
 			}
 			st.job = *j
 		}
@@ -129,6 +131,9 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	if len(gone) > 0 {
 		d.r.Log.WithFields(logrus.Fields{"op": "list", "path": "jobs", "gone": len(gone)}).Debug("jobs left the listing")
 		d.r.NotifyAsync(func() { node.ForgetNames(&d.Inode, gone) })
+	}
+	for i := range moved {
+		d.logEvents(&moved[i][0], &moved[i][1])
 	}
 	for _, id := range changed {
 		d.invalidate(id)
@@ -262,6 +267,7 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 	d.mu.Lock()
 	st.call = nil
 	had := st.job.JobID != ""
+	prev := st.job
 	var changed, gone, finishedNow bool
 	switch {
 	case err == nil:
@@ -293,6 +299,7 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 		if finishedNow {
 			d.logFinished(&c.job)
 		}
+		d.logEvents(&prev, &c.job)
 		d.invalidate(id)
 	case gone:
 		d.r.Log.WithFields(logrus.Fields{"op": "refresh", "path": jobPath(id), "id": id}).Info("job no longer exists")
@@ -301,6 +308,14 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 		d.r.NotifyAsync(func() { node.ForgetNames(&d.Inode, []string{id}) })
 	}
 	return c.job, c.err
+}
+
+// logEvents adds to the events log what job j's change from prev shows:
+// its new state and, at completion, each result file (view.JobEvents).
+func (d *jobsDir) logEvents(prev, j *api.Job) {
+	for _, e := range view.JobEvents(prev, j, func(u string) string { return d.exts.Ext(context.Background(), u, false) }) {
+		d.r.Events.Add(e.Kind, e.Detail, e.Path)
+	}
 }
 
 // logFinished writes the one line a finished job deserves.

@@ -97,6 +97,9 @@ type Mount struct {
 	// Mtimes keeps modification times users set (touch, rsync -t), which
 	// the API does not store; nil without Config.StateDir (mtimes.go).
 	Mtimes *state.Mtimes
+	// Events is the log MOUNT/.kreafs/events shows (view.Events): every
+	// tree adds the changes it sees.
+	Events *view.Events
 
 	probes probeMemo // failed size probes by asset id (file.go)
 
@@ -139,7 +142,7 @@ func NewMount(cfg Config) (*Mount, error) {
 		l.SetOutput(io.Discard)
 		cfg.Log = l
 	}
-	m := &Mount{Cfg: cfg, Log: cfg.Log, Started: cfg.Clock()}
+	m := &Mount{Cfg: cfg, Log: cfg.Log, Started: cfg.Clock(), Events: view.NewEvents(EventsKept)}
 	var err error
 	if m.State, err = state.OpenDir(cfg.StateDir, cfg.Scope); err != nil {
 		return nil, err
@@ -150,6 +153,10 @@ func NewMount(cfg Config) (*Mount, error) {
 	m.bgCtx, m.bgCancel = context.WithCancel(context.Background())
 	return m, nil
 }
+
+// EventsKept is how many bytes of the newest events MOUNT/.kreafs/events
+// keeps.
+const EventsKept = 1 << 20
 
 // Stop ends background work and waits for it and for the kernel
 // notifications still being sent, then closes the modification times log.
