@@ -67,6 +67,8 @@ func (r *Root) OnAdd(ctx context.Context) {
 	r.addDir(ctx, "styles", styles.New(r.m))
 	r.assets.OnAdd(ctx)
 	r.addStatusDir(ctx)
+	trash, name := r.assets.TrashDir()
+	r.addDir(ctx, name, trash)
 }
 
 // addDir adds a directory child that lives as long as the mount.

@@ -205,6 +205,9 @@ func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 // asset (renameFolder); a file is renamed as in assets/ itself, under its
 // new path.
 func (d *assetsDir) renameIn(ctx context.Context, dir, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	if _, toTrash := newParent.(*trashFiles); toTrash {
+		return d.trashAsset(ctx, view.JoinPath(dir, name), newName)
+	}
 	newDir, ok := d.dirPath(newParent)
 	if !ok {
 		return syscall.EXDEV

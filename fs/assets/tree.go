@@ -34,6 +34,9 @@ type Tree struct {
 	// folders are the folders made by mkdir (folder_dir.go), kept in the
 	// state directory (in memory only without one).
 	folders *state.Folders
+	// trash is what MOUNT/.Trash-<uid> holds (trash.go), kept in the state
+	// directory (in memory only without one).
+	trash *state.Trash
 }
 
 // New builds assets/ on m and starts the upload queue (Config.Uploads),
@@ -49,6 +52,9 @@ func New(m *node.Mount) (*Tree, error) {
 		// A damaged file: start with no local folders (the next mkdir
 		// replaces it); say so once.
 		m.Log.WithError(err).Warn("local folders")
+	}
+	if r.trash, err = m.State.Trash(); err != nil {
+		m.Log.WithError(err).Warn("trash")
 	}
 	r.readOnly = m.Cfg.ReadOnly || m.Cfg.Uploads == nil
 	q := m.Cfg.Uploads

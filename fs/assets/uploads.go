@@ -89,7 +89,11 @@ func (u *uploads) extraAssets(items []queue.Item) []api.Asset {
 // finished uploads the listing may lack (view.Pending).
 func (u *uploads) pending() view.Pending {
 	items := u.s.Items()
-	return view.Pending{Queued: queuedOf(items), Hidden: u.s.Hidden(), Uploaded: u.extraAssets(items)}
+	hidden := u.s.Hidden()
+	for id := range u.r.trash.Hidden() { // trashed here, kept on Krea
+		hidden[id] = true
+	}
+	return view.Pending{Queued: queuedOf(items), Hidden: hidden, Uploaded: u.extraAssets(items)}
 }
 
 // queuedOf are the items whose state is visible, under a usable name,
