@@ -425,6 +425,7 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		UmaskSet:    true,
 		ReadOnly:    c.readOnly,
 		StateDir:    filepath.Join(c.cacheDir, "state"),
+		Mountpoint:  mp,
 		Scope:       acct.url,
 		Offline:     offline,
 		Uploads:     uploads.q,

@@ -44,6 +44,7 @@ type assetsDir struct {
 	mu        sync.Mutex
 	lastRetry time.Time       // last background refresh while serving the saved listing
 	deleted   map[string]bool // ids deleted through this mount (never shown again)
+	ghosts    map[string]*api.Asset // paths being unlinked through the mount (assets_gone.go)
 
 	saveMu sync.Mutex
 	toSave []api.Asset // newest listing not yet saved
@@ -61,7 +62,7 @@ type assetsDir struct {
 }
 
 func newAssetsDir(r *Tree) *assetsDir {
-	d := &assetsDir{r: r, deleted: map[string]bool{}}
+	d := &assetsDir{r: r, deleted: map[string]bool{}, ghosts: map[string]*api.Asset{}}
 	d.names.Changed = r.Started
 	d.byID = &byIDDir{d: d}
 	d.snap = state.Saved[api.Asset](r.State, "assets")
@@ -171,10 +172,8 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
 	}
 	if len(gone) > 0 || len(goneIDs) > 0 {
 		d.r.Log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
-		d.r.NotifyAsync(func() {
-			d.forgetPaths(gone)
-			node.ForgetNames(&d.byID.Inode, goneIDs)
-		})
+		d.goneAway(old, t, gone)
+		d.r.NotifyAsync(func() { node.ForgetNames(&d.byID.Inode, goneIDs) })
 	}
 	return t
 }

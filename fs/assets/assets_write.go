@@ -151,6 +151,9 @@ func (d *assetsDir) create(ctx context.Context, parent *gofs.Inode, name string,
 // until rmdir.
 func (d *assetsDir) unlinkIn(ctx context.Context, dir, name string) syscall.Errno {
 	p := view.JoinPath(dir, name)
+	if d.unghost(p) { // our own unlink of an asset deleted elsewhere
+		return 0
+	}
 	if errno := d.r.writable(); errno != 0 {
 		return errno
 	}

@@ -100,6 +100,9 @@ func (d *assetsDir) lookupIn(ctx context.Context, parent *gofs.Inode, dir, name 
 		return nil, syscall.ENOENT
 	}
 	p := view.JoinPath(dir, name)
+	if a := d.ghost(p); a != nil { // being unlinked through the mount
+		return d.r.assetEntry(ctx, parent, a, out)
+	}
 	if ch := d.lookupUpload(ctx, parent, p, out); ch != nil {
 		return ch, 0
 	}

@@ -77,6 +77,10 @@ type Config struct {
 	// listing is served at once (without waiting for the API) while the
 	// API is retried in the background.
 	Offline bool
+	// Mountpoint is where the tree is mounted ("": unknown). kreafs
+	// unlinks names of assets deleted elsewhere through it, so that inotify
+	// watchers get IN_DELETE (assets/assets_gone.go).
+	Mountpoint string
 	// Log receives one line per event that matters; nil discards.
 	Log logrus.FieldLogger
 	// Clock is the time source for listing TTLs; nil means time.Now.
