@@ -42,8 +42,8 @@ type assetsDir struct {
 	names node.DirTable[view.AssetTable] // the installed table and the mtime
 
 	mu        sync.Mutex
-	lastRetry time.Time       // last background refresh while serving the saved listing
-	deleted   map[string]bool // ids deleted through this mount (never shown again)
+	lastRetry time.Time             // last background refresh while serving the saved listing
+	deleted   map[string]bool       // ids deleted through this mount (never shown again)
 	ghosts    map[string]*api.Asset // paths being unlinked through the mount (assets_gone.go)
 
 	saveMu sync.Mutex

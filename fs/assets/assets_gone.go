@@ -82,4 +82,3 @@ func (d *assetsDir) unghost(p string) bool {
 	delete(d.ghosts, p)
 	return true
 }
-
