@@ -46,7 +46,9 @@ var nameCases = []nameCase{
 	{"10 KB of text", strings.Repeat("long description ", 640), idPNG},
 	{"parent traversal", "../x", idPNG},
 	{"deep traversal", "../../../../etc/passwd", idPNG},
-	{"slash", "a/b", idPNG},
+	{"slash: a folder", "a/b", "a/b"},
+	{"slash in prose", "a / b", idPNG},
+	{"slash at the end", "a/", idPNG},
 	{"newline", "line1\nline2.png", idPNG},
 	{"control characters", "ctl\x01\x1b[31m\x7f.png", idPNG},
 	{"NUL", "nul\x00byte.png", idPNG},
@@ -223,7 +225,7 @@ func TestByIDReachesEveryAssetAndIsHidden(t *testing.T) {
 	emu := startEmulator(t, emulator.Options{})
 	var assets []api.Asset
 	content := map[string][]byte{}
-	for i, d := range []string{"one.png", "one.png", "", "a/b"} {
+	for i, d := range []string{"one.png", "one.png", "", "a / b"} {
 		data := makePNG(uint64(50+i), 2, 2)
 		a := emu.add(data, d)
 		assets = append(assets, a)
@@ -313,7 +315,7 @@ func checkNothingEscaped(t testing.TB, m *Mount) {
 	t.Helper()
 	for _, n := range listNames(t, m.Dir) {
 		switch n {
-		case "assets", "jobs", "styles", ".kreafs":
+		case "assets", "jobs", "styles", ".kreafs", fmt.Sprintf(".Trash-%d", os.Getuid()):
 		default:
 			t.Errorf("unexpected entry %q at the mount's root", n)
 		}

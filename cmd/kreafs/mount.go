@@ -91,6 +91,7 @@ type mountConfig struct {
 	cacheDir    string
 	cacheSize   int64
 	dirTTL      time.Duration
+	watchWindow time.Duration // how long assets/ is re-listed after a listing
 	logLevel    logrus.Level
 	logJSON     bool
 	readOnly    bool
@@ -125,6 +126,7 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	cacheDir := fl.String("cache-dir", "", "cache directory `DIR` (default $XDG_CACHE_HOME/kreafs, else ~/.cache/kreafs)")
 	cacheSize := fl.String("cache-size", defaultCacheSize, "most bytes of content kept in the cache (units: KB, MiB, GiB...)")
 	fl.DurationVar(&c.dirTTL, "dir-cache-ttl", defaultDirCacheTTL, "how long a directory listing is trusted before asking the API again")
+	fl.DurationVar(&c.watchWindow, "watch-window", time.Minute, "after a listing of assets/, keep listing it every --dir-cache-ttl for this long, so deletions made elsewhere reach inotify (0: never)")
 	logLevel := fl.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fl.String("log-format", "text", "log format on stderr: text or json")
 	fl.BoolVar(&c.readOnly, "read-only", false, "refuse every change (EROFS)")
@@ -187,6 +189,9 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	c.cacheSize = int64(n)
 	if c.dirTTL < 0 {
 		return nil, fl, &usageError{"--dir-cache-ttl must not be negative"}
+	}
+	if c.watchWindow < 0 {
+		return nil, fl, &usageError{"--watch-window must not be negative"}
 	}
 	if c.uploadDelay < 0 {
 		return nil, fl, &usageError{"--upload-delay must not be negative"}
@@ -419,6 +424,7 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		Remote:      client,
 		Content:     store,
 		DirCacheTTL: c.dirTTL,
+		WatchWindow: c.watchWindow,
 		UID:         c.uid,
 		GID:         c.gid,
 		Umask:       c.umask,

@@ -2,7 +2,7 @@ package assets
 
 // Keeping assets/ fresh while someone looks at it: after a listing of
 // assets/ (or of one of its folders), kreafs lists the account again every
-// DirCacheTTL for watchWindow, so that an asset deleted elsewhere reaches
+// DirCacheTTL for Config.WatchWindow (--watch-window), so that an asset deleted elsewhere reaches
 // the kernel as a delete notification (inotify: IN_DELETE) and the events
 // log, without anyone touching the mount. A mount nobody lists sends no
 // request.
@@ -15,20 +15,21 @@ import (
 	"time"
 )
 
-// watchWindow is how long after the last listing assets/ is kept fresh.
-const watchWindow = time.Minute
-
 // watched notes a listing of assets/ and starts the refresh loop if it is
 // not running.
 func (d *assetsDir) watched() {
-	d.watchUntil.Store(time.Now().Add(watchWindow).UnixNano())
+	window := d.r.Cfg.WatchWindow
+	if window <= 0 {
+		return
+	}
+	d.watchUntil.Store(time.Now().Add(window).UnixNano())
 	if d.watching.CompareAndSwap(false, true) {
 		d.r.Background(d.watchLoop)
 	}
 }
 
 // watchLoop refreshes the listing every DirCacheTTL (at least a second)
-// until watchWindow has passed since the last listing.
+// until the watch window has passed since the last listing.
 func (d *assetsDir) watchLoop(ctx context.Context) {
 	every := max(d.r.Cfg.DirCacheTTL, time.Second)
 	tick := time.NewTicker(every)

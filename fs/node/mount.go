@@ -77,6 +77,10 @@ type Config struct {
 	// listing is served at once (without waiting for the API) while the
 	// API is retried in the background.
 	Offline bool
+	// WatchWindow is how long after a listing of assets/ it is listed
+	// again every DirCacheTTL, so that deletions made elsewhere reach the
+	// kernel and inotify (assets/assets_watch.go). 0: never.
+	WatchWindow time.Duration
 	// Mountpoint is where the tree is mounted ("": unknown). kreafs
 	// unlinks names of assets deleted elsewhere through it, so that inotify
 	// watchers get IN_DELETE (assets/assets_gone.go).
