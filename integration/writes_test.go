@@ -519,7 +519,7 @@ func TestReadOnlyMountRefusesWritesWithEROFS(t *testing.T) {
 	}
 }
 
-func TestFileManagerJunkStaysLocalAndMkdirIsRefused(t *testing.T) {
+func TestFileManagerJunkStaysLocalAndATrashInAssetsIsRefused(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})

@@ -147,8 +147,11 @@ func (d *assetsDir) mkdirIn(ctx context.Context, parent *gofs.Inode, dir, name s
 		return nil, node.Fail(d.r.Log, fields, err)
 	}
 	if errno := t.MkdirErr(p, d.queuedAt); errno != 0 {
-		if errno == syscall.EINVAL {
+		switch errno {
+		case syscall.EINVAL:
 			d.r.Log.WithFields(fields).Warn("refused: not a folder name kreafs can keep (control characters, leading or trailing spaces, over 255 bytes, or reserved)")
+		case syscall.EPERM:
+			d.r.Log.WithFields(fields).Info("refused: the mount's trash is MOUNT/" + view.TrashDirName(d.r.Cfg.UID) + ", not a folder of assets/")
 		}
 		return nil, errno
 	}

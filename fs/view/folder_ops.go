@@ -12,11 +12,16 @@ import (
 // MkdirErr is mkdir of folder p (a path under assets/) in t: 0, or EEXIST
 // (a folder or a file is there; exists reports a queued file's path),
 // ENOENT (its parent is no folder), EINVAL (a segment is not a usable
-// name, or starts or ends with whitespace: FolderPath), ENAMETOOLONG.
+// name, or starts or ends with whitespace: FolderPath), ENAMETOOLONG,
+// EPERM for a trash directory (".Trash", ".Trash-<uid>": a file manager
+// looking for a trash; the mount keeps its trash at its top).
 func (t *AssetTable) MkdirErr(p string, exists func(path string) bool) syscall.Errno {
 	_, name := SplitParent(p)
 	if len(name) > MaxNameLen || len(p) > MaxPathLen {
 		return syscall.ENAMETOOLONG
+	}
+	if name == TrashShared || strings.HasPrefix(name, TrashShared+"-") {
+		return syscall.EPERM
 	}
 	if !FolderPath(p) {
 		return syscall.EINVAL

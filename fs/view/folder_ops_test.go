@@ -34,6 +34,8 @@ func TestMkdirAnswersWhatAShellShowsWell(t *testing.T) {
 		{"top.png/new", syscall.ENOENT},
 		{".kreafs-x", syscall.EINVAL},
 		{" lead", syscall.EINVAL},
+		{".Trash-1000", syscall.EPERM},
+		{"album/.Trash", syscall.EPERM},
 		{string(make([]byte, 256)), syscall.ENAMETOOLONG},
 	} {
 		if got := tr.MkdirErr(tc.p, queued); got != tc.want {
