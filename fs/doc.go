@@ -1,11 +1,13 @@
 // Package fs is kreafs' FUSE file system: the mount's root (assets/,
-// jobs/, styles/ and the status directory .kreafs/), its go-fuse mount
+// jobs/, styles/, the status directory .kreafs/ and the trash
+// .Trash-<uid>/), its go-fuse mount
 // options, and the wiring of the trees, each in its own package:
 //
 //   - fs/node: what every node shares (node.Mount: the configuration,
 //     attributes, kernel notifications, background work), the one errno
 //     mapping, files read through the content cache, "." and "..".
-//   - fs/assets: assets/, assets/.by-id/ and the files written into them.
+//   - fs/assets: assets/, its folders, assets/.by-id/, the files written
+//     into them, and the trash.
 //   - fs/jobs: jobs/. fs/styles: styles/.
 //   - fs/view: what each directory shows, without FUSE.
 //
@@ -20,7 +22,8 @@
 // Each tree's package states its own rules (what can be stale, and for
 // how long). The root and .kreafs/ never change; MOUNT/.kreafs/uploads is
 // rebuilt from the upload queue at every open and never cached by the
-// kernel (direct I/O).
+// kernel (direct I/O). MOUNT/.kreafs/events (events_file.go) only grows:
+// its size is never cached (tail -f polls it) and reads are direct I/O.
 //
 // # Kernel caching
 //

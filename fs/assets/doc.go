@@ -1,8 +1,9 @@
-// Package assets is MOUNT/assets/ and its hidden .by-id/: the listing of
-// the account's assets (names from package view), and the files written
-// into it, whose every decision is the upload session's (cache/upload);
-// the adapters here turn FUSE operations into calls of the session and
-// show what it reports.
+// Package assets is MOUNT/assets/, its folders and its hidden .by-id/, and
+// the mount's trash (MOUNT/.Trash-<uid>, trash.go): the listing of the
+// account's assets (names and folders from package view), and the files
+// written into it, whose every decision is the upload session's
+// (cache/upload); the adapters here turn FUSE operations into calls of the
+// session and show what it reports.
 //
 // # Consistency (what can be stale, and for how long)
 //
@@ -43,6 +44,17 @@
 //     operation fails (EIO, EACCES...).
 //   - A queued file shows its last write's time (or one set on it), and
 //     keeps it once uploaded (mtimes.go, node/mtimes.go).
+//   - Folders (folder_dir.go): a path in a description is a folder
+//     everywhere; a folder made by mkdir, or emptied through the mount,
+//     is kept in Config.StateDir until rmdir. Every name of the upload
+//     path is a path under assets/ (the queue uploads it as description).
+//   - Trashed assets (trash.go) are hidden here and kept on Krea; the
+//     trash is kept in Config.StateDir. Another machine still shows them.
+//   - For Config.WatchWindow after a listing, assets/ is listed again
+//     every DirCacheTTL (assets_watch.go); an asset deleted elsewhere
+//     whose name the kernel knows is unlinked through the mount
+//     (assets_gone.go) so inotify sees IN_DELETE. Changes seen in a new
+//     listing go to the events log (node.Mount.Events).
 //
 // # Kernel caching
 //
