@@ -82,16 +82,23 @@ func checkTree(t testing.TB, emu *Emulator, dir, top string, files map[string][]
 	}
 }
 
-func TestCpROfAFolderOfImagesUploadsEachFileUnderItsPath(t *testing.T) {
-	t.Parallel()
-	requireFUSE(t)
+// albumCopiedIn mounts a fresh account and copies twoLevelAlbum's album
+// in with cp -r, waiting for its uploads.
+func albumCopiedIn(t *testing.T) (*Emulator, *Mount, map[string][]byte) {
+	t.Helper()
 	emu := startEmulator(t, emulator.Options{})
 	m := mount(t, emu, "--upload-delay", "0", "--dir-cache-ttl", "1s")
 	src, files := twoLevelAlbum(t)
-
 	run(t, "cp", "-r", filepath.Join(src, "album"), m.Path("assets"))
 	run(t, "sync", m.Path("assets"))
 	waitUploads(t, emu, len(files))
+	return emu, m, files
+}
+
+func TestCpROfAFolderOfImagesUploadsEachFileUnderItsPath(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu, m, files := albumCopiedIn(t)
 	checkTree(t, emu, m.Path("assets", "album"), "album", files)
 	out := run(t, "ls", "-R", m.Path("assets"))
 	for _, want := range []string{"album", "2024", "a.png", "c.png"} {
@@ -169,12 +176,7 @@ func TestMkdirMakesAFolderThatOutlivesARemountAndRmdirRemovesIt(t *testing.T) {
 func TestMvOfAFolderFallsBackToCopyAndDeleteAndEndsWithTheSameTree(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
-	emu := startEmulator(t, emulator.Options{})
-	m := mount(t, emu, "--upload-delay", "0", "--dir-cache-ttl", "1s")
-	src, files := twoLevelAlbum(t)
-	run(t, "cp", "-r", filepath.Join(src, "album"), m.Path("assets"))
-	run(t, "sync", m.Path("assets"))
-	waitUploads(t, emu, len(files))
+	emu, m, files := albumCopiedIn(t)
 
 	run(t, "mv", m.Path("assets", "album"), m.Path("assets", "trip"))
 	run(t, "sync", m.Path("assets"))

@@ -151,18 +151,21 @@ func (t *trashFiles) Unlink(ctx context.Context, name string) syscall.Errno {
 	if err := t.r.up.deleteAsset(ctx, e.Path, e.ID); err != nil {
 		return node.Fail(t.r.Log, fields, err)
 	}
-	e.ID = ""
-	var err error
-	if e.HasInfo {
-		err = t.r.trash.Put(e)
-	} else {
-		err = t.r.trash.Remove(name)
-	}
-	if err != nil {
+	if err := t.r.untrash(e); err != nil {
 		return node.Fail(t.r.Log, fields, err)
 	}
 	t.r.Log.WithFields(fields).Info("trashed asset deleted")
 	return 0
+}
+
+// untrash ends entry e's file in files/ (deleted or restored): the entry
+// goes, unless its info file is still there.
+func (r *Tree) untrash(e state.TrashEntry) error {
+	if !e.HasInfo {
+		return r.trash.Remove(e.Name)
+	}
+	e.ID = ""
+	return r.trash.Put(e)
 }
 
 // Rename of a trashed asset back into assets/ restores it (no upload).
@@ -180,14 +183,7 @@ func (t *trashFiles) Rename(ctx context.Context, name string, newParent gofs.Ino
 	if !ok || e.ID == "" {
 		return syscall.ENOENT
 	}
-	e.ID = ""
-	var err error
-	if e.HasInfo {
-		err = t.r.trash.Put(e)
-	} else {
-		err = t.r.trash.Remove(name)
-	}
-	if err != nil {
+	if err := t.r.untrash(e); err != nil {
 		return node.Fail(t.r.Log, fields, err)
 	}
 	t.r.Log.WithFields(fields).Info("trashed asset restored")
