@@ -6,8 +6,9 @@
 //   - fs/node: what every node shares (node.Mount: the configuration,
 //     attributes, kernel notifications, background work), the one errno
 //     mapping, files read through the content cache, "." and "..".
-//   - fs/assets: assets/, its folders, assets/.by-id/, the files written
-//     into them, and the trash.
+//   - fs/assets: assets/, its folders, assets/.by-id/ and the files
+//     written into them. fs/trash: MOUNT/.Trash-<uid>/, on what
+//     fs/assets gives it (trash.Assets).
 //   - fs/jobs: jobs/. fs/styles: styles/.
 //   - fs/view: what each directory shows, without FUSE.
 //

@@ -14,6 +14,7 @@ import (
 	"github.com/kreafs/kreafs/fs/jobs"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/styles"
+	"github.com/kreafs/kreafs/fs/trash"
 )
 
 // Defaults for zero values of Config.
@@ -67,8 +68,8 @@ func (r *Root) OnAdd(ctx context.Context) {
 	r.addDir(ctx, "styles", styles.New(r.m))
 	r.assets.OnAdd(ctx)
 	r.addStatusDir(ctx)
-	trash, name := r.assets.TrashDir()
-	r.addDir(ctx, name, trash)
+	t, name := trash.New(r.m, r.assets.TrashState(), r.assets).Dir()
+	r.addDir(ctx, name, t)
 }
 
 // addDir adds a directory child that lives as long as the mount.

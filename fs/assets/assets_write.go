@@ -21,6 +21,7 @@ import (
 	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/fs/node"
+	"github.com/kreafs/kreafs/fs/trash"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -208,7 +209,7 @@ func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 // asset (renameFolder); a file is renamed as in assets/ itself, under its
 // new path.
 func (d *assetsDir) renameIn(ctx context.Context, dir, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	if _, toTrash := newParent.(*trashFiles); toTrash {
+	if trash.IsFiles(newParent) {
 		return d.trashAsset(ctx, view.JoinPath(dir, name), newName)
 	}
 	newDir, ok := d.dirPath(newParent)

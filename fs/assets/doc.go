@@ -1,5 +1,5 @@
-// Package assets is MOUNT/assets/, its folders and its hidden .by-id/, and
-// the mount's trash (MOUNT/.Trash-<uid>, trash.go): the listing of the
+// Package assets is MOUNT/assets/, its folders and its hidden .by-id/ (the
+// trash's tree is package trash; trash_in.go moves assets into it): the listing of the
 // account's assets (names and folders from package view), and the files
 // written into it, whose every decision is the upload session's
 // (cache/upload); the adapters here turn FUSE operations into calls of the
@@ -48,7 +48,7 @@
 //     everywhere; a folder made by mkdir, or emptied through the mount,
 //     is kept in Config.StateDir until rmdir. Every name of the upload
 //     path is a path under assets/ (the queue uploads it as description).
-//   - Trashed assets (trash.go) are hidden here and kept on Krea; the
+//   - Trashed assets (trash_in.go) are hidden here and kept on Krea; the
 //     trash is kept in Config.StateDir. Another machine still shows them.
 //   - For Config.WatchWindow after a listing, assets/ is listed again
 //     every DirCacheTTL (assets_watch.go); an asset deleted elsewhere

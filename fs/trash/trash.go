@@ -1,6 +1,5 @@
-package assets
-
-// The mount's trash, MOUNT/.Trash-<uid>/ (view/trash.go for the layout):
+// Package trash is the mount's trash, MOUNT/.Trash-<uid>/ (view/trash.go
+// for the layout):
 // files/<name> is a trashed asset, info/<name>.trashinfo says where it was.
 // GIO trashes by writing the info file, then renaming the file into
 // files/; it restores by renaming it back and removing the info file; it
@@ -8,8 +7,13 @@ package assets
 // machine (state.Trash, kept across remounts), with no request; restoring
 // shows it again, with no upload; removing it from files/ deletes it on
 // Krea. A folder cannot be trashed (EXDEV: GIO then offers to delete it).
+// Moving an asset in is assets/'s rename (package assets, trash_in.go);
+// what is trashed is kept in state.Trash, which assets/ hides.
 //
-// Locking: none of its own (state.Trash has its lock).
+// Locking: trashInfo.mu guards its temporary files; infoFile.mu what a
+// temporary file became; state.Trash has its own lock. None is held while
+// calling assets/.
+package trash
 
 import (
 	"bytes"
@@ -31,14 +35,14 @@ import (
 type trashTop struct {
 	gofs.Inode
 	node.BigStatfs
-	r *Tree
+	r *Trash
 }
 
 // trashFiles is files/ of the trash: the trashed assets.
 type trashFiles struct {
 	gofs.Inode
 	node.BigStatfs
-	r *Tree
+	r *Trash
 }
 
 // trashInfo is info/ of the trash: one <name>.trashinfo per item, and
@@ -47,21 +51,57 @@ type trashFiles struct {
 type trashInfo struct {
 	gofs.Inode
 	node.BigStatfs
-	r *Tree
+	r *Trash
 
 	mu    sync.Mutex
 	temps map[string][]byte // temporary file name -> content
 }
 
-// TrashDir is the node of MOUNT/.Trash-<uid> (add it as a persistent
-// directory); name is its name at the root.
-func (r *Tree) TrashDir() (gofs.InodeEmbedder, string) {
+// Assets is what the trash needs of assets/ (package assets implements
+// it): its assets by id, their nodes, the delete, and its folders (where a
+// trashed asset can be restored to).
+type Assets interface {
+	// Writable is 0, or EROFS on a read-only mount.
+	Writable() syscall.Errno
+	// Asset is the listed asset id, trashed or not (nil: none).
+	Asset(ctx context.Context, id string) *api.Asset
+	// AssetEntry is the node of asset a under parent, out filled.
+	AssetEntry(ctx context.Context, parent *gofs.Inode, a *api.Asset, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno)
+	// DeleteAsset deletes asset id (DELETE /assets/{id}); p names it in logs.
+	DeleteAsset(ctx context.Context, p, id string) error
+	// FolderOf is the folder path of a directory node of assets/.
+	FolderOf(n gofs.InodeEmbedder) (string, bool)
+}
+
+// Trash is the mount's trash tree.
+type Trash struct {
+	*node.Mount
+	trash *state.Trash
+	a     Assets
+}
+
+// New is the trash of m: st is what it holds (shared with assets/, which
+// hides what st holds and moves assets into it), a is assets/.
+func New(m *node.Mount, st *state.Trash, a Assets) *Trash {
+	return &Trash{Mount: m, trash: st, a: a}
+}
+
+// Dir is the node of MOUNT/.Trash-<uid> (add it as a persistent
+// directory) and its name at the root.
+func (r *Trash) Dir() (gofs.InodeEmbedder, string) {
 	return &trashTop{r: r}, view.TrashDirName(r.Cfg.UID)
+}
+
+// IsFiles reports whether n is files/ of a trash: a rename into it trashes
+// an asset.
+func IsFiles(n gofs.InodeEmbedder) bool {
+	_, ok := n.(*trashFiles)
+	return ok
 }
 
 // trashAttr fills the attributes of the trash's directories: private to
 // their owner, as the specification asks.
-func (r *Tree) trashAttr(a *fuse.Attr, ino uint64) {
+func (r *Trash) trashAttr(a *fuse.Attr, ino uint64) {
 	r.DirAttr(a, r.Started)
 	a.Ino = ino
 	a.Mode = syscall.S_IFDIR | 0o700
@@ -103,15 +143,11 @@ func (t *trashInfo) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 }
 
 // trashedAsset is the asset of trash entry e (nil: gone from the listing).
-func (r *Tree) trashedAsset(ctx context.Context, e state.TrashEntry) *api.Asset {
+func (r *Trash) trashedAsset(ctx context.Context, e state.TrashEntry) *api.Asset {
 	if e.ID == "" {
 		return nil
 	}
-	t, err := r.assets.installed(ctx)
-	if err != nil {
-		return nil
-	}
-	return t.ByID[e.ID]
+	return r.a.Asset(ctx, e.ID)
 }
 
 // Lookup finds a trashed asset.
@@ -124,7 +160,7 @@ func (t *trashFiles) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 	if a == nil {
 		return nil, syscall.ENOENT
 	}
-	return t.r.assetEntry(ctx, &t.Inode, a, out)
+	return t.r.a.AssetEntry(ctx, &t.Inode, a, out)
 }
 
 // Readdir lists the trashed assets.
@@ -141,14 +177,14 @@ func (t *trashFiles) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno
 // Unlink deletes a trashed asset on Krea (emptying the trash).
 func (t *trashFiles) Unlink(ctx context.Context, name string) syscall.Errno {
 	fields := logrus.Fields{"op": "unlink", "path": view.TrashDirName(t.r.Cfg.UID) + "/files/" + name}
-	if errno := t.r.writable(); errno != 0 {
+	if errno := t.r.a.Writable(); errno != 0 {
 		return errno
 	}
 	e, ok := t.r.trash.Get(name)
 	if !ok || e.ID == "" {
 		return syscall.ENOENT
 	}
-	if err := t.r.up.deleteAsset(ctx, e.Path, e.ID); err != nil {
+	if err := t.r.a.DeleteAsset(ctx, e.Path, e.ID); err != nil {
 		return node.Fail(t.r.Log, fields, err)
 	}
 	if err := t.r.untrash(e); err != nil {
@@ -160,7 +196,7 @@ func (t *trashFiles) Unlink(ctx context.Context, name string) syscall.Errno {
 
 // untrash ends entry e's file in files/ (deleted or restored): the entry
 // goes, unless its info file is still there.
-func (r *Tree) untrash(e state.TrashEntry) error {
+func (r *Trash) untrash(e state.TrashEntry) error {
 	if !e.HasInfo {
 		return r.trash.Remove(e.Name)
 	}
@@ -170,13 +206,12 @@ func (r *Tree) untrash(e state.TrashEntry) error {
 
 // Rename of a trashed asset back into assets/ restores it (no upload).
 func (t *trashFiles) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	d := t.r.assets
-	dir, ok := d.dirPath(newParent)
+	dir, ok := t.r.a.FolderOf(newParent)
 	if !ok {
 		return syscall.EXDEV
 	}
 	fields := logrus.Fields{"op": "rename", "path": view.TrashDirName(t.r.Cfg.UID) + "/files/" + name, "to": "assets/" + view.JoinPath(dir, newName)}
-	if errno := t.r.writable(); errno != 0 {
+	if errno := t.r.a.Writable(); errno != 0 {
 		return errno
 	}
 	e, ok := t.r.trash.Get(name)
@@ -187,51 +222,6 @@ func (t *trashFiles) Rename(ctx context.Context, name string, newParent gofs.Ino
 		return node.Fail(t.r.Log, fields, err)
 	}
 	t.r.Log.WithFields(fields).Info("trashed asset restored")
-	return 0
-}
-
-// trashAsset is mv of the asset at path p into files/ as name: hidden
-// from assets/, kept on Krea. The info file GIO wrote first (if any) says
-// where it was; else kreafs writes one.
-func (d *assetsDir) trashAsset(ctx context.Context, p, name string) syscall.Errno {
-	r := d.r
-	fields := logrus.Fields{"op": "rename", "path": "assets/" + p, "to": view.TrashDirName(r.Cfg.UID) + "/files/" + name}
-	if errno := r.writable(); errno != 0 {
-		return errno
-	}
-	if !view.UsableName(name) {
-		return syscall.EINVAL
-	}
-	t, err := d.table(ctx)
-	if err != nil {
-		return node.Fail(r.Log, fields, err)
-	}
-	if t.IsFolder(p) {
-		r.Log.WithFields(fields).Info("a folder cannot be trashed (EXDEV): its files can")
-		return syscall.EXDEV
-	}
-	a := t.ByName[p]
-	if a == nil {
-		if d.queuedAt(p) {
-			r.Log.WithFields(fields).Info("a file not uploaded yet cannot be trashed (EXDEV)")
-			return syscall.EXDEV
-		}
-		return syscall.ENOENT
-	}
-	e, _ := r.trash.Get(name)
-	if e.ID != "" && e.ID != a.ID {
-		return syscall.EEXIST
-	}
-	e.Name, e.ID = name, a.ID
-	if !e.HasInfo {
-		e.Path, e.Deleted = "assets/"+p, view.FormatDeletionDate(r.Cfg.Clock())
-	}
-	if err := r.trash.Put(e); err != nil {
-		return node.Fail(r.Log, fields, err)
-	}
-	dir, _ := view.SplitParent(p)
-	d.keepFolder(dir)
-	r.Log.WithFields(fields).Info("asset trashed: hidden here, kept on Krea until the trash is emptied")
 	return 0
 }
 
@@ -296,7 +286,7 @@ func (t *trashInfo) Rename(ctx context.Context, name string, newParent gofs.Inod
 }
 
 // takeInfo records the content b of info/<item>.trashinfo.
-func (r *Tree) takeInfo(item string, b []byte) syscall.Errno {
+func (r *Trash) takeInfo(item string, b []byte) syscall.Errno {
 	fields := logrus.Fields{"op": "write", "path": "info/" + view.InfoName(item)}
 	p, deleted, err := view.ParseTrashInfo(b)
 	if err != nil {
@@ -332,7 +322,7 @@ func (t *trashInfo) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 // Create makes an info file (GIO: O_CREAT|O_EXCL before it moves the
 // file in); its content is taken at the last close.
 func (t *trashInfo) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	if errno := t.r.writable(); errno != 0 {
+	if errno := t.r.a.Writable(); errno != 0 {
 		return nil, nil, 0, errno
 	}
 	item, ok := view.ItemOfInfo(name)
@@ -362,7 +352,7 @@ func (t *trashInfo) Create(ctx context.Context, name string, flags uint32, mode 
 // Unlink removes an info file; an item with neither file nor info is
 // gone from the trash.
 func (t *trashInfo) Unlink(ctx context.Context, name string) syscall.Errno {
-	if errno := t.r.writable(); errno != 0 {
+	if errno := t.r.a.Writable(); errno != 0 {
 		return errno
 	}
 	t.mu.Lock()
@@ -394,7 +384,7 @@ func (t *trashInfo) Unlink(ctx context.Context, name string) syscall.Errno {
 // (temp set; item is then its name).
 type infoFile struct {
 	gofs.Inode
-	r *Tree
+	r *Trash
 
 	mu   sync.Mutex // guards item and temp (a temporary file renamed into place changes)
 	item string
@@ -448,7 +438,7 @@ func (f *infoFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Set
 // infoHandle reads the info file, or collects what is written to it and
 // takes it at flush (Path= and DeletionDate=, view.ParseTrashInfo).
 type infoHandle struct {
-	r    *Tree
+	r    *Trash
 	item string
 	temp *trashInfo // a temporary file of info/
 	read bool
