@@ -57,7 +57,17 @@ func (d *assetsDir) goneAway(old, t *view.AssetTable, gone []string) {
 func (d *assetsDir) unlinkGhost(mp, p string) {
 	dir, name := view.SplitParent(p)
 	if n := d.inodeOf(dir); n != nil && n.GetChild(name) != nil {
-		err := syscall.Unlink(filepath.Join(mp, "assets", filepath.FromSlash(p)))
+		folder := filepath.Join(mp, "assets", filepath.FromSlash(dir))
+		// Only through our own mount: after an unmount the path is the
+		// directory below, whose files are not ours to remove.
+		var st syscall.Stat_t
+		err := syscall.Stat(folder, &st)
+		if err == nil && st.Ino != n.StableAttr().Ino {
+			err = syscall.ESTALE
+		}
+		if err == nil {
+			err = syscall.Unlink(filepath.Join(folder, name))
+		}
 		d.r.Log.WithFields(logrus.Fields{"op": "notify", "path": "assets/" + p}).WithError(err).Debug("unlinked through the mount: deleted elsewhere")
 	}
 	d.mu.Lock()
