@@ -77,6 +77,14 @@ func TestGioTrashHidesAnAssetAMoveBackRestoresItAndEmptyingDeletesIt(t *testing.
 		t.Errorf("after a remount the trashed asset shows in assets/: %v", err)
 	}
 
+	// Another machine (a fresh cache directory) still shows it: the trash
+	// is this machine's.
+	other := mount(t, emu)
+	if _, err := os.Stat(other.Path("assets", "album", "beach.png")); err != nil {
+		t.Errorf("another machine does not show the trashed asset: %v", err)
+	}
+	other.Stop()
+
 	// Restore: a move back (what gio trash --restore does), no upload.
 	uploads := emu.UploadCount()
 	if gioTrashWorks(t) {
