@@ -93,19 +93,43 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 }
 
 // withUsage gives cmd the usage text head followed by its flags, for
-// --help (stdout) and for bad usage (stderr).
-func withUsage(cmd *cobra.Command, head string, stdout, stderr io.Writer) {
+// --help (stdout, followed by more) and for bad usage (stderr).
+func withUsage(cmd *cobra.Command, head, more string, stdout, stderr io.Writer) {
 	text := func() string { return head + cmd.LocalNonPersistentFlags().FlagUsages() }
-	cmd.SetHelpFunc(func(*cobra.Command, []string) { fmt.Fprint(stdout, text()) })
+	cmd.SetHelpFunc(func(*cobra.Command, []string) {
+		fmt.Fprint(stdout, text())
+		if more != "" {
+			fmt.Fprint(stdout, "\n"+more+"\n")
+		}
+	})
 	cmd.SetUsageFunc(func(*cobra.Command) error { _, err := fmt.Fprint(stderr, text()); return err })
 }
+
+// mountMoreHelp is the mount command's long help beyond its usage text
+// (the man page shows it).
+const mountMoreHelp = `Every flag can also be set in the environment as KREAFS_<FLAG>, with
+dashes as underscores (--cache-dir as KREAFS_CACHE_DIR, --read-only as
+KREAFS_READ_ONLY=true); a flag given on the command line wins.
+
+As a mount(8) helper (mount -t fuse.kreafs SOURCE MOUNTPOINT -o OPTIONS, or
+an fstab line of type fuse.kreafs), each flag is an option with dashes as
+underscores (token_file=FILE, cache_dir=DIR, read_only or ro, allow_other,
+uid=N, umask=077...); mount(8)'s own options (_netdev, nofail, noauto,
+x-systemd.*, rw, dev, suid, exec, auto, user...) are ignored. SOURCE is krea
+for the default API, or the API's URL. The helper mounts in the background
+(daemon=false: in the foreground).
+
+Signals: SIGINT and SIGTERM unmount (a second one stops the upload drain);
+SIGHUP drops the directory listings (a background mount ignores it);
+SIGUSR1 reopens --log-file. With NOTIFY_SOCKET set (systemd Type=notify)
+kreafs sends READY=1 once mounted, STOPPING=1 and STATUS= lines.`
 
 func newMountCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := newMountFlags()
 	cmd := &cobra.Command{
 		Use:   "mount [flags] MOUNTPOINT",
 		Short: "Mount the Krea account (or --emulator) at MOUNTPOINT",
-		Long:  strings.TrimSpace(strings.TrimPrefix(mountUsage, "Usage: kreafs mount [flags] MOUNTPOINT")),
+		Long:  strings.TrimSpace(strings.TrimPrefix(mountUsage, "Usage: kreafs mount [flags] MOUNTPOINT\n")) + "\n\n" + mountMoreHelp,
 		Args:  cobra.ArbitraryArgs, // finish says what is wrong
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.finish(args, os.Getenv)
@@ -116,7 +140,7 @@ func newMountCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().AddFlagSet(f.fl)
-	withUsage(cmd, mountUsage, stdout, stderr)
+	withUsage(cmd, mountUsage, mountMoreHelp, stdout, stderr)
 	return cmd
 }
 
@@ -136,7 +160,7 @@ func newEmulatorCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().AddFlagSet(f.fl)
-	withUsage(cmd, emulatorUsage, stdout, stderr)
+	withUsage(cmd, emulatorUsage, "", stdout, stderr)
 	return cmd
 }
 
