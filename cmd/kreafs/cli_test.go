@@ -208,3 +208,18 @@ func TestTheLogFileIsReopenedAfterLogrotateMovedIt(t *testing.T) {
 		t.Errorf("rotated %q, current %q", old, cur)
 	}
 }
+
+func TestConfigurationDocListsEveryFlagWithItsOptionAndVariable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	newMountFlags().fl.VisitAll(func(f *pflag.Flag) {
+		for _, want := range []string{"`--" + f.Name, strings.ReplaceAll(f.Name, "-", "_"), envName(f.Name)} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("docs/configuration.md lacks %q (flag --%s)", want, f.Name)
+			}
+		}
+	})
+}
