@@ -46,6 +46,7 @@ func daemonReadyPipe() *os.File {
 	if err != nil || fd < 3 {
 		return nil
 	}
+	syscall.CloseOnExec(fd) // not for fusermount3 and other programs kreafs runs
 	return os.NewFile(uintptr(fd), "kreafs-ready")
 }
 
@@ -120,6 +121,16 @@ func startDaemon(c *mountConfig, fl *pflag.FlagSet, stdout, stderr io.Writer) in
 		return fail(fmt.Errorf("--daemon: starting the background kreafs: %w", err))
 	}
 	w.Close()
+	// Ctrl-C or SIGTERM while waiting goes to the copy: it stops starting,
+	// or unmounts right after mounting, and reports that.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+		}
+	}()
 	line, rerr := bufio.NewReader(r).ReadString('\n')
 	r.Close()
 	line = strings.TrimSuffix(line, "\n")

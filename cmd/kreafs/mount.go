@@ -30,10 +30,11 @@ import (
 const mountUsage = `Usage: kreafs mount [flags] MOUNTPOINT
 
 Mounts a Krea account at MOUNTPOINT: assets/, jobs/, styles/. Runs in the
-foreground until Ctrl-C, SIGTERM or umount; then uploads what is still
-queued (up to --drain-timeout; Ctrl-C again stops at once, keeping it for
-the next mount) and exits. The token comes from KREA_API_TOKEN or
---token-file; --emulator needs none.
+foreground (--daemon: in the background) until Ctrl-C, SIGTERM, kreafs
+unmount MOUNTPOINT or umount; then uploads what is still queued (up to
+--drain-timeout; Ctrl-C again stops at once, keeping it for the next
+mount) and exits. The token comes from KREA_API_TOKEN or --token-file;
+--emulator needs none.
 
 Flags:
 `
@@ -101,10 +102,15 @@ func runMountConfig(c *mountConfig, fl *pflag.FlagSet, stdout, stderr io.Writer)
 		return 1
 	}
 	defer reopen.Close()
-	logger := newLogger(c, out, c.logFile == "" && stderrIsJournal(os.Getenv))
+	journal := c.logFile == "" && stderrIsJournal(os.Getenv)
+	logger := newLogger(c, out, journal)
 	if err := mount(c, logger, lc, reopen); err != nil {
 		// One line, the cause; never the token (no error below carries it).
-		fmt.Fprintf(stderr, "kreafs: %v\n", err)
+		prio := ""
+		if journal {
+			prio = fmt.Sprintf("<%d>", journalPriority(logrus.ErrorLevel))
+		}
+		fmt.Fprintf(stderr, "%skreafs: %v\n", prio, err)
 		if reopen != nil {
 			logger.Error(err.Error())
 		}

@@ -50,21 +50,15 @@ func readMountinfo() []mountEntry {
 	return out
 }
 
-// unescapeOctal undoes mountinfo's \040-style escapes.
+// unescapeOctal undoes mountinfo's escapes (\040 for a space, \134 for a
+// backslash...), which are Go's octal escapes too.
 func unescapeOctal(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
+	u, err := strconv.Unquote(`"` + strings.ReplaceAll(s, `"`, `\"`) + `"`)
+	if err != nil {
+		return s
 	}
-	return b.String()
+	return u
 }
