@@ -245,10 +245,10 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 	}
 	offline := unreachable != nil
 	if offline {
-		if !hasSavedListing(filepath.Join(c.cacheDir, "state"), acct.url) {
+		if notAnswering(unreachable) && !hasSavedListing(filepath.Join(c.cacheDir, "state"), acct.url) {
 			return fmt.Errorf("cannot reach the API at %s (%v), and the cache dir %s holds no saved listing of it to start from: check --api-url and the network", acct.url, unreachable, c.cacheDir)
 		}
-		logger.WithError(unreachable).Warn("API unreachable at start: mounting from the cache and the saved listing; it will be retried")
+		logger.WithError(unreachable).Warn("API unreachable at start: mounting from the cache and the saved listing, if any; it will be retried")
 	}
 	raMin, raMax := c.readAhead.cacheReadAhead()
 	store, err := cache.Open(cache.Options{

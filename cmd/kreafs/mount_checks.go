@@ -5,12 +5,14 @@ package main
 // --allow-non-empty), and an API that cannot be reached when the cache
 // dir holds no saved listing of it (a typo in --api-url would otherwise
 // mount an empty tree that fails with EIO). An unreachable API with a
-// saved listing mounts offline from it, as before.
+// saved listing mounts offline from it.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/kreafs/kreafs/api"
@@ -39,6 +41,17 @@ func checkMountpoint(mp string, allowNonEmpty bool) error {
 		return fmt.Errorf("mount point %s is not empty (it holds %s); mounting would hide that: use an empty directory, or --allow-non-empty", mp, names[0])
 	}
 	return nil
+}
+
+// notAnswering reports whether err (of the start check) says the API did
+// not answer as an API: no connection, no answer in time, or an error
+// status after the retries (a 404 is what a wrong --api-url gets). An
+// API that answered 200 with a body kreafs cannot read was reached: the
+// mount starts and the listing is retried.
+func notAnswering(err error) bool {
+	var ue *url.Error
+	var ae *api.Error
+	return errors.As(err, &ue) || errors.As(err, &ae) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // hasSavedListing reports whether stateDir holds a saved assets/ listing
