@@ -111,7 +111,7 @@ func (c *Client) TrainStyle(ctx context.Context, r TrainRequest) (*Job, error) {
 	}
 	j, err := decodeJob(data)
 	if err != nil {
-		return nil, decodeErr(op, err)
+		return nil, lostIfCreated(decodeErr(op, err))
 	}
 	return &j, nil
 }
