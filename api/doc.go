@@ -19,6 +19,7 @@
 //	func (c *Client) GetStyle(ctx, id string) (*Style, error)
 //	func (c *Client) PatchStyle(ctx, id string, p StylePatch) (*Style, error)
 //	func (c *Client) TrainStyle(ctx, r TrainRequest) (*Job, error)
+//	func (c *Client) TrainStyleBody(ctx, body any) (*Job, error)     // any JSON body
 //	func (c *Client) Generate(ctx, path string, body any) (*Job, error) // path like "/generate/image/bfl/flux-1-dev"
 //	func (c *Client) Fetch(ctx, url string, off, length int64) (*Download, error) // length < 0: to the end
 //
