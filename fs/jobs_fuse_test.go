@@ -21,6 +21,8 @@ import (
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/integration/kreafstest"
 
+	"github.com/kreafs/kreafs/fs/jobs"
+	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -214,7 +216,7 @@ func TestRmROnAServerThatDeletesJobsDeletesTheJob(t *testing.T) {
 	if _, err := os.ReadFile(filepath.Join(dir, "result-0.png")); err != nil {
 		t.Fatal(err)
 	}
-	key := contentKey(resultKey(j.JobID, 0))
+	key := node.ContentKey(jobs.ResultKey(j.JobID, 0))
 	if n, _ := e.store.Has(key); n < 0 {
 		t.Fatal("result not in the content cache after reading it")
 	}
@@ -451,7 +453,7 @@ func TestUnmountWhileWatchingAJobLeavesNoGoroutines(t *testing.T) {
 	if _, err := readDirNames(filepath.Join(e.mnt, "jobs", j.JobID)); err != nil {
 		t.Fatal(err)
 	}
-	if d := e.root.GetChild("jobs").Operations().(*jobsDir); !d.watch.watched(j.JobID) {
+	if d := e.root.GetChild("jobs").Operations().(interface{ Watched(id string) bool }); !d.Watched(j.JobID) {
 		t.Fatal("the running job someone listed is not watched")
 	}
 	e.unmount()
