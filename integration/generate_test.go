@@ -304,3 +304,37 @@ func TestReadingWaitIsInterruptible(t *testing.T) {
 		t.Errorf("cat wait took %v to give up after SIGINT at 1s", d)
 	}
 }
+
+func TestATrainJsonTrainsAStyleThatTakesTheFoldersName(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t, emulator.Options{JobDuration: time.Second})
+	a := emu.add(makePNG(3, 64, 64), "a.png")
+	b := emu.add(makePNG(4, 64, 64), "b.png")
+	m := mount(t, emu, "--dir-cache-ttl", "1s")
+	run(t, "ls", m.Path("assets"))
+	dir := m.Path("styles", "Ink")
+	run(t, "mkdir", dir)
+	if stderr, err := writeRequest(t, filepath.Join(dir, "train.json"), `{"urls": ["assets/a.png", "assets/b.png"], "max_train_steps": 100}`); err != nil {
+		t.Fatalf("cat > train.json: %v %s\n%s", err, stderr, m.Logs())
+	}
+	sent := sentBodies(t, emu)
+	if len(sent) != 1 || sent[0]["name"] != "Ink" {
+		t.Fatalf("sent %v", sent)
+	}
+	if urls, _ := sent[0]["urls"].([]any); len(urls) != 2 || urls[0] != a.ImageURL || urls[1] != b.ImageURL {
+		t.Errorf("urls sent %v, want the assets' URLs", sent[0]["urls"])
+	}
+	if got := strings.TrimSpace(run(t, "cat", filepath.Join(dir, "wait"))); got != "completed" {
+		t.Fatalf("wait = %q", got)
+	}
+	// The trained style takes the name: styles/Ink/style.json appears.
+	if err := eventually(5*time.Second, func() error {
+		_, err := os.Stat(filepath.Join(dir, "style.json"))
+		return err
+	}); err != nil {
+		t.Errorf("styles/Ink never became the style: %v (ls: %q)", err, lsNames(t, dir))
+	}
+	if names := lsNames(t, m.Path("styles")); len(names) != 1 || names[0] != "Ink" {
+		t.Errorf("ls styles = %q, want Ink once", names)
+	}
+}

@@ -1,4 +1,4 @@
-package jobs
+package named
 
 // The files of a named request directory: the request file and other
 // written files (reqFile, kept in memory until sent), the request's own
@@ -6,7 +6,7 @@ package jobs
 // until the job ends.
 //
 // Locking: the files keep no state of their own; reqFile's content is the
-// directory's (namedDir.mu).
+// directory's (Dir.mu).
 
 import (
 	"context"
@@ -28,14 +28,14 @@ const waitPoll = time.Second
 // reqFile is a file written into a named directory.
 type reqFile struct {
 	gofs.Inode
-	nd   *namedDir
+	nd   *Dir
 	name string
 }
 
 func (f *reqFile) attr(ctx context.Context, out *fuse.Attr) {
-	t, _ := f.nd.d.named.has(f.nd.name)
-	f.nd.d.r.FileAttr(out, f.nd.fileIno(f.name), int64(len(f.nd.content(f.name))), t)
-	if f.name == generate.RequestFile {
+	t, _ := f.nd.s.Has(f.nd.name)
+	f.nd.s.r.FileAttr(out, f.nd.fileIno(f.name), int64(len(f.nd.content(f.name))), t)
+	if f.name == f.nd.trigger() {
 		if rec, known := f.nd.record(); !generate.Writable(rec, known) {
 			out.Mode &^= 0o222 // sent: read-only from now on
 		}
@@ -122,7 +122,7 @@ func (h *reqHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 // Flush (every close) sends the request file once written: the close
 // reports the outcome (EINVAL invalid, EIO refused or unknown).
 func (h *reqHandle) Flush(ctx context.Context) syscall.Errno {
-	if !h.write || h.f.name != generate.RequestFile {
+	if !h.write || h.f.name != h.f.nd.trigger() {
 		return 0
 	}
 	return h.f.nd.submit(ctx, "close")
@@ -134,12 +134,18 @@ func (h *reqHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { ret
 // infoFile is status, error or id of a named directory.
 type infoFile struct {
 	gofs.Inode
-	nd   *namedDir
+	nd   *Dir
 	name string
 }
 
 func (f *infoFile) render(ctx context.Context) []byte {
 	rec, _ := f.nd.record()
+	if f.name == "status" && rec.State == state.Started {
+		// A directory whose Host shows no job files: the job's status.
+		if j, err := f.nd.job(ctx, rec); err == nil && j != nil {
+			return []byte(j.Status + "\n")
+		}
+	}
 	switch f.name {
 	case generate.ErrorFile:
 		return []byte(generate.ErrorText(rec))
@@ -153,7 +159,7 @@ func (f *infoFile) render(ctx context.Context) []byte {
 
 func (f *infoFile) attr(ctx context.Context, out *fuse.Attr) {
 	rec, _ := f.nd.record()
-	f.nd.d.r.FileAttr(out, f.nd.fileIno(f.name), int64(len(f.render(ctx))), rec.Updated)
+	f.nd.s.r.FileAttr(out, f.nd.fileIno(f.name), int64(len(f.render(ctx))), rec.Updated)
 	out.Mode &^= 0o222
 }
 
@@ -168,7 +174,7 @@ func (f *infoFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.At
 // Open snapshots the content; wait gets a handle whose read blocks.
 func (f *infoFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if node.WantsWrite(flags) {
-		return nil, 0, f.nd.d.refuse("open for writing", f.nd.path(f.name))
+		return nil, 0, f.nd.s.host.Refuse("open for writing", f.nd.path(f.name))
 	}
 	if f.name == generate.WaitFile {
 		return &waitHandle{nd: f.nd}, fuse.FOPEN_DIRECT_IO, 0
@@ -178,14 +184,14 @@ func (f *infoFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uin
 
 // Setattr: these files cannot be changed.
 func (f *infoFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	return f.nd.d.refuse("setattr", f.nd.path(f.name))
+	return f.nd.s.host.Refuse("setattr", f.nd.path(f.name))
 }
 
 // waitHandle is an open wait file: the first read blocks until the job
 // ends (or the read is interrupted: EINTR) and every read serves the
 // final state it found.
 type waitHandle struct {
-	nd   *namedDir
+	nd   *Dir
 	done []byte
 }
 
@@ -211,7 +217,7 @@ func (h *waitHandle) wait(ctx context.Context) (string, syscall.Errno) {
 		}
 		job, err := h.nd.job(ctx, rec)
 		if err != nil && ctx.Err() == nil && rec.State == state.Started {
-			h.nd.d.r.Log.WithField("path", h.nd.path(generate.WaitFile)).WithError(err).Debug("wait: fetching the job failed; trying again")
+			h.nd.s.r.Log.WithField("path", h.nd.path(generate.WaitFile)).WithError(err).Debug("wait: fetching the job failed; trying again")
 		}
 		if text, done := generate.WaitDone(rec, job); done {
 			return text, 0

@@ -1,6 +1,6 @@
-package jobs
+package named
 
-// MOUNT/jobs/NAME/: a named request directory (named.go has the rules).
+// MOUNT/jobs/NAME/ (styles/NAME/): one named request directory.
 
 import (
 	"context"
@@ -19,10 +19,10 @@ import (
 	"github.com/kreafs/kreafs/fs/node"
 )
 
-// namedDir is jobs/NAME.
-type namedDir struct {
+// Dir is jobs/NAME or styles/NAME.
+type Dir struct {
 	gofs.Inode
-	d    *jobsDir
+	s    *Set
 	name string
 
 	submitMu sync.Mutex // one submission of this directory at a time
@@ -38,62 +38,53 @@ type scratch struct {
 	dirty bool // written since the last submission
 }
 
-func (nd *namedDir) path(name ...string) string { return jobPath(nd.name, name...) }
+func (nd *Dir) path(name ...string) string { return nd.s.path(append([]string{nd.name}, name...)...) }
 
-func (nd *namedDir) record() (state.JobRequest, bool) {
-	return nd.d.named.reqs.Get(state.AreaJobs, nd.name)
+func (nd *Dir) record() (state.JobRequest, bool) {
+	return nd.s.reqs.Get(nd.s.top, nd.name)
 }
 
-// job is the started job's snapshot (fetched when unfinished and stale).
-func (nd *namedDir) job(ctx context.Context, rec state.JobRequest) (*api.Job, error) {
+// job is the started job's snapshot (the Host fetches it when stale).
+func (nd *Dir) job(ctx context.Context, rec state.JobRequest) (*api.Job, error) {
 	if rec.State != state.Started {
 		return nil, nil
 	}
-	j, err := nd.d.current(ctx, rec.JobID)
-	if err != nil {
-		return nil, err
-	}
-	if !j.Finished() {
-		nd.d.watch.arm(rec.JobID)
-	}
-	return &j, nil
+	return nd.s.host.Job(ctx, rec.JobID)
 }
 
-func (nd *namedDir) fileIno(name string) uint64 {
-	return node.InoFor("jobname:" + nd.name + "/" + name)
+// trigger is the request file's name here: request.json or train.json.
+func (nd *Dir) trigger() string { return generate.TriggerName(nd.s.area) }
+
+func (nd *Dir) fileIno(name string) uint64 {
+	return node.InoFor("named:" + nd.s.top + "/" + nd.name + "/" + name)
 }
 
 // Lookup finds a scratch file, one of the request's files, or a file of
 // the started job.
-func (nd *namedDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+func (nd *Dir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	nd.mu.Lock()
 	_, isScratch := nd.scratch[name]
 	nd.mu.Unlock()
 	rec, known := nd.record()
-	if isScratch || (known && name == generate.RequestFile) {
+	if isScratch || (known && name == nd.trigger()) {
 		return nd.fileEntry(ctx, &reqFile{nd: nd, name: name}, name, out)
 	}
 	if !known {
 		return nil, syscall.ENOENT
 	}
-	for _, f := range generate.NamedFiles(generate.Jobs, rec) {
-		if f == name && f != generate.RequestFile {
+	for _, f := range generate.NamedFiles(nd.s.area, rec) {
+		if f == name && f != nd.trigger() {
 			return nd.fileEntry(ctx, &infoFile{nd: nd, name: name}, name, out)
 		}
 	}
 	j, err := nd.job(ctx, rec)
 	if err != nil {
-		return nil, node.Fail(nd.d.r.Log, logrus.Fields{"op": "lookup", "path": nd.path(name), "id": rec.JobID}, err)
+		return nil, node.Fail(nd.s.r.Log, logrus.Fields{"op": "lookup", "path": nd.path(name), "id": rec.JobID}, err)
 	}
 	if j == nil {
 		return nil, syscall.ENOENT
 	}
-	for _, e := range nd.d.entries(ctx, j, true) {
-		if e.Name == name {
-			return nd.d.jobChild(ctx, &nd.Inode, j.JobID, j, e, out)
-		}
-	}
-	return nil, syscall.ENOENT
+	return nd.s.host.JobChild(ctx, &nd.Inode, j, name, out)
 }
 
 // attrNode is a file of a named directory that fills its own attributes.
@@ -102,7 +93,7 @@ type attrNode interface {
 	attr(ctx context.Context, out *fuse.Attr)
 }
 
-func (nd *namedDir) fileEntry(ctx context.Context, n attrNode, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+func (nd *Dir) fileEntry(ctx context.Context, n attrNode, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	ino := nd.fileIno(name)
 	ch := nd.NewInode(ctx, n, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 	if a, ok := ch.Operations().(attrNode); ok {
@@ -115,7 +106,7 @@ func (nd *namedDir) fileEntry(ctx context.Context, n attrNode, name string, out 
 }
 
 // Readdir lists the scratch files, the request's files and the job's.
-func (nd *namedDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+func (nd *Dir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	names := map[string]uint64{}
 	nd.mu.Lock()
 	for n := range nd.scratch {
@@ -124,15 +115,15 @@ func (nd *namedDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	nd.mu.Unlock()
 	var list []fuse.DirEntry
 	if rec, known := nd.record(); known {
-		for _, f := range generate.NamedFiles(generate.Jobs, rec) {
+		for _, f := range generate.NamedFiles(nd.s.area, rec) {
 			names[f] = nd.fileIno(f)
 		}
 		j, err := nd.job(ctx, rec)
 		if err != nil {
-			return nil, node.Fail(nd.d.r.Log, logrus.Fields{"op": "readdir", "path": nd.path(), "id": rec.JobID}, err)
+			return nil, node.Fail(nd.s.r.Log, logrus.Fields{"op": "readdir", "path": nd.path(), "id": rec.JobID}, err)
 		}
 		if j != nil {
-			for _, e := range nd.d.jobDirEntries(ctx, j) {
+			for _, e := range nd.s.host.JobEntries(ctx, j) {
 				if _, mine := names[e.Name]; !mine {
 					list = append(list, e)
 				}
@@ -147,12 +138,12 @@ func (nd *namedDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 }
 
 // Getattr reports the directory.
-func (nd *namedDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	t, _ := nd.d.named.has(nd.name)
+func (nd *Dir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	t, _ := nd.s.Has(nd.name)
 	if t.IsZero() {
-		t = nd.d.r.Started
+		t = nd.s.r.Started
 	}
-	nd.d.r.DirAttr(&out.Attr, t)
+	nd.s.r.DirAttr(&out.Attr, t)
 	out.SetTimeout(node.NoCacheTTL)
 	return 0
 }
@@ -160,7 +151,7 @@ func (nd *namedDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 // Create makes a file written into the directory: the request file (while
 // it may still be written) or any other name, kept in memory and never
 // sent (temp names, swap files, AppleDouble files, a copy's other files).
-func (nd *namedDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+func (nd *Dir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	if errno := nd.writeGate("create", name); errno != 0 {
 		return nil, nil, 0, errno
 	}
@@ -185,16 +176,16 @@ func (nd *namedDir) Create(ctx context.Context, name string, flags uint32, mode 
 // writeGate decides whether file name may be written: never on a
 // read-only mount or with --no-generate, and the request file only until
 // it is sent (again after a refusal).
-func (nd *namedDir) writeGate(op, name string) syscall.Errno {
-	if errno := nd.d.generateGate(op, nd.path(name)); errno != 0 {
+func (nd *Dir) writeGate(op, name string) syscall.Errno {
+	if errno := nd.s.Gate(op, nd.path(name)); errno != 0 {
 		return errno
 	}
-	if name != generate.RequestFile {
+	if name != nd.trigger() {
 		return 0
 	}
 	rec, known := nd.record()
 	if !generate.Writable(rec, known) {
-		nd.d.r.Log.WithFields(logrus.Fields{"op": op, "path": nd.path(name), "state": rec.State}).
+		nd.s.r.Log.WithFields(logrus.Fields{"op": op, "path": nd.path(name), "state": rec.State}).
 			Info("refused: this request was sent; make a new directory to start another job")
 		return syscall.EPERM
 	}
@@ -202,7 +193,7 @@ func (nd *namedDir) writeGate(op, name string) syscall.Errno {
 }
 
 // content is what file name holds now.
-func (nd *namedDir) content(name string) []byte {
+func (nd *Dir) content(name string) []byte {
 	nd.mu.Lock()
 	s, ok := nd.scratch[name]
 	var data []byte
@@ -210,7 +201,7 @@ func (nd *namedDir) content(name string) []byte {
 		data = append([]byte(nil), s.data...)
 	}
 	nd.mu.Unlock()
-	if ok || name != generate.RequestFile {
+	if ok || name != nd.trigger() {
 		return data
 	}
 	rec, _ := nd.record()
@@ -219,7 +210,7 @@ func (nd *namedDir) content(name string) []byte {
 
 // truncate sets file name's length, loading the recorded request first
 // when it is edited in place.
-func (nd *namedDir) truncate(name string, size int64) {
+func (nd *Dir) truncate(name string, size int64) {
 	base := nd.content(name)
 	nd.mu.Lock()
 	defer nd.mu.Unlock()
@@ -244,8 +235,8 @@ func (nd *namedDir) truncate(name string, size int64) {
 // Unlink removes a scratch file. The request's own files and the job's
 // files are views: unlinking them succeeds and changes nothing, so that
 // rm -r of the directory reaches its rmdir.
-func (nd *namedDir) Unlink(ctx context.Context, name string) syscall.Errno {
-	if nd.d.r.Cfg.ReadOnly {
+func (nd *Dir) Unlink(ctx context.Context, name string) syscall.Errno {
+	if nd.s.r.Cfg.ReadOnly {
 		return syscall.EROFS
 	}
 	nd.mu.Lock()
@@ -264,14 +255,14 @@ func (nd *namedDir) Unlink(ctx context.Context, name string) syscall.Errno {
 // Rename within the directory: renaming a file onto the request file
 // sends it (editors and cp save through a temp name); other renames move
 // scratch files.
-func (nd *namedDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+func (nd *Dir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
 	if newParent.EmbeddedInode() != nd.EmbeddedInode() {
 		return syscall.EXDEV
 	}
 	if errno := nd.writeGate("rename", newName); errno != 0 {
 		return errno
 	}
-	if name == generate.RequestFile {
+	if name == nd.trigger() {
 		if errno := nd.writeGate("rename", name); errno != 0 {
 			return errno
 		}
@@ -287,7 +278,7 @@ func (nd *namedDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 	if !ok {
 		return syscall.ENOENT
 	}
-	if newName == generate.RequestFile {
+	if newName == nd.trigger() {
 		return nd.submit(ctx, "rename")
 	}
 	return 0
@@ -295,11 +286,11 @@ func (nd *namedDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 
 // submit sends the request file's content once (fs/generate decides
 // everything) and tells the kernel the directory changed.
-func (nd *namedDir) submit(ctx context.Context, op string) syscall.Errno {
+func (nd *Dir) submit(ctx context.Context, op string) syscall.Errno {
 	nd.submitMu.Lock()
 	defer nd.submitMu.Unlock()
 	nd.mu.Lock()
-	s, ok := nd.scratch[generate.RequestFile]
+	s, ok := nd.scratch[nd.trigger()]
 	if !ok || !s.dirty {
 		nd.mu.Unlock()
 		return 0
@@ -308,26 +299,26 @@ func (nd *namedDir) submit(ctx context.Context, op string) syscall.Errno {
 	s.dirty = false
 	nd.mu.Unlock()
 
-	sctx, cancel := context.WithTimeout(nd.d.r.BackgroundContext(), submitTimeout)
+	sctx, cancel := context.WithTimeout(nd.s.r.BackgroundContext(), submitTimeout)
 	defer cancel()
-	_, err := nd.d.named.sub.Submit(sctx, generate.Jobs, nd.name, data, nd.d.r.Resolver) // it logs the outcome
-	f := logrus.Fields{"op": op, "path": nd.path(generate.RequestFile)}
+	_, err := nd.s.sub.Submit(sctx, nd.s.area, nd.name, data, nd.s.r.Resolver) // it logs the outcome
+	f := logrus.Fields{"op": op, "path": nd.path(nd.trigger())}
 	if err == nil || !errors.Is(err, state.ErrAlreadySubmitted) {
 		// The record holds the request now (started, refused or unknown).
 		nd.mu.Lock()
-		if cur := nd.scratch[generate.RequestFile]; cur == s && !s.dirty {
-			delete(nd.scratch, generate.RequestFile)
+		if cur := nd.scratch[nd.trigger()]; cur == s && !s.dirty {
+			delete(nd.scratch, nd.trigger())
 		}
 		nd.mu.Unlock()
-		nd.d.named.mu.Lock()
-		delete(nd.d.named.dirs, nd.name)
-		nd.d.named.mu.Unlock()
+		nd.s.mu.Lock()
+		delete(nd.s.dirs, nd.name)
+		nd.s.mu.Unlock()
 	}
 	nd.notifyChanged()
 	if err != nil {
 		// The Submitter logged why (one line); a request sent before is ours to log.
 		if errors.Is(err, state.ErrAlreadySubmitted) {
-			nd.d.r.Log.WithFields(f).Info("refused: this request was sent before; make a new directory to start another job")
+			nd.s.r.Log.WithFields(f).Info("refused: this request was sent before; make a new directory to start another job")
 		}
 		return submitErrno(err)
 	}
@@ -336,28 +327,29 @@ func (nd *namedDir) submit(ctx context.Context, op string) syscall.Errno {
 
 // notifyChanged drops the kernel's cached entries of the files whose
 // presence depends on the request's state.
-func (nd *namedDir) notifyChanged() {
+func (nd *Dir) notifyChanged() {
 	in := nd.EmbeddedInode()
-	nd.d.r.NotifyAsync(func() {
-		for _, n := range []string{"status", generate.ErrorFile, generate.IDFile, generate.WaitFile, generate.RequestFile} {
+	trigger := nd.trigger()
+	nd.s.r.NotifyAsync(func() {
+		for _, n := range []string{"status", generate.ErrorFile, generate.IDFile, generate.WaitFile, trigger} {
 			_ = in.NotifyEntry(n)
 		}
 	})
 }
 
 // Mkdir, Rmdir, Symlink, Link: a named directory holds files only.
-func (nd *namedDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, nd.d.refuse("mkdir", nd.path(name))
+func (nd *Dir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, nd.s.host.Refuse("mkdir", nd.path(name))
 }
 
-func (nd *namedDir) Rmdir(ctx context.Context, name string) syscall.Errno {
-	return nd.d.refuse("rmdir", nd.path(name))
+func (nd *Dir) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return nd.s.host.Refuse("rmdir", nd.path(name))
 }
 
-func (nd *namedDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, nd.d.refuse("symlink", nd.path(name))
+func (nd *Dir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, nd.s.host.Refuse("symlink", nd.path(name))
 }
 
-func (nd *namedDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, nd.d.refuse("link", nd.path(name))
+func (nd *Dir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, nd.s.host.Refuse("link", nd.path(name))
 }
