@@ -325,3 +325,12 @@ func (j *JobRequests) saveLocked() error {
 	}
 	return nil
 }
+
+// JobRequests opens the account's named requests (kept in memory only
+// without a path; see OpenJobRequests for a damaged file).
+func (d *Dir) JobRequests() (*JobRequests, error) {
+	if d.path == "" {
+		return OpenJobRequests("")
+	}
+	return OpenJobRequests(JobRequestsPath(d.path, d.scope))
+}

@@ -102,6 +102,7 @@ type mountConfig struct {
 	drainTime   time.Duration // how long unmount waits for queued uploads
 	tempCache   bool          // --emulator without --cache-dir: a temporary cache dir, made by mount
 	readAhead   readAheadConfig
+	noGenerate  bool // --no-generate
 }
 
 // usageError is bad usage: the message is printed with the usage, exit 2.
@@ -128,6 +129,7 @@ func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *
 	logLevel := fl.String("log-level", "info", "log level: debug, info, warn, error")
 	logFormat := fl.String("log-format", "text", "log format on stderr: text or json")
 	fl.BoolVar(&c.readOnly, "read-only", false, "refuse every change (EROFS)")
+	fl.BoolVar(&c.noGenerate, "no-generate", false, "never start jobs from files: mkdir in jobs/ and styles/, request.json and train.json get EPERM")
 	fl.BoolVar(&c.allowOther, "allow-other", false, "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)")
 	uid := fl.Uint32("uid", uint32(os.Geteuid()), "owner of every file")
 	gid := fl.Uint32("gid", uint32(os.Getegid()), "group of every file")
@@ -424,6 +426,8 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		Umask:       c.umask,
 		UmaskSet:    true,
 		ReadOnly:    c.readOnly,
+		NoGenerate:  c.noGenerate,
+		Mountpoint:  mp,
 		StateDir:    filepath.Join(c.cacheDir, "state"),
 		Scope:       acct.url,
 		Offline:     offline,

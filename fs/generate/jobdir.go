@@ -15,12 +15,15 @@ const (
 
 // NamedFiles lists the files a directory with request r shows besides the
 // job's own: the request file (read-only once sent), status when no job
-// exists to give one, error, id and wait. r.State decides.
+// files give one (always in styles/), error, id and wait. r.State decides.
 func NamedFiles(a Area, r state.JobRequest) []string {
 	out := []string{TriggerName(a), WaitFile}
 	switch r.State {
 	case state.Started:
 		out = append(out, IDFile)
+		if a == Styles {
+			out = append(out, "status") // the training job's: styles/ shows no job files
+		}
 	case state.Refused, state.Unknown:
 		out = append(out, "status", ErrorFile)
 	default:

@@ -21,6 +21,9 @@ func TestANamedDirectoryShowsWhatBecameOfItsRequest(t *testing.T) {
 	if got := NamedFiles(Styles, unknown); !slices.Equal(got, []string{"train.json", "wait", "status", "error"}) {
 		t.Errorf("unknown: %v", got)
 	}
+	if got := NamedFiles(Styles, started); !slices.Equal(got, []string{"train.json", "wait", "id", "status"}) {
+		t.Errorf("started training: %v", got)
+	}
 	if StatusLine(refused) != "refused\n" || ErrorText(refused) != refused.Error+"\n" || ErrorText(started) != "" {
 		t.Error("status/error text")
 	}

@@ -100,10 +100,17 @@ func (r *Request) Validate(body []byte) error {
 		return nil
 	}
 	if err := apispec.Validate(r.Model, body); err != nil {
-		return fmt.Errorf("%w: %s", ErrInvalid, strings.TrimPrefix(err.Error(), apispec.ErrInvalid.Error()+" "))
+		return invalidError(err.Error())
 	}
 	return nil
 }
+
+// invalidError is a validation message that already says "invalid
+// request" (api/spec's); it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string        { return string(e) }
+func (e invalidError) Is(target error) bool { return target == ErrInvalid }
 
 // ValidateTrain checks a resolved train body against the spec.
 func ValidateTrain(body []byte) error {
@@ -112,7 +119,7 @@ func ValidateTrain(body []byte) error {
 		return err
 	}
 	if err := m.Validate(body); err != nil {
-		return fmt.Errorf("%w: %s", ErrInvalid, strings.TrimPrefix(err.Error(), apispec.ErrInvalid.Error()+" "))
+		return invalidError(err.Error())
 	}
 	return nil
 }
