@@ -26,17 +26,11 @@ package state
 // Locking: JobRequests.mu guards the map and every write of the file.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
-
-	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // RequestState is where a request file stands.
@@ -100,16 +94,9 @@ func OpenJobRequests(path string) (*JobRequests, error) {
 	if path == "" {
 		return j, nil
 	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return j, nil
-	}
-	if err != nil {
-		return j, fmt.Errorf("cache: job requests: %w", err)
-	}
 	var doc jobRequestsDoc
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return j, fmt.Errorf("cache: job requests file %s is damaged, starting with no named jobs: %w", path, err)
+	if err := readJSONFile(path, "job requests", "starting with no named jobs", &doc); err != nil {
+		return j, err
 	}
 	interrupted := false
 	for _, r := range doc.Requests {
@@ -223,23 +210,22 @@ func (j *JobRequests) Refuse(area, name, endpoint string, request []byte, reason
 
 // Started records the job Krea started for a submitting request.
 func (j *JobRequests) Started(area, name, jobID string) error {
-	return j.finish(area, name, func(r *JobRequest) error {
-		if r.State != Submitting {
-			return fmt.Errorf("cache: job requests: %s/%s is %s, not submitting", area, name, r.State)
-		}
-		r.State, r.JobID, r.Error = Started, jobID, ""
-		return nil
-	}, false)
+	return j.answered(area, name, Started, jobID, "")
 }
 
 // Lost records that a submitting request's answer was lost: unknown
 // whether Krea started a job; never sent again.
 func (j *JobRequests) Lost(area, name, reason string) error {
+	return j.answered(area, name, Unknown, "", reason)
+}
+
+// answered moves a submitting request to state st.
+func (j *JobRequests) answered(area, name string, st RequestState, jobID, reason string) error {
 	return j.finish(area, name, func(r *JobRequest) error {
 		if r.State != Submitting {
 			return fmt.Errorf("cache: job requests: %s/%s is %s, not submitting", area, name, r.State)
 		}
-		r.State, r.Error = Unknown, reason
+		r.State, r.JobID, r.Error = st, jobID, reason
 		return nil
 	}, false)
 }
@@ -313,17 +299,7 @@ func (j *JobRequests) saveLocked() error {
 	sort.Slice(doc.Requests, func(a, b int) bool {
 		return requestKey(doc.Requests[a].Area, doc.Requests[a].Name) < requestKey(doc.Requests[b].Area, doc.Requests[b].Name)
 	})
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("cache: job requests: %w", err)
-	}
-	if err := durable.MkdirPrivate(filepath.Dir(j.path)); err != nil {
-		return fmt.Errorf("cache: job requests: %w", err)
-	}
-	if err := durable.WriteFile(j.path, append(b, '\n')); err != nil {
-		return fmt.Errorf("cache: job requests: %w", err)
-	}
-	return nil
+	return writeJSONFile(j.path, "job requests", doc)
 }
 
 // JobRequests opens the account's named requests (kept in memory only
