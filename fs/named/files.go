@@ -224,9 +224,12 @@ func (h *waitHandle) wait(ctx context.Context) (string, syscall.Errno) {
 		}
 		t := time.NewTimer(waitPoll)
 		select {
-		case <-ctx.Done():
+		case <-ctx.Done(): // the reader was interrupted (Ctrl-C)
 			t.Stop()
 			return "", syscall.EINTR
+		case <-h.nd.s.r.BackgroundContext().Done(): // the mount is ending
+			t.Stop()
+			return "", syscall.EIO
 		case <-t.C:
 		}
 	}
