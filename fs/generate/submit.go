@@ -123,6 +123,9 @@ func (s *Submitter) prepare(a Area, name string, data []byte, r Resolver) (strin
 		}
 		endpoint, obj, validate = req.Path, req.Body, req.Validate
 	}
+	if r == nil {
+		r = noResolver{}
+	}
 	body, _, err := s.Paths.Resolve(obj, r)
 	if err != nil {
 		return endpoint, nil, err
@@ -161,3 +164,13 @@ func (s *Submitter) logger() logrus.FieldLogger {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// noResolver resolves nothing (a mount without a tree to walk).
+type noResolver struct{}
+
+func (noResolver) FileURL(string) (string, error) {
+	return "", errors.New("paths into the mount cannot be resolved here")
+}
+func (noResolver) StyleID(string) (string, error) {
+	return "", errors.New("paths into the mount cannot be resolved here")
+}
