@@ -168,7 +168,7 @@ func TestRootHasAssetsJobsStyles(t *testing.T) {
 		}
 		got = append(got, e.Name())
 	}
-	if strings.Join(got, " ") != ".Trash-1234 .kreafs assets jobs styles" { // .kreafs: status files (status_dir.go); .Trash-<uid>: the trash
+	if strings.Join(got, " ") != ".Trash-1234 .kreafs assets jobs models styles" { // .kreafs: status files (status_dir.go); .Trash-<uid>: the trash
 		t.Errorf("root lists %v", got)
 	}
 	fi, err := os.Stat(m.path("assets"))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kreafs/kreafs/fs/assets"
 	"github.com/kreafs/kreafs/fs/jobs"
+	"github.com/kreafs/kreafs/fs/models"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/styles"
 	"github.com/kreafs/kreafs/fs/trash"
@@ -31,7 +32,8 @@ type Config = node.Config
 // Remote is what the mount needs from the Krea API (Remote).
 type Remote = node.Remote
 
-// Root is the mount's root directory: assets/, jobs/, styles/ and .kreafs.
+// Root is the mount's root directory: assets/, jobs/, styles/, models/ and
+// .kreafs.
 type Root struct {
 	gofs.Inode
 	node.BigStatfs
@@ -63,9 +65,13 @@ func (r *Root) Close() {
 
 // OnAdd builds the fixed part of the tree once the root is mounted.
 func (r *Root) OnAdd(ctx context.Context) {
+	r.m.Resolver = treeResolver{root: r.EmbeddedInode(), ctx: func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(r.m.BackgroundContext(), r.m.Cfg.OpTimeout)
+	}}
 	r.addDir(ctx, "assets", r.assets.Dir())
 	r.addDir(ctx, "jobs", jobs.New(r.m))
 	r.addDir(ctx, "styles", styles.New(r.m))
+	r.addDir(ctx, "models", models.New(r.m))
 	r.assets.OnAdd(ctx)
 	r.addStatusDir(ctx)
 	t, name := trash.New(r.m, r.assets.TrashState(), r.assets).Dir()
@@ -90,7 +96,7 @@ func (r *Root) Rmdir(ctx context.Context, name string) syscall.Errno {
 	return syscall.EPERM
 }
 
-// Readdir lists the root: assets, jobs, styles and .kreafs.
+// Readdir lists the root: assets, jobs, styles, models and .kreafs.
 func (r *Root) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	return node.ChildrenWithDots(r.EmbeddedInode()), 0
 }

@@ -315,7 +315,7 @@ func checkNothingEscaped(t testing.TB, m *Mount) {
 	t.Helper()
 	for _, n := range listNames(t, m.Dir) {
 		switch n {
-		case "assets", "jobs", "styles", ".kreafs", fmt.Sprintf(".Trash-%d", os.Getuid()):
+		case "assets", "jobs", "styles", "models", ".kreafs", fmt.Sprintf(".Trash-%d", os.Getuid()):
 		default:
 			t.Errorf("unexpected entry %q at the mount's root", n)
 		}

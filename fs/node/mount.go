@@ -21,6 +21,7 @@ import (
 	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 
+	"github.com/kreafs/kreafs/fs/generate"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -56,6 +57,15 @@ type Config struct {
 	UmaskSet bool
 	// ReadOnly refuses every change (writes, rm, mv) with EROFS.
 	ReadOnly bool
+	// NoGenerate refuses what would start a paid job (mkdir in jobs/ and
+	// styles/, request.json, train.json) with EPERM (docs/jobs-and-styles.md,
+	// "Generating").
+	NoGenerate bool
+	// Mountpoint is the mount's absolute path: values of a request file
+	// below it are paths into the mount, and kreafs unlinks names of assets
+	// deleted elsewhere through it, so that inotify watchers get IN_DELETE
+	// (assets/assets_gone.go).
+	Mountpoint string
 	// Uploads is the upload queue that files written into assets/ go
 	// through (docs/writes.md), opened and not yet started: assets.New starts
 	// it, reporting its uploads to the tree. nil makes assets/ read-only
@@ -81,10 +91,6 @@ type Config struct {
 	// again every DirCacheTTL, so that deletions made elsewhere reach the
 	// kernel and inotify (assets/assets_watch.go). 0: never.
 	WatchWindow time.Duration
-	// Mountpoint is where the tree is mounted ("": unknown). kreafs
-	// unlinks names of assets deleted elsewhere through it, so that inotify
-	// watchers get IN_DELETE (assets/assets_gone.go).
-	Mountpoint string
 	// Log receives one line per event that matters; nil discards.
 	Log logrus.FieldLogger
 	// Clock is the time source for listing TTLs; nil means time.Now.
@@ -108,6 +114,10 @@ type Mount struct {
 	// Events is the log MOUNT/.kreafs/events shows (view.Events): every
 	// tree adds the changes it sees.
 	Events *view.Events
+
+	// Resolver turns paths into the mount into hosted URLs and style ids
+	// for request files (package fs sets it once the tree is built).
+	Resolver generate.Resolver
 
 	probes probeMemo // failed size probes by asset id (file.go)
 
