@@ -35,7 +35,7 @@ func (r *Root) addStatusDir(ctx context.Context) {
 func (s *statusDir) OnAdd(ctx context.Context) {
 	ch := s.NewPersistentInode(ctx, &statusFile{r: s.r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:uploads")})
 	s.AddChild("uploads", ch, false)
-	ev := s.NewPersistentInode(ctx, &eventsFile{m: s.r.m}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:events")})
+	ev := s.NewPersistentInode(ctx, &eventsFile{m: s.r.m, look: s.r.assets.NoteRefusals}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:events")})
 	s.AddChild("events", ev, false)
 }
 

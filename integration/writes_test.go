@@ -483,6 +483,9 @@ func TestCpThenSyncFileFailsWhenTheAPIRejectsTheUpload(t *testing.T) {
 	if !strings.Contains(m.Stderr(), "paid.png") {
 		t.Errorf("no log line names the refused file")
 	}
+	if ev, err := os.ReadFile(m.Path(".kreafs", "events")); err != nil || !strings.Contains(string(ev), " upload-refused assets/paid.png\n") {
+		t.Errorf("the events file does not show the refusal (%v):\n%s", err, ev)
+	}
 	// A bad request (400) is refused for good too.
 	proxy.refuse(400, "invalid file")
 	src2 := writeTemp(t, "bad.png", makePNG(13, 10, 10))

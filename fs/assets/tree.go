@@ -8,6 +8,7 @@ package assets
 
 import (
 	"context"
+	"sync"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 
@@ -37,6 +38,8 @@ type Tree struct {
 	// trash is what MOUNT/.Trash-<uid> holds (trash.go), kept in the state
 	// directory (in memory only without one).
 	trash *state.Trash
+
+	refusedSeen sync.Map // refused items already in the events log (refused_events.go)
 }
 
 // New builds assets/ on m and starts the upload queue (Config.Uploads),

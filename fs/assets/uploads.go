@@ -89,6 +89,7 @@ func (u *uploads) extraAssets(items []queue.Item) []api.Asset {
 // finished uploads the listing may lack (view.Pending).
 func (u *uploads) pending() view.Pending {
 	items := u.s.Items()
+	u.r.noteRefusals(items)
 	hidden := u.s.Hidden()
 	for id := range u.r.trash.Hidden() { // trashed here, kept on Krea
 		hidden[id] = true
