@@ -179,7 +179,7 @@ func (q *Queue) Start(onUploaded func(it Item, a *api.Asset)) {
 	q.mu.Unlock()
 	for i := 0; i < q.o.Workers; i++ {
 		q.wg.Add(1)
-		go q.worker()
+		go q.worker(q.jobs())
 	}
 }
 
