@@ -192,13 +192,9 @@ func (p *fastParser) number() bool {
 	default:
 		return false
 	}
+	var ok bool
 	if i < len(d) && d[i] == '.' {
-		i++
-		j := i
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-		if i == j {
+		if i, ok = digits(d, i+1); !ok {
 			return false
 		}
 	}
@@ -207,11 +203,7 @@ func (p *fastParser) number() bool {
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
 			i++
 		}
-		j := i
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-		if i == j {
+		if i, ok = digits(d, i); !ok {
 			return false
 		}
 	}
@@ -220,6 +212,16 @@ func (p *fastParser) number() bool {
 	}
 	p.i = i
 	return true
+}
+
+// digits skips the ASCII digits of d from i: where they end, and whether
+// there was at least one.
+func digits(d []byte, i int) (int, bool) {
+	j := i
+	for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+		i++
+	}
+	return i, i > j
 }
 
 // skipValue skips one JSON value and returns where it starts and ends; the

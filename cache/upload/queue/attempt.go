@@ -102,13 +102,10 @@ func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
 // since (new content or name), the refusal concerns an old version: the
 // new one gets its own attempt.
 func (q *Queue) fail(it *item, in *intent, err error) {
-	it.pmu.Lock()
-	defer it.pmu.Unlock()
-	q.mu.Lock()
-	if it.removed {
-		q.mu.Unlock()
+	if !q.lockLive(it) {
 		return
 	}
+	defer it.pmu.Unlock()
 	it.rec.Intent = nil // a refused request created nothing
 	it.inflight = nil
 	switch {

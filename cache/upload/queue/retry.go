@@ -60,13 +60,10 @@ func backoff(n int, min, max time.Duration, jitter float64) time.Duration {
 // ambiguous: the failed request may have reached the server, so the
 // intent stays and the next attempt first runs the exactly-once check.
 func (q *Queue) retryLater(it *item, err error, ambiguous bool) {
-	it.pmu.Lock()
-	defer it.pmu.Unlock()
-	q.mu.Lock()
-	if it.removed {
-		q.mu.Unlock()
+	if !q.lockLive(it) {
 		return
 	}
+	defer it.pmu.Unlock()
 	it.inflight = nil // before waiters hear of it; endInflight still drops old generations
 	now := q.o.Clock.Now()
 	if ambiguous {

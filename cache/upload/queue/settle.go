@@ -123,13 +123,10 @@ func (q *Queue) deleteReplaced(it *item) bool {
 // finish forgets a done item: record first, then spool files (a spool
 // without a record is removed at the next Open).
 func (q *Queue) finish(it *item, err error) {
-	it.pmu.Lock()
-	defer it.pmu.Unlock()
-	q.mu.Lock()
-	if it.removed {
-		q.mu.Unlock()
+	if !q.lockLive(it) {
 		return
 	}
+	defer it.pmu.Unlock()
 	it.removed = true
 	q.stopTimerLocked(it)
 	id := it.rec.ID
