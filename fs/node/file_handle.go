@@ -85,6 +85,25 @@ func (h *fileHandle) PassthroughFd() (int, bool) {
 	return int(f.Fd()), true
 }
 
+// WriterOpened counts a handle open for writing on f's inode (a
+// replacement, package assets) among the ordinary opens until its
+// RELEASE (WriterReleased): the kernel refuses a passthrough open of an
+// inode that has an ordinary open, so no read open asks for passthrough
+// meanwhile. close(2) returns before the kernel sends RELEASE, so a read
+// right after a writer's close would otherwise fail with EIO.
+func (f *File) WriterOpened() {
+	f.mu.Lock()
+	f.cachedOpens++
+	f.mu.Unlock()
+}
+
+// WriterReleased ends what WriterOpened counted.
+func (f *File) WriterReleased() {
+	f.mu.Lock()
+	f.cachedOpens--
+	f.mu.Unlock()
+}
+
 // passthroughBusy reports whether the inode may be open in passthrough
 // mode: a read handle got passthrough and read handles are still open
 // (those opened after it share its mode).
