@@ -45,7 +45,7 @@ type fileHandle struct {
 // counts those. The same rule would make an open for writing (never
 // passthrough: its writes go to a spool) fail while the inode is open in
 // passthrough mode; openWrite moves the name to a new inode instead
-// (passthroughBusy, asset_gen.go).
+// (PassthroughBusy, fs/assets/asset_gen.go).
 func (f *File) openHandle() *fileHandle {
 	rd := f.m.Cfg.Content.Open(f.Source())
 	a, _ := f.Snapshot()
