@@ -174,7 +174,7 @@ func TestRootHasAssetsJobsStyles(t *testing.T) {
 		}
 		got = append(got, e.Name())
 	}
-	if strings.Join(got, " ") != ".kreafs assets jobs styles" { // .kreafs: status files (status_dir.go)
+	if strings.Join(got, " ") != ".kreafs assets jobs models styles" { // .kreafs: status files (status_dir.go)
 		t.Errorf("root lists %v", got)
 	}
 	fi, err := os.Stat(m.path("assets"))

@@ -1,13 +1,18 @@
 // Package fs is kreafs' FUSE file system: the mount's root (assets/,
-// jobs/, styles/ and the status directory .kreafs/), its go-fuse mount
-// options, and the wiring of the trees, each in its own package:
+// jobs/, styles/, models/ and the status directory .kreafs/), its go-fuse
+// mount options, the resolver of request files' mount paths (resolve.go:
+// it walks the mount's own tree), and the wiring of the trees, each in its
+// own package:
 //
 //   - fs/node: what every node shares (node.Mount: the configuration,
 //     attributes, kernel notifications, background work), the one errno
 //     mapping, files read through the content cache, "." and "..".
 //   - fs/assets: assets/, assets/.by-id/ and the files written into them.
-//   - fs/jobs: jobs/. fs/styles: styles/.
-//   - fs/view: what each directory shows, without FUSE.
+//   - fs/jobs: jobs/. fs/styles: styles/. fs/models: models/.
+//   - fs/named: the directories made in jobs/ and styles/ whose
+//     request.json (train.json) starts a job.
+//   - fs/view and fs/generate: what each directory shows and how request
+//     files are read, resolved, validated and sent, without FUSE.
 //
 // docs/architecture.md walks the data paths through these packages. The
 // packages ask package cache for bytes (a content Store) and listings (a

@@ -340,7 +340,6 @@ func TestJobFilesAreReadOnly(t *testing.T) {
 		{"truncate status", func() error { return os.Truncate(filepath.Join(dir, "status"), 0) }},
 		{"create a file in a job", func() error { return os.WriteFile(filepath.Join(dir, "new.txt"), []byte("x"), 0o644) }},
 		{"mkdir in a job", func() error { return os.Mkdir(filepath.Join(dir, "d"), 0o755) }},
-		{"mkdir in jobs/", func() error { return os.Mkdir(filepath.Join(jobs, "new-job"), 0o755) }},
 		{"rename a job", func() error { return os.Rename(dir, filepath.Join(jobs, "other")) }},
 		{"rename a job file", func() error { return os.Rename(filepath.Join(dir, "status"), filepath.Join(dir, "s")) }},
 	} {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kreafs/kreafs/fs/assets"
 	"github.com/kreafs/kreafs/fs/jobs"
+	"github.com/kreafs/kreafs/fs/models"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/styles"
 )
@@ -30,7 +31,8 @@ type Config = node.Config
 // Remote is what the mount needs from the Krea API (Remote).
 type Remote = node.Remote
 
-// Root is the mount's root directory: assets/, jobs/, styles/ and .kreafs.
+// Root is the mount's root directory: assets/, jobs/, styles/, models/ and
+// .kreafs.
 type Root struct {
 	gofs.Inode
 	node.BigStatfs
@@ -62,9 +64,13 @@ func (r *Root) Close() {
 
 // OnAdd builds the fixed part of the tree once the root is mounted.
 func (r *Root) OnAdd(ctx context.Context) {
+	r.m.Resolver = treeResolver{root: r.EmbeddedInode(), ctx: func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(r.m.BackgroundContext(), r.m.Cfg.OpTimeout)
+	}}
 	r.addDir(ctx, "assets", r.assets.Dir())
 	r.addDir(ctx, "jobs", jobs.New(r.m))
 	r.addDir(ctx, "styles", styles.New(r.m))
+	r.addDir(ctx, "models", models.New(r.m))
 	r.assets.OnAdd(ctx)
 	r.addStatusDir(ctx)
 }
@@ -87,7 +93,7 @@ func (r *Root) Rmdir(ctx context.Context, name string) syscall.Errno {
 	return syscall.EPERM
 }
 
-// Readdir lists the root: assets, jobs, styles and .kreafs.
+// Readdir lists the root: assets, jobs, styles, models and .kreafs.
 func (r *Root) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	return node.ChildrenWithDots(r.EmbeddedInode()), 0
 }

@@ -278,6 +278,8 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 		Umask:       c.umask,
 		UmaskSet:    true,
 		ReadOnly:    c.readOnly,
+		NoGenerate:  c.noGenerate,
+		Mountpoint:  mp,
 		StateDir:    filepath.Join(c.cacheDir, "state"),
 		Scope:       acct.url,
 		Offline:     offline,

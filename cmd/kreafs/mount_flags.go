@@ -45,6 +45,7 @@ type mountConfig struct {
 	drainTime     time.Duration // how long unmount waits for queued uploads
 	tempCache     bool          // --emulator without --cache-dir: a temporary cache dir, made by mount
 	readAhead     readAheadConfig
+	noGenerate    bool // --no-generate: never start jobs from files
 }
 
 // usageError is bad usage: the message is printed with the usage, exit 2.
@@ -83,6 +84,7 @@ func newMountFlags() *mountFlags {
 	fl.StringVar(&c.logFile, "log-file", "", "append the log to `FILE` instead of stderr (reopened on SIGUSR1, for logrotate)")
 	fl.BoolVar(&c.daemon, "daemon", false, "run in the background: exit once mounted (status 0) or failed (its error and status)")
 	fl.BoolVar(&c.readOnly, "read-only", false, "refuse every change (EROFS)")
+	fl.BoolVar(&c.noGenerate, "no-generate", false, "never start jobs from files: mkdir in jobs/ and styles/, request.json and train.json get EPERM")
 	fl.BoolVar(&c.allowOther, "allow-other", false, "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)")
 	fl.BoolVar(&c.allowNonEmpty, "allow-non-empty", false, "mount over a mount point that is not empty (hiding what it holds)")
 	f.uid = fl.Uint32("uid", uint32(os.Geteuid()), "owner of every file")

@@ -81,20 +81,26 @@ func (jd *jobDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 
 // child makes (or finds) the node of entry e and fills out.
 func (jd *jobDir) child(ctx context.Context, j *api.Job, e view.JobEntry, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	r := jd.d.r
-	ino := jd.fileIno(e.Name)
+	return jd.d.jobChild(ctx, &jd.Inode, jd.id, j, e, out)
+}
+
+// jobChild makes (or finds) the node of entry e of job id under parent (the
+// job's directory, or a named directory showing the job) and fills out.
+func (d *jobsDir) jobChild(ctx context.Context, parent *gofs.Inode, id string, j *api.Job, e view.JobEntry, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	r := d.r
+	ino := node.InoFor("job:" + id + "/" + e.Name)
 	out.SetEntryTimeout(node.FinishedTTL) // names never change meaning within a job
 	switch e.Kind {
 	case view.JobJSON, view.JobStatus:
-		f := &jobInfoFile{d: jd.d, id: jd.id, status: e.Kind == view.JobStatus, ino: ino}
-		ch := jd.NewInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
+		f := &jobInfoFile{d: d, id: id, status: e.Kind == view.JobStatus, ino: ino}
+		ch := parent.NewInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 		out.SetAttrTimeout(f.attr(j, &out.Attr))
 		return ch, 0
 	case view.JobResult:
-		return r.MediaEntry(ctx, &jd.Inode, resultSource(r, j, e), out)
+		return r.MediaEntry(ctx, parent, resultSource(r, j, e), out)
 	case view.JobStyle:
 		l := &symlinkNode{r: r, target: e.Target, mtime: jobResultTime(r, j)}
-		ch := jd.NewInode(ctx, l, gofs.StableAttr{Mode: syscall.S_IFLNK, Ino: ino})
+		ch := parent.NewInode(ctx, l, gofs.StableAttr{Mode: syscall.S_IFLNK, Ino: ino})
 		l.attr(&out.Attr)
 		out.Ino = ino
 		out.SetAttrTimeout(node.FinishedTTL)
@@ -131,20 +137,25 @@ func (jd *jobDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	if err != nil {
 		return nil, node.Fail(jd.d.r.Log, logrus.Fields{"op": "readdir", "path": jobPath(jd.id), "id": jd.id}, err)
 	}
-	es := jd.d.entries(ctx, &j, true)
+	return node.WithDots(jd.EmbeddedInode(), jd.d.jobDirEntries(ctx, &j)), 0
+}
+
+// jobDirEntries lists the entries of job j's directory.
+func (d *jobsDir) jobDirEntries(ctx context.Context, j *api.Job) []fuse.DirEntry {
+	es := d.entries(ctx, j, true)
 	list := make([]fuse.DirEntry, 0, len(es))
 	for _, e := range es {
 		mode := uint32(syscall.S_IFREG)
 		if e.Kind == view.JobStyle {
 			mode = syscall.S_IFLNK
 		}
-		ino := jd.fileIno(e.Name)
+		ino := node.InoFor("job:" + j.JobID + "/" + e.Name)
 		if e.Kind == view.JobResult {
-			ino = node.MediaIno(resultSource(jd.d.r, &j, e).Key)
+			ino = node.MediaIno(resultSource(d.r, j, e).Key)
 		}
 		list = append(list, fuse.DirEntry{Name: e.Name, Mode: mode, Ino: ino})
 	}
-	return node.WithDots(jd.EmbeddedInode(), list), 0
+	return list
 }
 
 // Getattr reports the job's directory: mtime created_at. No request: the

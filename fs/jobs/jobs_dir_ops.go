@@ -25,6 +25,8 @@ import (
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/state"
 
+	"github.com/kreafs/kreafs/fs/generate"
+	"github.com/kreafs/kreafs/fs/named"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
@@ -40,6 +42,9 @@ type jobsDir struct {
 	// (finished ones, cancelled ones): not listed, still opened by id
 	// (jobs_remove.go). Persisted in the state dir.
 	hiddenJobs *state.HiddenJobs
+	// named are the directories made with mkdir to start jobs from
+	// request files (fs/named).
+	named *named.Set
 
 	mu      sync.Mutex
 	states  map[string]*jobState       // job id -> latest snapshot
@@ -56,6 +61,7 @@ func New(r *node.Mount) gofs.InodeEmbedder {
 		hidden: make(map[string]map[string]bool),
 	}
 	d.hiddenJobs = openHiddenJobs(r)
+	d.named = named.New(r, generate.Jobs, namedHost{d})
 	d.listing = cache.NewListing(cache.ListingConfig[api.Job]{
 		TTL:   r.Cfg.DirCacheTTL,
 		Clock: r.Cfg.Clock,
@@ -89,6 +95,9 @@ func jobPath(id string, name ...string) string {
 func (d *jobsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if !view.UsableName(name) {
 		return nil, syscall.ENOENT
+	}
+	if ch, ok := d.named.Entry(ctx, &d.Inode, name, out); ok {
+		return ch, 0
 	}
 	j, err := d.lookupJob(ctx, name)
 	if err != nil {
@@ -126,6 +135,9 @@ func (d *jobsDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 			armed++
 		}
 	}
+	for _, n := range d.named.Names() {
+		entries = append(entries, fuse.DirEntry{Name: n, Mode: syscall.S_IFDIR, Ino: d.named.Ino(n)})
+	}
 	return node.WithDots(d.EmbeddedInode(), entries), 0
 }
 
@@ -148,15 +160,26 @@ func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if !view.UsableName(name) {
 		return syscall.ENOENT
 	}
+	if _, ok := d.named.Has(name); ok {
+		return d.named.Rmdir(ctx, name)
+	}
 	if _, err := d.lookupJob(ctx, name); err != nil {
 		return node.Fail(d.r.Log, f, err)
 	}
 	return node.Fail(d.r.Log, f, d.removeJob(ctx, name))
 }
 
-// Mkdir: a job is started by a generation request, not by mkdir.
+// Mkdir makes a named directory, where writing request.json starts a job
+// (fs/named). A name that is a job's id exists already.
 func (d *jobsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, d.refuse("mkdir", jobPath(name))
+	exists := func() bool {
+		if !view.IDLike(name) {
+			return false
+		}
+		_, err := d.lookupJob(ctx, name)
+		return err == nil
+	}
+	return d.named.Mkdir(ctx, &d.Inode, name, exists, out)
 }
 
 // Create: jobs/ holds only job directories.

@@ -21,6 +21,7 @@ import (
 	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 
+	"github.com/kreafs/kreafs/fs/generate"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -56,6 +57,13 @@ type Config struct {
 	UmaskSet bool
 	// ReadOnly refuses every change (writes, rm, mv) with EROFS.
 	ReadOnly bool
+	// NoGenerate refuses what would start a paid job (mkdir in jobs/ and
+	// styles/, request.json, train.json) with EPERM (docs/jobs-and-styles.md,
+	// "Generating").
+	NoGenerate bool
+	// Mountpoint is the mount's absolute path: values of a request file
+	// below it are paths into the mount.
+	Mountpoint string
 	// Uploads is the upload queue that files written into assets/ go
 	// through (docs/writes.md), opened and not yet started: assets.New starts
 	// it, reporting its uploads to the tree. nil makes assets/ read-only
@@ -97,6 +105,10 @@ type Mount struct {
 	// Mtimes keeps modification times users set (touch, rsync -t), which
 	// the API does not store; nil without Config.StateDir (mtimes.go).
 	Mtimes *state.Mtimes
+
+	// Resolver turns paths into the mount into hosted URLs and style ids
+	// for request files (package fs sets it once the tree is built).
+	Resolver generate.Resolver
 
 	probes probeMemo // failed size probes by asset id (file.go)
 

@@ -33,6 +33,11 @@ type Remote interface {
 	GetStyle(ctx context.Context, id string) (*api.Style, error)
 	// PatchStyle changes a style (title, public, urls, cover) and returns it.
 	PatchStyle(ctx context.Context, id string, p api.StylePatch) (*api.Style, error)
+
+	// Generate and TrainStyleBody start paid jobs from request files
+	// (fs/generate): sent once, never retried once they may have arrived.
+	Generate(ctx context.Context, path string, body any) (*api.Job, error)
+	TrainStyleBody(ctx context.Context, body any) (*api.Job, error)
 }
 
 var _ Remote = (*api.Client)(nil)

@@ -24,6 +24,8 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
 
+	"github.com/kreafs/kreafs/fs/generate"
+	"github.com/kreafs/kreafs/fs/named"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
@@ -51,6 +53,7 @@ type stylesDir struct {
 	exts    *node.ExtProber
 
 	names node.DirTable[view.StyleTable] // the installed table and the mtime
+	named *named.Set                     // directories made to train styles (named_host.go)
 
 	mu      sync.Mutex
 	fetched map[string]*fetchedStyle // style id -> style got by id
@@ -60,6 +63,7 @@ func New(r *node.Mount) gofs.InodeEmbedder {
 	d := &stylesDir{r: r, exts: node.NewExtProber(r), fetched: make(map[string]*fetchedStyle)}
 	d.names.Changed = r.Started
 	d.byIDDir = &styleByIDDir{d: d}
+	d.named = named.New(r, generate.Styles, &namedHost{d: d})
 	d.listing = cache.NewListing(cache.ListingConfig[api.Style]{
 		TTL:          r.Cfg.DirCacheTTL,
 		Clock:        r.Cfg.Clock,

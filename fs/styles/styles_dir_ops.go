@@ -27,6 +27,10 @@ func (d *stylesDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut)
 	f := logrus.Fields{"op": "lookup", "path": "styles/" + name}
 	s, via, err := d.lookup(ctx, name)
 	if err != nil {
+		// A directory made to train a style, until the style takes its name.
+		if ch, ok := d.named.Entry(ctx, &d.Inode, name, out); ok {
+			return ch, 0
+		}
 		return nil, node.Fail(d.r.Log, f, err)
 	}
 	return d.styleEntry(ctx, &d.Inode, s, via, out)
@@ -43,6 +47,11 @@ func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	for _, name := range t.Names {
 		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.ByName[name].ID, viaName)})
 	}
+	for _, name := range d.named.Names() {
+		if t.ByName[name] == nil {
+			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: d.named.Ino(name)})
+		}
+	}
 	return node.WithDots(d.EmbeddedInode(), entries), 0
 }
 
@@ -53,13 +62,24 @@ func (d *stylesDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 	return 0
 }
 
-// Mkdir: styles are created by training (POST /styles/train), not mkdir.
+// Mkdir makes a directory where writing train.json trains a style
+// (fs/named); a name a style has exists already.
 func (d *stylesDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, d.refuse("mkdir", "styles/"+name)
+	exists := func() bool {
+		_, _, err := d.lookup(ctx, name)
+		return err == nil
+	}
+	return d.named.Mkdir(ctx, &d.Inode, name, exists, out)
 }
 
-// Rmdir: the API has no way to delete a style.
+// Rmdir removes a directory made to train a style (cancelling a training
+// that can be); the API has no way to delete a style.
 func (d *stylesDir) Rmdir(ctx context.Context, name string) syscall.Errno {
+	if _, ok := d.named.Has(name); ok {
+		if _, _, err := d.lookup(ctx, name); err != nil {
+			return d.named.Rmdir(ctx, name)
+		}
+	}
 	return d.refuse("rmdir", "styles/"+name)
 }
 
