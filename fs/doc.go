@@ -33,7 +33,8 @@
 // # Kernel caching
 //
 // Entry timeout = DirCacheTTL for every name (names can vanish); attribute
-// timeout = 1 hour for assets (immutable), DirCacheTTL for directories.
+// timeout = node.AssetAttrTTL for assets (immutable), DirCacheTTL for
+// directories.
 // Negative lookups are not cached. Extended attributes are disabled for
 // the mount (mount.go).
 //

@@ -65,7 +65,7 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 			MaxBackground: 64,
 			// open(O_TRUNC) arrives as one OPEN with O_TRUNC (not OPEN
 			// then SETATTR size 0), so that cp over an existing asset
-			// does not first copy its old bytes (fs/assets_write_file.go).
+			// does not first copy its old bytes (fs/assets/assets_write_file.go).
 			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC |
 				// Shared mmap of files opened for writing, which are
 				// FOPEN_DIRECT_IO (fs/assets/upload_handle.go writeOpenFlags).

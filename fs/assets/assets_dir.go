@@ -80,8 +80,7 @@ func newAssetsDir(r *Tree) *assetsDir {
 
 // onAdd adds the hidden .by-id directory once assets/ is in the tree.
 func (d *assetsDir) onAdd(ctx context.Context) {
-	ch := d.NewPersistentInode(ctx, d.byID, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: node.DirIno("assets/" + view.ByIDName)})
-	d.AddChild(view.ByIDName, ch, false)
+	node.AddByID(ctx, &d.Inode, "assets", d.byID)
 }
 
 // current returns the installed table (nil before the first listing).
@@ -143,39 +142,45 @@ func (d *assetsDir) installed(ctx context.Context) (*view.AssetTable, error) {
 // install builds the table of generation gen (once) and makes it current,
 // then tells the kernel to forget names that went away.
 func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
-	d.names.Build.Lock()
-	defer d.names.Build.Unlock()
-	old := d.names.Current()
-	if old != nil && !old.Saved && old.Gen >= gen {
-		return old // someone built this or a newer generation meanwhile
+	var (
+		gone, goneIDs []string
+		changed       bool
+	)
+	keep := func(old *view.AssetTable) bool {
+		return !old.Saved && old.Gen >= gen // someone built this or a newer generation meanwhile
 	}
-	assets = d.withoutDeleted(assets)
-	t := view.NewAssetTree(gen, assets, d.r.kept.Lookup())
-	gone, goneIDs, changed := t.Diff(old)
-	gone = append(gone, t.GoneFolders(old)...)
-	added, removed := t.Changes(old)
-	for _, p := range added {
-		d.r.Events.Add(view.EventAssetAdded, "", "assets/"+p)
+	var old *view.AssetTable // the table replaced (for the names that went away)
+	build := func(prev *view.AssetTable) (*view.AssetTable, bool) {
+		assets = d.withoutDeleted(assets)
+		t := view.NewAssetTree(gen, assets, d.r.kept.Lookup())
+		gone, goneIDs, changed = t.Diff(prev)
+		gone = append(gone, t.GoneFolders(prev)...)
+		old = prev
+		return t, changed
 	}
-	for _, p := range removed {
-		d.r.Events.Add(view.EventAssetRemoved, "", "assets/"+p)
-	}
-	d.names.Set(t, changed, d.r.Cfg.Clock())
-	if changed {
-		d.save(assets)
-	}
-	for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
-		d.r.ForgetMtime(node.AssetTimeKey(id))
-	}
-	if err := d.r.kept.Prune(func(id string) bool { return t.ByID[id] != nil }, d.r.Cfg.Clock()); err != nil {
-		d.r.Log.WithError(err).Warn("could not drop the kept names of deleted assets")
-	}
-	if len(gone) > 0 || len(goneIDs) > 0 {
-		d.r.Log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
-		d.goneAway(old, t, gone)
-		d.r.NotifyAsync(func() { node.ForgetNames(&d.byID.Inode, goneIDs) })
-	}
-	return t
+	return d.names.Install(keep, build, d.r.Cfg.Clock, func(t *view.AssetTable) {
+		added, removed := t.Changes(old)
+		for _, p := range added {
+			d.r.Events.Add(view.EventAssetAdded, "", "assets/"+p)
+		}
+		for _, p := range removed {
+			d.r.Events.Add(view.EventAssetRemoved, "", "assets/"+p)
+		}
+		if changed {
+			d.save(assets)
+		}
+		for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
+			d.r.ForgetMtime(node.AssetTimeKey(id))
+		}
+		if err := d.r.kept.Prune(func(id string) bool { return t.ByID[id] != nil }, d.r.Cfg.Clock()); err != nil {
+			d.r.Log.WithError(err).Warn("could not drop the kept names of deleted assets")
+		}
+		if len(gone) > 0 || len(goneIDs) > 0 {
+			d.r.Log.WithFields(logrus.Fields{"op": "list", "path": "assets", "gone": len(gone), "assets": len(assets)}).Debug("asset names changed")
+			d.goneAway(old, t, gone)
+			d.r.NotifyAsync(func() { node.ForgetNames(&d.byID.Inode, goneIDs) })
+		}
+	})
 }
 
 // lookup resolves a name of assets/ to its asset. A name missing from the

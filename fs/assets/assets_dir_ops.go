@@ -19,11 +19,7 @@ import (
 // Lookup finds a file of assets/ (or the hidden .by-id directory).
 func (d *assetsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if name == view.ByIDName {
-		ch := d.GetChild(view.ByIDName)
-		d.r.DirAttr(&out.Attr, d.r.Started)
-		out.SetEntryTimeout(node.AssetAttrTTL)
-		out.SetAttrTimeout(d.r.Cfg.DirCacheTTL)
-		return ch, 0
+		return d.r.LookupByID(&d.Inode, node.AssetAttrTTL, out), 0
 	}
 	return d.lookupIn(ctx, &d.Inode, "", name, out)
 }

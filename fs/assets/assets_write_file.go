@@ -37,6 +37,14 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 	if err != nil {
 		return nil, 0, node.Fail(f.r.Log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}
+	// Until its RELEASE, no read of this inode may ask for passthrough.
+	f.WriterOpened()
+	switch h := h.(type) {
+	case *lazyHandle:
+		h.released = f.WriterReleased
+	case *uploadHandle:
+		h.released = f.WriterReleased
+	}
 	// The kernel keeps this inode's attributes for an hour (assets never
 	// change); it is the replacement that changes now.
 	f.r.NotifyAsync(func() { _ = f.NotifyContent(-1, 0) })

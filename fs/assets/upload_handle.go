@@ -46,6 +46,8 @@ type uploadHandle struct {
 	up    *uploads
 	ino   uint64 // the node it was opened on (shown by fstat)
 	write bool   // opened for writing
+	// released, if set, runs at RELEASE (an asset's writer: node.File.WriterReleased)
+	released func()
 
 	mu          sync.Mutex
 	id          string           // queue item id (a handle written after its upload finished moves to a new item)
@@ -287,6 +289,9 @@ func (h *uploadHandle) Release(ctx context.Context) syscall.Errno {
 	}
 	if h.write && !handed {
 		h.up.release(id, false)
+	}
+	if h.released != nil {
+		h.released()
 	}
 	return 0
 }

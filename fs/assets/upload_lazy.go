@@ -39,6 +39,9 @@ type lazyHandle struct {
 	ino   uint64
 	flags uint32
 
+	// released, if set, runs at RELEASE (an asset's writer: node.File.WriterReleased)
+	released func()
+
 	mu sync.Mutex
 	h  *uploadHandle // the replacement's handle; nil until the content is needed
 }
@@ -111,10 +114,14 @@ func (l *lazyHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 }
 
 func (l *lazyHandle) Release(ctx context.Context) syscall.Errno {
+	var errno syscall.Errno
 	if h := l.made(); h != nil {
-		return h.Release(ctx)
+		errno = h.Release(ctx)
 	}
-	return 0
+	if l.released != nil {
+		l.released()
+	}
+	return errno
 }
 
 // Getattr reports the asset until the replacement exists.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/kreafs/kreafs/fs/node"
 )
 
 // Which close of a write handle is the writer's own.
@@ -28,7 +28,7 @@ const maxWriters = 16
 // noteWriterLocked records the calling process as one that changed the
 // file through h. h.mu is held.
 func (h *uploadHandle) noteWriterLocked(ctx context.Context) {
-	tgid := callerProcess(ctx)
+	tgid := node.CallerProcess(ctx)
 	if tgid == 0 || slices.Contains(h.writers, tgid) {
 		return
 	}
@@ -45,16 +45,6 @@ func (h *uploadHandle) flushIsWritersLocked(ctx context.Context) bool {
 	if len(h.writers) == 0 || h.writersFull {
 		return true
 	}
-	tgid := callerProcess(ctx)
+	tgid := node.CallerProcess(ctx)
 	return tgid == 0 || slices.Contains(h.writers, tgid)
-}
-
-// callerProcess is the thread group id of the process making the request,
-// 0 when unknown.
-func callerProcess(ctx context.Context) uint32 {
-	c, ok := fuse.FromContext(ctx)
-	if !ok || c.Pid == 0 {
-		return 0
-	}
-	return threadGroup(c.Pid)
 }

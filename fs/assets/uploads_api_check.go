@@ -5,7 +5,7 @@ import (
 )
 
 // The FUSE operations of the write path (docs/writes.md), checked at
-// compile time. node_api_check.go has the read path's.
+// compile time. assets_api_check.go has the read path's.
 
 // assets/: creating, renaming, removing, fsync of the directory, and the
 // refusals (EPERM) of what it cannot hold; statfs answered everywhere.
@@ -14,7 +14,7 @@ var (
 	_ = (gofs.NodeRenamer)((*assetsDir)(nil))
 	_ = (gofs.NodeMknoder)((*assetsDir)(nil))
 	_ = (gofs.NodeSetattrer)((*assetsDir)(nil))
-	_ = (gofs.NodeStatfser)((*assetsDir)(nil)) // and Mkdir, Link, Symlink, Fsync: node_api_check.go
+	_ = (gofs.NodeStatfser)((*assetsDir)(nil)) // and Mkdir, Link, Symlink, Fsync: assets_api_check.go
 
 	_ = (gofs.NodeCreater)((*byIDDir)(nil))
 	_ = (gofs.NodeRenamer)((*byIDDir)(nil))

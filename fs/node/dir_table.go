@@ -49,6 +49,25 @@ func (s *DirTable[T]) Mtime() time.Time {
 	return s.Changed
 }
 
+// Install makes a new table current, one installer at a time (under
+// Build): if the current one is to stay (keep: it is of the same or a
+// newer generation), it is returned; else build makes the new one from
+// it (nil before the first), which is installed (Set, at now()), and then
+// settle runs with it, still under Build, so that what installs cause
+// (saving a listing, telling the kernel) happens in their order.
+func (s *DirTable[T]) Install(keep func(old *T) bool, build func(old *T) (t *T, changed bool), now func() time.Time, settle func(t *T)) *T {
+	s.Build.Lock()
+	defer s.Build.Unlock()
+	old := s.Current()
+	if old != nil && keep(old) {
+		return old
+	}
+	t, changed := build(old)
+	s.Set(t, changed, now())
+	settle(t)
+	return t
+}
+
 // FetchListing returns l's items and generation: listed now when force (after a
 // change the caller must see), else the cached ones within the TTL.
 func FetchListing[T any](ctx context.Context, l *cache.Listing[T], force bool) ([]T, uint64, error) {

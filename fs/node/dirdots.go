@@ -46,20 +46,3 @@ func ChildrenWithDots(n *gofs.Inode) gofs.DirStream {
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
 	return WithDots(n, entries)
 }
-
-// IDEntries lists ids (sorted) as a .by-id directory does: entries of the
-// given mode, numbered by ino.
-func IDEntries(ids []string, mode uint32, ino func(id string) uint64) []fuse.DirEntry {
-	entries := make([]fuse.DirEntry, len(ids))
-	for i, id := range ids {
-		entries[i] = fuse.DirEntry{Name: id, Mode: mode, Ino: ino(id)}
-	}
-	return entries
-}
-
-// ByIDAttr reports a .by-id directory itself (assets/ and styles/ have
-// one): it never changes.
-func (m *Mount) ByIDAttr(out *fuse.AttrOut) {
-	m.DirAttr(&out.Attr, m.Started)
-	out.SetTimeout(m.Cfg.DirCacheTTL)
-}

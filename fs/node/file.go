@@ -51,7 +51,7 @@ type File struct {
 	mu          sync.Mutex
 	asset       api.Asset // latest metadata seen (listing or GET)
 	size        int64     // real length once learned from the content; -1 unknown
-	cachedOpens int       // open handles not in passthrough mode
+	cachedOpens int       // open handles not in passthrough mode, writers included (WriterOpened)
 	readOpens   int       // open read handles (fileHandle), passthrough or not
 	passLive    bool      // a read handle got passthrough since readOpens was last 0
 }

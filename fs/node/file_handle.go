@@ -45,7 +45,7 @@ type fileHandle struct {
 // counts those. The same rule would make an open for writing (never
 // passthrough: its writes go to a spool) fail while the inode is open in
 // passthrough mode; openWrite moves the name to a new inode instead
-// (passthroughBusy, asset_gen.go).
+// (PassthroughBusy, fs/assets/asset_gen.go).
 func (f *File) openHandle() *fileHandle {
 	rd := f.m.Cfg.Content.Open(f.Source())
 	a, _ := f.Snapshot()
@@ -83,6 +83,25 @@ func (h *fileHandle) PassthroughFd() (int, bool) {
 	h.f.mu.Unlock()
 	h.f.m.Log.WithFields(logrus.Fields{"op": "open", "id": h.id}).Debug("read by the kernel from the cache file (FUSE passthrough)")
 	return int(f.Fd()), true
+}
+
+// WriterOpened counts a handle open for writing on f's inode (a
+// replacement, package assets) among the ordinary opens until its
+// RELEASE (WriterReleased): the kernel refuses a passthrough open of an
+// inode that has an ordinary open, so no read open asks for passthrough
+// meanwhile. close(2) returns before the kernel sends RELEASE, so a read
+// right after a writer's close would otherwise fail with EIO.
+func (f *File) WriterOpened() {
+	f.mu.Lock()
+	f.cachedOpens++
+	f.mu.Unlock()
+}
+
+// WriterReleased ends what WriterOpened counted.
+func (f *File) WriterReleased() {
+	f.mu.Lock()
+	f.cachedOpens--
+	f.mu.Unlock()
 }
 
 // passthroughBusy reports whether the inode may be open in passthrough

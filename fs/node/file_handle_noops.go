@@ -2,7 +2,7 @@ package node
 
 // What asset files accept as no-ops (docs/semantics.md, "POSIX calls").
 // The refusals of assets/ itself (mkdir, links) and its fsync are in
-// assets_write.go, with the write path.
+// fs/assets/assets_write.go, with the write path.
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // Fsync on an open asset: its bytes are already stored at Krea. If a
 // queued file replaces it (written over, or renamed: this handle may be
 // of the old asset under the new name), fsync waits for that upload
-// (assets_write.go).
+// (fs/assets/assets_write.go).
 func (h *fileHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	if h.f.WaitReplacement == nil {
 		return 0

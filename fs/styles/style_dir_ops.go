@@ -4,7 +4,7 @@ package styles
 // preview-<n>.<ext>.
 //
 // Locking: styleDir and styleJSONFile have no mutable state; the style
-// they show comes from stylesDir (styles.go), guarded there.
+// they show comes from stylesDir (styles_dir.go), guarded there.
 
 import (
 	"context"

@@ -97,8 +97,7 @@ func (d *stylesDir) fetchAll(ctx context.Context) ([]api.Style, error) {
 
 // OnAdd adds the hidden .by-id directory once styles/ is in the tree.
 func (d *stylesDir) OnAdd(ctx context.Context) {
-	ch := d.NewPersistentInode(ctx, d.byIDDir, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: node.DirIno("styles/" + view.ByIDName)})
-	d.AddChild(view.ByIDName, ch, false)
+	node.AddByID(ctx, &d.Inode, "styles", d.byIDDir)
 }
 
 // table returns the names of the current listing (see assetsDir.table:
@@ -124,19 +123,19 @@ func (d *stylesDir) table(ctx context.Context, force bool) (*view.StyleTable, er
 // install builds and installs the table of generation gen, then tells the
 // kernel to forget names that no longer lead to the same style.
 func (d *stylesDir) install(gen uint64, styles []api.Style) *view.StyleTable {
-	d.names.Build.Lock()
-	defer d.names.Build.Unlock()
-	old := d.names.Current()
-	if old != nil && old.Gen >= gen {
-		return old
+	var gone []string
+	keep := func(old *view.StyleTable) bool { return old.Gen >= gen }
+	build := func(old *view.StyleTable) (*view.StyleTable, bool) {
+		t := view.NewStyleTable(gen, styles)
+		var changed bool
+		gone, changed = t.Diff(old)
+		return t, changed
 	}
-	t := view.NewStyleTable(gen, styles)
-	gone, changed := t.Diff(old)
-	d.names.Set(t, changed, d.r.Cfg.Clock())
-	if len(gone) > 0 {
-		d.r.NotifyAsync(func() { node.ForgetNames(&d.Inode, gone) })
-	}
-	return t
+	return d.names.Install(keep, build, d.r.Cfg.Clock, func(*view.StyleTable) {
+		if len(gone) > 0 {
+			d.r.NotifyAsync(func() { node.ForgetNames(&d.Inode, gone) })
+		}
+	})
 }
 
 // style returns the latest known state of style id: from the listing,

@@ -19,11 +19,7 @@ import (
 // id, which is what a training job's style link points at.
 func (d *stylesDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	if name == view.ByIDName {
-		ch := d.GetChild(view.ByIDName)
-		d.r.DirAttr(&out.Attr, d.r.Started)
-		out.SetEntryTimeout(node.FinishedTTL)
-		out.SetAttrTimeout(d.r.Cfg.DirCacheTTL)
-		return ch, 0
+		return d.r.LookupByID(&d.Inode, node.FinishedTTL, out), 0
 	}
 	if !view.UsableName(name) {
 		return nil, syscall.ENOENT
