@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/node"
 )
 
@@ -28,7 +29,7 @@ type assetFile struct {
 func (r *Tree) assetEntry(ctx context.Context, parent *gofs.Inode, a *api.Asset, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	ino := r.gens.ino(a.ID)
 	nf := node.NewFile(r.Mount, ino, *a)
-	nf.WaitReplacement = r.waitReplacement
+	nf.WaitReplacement = r.up.WaitReplacement
 	ch := parent.NewInode(ctx, &assetFile{File: nf, r: r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 	f, ok := ch.Operations().(*assetFile)
 	if !ok { // an inode-number collision with another kind of node
@@ -45,7 +46,7 @@ func (r *Tree) assetEntry(ctx context.Context, parent *gofs.Inode, a *api.Asset,
 // Getattr reports the asset's size, mtime (uploaded_at) and mode; opened
 // for writing, the replacement's.
 func (f *assetFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := fh.(writeHandle); ok { // opened for writing: a replacement
+	if h, ok := fh.(written.WriteHandle); ok { // opened for writing: a replacement
 		return h.Getattr(ctx, out)
 	}
 	return f.File.Getattr(ctx, fh, out)

@@ -89,7 +89,7 @@ func (b *byIDDir) Unlink(ctx context.Context, id string) syscall.Errno {
 	if t := b.d.current(); t != nil {
 		name = t.NameOf[id]
 	}
-	if err := b.d.r.up.deleteAsset(ctx, view.ByIDName+"/"+id, id); err != nil {
+	if err := b.d.r.up.DeleteAsset(ctx, view.ByIDName+"/"+id, id); err != nil {
 		return node.Fail(b.d.r.Log, f, err)
 	}
 	if name != "" { // the kernel drops .by-id/<id> itself; assets/<name> is ours

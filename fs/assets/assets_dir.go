@@ -101,7 +101,7 @@ func (d *assetsDir) shown(ctx context.Context) (*view.AssetTable, view.Pending, 
 	if err != nil {
 		return t, view.Pending{}, err
 	}
-	p := d.r.up.pending()
+	p := d.r.pending()
 	p.Folders = d.r.folders.List()
 	return t.Show(p), p, nil
 }

@@ -9,8 +9,6 @@ package assets
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -18,8 +16,8 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/trash"
 	"github.com/kreafs/kreafs/fs/view"
@@ -42,11 +40,11 @@ func (d *assetsDir) lookupUpload(ctx context.Context, parent *gofs.Inode, p stri
 	if !usableName(p) {
 		return nil
 	}
-	it, ok := d.r.up.s.Lookup(p)
+	it, ok := d.r.up.Session().Lookup(p)
 	if !ok {
 		return nil
 	}
-	return d.r.uploadEntry(ctx, parent, it, out)
+	return d.r.up.Entry(ctx, parent, it, out)
 }
 
 // shownName is the name an asset has in assets/.
@@ -70,7 +68,7 @@ func (t target) exists() bool { return t.item != nil || t.asset != nil }
 
 // resolve finds what name leads to.
 func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
-	if it, ok := d.r.up.s.Lookup(name); ok {
+	if it, ok := d.r.up.Session().Lookup(name); ok {
 		return target{item: &it}, nil
 	}
 	a, err := d.lookup(ctx, name)
@@ -112,40 +110,15 @@ func (d *assetsDir) createIn(ctx context.Context, parent *gofs.Inode, dir, name 
 	if err != nil {
 		return nil, nil, 0, node.Fail(d.r.Log, fields, err)
 	}
-	return ch, h, writeOpenFlags, 0
+	return ch, h, written.WriteOpenFlags, 0
 }
 
-func (d *assetsDir) create(ctx context.Context, parent *gofs.Inode, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, *uploadHandle, error) {
-	u := d.r.up
+func (d *assetsDir) create(ctx context.Context, parent *gofs.Inode, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, error) {
 	dst, err := d.resolve(ctx, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	if dst.item != nil { // the kernel did not know the name yet: open it
-		h, err := u.openItemWrite(dst.item.ID, uploadIno(dst.item.ID), flags)
-		if err != nil {
-			return nil, nil, err
-		}
-		it, _ := u.s.Get(dst.item.ID)
-		return d.r.uploadEntry(ctx, parent, it, out), h, nil
-	}
-	if dst.asset != nil {
-		h, err := u.openAssetWrite(ctx, *dst.asset, 0, flags, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		h.ino = uploadIno(h.id)
-		it, _ := u.s.Get(h.id)
-		return d.r.uploadEntry(ctx, parent, it, out), h, nil
-	}
-	id, f, err := u.s.Create(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	it, _ := u.s.Get(id)
-	d.r.Log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
-	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: u.s.NewStreamer(name)}
-	return d.r.uploadEntry(ctx, parent, it, out), h, nil
+	return d.r.up.Create(ctx, parent, name, dst.item, dst.asset, flags, out)
 }
 
 // unlinkIn is rm of name in folder dir (unlinkName); the folder stays
@@ -179,13 +152,13 @@ func (d *assetsDir) unlinkName(ctx context.Context, name string) error {
 	}
 	switch {
 	case t.item != nil:
-		if err := u.cancel(*t.item); err != nil {
+		if err := u.Cancel(*t.item); err != nil {
 			return err
 		}
 		d.r.Log.WithFields(logrus.Fields{"op": "unlink", "path": "assets/" + name, "item": t.item.ID}).Info("queued file removed; its upload is canceled")
 		return nil
 	case t.asset != nil:
-		if err := u.deleteAsset(ctx, name, t.asset.ID); err != nil {
+		if err := u.DeleteAsset(ctx, name, t.asset.ID); err != nil {
 			return err
 		}
 		// The kernel drops assets/<name> itself; .by-id/<id> is ours.
@@ -279,89 +252,22 @@ func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace 
 		// What the overwritten file was replacing is now replaced by
 		// the renamed one (only what we still hold: the queue deletes
 		// its own list when the item is cancelled).
-		reps = append(reps, u.forget(dst.item.ID)...)
+		reps = append(reps, u.Forget(dst.item.ID)...)
 	}
 	if src.item != nil {
-		err = u.renameItem(*src.item, newName, reps)
+		err = u.RenameItem(*src.item, newName, reps)
 	} else {
-		err = u.renameAsset(ctx, *src.asset, name, newName, reps)
+		err = u.RenameAsset(ctx, *src.asset, name, newName, reps)
 	}
 	if err != nil {
 		return err
 	}
 	if drop != nil {
-		if err := u.cancel(*drop); err != nil {
+		if err := u.Cancel(*drop); err != nil {
 			d.r.Log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + newName, "item": drop.ID}).WithError(err).Warn("canceling the overwritten file's upload")
 		}
 	}
 	return nil
-}
-
-// renameItem re-targets a queued file. Renamed to a final name, its
-// content must be a type Krea accepts (temp names are exempt until then);
-// an empty file stays local until it has content.
-func (u *uploads) renameItem(it queue.Item, newName string, reps []string) error {
-	if len(reps) == 0 && u.restoreMoved(it, newName) {
-		return nil
-	}
-	if err := u.s.RenameItem(it, newName, reps); err != nil {
-		if errors.Is(err, upload.ErrNotAccepted) {
-			return fmt.Errorf("%v: %w", err, syscall.EINVAL)
-		}
-		return err
-	}
-	u.r.Log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID}).
-		WithField("kind", classifyName(newName).String()).Debug("queued file renamed")
-	return nil
-}
-
-// renameAsset is mv of an uploaded asset: its bytes (from the content
-// cache, downloaded if needed) are queued under newName, replacing the
-// asset (and reps) once uploaded. Like rename(2), it keeps the file's
-// modification time (the asset's: set by the user, else its upload time).
-// Renamed to a temp or junk name (an editor's backup), the copy remembers
-// where it came from: renamed back unchanged, the asset is restored
-// (restoreMoved).
-func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName string, reps []string) error {
-	id, f, err := u.s.Create(newName)
-	if err != nil {
-		return err
-	}
-	if err := u.r.Mtimes.Set(itemTimeKey(id), u.r.AssetMtime(&a)); err != nil {
-		u.r.Log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(err).Warn("could not keep the modification time")
-	}
-	err = u.s.CopyAsset(ctx, &a, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		u.forget(id)
-		if cerr := u.s.Drop(id); cerr != nil {
-			u.r.Log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(cerr).Warn("dropping the unfinished copy")
-		}
-		return fmt.Errorf("copying the asset's bytes for the new name: %w", err)
-	}
-	u.s.AddReplaces(id, append([]string{a.ID}, reps...)...)
-	if classifyName(newName) != finalName {
-		u.s.SetMoved(id, a, name)
-	}
-	u.release(id, false)
-	u.notifyNames(false, newName)
-	u.r.Log.WithFields(logrus.Fields{"op": "rename", "to": "assets/" + newName, "id": a.ID, "item": id}).
-		Info("asset renamed: uploading it under the new name; the old asset is deleted after that upload")
-	return nil
-}
-
-// waitReplacement is fsync of an uploaded asset: it waits for the queued
-// files that replace it, if any (nil when there are none).
-func (r *Tree) waitReplacement(ctx context.Context, assetID string) error {
-	var errs []error
-	for _, id := range r.up.s.Replacers(assetID) {
-		if err := r.up.s.Wait(ctx, id); err != nil && !errors.Is(err, queue.ErrCanceled) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // Fsync of assets/ (sync MOUNT/assets) waits for every queued upload and
@@ -370,7 +276,7 @@ func (d *assetsDir) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32)
 	if d.r.readOnly {
 		return 0
 	}
-	return node.Fail(d.r.Log, logrus.Fields{"op": "fsyncdir", "path": "assets"}, d.r.up.s.WaitAll(ctx))
+	return node.Fail(d.r.Log, logrus.Fields{"op": "fsyncdir", "path": "assets"}, d.r.up.Session().WaitAll(ctx))
 }
 
 // Setattr of assets/ itself (rsync -t, cp -p of a directory setting its

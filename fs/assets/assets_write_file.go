@@ -14,12 +14,13 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/sirupsen/logrus"
 
+	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/node"
 )
 
 // openWrite opens the asset for writing: a replacement is queued, holding
 // the asset's bytes (from the cache) unless the open truncates; without
-// O_TRUNC, only once something needs the content (upload_lazy.go).
+// O_TRUNC, only once something needs the content (written/upload_lazy.go).
 func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if errno := f.r.writable(); errno != 0 {
 		return nil, 0, errno
@@ -33,22 +34,16 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 		return nil, 0, syscall.ESTALE
 	}
 	f.KeepForReaders()
-	h, err := f.r.up.openAssetWriteLazy(ctx, a, f.Ino, flags)
+	h, err := f.r.up.OpenAsset(ctx, a, f.Ino, flags, f.WriterReleased)
 	if err != nil {
 		return nil, 0, node.Fail(f.r.Log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}
 	// Until its RELEASE, no read of this inode may ask for passthrough.
 	f.WriterOpened()
-	switch h := h.(type) {
-	case *lazyHandle:
-		h.released = f.WriterReleased
-	case *uploadHandle:
-		h.released = f.WriterReleased
-	}
 	// The kernel keeps this inode's attributes for an hour (assets never
 	// change); it is the replacement that changes now.
 	f.r.NotifyAsync(func() { _ = f.NotifyContent(-1, 0) })
-	return h, writeOpenFlags, 0
+	return h, written.WriteOpenFlags, 0
 }
 
 // setattr: truncate(2) of an asset queues a replacement of that length;
@@ -58,11 +53,11 @@ func (f *assetFile) setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.Se
 	if errno := f.r.writable(); errno != 0 {
 		return errno
 	}
-	if h, ok := fh.(writeHandle); ok {
+	if h, ok := fh.(written.WriteHandle); ok {
 		return h.Setattr(ctx, in, out)
 	}
 	if _, ok := in.GetSize(); ok {
-		return truncateByOpen(ctx, f.openWrite, in, out)
+		return written.TruncateByOpen(ctx, f.openWrite, in, out)
 	}
 	a, _ := f.Snapshot()
 	f.r.KeepMtime(node.AssetTimeKey(a.ID), in)

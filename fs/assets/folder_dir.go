@@ -184,13 +184,13 @@ func (d *assetsDir) rmdirIn(ctx context.Context, dir, name string) syscall.Errno
 
 // queuedAt reports whether a queued file is at path p.
 func (d *assetsDir) queuedAt(p string) bool {
-	_, ok := d.r.up.s.Lookup(p)
+	_, ok := d.r.up.Session().Lookup(p)
 	return ok
 }
 
 // queuedIn reports whether a queued file lies in folder dir.
 func (d *assetsDir) queuedIn(dir string) bool {
-	for _, q := range d.r.up.pending().Queued {
+	for _, q := range d.r.pending().Queued {
 		if qd, _ := view.SplitParent(q.Name); qd == dir {
 			return true
 		}

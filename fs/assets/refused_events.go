@@ -15,7 +15,7 @@ import (
 
 // NoteRefusals adds an upload-refused event for each item the queue
 // refused since the last look.
-func (r *Tree) NoteRefusals() { r.noteRefusals(r.up.s.Items()) }
+func (r *Tree) NoteRefusals() { r.noteRefusals(r.up.Session().Items()) }
 
 func (r *Tree) noteRefusals(items []queue.Item) {
 	for _, it := range items {

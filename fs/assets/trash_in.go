@@ -90,7 +90,7 @@ func (r *Tree) AssetEntry(ctx context.Context, parent *gofs.Inode, a *api.Asset,
 // DeleteAsset deletes asset id (rm: upload.Session.Delete); p names it in
 // the log.
 func (r *Tree) DeleteAsset(ctx context.Context, p, id string) error {
-	return r.up.deleteAsset(ctx, p, id)
+	return r.up.DeleteAsset(ctx, p, id)
 }
 
 // FolderOf is the folder path of a directory node of assets/ ("" for

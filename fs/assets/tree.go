@@ -14,6 +14,7 @@ import (
 
 	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload"
+	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
@@ -24,8 +25,8 @@ type Tree struct {
 	*node.Mount
 
 	assets   *assetsDir
-	up       *uploads // write state of assets/ (holds no queue when readOnly)
-	readOnly bool     // assets/ takes no change: Config.ReadOnly, or no Config.Uploads
+	up       *written.Files // write state of assets/ (holds no queue when readOnly)
+	readOnly bool           // assets/ takes no change: Config.ReadOnly, or no Config.Uploads
 
 	gens assetGens // inode generations of assets written over while read (asset_gen.go)
 
@@ -64,7 +65,7 @@ func New(m *node.Mount) (*Tree, error) {
 	if r.readOnly {
 		q = nil
 	}
-	r.up = newUploads(r, upload.NewSession(q, m.Cfg.Content, view.HoldPath, r.Log))
+	r.up = written.New(m, upload.NewSession(q, m.Cfg.Content, view.HoldPath, r.Log), r.readOnly, writtenHost{r})
 	r.assets = newAssetsDir(r)
 	if m.Cfg.Offline {
 		r.assets.loadSaved()
@@ -72,7 +73,7 @@ func New(m *node.Mount) (*Tree, error) {
 	if !r.readOnly {
 		// The tree exists: uploads resumed from an earlier mount may
 		// finish and report to it from now on.
-		r.up.s.Start(r.uploaded)
+		r.up.Session().Start(r.uploaded)
 	}
 	return r, nil
 }
@@ -84,14 +85,14 @@ func (r *Tree) Dir() gofs.InodeEmbedder { return r.assets }
 // marks the tree live for the write path's kernel notifications.
 func (r *Tree) OnAdd(ctx context.Context) {
 	r.assets.onAdd(ctx)
-	r.up.live.Store(true)
+	r.up.MarkLive()
 }
 
 // ReadOnly says whether assets/ refuses every change.
 func (r *Tree) ReadOnly() bool { return r.readOnly }
 
 // Status is the upload queue as text (upload.FormatStatus).
-func (r *Tree) Status() []byte { return r.up.s.Status() }
+func (r *Tree) Status() []byte { return r.up.Session().Status() }
 
 // Close closes the kept names log; call it after node.Mount.Stop.
 func (r *Tree) Close() {

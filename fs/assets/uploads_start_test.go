@@ -15,6 +15,7 @@ import (
 	"github.com/kreafs/kreafs/cache"
 	localstate "github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/node"
 )
 
@@ -55,7 +56,7 @@ func TestUploadsResumedAtStartAndLaterMoveTheirTimesToTheAsset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Set(itemTimeKey(early), when); err != nil {
+	if err := m.Set(written.ItemTimeKey(early), when); err != nil {
 		t.Fatal(err)
 	}
 	m.Close()
@@ -88,7 +89,7 @@ func TestUploadsResumedAtStartAndLaterMoveTheirTimesToTheAsset(t *testing.T) {
 		t.Fatal(err)
 	}
 	late := queueFile(t, q, "l.png", func(id string) { // touch -d while it is open
-		root.KeepMtime(itemTimeKey(id), &fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{
+		root.KeepMtime(written.ItemTimeKey(id), &fuse.SetAttrIn{SetAttrInCommon: fuse.SetAttrInCommon{
 			Valid: fuse.FATTR_MTIME, Mtime: uint64(when.Unix())}})
 	})
 	if err := q.Wait(ctx, late); err != nil {
@@ -107,7 +108,7 @@ func TestUploadsResumedAtStartAndLaterMoveTheirTimesToTheAsset(t *testing.T) {
 		}
 	}
 	for _, id := range []string{early, late} {
-		if _, ok := m.Get(itemTimeKey(id)); ok {
+		if _, ok := m.Get(written.ItemTimeKey(id)); ok {
 			t.Errorf("%s is still kept under the queued item", id)
 		}
 	}

@@ -7,9 +7,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache/upload"
 	"github.com/kreafs/kreafs/cache/upload/queue"
-	"github.com/kreafs/kreafs/fs/node"
+	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -39,7 +38,7 @@ func TestListingMergesQueuedFilesOverAssets(t *testing.T) {
 	for _, ve := range tab.Merge(queuedOf(queued)).Entries {
 		e := fuseEntry(ve)
 		kind := "asset"
-		if e.Ino == uploadIno(items[e.Name].ID) {
+		if e.Ino == written.Ino(items[e.Name].ID) {
 			kind = "queued"
 		}
 		if e.Mode != syscall.S_IFREG {
@@ -50,25 +49,5 @@ func TestListingMergesQueuedFilesOverAssets(t *testing.T) {
 	want := ".c.png.Ab12cD=queued a.png=asset b.png=queued c.png=queued d.png=queued"
 	if strings.Join(got, " ") != want {
 		t.Errorf("listing\n got %s\nwant %s", strings.Join(got, " "), want)
-	}
-}
-
-func TestRefusalErrnos(t *testing.T) {
-	cases := []struct {
-		err  error
-		want syscall.Errno
-	}{
-		{nil, 0},
-		{upload.ErrTooBig, syscall.EFBIG},
-		{upload.ErrNotAccepted, syscall.EINVAL},
-		{syscall.ENOSPC, syscall.ENOSPC},
-	}
-	for _, c := range cases {
-		if got := rejectionErrno(c.err); got != c.want {
-			t.Errorf("rejectionErrno(%v) = %v, want %v", c.err, got, c.want)
-		}
-	}
-	if !node.WantsWrite(syscall.O_WRONLY) || !node.WantsWrite(syscall.O_RDWR) || !node.WantsWrite(syscall.O_RDONLY|syscall.O_TRUNC) || node.WantsWrite(syscall.O_RDONLY) {
-		t.Errorf("node.WantsWrite")
 	}
 }

@@ -1,4 +1,4 @@
-package assets
+package written
 
 // An open queued file: reads and writes go to the spool file on disk
 // (never to memory), and the upload follows the last close.
@@ -31,7 +31,7 @@ import (
 	"github.com/kreafs/kreafs/fs/node"
 )
 
-// writeOpenFlags are the open flags of a handle open for writing:
+// WriteOpenFlags are the open flags of a handle open for writing:
 // FOPEN_DIRECT_IO, so the kernel hands each write to us without copying it
 // into the file's page cache first (one copy and one new page-cache page
 // per byte less; the spool file has the bytes). Measured with `cp` of
@@ -39,11 +39,11 @@ import (
 // handle come to us too (served from the spool by fd); shared mmap of it
 // works through the kernel's page cache (CAP_DIRECT_IO_ALLOW_MMAP, Linux
 // 6.6+; on older kernels it fails with ENODEV).
-const writeOpenFlags = fuse.FOPEN_DIRECT_IO
+const WriteOpenFlags = fuse.FOPEN_DIRECT_IO
 
 // uploadHandle is one open(2) of a queued file.
 type uploadHandle struct {
-	up    *uploads
+	up    *Files
 	ino   uint64 // the node it was opened on (shown by fstat)
 	write bool   // opened for writing
 	// released, if set, runs at RELEASE (an asset's writer: node.File.WriterReleased)
@@ -110,7 +110,7 @@ func (h *uploadHandle) fields(op string) logrus.Fields {
 	return h.up.itemFields(op, h.item())
 }
 
-func (u *uploads) itemFields(op, id string) logrus.Fields {
+func (u *Files) itemFields(op, id string) logrus.Fields {
 	f := logrus.Fields{"op": op, "item": id}
 	if it, ok := u.s.Get(id); ok {
 		f["path"] = "assets/" + it.Name
@@ -119,7 +119,7 @@ func (u *uploads) itemFields(op, id string) logrus.Fields {
 }
 
 // openItemWrite opens queued item id for writing.
-func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHandle, error) {
+func (u *Files) openItemWrite(id string, ino uint64, flags uint32) (*uploadHandle, error) {
 	f, err := u.s.OpenWrite(id, flags&syscall.O_TRUNC != 0)
 	if err != nil {
 		return nil, err
@@ -132,8 +132,8 @@ func (u *uploads) openItemWrite(id string, ino uint64, flags uint32) (*uploadHan
 // cache, downloaded if needed) unless the open truncates. At its last
 // close it is uploaded as a replacement; the old asset is deleted once that
 // upload succeeded. wait: see notifyNames.
-func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, flags uint32, wait bool) (*uploadHandle, error) {
-	name, ok := u.r.assets.shownName(ctx, a.ID)
+func (u *Files) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, flags uint32, wait bool) (*uploadHandle, error) {
+	name, ok := u.host.ShownName(ctx, a.ID)
 	if !ok {
 		// A node the kernel still holds for an asset that a queued file
 		// replaces now (its name was just moved with mv): write that file.
@@ -146,8 +146,8 @@ func (u *uploads) openAssetWrite(ctx context.Context, a api.Asset, ino uint64, f
 	if err != nil {
 		return nil, err
 	}
-	u.notifyNames(wait, name)
-	u.r.Log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
+	u.NotifyNames(wait, name)
+	u.m.Log.WithFields(logrus.Fields{"op": "open", "path": "assets/" + name, "id": a.ID, "item": id,
 		"trunc": flags&syscall.O_TRUNC != 0}).Debug("asset opened for writing: a replacement is queued")
 	// fresh: dropping this replacement loses only this open's changes
 	// (the asset stays on the account).
@@ -180,7 +180,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	}
 	f, err := h.writableLocked(ctx)
 	if err != nil {
-		return 0, node.Fail(h.up.r.Log, h.up.itemFields("write", h.id), err)
+		return 0, node.Fail(h.up.m.Log, h.up.itemFields("write", h.id), err)
 	}
 	h.up.changed(h.id)
 	h.noteWriterLocked(ctx)
@@ -188,7 +188,7 @@ func (h *uploadHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	if err != nil {
 		h.stream.Stop("a write failed")
 		h.up.s.Reject(h.id, fmt.Errorf("writing the local copy: %w", err))
-		return uint32(n), node.Fail(h.up.r.Log, h.up.itemFields("write", h.id), err)
+		return uint32(n), node.Fail(h.up.m.Log, h.up.itemFields("write", h.id), err)
 	}
 	h.up.s.StreamWrote(h.stream, h.id, f, off, int64(n))
 	return uint32(n), 0
@@ -227,7 +227,7 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 	if !h.flushIsWritersLocked(ctx) {
 		// A copy of the descriptor closed in a process that did not
 		// write (a child's exec): not the writer's close.
-		h.up.r.Log.WithFields(h.up.itemFields("flush", h.id)).Debug("close by a process that did not write through this handle: not the writer's close")
+		h.up.m.Log.WithFields(h.up.itemFields("flush", h.id)).Debug("close by a process that did not write through this handle: not the writer's close")
 		return 0
 	}
 	if h.handedOver || h.up.s.Writers(h.id) > 1 || h.up.s.IsClean(h.id) {
@@ -242,11 +242,11 @@ func (h *uploadHandle) Flush(ctx context.Context) syscall.Errno {
 			h.stream.Stop("type refused")
 			errno = syscall.EINVAL
 		case err != nil:
-			return node.Fail(h.up.r.Log, h.up.itemFields("close", h.id), err)
+			return node.Fail(h.up.m.Log, h.up.itemFields("close", h.id), err)
 		}
 	}
 	h.handedOver = true
-	h.up.release(h.id, true)
+	h.up.Release(h.id, true)
 	return errno
 }
 
@@ -273,7 +273,7 @@ func (h *uploadHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	if err == nil || errors.Is(err, queue.ErrCanceled) {
 		return 0
 	}
-	return node.Fail(h.up.r.Log, h.up.itemFields("fsync", id), err)
+	return node.Fail(h.up.m.Log, h.up.itemFields("fsync", id), err)
 }
 
 // Release closes the spool file. A write handle not handed over at its
@@ -285,10 +285,10 @@ func (h *uploadHandle) Release(ctx context.Context) syscall.Errno {
 	id, f, handed := h.id, h.f, h.handedOver
 	h.mu.Unlock()
 	if err := f.Close(); err != nil {
-		h.up.r.Log.WithFields(h.up.itemFields("release", id)).WithError(err).Warn("closing the spool file")
+		h.up.m.Log.WithFields(h.up.itemFields("release", id)).WithError(err).Warn("closing the spool file")
 	}
 	if h.write && !handed {
-		h.up.release(id, false)
+		h.up.Release(id, false)
 	}
 	if h.released != nil {
 		h.released()
@@ -301,21 +301,21 @@ func (h *uploadHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.E
 	_, f := h.state()
 	size, modified, err := f.Stat()
 	if err != nil {
-		return node.Fail(h.up.r.Log, h.fields("getattr"), err)
+		return node.Fail(h.up.m.Log, h.fields("getattr"), err)
 	}
-	h.up.r.FileAttr(&out.Attr, h.ino, size, h.up.r.itemMtime(h.id, modified))
+	h.up.m.FileAttr(&out.Attr, h.ino, size, h.up.itemMtime(h.id, modified))
 	out.SetTimeout(uploadAttrTTL)
 	return 0
 }
 
-// truncateByOpen runs truncate(2) of a file no handle is given for (a
+// TruncateByOpen runs truncate(2) of a file no handle is given for (a
 // setattr with a size) as open for writing, ftruncate and close.
-func truncateByOpen(ctx context.Context, open func(context.Context, uint32) (gofs.FileHandle, uint32, syscall.Errno), in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+func TruncateByOpen(ctx context.Context, open func(context.Context, uint32) (gofs.FileHandle, uint32, syscall.Errno), in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	fh, _, errno := open(ctx, syscall.O_WRONLY)
 	if errno != 0 {
 		return errno
 	}
-	h := fh.(writeHandle)
+	h := fh.(WriteHandle)
 	errno = h.Setattr(ctx, in, out)
 	if ferr := h.Flush(ctx); errno == 0 {
 		errno = ferr
@@ -344,9 +344,9 @@ func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fus
 		}
 		h.mu.Unlock()
 		if err != nil {
-			return node.Fail(h.up.r.Log, h.fields("truncate"), err)
+			return node.Fail(h.up.m.Log, h.fields("truncate"), err)
 		}
 	}
-	h.up.r.KeepMtime(itemTimeKey(h.id), in)
+	h.up.m.KeepMtime(ItemTimeKey(h.id), in)
 	return h.Getattr(ctx, out)
 }

@@ -1,4 +1,4 @@
-package assets
+package written
 
 // fallocate(2) of a file open for writing in assets/: preallocation on the
 // spool file, under the same 75 MB refusal as writes (tooBigLocked).
@@ -27,7 +27,7 @@ func (h *uploadHandle) Allocate(ctx context.Context, off, size uint64, mode uint
 		return syscall.EBADF
 	}
 	if mode&^fallocKeepSize != 0 {
-		h.up.r.Log.WithFields(h.fields("fallocate")).WithField("mode", mode).Debug("fallocate mode not supported (EOPNOTSUPP)")
+		h.up.m.Log.WithFields(h.fields("fallocate")).WithField("mode", mode).Debug("fallocate mode not supported (EOPNOTSUPP)")
 		return syscall.EOPNOTSUPP
 	}
 	h.mu.Lock()
@@ -38,7 +38,7 @@ func (h *uploadHandle) Allocate(ctx context.Context, off, size uint64, mode uint
 	}
 	f, err := h.writableLocked(ctx)
 	if err != nil {
-		return node.Fail(h.up.r.Log, h.up.itemFields("fallocate", h.id), err)
+		return node.Fail(h.up.m.Log, h.up.itemFields("fallocate", h.id), err)
 	}
 	if mode == 0 {
 		h.stream.Stop("fallocate")
@@ -46,7 +46,7 @@ func (h *uploadHandle) Allocate(ctx context.Context, off, size uint64, mode uint
 		h.noteWriterLocked(ctx)
 	}
 	if err := f.Allocate(mode, int64(off), int64(size)); err != nil {
-		return node.Fail(h.up.r.Log, h.up.itemFields("fallocate", h.id), err)
+		return node.Fail(h.up.m.Log, h.up.itemFields("fallocate", h.id), err)
 	}
 	return 0
 }
@@ -68,7 +68,7 @@ func (l *lazyHandle) Allocate(ctx context.Context, off, size uint64, mode uint32
 // tooBig refuses a call that would take an asset opened for writing past
 // the limit before its replacement exists: nothing is copied or made.
 func (l *lazyHandle) tooBig(op string, end int64) syscall.Errno {
-	l.r.Log.WithFields(logrus.Fields{"op": op, "id": l.a.ID, "size": end}).
+	l.u.m.Log.WithFields(logrus.Fields{"op": op, "id": l.a.ID, "size": end}).
 		Warn(op + " past the 75 MB upload limit refused (EFBIG); the asset is unchanged")
 	return syscall.EFBIG
 }

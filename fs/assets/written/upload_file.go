@@ -1,4 +1,4 @@
-package assets
+package written
 
 // A queued file in assets/: a file written through the mount and not
 // uploaded yet (or kept local: temp and junk names, refused uploads). Its
@@ -33,13 +33,13 @@ const uploadAttrTTL = time.Second
 type uploadFile struct {
 	gofs.Inode
 	node.BigStatfs
-	r  *Tree
+	u  *Files
 	id string
 }
 
 // visibleItem is the item while assets/ shows it as a queued file.
 func (f *uploadFile) visibleItem() (queue.Item, bool) {
-	it, ok := f.r.up.s.Get(f.id)
+	it, ok := f.u.s.Get(f.id)
 	if !ok || !it.State.Visible() {
 		return queue.Item{}, false
 	}
@@ -49,16 +49,16 @@ func (f *uploadFile) visibleItem() (queue.Item, bool) {
 // Getattr reports the spool's size (the open handle's, when given) and the
 // last close as mtime; after the upload, the asset's.
 func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := fh.(writeHandle); ok {
+	if h, ok := fh.(WriteHandle); ok {
 		return h.Getattr(ctx, out)
 	}
 	if it, ok := f.visibleItem(); ok {
-		f.r.FileAttr(&out.Attr, uploadIno(f.id), it.Size, f.r.itemMtime(f.id, it.Modified))
+		f.u.m.FileAttr(&out.Attr, Ino(f.id), it.Size, f.u.itemMtime(f.id, it.Modified))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}
-	if a, ok := f.r.up.s.DoneAsset(f.id); ok {
-		f.r.FileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), f.r.uploadedMtime(f.id, &a))
+	if a, ok := f.u.s.DoneAsset(f.id); ok {
+		f.u.m.FileAttr(&out.Attr, Ino(f.id), f.u.contentSize(&a), f.u.uploadedMtime(f.id, &a))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}
@@ -66,8 +66,8 @@ func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 }
 
 // contentSize is an asset's length as far as known without a request.
-func (r *Tree) contentSize(a *api.Asset) int64 {
-	if n, _ := r.Cfg.Content.Has(node.ContentKey(a.ID)); n >= 0 {
+func (u *Files) contentSize(a *api.Asset) int64 {
+	if n, _ := u.m.Cfg.Content.Has(node.ContentKey(a.ID)); n >= 0 {
 		return n
 	}
 	return a.Size()
@@ -77,66 +77,66 @@ func (r *Tree) contentSize(a *api.Asset) int64 {
 // upload until the last close). A node whose upload finished opens the
 // asset instead.
 func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	u := f.r.up
+	u := f.u
 	fields := logrus.Fields{"op": "open", "item": f.id}
 	if node.WantsWrite(flags) {
-		if f.r.readOnly {
+		if f.u.readOnly {
 			return nil, 0, syscall.EROFS
 		}
 		if _, ok := f.visibleItem(); ok {
-			h, err := u.openItemWrite(f.id, uploadIno(f.id), flags)
+			h, err := u.openItemWrite(f.id, Ino(f.id), flags)
 			if err == nil {
-				return h, writeOpenFlags, 0
+				return h, WriteOpenFlags, 0
 			}
 			if !errors.Is(err, queue.ErrUnknownItem) {
-				return nil, 0, node.Fail(f.r.Log, fields, err)
+				return nil, 0, node.Fail(f.u.m.Log, fields, err)
 			}
 		}
 		a, ok := u.s.DoneAsset(f.id)
 		if !ok {
 			return nil, 0, syscall.ENOENT
 		}
-		h, err := u.openAssetWriteLazy(ctx, a, uploadIno(f.id), flags)
+		h, err := u.openAssetWriteLazy(ctx, a, Ino(f.id), flags)
 		if err != nil {
-			return nil, 0, node.Fail(f.r.Log, fields, err)
+			return nil, 0, node.Fail(f.u.m.Log, fields, err)
 		}
-		return h, writeOpenFlags, 0
+		return h, WriteOpenFlags, 0
 	}
 	rf, err := u.s.OpenRead(f.id)
 	if err == nil {
-		return &uploadHandle{up: u, id: f.id, ino: uploadIno(f.id), f: rf}, 0, 0
+		return &uploadHandle{up: u, id: f.id, ino: Ino(f.id), f: rf}, 0, 0
 	}
 	if !errors.Is(err, queue.ErrUnknownItem) {
-		return nil, 0, node.Fail(f.r.Log, fields, err)
+		return nil, 0, node.Fail(f.u.m.Log, fields, err)
 	}
 	a, ok := u.s.DoneAsset(f.id)
 	if !ok {
 		return nil, 0, syscall.ENOENT
 	}
-	return f.r.openCached(&a), fuse.FOPEN_KEEP_CACHE, 0
+	return f.u.openCached(&a), fuse.FOPEN_KEEP_CACHE, 0
 }
 
 // Setattr: truncate(2) changes the content (as an open for writing would);
 // the modification time is kept locally (node/mtimes.go); mode and owner are
 // accepted and not kept (the API stores none of them).
 func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	if f.r.readOnly {
+	if f.u.readOnly {
 		return syscall.EROFS
 	}
-	if h, ok := fh.(writeHandle); ok {
+	if h, ok := fh.(WriteHandle); ok {
 		return h.Setattr(ctx, in, out)
 	}
 	if size, ok := in.GetSize(); ok {
-		if errno := truncateByOpen(ctx, f.Open, in, out); errno != 0 {
+		if errno := TruncateByOpen(ctx, f.Open, in, out); errno != 0 {
 			return errno
 		}
-		f.r.Log.WithFields(logrus.Fields{"op": "truncate", "item": f.id, "size": size}).Debug("queued file truncated")
+		f.u.m.Log.WithFields(logrus.Fields{"op": "truncate", "item": f.id, "size": size}).Debug("queued file truncated")
 		return 0
 	}
 	if _, ok := f.visibleItem(); ok {
-		f.r.KeepMtime(itemTimeKey(f.id), in)
-	} else if a, ok := f.r.up.s.DoneAsset(f.id); ok {
-		f.r.KeepMtime(node.AssetTimeKey(a.ID), in)
+		f.u.m.KeepMtime(ItemTimeKey(f.id), in)
+	} else if a, ok := f.u.s.DoneAsset(f.id); ok {
+		f.u.m.KeepMtime(node.AssetTimeKey(a.ID), in)
 	}
 	return f.Getattr(ctx, nil, out)
 }
@@ -145,14 +145,14 @@ func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.S
 // queued files whose upload finished (the content cache has the uploaded
 // bytes).
 type cachedHandle struct {
-	r  *Tree
+	m  *node.Mount
 	id string
 	rd *cache.Reader
 }
 
-func (r *Tree) openCached(a *api.Asset) *cachedHandle {
-	rd := r.Cfg.Content.Open(cache.Source{Key: node.ContentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
-	return &cachedHandle{r: r, id: a.ID, rd: rd}
+func (u *Files) openCached(a *api.Asset) *cachedHandle {
+	rd := u.m.Cfg.Content.Open(cache.Source{Key: node.ContentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
+	return &cachedHandle{m: u.m, id: a.ID, rd: rd}
 }
 
 func (h *cachedHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
@@ -164,7 +164,7 @@ func (h *cachedHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 		}
 	}
 	if err != nil && n <= 0 {
-		return nil, node.Fail(h.r.Log, logrus.Fields{"op": "read", "id": h.id, "off": off}, err)
+		return nil, node.Fail(h.m.Log, logrus.Fields{"op": "read", "id": h.id, "off": off}, err)
 	}
 	if n <= 0 {
 		return fuse.ReadResultData(nil), 0

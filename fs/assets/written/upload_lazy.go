@@ -1,4 +1,4 @@
-package assets
+package written
 
 // An uploaded asset opened for writing, before anything needs its content.
 // touch opens a file for writing only to set its time, and some programs
@@ -24,9 +24,9 @@ import (
 	"github.com/kreafs/kreafs/fs/node"
 )
 
-// writeHandle is what nodes ask of a handle open for writing (an
+// WriteHandle is what nodes ask of a handle open for writing (an
 // uploadHandle, or a lazyHandle before it made one).
-type writeHandle interface {
+type WriteHandle interface {
 	Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno
 	Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno
 	Flush(ctx context.Context) syscall.Errno
@@ -34,7 +34,7 @@ type writeHandle interface {
 }
 
 type lazyHandle struct {
-	r     *Tree
+	u     *Files
 	a     api.Asset
 	ino   uint64
 	flags uint32
@@ -48,11 +48,28 @@ type lazyHandle struct {
 
 // openAssetWriteLazy opens asset a for writing: at once (openAssetWrite)
 // when the open truncates, else lazily.
-func (u *uploads) openAssetWriteLazy(ctx context.Context, a api.Asset, ino uint64, flags uint32) (gofs.FileHandle, error) {
+func (u *Files) openAssetWriteLazy(ctx context.Context, a api.Asset, ino uint64, flags uint32) (gofs.FileHandle, error) {
 	if flags&syscall.O_TRUNC != 0 {
 		return u.openAssetWrite(ctx, a, ino, flags, true)
 	}
-	return &lazyHandle{r: u.r, a: a, ino: ino, flags: flags}, nil
+	return &lazyHandle{u: u, a: a, ino: ino, flags: flags}, nil
+}
+
+// OpenAsset opens uploaded asset a (node ino) for writing
+// (openAssetWriteLazy); released, if set, runs at the handle's RELEASE (an
+// asset's writer: node.File.WriterReleased).
+func (u *Files) OpenAsset(ctx context.Context, a api.Asset, ino uint64, flags uint32, released func()) (gofs.FileHandle, error) {
+	h, err := u.openAssetWriteLazy(ctx, a, ino, flags)
+	if err != nil {
+		return nil, err
+	}
+	switch h := h.(type) {
+	case *lazyHandle:
+		h.released = released
+	case *uploadHandle:
+		h.released = released
+	}
+	return h, nil
 }
 
 // made returns the replacement's handle if it exists.
@@ -67,7 +84,7 @@ func (l *lazyHandle) make(ctx context.Context) (*uploadHandle, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.h == nil {
-		h, err := l.r.up.openAssetWrite(ctx, l.a, l.ino, l.flags, true)
+		h, err := l.u.openAssetWrite(ctx, l.a, l.ino, l.flags, true)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +94,7 @@ func (l *lazyHandle) make(ctx context.Context) (*uploadHandle, error) {
 }
 
 func (l *lazyHandle) fail(op string, err error) syscall.Errno {
-	return node.Fail(l.r.Log, logrus.Fields{"op": op, "id": l.a.ID}, err)
+	return node.Fail(l.u.m.Log, logrus.Fields{"op": op, "id": l.a.ID}, err)
 }
 
 func (l *lazyHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
@@ -129,7 +146,7 @@ func (l *lazyHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Err
 	if h := l.made(); h != nil {
 		return h.Getattr(ctx, out)
 	}
-	l.r.FileAttr(&out.Attr, l.ino, l.r.contentSize(&l.a), l.r.AssetMtime(&l.a))
+	l.u.m.FileAttr(&out.Attr, l.ino, l.u.contentSize(&l.a), l.u.m.AssetMtime(&l.a))
 	out.SetTimeout(uploadAttrTTL)
 	return 0
 }
@@ -150,6 +167,6 @@ func (l *lazyHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.
 	if h != nil {
 		return h.Setattr(ctx, in, out)
 	}
-	l.r.KeepMtime(node.AssetTimeKey(l.a.ID), in)
+	l.u.m.KeepMtime(node.AssetTimeKey(l.a.ID), in)
 	return l.Getattr(ctx, out)
 }
