@@ -7,9 +7,10 @@
 //   - fs/node: what every node shares (node.Mount: the configuration,
 //     attributes, kernel notifications, background work), the one errno
 //     mapping, files read through the content cache, "." and "..".
-//   - fs/assets: assets/, its folders, assets/.by-id/ and the files
-//     written into them. fs/trash: MOUNT/.Trash-<uid>/, on what
-//     fs/assets gives it (trash.Assets).
+//   - fs/assets: assets/, its folders, assets/.by-id/ and the directory
+//     side of the files written into them; fs/assets/written: a written
+//     file's node and open handles. fs/trash: MOUNT/.Trash-<uid>/, on
+//     what fs/assets gives it (trash.Assets).
 //   - fs/jobs: jobs/. fs/styles: styles/. fs/models: models/.
 //   - fs/named: the directories made in jobs/ and styles/ whose
 //     request.json (train.json) starts a job.

@@ -68,7 +68,7 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 			// does not first copy its old bytes (fs/assets/assets_write_file.go).
 			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC |
 				// Shared mmap of files opened for writing, which are
-				// FOPEN_DIRECT_IO (fs/assets/upload_handle.go writeOpenFlags).
+				// FOPEN_DIRECT_IO (fs/assets/written/upload_handle.go WriteOpenFlags).
 				fuse.CAP_DIRECT_IO_ALLOW_MMAP,
 			// No extended attributes: ls -l would otherwise ask for ACLs
 			// and SELinux labels of every file, one request each.

@@ -33,7 +33,7 @@ var (
 //
 //   - The write path (Create, Rename, Mknod and the refusals in assets/,
 //     writes through an upload handle, statfs everywhere) has its checks
-//     in fs/assets/uploads_api_check.go.
+//     in fs/assets/assets_write_api_check.go and fs/assets/written/api_check.go.
 //   - Allocate on asset files [ENOTSUP]: programs fall back to writing.
 //   - Getxattr/Listxattr/Setxattr: disabled for the whole mount
 //     (MountOptions.DisableXAttrs), so ls -l costs no xattr requests.

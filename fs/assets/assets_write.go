@@ -3,9 +3,10 @@ package assets
 // Writes in assets/: create (cp), rename (mv, rsync's final rename),
 // unlink (rm), fsync of the directory (sync MOUNT/assets), and the
 // refusals (mkdir, mknod, links). The upload queue (cache/upload/queue) does
-// the uploading; uploads.go keeps the mount's side of it.
+// the uploading; package written keeps the mount's side of it (the
+// written files' nodes and handles), tree_written.go what assets/ shows.
 //
-// Locking: none of its own (see uploads.go and assets_dir.go).
+// Locking: none of its own (see tree_written.go and assets_dir.go).
 
 import (
 	"context"

@@ -1,9 +1,11 @@
 // Package assets is MOUNT/assets/, its folders and its hidden .by-id/ (the
 // trash's tree is package trash; trash_in.go moves assets into it): the listing of the
-// account's assets (names and folders from package view), and the files
-// written into it, whose every decision is the upload session's
-// (cache/upload); the adapters here turn FUSE operations into calls of the
-// session and show what it reports.
+// account's assets (names and folders from package view), and the
+// directory operations on the files written into it (create, rename,
+// unlink: assets_write.go). A written file's node and open handles are
+// package written (fs/assets/written), whose every decision is the upload
+// session's (cache/upload); tree_written.go is what it asks of assets/
+// (written.Host) and how queued files change what assets/ shows.
 //
 // # Consistency (what can be stale, and for how long)
 //
@@ -43,7 +45,7 @@
 //     in the background, at most once per DirCacheTTL. With neither, the
 //     operation fails (EIO, EACCES...).
 //   - A queued file shows its last write's time (or one set on it), and
-//     keeps it once uploaded (mtimes.go, node/mtimes.go).
+//     keeps it once uploaded (written/mtimes.go, node/mtimes.go).
 //   - Folders (folder_dir.go): a path in a description is a folder
 //     everywhere; a folder made by mkdir, or emptied through the mount,
 //     is kept in Config.StateDir until rmdir. Every name of the upload

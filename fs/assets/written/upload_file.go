@@ -6,7 +6,7 @@ package written
 // asset (a new lookup returns the asset's node); a node of the item that
 // the kernel still holds answers from the asset.
 //
-// Locking: uploadFile has no mutable fields; the queue and uploads keep
+// Locking: uploadFile has no mutable fields; the queue and the session keep
 // the state.
 
 import (

@@ -12,7 +12,7 @@ package written
 // Locking: uploadHandle.mu guards f and handedOver, and is held across a
 // write so that a concurrent close cannot hand over a half-written file.
 // go-fuse runs Release after every other call on the handle has returned.
-// The item's shared state is in uploads (uploads.mu, taken inside h.mu).
+// The item's shared state is the session's (its locks are taken inside h.mu).
 
 import (
 	"context"
@@ -279,7 +279,7 @@ func (h *uploadHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 // Release closes the spool file. A write handle not handed over at its
 // close (another writer was open then, or nothing had changed) ends its
 // writer here; the last one hands the file to the queue (see
-// uploads.release).
+// Files.Release).
 func (h *uploadHandle) Release(ctx context.Context) syscall.Errno {
 	h.mu.Lock()
 	id, f, handed := h.id, h.f, h.handedOver
