@@ -19,28 +19,39 @@ import (
 	"time"
 )
 
+// loopbackCases are the cases against the emulator on 127.0.0.1.
+var loopbackCases = []struct {
+	name string
+	fn   func(*bench) ([]row, error)
+}{
+	{"cold-read", (*bench).caseColdRead},
+	{"warm-read", (*bench).caseWarmRead},
+	{"ttfb", (*bench).caseFirstBytes},
+	{"parallel-read", (*bench).caseParallelRead},
+	{"thumbnails", (*bench).caseThumbnails},
+	{"upload", (*bench).caseUpload},
+	{"listing", (*bench).caseListing},
+}
+
 // run sets up, runs every selected case and tears down.
 func run(ctx context.Context, cfg config) (*results, error) {
 	b := &bench{cfg: cfg, ctx: ctx}
 	res := &results{started: time.Now(), loadBefore: loadAvg(), cfg: cfg}
 	defer b.teardown()
-	if err := b.setup(); err != nil {
+	if err := b.setupCommon(); err != nil {
 		return nil, err
 	}
-	res.rcloneVer = b.rcloneVer
-	cases := []struct {
-		name string
-		fn   func() ([]row, error)
-	}{
-		{"cold-read", b.caseColdRead},
-		{"warm-read", b.caseWarmRead},
-		{"ttfb", b.caseFirstBytes},
-		{"parallel-read", b.caseParallelRead},
-		{"thumbnails", b.caseThumbnails},
-		{"upload", b.caseUpload},
-		{"listing", b.caseListing},
+	loopback := false
+	for _, c := range loopbackCases {
+		loopback = loopback || cfg.want(c.name)
 	}
-	for _, c := range cases {
+	if loopback {
+		if err := b.setupLoopback(); err != nil {
+			return nil, err
+		}
+		res.rcloneVer = b.rcloneVer
+	}
+	for _, c := range loopbackCases {
 		if !cfg.want(c.name) {
 			continue
 		}
@@ -48,12 +59,23 @@ func run(ctx context.Context, cfg config) (*results, error) {
 			return res, ctx.Err()
 		}
 		b.logf("case %s", c.name)
-		rows, err := c.fn()
+		rows, err := c.fn(b)
 		if err != nil {
 			b.logf("case %s failed: %v", c.name, err)
 			rows = append(rows, row{name: c.name, holds: "error: " + oneLine(err.Error())})
 		}
 		res.rows = append(res.rows, rows...)
+	}
+	if cfg.wantWire() {
+		rows, err := b.runWire()
+		res.wire = append(res.wire, rows...)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			b.logf("wire: %v", err)
+			res.wire = append(res.wire, row{name: "wire", holds: "error: " + oneLine(err.Error())})
+		}
 	}
 	res.finished = time.Now()
 	res.loadAfter = loadAvg()

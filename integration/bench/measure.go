@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/api/emulator"
 )
 
 // readBuf is the smallest buffer cat reads with.
@@ -165,10 +166,10 @@ func (b *bench) getFirstByte(url string) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// listAllPages GETs every page of the listing account's assets with
+// listAllPages GETs every page of srv's assets with
 // limit=1000, following next_cursor: what one listing costs on the wire
 // (and in decoding the cursor).
-func (b *bench) listAllPages() (int, time.Duration, error) {
+func (b *bench) listAllPages(srv *emulator.Server) (int, time.Duration, error) {
 	start := time.Now()
 	cursor, pages := "", 0
 	for {
@@ -176,11 +177,11 @@ func (b *bench) listAllPages() (int, time.Duration, error) {
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, b.list.URL()+"/assets?"+q.Encode(), nil)
+		req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, srv.URL()+"/assets?"+q.Encode(), nil)
 		if err != nil {
 			return 0, 0, err
 		}
-		req.Header.Set("Authorization", "Bearer "+b.list.Token())
+		req.Header.Set("Authorization", "Bearer "+srv.Token())
 		resp, err := b.httpc.Do(req)
 		if err != nil {
 			return 0, 0, err
@@ -206,9 +207,9 @@ func (b *bench) listAllPages() (int, time.Duration, error) {
 	return pages, time.Since(start), nil
 }
 
-// post uploads path in one multipart POST /assets (the upload baseline),
+// post uploads path in one multipart POST /assets of srv (the upload baseline),
 // streaming the file with a known Content-Length.
-func (b *bench) post(path, description string) (time.Duration, error) {
+func (b *bench) post(srv *emulator.Server, path, description string) (time.Duration, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -224,14 +225,14 @@ func (b *bench) post(path, description string) (time.Duration, error) {
 		"Content-Type: audio/wav\r\n\r\n"
 	suffix := "\r\n--" + boundary + "--\r\n"
 	start := time.Now()
-	req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, b.data.URL()+"/assets",
+	req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, srv.URL()+"/assets",
 		io.MultiReader(strings.NewReader(prefix), f, strings.NewReader(suffix)))
 	if err != nil {
 		return 0, err
 	}
 	req.ContentLength = int64(len(prefix)) + st.Size() + int64(len(suffix))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-	req.Header.Set("Authorization", "Bearer "+b.data.Token())
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
 	resp, err := b.httpc.Do(req)
 	if err != nil {
 		return 0, err

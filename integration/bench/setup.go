@@ -73,9 +73,9 @@ func (b *bench) note(format string, args ...any) {
 	b.notes = append(b.notes, fmt.Sprintf(format, args...))
 }
 
-// setup builds kreafs, starts the emulators with their data and the peer's
-// file server, and mounts kreafs (and rclone) over the data emulator.
-func (b *bench) setup() error {
+// setupCommon makes the temporary directory, builds kreafs and makes the
+// baseline's HTTP client: what both groups (loopback, wire) need.
+func (b *bench) setupCommon() error {
 	var err error
 	if b.root, err = moduleRoot(); err != nil {
 		return err
@@ -100,7 +100,15 @@ func (b *bench) setup() error {
 		DisableCompression:  true,
 	}
 	b.httpc = &http.Client{Transport: tr}
+	b.stopFns = append(b.stopFns, tr.CloseIdleConnections)
+	return nil
+}
 
+// setupLoopback starts the loopback emulators with their data and the
+// peer's file server, and mounts kreafs (and rclone) over the data
+// emulator.
+func (b *bench) setupLoopback() error {
+	var err error
 	b.data, err = emulator.Start(emulator.Options{DataDir: filepath.Join(b.tmp, "emu-data")})
 	if err != nil {
 		return err

@@ -1,0 +1,160 @@
+//go:build linux
+
+package main
+
+// The wire group's many-small-files case: rsync of a folder of images into
+// assets/ until every one is uploaded, against curl POSTing each at the
+// mount's upload concurrency.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// uploadWorkers is how many uploads a mount runs at once (the upload
+// queue's default).
+const uploadWorkers = 4
+
+// caseRsync: `rsync -rt DIR/ MOUNT/assets/` of w.files images, timed until
+// the emulator has received every one, against one curl with a POST per
+// file, uploadWorkers at a time (--parallel, connections reused).
+func (wb *wireBench) caseRsync() ([]row, error) {
+	var curl, kre, rs []time.Duration
+	pngTemplate := noisePNG(wb.w.fileSize)
+	for i := 0; i < wb.w.runs; i++ {
+		tag := fmt.Sprintf("%s-%d", wb.prof.name, i)
+		baseDir, err := wb.imageDir("curl-"+tag, pngTemplate)
+		if err != nil {
+			return nil, err
+		}
+		kreDir, err := wb.imageDir("rsync-"+tag, pngTemplate)
+		if err != nil {
+			return nil, err
+		}
+		syscall.Sync()
+		before := wb.data.UploadCount()
+		d, err := wb.curlPosts(baseDir)
+		if err != nil {
+			return nil, err
+		}
+		if got := wb.data.UploadCount() - before; got != wb.w.files {
+			return nil, fmt.Errorf("curl: the emulator counted %d uploads, want %d", got, wb.w.files)
+		}
+		curl = append(curl, d)
+		syscall.Sync()
+		before = wb.data.UploadCount()
+		start := time.Now()
+		if _, err := wb.runCmd("rsync", "-rt", kreDir+"/", filepath.Join(wb.mount.mp, "assets")+"/"); err != nil {
+			return nil, err
+		}
+		r := time.Since(start)
+		for wb.data.UploadCount()-before < wb.w.files {
+			if wb.ctx.Err() != nil {
+				return nil, wb.ctx.Err()
+			}
+			if time.Since(start) > 10*time.Minute {
+				return nil, fmt.Errorf("after 10 minutes the emulator counted %d of %d uploads", wb.data.UploadCount()-before, wb.w.files)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		k := time.Since(start)
+		if got := wb.data.UploadCount() - before; got != wb.w.files {
+			return nil, fmt.Errorf("rsync: the emulator counted %d uploads, want %d", got, wb.w.files)
+		}
+		kre, rs = append(kre, k), append(rs, r)
+		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.name, wb.w.files, ms(r)), i, curl, kre, nil)
+		os.RemoveAll(baseDir)
+		os.RemoveAll(kreDir)
+	}
+	r := wireTimeRow(fmt.Sprintf("rsync of %d images of %d KB into assets/, until all uploaded", wb.w.files, wb.w.fileSize/1000),
+		median(kre), median(curl), fmt.Sprintf("curl, %d POSTs %d at a time", wb.w.files, uploadWorkers), 1.2)
+	r.kreafs = fmt.Sprintf("%s (rsync %s)", ms(median(kre)), ms(median(rs)))
+	return []row{r}, nil
+}
+
+// imageDir writes w.files different PNGs of about w.fileSize bytes into a
+// new directory.
+func (wb *wireBench) imageDir(tag string, tmpl []byte) (string, error) {
+	dir := filepath.Join(wb.tmp, "images-"+tag)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	for i := 0; i < wb.w.files; i++ {
+		data := withTextChunk(tmpl, fmt.Sprintf("kreafs-bench %s %d", tag, i))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%04d.png", tag, i)), data, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// curlPosts uploads every file of dir with one curl: a multipart POST
+// /assets per file, uploadWorkers at once. It returns curl's run time.
+func (wb *wireBench) curlPosts(dir string) (time.Duration, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var cfg strings.Builder
+	for i, e := range ents {
+		if i > 0 {
+			cfg.WriteString("next\n")
+		}
+		fmt.Fprintf(&cfg, "url = %q\nheader = %q\nform = %q\nform = %q\noutput = \"/dev/null\"\nfail\nsilent\nshow-error\n",
+			wb.data.URL()+"/assets", "Authorization: Bearer "+wb.data.Token(),
+			"description="+e.Name(), "file=@"+filepath.Join(dir, e.Name())+";type=image/png")
+	}
+	conf := dir + ".curlrc"
+	if err := os.WriteFile(conf, []byte(cfg.String()), 0o600); err != nil {
+		return 0, err
+	}
+	defer os.Remove(conf)
+	return wb.runCmd("curl", "--parallel", "--parallel-max", fmt.Sprint(uploadWorkers), "-K", conf)
+}
+
+// noisePNG is an uncompressed PNG of random pixels of about size bytes.
+func noisePNG(size int) []byte {
+	side := 1
+	for (side+1)*(side+1)*3 < size {
+		side++
+	}
+	img := image.NewRGBA(image.Rect(0, 0, side, side))
+	x := uint32(0x9e3779b9)
+	for i := range img.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		img.Pix[i] = byte(x)
+		if i%4 == 3 {
+			img.Pix[i] = 0xff
+		}
+	}
+	var buf bytes.Buffer
+	(&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&buf, img)
+	return buf.Bytes()
+}
+
+// withTextChunk is tmpl (a PNG) with a tEXt chunk holding text after its
+// header chunk: a different file with the same image.
+func withTextChunk(tmpl []byte, text string) []byte {
+	const afterIHDR = 8 + 8 + 13 + 4
+	payload := append([]byte("Comment\x00"), text...)
+	chunk := make([]byte, 8, 12+len(payload))
+	binary.BigEndian.PutUint32(chunk, uint32(len(payload)))
+	copy(chunk[4:], "tEXt")
+	chunk = append(chunk, payload...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	out := make([]byte, 0, len(tmpl)+len(chunk))
+	out = append(out, tmpl[:afterIHDR]...)
+	out = append(out, chunk...)
+	return append(out, tmpl[afterIHDR:]...)
+}
