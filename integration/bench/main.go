@@ -67,6 +67,9 @@ func smokeConfig() config {
 }
 
 func main() {
+	if code, ok := childMain(); ok {
+		os.Exit(code)
+	}
 	os.Exit(mainErr(os.Args[1:]))
 }
 
@@ -106,7 +109,7 @@ func mainErr(args []string) int {
 		cfg.wire.profiles = ps
 	}
 	if *wire && *cases == "" {
-		*cases = "^wire-"
+		cfg.cases = wireOnly
 	}
 	cfg.rclone = *rclone
 	if *cases != "" {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -77,6 +78,9 @@ func pickProfiles(list string) ([]wireProfile, error) {
 	}
 	return out, nil
 }
+
+// wireOnly selects the wire group's cases.
+var wireOnly = regexp.MustCompile("^wire-")
 
 func wireCase(p wireProfile, name string) string { return "wire-" + p.name + "-" + name }
 
@@ -284,3 +288,28 @@ func (wb *wireBench) stopAll() {
 }
 
 func (wb *wireBench) kpath(a asset) string { return filepath.Join(wb.mount.mp, "assets", a.name) }
+
+// progress prints one run's figures.
+func (wb *wireBench) progress(what string, i int, base, kre, _ []time.Duration) {
+	wb.logf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, wb.w.runs, ms(base[len(base)-1]), ms(kre[len(kre)-1]))
+}
+
+// requestsNote logs what kreafs asked srv for while fn ran: API calls by
+// kind ("/assets" counts the assets' paths, "/assets/" those by id among
+// them) and file-host requests (the round trips a case costs).
+func (wb *wireBench) requestsNote(srv *emulator.Server, what string, fn func() error) error {
+	kinds := []string{"/assets", "/assets/", "/jobs", "/styles", "/files"}
+	before := make([]int, len(kinds))
+	for i, k := range kinds {
+		before[i] = srv.Requests(k)
+	}
+	err := fn()
+	var parts []string
+	for i, k := range kinds {
+		if n := srv.Requests(k) - before[i]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	wb.logf("%s: requests %s", what, strings.Join(parts, ", "))
+	return err
+}

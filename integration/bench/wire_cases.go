@@ -124,7 +124,10 @@ func (wb *wireBench) caseListing() ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
-		d, err = wb.runCmd("ls", "-l", filepath.Join(m.mp, "assets")+"/")
+		err = wb.requestsNote(wb.list, "ls -l", func() error {
+			d, err = wb.runCmd("ls", "-l", filepath.Join(m.mp, "assets")+"/")
+			return err
+		})
 		m.stop()
 		if err != nil {
 			return nil, err

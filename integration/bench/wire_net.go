@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -132,10 +133,19 @@ func (w *wireNet) shape(p wireProfile) error {
 func (w *wireNet) close() error {
 	w.closeOnce.Do(func() {
 		err := ipCmd("ip", "netns", "del", w.name)
-		// Deleting the namespace destroys the veth end inside it and so
-		// its peer; a host end left by a failed setup goes here.
+		// Deleting the namespace destroys the veth end inside it, and
+		// with it (a moment later) its peer; a host end left by a failed
+		// setup goes here.
+		for i := 0; i < 50; i++ {
+			if _, lerr := net.InterfaceByName(w.hostIf); lerr != nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		if _, lerr := net.InterfaceByName(w.hostIf); lerr == nil {
-			err = errors.Join(err, ipCmd("ip", "link", "del", w.hostIf))
+			if derr := ipCmd("ip", "link", "del", w.hostIf); derr != nil && !strings.Contains(derr.Error(), "Cannot find device") {
+				err = errors.Join(err, derr)
+			}
 		}
 		w.closeErr = err
 	})

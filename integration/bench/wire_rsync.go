@@ -53,18 +53,29 @@ func (wb *wireBench) caseRsync() ([]row, error) {
 		syscall.Sync()
 		before = wb.data.UploadCount()
 		start := time.Now()
-		if _, err := wb.runCmd("rsync", "-rt", kreDir+"/", filepath.Join(wb.mount.mp, "assets")+"/"); err != nil {
+		var r time.Duration
+		err = wb.requestsNote(wb.data, "rsync", func() error {
+			_, err := wb.runCmd("rsync", "-rt", kreDir+"/", filepath.Join(wb.mount.mp, "assets")+"/")
+			r = time.Since(start)
+			return err
+		})
+		if err != nil {
 			return nil, err
 		}
-		r := time.Since(start)
-		for wb.data.UploadCount()-before < wb.w.files {
-			if wb.ctx.Err() != nil {
-				return nil, wb.ctx.Err()
+		err = wb.requestsNote(wb.data, "uploads after rsync", func() error {
+			for wb.data.UploadCount()-before < wb.w.files {
+				if wb.ctx.Err() != nil {
+					return wb.ctx.Err()
+				}
+				if time.Since(start) > 10*time.Minute {
+					return fmt.Errorf("after 10 minutes the emulator counted %d of %d uploads", wb.data.UploadCount()-before, wb.w.files)
+				}
+				time.Sleep(5 * time.Millisecond)
 			}
-			if time.Since(start) > 10*time.Minute {
-				return nil, fmt.Errorf("after 10 minutes the emulator counted %d of %d uploads", wb.data.UploadCount()-before, wb.w.files)
-			}
-			time.Sleep(5 * time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		k := time.Since(start)
 		if got := wb.data.UploadCount() - before; got != wb.w.files {
