@@ -98,7 +98,7 @@ func mainErr(args []string) int {
 	}
 	if *runs > 0 {
 		cfg.runs = *runs
-		cfg.wire.runs = *runs
+		cfg.wire.runs, cfg.wire.rsyncs = *runs, *runs
 	}
 	if *profiles != "" {
 		ps, err := pickProfiles(*profiles)

@@ -25,6 +25,7 @@ import (
 // wireConfig sizes the wire group.
 type wireConfig struct {
 	runs     int   // runs of each case per profile
+	rsyncs   int   // runs of the rsync case (minutes each under home)
 	big      int64 // the cold read and the upload
 	mid      int64 // each of the parallel cold reads
 	parallel int
@@ -39,7 +40,7 @@ type wireConfig struct {
 }
 
 func defaultWire() wireConfig {
-	return wireConfig{runs: 3, big: 64 << 20, mid: 8 << 20, parallel: 8, ttfb: 16 << 20,
+	return wireConfig{runs: 3, rsyncs: 1, big: 64 << 20, mid: 8 << 20, parallel: 8, ttfb: 16 << 20,
 		files: 1000, fileSize: 200_000, jobs: 6, list: 10000, profiles: wireProfiles, ns: "kreafs-bench-wire", slot: 0}
 }
 

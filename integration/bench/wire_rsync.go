@@ -30,7 +30,7 @@ const uploadWorkers = 4
 func (wb *wireBench) caseRsync() ([]row, error) {
 	var curl, kre, rs []time.Duration
 	pngTemplate := noisePNG(wb.w.fileSize)
-	for i := 0; i < wb.w.runs; i++ {
+	for i := 0; i < wb.w.rsyncs; i++ {
 		tag := fmt.Sprintf("%s-%d", wb.prof.name, i)
 		baseDir, err := wb.imageDir("curl-"+tag, pngTemplate)
 		if err != nil {
