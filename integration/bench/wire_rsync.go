@@ -89,7 +89,49 @@ func (wb *wireBench) caseRsync() ([]row, error) {
 	r := wireTimeRow(fmt.Sprintf("rsync of %d images of %d KB into assets/, until all uploaded", wb.w.files, wb.w.fileSize/1000),
 		median(kre), median(curl), fmt.Sprintf("curl, %d POSTs %d at a time", wb.w.files, uploadWorkers), 1.2)
 	r.kreafs = fmt.Sprintf("%s (rsync %s)", ms(median(kre)), ms(median(rs)))
-	return []row{r}, nil
+	after, err := wb.lsAfterCopy()
+	if err != nil {
+		return nil, err
+	}
+	return []row{r, after}, nil
+}
+
+// slowAPI is the API latency of the listing after the copy.
+const slowAPI = 150 * time.Millisecond
+
+// lsAfterCopy: `ls -l assets/` once the listing kreafs holds is stale,
+// right after the copy, with the API answering after slowAPI: what it
+// costs must not grow with the files just uploaded. Against fetching
+// the pages at that latency; the floor is on the requests: the pages and
+// two more, not one per file.
+func (wb *wireBench) lsAfterCopy() (row, error) {
+	rtt := time.Duration(wb.prof.rtt) * time.Millisecond
+	wb.data.SetLatency(slowAPI)
+	defer wb.data.SetLatency(rtt)
+	sleepCtx(wb.ctx, 6*time.Second) // past kreafs' --dir-cache-ttl (5 s)
+	np, pages, err := wb.listAllPages(wb.data)
+	if err != nil {
+		return row{}, err
+	}
+	before := wb.data.Requests("")
+	var d time.Duration
+	err = wb.requestsNote(wb.data, "ls -l after the copy", func() error {
+		d, err = wb.runCmd("ls", "-l", filepath.Join(wb.mount.mp, "assets")+"/")
+		return err
+	})
+	if err != nil {
+		return row{}, err
+	}
+	n := wb.data.Requests("") - before
+	limit := np + 2 // the listing's pages, and a little
+	return row{
+		name:     fmt.Sprintf("ls -l assets/ right after that copy, listing stale, API at %v", slowAPI),
+		kreafs:   fmt.Sprintf("%s (%d requests)", ms(d), n),
+		baseline: ms(pages) + " (its pages)",
+		ratio:    fmt.Sprintf("%.2f", d.Seconds()/pages.Seconds()),
+		floor:    fmt.Sprintf("<= %d requests (the pages + 2)", limit),
+		holds:    yesNo(n <= limit),
+	}, nil
 }
 
 // imageDir writes w.files different PNGs of about w.fileSize bytes into a
