@@ -207,7 +207,7 @@ func (r *results) wireMarkdown() string {
 			b.WriteString("; ")
 		}
 		fmt.Fprintf(&b, "%s = %d Mbit/s each way (tbf on both ends of a veth pair), %d ms round trip (the emulator's latency, API and file host)",
-			p.name, p.rateBit/1_000_000, p.rtt)
+			p.Name, p.RateBit/1_000_000, p.RTT)
 	}
 	b.WriteString(".\n")
 	return b.String()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/bench/wirenet"
 )
 
 // wireConfig sizes the wire group.
@@ -34,14 +35,14 @@ type wireConfig struct {
 	fileSize int   // ... of this size (images)
 	jobs     int   // jobs watched per profile
 	list     int   // assets of the listing case
-	profiles []wireProfile
+	profiles []wirenet.Profile
 	ns       string // namespace name
 	slot     int    // picks the veth names and addresses (wireNet)
 }
 
 func defaultWire() wireConfig {
 	return wireConfig{runs: 3, rsyncs: 1, big: 64 << 20, mid: 8 << 20, parallel: 8, ttfb: 16 << 20,
-		files: 1000, fileSize: 200_000, jobs: 6, list: 10000, profiles: wireProfiles, ns: "kreafs-bench-wire", slot: 0}
+		files: 1000, fileSize: 200_000, jobs: 6, list: 10000, profiles: wirenet.Profiles, ns: "kreafs-bench-wire", slot: 0}
 }
 
 // quickWire is one run of everything, with smaller files: a look at the
@@ -56,7 +57,7 @@ func quickWire() wireConfig {
 func smokeWire() wireConfig {
 	c := defaultWire()
 	c.runs, c.big, c.mid, c.parallel, c.ttfb, c.files, c.fileSize, c.jobs, c.list = 1, 1<<20, 256<<10, 2, 1<<20, 10, 20_000, 1, 200
-	c.profiles = []wireProfile{{name: "fast", rateBit: 1_000_000_000, rtt: 10}}
+	c.profiles = []wirenet.Profile{{Name: "fast", RateBit: 1_000_000_000, RTT: 10}}
 	return c
 }
 
@@ -64,12 +65,12 @@ func smokeWire() wireConfig {
 // wire-<profile>-<case> (what -cases matches).
 var wireCaseNames = []string{"cold-read", "parallel-read", "ttfb", "listing", "upload", "job", "rsync"}
 
-func pickProfiles(list string) ([]wireProfile, error) {
-	var out []wireProfile
+func pickProfiles(list string) ([]wirenet.Profile, error) {
+	var out []wirenet.Profile
 	for _, n := range strings.Split(list, ",") {
 		found := false
-		for _, p := range wireProfiles {
-			if p.name == strings.TrimSpace(n) {
+		for _, p := range wirenet.Profiles {
+			if p.Name == strings.TrimSpace(n) {
 				out, found = append(out, p), true
 			}
 		}
@@ -83,7 +84,7 @@ func pickProfiles(list string) ([]wireProfile, error) {
 // wireOnly selects the wire group's cases.
 var wireOnly = regexp.MustCompile("^wire-")
 
-func wireCase(p wireProfile, name string) string { return "wire-" + p.name + "-" + name }
+func wireCase(p wirenet.Profile, name string) string { return "wire-" + p.Name + "-" + name }
 
 // wantWire reports whether any wire case runs.
 func (c *config) wantWire() bool {
@@ -101,10 +102,10 @@ func (c *config) wantWire() bool {
 type wireBench struct {
 	*bench
 	w          wireConfig
-	net        *wireNet
+	net        *wirenet.Net
 	data, list *emulator.Server
 	mount      *proc // kreafs over data
-	prof       wireProfile
+	prof       wirenet.Profile
 	assets     map[string]*wireAssets // by profile
 	bigFile    string                 // local file of w.big bytes (upload source)
 }
@@ -120,15 +121,15 @@ type wireAssets struct {
 // and removes the namespace, also when interrupted.
 func (b *bench) runWire() (rows []row, err error) {
 	wb := &wireBench{bench: b, w: b.cfg.wire, assets: map[string]*wireAssets{}}
-	wb.net = newWireNet(wb.w.ns, wb.w.slot)
-	if err := wb.net.up(wb.w.profiles[0]); err != nil {
+	wb.net = wirenet.New(wb.w.ns, wb.w.slot)
+	if err := wb.net.Up(wb.w.profiles[0]); err != nil {
 		return nil, err
 	}
 	// Removed on return, and by a signal even if a case hangs: the
 	// context's cancel makes the cases return, this makes sure.
 	stop := removeOnSignal(wb.net, b.logf)
 	defer stop()
-	defer func() { err = errors.Join(err, wb.net.close()) }()
+	defer func() { err = errors.Join(err, wb.net.Close()) }()
 	defer wb.stopAll()
 	if err := wb.setup(); err != nil {
 		return nil, err
@@ -138,15 +139,15 @@ func (b *bench) runWire() (rows []row, err error) {
 			return rows, b.ctx.Err()
 		}
 		wb.prof = p
-		if err := wb.net.shape(p); err != nil {
+		if err := wb.net.Shape(p); err != nil {
 			return rows, err
 		}
-		rtt := time.Duration(p.rtt) * time.Millisecond
+		rtt := time.Duration(p.RTT) * time.Millisecond
 		for _, s := range []*emulator.Server{wb.data, wb.list} {
 			s.SetLatency(rtt)
 			s.SetFilesLatency(rtt)
 		}
-		b.logf("wire profile %s: %d Mbit/s each way, %v round trip", p.name, p.rateBit/1_000_000, rtt)
+		b.logf("wire profile %s: %d Mbit/s each way, %v round trip", p.Name, p.RateBit/1_000_000, rtt)
 		for _, c := range []struct {
 			name string
 			fn   func() ([]row, error)
@@ -172,7 +173,7 @@ func (b *bench) runWire() (rows []row, err error) {
 				rs = append(rs, row{name: c.name, holds: "error: " + oneLine(err.Error())})
 			}
 			for i := range rs {
-				rs[i].profile = p.name
+				rs[i].profile = p.Name
 			}
 			rows = append(rows, rs...)
 		}
@@ -183,7 +184,7 @@ func (b *bench) runWire() (rows []row, err error) {
 // removeOnSignal removes n at SIGINT or SIGTERM if the run has not done so
 // a few seconds later (a case stuck in a system call), then exits. The
 // returned function stops watching.
-func removeOnSignal(n *wireNet, logf func(string, ...any)) func() {
+func removeOnSignal(n *wirenet.Net, logf func(string, ...any)) func() {
 	ch := make(chan os.Signal, 1)
 	done := make(chan struct{})
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -199,8 +200,8 @@ func removeOnSignal(n *wireNet, logf func(string, ...any)) func() {
 		case <-done:
 			return
 		}
-		logf("removing the network namespace %s", n.name)
-		n.close()
+		logf("removing the network namespace %s", n.Name)
+		n.Close()
 		os.Exit(130)
 	}()
 	return func() {
@@ -213,8 +214,8 @@ func removeOnSignal(n *wireNet, logf func(string, ...any)) func() {
 // assets, and mounts kreafs over the data emulator.
 func (wb *wireBench) setup() error {
 	var err error
-	err = wb.net.inside(func() error {
-		addr := wb.net.nsIP + ":0"
+	err = wb.net.Inside(func() error {
+		addr := wb.net.NsIP + ":0"
 		if wb.data, err = emulator.Listen(emulator.Options{DataDir: filepath.Join(wb.tmp, "wire-data")}, addr, addr); err != nil {
 			return err
 		}
@@ -235,17 +236,17 @@ func (wb *wireBench) setup() error {
 	}
 	for _, p := range wb.w.profiles {
 		as := &wireAssets{}
-		wb.assets[p.name] = as
+		wb.assets[p.Name] = as
 		for i := 0; i < wb.w.runs; i++ {
 			if wb.cfg.want(wireCase(p, "cold-read")) {
-				a, err := add(big, fmt.Sprintf("wire-%s-cold-%d.wav", p.name, i))
+				a, err := add(big, fmt.Sprintf("wire-%s-cold-%d.wav", p.Name, i))
 				if err != nil {
 					return err
 				}
 				as.cold = append(as.cold, a)
 			}
 			if wb.cfg.want(wireCase(p, "ttfb")) {
-				a, err := add(ttfb, fmt.Sprintf("wire-%s-ttfb-%d.wav", p.name, i))
+				a, err := add(ttfb, fmt.Sprintf("wire-%s-ttfb-%d.wav", p.Name, i))
 				if err != nil {
 					return err
 				}
@@ -254,7 +255,7 @@ func (wb *wireBench) setup() error {
 			if wb.cfg.want(wireCase(p, "parallel-read")) {
 				var set []asset
 				for j := 0; j < wb.w.parallel; j++ {
-					a, err := add(mid, fmt.Sprintf("wire-%s-par-%d-%d.wav", p.name, i, j))
+					a, err := add(mid, fmt.Sprintf("wire-%s-par-%d-%d.wav", p.Name, i, j))
 					if err != nil {
 						return err
 					}

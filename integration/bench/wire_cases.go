@@ -23,7 +23,7 @@ func wireTimeRow(name string, k, base time.Duration, baseName string, limit floa
 // caseColdRead: a cold read of a big asset against one GET of it.
 func (wb *wireBench) caseColdRead() ([]row, error) {
 	var get, kre []time.Duration
-	for i, a := range wb.assets[wb.prof.name].cold {
+	for i, a := range wb.assets[wb.prof.Name].cold {
 		n, d, err := wb.get(a.url)
 		if err != nil {
 			return nil, err
@@ -36,7 +36,7 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 			return nil, err
 		}
 		kre = append(kre, d)
-		wb.progress(wb.prof.name+" cold read", i, get, kre, nil)
+		wb.progress(wb.prof.Name+" cold read", i, get, kre, nil)
 	}
 	r := throughputRow(fmt.Sprintf("cold read, %s", mib(wb.w.big)), wb.w.big, 1, get, kre, nil, 0.97, "one GET")
 	r.floor = ">= 0.97"
@@ -47,7 +47,7 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 // many concurrent GETs.
 func (wb *wireBench) caseParallelRead() ([]row, error) {
 	var get, kre []time.Duration
-	for i, set := range wb.assets[wb.prof.name].par {
+	for i, set := range wb.assets[wb.prof.Name].par {
 		d, err := concurrently(set, func(a asset) error {
 			n, _, err := wb.get(a.url)
 			if err == nil && n != a.size {
@@ -68,7 +68,7 @@ func (wb *wireBench) caseParallelRead() ([]row, error) {
 			return nil, err
 		}
 		kre = append(kre, d)
-		wb.progress(wb.prof.name+" parallel read", i, get, kre, nil)
+		wb.progress(wb.prof.Name+" parallel read", i, get, kre, nil)
 	}
 	r := throughputRow(fmt.Sprintf("%d concurrent cold reads of %s", wb.w.parallel, mib(wb.w.mid)), wb.w.mid, wb.w.parallel,
 		get, kre, nil, 0.95, fmt.Sprintf("%d concurrent GETs", wb.w.parallel))
@@ -80,7 +80,7 @@ func (wb *wireBench) caseParallelRead() ([]row, error) {
 // GET's time to its first body byte.
 func (wb *wireBench) caseFirstBytes() ([]row, error) {
 	var get, kre []time.Duration
-	for i, a := range wb.assets[wb.prof.name].ttfb {
+	for i, a := range wb.assets[wb.prof.Name].ttfb {
 		d, err := wb.getFirstByte(a.url)
 		if err != nil {
 			return nil, err
@@ -94,7 +94,7 @@ func (wb *wireBench) caseFirstBytes() ([]row, error) {
 			return nil, err
 		}
 		kre = append(kre, d)
-		wb.progress(wb.prof.name+" first 4 KiB", i, get, kre, nil)
+		wb.progress(wb.prof.Name+" first 4 KiB", i, get, kre, nil)
 		sleepCtx(wb.ctx, time.Second) // the read-ahead winds down
 	}
 	k, g := median(kre), median(get)
@@ -120,7 +120,7 @@ func (wb *wireBench) caseListing() ([]row, error) {
 		}
 		pages = append(pages, d)
 		m, err := startKreafs(wb.ctx, wb.bin, wb.list.URL(), wb.list.Token(),
-			filepath.Join(wb.tmp, fmt.Sprintf("kreafs-wire-list-%s-%d", wb.prof.name, i)), nil)
+			filepath.Join(wb.tmp, fmt.Sprintf("kreafs-wire-list-%s-%d", wb.prof.Name, i)), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +133,7 @@ func (wb *wireBench) caseListing() ([]row, error) {
 			return nil, err
 		}
 		kre = append(kre, d)
-		wb.progress(wb.prof.name+" ls -l cold", i, pages, kre, nil)
+		wb.progress(wb.prof.Name+" ls -l cold", i, pages, kre, nil)
 	}
 	n := wb.w.list
 	return []row{wireTimeRow(fmt.Sprintf("ls -l assets/, %d assets, cold", n), median(kre), median(pages),
@@ -146,14 +146,14 @@ func (wb *wireBench) caseUpload() ([]row, error) {
 	var post, kre, cp, syn []time.Duration
 	for i := 0; i < wb.w.runs; i++ {
 		syscall.Sync()
-		d, err := wb.post(wb.data, wb.bigFile, fmt.Sprintf("wire-post-%s-%d.wav", wb.prof.name, i))
+		d, err := wb.post(wb.data, wb.bigFile, fmt.Sprintf("wire-post-%s-%d.wav", wb.prof.Name, i))
 		if err != nil {
 			return nil, err
 		}
 		post = append(post, d)
 		syscall.Sync()
 		before := wb.data.UploadCount()
-		dst := filepath.Join(wb.mount.mp, "assets", fmt.Sprintf("wire-upload-%s-%d.wav", wb.prof.name, i))
+		dst := filepath.Join(wb.mount.mp, "assets", fmt.Sprintf("wire-upload-%s-%d.wav", wb.prof.Name, i))
 		dc, ds, err := wb.cpSync(wb.bigFile, dst)
 		if err != nil {
 			return nil, err
@@ -162,7 +162,7 @@ func (wb *wireBench) caseUpload() ([]row, error) {
 			return nil, fmt.Errorf("after cp and sync FILE the emulator counted %d uploads, want 1", got-before)
 		}
 		cp, syn, kre = append(cp, dc), append(syn, ds), append(kre, dc+ds)
-		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.name, ms(dc), ms(ds)), i, post, kre, nil)
+		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.Name, ms(dc), ms(ds)), i, post, kre, nil)
 	}
 	r := wireTimeRow(fmt.Sprintf("cp of a %s file, then sync FILE", mib(wb.w.big)), median(kre), median(post), "one POST", 1.05)
 	r.kreafs = fmt.Sprintf("%s (cp %s + sync %s)", ms(median(kre)), ms(median(cp)), ms(median(syn)))

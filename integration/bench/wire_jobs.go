@@ -77,7 +77,7 @@ func (wb *wireBench) caseJob() ([]row, error) {
 		// the epoch); make them delays after completion.
 		base[k] -= time.Duration(end.UnixNano())
 		kre[k] -= time.Duration(end.UnixNano())
-		wb.logf("%s job %d: completed, readable %s later through the mount, %s later polling every 2 s", wb.prof.name, k+1, ms(kre[k]), ms(base[k]))
+		wb.logf("%s job %d: completed, readable %s later through the mount, %s later polling every 2 s", wb.prof.Name, k+1, ms(kre[k]), ms(base[k]))
 	}
 	k, b := median(kre), median(base)
 	return []row{{

@@ -31,7 +31,7 @@ func (wb *wireBench) caseRsync() ([]row, error) {
 	var curl, kre, rs []time.Duration
 	pngTemplate := noisePNG(wb.w.fileSize)
 	for i := 0; i < wb.w.rsyncs; i++ {
-		tag := fmt.Sprintf("%s-%d", wb.prof.name, i)
+		tag := fmt.Sprintf("%s-%d", wb.prof.Name, i)
 		baseDir, err := wb.imageDir("curl-"+tag, pngTemplate)
 		if err != nil {
 			return nil, err
@@ -82,7 +82,7 @@ func (wb *wireBench) caseRsync() ([]row, error) {
 			return nil, fmt.Errorf("rsync: the emulator counted %d uploads, want %d", got, wb.w.files)
 		}
 		kre, rs = append(kre, k), append(rs, r)
-		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.name, wb.w.files, ms(r)), i, curl, kre, nil)
+		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.Name, wb.w.files, ms(r)), i, curl, kre, nil)
 		os.RemoveAll(baseDir)
 		os.RemoveAll(kreDir)
 	}
@@ -105,7 +105,7 @@ const slowAPI = 150 * time.Millisecond
 // the pages at that latency; the floor is on the requests: the pages and
 // two more, not one per file.
 func (wb *wireBench) lsAfterCopy() (row, error) {
-	rtt := time.Duration(wb.prof.rtt) * time.Millisecond
+	rtt := time.Duration(wb.prof.RTT) * time.Millisecond
 	wb.data.SetLatency(slowAPI)
 	defer wb.data.SetLatency(rtt)
 	sleepCtx(wb.ctx, 6*time.Second) // past kreafs' --dir-cache-ttl (5 s)

@@ -1,8 +1,6 @@
 //go:build linux
 
-package main
-
-// The wire: a network namespace joined to this one by a veth pair, with a
+// Package wirenet is the benchmark's wire: a network namespace joined to this one by a veth pair, with a
 // tbf qdisc (rate limit) on each end, so that everything sent to the
 // namespace, and everything it answers, crosses a link of a given rate.
 // The kernel here has no netem, so the link adds no delay: the round trip
@@ -12,6 +10,11 @@ package main
 // The addresses are a /30 on the veth pair only; the namespace has no other
 // interface than its loopback and no default route, so nothing sent there
 // leaves the machine. Removing the namespace removes both veth ends.
+//
+// Consistency: Up removes a namespace and host interface of the same names
+// first (left by a killed run); Close removes both and may be called more
+// than once, from any goroutine.
+package wirenet
 
 import (
 	"errors"
@@ -27,37 +30,38 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// wireNet is one namespace and its veth pair.
-type wireNet struct {
-	name         string // namespace (ip netns)
-	hostIf, nsIf string // veth ends: this namespace's, the other's
-	hostIP, nsIP string
+// Net is one namespace and its veth pair.
+type Net struct {
+	Name         string // namespace (ip netns)
+	HostIf, NsIf string // veth ends: this namespace's, the other's
+	HostIP, NsIP string
 	prefix       string // of both addresses
 	closeOnce    sync.Once
 	closeErr     error
 }
 
-// wireProfile is a network path: its rate in each direction and its round
+// Profile is a network path: its rate in each direction and its round
 // trip.
-type wireProfile struct {
-	name    string
-	rateBit int64 // bits per second, each direction
-	rtt     int64 // milliseconds
+type Profile struct {
+	Name    string
+	RateBit int64 // bits per second, each direction
+	RTT     int64 // milliseconds
 }
 
-var wireProfiles = []wireProfile{
-	{name: "home", rateBit: 100_000_000, rtt: 20},
-	{name: "fast", rateBit: 1_000_000_000, rtt: 10},
+// Profiles are the benchmark's paths: a home line and a fast one.
+var Profiles = []Profile{
+	{Name: "home", RateBit: 100_000_000, RTT: 20},
+	{Name: "fast", RateBit: 1_000_000_000, RTT: 10},
 }
 
-// newWireNet describes a namespace; n (0..63) picks its addresses and names,
+// New describes a namespace; n (0..63) picks its addresses and names,
 // so that a test and a benchmark can run at once.
-func newWireNet(name string, n int) *wireNet {
+func New(name string, n int) *Net {
 	base := 4 * n
-	return &wireNet{
-		name:   name,
-		hostIf: fmt.Sprintf("kbw%dh", n), nsIf: fmt.Sprintf("kbw%dn", n),
-		hostIP: fmt.Sprintf("10.218.18.%d", base+1), nsIP: fmt.Sprintf("10.218.18.%d", base+2),
+	return &Net{
+		Name:   name,
+		HostIf: fmt.Sprintf("kbw%dh", n), NsIf: fmt.Sprintf("kbw%dn", n),
+		HostIP: fmt.Sprintf("10.218.18.%d", base+1), NsIP: fmt.Sprintf("10.218.18.%d", base+2),
 		prefix: "/30",
 	}
 }
@@ -73,14 +77,14 @@ func ipCmd(name string, args ...string) error {
 
 // removeStale deletes a namespace and host veth end of these names left by
 // a run that was killed.
-func (w *wireNet) removeStale() {
-	_ = exec.Command("ip", "netns", "del", w.name).Run()
-	_ = exec.Command("ip", "link", "del", w.hostIf).Run()
+func (w *Net) removeStale() {
+	_ = exec.Command("ip", "netns", "del", w.Name).Run()
+	_ = exec.Command("ip", "link", "del", w.HostIf).Run()
 }
 
-// up creates the namespace, the veth pair and its addresses, and shapes
+// Up creates the namespace, the veth pair and its addresses, and shapes
 // both ends to p. On error everything made so far is removed.
-func (w *wireNet) up(p wireProfile) (err error) {
+func (w *Net) Up(p Profile) (err error) {
 	if os.Geteuid() != 0 {
 		return errors.New("the wire needs root (network namespaces, veth, tc)")
 	}
@@ -92,58 +96,58 @@ func (w *wireNet) up(p wireProfile) (err error) {
 	w.removeStale()
 	defer func() {
 		if err != nil {
-			w.close()
+			w.Close()
 		}
 	}()
 	steps := [][]string{
-		{"ip", "netns", "add", w.name},
-		{"ip", "link", "add", w.hostIf, "type", "veth", "peer", "name", w.nsIf, "netns", w.name},
-		{"ip", "addr", "add", w.hostIP + w.prefix, "dev", w.hostIf},
-		{"ip", "link", "set", w.hostIf, "up"},
-		{"ip", "-n", w.name, "addr", "add", w.nsIP + w.prefix, "dev", w.nsIf},
-		{"ip", "-n", w.name, "link", "set", w.nsIf, "up"},
-		{"ip", "-n", w.name, "link", "set", "lo", "up"},
+		{"ip", "netns", "add", w.Name},
+		{"ip", "link", "add", w.HostIf, "type", "veth", "peer", "name", w.NsIf, "netns", w.Name},
+		{"ip", "addr", "add", w.HostIP + w.prefix, "dev", w.HostIf},
+		{"ip", "link", "set", w.HostIf, "up"},
+		{"ip", "-n", w.Name, "addr", "add", w.NsIP + w.prefix, "dev", w.NsIf},
+		{"ip", "-n", w.Name, "link", "set", w.NsIf, "up"},
+		{"ip", "-n", w.Name, "link", "set", "lo", "up"},
 	}
 	for _, s := range steps {
 		if err := ipCmd(s[0], s[1:]...); err != nil {
 			return err
 		}
 	}
-	return w.shape(p)
+	return w.Shape(p)
 }
 
-// shape sets the tbf qdisc of both ends to p's rate. The bucket holds 2 ms
+// Shape sets the tbf qdisc of both ends to p's rate. The bucket holds 2 ms
 // of the rate (at least 64 KiB, a segmentation-offload packet); the queue
 // about 20 ms, so a sender that outruns the link loses packets as it would
 // at a real bottleneck, not seconds later.
-func (w *wireNet) shape(p wireProfile) error {
-	bytesPerSec := p.rateBit / 8
+func (w *Net) Shape(p Profile) error {
+	bytesPerSec := p.RateBit / 8
 	burst := max(bytesPerSec/500, 64<<10)
 	limit := max(bytesPerSec/50, 4*burst)
-	tbf := []string{"root", "tbf", "rate", fmt.Sprintf("%dbit", p.rateBit),
+	tbf := []string{"root", "tbf", "rate", fmt.Sprintf("%dbit", p.RateBit),
 		"burst", fmt.Sprint(burst), "limit", fmt.Sprint(limit)}
-	if err := ipCmd("tc", append([]string{"qdisc", "replace", "dev", w.hostIf}, tbf...)...); err != nil {
+	if err := ipCmd("tc", append([]string{"qdisc", "replace", "dev", w.HostIf}, tbf...)...); err != nil {
 		return err
 	}
-	return ipCmd("tc", append([]string{"-n", w.name, "qdisc", "replace", "dev", w.nsIf}, tbf...)...)
+	return ipCmd("tc", append([]string{"-n", w.Name, "qdisc", "replace", "dev", w.NsIf}, tbf...)...)
 }
 
-// close removes the namespace (and with it both veth ends). It is safe to
+// Close removes the namespace (and with it both veth ends). It is safe to
 // call more than once and from a signal handler's goroutine.
-func (w *wireNet) close() error {
+func (w *Net) Close() error {
 	w.closeOnce.Do(func() {
-		err := ipCmd("ip", "netns", "del", w.name)
+		err := ipCmd("ip", "netns", "del", w.Name)
 		// Deleting the namespace destroys the veth end inside it, and
 		// with it (a moment later) its peer; a host end left by a failed
 		// setup goes here.
 		for i := 0; i < 50; i++ {
-			if _, lerr := net.InterfaceByName(w.hostIf); lerr != nil {
+			if _, lerr := net.InterfaceByName(w.HostIf); lerr != nil {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if _, lerr := net.InterfaceByName(w.hostIf); lerr == nil {
-			if derr := ipCmd("ip", "link", "del", w.hostIf); derr != nil && !strings.Contains(derr.Error(), "Cannot find device") {
+		if _, lerr := net.InterfaceByName(w.HostIf); lerr == nil {
+			if derr := ipCmd("ip", "link", "del", w.HostIf); derr != nil && !strings.Contains(derr.Error(), "Cannot find device") {
 				err = errors.Join(err, derr)
 			}
 		}
@@ -152,10 +156,10 @@ func (w *wireNet) close() error {
 	return w.closeErr
 }
 
-// inside runs fn on an OS thread that has joined the namespace: the
+// Inside runs fn on an OS thread that has joined the namespace: the
 // sockets fn creates (listeners) live there, while the rest of the process,
 // the goroutines serving those sockets included, stays in this one.
-func (w *wireNet) inside(fn func() error) error {
+func (w *Net) Inside(fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -168,14 +172,14 @@ func (w *wireNet) inside(fn func() error) error {
 			return
 		}
 		defer back.Close()
-		target, err := os.Open("/run/netns/" + w.name)
+		target, err := os.Open("/run/netns/" + w.Name)
 		if err != nil {
 			errc <- err
 			return
 		}
 		defer target.Close()
 		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", w.name, err)
+			errc <- fmt.Errorf("setns %s: %w", w.Name, err)
 			return
 		}
 		ferr := fn()
@@ -189,14 +193,14 @@ func (w *wireNet) inside(fn func() error) error {
 	return <-errc
 }
 
-// leftovers names what of w still exists: the namespace, the host veth end.
-func (w *wireNet) leftovers() []string {
+// Leftovers names what of w still exists: the namespace, the host veth end.
+func (w *Net) Leftovers() []string {
 	var out []string
-	if _, err := os.Stat("/run/netns/" + w.name); err == nil {
-		out = append(out, "namespace "+w.name)
+	if _, err := os.Stat("/run/netns/" + w.Name); err == nil {
+		out = append(out, "namespace "+w.Name)
 	}
-	if _, err := net.InterfaceByName(w.hostIf); err == nil {
-		out = append(out, "interface "+w.hostIf)
+	if _, err := net.InterfaceByName(w.HostIf); err == nil {
+		out = append(out, "interface "+w.HostIf)
 	}
 	return out
 }
