@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,15 @@ var loopbackCases = []struct {
 	{"thumbnails", (*bench).caseThumbnails},
 	{"upload", (*bench).caseUpload},
 	{"listing", (*bench).caseListing},
+}
+
+// loopbackOnly selects the loopback group's cases.
+func loopbackOnly() *regexp.Regexp {
+	names := make([]string, len(loopbackCases))
+	for i, c := range loopbackCases {
+		names[i] = regexp.QuoteMeta(c.name)
+	}
+	return regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
 }
 
 // run sets up, runs every selected case and tears down.
@@ -238,19 +248,11 @@ func (b *bench) caseFirstBytes() ([]row, error) {
 	defer b.data.SetBandwidth(0)
 	var get, kre []time.Duration
 	for i, a := range b.ttfb {
-		d, err := b.getFirstByte(a.url)
+		g, k, err := b.firstBytesPair(a, b.kpath(a))
 		if err != nil {
 			return nil, err
 		}
-		get = append(get, d)
-		p := b.kpath(a)
-		if _, err := os.Stat(p); err != nil {
-			return nil, err
-		}
-		if d, err = firstBytes(p, 4096); err != nil {
-			return nil, err
-		}
-		kre = append(kre, d)
+		get, kre = append(get, g), append(kre, k)
 		b.progress("first 4 KiB", i, get, kre, nil)
 		// Let kreafs' read-ahead of this asset wind down (it stops once
 		// the file is closed and its parked download times out).
@@ -281,13 +283,7 @@ func (b *bench) caseParallelRead() ([]row, error) {
 	defer os.RemoveAll(refDir)
 	var get, toFile, kre, rcl, kcpu, rcpu []time.Duration
 	for i, set := range b.par {
-		d, err := concurrently(set, func(a asset) error {
-			n, _, err := b.get(a.url)
-			if err == nil && n != a.size {
-				err = fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
-			}
-			return err
-		})
+		d, err := b.getSet(set)
 		if err != nil {
 			return nil, err
 		}
@@ -301,14 +297,7 @@ func (b *bench) caseParallelRead() ([]row, error) {
 			return nil, err
 		}
 		toFile, rcpu = append(toFile, d), append(rcpu, c)
-		for _, a := range set {
-			if _, err := os.Stat(b.kpath(a)); err != nil {
-				return nil, err
-			}
-		}
-		d, c, err = b.kreafsRead(func() (time.Duration, error) {
-			return concurrently(set, func(a asset) error { _, err := readCheckedNoStat(b.kpath(a), a.size); return err })
-		})
+		d, c, err = b.kreafsRead(func() (time.Duration, error) { return readSet(set, b.kpath) })
 		if err != nil {
 			return nil, err
 		}
@@ -319,12 +308,7 @@ func (b *bench) caseParallelRead() ([]row, error) {
 		if b.rcloneData == nil {
 			break
 		}
-		for _, a := range set {
-			if _, err := os.Stat(b.rpath(a)); err != nil {
-				return nil, err
-			}
-		}
-		d, err := concurrently(set, func(a asset) error { _, err := readCheckedNoStat(b.rpath(a), a.size); return err })
+		d, err := readSet(set, b.rpath)
 		if err != nil {
 			return nil, err
 		}

@@ -84,6 +84,7 @@ func mainErr(args []string) int {
 	bin := fl.String("kreafs", "", "use this kreafs binary instead of building one")
 	work := fl.String("workdir", "", "where to put the temporary data (default: the system temp dir)")
 	wire := fl.Bool("wire", false, "run only the wire group: the emulator behind a rate-limited veth pair in a network namespace, profiles home and fast (root; about 6 minutes)")
+	loopback := fl.Bool("loopback", false, "run only the loopback group (about 2 minutes)")
 	quick := fl.Bool("quick", false, "wire group: one run of each case, smaller files (about 2 minutes)")
 	profiles := fl.String("profiles", "", "wire group: the profiles to run, comma-separated (default home,fast)")
 	pprof := fl.Int("pprof", 0, "profile kreafs: the data mount serves pprof at 127.0.0.1:PORT, the upload mount at PORT+1, the listing mounts at PORT+2 (see KREAFS_PPROF)")
@@ -108,8 +109,14 @@ func mainErr(args []string) int {
 		}
 		cfg.wire.profiles = ps
 	}
-	if *wire && *cases == "" {
+	switch {
+	case *wire && *loopback:
+		fmt.Fprintln(os.Stderr, "bench: -wire and -loopback exclude each other (neither: both groups)")
+		return 2
+	case *wire && *cases == "":
 		cfg.cases = wireOnly
+	case *loopback && *cases == "":
+		cfg.cases = loopbackOnly()
 	}
 	cfg.rclone = *rclone
 	if *cases != "" {

@@ -144,6 +144,42 @@ func (b *bench) getTo(url string, w io.Writer) (int64, time.Duration, error) {
 	return n, time.Since(start), nil
 }
 
+// firstBytesPair times a GET's first byte of a, then open and the first
+// 4 KiB of path (a mounted copy of a; its lookup is not timed).
+func (b *bench) firstBytesPair(a asset, path string) (get, mnt time.Duration, err error) {
+	if get, err = b.getFirstByte(a.url); err != nil {
+		return 0, 0, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return 0, 0, err
+	}
+	mnt, err = firstBytes(path, 4096)
+	return get, mnt, err
+}
+
+// getSet GETs every asset of set at once, checking their lengths, and
+// returns the wall time.
+func (b *bench) getSet(set []asset) (time.Duration, error) {
+	return concurrently(set, func(a asset) error {
+		n, _, err := b.get(a.url)
+		if err == nil && n != a.size {
+			err = fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
+		}
+		return err
+	})
+}
+
+// readSet reads the files path(a) of every asset of set at once (their
+// lookups first, not timed) and returns the wall time.
+func readSet(set []asset, path func(asset) string) (time.Duration, error) {
+	for _, a := range set {
+		if _, err := os.Stat(path(a)); err != nil {
+			return 0, err
+		}
+	}
+	return concurrently(set, func(a asset) error { _, err := readCheckedNoStat(path(a), a.size); return err })
+}
+
 // getFirstByte is a GET's time to the first byte of the body.
 func (b *bench) getFirstByte(url string) (time.Duration, error) {
 	one := make([]byte, 1)

@@ -7,7 +7,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -48,26 +47,15 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 func (wb *wireBench) caseParallelRead() ([]row, error) {
 	var get, kre []time.Duration
 	for i, set := range wb.assets[wb.prof.Name].par {
-		d, err := concurrently(set, func(a asset) error {
-			n, _, err := wb.get(a.url)
-			if err == nil && n != a.size {
-				err = fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
-			}
-			return err
-		})
+		g, err := wb.getSet(set)
 		if err != nil {
 			return nil, err
 		}
-		get = append(get, d)
-		for _, a := range set {
-			if _, err := os.Stat(wb.kpath(a)); err != nil {
-				return nil, err
-			}
-		}
-		if d, err = concurrently(set, func(a asset) error { _, err := readCheckedNoStat(wb.kpath(a), a.size); return err }); err != nil {
+		k, err := readSet(set, wb.kpath)
+		if err != nil {
 			return nil, err
 		}
-		kre = append(kre, d)
+		get, kre = append(get, g), append(kre, k)
 		wb.progress(wb.prof.Name+" parallel read", i, get, kre, nil)
 	}
 	r := throughputRow(fmt.Sprintf("%d concurrent cold reads of %s", wb.w.parallel, mib(wb.w.mid)), wb.w.mid, wb.w.parallel,
@@ -81,19 +69,11 @@ func (wb *wireBench) caseParallelRead() ([]row, error) {
 func (wb *wireBench) caseFirstBytes() ([]row, error) {
 	var get, kre []time.Duration
 	for i, a := range wb.assets[wb.prof.Name].ttfb {
-		d, err := wb.getFirstByte(a.url)
+		g, k, err := wb.firstBytesPair(a, wb.kpath(a))
 		if err != nil {
 			return nil, err
 		}
-		get = append(get, d)
-		p := wb.kpath(a)
-		if _, err := os.Stat(p); err != nil {
-			return nil, err
-		}
-		if d, err = firstBytes(p, 4096); err != nil {
-			return nil, err
-		}
-		kre = append(kre, d)
+		get, kre = append(get, g), append(kre, k)
 		wb.progress(wb.prof.Name+" first 4 KiB", i, get, kre, nil)
 		sleepCtx(wb.ctx, time.Second) // the read-ahead winds down
 	}

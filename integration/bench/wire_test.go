@@ -5,13 +5,10 @@ package main
 // A tiny run of the wire group (the namespace itself: wirenet's test).
 
 import (
-	"context"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kreafs/kreafs/integration/bench/wirenet"
 	"github.com/kreafs/kreafs/integration/kreafstest"
@@ -35,18 +32,7 @@ func TestSmokeRunOfTheWireGroupPrintsItsTableAndRemovesTheNamespace(t *testing.T
 	cfg := smokeConfig()
 	cfg.wire.ns, cfg.wire.slot = "kreafs-bench-smoke", 2
 	cfg.cases = wireOnly
-	cfg.workDir = t.TempDir()
-	cfg.log = io.Discard
-	if testing.Verbose() {
-		cfg.log = os.Stderr
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := run(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := res.markdown()
+	table := runSmoke(t, &cfg).markdown()
 	for _, want := range []string{"Real wire:", "| fast | cold read", "concurrent cold reads", "time to first 4 KiB",
 		"ls -l assets/", "cp of a", "job result-0 readable", "rsync of 10 images"} {
 		if !strings.Contains(table, want) {

@@ -35,7 +35,8 @@ type Net struct {
 	Name         string // namespace (ip netns)
 	HostIf, NsIf string // veth ends: this namespace's, the other's
 	HostIP, NsIP string
-	prefix       string // of both addresses
+	prefix       string     // of both addresses
+	locks        []*os.File // held while this Net owns its names (lockSlot)
 	closeOnce    sync.Once
 	closeErr     error
 }
@@ -93,6 +94,9 @@ func (w *Net) Up(p Profile) (err error) {
 			return fmt.Errorf("the wire needs %s (Debian: apt-get install iproute2)", tool)
 		}
 	}
+	if err := w.lockSlot(); err != nil {
+		return err
+	}
 	w.removeStale()
 	defer func() {
 		if err != nil {
@@ -132,10 +136,44 @@ func (w *Net) Shape(p Profile) error {
 	return ipCmd("tc", append([]string{"-n", w.Name, "qdisc", "replace", "dev", w.NsIf}, tbf...)...)
 }
 
+// lockSlot takes the locks of w's namespace name and of its interface
+// names (flocks on files in /run, released by Close or when the process
+// ends), so that a second run cannot take a live run's namespace for a
+// stale one and remove it.
+func (w *Net) lockSlot() error {
+	var held []*os.File
+	for _, what := range []string{"ns-" + w.Name, "if-" + w.HostIf} {
+		f, err := os.OpenFile("/run/kreafs-wire-"+what+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+		if err == nil {
+			if err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+				f.Close()
+				err = fmt.Errorf("another run is using the wire's namespace %s or interface %s: %w", w.Name, w.HostIf, err)
+			}
+		}
+		if err != nil {
+			for _, h := range held {
+				h.Close()
+			}
+			return err
+		}
+		held = append(held, f)
+	}
+	w.locks = held
+	return nil
+}
+
 // Close removes the namespace (and with it both veth ends). It is safe to
 // call more than once and from a signal handler's goroutine.
 func (w *Net) Close() error {
 	w.closeOnce.Do(func() {
+		if w.locks == nil {
+			return // never owned: another run's, or never made
+		}
+		defer func() {
+			for _, f := range w.locks {
+				f.Close()
+			}
+		}()
 		err := ipCmd("ip", "netns", "del", w.Name)
 		// Deleting the namespace destroys the veth end inside it, and
 		// with it (a moment later) its peer; a host end left by a failed

@@ -36,6 +36,15 @@ func TestTheWireIsARateLimitedPathToANamespaceThatLeavesNothingBehind(t *testing
 		t.Fatal(err)
 	}
 	defer w.Close()
+
+	// A second run with the same names is refused, and the first keeps
+	// its namespace.
+	if err := New(w.Name, 1).Up(Profile{Name: "slow", RateBit: 100_000_000}); err == nil {
+		t.Fatal("a second Up of the same namespace succeeded while the first is up")
+	}
+	if left := w.Leftovers(); len(left) != 2 {
+		t.Fatalf("after a refused second Up, the first run has %v, want its namespace and interface", left)
+	}
 	out, err := exec.Command("tc", "qdisc", "show", "dev", w.HostIf).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "tbf") {
 		t.Errorf("no tbf on %s: %s %v", w.HostIf, out, err)
