@@ -4,7 +4,8 @@
 // docs/performance.md.
 //
 //	go run ./integration/bench              # full run (loopback, then the wire), rewrites the results in docs/performance.md
-//	go run ./integration/bench -wire        # the wire group only (about 10 minutes)
+//	go run ./integration/bench -wire        # the wire group only (about 11 minutes on a loaded 2-core VM)
+//	go run ./integration/bench -loopback    # the loopback group only (about 2 minutes)
 //	go run ./integration/bench -wire -quick # one run of each wire case, smaller files (about 3 minutes)
 //	go run ./integration/bench -out ''      # print only
 //	go run ./integration/bench -smoke       # tiny sizes, one run: checks that it works

@@ -83,7 +83,7 @@ func mainErr(args []string) int {
 	out := fl.String("out", "docs/performance.md", "rewrite the results block of this file (relative to the module root; '' = print only; never with -smoke unless given)")
 	bin := fl.String("kreafs", "", "use this kreafs binary instead of building one")
 	work := fl.String("workdir", "", "where to put the temporary data (default: the system temp dir)")
-	wire := fl.Bool("wire", false, "run only the wire group: the emulator behind a rate-limited veth pair in a network namespace, profiles home and fast (root; about 6 minutes)")
+	wire := fl.Bool("wire", false, "run only the wire group: the emulator behind a rate-limited veth pair in a network namespace, profiles home and fast (root; about 11 minutes here)")
 	loopback := fl.Bool("loopback", false, "run only the loopback group (about 2 minutes)")
 	quick := fl.Bool("quick", false, "wire group: one run of each case, smaller files (about 2 minutes)")
 	profiles := fl.String("profiles", "", "wire group: the profiles to run, comma-separated (default home,fast)")
