@@ -192,18 +192,35 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// The default transport's bounds (docs/reliability.md lists them).
+const (
+	// dialTimeout bounds connecting to the API or a file host.
+	dialTimeout = 10 * time.Second
+	// keepAlive is the TCP keep-alive period of connections.
+	keepAlive = 30 * time.Second
+	// tlsHandshakeTimeout bounds the TLS handshake.
+	tlsHandshakeTimeout = 10 * time.Second
+	// responseHeaderTimeout bounds the wait for an answer's headers once
+	// the request was sent.
+	responseHeaderTimeout = 60 * time.Second
+	// expectContinueTimeout bounds the wait for "100 Continue".
+	expectContinueTimeout = time.Second
+	// idleConnTimeout is how long an idle connection is kept for reuse.
+	idleConnTimeout = 90 * time.Second
+)
+
 // newTransport is the default transport: bounded connect, TLS and header
 // waits, and enough idle connections per host for many parallel downloads.
 func newTransport() *http.Transport {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           d.DialContext,
 		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		ExpectContinueTimeout: expectContinueTimeout,
+		IdleConnTimeout:       idleConnTimeout,
 		MaxIdleConns:          128,
 		MaxIdleConnsPerHost:   32,
 	}

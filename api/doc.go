@@ -1,5 +1,6 @@
 // Package api is a typed client for Krea's public REST API
-// (https://api.krea.ai, OpenAPI spec in testdata/krea-api-openapi.json).
+// (https://api.krea.ai, OpenAPI spec in testdata/krea-api-openapi.json,
+// embedded as package api/spec).
 //
 // The client's surface (every other package relies on these signatures):
 //
@@ -18,6 +19,7 @@
 //	func (c *Client) GetStyle(ctx, id string) (*Style, error)
 //	func (c *Client) PatchStyle(ctx, id string, p StylePatch) (*Style, error)
 //	func (c *Client) TrainStyle(ctx, r TrainRequest) (*Job, error)
+//	func (c *Client) TrainStyleBody(ctx, body any) (*Job, error)     // any JSON body
 //	func (c *Client) Generate(ctx, path string, body any) (*Job, error) // path like "/generate/image/bfl/flux-1-dev"
 //	func (c *Client) Fetch(ctx, url string, off, length int64) (*Download, error) // length < 0: to the end
 //
@@ -30,6 +32,10 @@
 //     count and total time. POSTs (uploads, generations) are retried only when
 //     the request provably never reached the server (dial failure); any
 //     other failure is returned to the caller, since a retry could duplicate.
+//     Refused(err) says the API refused it (4xx but 401: nothing started);
+//     AnswerLost(err) says it may have been received and its answer lost
+//     (timeout or reset after writing, 5xx, an unreadable 2xx): unknown
+//     whether a job exists (outcome.go).
 //   - One request budget per Client (budget.go): a 429 (or a 5xx with
 //     Retry-After) holds every request to the API origin, of any caller,
 //     until its Retry-After (seconds or HTTP date, capped by

@@ -111,7 +111,7 @@ func (c *Client) Generate(ctx context.Context, p string, body any) (*Job, error)
 	}
 	j, err := decodeJob(data)
 	if err != nil {
-		return nil, decodeErr(op, err)
+		return nil, lostIfCreated(decodeErr(op, err))
 	}
 	return &j, nil
 }

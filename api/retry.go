@@ -132,6 +132,9 @@ func (c *Client) send(ctx context.Context, hc *http.Client, r *request) (*result
 		if err == nil {
 			return res, nil
 		}
+		if !r.idempotent && answerMayBeLost(reached, err) {
+			return nil, &lostError{err} // never retried: a second POST could start a second job
+		}
 		if errors.Is(err, errNotReplayable) && lastErr != nil {
 			return nil, lastErr
 		}

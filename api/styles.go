@@ -104,14 +104,20 @@ func (c *Client) PatchStyle(ctx context.Context, id string, patch StylePatch) (*
 // completes, its result carries style_id. Not retried once the request may
 // have reached the server.
 func (c *Client) TrainStyle(ctx context.Context, r TrainRequest) (*Job, error) {
+	return c.TrainStyleBody(ctx, r)
+}
+
+// TrainStyleBody is TrainStyle with any JSON body (a train.json as the user
+// wrote it, fields TrainRequest lacks included).
+func (c *Client) TrainStyleBody(ctx context.Context, body any) (*Job, error) {
 	const op = "POST /styles/train"
-	data, err := c.sendJSON(ctx, http.MethodPost, op, "/styles/train", r)
+	data, err := c.sendJSON(ctx, http.MethodPost, op, "/styles/train", body)
 	if err != nil {
 		return nil, err
 	}
 	j, err := decodeJob(data)
 	if err != nil {
-		return nil, decodeErr(op, err)
+		return nil, lostIfCreated(decodeErr(op, err))
 	}
 	return &j, nil
 }

@@ -285,7 +285,11 @@ func (b *uploadBody) Close() error {
 	return nil
 }
 
-// waitClosed waits until b is closed and idle, ctx ends or a minute
+// closeWait bounds how long an upload waits for its body to be closed and
+// idle after the request ended.
+const closeWait = time.Minute
+
+// waitClosed waits until b is closed and idle, ctx ends or closeWait
 // passes; it reports whether b is closed and idle.
 func (b *uploadBody) waitClosed(ctx context.Context) bool {
 	select {
@@ -293,7 +297,7 @@ func (b *uploadBody) waitClosed(ctx context.Context) bool {
 		return true
 	default:
 	}
-	t := time.NewTimer(time.Minute)
+	t := time.NewTimer(closeWait)
 	defer t.Stop()
 	select {
 	case <-b.idle:

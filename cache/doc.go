@@ -34,7 +34,7 @@
 // and stopped at a logical end kept ReadAhead bytes past the reader, so a
 // whole `cat` is a handful of HTTP requests (a download that reaches its
 // logical end before the reader catches up pauses, reading nothing, for up
-// to 10s while the object is open, instead of ending). A seek ends the
+// to parkIdle while the object is open, instead of ending). A seek ends the
 // stream: the next sequential read starts at ReadAheadMin again. So a small
 // read of a cold object costs about ReadAheadMin on the wire. Readers of the
 // same bytes share one download: a reader waits for a running download that
@@ -48,22 +48,22 @@
 // bytes it wrote and resumes at the first missing byte with a new ranged
 // Fetch. Transient errors (api.Temporary, cut bodies) are retried
 // Options.Retries times with exponential backoff from Options.RetryBackoff,
-// but no retry starts more than Options.RetryWindow (default 30s) after the
+// but no retry starts more than Options.RetryWindow (DefaultRetryWindow) after the
 // download last made progress (api.Client retries a request itself; this
 // keeps a cold read against a dead API bounded to about that window plus
 // the client's own retry time); both restart whenever an attempt made
 // progress, so a body cut again and again still completes. A fetch that gets
-// no byte for Options.StallTimeout (default 30s) is cancelled and not
+// no byte for Options.StallTimeout (DefaultStallTimeout) is cancelled and not
 // retried: the reads waiting on it fail with ErrStalled, and a later read
 // starts over where it stopped. A download that has waited a sixth of that
-// (5s) without a byte is "stuck": reads do not wait for it but start a new
+// (stuckAfter) without a byte is "stuck": reads do not wait for it but start a new
 // request for the bytes they need (a new read at once, a waiting read when
-// it looks again, every 5s), since a server that stalled one connection
+// it looks again, every stuckAfter), since a server that stalled one connection
 // often answers a new one, and a request made during a stall stays silent
 // after the server recovered. The stuck download goes on until its own
 // stall timeout; bytes from either are used. Each read still fails with
 // ErrStalled after StallTimeout without a new byte of its range, so a
-// server that stalls everything sees at most one new request per 5s per
+// server that stalls everything sees at most one new request per stuckAfter per
 // range being waited for. Permanent errors (404, 403, ...) fail the
 // waiting reads at once, wrapped so that errors.Is matches the api sentinels.
 //
@@ -71,7 +71,7 @@
 // by fd (fuse.ReadResultFd) after Ensure, or hand a Complete object's file
 // to the kernel (FUSE passthrough). While a Reader pins the object, bytes
 // of a Complete object are never removed, and bytes of an incomplete one
-// only outside what readers are waiting for or were handed in the last 2s
+// only outside what readers are waiting for or were handed in the last protectFor
 // (the last 64 such ranges): a read by fd right after Ensure stays valid.
 //
 // # Size bound and eviction
@@ -104,7 +104,7 @@
 // lists, least recently used first, each object's key, data file, size
 // (-1 when unknown) and present ranges. A range is recorded as present only
 // after its bytes were written; the index is written every FlushInterval
-// (default 5s) while something changed, and at Close: changed data files are
+// (DefaultFlushInterval) while something changed, and at Close: changed data files are
 // fsynced first, then the index is replaced by durable.WriteFile (a
 // temporary file, fsynced, renamed, the directory fsynced); Open removes
 // the temporary files of a write cut short. After a crash the index is at worst a few seconds old, so it
@@ -139,15 +139,15 @@
 //     runs detached from the callers' contexts; a caller whose ctx ends
 //     returns ctx.Err() and the fetch completes for the others.
 //   - Refresh fetches now, unless a fetch completed within MinRefresh
-//     (default 1s): lookups of names missing from the listing re-check the
-//     API at most once a second whatever their number.
+//     (DefaultMinRefresh): lookups of names missing from the listing
+//     re-check the API at most once per MinRefresh whatever their number.
 //   - When a fetch fails and an earlier listing exists, callers get that
 //     listing with a nil error: the mount keeps showing the last known state
 //     while the API is down. One warning is logged per outage, and Get does
 //     not retry for TTL after a failure. With no earlier listing the error is
 //     returned.
 //   - When a fetch is slow (an API that stalls) and an earlier listing
-//     exists, callers wait for it at most StaleAfter (default 5s), then get
+//     exists, callers wait for it at most StaleAfter (DefaultStaleAfter), then get
 //     the earlier listing (the same one warning per outage); the fetch goes
 //     on and its result serves later callers. The first fetch is always
 //     waited for (up to FetchTimeout).

@@ -60,7 +60,9 @@ func (s *Store) stuckInLocked(o *object, r span, now time.Time) bool {
 	return false
 }
 
-// stuckAfter is a sixth of StallTimeout (5s by default).
+// stuckAfter is how long a download may go without a byte before reads
+// stop waiting for it and ask for their bytes anew: a sixth of
+// StallTimeout.
 func (s *Store) stuckAfter() time.Duration { return s.opt.StallTimeout / 6 }
 
 // parkIdle is how long an open-ended download that reached its logical end

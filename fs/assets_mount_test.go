@@ -30,6 +30,7 @@ import (
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/integration/kreafstest"
 
+	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -173,7 +174,7 @@ func TestRootHasAssetsJobsStyles(t *testing.T) {
 		}
 		got = append(got, e.Name())
 	}
-	if strings.Join(got, " ") != ".kreafs assets jobs styles" { // .kreafs: status files (status_dir.go)
+	if strings.Join(got, " ") != ".kreafs assets jobs models styles" { // .kreafs: status files (status_dir.go)
 		t.Errorf("root lists %v", got)
 	}
 	fi, err := os.Stat(m.path("assets"))
@@ -215,7 +216,7 @@ func TestLsShowsEveryAssetWithSizeMtimeAndMode(t *testing.T) {
 			t.Errorf("%s: mode %v, want -rw-r----- (umask 027)", want[a.ID], fi.Mode())
 		case st.Uid != 1234 || st.Gid != 5678:
 			t.Errorf("%s: owner %d:%d", want[a.ID], st.Uid, st.Gid)
-		case st.Ino != assetIno(a.ID):
+		case st.Ino != node.AssetIno(a.ID):
 			t.Errorf("%s: inode %d, want the hash of its id", want[a.ID], st.Ino)
 		}
 	}

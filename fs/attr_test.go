@@ -10,6 +10,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/fs/node"
 )
 
 func testRoot(t *testing.T, cfg Config) *Root {
@@ -49,14 +50,14 @@ func TestAttributes(t *testing.T) {
 		t.Run(tc.story, func(t *testing.T) {
 			r := testRoot(t, tc.cfg)
 			var a fuse.Attr
-			r.fileAttr(&a, 42, tc.size, mtime)
+			r.m.FileAttr(&a, 42, tc.size, mtime)
 			wantSize := uint64(max(tc.size, 0))
 			if a.Mode != syscall.S_IFREG|tc.fileMode || a.Size != wantSize || a.Ino != 42 || a.Nlink != 1 ||
 				a.Uid != tc.cfg.UID || a.Gid != tc.cfg.GID || !a.ModTime().Equal(mtime) || a.Blocks != (wantSize+511)/512 {
 				t.Errorf("file attr %+v", a)
 			}
 			var d fuse.Attr
-			r.dirAttr(&d, mtime)
+			r.m.DirAttr(&d, mtime)
 			if d.Mode != syscall.S_IFDIR|tc.dirMode || d.Uid != tc.cfg.UID || !d.ModTime().Equal(mtime) {
 				t.Errorf("dir attr %+v", d)
 			}
@@ -72,27 +73,27 @@ func TestNewRootNeedsRemoteAndContent(t *testing.T) {
 		t.Errorf("no content: %v", err)
 	}
 	r := testRoot(t, Config{})
-	if r.cfg.DirCacheTTL != DefaultDirCacheTTL || r.cfg.OpTimeout != DefaultOpTimeout || r.cfg.Umask != DefaultUmask {
-		t.Errorf("defaults: %+v", r.cfg)
+	if r.m.Cfg.DirCacheTTL != DefaultDirCacheTTL || r.m.Cfg.OpTimeout != DefaultOpTimeout || r.m.Cfg.Umask != DefaultUmask {
+		t.Errorf("defaults: %+v", r.m.Cfg)
 	}
 }
 
 func TestInodeNumbersAreStableAndDistinct(t *testing.T) {
-	if assetIno("a") != assetIno("a") {
+	if node.AssetIno("a") != node.AssetIno("a") {
 		t.Error("unstable")
 	}
 	seen := map[uint64]string{}
 	for _, k := range []string{"asset:a", "asset:b", "dir:assets", "dir:jobs", "dir:styles", "dir:assets/.by-id", ""} {
-		n := inoFor(k)
+		n := node.InoFor(k)
 		if n <= 1 {
-			t.Errorf("inoFor(%q) = %d: 0 and 1 are reserved", k, n)
+			t.Errorf("node.InoFor(%q) = %d: 0 and 1 are reserved", k, n)
 		}
 		if o, dup := seen[n]; dup {
 			t.Errorf("%q and %q share inode %d", k, o, n)
 		}
 		seen[n] = k
 	}
-	if assetIno("x") == dirIno("x") {
+	if node.AssetIno("x") == node.DirIno("x") {
 		t.Error("asset and dir of the same key collide")
 	}
 }

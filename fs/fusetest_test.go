@@ -3,7 +3,13 @@ package fs
 // The test support the fs mount tests share with the integration tests and
 // the benchmark (integration/kreafstest), under the names used here.
 
-import "github.com/kreafs/kreafs/integration/kreafstest"
+import (
+	"io"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/integration/kreafstest"
+)
 
 // requireFUSE skips a test that needs a real FUSE mount when this machine
 // cannot mount one (not Linux, no usable /dev/fuse, not root and no
@@ -13,3 +19,10 @@ var requireFUSE = kreafstest.RequireFUSE
 
 // logBuffer collects a mount's log lines.
 type logBuffer = kreafstest.SyncBuffer
+
+// quietLog discards the log.
+func quietLog() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}

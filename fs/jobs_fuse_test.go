@@ -21,6 +21,8 @@ import (
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/integration/kreafstest"
 
+	"github.com/kreafs/kreafs/fs/jobs"
+	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -214,7 +216,7 @@ func TestRmROnAServerThatDeletesJobsDeletesTheJob(t *testing.T) {
 	if _, err := os.ReadFile(filepath.Join(dir, "result-0.png")); err != nil {
 		t.Fatal(err)
 	}
-	key := contentKey(resultKey(j.JobID, 0))
+	key := node.ContentKey(jobs.ResultKey(j.JobID, 0))
 	if n, _ := e.store.Has(key); n < 0 {
 		t.Fatal("result not in the content cache after reading it")
 	}
@@ -338,7 +340,6 @@ func TestJobFilesAreReadOnly(t *testing.T) {
 		{"truncate status", func() error { return os.Truncate(filepath.Join(dir, "status"), 0) }},
 		{"create a file in a job", func() error { return os.WriteFile(filepath.Join(dir, "new.txt"), []byte("x"), 0o644) }},
 		{"mkdir in a job", func() error { return os.Mkdir(filepath.Join(dir, "d"), 0o755) }},
-		{"mkdir in jobs/", func() error { return os.Mkdir(filepath.Join(jobs, "new-job"), 0o755) }},
 		{"rename a job", func() error { return os.Rename(dir, filepath.Join(jobs, "other")) }},
 		{"rename a job file", func() error { return os.Rename(filepath.Join(dir, "status"), filepath.Join(dir, "s")) }},
 	} {
@@ -451,7 +452,7 @@ func TestUnmountWhileWatchingAJobLeavesNoGoroutines(t *testing.T) {
 	if _, err := readDirNames(filepath.Join(e.mnt, "jobs", j.JobID)); err != nil {
 		t.Fatal(err)
 	}
-	if d := e.root.GetChild("jobs").Operations().(*jobsDir); !d.watch.watched(j.JobID) {
+	if d := e.root.GetChild("jobs").Operations().(interface{ Watched(id string) bool }); !d.Watched(j.JobID) {
 		t.Fatal("the running job someone listed is not watched")
 	}
 	e.unmount()

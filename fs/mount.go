@@ -42,14 +42,14 @@ func Mount(mountpoint string, root *Root, o MountOptions) (*fuse.Server, error) 
 // gofsOptions are the go-fuse settings kreafs mounts with. Each one is
 // explained in docs/configuration.md ("Mount options kreafs sets").
 func gofsOptions(root *Root, o MountOptions) *gofs.Options {
-	ttl := root.cfg.DirCacheTTL
+	ttl := root.m.Cfg.DirCacheTTL
 	opts := []string{
 		// The kernel checks permissions against the modes and owner we
 		// report (--uid/--gid/--umask), as on a local file system. Without
 		// it, with --allow-other, every user could read every file.
 		"default_permissions",
 	}
-	if root.cfg.ReadOnly {
+	if root.m.Cfg.ReadOnly {
 		opts = append(opts, "ro")
 	}
 	return &gofs.Options{
@@ -65,10 +65,10 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 			MaxBackground: 64,
 			// open(O_TRUNC) arrives as one OPEN with O_TRUNC (not OPEN
 			// then SETATTR size 0), so that cp over an existing asset
-			// does not first copy its old bytes (fs/assets_write_file.go).
+			// does not first copy its old bytes (fs/assets/assets_write_file.go).
 			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC |
 				// Shared mmap of files opened for writing, which are
-				// FOPEN_DIRECT_IO (fs/upload_handle.go writeOpenFlags).
+				// FOPEN_DIRECT_IO (fs/assets/upload_handle.go writeOpenFlags).
 				fuse.CAP_DIRECT_IO_ALLOW_MMAP,
 			// No extended attributes: ls -l would otherwise ask for ACLs
 			// and SELinux labels of every file, one request each.
@@ -80,8 +80,8 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 		// Defaults for the fixed directories; asset entries set their own.
 		EntryTimeout: &ttl,
 		AttrTimeout:  &ttl,
-		UID:          root.cfg.UID,
-		GID:          root.cfg.GID,
+		UID:          root.m.Cfg.UID,
+		GID:          root.m.Cfg.GID,
 		Logger:       o.DebugLog,
 	}
 }

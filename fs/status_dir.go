@@ -12,6 +12,8 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/kreafs/kreafs/fs/node"
 )
 
 // statusDirName is the mount's status directory at the root.
@@ -20,27 +22,25 @@ const statusDirName = ".kreafs"
 // statusDir is MOUNT/.kreafs.
 type statusDir struct {
 	gofs.Inode
-	bigStatfs
+	node.BigStatfs
 	r *Root
 }
 
-// addStatusDir adds MOUNT/.kreafs (call from Root.OnAdd) and marks the
-// tree live for the write path's kernel notifications.
+// addStatusDir adds MOUNT/.kreafs (call from Root.OnAdd).
 func (r *Root) addStatusDir(ctx context.Context) {
 	r.addDir(ctx, statusDirName, &statusDir{r: r})
-	r.up.live.Store(true)
 }
 
 // OnAdd adds the status files.
 func (s *statusDir) OnAdd(ctx context.Context) {
-	ch := s.NewPersistentInode(ctx, &statusFile{r: s.r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: inoFor("status:uploads")})
+	ch := s.NewPersistentInode(ctx, &statusFile{r: s.r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:uploads")})
 	s.AddChild("uploads", ch, false)
 }
 
 // Getattr reports the directory.
 func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	s.r.dirAttr(&out.Attr, s.r.started)
-	out.SetTimeout(s.r.cfg.DirCacheTTL)
+	s.r.m.DirAttr(&out.Attr, s.r.m.Started)
+	out.SetTimeout(s.r.m.Cfg.DirCacheTTL)
 	return 0
 }
 
@@ -53,10 +53,10 @@ type statusFile struct {
 
 // text is the file's current content.
 func (s *statusFile) text() []byte {
-	if s.r.readOnly {
+	if s.r.assets.ReadOnly() {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
-	return s.r.up.s.Status()
+	return s.r.assets.Status()
 }
 
 // Getattr reports the current text's length, read-only, never cached.
@@ -65,8 +65,8 @@ func (s *statusFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 	if h, ok := fh.(*statusHandle); ok {
 		size = int64(len(h.data))
 	}
-	s.r.fileAttr(&out.Attr, inoFor("status:uploads"), size, s.r.cfg.Clock())
-	out.Mode = syscall.S_IFREG | (0o444 &^ s.r.cfg.Umask)
+	s.r.m.FileAttr(&out.Attr, node.InoFor("status:uploads"), size, s.r.m.Cfg.Clock())
+	out.Mode = syscall.S_IFREG | (0o444 &^ s.r.m.Cfg.Umask)
 	out.SetTimeout(0)
 	return 0
 }
@@ -74,7 +74,7 @@ func (s *statusFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 // Open snapshots the queue; reads see that snapshot (direct I/O: the
 // kernel neither caches it nor trusts the size).
 func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if wantsWrite(flags) {
+	if node.WantsWrite(flags) {
 		return nil, 0, syscall.EACCES
 	}
 	return &statusHandle{data: s.text()}, fuse.FOPEN_DIRECT_IO, 0
@@ -93,4 +93,9 @@ func (h *statusHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 	}
 	end := min(off+int64(len(dest)), int64(len(h.data)))
 	return fuse.ReadResultData(h.data[off:end]), 0
+}
+
+// Readdir lists .kreafs.
+func (s *statusDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	return node.ChildrenWithDots(s.EmbeddedInode()), 0
 }

@@ -313,7 +313,7 @@ func checkNothingEscaped(t testing.TB, m *Mount) {
 	t.Helper()
 	for _, n := range listNames(t, m.Dir) {
 		switch n {
-		case "assets", "jobs", "styles", ".kreafs":
+		case "assets", "jobs", "styles", "models", ".kreafs":
 		default:
 			t.Errorf("unexpected entry %q at the mount's root", n)
 		}

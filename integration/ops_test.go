@@ -102,7 +102,7 @@ func TestStalledDownloadFailsWithEIOInsteadOfHanging(t *testing.T) {
 
 	emu.SetStallAfter(1000) // a few bytes, then nothing
 	// One stall timeout: the kernel retries a failed read-ahead with a
-	// one-page read, which fails at once (fs/handle.go, failFastWindow).
+	// one-page read, which fails at once (fs/node/file_handle.go, failFastWindow).
 	bound := stallTimeout + 15*time.Second
 	start := time.Now()
 	_, stderr, err := runErrTimeout(t, bound+30*time.Second, "cat", m.Path("assets", "silence.wav"))

@@ -56,7 +56,7 @@ func TestAMountWith32RunningJobsPollsEachAboutEvery4Seconds(t *testing.T) {
 	m := mount(t, emu)
 	run(t, "ls", m.Path("jobs")) // watches the (at most 32) running jobs
 	// Polls come 2, 4.5, 7.6 and 11.5 s after the ls, then every 4 s
-	// (fs/jobs_poll_schedule.go defaultPollSchedule); the window starts in the
+	// (fs/jobs/jobs_poll_schedule.go defaultPollSchedule); the window starts in the
 	// steady state.
 	time.Sleep(12 * time.Second)
 	all, polls := countRequests(emu, "/jobs/", requestWindow)

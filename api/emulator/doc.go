@@ -152,7 +152,10 @@
 // downloads after a random part of the body; SetStall(true) makes both
 // origins accept and then send nothing; SetStallAfter(n) makes downloads
 // hang after n body bytes. RequireLength answers 411 to an upload without
-// Content-Length (a chunked body), as some proxies do. The dice come from a PCG seeded with RandSeed, so
+// Content-Length (a chunked body), as some proxies do. NoCredits
+// (SetNoCredits) answers every generation and training POST 402, starting
+// nothing. PaidRequests records each of those POSTs (path, body, status)
+// for tests. The dice come from a PCG seeded with RandSeed, so
 // a given sequence of requests sees the same faults.
 //
 // # Persistence and consistency

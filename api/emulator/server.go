@@ -12,11 +12,9 @@ package emulator
 
 import (
 	crand "crypto/rand"
-	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -71,6 +69,10 @@ type Options struct {
 	// body has no Content-Length (sent chunked), as some proxies do; kreafs
 	// streams uploads that way while a file is still being written.
 	RequireLength bool
+	// NoCredits answers 402 {"error": "You have run out of credits."} to
+	// every generation and training POST, as Krea does for an account
+	// without credits (SetNoCredits changes it while running).
+	NoCredits bool
 	// MaxConcurrentJobs: past this many unfinished jobs, new jobs are
 	// "backlogged" until a slot frees, as Krea documents (with
 	// RefuseOverLimit: refused with 429). 0 = unlimited.
@@ -165,6 +167,8 @@ type Server struct {
 	stall, faultAfterWrite          atomic.Bool
 	stallAfter                      atomic.Int64 // files: bytes sent before stalling; <0 off
 	authLeaked                      atomic.Bool
+	noCredits                       atomic.Bool  // paid POSTs answer 402 (paid.go)
+	paid                            paidLog      // recorded paid POSTs (paid.go)
 	fileBytes                       atomic.Int64 // body bytes the files origin has written
 
 	saveCh    chan struct{}
@@ -252,6 +256,7 @@ func newServer(o Options) (*Server, error) {
 	s.SetBandwidth(o.Bandwidth)
 	s.SetMaxConcurrentJobs(o.MaxConcurrentJobs)
 	s.faultAfterWrite.Store(o.FaultAfterWrite)
+	s.noCredits.Store(o.NoCredits)
 	s.stallAfter.Store(-1)
 	paths, err := generatePaths()
 	if err != nil {
@@ -396,41 +401,6 @@ func formatUUID(a, b uint64) string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
 }
 
-// Knob setters; all take effect on the next request.
-
-// SetFaultRate sets the share of API answers replaced by 500/503/429.
-func (s *Server) SetFaultRate(f float64) { s.faultRate.Store(math.Float64bits(f)) }
-
-// SetCutRate sets the share of downloads cut mid-body.
-func (s *Server) SetCutRate(f float64) { s.cutRate.Store(math.Float64bits(f)) }
-
-// SetJobFailRate sets the share of new jobs that fail.
-func (s *Server) SetJobFailRate(f float64) { s.jobFailRate.Store(math.Float64bits(f)) }
-
-// SetLatency sets the delay added to every API request.
-func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
-
-// SetBandwidth caps each download to b bytes/s (0 = none).
-func (s *Server) SetBandwidth(b int64) { s.bandwidth.Store(b) }
-
-// SetJobDuration sets how long jobs created from now on take (<= 0: instant).
-func (s *Server) SetJobDuration(d time.Duration) { s.jobDuration.Store(int64(max(d, 0))) }
-
-// SetMaxConcurrentJobs sets the unfinished-job limit past which new jobs are
-// backlogged (or refused with 429, Options.RefuseOverLimit); 0 = unlimited.
-func (s *Server) SetMaxConcurrentJobs(n int) { s.maxJobs.Store(int64(n)) }
-
-// SetFaultAfterWrite: see Options.FaultAfterWrite.
-func (s *Server) SetFaultAfterWrite(b bool) { s.faultAfterWrite.Store(b) }
-
-// SetStall makes both origins accept requests and then send nothing until
-// the client gives up, the stall is lifted, or the server closes.
-func (s *Server) SetStall(b bool) { s.stall.Store(b) }
-
-// SetStallAfter makes file downloads send n body bytes and then hang (n < 0
-// turns it off): the "server stopped sending mid-body" case.
-func (s *Server) SetStallAfter(n int64) { s.stallAfter.Store(n) }
-
 func loadFloat(a *atomic.Uint64) float64 { return math.Float64frombits(a.Load()) }
 
 // waitStall blocks while the stall knob is on; false means the request was
@@ -489,87 +459,4 @@ func (s *Server) countPrefix(m map[string]int, prefix string) int {
 		}
 	}
 	return n
-}
-
-// --- API origin ---
-
-// apiHandler routes the API and wraps it in latency, stall, auth and faults.
-func (s *Server) apiHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /assets", s.handleUpload)
-	mux.HandleFunc("GET /assets", s.handleListAssets)
-	mux.HandleFunc("GET /assets/{id}", s.handleGetAsset)
-	mux.HandleFunc("DELETE /assets/{id}", s.handleDeleteAsset)
-	mux.HandleFunc("GET /jobs", s.handleListJobs)
-	mux.HandleFunc("GET /jobs/{id}", s.handleGetJob)
-	mux.HandleFunc("DELETE /jobs/{id}", s.handleDeleteJob)
-	mux.HandleFunc("GET /styles", s.handleListStyles)
-	mux.HandleFunc("POST /styles/train", s.handleTrain)
-	mux.HandleFunc("GET /styles/{id}", s.handleGetStyle)
-	mux.HandleFunc("PATCH /styles/{id}", s.handlePatchStyle)
-	for p := range s.generatePaths {
-		mux.HandleFunc("POST "+p, s.handleGenerate)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		s.serveAPI(mux, sw, r)
-		s.log.WithFields(logrus.Fields{
-			"op": "api", "method": r.Method, "path": r.URL.Path, "status": sw.status,
-			"ms": time.Since(start).Milliseconds(),
-		}).Debug("emulator: request")
-	})
-}
-
-func (s *Server) serveAPI(mux *http.ServeMux, w *statusWriter, r *http.Request) {
-	s.countReq(s.apiReqs, r.URL.Path)
-	if !s.sleepCtx(r, time.Duration(s.latency.Load())) || !s.waitStall(r) {
-		panic(http.ErrAbortHandler) // the client gave up or we are closing: send nothing at all
-	}
-	if !s.authorized(r) {
-		drainBody(r)
-		s.writeError(w, http.StatusUnauthorized, "unauthorized: missing or invalid bearer token")
-		return
-	}
-	// mux.Handler only tells whether a route exists; mux.ServeHTTP serves,
-	// since it alone sets the path values ({id}).
-	if _, pattern := mux.Handler(r); pattern == "" {
-		drainBody(r)
-		s.writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)
-		return
-	}
-	if rate := loadFloat(&s.faultRate); rate > 0 && s.dice() < rate {
-		status := []int{500, 503, 429}[s.randUint64()%3]
-		if s.faultAfterWrite.Load() && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			mux.ServeHTTP(discardWriter{header: http.Header{}}, r)
-		}
-		drainBody(r)
-		if status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", "1")
-		}
-		s.writeError(w, status, fmt.Sprintf("injected fault (%d)", status))
-		return
-	}
-	mux.ServeHTTP(w, r)
-}
-
-// drainBody reads (and drops) what is left of a request body, bounded, before
-// an early answer: a client still sending a large upload then reads the
-// answer instead of meeting a reset connection.
-func drainBody(r *http.Request) {
-	if r.Body != nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, drainCap))
-	}
-}
-
-// authorized checks the bearer token in constant time.
-func (s *Server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	const p = "Bearer "
-	if len(h) < len(p) || !strings.EqualFold(h[:len(p)], p) {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(h[len(p):])), []byte(s.token)) == 1
 }

@@ -16,16 +16,9 @@ package state
 // Locking: HiddenJobs.mu guards ids and every write of the file.
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
-
-	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // HiddenJobs is a persistent set of job ids. A nil *HiddenJobs is an
@@ -55,16 +48,9 @@ func OpenHiddenJobs(path string) (*HiddenJobs, error) {
 	if path == "" {
 		return h, nil
 	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return h, nil
-	}
-	if err != nil {
-		return h, fmt.Errorf("cache: hidden jobs: %w", err)
-	}
 	var doc hiddenJobsDoc
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return h, fmt.Errorf("cache: hidden jobs file %s is damaged, starting with none hidden: %w", path, err)
+	if err := readJSONFile(path, "hidden jobs", "starting with none hidden", &doc); err != nil {
+		return h, err
 	}
 	for _, id := range doc.IDs {
 		if id != "" {
@@ -141,15 +127,5 @@ func (h *HiddenJobs) saveLocked() error {
 		doc.IDs = append(doc.IDs, id)
 	}
 	sort.Strings(doc.IDs)
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("cache: hidden jobs: %w", err)
-	}
-	if err := durable.MkdirPrivate(filepath.Dir(h.path)); err != nil {
-		return fmt.Errorf("cache: hidden jobs: %w", err)
-	}
-	if err := durable.WriteFile(h.path, append(b, '\n')); err != nil {
-		return fmt.Errorf("cache: hidden jobs: %w", err)
-	}
-	return nil
+	return writeJSONFile(h.path, "hidden jobs", doc)
 }

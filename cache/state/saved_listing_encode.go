@@ -2,7 +2,7 @@ package state
 
 // The saved listing of assets/, encoded without reflection.
 //
-// The first listing of a mount is saved at once (fs/assets_saved.go), on
+// The first listing of a mount is saved at once (fs/assets/assets_saved.go), on
 // a goroutine that runs during the cold ls -l that made it, so encoding
 // 10,000 assets must cost little CPU: json.Marshal (reflection) was the
 // bulk of a save's cost. appendAssetsJSON writes the very bytes

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -19,9 +20,10 @@ const DoneKeep = 10 * time.Minute
 
 // Session is the write state of one mount. See the package doc.
 type Session struct {
-	q    *queue.Queue // nil: read-only
-	hold func(name string) bool
-	log  logrus.FieldLogger
+	q     *queue.Queue // nil: read-only
+	store *cache.Store // where uploaded bytes are kept as the asset's content; nil: not kept
+	hold  func(name string) bool
+	log   logrus.FieldLogger
 
 	mu       sync.Mutex
 	writers  map[string]int        // item id -> write handles open on it
@@ -45,13 +47,15 @@ type movedAsset struct {
 }
 
 // NewSession wraps q (opened, not started; nil for a read-only mount).
-// hold says which names are never uploaded (the queue's Options.Hold).
-func NewSession(q *queue.Queue, hold func(name string) bool, log logrus.FieldLogger) *Session {
+// store is the content store that uploaded bytes are kept in and that
+// assets opened for writing are copied from. hold says which names are
+// never uploaded (the queue's Options.Hold).
+func NewSession(q *queue.Queue, store *cache.Store, hold func(name string) bool, log logrus.FieldLogger) *Session {
 	if log == nil {
 		log = logrus.StandardLogger()
 	}
 	return &Session{
-		q: q, hold: hold, log: log,
+		q: q, store: store, hold: hold, log: log,
 		writers:  map[string]int{},
 		rejected: map[string]error{},
 		phantom:  map[string]bool{},

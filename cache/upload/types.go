@@ -1,7 +1,7 @@
 package upload
 
 // Extensions whose files are never a type Krea takes: a file given such a
-// name is refused when it gets it (fs/types_by_name.go says how), instead
+// name is refused when it gets it (fs/assets/types_by_name.go says how), instead
 // of at its last close. docs/writes.md ("Type and size checks") states the
 // same rule.
 

@@ -1,5 +1,5 @@
-// Package spec holds Krea's OpenAPI document (a copy of
-// api/testdata/krea-api-openapi.json, embedded) and validates requests and
+// Package spec holds Krea's OpenAPI document (the one package api/spec
+// embeds, the same bytes as api/testdata/krea-api-openapi.json) and validates requests and
 // responses against it with github.com/getkin/kin-openapi.
 //
 // The document is OpenAPI 3.1 (type arrays such as ["string","null"]).
@@ -18,7 +18,6 @@ package spec
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,12 +29,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	apispec "github.com/kreafs/kreafs/api/spec"
 )
 
 // JSON is Krea's OpenAPI document as published.
-//
-//go:embed krea-api-openapi.json
-var JSON []byte
+var JSON = apispec.JSON
 
 type loaded struct {
 	doc    *openapi3.T

@@ -17,7 +17,7 @@ func TestEmbeddedSpecMatchesAPITestdata(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(b, JSON) {
-		t.Fatal("api/emulator/spec/krea-api-openapi.json differs from api/testdata/krea-api-openapi.json: copy it over")
+		t.Fatal("api/spec/krea-api-openapi.json differs from api/testdata/krea-api-openapi.json: copy it over")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -185,4 +186,16 @@ func (l *lister) since(ctx context.Context, mark uint64) ([]api.Asset, error) {
 		}
 		// It started too early for us; loop and start (or join) a newer one.
 	}
+}
+
+// checkInterrupted runs the exactly-once check of an earlier attempt prev
+// of it (findUploaded): the asset it made, or nil if it made none. Not
+// ok: the check failed, and a retry is scheduled.
+func (q *Queue) checkInterrupted(it *item, prev *intent, checkAfter uint64) (*api.Asset, bool) {
+	a, err := q.findUploaded(it, prev, checkAfter)
+	if err != nil {
+		q.retryLater(it, fmt.Errorf("checking whether an interrupted upload arrived: %w", err), false)
+		return nil, false
+	}
+	return a, true
 }

@@ -110,7 +110,7 @@
 // the account's assets (AllAssets, in a listing taken after the failure,
 // shared by every item that needs one) and looks for an asset whose
 // description is the name, whose size_bytes is the spool size (or null),
-// that was uploaded no earlier than Skew (default 2 min) before the intent
+// that was uploaded no earlier than Skew (DefaultSkew) before the intent
 // started, and that is not already accounted for (uploaded or matched by
 // this queue, or listed in the item's Replaces). If there is one, that is
 // the upload: it is not sent again. Otherwise it is sent.

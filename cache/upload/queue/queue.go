@@ -51,16 +51,17 @@ type Options struct {
 
 	Workers     int           // parallel uploads and deletes [4]
 	MaxAttempts int           // transient failures in a row before waiters are told and the item pauses [5]
-	MinBackoff  time.Duration // first retry delay, doubled per failure, ±50% jitter [1s]
-	MaxBackoff  time.Duration // cap of the retry delay [1m]
-	RoundPause  time.Duration // pause after MaxAttempts failures before the next round [5m]
-	Skew        time.Duration // clock tolerance when matching an interrupted upload to an asset [2m]
+	MinBackoff  time.Duration // first retry delay, doubled per failure, ±50% jitter [DefaultMinBackoff]
+	MaxBackoff  time.Duration // cap of the retry delay [DefaultMaxBackoff]
+	RoundPause  time.Duration // pause after MaxAttempts failures before the next round [DefaultRoundPause]
+	Skew        time.Duration // clock tolerance when matching an interrupted upload to an asset [DefaultSkew]
 
 	// Streams is how many speculative uploads (StartStream, stream.go)
 	// may run at once [2]; negative disables them.
 	Streams int
 	// StreamIdle: a speculative upload whose file gets no new bytes for
-	// this long (while open, or waiting for the delay) is given up [30s].
+	// this long (while open, or waiting for the delay) is given up
+	// [DefaultStreamIdle].
 	StreamIdle time.Duration
 
 	// Hold, if set, is asked whether an item with this name must be kept
@@ -179,9 +180,28 @@ func (q *Queue) Start(onUploaded func(it Item, a *api.Asset)) {
 	q.mu.Unlock()
 	for i := 0; i < q.o.Workers; i++ {
 		q.wg.Add(1)
-		go q.worker()
+		go q.worker(q.jobs())
 	}
 }
+
+// Defaults of the Options' durations (docs/reliability.md lists the
+// bounds they give).
+const (
+	// DefaultMinBackoff is the first delay before retrying a transiently
+	// failed upload or delete; it doubles per failure.
+	DefaultMinBackoff = time.Second
+	// DefaultMaxBackoff caps that delay.
+	DefaultMaxBackoff = time.Minute
+	// DefaultRoundPause is the pause after MaxAttempts failures in a row,
+	// before the next round of attempts.
+	DefaultRoundPause = 5 * time.Minute
+	// DefaultSkew is how far the server's clock may be from ours when an
+	// interrupted upload is matched to an asset (exactly once).
+	DefaultSkew = 2 * time.Minute
+	// DefaultStreamIdle is how long a speculative upload may get no new
+	// bytes before it is given up.
+	DefaultStreamIdle = 30 * time.Second
+)
 
 func setDefaults(o *Options) {
 	def := func(d *time.Duration, v time.Duration) {
@@ -195,17 +215,17 @@ func setDefaults(o *Options) {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
 	}
-	def(&o.MinBackoff, time.Second)
-	def(&o.MaxBackoff, time.Minute)
-	def(&o.RoundPause, 5*time.Minute)
-	def(&o.Skew, 2*time.Minute)
+	def(&o.MinBackoff, DefaultMinBackoff)
+	def(&o.MaxBackoff, DefaultMaxBackoff)
+	def(&o.RoundPause, DefaultRoundPause)
+	def(&o.Skew, DefaultSkew)
 	if o.Delay < 0 {
 		o.Delay = 0
 	}
 	if o.Streams == 0 {
 		o.Streams = 2
 	}
-	def(&o.StreamIdle, 30*time.Second)
+	def(&o.StreamIdle, DefaultStreamIdle)
 	if o.Log == nil {
 		o.Log = logrus.StandardLogger()
 	}

@@ -138,3 +138,17 @@ func (q *Queue) notifyLocked(it *item, err error) {
 	}
 	it.waiters = nil
 }
+
+// lockLive takes it.pmu, then Queue.mu, for a change of a live item: false
+// (holding neither) if the item was removed meanwhile. The caller unlocks
+// both.
+func (q *Queue) lockLive(it *item) bool {
+	it.pmu.Lock()
+	q.mu.Lock()
+	if it.removed {
+		q.mu.Unlock()
+		it.pmu.Unlock()
+		return false
+	}
+	return true
+}

@@ -1,0 +1,129 @@
+package queue
+
+// The journal around an attempt: its intent, durable before the POST, and
+// its outcome (an asset made, or a permanent refusal), durable before
+// anyone is told.
+
+import (
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// beginAttempt journals (and fsyncs) the intent of attempt in before its
+// POST, or before a speculative stream's end is sent: the exactly-once
+// check relies on it. It hands over the item's stream, which this attempt
+// commits or gives up. Not ok: the item changed while its file was opened
+// (the change rescheduled it, or this marks it to run again), or the
+// intent could not be journaled (a retry is scheduled).
+func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *Stream, attempt int, ok bool) {
+	gen, name := in.Gen, in.Name
+	it.pmu.Lock()
+	q.mu.Lock()
+	if q.closed || it.rec.State != stPending || it.rec.Gen != gen || it.rec.Name != name || it.writers > 0 {
+		// Changed while we looked: the change (re)scheduled it, or will.
+		it.rec.Intent = nil // prev, if any, is known not to have landed
+		q.mu.Unlock()
+		it.pmu.Unlock()
+		q.mu.Lock()
+		if it.rec.State == stPending && it.writers == 0 && it.timer == nil && !q.heldLocked(it) {
+			it.rerun = true
+		}
+		q.mu.Unlock()
+		return nil, 0, false
+	}
+	it.rec.Intent, it.inflight = in, in
+	s = it.stream // this attempt commits it, or gives it up
+	it.stream = nil
+	attempt = it.rec.Attempts + 1
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	err := q.l.writeRecord(rec) // the intent is durable before the POST (or a stream's end)
+	it.pmu.Unlock()
+	if err != nil {
+		if s != nil {
+			s.Abort("cannot journal the upload intent")
+		}
+		q.mu.Lock()
+		it.rec.Intent = nil
+		q.mu.Unlock()
+		log.WithError(err).Error("cannot journal upload intent; not uploading")
+		q.retryLater(it, err, false)
+		return nil, 0, false
+	}
+	return s, attempt, true
+}
+
+// landed records that the attempt in created asset a. If the item
+// changed meanwhile (new content, new name, cancelled) a is superseded: it
+// joins Replaces and the item goes on; else the item is Uploaded.
+func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
+	if err := q.cl.add(a.ID, q.o.Clock.Now()); err != nil {
+		q.log.WithFields(logrus.Fields{"op": "upload", "asset": a.ID}).WithError(err).Warn("cannot record the asset as this queue's")
+	}
+	it.pmu.Lock()
+	q.mu.Lock()
+	q.claimed[a.ID] = true
+	it.rec.Intent = nil
+	done := false
+	switch {
+	case it.rec.State == stCanceled:
+		it.rec.Replaces = addID(it.rec.Replaces, a.ID)
+		it.rerun = true // runCanceled deletes it
+	case it.rec.Gen != in.Gen || it.rec.Name != in.Name || it.rec.State != stPending:
+		it.rec.Replaces = addID(it.rec.Replaces, a.ID)
+		it.rec.Attempts = 0
+		if it.rec.State == stPending && it.writers == 0 && it.timer == nil {
+			it.rerun = true
+		}
+	default:
+		it.rec.State, it.rec.Asset = stUploaded, a
+		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
+		done = true
+	}
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	err := q.l.writeRecord(rec)
+	it.pmu.Unlock()
+	log := q.log.WithFields(logrus.Fields{"op": "upload", "id": rec.ID, "name": in.Name, "asset": a.ID})
+	if err != nil {
+		// On a crash now the old record (with the intent) is found and the
+		// exactly-once check finds a.
+		log.WithError(err).Error("cannot journal finished upload")
+	}
+	if !done {
+		log.Info("uploaded a version that was changed, renamed or removed meanwhile; it will be replaced")
+		return
+	}
+	q.runUploaded(it)
+}
+
+// fail records a permanent refusal of attempt in. If the item changed
+// since (new content or name), the refusal concerns an old version: the
+// new one gets its own attempt.
+func (q *Queue) fail(it *item, in *intent, err error) {
+	if !q.lockLive(it) {
+		return
+	}
+	defer it.pmu.Unlock()
+	it.rec.Intent = nil // a refused request created nothing
+	it.inflight = nil
+	switch {
+	case it.rec.State == stCanceled:
+		it.rerun = true
+	case it.rec.State != stPending || it.rec.Gen != in.Gen || it.rec.Name != in.Name:
+		if it.rec.State == stPending && it.writers == 0 && it.timer == nil {
+			it.rerun = true
+		}
+	default:
+		it.rec.State = stFailed
+		it.rec.Attempts++
+		it.rec.setFailure(err)
+		q.notifyLocked(it, &UploadError{Name: it.rec.Name, Err: err, Permanent: true})
+	}
+	rec := it.rec.clone()
+	q.mu.Unlock()
+	if werr := q.l.writeRecord(rec); werr != nil {
+		q.log.WithFields(logrus.Fields{"op": "fail", "id": rec.ID}).WithError(werr).Error("cannot journal failure")
+	}
+}

@@ -1,0 +1,137 @@
+package queue
+
+// Sending a Pending item's file: the exactly-once check of an interrupted
+// attempt first (dedupe.go), the intent journaled (attempt.go), then the
+// POST, from the spool or by committing its speculative stream
+// (stream.go). Locking as in queue.go: Queue.mu only for bookkeeping,
+// item.pmu only around journal writes, neither while talking to the API.
+
+import (
+	"errors"
+	"os"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// runUpload sends a Pending item, first checking whether an earlier,
+// interrupted attempt already created the asset.
+func (q *Queue) runUpload(it *item) {
+	q.mu.Lock()
+	if it.removed || it.rec.State != stPending || it.writers > 0 || q.heldLocked(it) {
+		q.mu.Unlock()
+		return
+	}
+	id, gen, name := it.rec.ID, it.rec.Gen, it.rec.Name
+	prev := it.rec.Intent
+	checkAfter := it.checkAfter
+	if prev != nil {
+		q.abortStreamLocked(it, "an earlier attempt must be checked first")
+	}
+	it.inflight = &intent{Gen: gen, Name: name}
+	q.mu.Unlock()
+	defer q.endInflight(it)
+	log := q.log.WithFields(logrus.Fields{"op": "upload", "id": id, "name": name})
+
+	if prev != nil {
+		a, ok := q.checkInterrupted(it, prev, checkAfter)
+		if !ok {
+			return
+		}
+		if a != nil {
+			log.WithFields(logrus.Fields{"asset": a.ID, "marker": prev.Marker}).
+				Info("an interrupted upload had reached the server; not sending it again")
+			q.landed(it, prev, a)
+			return
+		}
+		log.WithField("marker", prev.Marker).Info("an interrupted upload did not reach the server; sending again")
+	}
+
+	f, err := os.Open(q.l.spoolPath(id, gen))
+	if err != nil {
+		log.WithError(err).Error("cannot open spool file")
+		q.fail(it, &intent{Gen: gen, Name: name}, ErrSpoolLost)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		log.WithError(err).Error("cannot stat spool file")
+		q.fail(it, &intent{Gen: gen, Name: name}, ErrSpoolLost)
+		return
+	}
+	in := &intent{Marker: newID()[:16], Started: q.o.Clock.Now(), Gen: gen, Name: name, Size: fi.Size()}
+
+	s, attempt, ok := q.beginAttempt(it, in, log)
+	if !ok {
+		return
+	}
+
+	log = log.WithFields(logrus.Fields{"size": in.Size, "marker": in.Marker, "attempt": attempt})
+	log.Debug("uploading")
+	a, err := q.send(s, f, in, log)
+	if err == nil && (a == nil || a.ID == "") {
+		err = errors.New("upload answer without an asset id")
+	}
+	switch classify(err, q.ctx.Err() != nil) {
+	case outcomeOK:
+		if s := a.Size(); s >= 0 && s != in.Size {
+			// onUploaded's owner (package upload) warns, with the types too.
+			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Debug("server reports a different size than was sent")
+		}
+		q.landed(it, in, a)
+	case outcomeStop:
+		log.Info("upload interrupted by shutdown; it resumes at the next mount")
+	case outcomeRetry:
+		log.WithError(err).Warn("upload failed; will retry")
+		q.retryLater(it, err, true)
+	case outcomeFail:
+		log.WithError(err).Error("upload refused by the API; kept on disk as failed")
+		q.fail(it, in, err)
+	}
+}
+
+// send makes the POST of attempt in, whose intent is journaled: by
+// committing stream s (the speculative upload of the same file, already
+// sent up to its end) when it is usable, else from the spool file f. A
+// committed stream's refusal is not trusted as the file's (it may concern
+// the streaming itself): the file is then sent again the ordinary way, and
+// that answer counts. Nothing was created by a refused request, nor by a
+// stream given up before its commit.
+func (q *Queue) send(s *Stream, f *os.File, in *intent, log logrus.FieldLogger) (*api.Asset, error) {
+	if s != nil {
+		if ok, ahead := s.commit(in.Gen, in.Name, in.Size); ok {
+			log.WithField("sent", ahead).Debug("committing the speculative upload")
+			a, err := s.result()
+			if classify(err, q.ctx.Err() != nil) != outcomeFail {
+				return a, err
+			}
+			log.WithError(err).Info("streamed upload refused; sending the file again the ordinary way")
+			q.stopStreaming(err)
+		} else {
+			s.Abort("not usable at the upload's start")
+			log.Debug("speculative upload not usable; uploading the ordinary way")
+		}
+	}
+	return q.o.Uploader.UploadAsset(q.ctx, f, in.Name, in.Name)
+}
+
+// endInflight forgets the running upload and deletes spool generations
+// that only it was reading.
+func (q *Queue) endInflight(it *item) {
+	q.mu.Lock()
+	it.inflight = nil
+	var drop []int
+	for _, g := range it.oldGens {
+		if g != it.rec.Gen || it.rec.State == stCanceled {
+			drop = append(drop, g)
+		}
+	}
+	it.oldGens = nil
+	id := it.rec.ID
+	q.mu.Unlock()
+	for _, g := range drop {
+		os.Remove(q.l.spoolPath(id, g))
+	}
+}

@@ -1,0 +1,99 @@
+package assets
+
+// READDIRPLUS answers prepared ahead: while `ls -l` works through the
+// entries it has (coreutils stats each one inside its readdir loop), a
+// goroutine creates the inodes and attributes of the entries it will ask
+// for next, so that each READDIRPLUS request only hands them to go-fuse.
+//
+// Creating them (assetEntry) on ls's critical path was a large part of a
+// cold ls -l of many assets (docs/performance.md); this way it runs on
+// another core while ls works.
+//
+// Only an open that fills the kernel's copy of the listing prepares
+// (otherwise the kernel sends no READDIRPLUS), and only entries whose size
+// is known (the others may need a request to learn it, which is done only
+// when the kernel asks). A prepared entry is used at most once: a rewind,
+// or an entry asked for before it was ready, goes through assetEntry.
+//
+// Locking: per entry, an atomic state hands the prepared value from the
+// preparing goroutine to Lookup (ready is stored after the value; Lookup
+// reads it only after swapping ready for used). No mutex.
+
+import (
+	"context"
+	"sync/atomic"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// States of a prepared entry.
+const (
+	prepNone  = iota // not prepared (yet)
+	prepBusy         // being prepared
+	prepReady        // prepared, not used
+	prepUsed         // used, skipped or answered without it: never again
+)
+
+type preparedEntry struct {
+	ch  *gofs.Inode
+	out fuse.EntryOut // what assetEntry filled in
+}
+
+// prepared is one handle's entries prepared ahead.
+type prepared struct {
+	state []atomic.Uint32
+	entry []preparedEntry
+	stop  atomic.Bool // the handle was released
+}
+
+// startPreparing prepares h's entries in order on a new goroutine.
+func (h *assetsDirHandle) startPreparing() {
+	p := &prepared{state: make([]atomic.Uint32, len(h.list.Entries)), entry: make([]preparedEntry, len(h.list.Entries))}
+	h.prep = p
+	d, entries := h.d, h.list.Entries
+	go func() {
+		ctx := context.Background()
+		for i := range entries {
+			a := entries[i].Asset
+			if p.stop.Load() {
+				return
+			}
+			if a == nil || a.Size() < 0 || !p.state[i].CompareAndSwap(prepNone, prepBusy) {
+				continue
+			}
+			var out fuse.EntryOut
+			ch, errno := d.r.assetEntry(ctx, &d.Inode, a, &out)
+			if errno != 0 {
+				p.state[i].Store(prepUsed)
+				continue
+			}
+			p.entry[i] = preparedEntry{ch: ch, out: out}
+			p.state[i].CompareAndSwap(prepBusy, prepReady)
+		}
+	}()
+}
+
+// take returns entry i's prepared inode (and fills out), or nil when it is
+// not ready; either way entry i is never prepared or used again.
+func (p *prepared) take(i int, out *fuse.EntryOut) *gofs.Inode {
+	if p == nil || i < 0 || i >= len(p.state) || p.state[i].Swap(prepUsed) != prepReady {
+		return nil
+	}
+	e := &p.entry[i]
+	*out = e.out
+	ch := e.ch
+	*e = preparedEntry{}
+	return ch
+}
+
+// lookupPrepared answers the READDIRPLUS lookup of entry i from the
+// prepared entry, else from the asset as before.
+func (h *assetsDirHandle) lookupPrepared(ctx context.Context, i int, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if ch := h.prep.take(i, out); ch != nil {
+		h.d.dc.preparedUsed.Add(1)
+		return ch, 0
+	}
+	return h.d.r.assetEntry(ctx, &h.d.Inode, h.list.Entries[i].Asset, out)
+}

@@ -1,0 +1,152 @@
+package assets
+
+// Re-checking a name that the last listing does not have, before ENOENT:
+// one request for the newest page of assets (the API lists newest first),
+// whose unknown assets are merged into the cached listing. Much cheaper
+// than listing everything again, and exactly what finds a file uploaded
+// elsewhere a moment ago.
+//
+// Locking: assetsDir.checkMu guards checkRunning, checkNext and
+// checkFailed. At most one
+// check is in flight; lookups that arrive while it runs share the next one
+// (they need a check that started after they did), so a burst of misses
+// costs at most two requests.
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// recheckPage is how many of the newest assets a re-check asks for.
+const recheckPage = 100
+
+// recheckWait is how long a lookup waits for a re-check before answering
+// from the listing it has (ENOENT). The re-check goes on in the background
+// and its finds serve later lookups, so an API that stalls delays a miss
+// by this much, not by the API client's answer timeout.
+const recheckWait = 5 * time.Second
+
+// errRecheckSlow is a re-check that did not answer within recheckWait.
+var errRecheckSlow = errors.New("the API did not answer the re-check within " + recheckWait.String())
+
+// recheckFailFast is how long after a failed (or too slow) re-check
+// lookups of missing names answer at once with that failure (so ENOENT)
+// instead of asking again: while the API is down, each create (cp into
+// assets/ makes several lookups of the new name) would otherwise wait for
+// the client's retries every time. A re-check that succeeds ends it.
+const recheckFailFast = 10 * time.Second
+
+// recheckFail is the last failed re-check.
+type recheckFail struct {
+	at  time.Time // Config.Clock
+	err error
+}
+
+// recheckCall is one re-check; done is closed when err is set.
+type recheckCall struct {
+	done chan struct{}
+	err  error
+}
+
+// recheck makes sure a check of the newest assets that started after this
+// call began has completed, and returns its error.
+func (d *assetsDir) recheck(ctx context.Context) error {
+	d.checkMu.Lock()
+	if f := d.checkFailed; f.err != nil && d.r.Cfg.Clock().Sub(f.at) < recheckFailFast {
+		d.checkMu.Unlock()
+		return f.err
+	}
+	var c *recheckCall
+	if d.checkRunning {
+		if d.checkNext == nil {
+			d.checkNext = &recheckCall{done: make(chan struct{})}
+		}
+		c = d.checkNext
+	} else {
+		c = &recheckCall{done: make(chan struct{})}
+		d.checkRunning = true
+		first := c
+		d.r.Background(func(bg context.Context) { d.runChecks(bg, first) })
+	}
+	d.checkMu.Unlock()
+	t := time.NewTimer(recheckWait)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		d.checkMu.Lock()
+		if d.checkFailed.err == nil {
+			d.checkFailed = recheckFail{at: d.r.Cfg.Clock(), err: errRecheckSlow}
+		}
+		d.checkMu.Unlock()
+		return errRecheckSlow
+	}
+}
+
+// runChecks runs c, then the check queued meanwhile, until none is queued.
+func (d *assetsDir) runChecks(bg context.Context, c *recheckCall) {
+	for c != nil {
+		c.err = d.checkNewest(bg)
+		close(c.done)
+		d.checkMu.Lock()
+		if c.err != nil && bg.Err() == nil {
+			d.checkFailed = recheckFail{at: d.r.Cfg.Clock(), err: c.err}
+		} else {
+			d.checkFailed = recheckFail{}
+		}
+		c, d.checkNext = d.checkNext, nil
+		if c == nil {
+			d.checkRunning = false
+		}
+		d.checkMu.Unlock()
+	}
+}
+
+// checkNewest fetches the newest page and adds the assets the listing
+// lacks (idempotent, so it also applies to a listing fetch in flight).
+func (d *assetsDir) checkNewest(bg context.Context) error {
+	ctx, cancel := d.r.OpContext(bg)
+	defer cancel()
+	page, err := d.r.Cfg.Remote.ListAssets(ctx, recheckPage, "")
+	if err != nil {
+		return err
+	}
+	t := d.current()
+	var fresh []api.Asset
+	for _, a := range page.Items {
+		if t == nil || t.ByID[a.ID] == nil {
+			fresh = append(fresh, a)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	d.r.Log.WithFields(logrus.Fields{"op": "lookup", "path": "assets", "new": len(fresh)}).Debug("re-check found new assets")
+	d.listing.Update(func(as []api.Asset) []api.Asset {
+		have := make(map[string]bool, len(as))
+		for _, a := range as {
+			have[a.ID] = true
+		}
+		out := as
+		for _, a := range fresh {
+			if !have[a.ID] {
+				// Copy on first append: the listing's slice is shared
+				// with tables built from it.
+				if len(out) == len(as) {
+					out = append(make([]api.Asset, 0, len(as)+len(fresh)), as...)
+				}
+				out = append(out, a)
+			}
+		}
+		return out
+	})
+	return nil
+}

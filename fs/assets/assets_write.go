@@ -1,0 +1,368 @@
+package assets
+
+// Writes in assets/: create (cp), rename (mv, rsync's final rename),
+// unlink (rm), fsync of the directory (sync MOUNT/assets), and the
+// refusals (mkdir, mknod, links). The upload queue (cache/upload/queue) does
+// the uploading; uploads.go keeps the mount's side of it.
+//
+// Locking: none of its own (see uploads.go and assets_dir.go).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload"
+	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/node"
+)
+
+// renameNoReplace is RENAME_NOREPLACE of renameat2(2).
+const renameNoReplace = 0x1
+
+// writable says whether the mount takes writes: EROFS when not.
+func (r *Tree) writable() syscall.Errno {
+	if r.readOnly {
+		return syscall.EROFS
+	}
+	return 0
+}
+
+// lookupUpload finds a queued file by name (nil if there is none).
+func (d *assetsDir) lookupUpload(ctx context.Context, name string, out *fuse.EntryOut) *gofs.Inode {
+	if !usableName(name) {
+		return nil
+	}
+	it, ok := d.r.up.s.Lookup(name)
+	if !ok {
+		return nil
+	}
+	return d.r.uploadEntry(ctx, &d.Inode, it, out)
+}
+
+// shownName is the name an asset has in assets/.
+func (d *assetsDir) shownName(ctx context.Context, id string) (string, bool) {
+	t, err := d.table(ctx)
+	if err != nil {
+		return "", false
+	}
+	name, ok := t.NameOf[id]
+	return name, ok
+}
+
+// target is what a name of assets/ leads to: a queued file, an asset, or
+// nothing.
+type target struct {
+	item  *queue.Item
+	asset *api.Asset
+}
+
+func (t target) exists() bool { return t.item != nil || t.asset != nil }
+
+// resolve finds what name leads to.
+func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
+	if it, ok := d.r.up.s.Lookup(name); ok {
+		return target{item: &it}, nil
+	}
+	a, err := d.lookup(ctx, name)
+	if err != nil {
+		if node.ToErrno(err) == syscall.ENOENT {
+			return target{}, nil
+		}
+		return target{}, err
+	}
+	return target{asset: a}, nil
+}
+
+// Create makes a new file in assets/ (cp, a download, rsync's temp file):
+// a spool file queued for upload at its last close. Creating over an
+// existing asset replaces it once the new upload succeeded.
+func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	fields := logrus.Fields{"op": "create", "path": "assets/" + name}
+	if errno := d.r.writable(); errno != 0 {
+		return nil, nil, 0, errno
+	}
+	if !usableName(name) {
+		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
+		return nil, nil, 0, syscall.EINVAL
+	}
+	if errno := d.r.refuseType("create", name); errno != 0 {
+		return nil, nil, 0, errno
+	}
+	ch, h, err := d.create(ctx, name, flags, out)
+	if err != nil {
+		return nil, nil, 0, node.Fail(d.r.Log, fields, err)
+	}
+	return ch, h, writeOpenFlags, 0
+}
+
+func (d *assetsDir) create(ctx context.Context, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, *uploadHandle, error) {
+	u := d.r.up
+	dst, err := d.resolve(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dst.item != nil { // the kernel did not know the name yet: open it
+		h, err := u.openItemWrite(dst.item.ID, uploadIno(dst.item.ID), flags)
+		if err != nil {
+			return nil, nil, err
+		}
+		it, _ := u.s.Get(dst.item.ID)
+		return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
+	}
+	if dst.asset != nil {
+		h, err := u.openAssetWrite(ctx, *dst.asset, 0, flags, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		h.ino = uploadIno(h.id)
+		it, _ := u.s.Get(h.id)
+		return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
+	}
+	id, f, err := u.s.Create(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	it, _ := u.s.Get(id)
+	d.r.Log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": classifyName(name).String()}).Debug("file created")
+	h := &uploadHandle{up: u, id: id, ino: uploadIno(id), f: f, write: true, fresh: true, stream: u.s.NewStreamer(name)}
+	return d.r.uploadEntry(ctx, &d.Inode, it, out), h, nil
+}
+
+// unlinkName is rm in assets/: a queued file's upload is cancelled; an
+// uploaded asset is deleted (DELETE /assets/{id}, journaled and retried in
+// the background; 404 counts as done). The name is gone at once.
+func (d *assetsDir) unlinkName(ctx context.Context, name string) error {
+	u := d.r.up
+	t, err := d.resolve(ctx, name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.item != nil:
+		if err := u.cancel(*t.item); err != nil {
+			return err
+		}
+		d.r.Log.WithFields(logrus.Fields{"op": "unlink", "path": "assets/" + name, "item": t.item.ID}).Info("queued file removed; its upload is canceled")
+		return nil
+	case t.asset != nil:
+		if err := u.deleteAsset(ctx, name, t.asset.ID); err != nil {
+			return err
+		}
+		// The kernel drops assets/<name> itself; .by-id/<id> is ours.
+		id := t.asset.ID
+		d.r.NotifyWait(node.OtherEntryWait, func() { node.NotifyGone(&d.byID.Inode, id) })
+		return nil
+	}
+	return syscall.ENOENT
+}
+
+// Rename moves a file within assets/. A queued file's upload is
+// re-targeted to the new name; an uploaded asset is uploaded again under
+// the new name and the old asset deleted after that (the API has no
+// rename). A file renamed over another replaces it.
+func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	fields := logrus.Fields{"op": "rename", "path": "assets/" + name, "to": newName}
+	if errno := d.r.writable(); errno != 0 {
+		return errno
+	}
+	if np, ok := newParent.(*assetsDir); !ok || np != d {
+		return syscall.EXDEV
+	}
+	if flags&gofs.RENAME_EXCHANGE != 0 {
+		return syscall.EINVAL
+	}
+	if !usableName(newName) {
+		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
+		return syscall.EINVAL
+	}
+	if name == newName {
+		return 0
+	}
+	if errno := d.r.refuseType("rename", newName); errno != 0 {
+		return errno
+	}
+	return node.Fail(d.r.Log, fields, d.rename(ctx, name, newName, flags&renameNoReplace != 0))
+}
+
+func (d *assetsDir) rename(ctx context.Context, name, newName string, noReplace bool) error {
+	u := d.r.up
+	src, err := d.resolve(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !src.exists() {
+		return syscall.ENOENT
+	}
+	dst, err := d.resolve(ctx, newName)
+	if err != nil {
+		return err
+	}
+	if noReplace && dst.exists() {
+		return syscall.EEXIST
+	}
+	var (
+		reps []string
+		drop *queue.Item // a queued file the rename overwrites
+	)
+	switch {
+	case dst.asset != nil && (src.asset == nil || dst.asset.ID != src.asset.ID):
+		reps = append(reps, dst.asset.ID)
+	case dst.item != nil && (src.item == nil || dst.item.ID != src.item.ID):
+		drop = dst.item
+		// What the overwritten file was replacing is now replaced by
+		// the renamed one (only what we still hold: the queue deletes
+		// its own list when the item is cancelled).
+		reps = append(reps, u.forget(dst.item.ID)...)
+	}
+	if src.item != nil {
+		err = u.renameItem(*src.item, newName, reps)
+	} else {
+		err = u.renameAsset(ctx, *src.asset, name, newName, reps)
+	}
+	if err != nil {
+		return err
+	}
+	if drop != nil {
+		if err := u.cancel(*drop); err != nil {
+			d.r.Log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + newName, "item": drop.ID}).WithError(err).Warn("canceling the overwritten file's upload")
+		}
+	}
+	return nil
+}
+
+// renameItem re-targets a queued file. Renamed to a final name, its
+// content must be a type Krea accepts (temp names are exempt until then);
+// an empty file stays local until it has content.
+func (u *uploads) renameItem(it queue.Item, newName string, reps []string) error {
+	if len(reps) == 0 && u.restoreMoved(it, newName) {
+		return nil
+	}
+	if err := u.s.RenameItem(it, newName, reps); err != nil {
+		if errors.Is(err, upload.ErrNotAccepted) {
+			return fmt.Errorf("%v: %w", err, syscall.EINVAL)
+		}
+		return err
+	}
+	u.r.Log.WithFields(logrus.Fields{"op": "rename", "path": "assets/" + it.Name, "to": newName, "item": it.ID}).
+		WithField("kind", classifyName(newName).String()).Debug("queued file renamed")
+	return nil
+}
+
+// renameAsset is mv of an uploaded asset: its bytes (from the content
+// cache, downloaded if needed) are queued under newName, replacing the
+// asset (and reps) once uploaded. Like rename(2), it keeps the file's
+// modification time (the asset's: set by the user, else its upload time).
+// Renamed to a temp or junk name (an editor's backup), the copy remembers
+// where it came from: renamed back unchanged, the asset is restored
+// (restoreMoved).
+func (u *uploads) renameAsset(ctx context.Context, a api.Asset, name, newName string, reps []string) error {
+	id, f, err := u.s.Create(newName)
+	if err != nil {
+		return err
+	}
+	if err := u.r.Mtimes.Set(itemTimeKey(id), u.r.AssetMtime(&a)); err != nil {
+		u.r.Log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(err).Warn("could not keep the modification time")
+	}
+	err = u.s.CopyAsset(ctx, &a, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		u.forget(id)
+		if cerr := u.s.Drop(id); cerr != nil {
+			u.r.Log.WithFields(logrus.Fields{"op": "rename", "item": id}).WithError(cerr).Warn("dropping the unfinished copy")
+		}
+		return fmt.Errorf("copying the asset's bytes for the new name: %w", err)
+	}
+	u.s.AddReplaces(id, append([]string{a.ID}, reps...)...)
+	if classifyName(newName) != finalName {
+		u.s.SetMoved(id, a, name)
+	}
+	u.release(id, false)
+	u.notifyNames(false, newName)
+	u.r.Log.WithFields(logrus.Fields{"op": "rename", "to": "assets/" + newName, "id": a.ID, "item": id}).
+		Info("asset renamed: uploading it under the new name; the old asset is deleted after that upload")
+	return nil
+}
+
+// waitReplacement is fsync of an uploaded asset: it waits for the queued
+// files that replace it, if any (nil when there are none).
+func (r *Tree) waitReplacement(ctx context.Context, assetID string) error {
+	var errs []error
+	for _, id := range r.up.s.Replacers(assetID) {
+		if err := r.up.s.Wait(ctx, id); err != nil && !errors.Is(err, queue.ErrCanceled) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Fsync of assets/ (sync MOUNT/assets) waits for every queued upload and
+// delete, and returns their errors.
+func (d *assetsDir) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32) syscall.Errno {
+	if d.r.readOnly {
+		return 0
+	}
+	return node.Fail(d.r.Log, logrus.Fields{"op": "fsyncdir", "path": "assets"}, d.r.up.s.WaitAll(ctx))
+}
+
+// Setattr of assets/ itself (rsync -t, cp -p of a directory setting its
+// times or mode): accepted and not kept.
+func (d *assetsDir) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if errno := d.r.writable(); errno != 0 {
+		return errno
+	}
+	return d.Getattr(ctx, fh, out)
+}
+
+// Mkdir, Mknod, Link, Symlink: assets/ holds only regular files.
+func (d *assetsDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, d.r.onlyFiles("mkdir", "assets/"+name)
+}
+
+func (d *assetsDir) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	if errno := d.r.writable(); errno == 0 && mode&syscall.S_IFMT == syscall.S_IFREG {
+		if errno := d.r.refuseType("mknod", name); errno != 0 {
+			return nil, errno
+		}
+	}
+	return nil, d.r.onlyFiles("mknod", "assets/"+name)
+}
+
+func (d *assetsDir) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, d.r.onlyFiles("link", "assets/"+name)
+}
+
+func (d *assetsDir) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, d.r.onlyFiles("symlink", "assets/"+name)
+}
+
+// onlyFiles answers an operation assets/ does not have: EROFS on a read-only
+// mount, else EPERM, with one debug line.
+func (r *Tree) onlyFiles(op, path string) syscall.Errno {
+	if r.readOnly {
+		return syscall.EROFS
+	}
+	r.Log.WithFields(logrus.Fields{"op": op, "path": path}).Debug("refused: assets/ holds only regular files")
+	return syscall.EPERM
+}
+
+// .by-id/ is for reaching assets, not for writing: only rm works there.
+func (b *byIDDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	return nil, nil, 0, b.d.r.onlyFiles("create", "assets/.by-id/"+name)
+}
+
+func (b *byIDDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	return b.d.r.onlyFiles("rename", "assets/.by-id/"+name)
+}
+
+func (b *byIDDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	return nil, b.d.r.onlyFiles("mkdir", "assets/.by-id/"+name)
+}

@@ -1,0 +1,184 @@
+package assets
+
+// A queued file in assets/: a file written through the mount and not
+// uploaded yet (or kept local: temp and junk names, refused uploads). Its
+// content is the queue's spool file. Once uploaded, the name leads to the
+// asset (a new lookup returns the asset's node); a node of the item that
+// the kernel still holds answers from the asset.
+//
+// Locking: uploadFile has no mutable fields; the queue and uploads keep
+// the state.
+
+import (
+	"context"
+	"errors"
+	"syscall"
+	"time"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/node"
+)
+
+// uploadAttrTTL is how long the kernel keeps a queued file's attributes:
+// short, since another program may be writing it.
+const uploadAttrTTL = time.Second
+
+// uploadFile is one queue item, by id.
+type uploadFile struct {
+	gofs.Inode
+	node.BigStatfs
+	r  *Tree
+	id string
+}
+
+// visibleItem is the item while assets/ shows it as a queued file.
+func (f *uploadFile) visibleItem() (queue.Item, bool) {
+	it, ok := f.r.up.s.Get(f.id)
+	if !ok || !it.State.Visible() {
+		return queue.Item{}, false
+	}
+	return it, true
+}
+
+// Getattr reports the spool's size (the open handle's, when given) and the
+// last close as mtime; after the upload, the asset's.
+func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if h, ok := fh.(writeHandle); ok {
+		return h.Getattr(ctx, out)
+	}
+	if it, ok := f.visibleItem(); ok {
+		f.r.FileAttr(&out.Attr, uploadIno(f.id), it.Size, f.r.itemMtime(f.id, it.Modified))
+		out.SetTimeout(uploadAttrTTL)
+		return 0
+	}
+	if a, ok := f.r.up.s.DoneAsset(f.id); ok {
+		f.r.FileAttr(&out.Attr, uploadIno(f.id), f.r.contentSize(&a), f.r.uploadedMtime(f.id, &a))
+		out.SetTimeout(uploadAttrTTL)
+		return 0
+	}
+	return syscall.ENOENT
+}
+
+// contentSize is an asset's length as far as known without a request.
+func (r *Tree) contentSize(a *api.Asset) int64 {
+	if n, _ := r.Cfg.Content.Has(node.ContentKey(a.ID)); n >= 0 {
+		return n
+	}
+	return a.Size()
+}
+
+// Open opens the spool: for reading, or for writing (which postpones the
+// upload until the last close). A node whose upload finished opens the
+// asset instead.
+func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	u := f.r.up
+	fields := logrus.Fields{"op": "open", "item": f.id}
+	if node.WantsWrite(flags) {
+		if f.r.readOnly {
+			return nil, 0, syscall.EROFS
+		}
+		if _, ok := f.visibleItem(); ok {
+			h, err := u.openItemWrite(f.id, uploadIno(f.id), flags)
+			if err == nil {
+				return h, writeOpenFlags, 0
+			}
+			if !errors.Is(err, queue.ErrUnknownItem) {
+				return nil, 0, node.Fail(f.r.Log, fields, err)
+			}
+		}
+		a, ok := u.s.DoneAsset(f.id)
+		if !ok {
+			return nil, 0, syscall.ENOENT
+		}
+		h, err := u.openAssetWriteLazy(ctx, a, uploadIno(f.id), flags)
+		if err != nil {
+			return nil, 0, node.Fail(f.r.Log, fields, err)
+		}
+		return h, writeOpenFlags, 0
+	}
+	rf, err := u.s.OpenRead(f.id)
+	if err == nil {
+		return &uploadHandle{up: u, id: f.id, ino: uploadIno(f.id), f: rf}, 0, 0
+	}
+	if !errors.Is(err, queue.ErrUnknownItem) {
+		return nil, 0, node.Fail(f.r.Log, fields, err)
+	}
+	a, ok := u.s.DoneAsset(f.id)
+	if !ok {
+		return nil, 0, syscall.ENOENT
+	}
+	return f.r.openCached(&a), fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// Setattr: truncate(2) changes the content (as an open for writing would);
+// the modification time is kept locally (node/mtimes.go); mode and owner are
+// accepted and not kept (the API stores none of them).
+func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if f.r.readOnly {
+		return syscall.EROFS
+	}
+	if h, ok := fh.(writeHandle); ok {
+		return h.Setattr(ctx, in, out)
+	}
+	if size, ok := in.GetSize(); ok {
+		if errno := truncateByOpen(ctx, f.Open, in, out); errno != 0 {
+			return errno
+		}
+		f.r.Log.WithFields(logrus.Fields{"op": "truncate", "item": f.id, "size": size}).Debug("queued file truncated")
+		return 0
+	}
+	if _, ok := f.visibleItem(); ok {
+		f.r.KeepMtime(itemTimeKey(f.id), in)
+	} else if a, ok := f.r.up.s.DoneAsset(f.id); ok {
+		f.r.KeepMtime(node.AssetTimeKey(a.ID), in)
+	}
+	return f.Getattr(ctx, nil, out)
+}
+
+// cachedHandle reads an asset through the content cache; it serves nodes of
+// queued files whose upload finished (the content cache has the uploaded
+// bytes).
+type cachedHandle struct {
+	r  *Tree
+	id string
+	rd *cache.Reader
+}
+
+func (r *Tree) openCached(a *api.Asset) *cachedHandle {
+	rd := r.Cfg.Content.Open(cache.Source{Key: node.ContentKey(a.ID), URL: a.ImageURL, Size: a.Size()})
+	return &cachedHandle{r: r, id: a.ID, rd: rd}
+}
+
+func (h *cachedHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	n, err := h.rd.Ensure(ctx, off, len(dest))
+	if errors.Is(err, cache.ErrDiskFull) {
+		var res fuse.ReadResult
+		if res, err = node.ReadUncached(ctx, h.rd, dest, off); err == nil {
+			return res, 0
+		}
+	}
+	if err != nil && n <= 0 {
+		return nil, node.Fail(h.r.Log, logrus.Fields{"op": "read", "id": h.id, "off": off}, err)
+	}
+	if n <= 0 {
+		return fuse.ReadResultData(nil), 0
+	}
+	file := h.rd.File()
+	if file == nil {
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultFd(file.Fd(), off, n), 0
+}
+
+func (h *cachedHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return 0 }
+
+func (h *cachedHandle) Release(ctx context.Context) syscall.Errno {
+	h.rd.Close()
+	return 0
+}

@@ -1,0 +1,243 @@
+package node
+
+// An open asset file: reads through the content cache.
+//
+// Locking: fileHandle.mu guards failErr and failAt; the other fields are
+// set before the handle is returned to go-fuse and not changed after
+// (Release happens after every Read: the kernel guarantees it), except
+// passthrough, which File.mu guards: set in openHandle, taken back in
+// PassthroughFd (still within the open), read in Release.
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache"
+)
+
+// fileHandle is one open(2) of an asset.
+type fileHandle struct {
+	f           *File
+	rd          *cache.Reader
+	id          string
+	passthrough bool // the kernel reads the cache file itself
+
+	mu      sync.Mutex    // guards failErr and failAt (reads may run concurrently)
+	failErr syscall.Errno // errno of the last failed read, 0 if none
+	failAt  time.Time     // when it failed (Config.Clock)
+}
+
+// openHandle opens a cache Reader for f and decides on passthrough.
+//
+// The kernel cannot have one inode open in passthrough mode and in
+// ordinary (page cache) mode at once: a second open in the other mode
+// fails. go-fuse registers the backing file on the first open that asks
+// for passthrough and then uses it for every open of the inode until all
+// are closed. So passthrough is asked for only when the content is
+// complete and no ordinary handle of this inode is open; cachedOpens
+// counts those. The same rule would make an open for writing (never
+// passthrough: its writes go to a spool) fail while the inode is open in
+// passthrough mode; openWrite moves the name to a new inode instead
+// (PassthroughBusy, fs/assets/asset_gen.go).
+func (f *File) openHandle() *fileHandle {
+	rd := f.m.Cfg.Content.Open(f.Source())
+	a, _ := f.Snapshot()
+	h := &fileHandle{f: f, rd: rd, id: a.ID}
+	f.mu.Lock()
+	f.readOpens++
+	if !f.m.Cfg.NoPassthrough && f.cachedOpens == 0 && rd.Complete() {
+		h.passthrough = true
+	} else {
+		f.cachedOpens++
+	}
+	f.mu.Unlock()
+	return h
+}
+
+// PassthroughFd hands go-fuse the cache file when the content is complete
+// (see openHandle). go-fuse falls back to ordinary reads when the kernel
+// or our privileges do not allow passthrough.
+func (h *fileHandle) PassthroughFd() (int, bool) {
+	h.f.mu.Lock()
+	want := h.passthrough
+	h.f.mu.Unlock()
+	if !want {
+		return -1, false
+	}
+	f := h.rd.File()
+	h.f.mu.Lock()
+	if f == nil { // an ordinary open after all: count it as one
+		h.passthrough = false
+		h.f.cachedOpens++
+		h.f.mu.Unlock()
+		return -1, false
+	}
+	h.f.passLive = true
+	h.f.mu.Unlock()
+	h.f.m.Log.WithFields(logrus.Fields{"op": "open", "id": h.id}).Debug("read by the kernel from the cache file (FUSE passthrough)")
+	return int(f.Fd()), true
+}
+
+// WriterOpened counts a handle open for writing on f's inode (a
+// replacement, package assets) among the ordinary opens until its
+// RELEASE (WriterReleased): the kernel refuses a passthrough open of an
+// inode that has an ordinary open, so no read open asks for passthrough
+// meanwhile. close(2) returns before the kernel sends RELEASE, so a read
+// right after a writer's close would otherwise fail with EIO.
+func (f *File) WriterOpened() {
+	f.mu.Lock()
+	f.cachedOpens++
+	f.mu.Unlock()
+}
+
+// WriterReleased ends what WriterOpened counted.
+func (f *File) WriterReleased() {
+	f.mu.Lock()
+	f.cachedOpens--
+	f.mu.Unlock()
+}
+
+// passthroughBusy reports whether the inode may be open in passthrough
+// mode: a read handle got passthrough and read handles are still open
+// (those opened after it share its mode).
+func (f *File) PassthroughBusy() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.passLive && f.readOpens > 0
+}
+
+// keepForReaders is called when the asset is opened for writing: a new
+// version will replace it, and the old asset is deleted once that is
+// uploaded. Readers that have it open keep reading the old bytes: the
+// content cache keeps a file that a reader has open, so if readers are
+// open and the content is not complete, the rest is fetched now, in the
+// background, while the old asset still exists.
+func (f *File) KeepForReaders() {
+	f.mu.Lock()
+	readers := f.readOpens > 0
+	f.mu.Unlock()
+	if !readers {
+		return
+	}
+	src := f.Source()
+	if n, complete := f.m.Cfg.Content.Has(src.Key); complete && n >= 0 {
+		return
+	}
+	f.m.Background(func(ctx context.Context) {
+		rd := f.m.Cfg.Content.Open(src)
+		defer rd.Close()
+		for off := int64(0); ; {
+			n, err := rd.Ensure(ctx, off, 1<<20)
+			if err != nil || n <= 0 {
+				if err != nil && !errors.Is(err, io.EOF) {
+					f.m.Log.WithFields(logrus.Fields{"op": "open", "key": src.Key}).WithError(err).
+						Warn("could not fetch the rest of a file being written over for the programs reading it; they may Fail to read its end")
+				}
+				return
+			}
+			off += int64(n)
+		}
+	})
+}
+
+// Read serves [off, off+len(dest)) from the cache file, fetching the
+// missing ranges first (and read-ahead for sequential readers). The bytes
+// go to the kernel straight from the cache file (splice), not via a copy.
+//
+// A handle whose read just failed (a stalled or broken download) fails
+// again at once for failFastWindow, unless the bytes asked for are already
+// present: the kernel re-issues a failed read-ahead as a one-page read,
+// and making the user wait out a stall timeout twice helps nobody.
+func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	rctx := ctx
+	recent := h.recentFailure()
+	if recent != 0 {
+		// Serve what is present; do not wait for the network again.
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		rctx = c
+	}
+	n, err := h.rd.Ensure(rctx, off, len(dest))
+	if errors.Is(err, cache.ErrDiskFull) {
+		var res fuse.ReadResult
+		if res, err = ReadUncached(ctx, h.rd, dest, off); err == nil {
+			h.f.LearnSize(h.rd.Size())
+			return res, 0
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) && n <= 0 {
+		if recent != 0 && ctx.Err() == nil {
+			return nil, recent
+		}
+		en := Fail(h.f.m.Log, logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest)}, err)
+		if en != syscall.EINTR {
+			h.failed(en)
+		}
+		return nil, en
+	}
+	if size := h.rd.Size(); size >= 0 {
+		h.f.LearnSize(size)
+	}
+	if n <= 0 {
+		return fuse.ReadResultData(nil), 0
+	}
+	file := h.rd.File()
+	if file == nil { // cannot happen after a successful Ensure
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultFd(file.Fd(), off, n), 0
+}
+
+// ReadUncached reads dest at off straight from the server, for a Reader
+// whose cache disk is full (cache/uncached.go).
+func ReadUncached(ctx context.Context, rd *cache.Reader, dest []byte, off int64) (fuse.ReadResult, error) {
+	n, err := rd.ReadUncached(ctx, dest, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return fuse.ReadResultData(dest[:n]), nil
+}
+
+// failFastWindow is how long after a failed read the same handle fails
+// reads of missing bytes at once.
+const failFastWindow = 10 * time.Second
+
+// recentFailure returns the errno of a read of this handle that failed
+// within failFastWindow, else 0.
+func (h *fileHandle) recentFailure() syscall.Errno {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failErr != 0 && h.f.m.Cfg.Clock().Sub(h.failAt) < failFastWindow {
+		return h.failErr
+	}
+	return 0
+}
+
+func (h *fileHandle) failed(en syscall.Errno) {
+	h.mu.Lock()
+	h.failErr, h.failAt = en, h.f.m.Cfg.Clock()
+	h.mu.Unlock()
+}
+
+// Release closes the Reader (unpinning the content for eviction).
+func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
+	h.f.mu.Lock()
+	if !h.passthrough {
+		h.f.cachedOpens--
+	}
+	if h.f.readOpens--; h.f.readOpens == 0 {
+		h.f.passLive = false
+	}
+	h.f.mu.Unlock()
+	if err := h.rd.Close(); err != nil {
+		h.f.m.Log.WithFields(logrus.Fields{"op": "release", "id": h.id}).WithError(err).Debug("closing cache reader")
+	}
+	return 0
+}

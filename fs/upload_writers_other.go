@@ -1,6 +1,0 @@
-//go:build !linux
-
-package fs
-
-// threadGroup: macFUSE names the calling process, not the thread.
-func threadGroup(pid uint32) uint32 { return pid }
