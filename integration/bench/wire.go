@@ -253,13 +253,9 @@ func (wb *wireBench) setup() error {
 				as.ttfb = append(as.ttfb, a)
 			}
 			if wb.cfg.want(wireCase(p, "parallel-read")) {
-				var set []asset
-				for j := 0; j < wb.w.parallel; j++ {
-					a, err := add(mid, fmt.Sprintf("wire-%s-par-%d-%d.wav", p.Name, i, j))
-					if err != nil {
-						return err
-					}
-					set = append(set, a)
+				set, err := addSet(wb.w.parallel, mid, fmt.Sprintf("wire-%s-par-%d", p.Name, i), add)
+				if err != nil {
+					return err
 				}
 				as.par = append(as.par, set)
 			}

@@ -5,8 +5,6 @@ package main
 // A tiny run of the wire group (the namespace itself: wirenet's test).
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -16,13 +14,8 @@ import (
 
 func requireWire(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the wire needs root")
-	}
-	for _, tool := range []string{"ip", "tc", "rsync", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the wire group needs %s", tool)
-		}
+	if err := wirenet.Check("rsync", "curl"); err != nil {
+		t.Skip(err)
 	}
 }
 

@@ -83,16 +83,25 @@ func (w *Net) removeStale() {
 	_ = exec.Command("ip", "link", "del", w.HostIf).Run()
 }
 
-// Up creates the namespace, the veth pair and its addresses, and shapes
-// both ends to p. On error everything made so far is removed.
-func (w *Net) Up(p Profile) (err error) {
+// Check says why the wire cannot be made here (not root, or ip or tc
+// missing), or nil.
+func Check(tools ...string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the wire needs root (network namespaces, veth, tc)")
 	}
-	for _, tool := range []string{"ip", "tc"} {
+	for _, tool := range append([]string{"ip", "tc"}, tools...) {
 		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("the wire needs %s (Debian: apt-get install iproute2)", tool)
+			return fmt.Errorf("the wire needs %s (Debian: apt-get install iproute2 %s)", tool, strings.Join(tools, " "))
 		}
+	}
+	return nil
+}
+
+// Up creates the namespace, the veth pair and its addresses, and shapes
+// both ends to p. On error everything made so far is removed.
+func (w *Net) Up(p Profile) (err error) {
+	if err := Check(); err != nil {
+		return err
 	}
 	if err := w.lockSlot(); err != nil {
 		return err
