@@ -38,12 +38,18 @@ type emulatorConfig struct {
 	logLevel            logrus.Level
 }
 
-// parseEmulatorFlags turns args into an emulatorConfig; --help gives
-// pflag.ErrHelp, anything wrong a *usageError.
-func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) {
+// emulatorFlags holds what the flag set parses into, until finish checks it.
+type emulatorFlags struct {
+	fl                  *pflag.FlagSet
+	c                   *emulatorConfig
+	bandwidth, logLevel *string
+}
+
+// newEmulatorFlags defines every flag of kreafs emulator.
+func newEmulatorFlags() *emulatorFlags {
 	c := &emulatorConfig{}
 	fl := pflag.NewFlagSet("kreafs emulator", pflag.ContinueOnError)
-	fl.SetOutput(io.Discard) // errors are printed once, by runEmulator
+	fl.SetOutput(io.Discard) // errors are printed once, by the command
 	fl.SortFlags = false
 	o := &c.opts
 	fl.StringVar(&c.listen, "listen", "127.0.0.1:8787", "API address `HOST:PORT` (port 0: any free port)")
@@ -63,22 +69,41 @@ func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) 
 	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones are backlogged (0: unlimited)")
 	addSwitchFlags(fl, o)
 	logLevel := fl.String("log-level", "info", "log level: debug (one line per request), info, warn, error")
+	return &emulatorFlags{fl: fl, c: c, bandwidth: bandwidth, logLevel: logLevel}
+}
 
-	if err := fl.Parse(args); err != nil {
+// parseEmulatorFlags turns args into an emulatorConfig; --help gives
+// pflag.ErrHelp, anything wrong a *usageError.
+func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) {
+	f := newEmulatorFlags()
+	if err := f.fl.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return nil, fl, err
+			return nil, f.fl, err
 		}
-		return nil, fl, &usageError{err.Error()}
+		return nil, f.fl, &usageError{err.Error()}
 	}
-	if fl.NArg() > 0 {
-		return nil, fl, &usageError{fmt.Sprintf("unexpected argument %q", fl.Arg(0))}
+	c, err := f.finish(f.fl.Args(), os.Getenv)
+	return c, f.fl, err
+}
+
+// finish applies the environment (KREAFS_<FLAG>) to the flags not given
+// and checks them.
+func (f *emulatorFlags) finish(args []string, getenv func(string) string) (*emulatorConfig, error) {
+	c, fl := f.c, f.fl
+	o := &c.opts
+	bandwidth, logLevel := f.bandwidth, f.logLevel
+	if err := applyEnv(fl, getenv); err != nil {
+		return nil, err
+	}
+	if len(args) > 0 {
+		return nil, &usageError{fmt.Sprintf("unexpected argument %q", args[0])}
 	}
 	if strings.TrimSpace(o.Token) == "" || strings.ContainsAny(o.Token, " \t\r\n") {
-		return nil, fl, &usageError{"--token must be non-empty and contain no spaces"}
+		return nil, &usageError{"--token must be non-empty and contain no spaces"}
 	}
 	n, err := humanize.ParseBytes(*bandwidth)
 	if err != nil || n > 1<<50 {
-		return nil, fl, &usageError{fmt.Sprintf("invalid --bandwidth %q: want bytes per second such as 1048576 or 1MiB", *bandwidth)}
+		return nil, &usageError{fmt.Sprintf("invalid --bandwidth %q: want bytes per second such as 1048576 or 1MiB", *bandwidth)}
 	}
 	o.Bandwidth = int64(n)
 	for _, r := range []struct {
@@ -86,39 +111,31 @@ func parseEmulatorFlags(args []string) (*emulatorConfig, *pflag.FlagSet, error) 
 		v    float64
 	}{{"fault-rate", o.FaultRate}, {"cut-rate", o.CutRate}, {"job-fail-rate", o.JobFailRate}} {
 		if r.v < 0 || r.v > 1 {
-			return nil, fl, &usageError{fmt.Sprintf("--%s must be between 0 and 1", r.name)}
+			return nil, &usageError{fmt.Sprintf("--%s must be between 0 and 1", r.name)}
 		}
 	}
 	switch {
 	case o.SeedAssets < 0 || o.SeedJobs < 0 || o.SeedStyles < 0:
-		return nil, fl, &usageError{"seed counts must not be negative"}
+		return nil, &usageError{"seed counts must not be negative"}
 	case o.MaxConcurrentJobs < 0:
-		return nil, fl, &usageError{"--max-concurrent-jobs must not be negative"}
+		return nil, &usageError{"--max-concurrent-jobs must not be negative"}
 	case o.Latency < 0:
-		return nil, fl, &usageError{"--latency must not be negative"}
+		return nil, &usageError{"--latency must not be negative"}
 	case o.JobDuration <= 0:
 		// The emulator reads 0 as "default"; ask for instant jobs explicitly.
 		o.JobDuration = -1
 	}
 	if err := o.CheckSwitches(); err != nil {
-		return nil, fl, &usageError{switchFlagError(err)}
+		return nil, &usageError{switchFlagError(err)}
 	}
 	if c.logLevel, err = parseLevel(*logLevel); err != nil {
-		return nil, fl, &usageError{err.Error()}
+		return nil, &usageError{err.Error()}
 	}
-	return c, fl, nil
+	return c, nil
 }
 
-func runEmulator(args []string, stdout, stderr io.Writer) int {
-	c, fl, err := parseEmulatorFlags(args)
-	if err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, emulatorUsage+fl.FlagUsages())
-			return 0
-		}
-		fmt.Fprintf(stderr, "kreafs emulator: %v\n\n%s%s", err, emulatorUsage, fl.FlagUsages())
-		return 2
-	}
+// runEmulatorConfig is kreafs emulator with its checked flags.
+func runEmulatorConfig(c *emulatorConfig, stdout, stderr io.Writer) int {
 	log := logrus.New()
 	log.SetOutput(stderr)
 	log.SetLevel(c.logLevel)

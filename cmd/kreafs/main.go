@@ -2,55 +2,31 @@
 // Krea API emulator that its tests and first-run demo use.
 //
 //	kreafs mount [flags] MOUNTPOINT
+//	kreafs unmount MOUNTPOINT
 //	kreafs emulator [flags]
 //	kreafs version
+//	kreafs completion bash|zsh|fish
+//	mount -t fuse.kreafs SOURCE MOUNTPOINT -o opt,opt=value (helper.go)
 //
-// This package only turns flags into configuration, wires api -> cache -> fs,
-// handles signals and chooses exit codes.
+// This package only turns flags (and KREAFS_<FLAG> variables, and mount
+// options) into configuration, wires api -> cache -> fs, handles signals,
+// the background mode and systemd, and chooses exit codes.
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
+	"path/filepath"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; when
+// it is not, kreafs version reads the module's build info (cli.go).
 var version = "dev"
 
-const usage = `kreafs: a Krea AI account as a filesystem
-
-Usage:
-  kreafs mount [flags] MOUNTPOINT   mount the account (or --emulator) at MOUNTPOINT
-  kreafs emulator [flags]           run the bundled Krea API emulator
-  kreafs version                    print the version
-
-Run "kreafs COMMAND --help" for a command's flags.
-`
-
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// run dispatches a subcommand and returns the process exit status:
-// 0 success, 1 runtime failure, 2 bad usage.
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	args := os.Args[1:]
+	if isHelperName(filepath.Base(os.Args[0])) {
+		// Called by mount(8) as /sbin/mount.kreafs or mount.fuse.kreafs.
+		args = append([]string{helperCommand}, args...)
 	}
-	switch args[0] {
-	case "mount":
-		return runMount(args[1:], stdout, stderr)
-	case "emulator":
-		return runEmulator(args[1:], stdout, stderr)
-	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "kreafs %s\n", version)
-		return 0
-	case "help", "--help", "-h":
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "kreafs: unknown command %q\n\n%s", args[0], usage)
-	return 2
+	os.Exit(run(args, os.Stdout, os.Stderr))
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,10 +30,11 @@ import (
 const mountUsage = `Usage: kreafs mount [flags] MOUNTPOINT
 
 Mounts a Krea account at MOUNTPOINT: assets/, jobs/, styles/. Runs in the
-foreground until Ctrl-C, SIGTERM or umount; then uploads what is still
-queued (up to --drain-timeout; Ctrl-C again stops at once, keeping it for
-the next mount) and exits. The token comes from KREA_API_TOKEN or
---token-file; --emulator needs none.
+foreground (--daemon: in the background) until Ctrl-C, SIGTERM, kreafs
+unmount MOUNTPOINT or umount; then uploads what is still queued (up to
+--drain-timeout; Ctrl-C again stops at once, keeping it for the next
+mount) and exits. The token comes from KREA_API_TOKEN or --token-file;
+--emulator needs none.
 
 Flags:
 `
@@ -81,198 +81,40 @@ func watchStartup(sigs <-chan os.Signal) (ctx context.Context, stop func() (inte
 // startupCheckTimeout bounds the token check at start.
 const startupCheckTimeout = 20 * time.Second
 
-// mountConfig is everything the flags say.
-type mountConfig struct {
-	mountpoint  string
-	apiURL      string
-	tokenFile   string
-	emulator    bool
-	emuSwitches emulator.Options // behaviour switches of --emulator
-	cacheDir    string
-	cacheSize   int64
-	dirTTL      time.Duration
-	logLevel    logrus.Level
-	logJSON     bool
-	readOnly    bool
-	allowOther  bool
-	uid, gid    uint32
-	umask       uint32
-	debugFuse   bool
-	uploadDelay time.Duration // the upload queue's delay after the last close
-	drainTime   time.Duration // how long unmount waits for queued uploads
-	tempCache   bool          // --emulator without --cache-dir: a temporary cache dir, made by mount
-	readAhead   readAheadConfig
-}
-
-// usageError is bad usage: the message is printed with the usage, exit 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-// parseMountFlags turns args (and KREA_API_URL) into a mountConfig.
-// --help gives pflag.ErrHelp.
-func parseMountFlags(args []string, getenv func(string) string) (*mountConfig, *pflag.FlagSet, error) {
-	c := &mountConfig{}
-	fl := pflag.NewFlagSet("kreafs mount", pflag.ContinueOnError)
-	fl.SetInterspersed(true) // kreafs mount /mnt --emulator
-	fl.SetOutput(io.Discard) // errors are printed once, by runMount
-	fl.SortFlags = false
-
-	apiURL := fl.String("api-url", "", "Krea API base URL (default $KREA_API_URL, else "+defaultAPIURL+")")
-	fl.StringVar(&c.tokenFile, "token-file", "", "read the API token from `FILE` (default: $KREA_API_TOKEN)")
-	fl.BoolVar(&c.emulator, "emulator", false, "start the bundled Krea emulator in-process (sample data, no account) and mount it")
-	addSwitchFlags(fl, &c.emuSwitches)
-	cacheDir := fl.String("cache-dir", "", "cache directory `DIR` (default $XDG_CACHE_HOME/kreafs, else ~/.cache/kreafs)")
-	cacheSize := fl.String("cache-size", defaultCacheSize, "most bytes of content kept in the cache (units: KB, MiB, GiB...)")
-	fl.DurationVar(&c.dirTTL, "dir-cache-ttl", defaultDirCacheTTL, "how long a directory listing is trusted before asking the API again")
-	logLevel := fl.String("log-level", "info", "log level: debug, info, warn, error")
-	logFormat := fl.String("log-format", "text", "log format on stderr: text or json")
-	fl.BoolVar(&c.readOnly, "read-only", false, "refuse every change (EROFS)")
-	fl.BoolVar(&c.allowOther, "allow-other", false, "let other users access the mount (needs user_allow_other in /etc/fuse.conf unless root)")
-	uid := fl.Uint32("uid", uint32(os.Geteuid()), "owner of every file")
-	gid := fl.Uint32("gid", uint32(os.Getegid()), "group of every file")
-	umask := fl.String("umask", defaultUmask, "octal permission bits cleared from 0644 files and 0755 directories")
-	fl.BoolVar(&c.debugFuse, "debug-fuse", false, "log every FUSE request and reply (very verbose)")
-	fl.DurationVar(&c.uploadDelay, "upload-delay", defaultUploadDelay, "wait this long after the last close before uploading a written file (0: at close)")
-	fl.DurationVar(&c.drainTime, "drain-timeout", defaultDrainTime, "at unmount, wait this long for queued uploads before exiting (0: do not wait; they stay queued for the next mount)")
-	readAhead := addReadAheadFlags(fl)
-
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil, fl, err
+// runMountConfig mounts as c says: in the foreground, or (--daemon) by
+// starting a background copy and waiting for its outcome.
+func runMountConfig(c *mountConfig, fl *pflag.FlagSet, stdout, stderr io.Writer) int {
+	pipe := daemonReadyPipe()
+	if c.daemon && pipe == nil {
+		return startDaemon(c, fl, stdout, stderr)
+	}
+	lc := &lifecycle{stdout: stdout, pipe: pipe, sd: newNotifier(os.Getenv)}
+	if pipe != nil {
+		if err := settleDaemon(c); err != nil {
+			lc.failed(err)
+			return 1
 		}
-		return nil, fl, &usageError{err.Error()}
 	}
-	if fl.NArg() != 1 {
-		if fl.NArg() == 0 {
-			return nil, fl, &usageError{"missing MOUNTPOINT"}
-		}
-		return nil, fl, &usageError{fmt.Sprintf("one MOUNTPOINT expected, got %d arguments", fl.NArg())}
-	}
-	c.mountpoint = fl.Arg(0)
-
-	c.apiURL = *apiURL
-	if c.apiURL == "" {
-		c.apiURL = getenv("KREA_API_URL")
-	}
-	if c.apiURL == "" {
-		c.apiURL = defaultAPIURL
-	}
-	if c.emulator && (fl.Changed("api-url") || fl.Changed("token-file")) {
-		return nil, fl, &usageError{"--emulator cannot be combined with --api-url or --token-file"}
-	}
-	if !c.emulator && switchesSet(fl) {
-		return nil, fl, &usageError{"emulator behaviour flags (--cursor-field, ...) need --emulator"}
-	}
-	if err := c.emuSwitches.CheckSwitches(); err != nil {
-		return nil, fl, &usageError{switchFlagError(err)}
-	}
-
-	c.cacheDir = *cacheDir
-	if c.cacheDir == "" && c.emulator {
-		// Each demo gets its own, removed at exit: two demos run side by
-		// side, and demo data never mixes with a real account's.
-		c.tempCache = true
-	} else if c.cacheDir == "" {
-		d, err := defaultCacheDir(getenv)
-		if err != nil {
-			return nil, fl, &usageError{err.Error() + "; use --cache-dir"}
-		}
-		c.cacheDir = d
-	}
-	n, err := humanize.ParseBytes(*cacheSize)
-	if err != nil || n == 0 || n > 1<<62 {
-		return nil, fl, &usageError{fmt.Sprintf("invalid --cache-size %q: want a positive size such as 2GiB", *cacheSize)}
-	}
-	c.cacheSize = int64(n)
-	if c.dirTTL < 0 {
-		return nil, fl, &usageError{"--dir-cache-ttl must not be negative"}
-	}
-	if c.uploadDelay < 0 {
-		return nil, fl, &usageError{"--upload-delay must not be negative"}
-	}
-	if c.drainTime < 0 {
-		return nil, fl, &usageError{"--drain-timeout must not be negative"}
-	}
-	if c.logLevel, err = parseLevel(*logLevel); err != nil {
-		return nil, fl, &usageError{err.Error()}
-	}
-	switch *logFormat {
-	case "text":
-	case "json":
-		c.logJSON = true
-	default:
-		return nil, fl, &usageError{fmt.Sprintf("invalid --log-format %q: want text or json", *logFormat)}
-	}
-	c.uid, c.gid = *uid, *gid
-	m, err := strconv.ParseUint(*umask, 8, 32)
-	if err != nil || m > 0o777 {
-		return nil, fl, &usageError{fmt.Sprintf("invalid --umask %q: want octal such as 022 or 077", *umask)}
-	}
-	c.umask = uint32(m)
-	if c.readAhead, err = readAhead(); err != nil {
-		return nil, fl, err
-	}
-	return c, fl, nil
-}
-
-func parseLevel(s string) (logrus.Level, error) {
-	switch strings.ToLower(s) {
-	case "debug":
-		return logrus.DebugLevel, nil
-	case "info":
-		return logrus.InfoLevel, nil
-	case "warn", "warning":
-		return logrus.WarnLevel, nil
-	case "error":
-		return logrus.ErrorLevel, nil
-	}
-	return 0, fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", s)
-}
-
-// defaultCacheDir is $XDG_CACHE_HOME/kreafs, else ~/.cache/kreafs.
-func defaultCacheDir(getenv func(string) string) (string, error) {
-	if x := getenv("XDG_CACHE_HOME"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, "kreafs"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", errors.New("no home directory for the default cache dir")
-		}
-		home = h
-	}
-	return filepath.Join(home, ".cache", "kreafs"), nil
-}
-
-func newLogger(c *mountConfig, stderr io.Writer) *logrus.Logger {
-	l := logrus.New()
-	l.SetOutput(stderr)
-	l.SetLevel(c.logLevel)
-	if c.logJSON {
-		l.SetFormatter(&logrus.JSONFormatter{})
-	} else {
-		l.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, DisableColors: true})
-	}
-	return l
-}
-
-// runMount is "kreafs mount".
-func runMount(args []string, stdout, stderr io.Writer) int {
-	c, fl, err := parseMountFlags(args, os.Getenv)
+	out, reopen, err := logOutput(c, stderr)
 	if err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, mountUsage+fl.FlagUsages())
-			return 0
-		}
-		fmt.Fprintf(stderr, "kreafs mount: %v\n\n%s%s", err, mountUsage, fl.FlagUsages())
-		return 2
-	}
-	logger := newLogger(c, stderr)
-	if err := mount(c, logger, stdout); err != nil {
-		// One line, the cause; never the token (no error below carries it).
 		fmt.Fprintf(stderr, "kreafs: %v\n", err)
+		lc.failed(err)
+		return 1
+	}
+	defer reopen.Close()
+	journal := c.logFile == "" && stderrIsJournal(os.Getenv)
+	logger := newLogger(c, out, journal)
+	if err := mount(c, logger, lc, reopen); err != nil {
+		// One line, the cause; never the token (no error below carries it).
+		prio := ""
+		if journal {
+			prio = fmt.Sprintf("<%d>", journalPriority(logrus.ErrorLevel))
+		}
+		fmt.Fprintf(stderr, "%skreafs: %v\n", prio, err)
+		if reopen != nil {
+			logger.Error(err.Error())
+		}
+		lc.failed(err)
 		return 1
 	}
 	return 0
@@ -332,28 +174,30 @@ func readToken(file string, getenv func(string) string) (string, error) {
 
 // checkToken makes one cheap call. A rejected token is fatal; an
 // unreachable API is not (the mount then starts from what the cache and
-// the saved listing hold), and is reported as offline.
-func checkToken(ctx context.Context, client *api.Client, log logrus.FieldLogger) (offline bool, err error) {
+// the saved listing hold, if there is one), and is returned as unreachable.
+func checkToken(ctx context.Context, client *api.Client) (unreachable, err error) {
 	ctx, cancel := context.WithTimeout(ctx, startupCheckTimeout)
 	defer cancel()
 	_, err = client.ListAssets(ctx, 1, "")
 	switch {
 	case err == nil:
-		return false, nil
+		return nil, nil
 	case errors.Is(err, api.ErrUnauthorized), errors.Is(err, api.ErrForbidden):
-		return false, fmt.Errorf("the API rejected the token (%v)", err)
+		return nil, fmt.Errorf("the API rejected the token (%v)", err)
 	}
-	log.WithError(err).Warn("API unreachable at start: mounting from the cache; it will be retried")
-	return true, nil
+	return err, nil
 }
 
 // mount runs one mount until it ends. Errors are one line for the user.
-func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
+func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) error {
 	// Signals are caught from the start: one that arrives while starting
 	// cancels the start; one right after the ready line unmounts cleanly.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	dropper := &hupTarget{}
+	stopOthers := watchOtherSignals(lc.pipe != nil, dropper, logs, logger)
+	defer stopOthers()
 	ctx, stopWatch := watchStartup(sigs)
 	started := false
 	defer func() {
@@ -364,6 +208,9 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 
 	mp, err := prepareMountpoint(c.mountpoint, logger)
 	if err != nil {
+		return err
+	}
+	if err := checkMountpoint(mp, c.allowNonEmpty); err != nil {
 		return err
 	}
 	if c.tempCache {
@@ -388,13 +235,20 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
 	}
-	offline, err := checkToken(ctx, client, logger)
+	unreachable, err := checkToken(ctx, client)
 	if ctx.Err() != nil {
 		logger.Info("interrupted while starting; nothing mounted")
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	offline := unreachable != nil
+	if offline {
+		if notAnswering(unreachable) && !hasSavedListing(filepath.Join(c.cacheDir, "state"), acct.url) {
+			return fmt.Errorf("cannot reach the API at %s (%v), and the cache dir %s holds no saved listing of it to start from: check --api-url and the network", acct.url, unreachable, c.cacheDir)
+		}
+		logger.WithError(unreachable).Warn("API unreachable at start: mounting from the cache and the saved listing, if any; it will be retried")
 	}
 	raMin, raMax := c.readAhead.cacheReadAhead()
 	store, err := cache.Open(cache.Options{
@@ -449,18 +303,21 @@ func mount(c *mountConfig, logger *logrus.Logger, stdout io.Writer) error {
 		return err
 	}
 	started = true
+	dropper.set(root)
 	if interrupted := stopWatch(); interrupted {
 		sigs <- syscall.SIGTERM // serve unmounts at once
 	}
-	fmt.Fprintf(stdout, "kreafs: mounted %s at %s (Ctrl-C to unmount)\n", acct.url, mp)
+	lc.mounted(fmt.Sprintf("kreafs: mounted %s at %s (Ctrl-C to unmount)", acct.url, mp), fmt.Sprintf("mounted %s at %s", acct.url, mp))
 	if acct.emu != nil {
 		fmt.Fprintf(logger.Out, "kreafs: the emulator's API is at %s; to use it directly:\n  export KREA_API_URL=%s KREA_API_TOKEN=%s\n",
 			acct.url, acct.url, acct.emu.Token())
 	}
 	logger.WithFields(logrus.Fields{"api": acct.url, "mountpoint": mp, "cache_dir": c.cacheDir,
 		"cache_size": humanize.IBytes(uint64(c.cacheSize)), "read_only": c.readOnly}).Info("mounted")
-	again := serve(srv, mp, sigs, logger)
+	again := serve(srv, mp, sigs, logger, lc.stopping)
+	dropper.set(nil)
 	logger.WithField("mountpoint", mp).Info("unmounted")
+	uploads.status = lc.status
 	uploads.drain(sigs, c.drainTime, again, c.tempCache)
 	return nil
 }

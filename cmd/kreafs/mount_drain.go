@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -31,8 +32,13 @@ func (u *uploadQueue) drain(sigs <-chan os.Signal, timeout time.Duration, stopNo
 	if stopNow || timeout <= 0 {
 		cancel()
 	}
+	say := u.status
+	if say == nil {
+		say = func(string) {}
+	}
 	b := u.q.Backlog()
 	if !b.Empty() && ctx.Err() == nil {
+		say(fmt.Sprintf("unmounted; uploading %d queued files (%s) before exiting", len(b.Files), humanize.IBytes(uint64(b.Bytes))))
 		u.log.WithFields(logrus.Fields{"files": len(b.Files), "bytes": humanize.IBytes(uint64(b.Bytes)),
 			"deletes": b.Deletes, "drain_timeout": timeout.String()}).
 			Warn("unmounted with uploads queued: sending them now before exiting (signal again to stop and keep them for the next mount)")
@@ -51,6 +57,7 @@ func (u *uploadQueue) drain(sigs <-chan os.Signal, timeout time.Duration, stopNo
 				break wait
 			case <-tick.C:
 				p := u.q.Backlog()
+				say(fmt.Sprintf("unmounted; still uploading %d files (%s) before exiting", len(p.Files), humanize.IBytes(uint64(p.Bytes))))
 				u.log.WithFields(logrus.Fields{"files": len(p.Files), "bytes": humanize.IBytes(uint64(p.Bytes)),
 					"deletes": p.Deletes}).Warn("still uploading before exit")
 			}

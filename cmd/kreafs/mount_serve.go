@@ -29,8 +29,9 @@ const (
 
 // serve blocks until the mount at mp is gone: unmounted from outside, or
 // by us on a signal from sigs. again: a second signal came (the user wants
-// kreafs to stop at once, without waiting for uploads).
-func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLogger) (again bool) {
+// kreafs to stop at once, without waiting for uploads). stopping is called
+// once the mount is on its way down.
+func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLogger, stopping func()) (again bool) {
 	done := make(chan struct{})
 	go func() {
 		srv.Wait()
@@ -39,9 +40,11 @@ func serve(srv *fuse.Server, mp string, sigs chan os.Signal, log logrus.FieldLog
 
 	select {
 	case <-done:
+		stopping()
 		log.WithField("mountpoint", mp).Info("unmounted from outside")
 		return false
 	case sig := <-sigs:
+		stopping()
 		log.WithFields(logrus.Fields{"signal": sig.String(), "mountpoint": mp}).Info("unmounting")
 	}
 

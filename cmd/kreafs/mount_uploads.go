@@ -31,9 +31,10 @@ const uploadsCloseBound = 15 * time.Second
 // uploadQueue is the mount's upload queue: opened before the tree is
 // built, started by it (fs.NewRoot), closed after the FUSE server stopped.
 type uploadQueue struct {
-	q    *queue.Queue
-	log  logrus.FieldLogger
-	done bool
+	q      *queue.Queue
+	log    logrus.FieldLogger
+	done   bool
+	status func(string) // says what the drain does (systemd STATUS=); nil: nothing
 }
 
 // openUploads opens <cache-dir>/uploads. A read-only mount opens none
