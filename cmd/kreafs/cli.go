@@ -62,6 +62,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// cobra's own: an unknown command, a wrong argument count.
+	if cmd != nil && cmd.HasParent() {
+		fmt.Fprintf(stderr, "%s: %v\n\n", cmd.CommandPath(), err)
+		_ = cmd.Usage()
+		return 2
+	}
 	fmt.Fprintf(stderr, "kreafs: %v\n\n%s", err, rootUsage)
 	return 2
 }
@@ -84,7 +89,14 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetVersionTemplate("kreafs {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
-	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) { fmt.Fprint(stdout, rootUsage) })
+	cobraHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if cmd.HasParent() { // unmount, version, completion: cobra's own help
+			cobraHelp(cmd, args)
+			return
+		}
+		fmt.Fprint(stdout, rootUsage)
+	})
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	root.AddCommand(newMountCmd(stdout, stderr), newUnmountCmd(stdout, stderr),
