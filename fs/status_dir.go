@@ -1,7 +1,8 @@
 package fs
 
-// MOUNT/.kreafs/: the mount's own status files. uploads is the upload
-// queue as text (upload.FormatStatus), rebuilt at every open.
+// MOUNT/.kreafs/: the mount's own status files, each rebuilt at every
+// open: uploads is the upload queue as text (upload.FormatStatus), errors
+// the last errors the mount returned (node.FormatErrors).
 //
 // Locking: statusFile and statusHandle have no mutable shared state; the
 // text is built per open from a queue snapshot.
@@ -33,8 +34,20 @@ func (r *Root) addStatusDir(ctx context.Context) {
 
 // OnAdd adds the status files.
 func (s *statusDir) OnAdd(ctx context.Context) {
-	ch := s.NewPersistentInode(ctx, &statusFile{r: s.r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:uploads")})
-	s.AddChild("uploads", ch, false)
+	for name, text := range map[string]func() []byte{
+		"uploads": s.r.uploadsText,
+		"errors":  func() []byte { return node.FormatErrors(node.Errors.Entries()) },
+	} {
+		s.addFile(ctx, name, text)
+	}
+	s.addExtraFiles(ctx)
+}
+
+// addFile adds status file name whose content text builds.
+func (s *statusDir) addFile(ctx context.Context, name string, text func() []byte) {
+	f := &statusFile{r: s.r, ino: node.InoFor("status:" + name), text: text}
+	ch := s.NewPersistentInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: f.ino})
+	s.AddChild(name, ch, false)
 }
 
 // Getattr reports the directory.
@@ -44,19 +57,21 @@ func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 	return 0
 }
 
-// statusFile is MOUNT/.kreafs/uploads: one line per queued file (see
-// upload.FormatStatus and docs/writes.md).
+// statusFile is one file of MOUNT/.kreafs: text builds its content.
 type statusFile struct {
 	gofs.Inode
-	r *Root
+	r    *Root
+	ino  uint64
+	text func() []byte
 }
 
-// text is the file's current content.
-func (s *statusFile) text() []byte {
-	if s.r.assets.ReadOnly() {
+// uploadsText is MOUNT/.kreafs/uploads: one line per queued file (see
+// upload.FormatStatus and docs/writes.md).
+func (r *Root) uploadsText() []byte {
+	if r.assets.ReadOnly() {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
-	return s.r.assets.Status()
+	return r.assets.Status()
 }
 
 // Getattr reports the current text's length, read-only, never cached.
@@ -65,7 +80,7 @@ func (s *statusFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 	if h, ok := fh.(*statusHandle); ok {
 		size = int64(len(h.data))
 	}
-	s.r.m.FileAttr(&out.Attr, node.InoFor("status:uploads"), size, s.r.m.Cfg.Clock())
+	s.r.m.FileAttr(&out.Attr, s.ino, size, s.r.m.Cfg.Clock())
 	out.Mode = syscall.S_IFREG | (0o444 &^ s.r.m.Cfg.Umask)
 	out.SetTimeout(0)
 	return 0

@@ -228,6 +228,7 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 	if err != nil {
 		return err
 	}
+	observeAccount(acct)
 	if acct.emu != nil {
 		defer acct.emu.Close()
 	}

@@ -89,8 +89,7 @@ func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode 
 		return nil, nil, 0, errno
 	}
 	if !usableName(name) {
-		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
-		return nil, nil, 0, syscall.EINVAL
+		return nil, nil, 0, node.Refuse(d.r.Log, fields, syscall.EINVAL, "refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 	}
 	if errno := d.r.refuseType("create", name); errno != 0 {
 		return nil, nil, 0, errno
@@ -179,8 +178,7 @@ func (d *assetsDir) Rename(ctx context.Context, name string, newParent gofs.Inod
 		return syscall.EINVAL
 	}
 	if !usableName(newName) {
-		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
-		return syscall.EINVAL
+		return node.Refuse(d.r.Log, fields, syscall.EINVAL, "refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 	}
 	if name == newName {
 		return 0
