@@ -26,8 +26,10 @@
 //
 // Entry timeout = DirCacheTTL for every name (names can vanish); attribute
 // timeout = 1 hour for assets (immutable), DirCacheTTL for directories.
-// Negative lookups are not cached. Extended attributes are disabled for
-// the mount (mount.go).
+// Negative lookups are not cached. Extended attributes: only user.krea.*
+// (fs/node/xattr.go), read from the metadata the node holds (a job's
+// status and a style's public flag from their snapshots); every other
+// name is ENODATA at once.
 //
 // # Locking
 //

@@ -70,9 +70,10 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 				// Shared mmap of files opened for writing, which are
 				// FOPEN_DIRECT_IO (fs/assets/upload_handle.go writeOpenFlags).
 				fuse.CAP_DIRECT_IO_ALLOW_MMAP,
-			// No extended attributes: ls -l would otherwise ask for ACLs
-			// and SELinux labels of every file, one request each.
-			DisableXAttrs: true,
+			// Extended attributes on: user.krea.* carry the API's metadata
+			// (node/xattr.go). ls -l then asks for ACLs and SELinux labels
+			// of each file, answered ENODATA without any lookup.
+			DisableXAttrs: false,
 			DirectMount:   runtime.GOOS == "linux" && os.Geteuid() == 0,
 			Debug:         o.Debug,
 			Logger:        o.DebugLog,

@@ -14,6 +14,8 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/kreafs/kreafs/fs/node"
 )
 
@@ -34,18 +36,20 @@ func (r *Root) addStatusDir(ctx context.Context) {
 
 // OnAdd adds the status files.
 func (s *statusDir) OnAdd(ctx context.Context) {
-	for name, text := range map[string]func() []byte{
-		"uploads": s.r.uploadsText,
-		"errors":  func() []byte { return node.FormatErrors(node.Errors.Entries()) },
+	for name, text := range map[string]func(context.Context) ([]byte, error){
+		"uploads": func(context.Context) ([]byte, error) { return s.r.uploadsText(), nil },
+		"errors": func(context.Context) ([]byte, error) {
+			return node.FormatErrors(node.Errors.Entries()), nil
+		},
+		"assets.jsonl": s.r.assets.AssetsJSONL,
 	} {
 		s.addFile(ctx, name, text)
 	}
-	s.addExtraFiles(ctx)
 }
 
 // addFile adds status file name whose content text builds.
-func (s *statusDir) addFile(ctx context.Context, name string, text func() []byte) {
-	f := &statusFile{r: s.r, ino: node.InoFor("status:" + name), text: text}
+func (s *statusDir) addFile(ctx context.Context, name string, text func(context.Context) ([]byte, error)) {
+	f := &statusFile{r: s.r, name: name, ino: node.InoFor("status:" + name), text: text}
 	ch := s.NewPersistentInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: f.ino})
 	s.AddChild(name, ch, false)
 }
@@ -61,8 +65,9 @@ func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 type statusFile struct {
 	gofs.Inode
 	r    *Root
+	name string
 	ino  uint64
-	text func() []byte
+	text func(context.Context) ([]byte, error)
 }
 
 // uploadsText is MOUNT/.kreafs/uploads: one line per queued file (see
@@ -76,9 +81,11 @@ func (r *Root) uploadsText() []byte {
 
 // Getattr reports the current text's length, read-only, never cached.
 func (s *statusFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	size := int64(len(s.text()))
+	var size int64
 	if h, ok := fh.(*statusHandle); ok {
 		size = int64(len(h.data))
+	} else if b, err := s.text(ctx); err == nil {
+		size = int64(len(b))
 	}
 	s.r.m.FileAttr(&out.Attr, s.ino, size, s.r.m.Cfg.Clock())
 	out.Mode = syscall.S_IFREG | (0o444 &^ s.r.m.Cfg.Umask)
@@ -92,7 +99,11 @@ func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 	if node.WantsWrite(flags) {
 		return nil, 0, syscall.EACCES
 	}
-	return &statusHandle{data: s.text()}, fuse.FOPEN_DIRECT_IO, 0
+	b, err := s.text(ctx)
+	if err != nil {
+		return nil, 0, node.Fail(s.r.m.Log, logrus.Fields{"op": "open", "path": statusDirName + "/" + s.name}, err)
+	}
+	return &statusHandle{data: b}, fuse.FOPEN_DIRECT_IO, 0
 }
 
 // Setattr: the status file cannot be changed.
