@@ -20,6 +20,8 @@ type MountOptions struct {
 	// DebugLog receives the Debug output and go-fuse's diagnostics; nil
 	// means the standard logger (stderr).
 	DebugLog *log.Logger
+	// Ops, when set, is told of each FUSE operation (ops_timing.go).
+	Ops OpObserver
 }
 
 // maxRequest is the largest FUSE read/write request (go-fuse caps it at
@@ -32,7 +34,13 @@ const maxRequest = 1 << 20
 // with Server.Wait and unmounts with Server.Unmount, then calls
 // root.Close.
 func Mount(mountpoint string, root *Root, o MountOptions) (*fuse.Server, error) {
-	srv, err := gofs.Mount(mountpoint, root, gofsOptions(root, o))
+	var srv *fuse.Server
+	var err error
+	if o.Ops != nil {
+		srv, err = mountTimed(mountpoint, root, gofsOptions(root, o), o.Ops)
+	} else {
+		srv, err = gofs.Mount(mountpoint, root, gofsOptions(root, o))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}

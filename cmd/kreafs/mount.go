@@ -229,10 +229,11 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 		return err
 	}
 	observeAccount(acct)
+	met := newMountMetrics(c.metricsAddr, acct.url) // nil: --metrics-addr not given
 	if acct.emu != nil {
 		defer acct.emu.Close()
 	}
-	client, err := api.New(api.Config{BaseURL: acct.url, Token: acct.token, Log: logger.WithField("component", "api")})
+	client, err := api.New(api.Config{BaseURL: acct.url, Token: acct.token, Log: logger.WithField("component", "api"), HTTPClient: met.httpClient()})
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
 	}
@@ -290,11 +291,16 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 	}
 	defer root.Close()
 	defer uploads.close() // after unmounting, before the tree and the cache close
+	stopMetrics, err := met.start(c.metricsAddr, store, uploads.q, root, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if ctx.Err() != nil {
 		logger.Info("interrupted while starting; nothing mounted")
 		return nil
 	}
-	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse}
+	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse, Ops: met.opObserver()}
 	if c.debugFuse {
 		// Printed whatever --log-level says: the user asked for it.
 		mo.DebugLog = log.New(logger.Out, "fuse: ", log.Lmicroseconds)

@@ -35,8 +35,34 @@ func (q *Queue) Progress(spool string) (Transfer, bool) {
 }
 
 type progressTable struct {
+	done atomic.Int64 // uploads the API accepted (UploadAsset without error)
+
 	mu sync.Mutex
 	m  map[string]*transfer
+}
+
+// Stats counts the queue's files by state, and the uploads done.
+type Stats struct {
+	Queued   int   // writing or pending (held names are not counted)
+	InFlight int   // uploading
+	Failed   int   // refused for good, kept until removed
+	Done     int64 // uploads the API accepted since Open (a streamed one counts once)
+}
+
+// Stats returns the queue's counts now.
+func (q *Queue) Stats() Stats {
+	st := Stats{Done: q.prog.done.Load()}
+	for _, it := range q.Items() {
+		switch it.State {
+		case Writing, Pending:
+			st.Queued++
+		case Uploading:
+			st.InFlight++
+		case Failed:
+			st.Failed++
+		}
+	}
+	return st
 }
 
 type transfer struct {
@@ -105,7 +131,12 @@ func (c *countingFetcher) Fetch(ctx context.Context, url string, off, length int
 	return c.fetch.Fetch(ctx, url, off, length)
 }
 
-func (c *countingUploader) UploadAsset(ctx context.Context, file io.Reader, filename, description string) (*api.Asset, error) {
+func (c *countingUploader) UploadAsset(ctx context.Context, file io.Reader, filename, description string) (a *api.Asset, err error) {
+	defer func() {
+		if err == nil {
+			c.p.done.Add(1)
+		}
+	}()
 	switch f := file.(type) {
 	case *os.File:
 		t := &transfer{}
