@@ -1,6 +1,8 @@
 package fs
 
-import gofs "github.com/hanwen/go-fuse/v2/fs"
+// listingDropper is a directory of the tree whose listing can be forgotten
+// (jobs/ and styles/).
+type listingDropper interface{ DropListing() }
 
 // DropDirCaches makes the next listing of assets/, jobs/ and styles/ ask
 // the API, however recent the one held is (kreafs mount calls it on
@@ -8,26 +10,15 @@ import gofs "github.com/hanwen/go-fuse/v2/fs"
 // kernel is told to forget its copy of each directory's entries, so the
 // next ls reads again. Safe to call at any time after NewRoot.
 func (r *Root) DropDirCaches() {
-	r.assets.listing.Invalidate()
-	dirs := []gofs.InodeEmbedder{r.assets}
-	for _, name := range []string{"jobs", "styles"} {
+	r.assets.DropListing()
+	for _, name := range []string{"assets", "jobs", "styles"} {
 		ch := r.GetChild(name)
 		if ch == nil {
 			continue // not mounted yet
 		}
-		switch d := ch.Operations().(type) {
-		case *jobsDir:
-			d.listing.Invalidate()
-		case *stylesDir:
-			d.listing.Invalidate()
+		if d, ok := ch.Operations().(listingDropper); ok {
+			d.DropListing()
 		}
-		dirs = append(dirs, ch.Operations())
-	}
-	for _, d := range dirs {
-		in := d.EmbeddedInode()
-		if in.StableAttr().Ino == 0 {
-			continue // not in a mounted tree
-		}
-		r.notifyAsync(func() { _ = in.NotifyContent(0, 0) })
+		r.m.NotifyAsync(func() { _ = ch.NotifyContent(0, 0) })
 	}
 }

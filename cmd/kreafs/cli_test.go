@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,6 +184,16 @@ func TestJournalLinesCarryTheirPriorityAndNoTimestamp(t *testing.T) {
 	}
 	if stderrIsJournal(env(map[string]string{"JOURNAL_STREAM": "1:2"})) {
 		t.Error("a JOURNAL_STREAM that is not stderr was taken for the journal")
+	}
+	// systemd sets JOURNAL_STREAM to the device and inode of the stream it
+	// gave as stderr.
+	var st syscall.Stat_t
+	if err := syscall.Fstat(2, &st); err != nil {
+		t.Fatal(err)
+	}
+	js := fmt.Sprintf("%d:%d", uint64(st.Dev), uint64(st.Ino))
+	if !stderrIsJournal(env(map[string]string{"JOURNAL_STREAM": js})) {
+		t.Errorf("JOURNAL_STREAM=%s naming stderr was not recognised", js)
 	}
 }
 
