@@ -26,7 +26,8 @@
 //
 // Entry timeout = DirCacheTTL for every name (names can vanish); attribute
 // timeout = 1 hour for assets (immutable), DirCacheTTL for directories.
-// Negative lookups are not cached. Extended attributes: only user.krea.*
+// Negative lookups are not cached. Extended attributes (with
+// MountOptions.XAttrs; off by default): only user.krea.*
 // (fs/node/xattr.go), read from the metadata the node holds (a job's
 // status and a style's public flag from their snapshots); every other
 // name is ENODATA at once.

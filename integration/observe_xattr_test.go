@@ -29,7 +29,7 @@ func TestGetfattrShowsEachAssetsKreaURLAndIDAndOnlyKreaNames(t *testing.T) {
 	requireFUSE(t)
 	kreafstest.NeedProgram(t, "getfattr")
 	emu := startEmulator(t, emulator.Options{SeedAssets: 3, SeedJobs: 2, SeedStyles: 2})
-	m := mount(t, emu)
+	m := mount(t, emu, "--xattrs")
 	ents, err := os.ReadDir(m.Path("assets"))
 	if err != nil || len(ents) != 3 {
 		t.Fatalf("assets/: %d entries, %v", len(ents), err)
@@ -141,7 +141,7 @@ func TestJqOverAssetsJSONLMatchesTheListing(t *testing.T) {
 	emu := startEmulator(t, emulator.Options{SeedAssets: 5})
 	emu.add(makePNG(1, 4, 4), "same.png")
 	emu.add(makePNG(2, 4, 4), "same.png") // two assets, one name: the mount tells them apart
-	m := mount(t, emu)
+	m := mount(t, emu, "--xattrs")
 	ents, err := os.ReadDir(m.Path("assets"))
 	if err != nil {
 		t.Fatal(err)
@@ -163,5 +163,19 @@ func TestJqOverAssetsJSONLMatchesTheListing(t *testing.T) {
 		if got, err := getfattr(t, "user.krea.id", m.Path("assets", n)); err != nil || got != id {
 			t.Errorf("%s: jq id %q, xattr %q %v", n, id, got, err)
 		}
+	}
+}
+
+// Without --xattrs the kernel asks for none: ls -l stays as fast as a
+// mount without them, and getfattr says they are not supported.
+func TestWithoutTheXattrsFlagGetfattrSaysNotSupported(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	kreafstest.NeedProgram(t, "getfattr")
+	emu := startEmulator(t, emulator.Options{})
+	emu.add(makePNG(3, 4, 4), "plain.png")
+	m := mount(t, emu)
+	if out, err := getfattr(t, "user.krea.id", m.Path("assets", "plain.png")); err == nil || !strings.Contains(out, "Operation not supported") {
+		t.Fatalf("getfattr without --xattrs: %q %v; want Operation not supported", out, err)
 	}
 }

@@ -300,7 +300,7 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 		logger.Info("interrupted while starting; nothing mounted")
 		return nil
 	}
-	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse, Ops: met.opObserver()}
+	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse, Ops: met.opObserver(), XAttrs: c.xattrs}
 	if c.debugFuse {
 		// Printed whatever --log-level says: the user asked for it.
 		mo.DebugLog = log.New(logger.Out, "fuse: ", log.Lmicroseconds)
