@@ -18,9 +18,10 @@
 // # Consistency
 //
 // Each tree's package states its own rules (what can be stale, and for
-// how long). The root and .kreafs/ never change; MOUNT/.kreafs/uploads is
-// rebuilt from the upload queue at every open and never cached by the
-// kernel (direct I/O).
+// how long). The root and .kreafs/ never change; the files of .kreafs/
+// are rebuilt at every open and never cached by the kernel (direct I/O):
+// uploads from the upload queue, errors from node.Errors, assets.jsonl
+// from the listing assets/ shows (same TTL).
 //
 // # Kernel caching
 //

@@ -2,7 +2,8 @@ package fs
 
 // MOUNT/.kreafs/: the mount's own status files, each rebuilt at every
 // open: uploads is the upload queue as text (upload.FormatStatus), errors
-// the last errors the mount returned (node.FormatErrors).
+// the last errors the mount returned (node.FormatErrors), assets.jsonl
+// every asset's API record with its name (assets.Tree.AssetsJSONL).
 //
 // Locking: statusFile and statusHandle have no mutable shared state; the
 // text is built per open from a queue snapshot.
