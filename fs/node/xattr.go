@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/kreafs/kreafs/api"
 )
 
@@ -160,4 +162,35 @@ func (f *File) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 // Removexattr: as Setxattr.
 func (f *File) Removexattr(ctx context.Context, attr string) syscall.Errno {
 	return syscall.ENOTSUP
+}
+
+// DirXattrs answers the extended attributes of an object's directory (a
+// job, a style): user.krea.id is id, user.krea.<name> comes from value
+// (which may ask the API; its error is answered through Fail with op
+// getxattr and path); every other name is ENODATA. With attr "" it
+// answers listxattr.
+type DirXattrs struct {
+	ID, Name, Path string
+	Value          func(ctx context.Context) (string, error)
+	Log            logrus.FieldLogger
+}
+
+// Get answers getxattr.
+func (d DirXattrs) Get(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	switch attr {
+	case XattrPrefix + "id":
+		return GetXattr([]Xattr{{attr, d.ID}}, attr, dest)
+	case XattrPrefix + d.Name:
+		v, err := d.Value(ctx)
+		if err != nil {
+			return 0, Fail(d.Log, logrus.Fields{"op": "getxattr", "path": d.Path}, err)
+		}
+		return GetXattr([]Xattr{{attr, v}}, attr, dest)
+	}
+	return 0, syscall.ENODATA
+}
+
+// List answers listxattr.
+func (d DirXattrs) List(dest []byte) (uint32, syscall.Errno) {
+	return ListXattr([]Xattr{{Name: XattrPrefix + "id"}, {Name: XattrPrefix + d.Name}}, dest)
 }
