@@ -90,8 +90,12 @@ func ListXattr(attrs []Xattr, dest []byte) (uint32, syscall.Errno) {
 func KreaXattr(name string) bool { return strings.HasPrefix(name, XattrPrefix) }
 
 // xattrs are the attributes of an asset file (its latest metadata), or
-// of a downloaded file of jobs/ or styles/ (mediaXattrs).
+// of a downloaded file of jobs/ or styles/ (mediaXattrs, set as
+// File.Xattrs by MediaEntry).
 func (f *File) xattrs() []Xattr {
+	if f.Xattrs != nil {
+		return f.Xattrs()
+	}
 	a, _ := f.Snapshot()
 	return AssetXattrs(&a)
 }
@@ -112,7 +116,7 @@ func (f *File) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errn
 
 // mediaXattrs are a downloaded file's attributes: its URL and type, and
 // for a job's result the job's id as user.krea.id.
-func (f *mediaFile) mediaXattrs() []Xattr {
+func (f *File) mediaXattrs() []Xattr {
 	a, _ := f.Snapshot()
 	var out []Xattr
 	if rest, ok := strings.CutPrefix(a.ID, "job/"); ok {
@@ -140,18 +144,6 @@ func urlPath(u string) string {
 	return u
 }
 
-// Getxattr answers user.krea.* of a downloaded file.
-func (f *mediaFile) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	if !KreaXattr(attr) {
-		return 0, syscall.ENODATA
-	}
-	return GetXattr(f.mediaXattrs(), attr, dest)
-}
-
-// Listxattr lists a downloaded file's user.krea.* attributes.
-func (f *mediaFile) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	return ListXattr(f.mediaXattrs(), dest)
-}
 
 // Setxattr: the attributes are the API's; none can be set (ENOTSUP,
 // "Operation not supported").
