@@ -144,7 +144,6 @@ func urlPath(u string) string {
 	return u
 }
 
-
 // Setxattr: the attributes are the API's; none can be set (ENOTSUP,
 // "Operation not supported").
 func (f *File) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
