@@ -45,22 +45,25 @@ func withProgress(it queue.Item, t queue.Transfer, now time.Time) ItemStatus {
 	st := ItemStatus{Item: it, Sent: min(t.Sent, it.Size), ETA: -1}
 	if el := now.Sub(t.Started).Seconds(); el > 0 && st.Sent > 0 {
 		st.Speed = float64(st.Sent) / el
-		st.ETA = time.Duration(float64(it.Size-st.Sent) / st.Speed * float64(time.Second)).Round(time.Second)
+		st.ETA = time.Duration(float64(it.Size-st.Sent) / st.Speed * float64(time.Second)).Round(etaRounding)
 	}
 	return st
 }
+
+// etaRounding is the precision of the ETAs shown.
+const etaRounding = 100 * time.Millisecond
 
 // FormatStatus renders items (from Session.Progress) as the text of the
 // status file. The format, one item per line after two comment lines,
 // fields separated by tabs:
 //
-//	# kreafs upload queue: 3 item(s): 1 pending, 1 uploading, 1 failed; 500000 of 2001234 bytes sent, 1000000 B/s, eta 2s
+//	# kreafs upload queue: 3 item(s): 1 pending, 1 uploading, 1 failed; 500000 of 2001234 bytes sent, 1000000 B/s, eta 1.5s
 //	# state	size	sent	speed	eta	attempts	next_try	id	name	error
-//	uploading	2000000	500000	1000000	2s	0	-	<id>	"big.png"	""
+//	uploading	2000000	500000	1000000	1.5s	0	-	<id>	"big.png"	""
 //	failed	1234	0	-	-	1	-	<id>	"bad.png"	"krea api: POST /assets: 402 insufficient credits"
 //
 // size and sent are bytes, speed bytes per second ("-" when no upload
-// runs), eta a Go duration rounded to seconds ("-" when unknown); name and
+// runs), eta a Go duration rounded to 0.1 s ("-" when unknown); name and
 // error are Go-quoted (strconv.Quote) so that any byte in them keeps the
 // file one line per item; next_try is RFC 3339 UTC or "-". The totals
 // count the files not yet uploaded (pending, uploading).
@@ -88,7 +91,7 @@ func FormatStatus(items []ItemStatus) []byte {
 	if size > 0 {
 		fmt.Fprintf(&b, "; %d of %d bytes sent", sent, size)
 		if speed > 0 {
-			eta := time.Duration(float64(size-sent) / speed * float64(time.Second)).Round(time.Second)
+			eta := time.Duration(float64(size-sent) / speed * float64(time.Second)).Round(etaRounding)
 			fmt.Fprintf(&b, ", %.0f B/s, eta %s", speed, eta)
 		}
 	}

@@ -84,7 +84,7 @@ func printStatus(w io.Writer, st *mountStatus, nErrors int) {
 				speed = humanize.IBytes(uint64(u.Speed)) + "/s"
 			}
 			if u.ETA > 0 {
-				eta = (time.Duration(u.ETA) * time.Second).String()
+				eta = seconds(u.ETA)
 			}
 			if u.NextTry != "" {
 				next = u.NextTry
@@ -111,7 +111,7 @@ func summary(st *mountStatus) string {
 	if st.Queued > 0 {
 		s := fmt.Sprintf("%d queued, %s of %s sent", st.Queued, humanize.IBytes(uint64(st.Sent)), humanize.IBytes(uint64(st.Size)))
 		if st.Speed > 0 {
-			s += fmt.Sprintf(", %s/s, about %s left", humanize.IBytes(uint64(st.Speed)), (time.Duration(st.ETA) * time.Second).String())
+			s += fmt.Sprintf(", %s/s, about %s left", humanize.IBytes(uint64(st.Speed)), seconds(st.ETA))
 		}
 		parts = append(parts, s)
 	}
@@ -119,6 +119,11 @@ func summary(st *mountStatus) string {
 		parts = append(parts, fmt.Sprintf("%d failed (remove the file, or fix and copy it again)", st.Failed))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// seconds is s seconds as a duration rounded to 0.1 s ("1m2.5s").
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(100 * time.Millisecond).String()
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
