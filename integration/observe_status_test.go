@@ -146,6 +146,16 @@ func TestStatusShowsBytesGrowingDuringASlowUploadAndWaitReturns0Once(t *testing.
 	if out, stderr, err := runErr(t, kreafsBin, "wait", "--timeout", "100ms", m.Dir); exitCode(t, err) != 1 || !strings.Contains(stderr, "queued") {
 		t.Errorf("kreafs wait --timeout 100ms mid-upload: %v %q %q; want status 1 saying what is queued", err, out, stderr)
 	}
+	// status --watch into a pipe: a line per change, until all is uploaded.
+	var watchOut strings.Builder
+	watch := exec.Command(kreafsBin, "status", "--watch", m.Dir)
+	watch.Stdout = &watchOut
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	watchDone := make(chan error, 1)
+	go func() { watchDone <- watch.Wait() }()
+	time.Sleep(700 * time.Millisecond)
 	proxy.rate.Store(0)
 	out, stderr, err := runErrTimeout(t, 60*time.Second, kreafsBin, "wait", m.Dir)
 	if exitCode(t, err) != 0 {
@@ -153,6 +163,16 @@ func TestStatusShowsBytesGrowingDuringASlowUploadAndWaitReturns0Once(t *testing.
 	}
 	if n := len(emu.assetsNamed("long.wav")); n != 1 {
 		t.Fatalf("kreafs wait returned with %d assets named long.wav", n)
+	}
+	select {
+	case err := <-watchDone:
+		if w := watchOut.String(); err != nil || !strings.Contains(w, "1 queued") || !strings.HasSuffix(w, "nothing queued, all uploaded\n") {
+			t.Errorf("kreafs status --watch | cat: %v\n%s", err, w)
+		}
+	case <-time.After(10 * time.Second):
+		_ = watch.Process.Kill()
+		<-watchDone
+		t.Errorf("kreafs status --watch still running after everything was uploaded:\n%s", watchOut.String())
 	}
 	out, _, _ = runErr(t, kreafsBin, "status", m.Dir)
 	if !strings.Contains(out, "nothing queued, all uploaded") {

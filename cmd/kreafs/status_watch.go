@@ -17,14 +17,20 @@ import (
 )
 
 // watchStatus shows the queue of the mount at mp live on w until nothing
-// is queued or a signal comes, then prints the final summary.
+// is queued or a signal comes, then prints the final summary. On a
+// terminal it draws progress bars; elsewhere (a pipe, a log) it prints the
+// summary line at each change.
 func watchStatus(mp string, w io.Writer, interval time.Duration) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	if !isTerminal(w) {
+		return watchLines(mp, w, interval, sigs)
+	}
 	p := mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(interval/2))
 	bars := map[string]*mpb.Bar{}
 	states := map[string]*atomic.Pointer[string]{} // read by mpb's goroutine
+	sizes := map[string]int64{}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var last *mountStatus
@@ -55,13 +61,17 @@ func watchStatus(mp string, w io.Writer, interval time.Duration) error {
 			}
 			s := u.State
 			states[u.ID].Store(&s)
-			b.SetTotal(max(u.Size, 1), false)
+			sizes[u.ID] = max(u.Size, 1)
+			b.SetTotal(sizes[u.ID], false)
 			b.SetCurrent(u.Sent)
 		}
 		for id, b := range bars {
-			if !seen[id] { // uploaded (or failed, or removed)
-				b.SetCurrent(max(b.Current(), 1))
-				b.SetTotal(b.Current(), true)
+			if !seen[id] { // left the queue: uploaded (or failed, or removed)
+				done := "done"
+				states[id].Store(&done)
+				b.SetCurrent(sizes[id])
+				b.SetTotal(sizes[id], true)
+				delete(sizes, id)
 				delete(bars, id)
 				delete(states, id)
 			}
@@ -85,5 +95,39 @@ func watchStatus(mp string, w io.Writer, interval time.Duration) error {
 func abortAll(bars map[string]*mpb.Bar) {
 	for _, b := range bars {
 		b.Abort(false)
+	}
+}
+
+// isTerminal reports whether w is a terminal (progress bars need one).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// watchLines prints the summary line of the mount at mp whenever it
+// changes, until nothing is queued or a signal comes.
+func watchLines(mp string, w io.Writer, interval time.Duration, sigs <-chan os.Signal) error {
+	last := ""
+	for {
+		st, err := readStatus(mp)
+		if err != nil {
+			return err
+		}
+		if line := summary(st); line != last {
+			fmt.Fprintf(w, "%s  kreafs at %s: %s\n", time.Now().Format("15:04:05"), st.Mountpoint, line)
+			last = line
+		}
+		if st.Queued == 0 {
+			return nil
+		}
+		select {
+		case <-time.After(interval):
+		case <-sigs:
+			return nil
+		}
 	}
 }
