@@ -38,7 +38,9 @@ func (r *Root) addStatusDir(ctx context.Context) {
 // OnAdd adds the status files.
 func (s *statusDir) OnAdd(ctx context.Context) {
 	for name, text := range map[string]func(context.Context) ([]byte, error){
-		"uploads": func(context.Context) ([]byte, error) { return s.r.uploadsText(), nil },
+		"uploads": func(context.Context) ([]byte, error) {
+			return []byte(node.Errors.Scrub(string(s.r.uploadsText()))), nil // errors may quote the API
+		},
 		"errors": func(context.Context) ([]byte, error) {
 			return node.FormatErrors(node.Errors.Entries()), nil
 		},

@@ -38,3 +38,29 @@ func TestTheErrorsFileSaysWhyACopyOfATextFileWasRefused(t *testing.T) {
 		t.Fatalf("the token shows in .kreafs/errors:\n%s", b)
 	}
 }
+
+// An API whose refusal quotes the request's Authorization header: the
+// token shows neither in .kreafs/errors nor in .kreafs/uploads.
+func TestAnAPIErrorQuotingTheTokenShowsItNowhereInKreafs(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	proxy := startRefusingProxy(t, emu)
+	proxy.refuse(400, "bad request from Authorization: Bearer "+emu.Token()+" (token "+emu.Token()+")")
+	m := mountWith(t, emu, mountOpts{NoURL: true, Env: []string{"KREA_API_URL=" + proxy.URL},
+		Flags: []string{"--upload-delay", "0"}})
+	dst := m.Path("assets", "echo.png")
+	run(t, "cp", writeTemp(t, "echo.png", makePNG(9, 8, 8)), dst)
+	if _, _, err := runErr(t, "sync", dst); err == nil { // fsync returns the refusal
+		t.Fatal("sync of a refused upload succeeded")
+	}
+	for _, f := range []string{"errors", "uploads"} {
+		b, err := os.ReadFile(m.Path(".kreafs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), emu.Token()) || !strings.Contains(string(b), "[redacted]") {
+			t.Errorf(".kreafs/%s shows the token or lost the reason:\n%s", f, b)
+		}
+	}
+}

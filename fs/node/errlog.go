@@ -73,6 +73,14 @@ func (l *ErrorLog) Hide(secret string) {
 	l.mu.Unlock()
 }
 
+// Scrub returns s with the hidden secrets and credentials replaced, as
+// reasons are (for other status text that may quote an API's answer).
+func (l *ErrorLog) Scrub(s string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return scrub(s, l.secrets)
+}
+
 // Add keeps e, with its reason scrubbed, dropping the oldest entry when full.
 func (l *ErrorLog) Add(e ErrorEntry) {
 	l.mu.Lock()
