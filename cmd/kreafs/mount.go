@@ -24,6 +24,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cmd/kreafs/internal/metrics"
 	kfs "github.com/kreafs/kreafs/fs"
 )
 
@@ -229,11 +230,11 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 		return err
 	}
 	observeAccount(acct)
-	met := newMountMetrics(c.metricsAddr, acct.url) // nil: --metrics-addr not given
+	met := metrics.New(c.metricsAddr, acct.url) // nil: --metrics-addr not given
 	if acct.emu != nil {
 		defer acct.emu.Close()
 	}
-	client, err := api.New(api.Config{BaseURL: acct.url, Token: acct.token, Log: logger.WithField("component", "api"), HTTPClient: met.httpClient()})
+	client, err := api.New(api.Config{BaseURL: acct.url, Token: acct.token, Log: logger.WithField("component", "api"), HTTPClient: met.HTTPClient()})
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
 	}
@@ -291,7 +292,7 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 	}
 	defer root.Close()
 	defer uploads.close() // after unmounting, before the tree and the cache close
-	stopMetrics, err := met.start(c.metricsAddr, store, uploads.q, root, logger)
+	stopMetrics, err := met.Start(c.metricsAddr, store, uploads.q, root, logger)
 	if err != nil {
 		return err
 	}
@@ -300,7 +301,7 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 		logger.Info("interrupted while starting; nothing mounted")
 		return nil
 	}
-	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse, Ops: met.opObserver(), XAttrs: c.xattrs}
+	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse, Ops: met.OpObserver(), XAttrs: c.xattrs}
 	if c.debugFuse {
 		// Printed whatever --log-level says: the user asked for it.
 		mo.DebugLog = log.New(logger.Out, "fuse: ", log.Lmicroseconds)

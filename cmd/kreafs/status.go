@@ -1,20 +1,19 @@
 package main
 
 // kreafs status [MOUNTPOINT]: the upload queue and the recent errors of a
-// mount, from its control files (status_read.go): a table, --json for
-// scripts, or --watch for live progress bars (status_watch.go).
+// mount, from its control files (package mountstatus): a table, --json
+// for scripts, or --watch for live progress bars.
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
+
+	"github.com/kreafs/kreafs/cmd/kreafs/internal/mountstatus"
 )
 
 func newStatusCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -36,16 +35,16 @@ mount can run it. Without MOUNTPOINT, the one kreafs mount of the machine.`,
 				return exitStatus(1)
 			}
 			if watch {
-				err = watchStatus(mp, stdout, time.Second/2)
+				err = mountstatus.Watch(mp, stdout, time.Second/2)
 			} else {
-				var st *mountStatus
-				if st, err = readStatus(mp); err == nil {
+				var st *mountstatus.Status
+				if st, err = mountstatus.Read(mp); err == nil {
 					if asJSON {
 						enc := json.NewEncoder(stdout)
 						enc.SetIndent("", "  ")
 						err = enc.Encode(st)
 					} else {
-						printStatus(stdout, st, nErrors)
+						mountstatus.Print(stdout, st, nErrors)
 					}
 				}
 			}
@@ -70,60 +69,3 @@ func mountpointArg(args []string) (string, error) {
 	}
 	return filepath.Abs(args[0])
 }
-
-// printStatus prints st as a summary line, a table of the queued files and
-// the last nErrors errors.
-func printStatus(w io.Writer, st *mountStatus, nErrors int) {
-	fmt.Fprintf(w, "kreafs at %s: %s\n", st.Mountpoint, summary(st))
-	if len(st.Uploads) > 0 {
-		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "STATE\tSIZE\tSENT\tSPEED\tETA\tTRIES\tNEXT TRY\tNAME\tERROR")
-		for _, u := range st.Uploads {
-			speed, eta, next := "-", "-", "-"
-			if u.Speed > 0 {
-				speed = humanize.IBytes(uint64(u.Speed)) + "/s"
-			}
-			if u.ETA > 0 {
-				eta = seconds(u.ETA)
-			}
-			if u.NextTry != "" {
-				next = u.NextTry
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", u.State, humanize.IBytes(uint64(u.Size)),
-				humanize.IBytes(uint64(u.Sent)), speed, eta, u.Attempts, next, u.Name, oneLine(u.Error))
-		}
-		_ = tw.Flush()
-	}
-	if n := min(nErrors, len(st.Errors)); n > 0 {
-		fmt.Fprintf(w, "\nRecent errors (%d of %d kept; all in %s):\n", n, len(st.Errors), filepath.Join(st.Mountpoint, ".kreafs", "errors"))
-		for _, e := range st.Errors[len(st.Errors)-n:] {
-			fmt.Fprintf(w, "  %s  %s %s: %s: %s\n", e.Time, e.Op, e.Path, e.Errno, oneLine(e.Reason))
-		}
-	}
-}
-
-// summary is the one-line state of the queue.
-func summary(st *mountStatus) string {
-	if st.Queued == 0 && st.Failed == 0 {
-		return "nothing queued, all uploaded"
-	}
-	var parts []string
-	if st.Queued > 0 {
-		s := fmt.Sprintf("%d queued, %s of %s sent", st.Queued, humanize.IBytes(uint64(st.Sent)), humanize.IBytes(uint64(st.Size)))
-		if st.Speed > 0 {
-			s += fmt.Sprintf(", %s/s, about %s left", humanize.IBytes(uint64(st.Speed)), seconds(st.ETA))
-		}
-		parts = append(parts, s)
-	}
-	if st.Failed > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed (remove the file, or fix and copy it again)", st.Failed))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// seconds is s seconds as a duration rounded to 0.1 s ("1m2.5s").
-func seconds(s float64) string {
-	return time.Duration(s * float64(time.Second)).Round(100 * time.Millisecond).String()
-}
-
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kreafs/kreafs/cmd/kreafs/internal/mountstatus"
 )
 
 func newWaitCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -26,7 +28,7 @@ the one kreafs mount of the machine.`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			mp, err := mountpointArg(args)
 			if err == nil {
-				err = waitUploads(mp, stdout, timeout, interval)
+				err = mountstatus.Wait(mp, timeout, interval)
 			}
 			if err != nil {
 				fmt.Fprintf(stderr, "kreafs wait: %v\n", err)
@@ -38,35 +40,4 @@ the one kreafs mount of the machine.`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (0: wait as long as it takes)")
 	cmd.Flags().DurationVar(&interval, "interval", 250*time.Millisecond, "how often to look at the queue")
 	return cmd
-}
-
-// waitUploads polls the mount at mp until nothing is queued; an error
-// names the failures (or the timeout).
-func waitUploads(mp string, stdout io.Writer, timeout, interval time.Duration) error {
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	for {
-		st, err := readStatus(mp)
-		if err != nil {
-			return err
-		}
-		if st.Queued == 0 {
-			if st.Failed == 0 {
-				return nil
-			}
-			msg := fmt.Sprintf("%d upload(s) failed:", st.Failed)
-			for _, u := range st.Uploads {
-				if u.State == "failed" {
-					msg += fmt.Sprintf("\n  %s: %s", u.Name, oneLine(u.Error))
-				}
-			}
-			return fmt.Errorf("%s", msg)
-		}
-		if !deadline.IsZero() && time.Now().After(deadline) {
-			return fmt.Errorf("still %d file(s) queued after %s (%s)", st.Queued, timeout, summary(st))
-		}
-		time.Sleep(interval)
-	}
 }

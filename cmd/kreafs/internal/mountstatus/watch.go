@@ -1,4 +1,4 @@
-package main
+package mountstatus
 
 // kreafs status --watch: one progress bar per queued file (mpb), redrawn
 // from the control files every interval until nothing is queued.
@@ -16,11 +16,11 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 )
 
-// watchStatus shows the queue of the mount at mp live on w until nothing
+// Watch shows the queue of the mount at mp live on w until nothing
 // is queued or a signal comes, then prints the final summary. On a
 // terminal it draws progress bars; elsewhere (a pipe, a log) it prints the
 // summary line at each change.
-func watchStatus(mp string, w io.Writer, interval time.Duration) error {
+func Watch(mp string, w io.Writer, interval time.Duration) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -33,9 +33,9 @@ func watchStatus(mp string, w io.Writer, interval time.Duration) error {
 	sizes := map[string]int64{}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	var last *mountStatus
+	var last *Status
 	for {
-		st, err := readStatus(mp)
+		st, err := Read(mp)
 		if err != nil {
 			abortAll(bars)
 			p.Wait()
@@ -88,7 +88,7 @@ func watchStatus(mp string, w io.Writer, interval time.Duration) error {
 		}
 	}
 	p.Wait()
-	fmt.Fprintf(w, "kreafs at %s: %s\n", last.Mountpoint, summary(last))
+	fmt.Fprintf(w, "kreafs at %s: %s\n", last.Mountpoint, Summary(last))
 	return nil
 }
 
@@ -113,11 +113,11 @@ func isTerminal(w io.Writer) bool {
 func watchLines(mp string, w io.Writer, interval time.Duration, sigs <-chan os.Signal) error {
 	last := ""
 	for {
-		st, err := readStatus(mp)
+		st, err := Read(mp)
 		if err != nil {
 			return err
 		}
-		if line := summary(st); line != last {
+		if line := Summary(st); line != last {
 			fmt.Fprintf(w, "%s  kreafs at %s: %s\n", time.Now().Format("15:04:05"), st.Mountpoint, line)
 			last = line
 		}

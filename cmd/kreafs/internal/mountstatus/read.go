@@ -1,8 +1,10 @@
-package main
-
-// Reading a mount's control files (MOUNT/.kreafs/uploads and errors) for
-// kreafs status and kreafs wait: they work for any user who can read the
-// mount, without talking to the kreafs process.
+// Package mountstatus reads a kreafs mount's control files
+// (MOUNT/.kreafs/uploads and errors) for kreafs status and kreafs wait, and
+// shows them: a table, live progress, or a wait until nothing is queued.
+// It works for any user who can read the mount, without talking to the
+// kreafs process; what it shows is as fresh as the files (rebuilt at each
+// open).
+package mountstatus
 
 import (
 	"errors"
@@ -14,8 +16,8 @@ import (
 	"time"
 )
 
-// upload is one line of MOUNT/.kreafs/uploads (upload.FormatStatus).
-type upload struct {
+// Upload is one line of MOUNT/.kreafs/uploads (upload.FormatStatus).
+type Upload struct {
 	State    string  `json:"state"`
 	Size     int64   `json:"size"`
 	Sent     int64   `json:"sent"`
@@ -28,8 +30,8 @@ type upload struct {
 	Error    string  `json:"error,omitempty"`
 }
 
-// mountError is one line of MOUNT/.kreafs/errors (node.FormatErrors).
-type mountError struct {
+// Error is one line of MOUNT/.kreafs/errors (node.FormatErrors).
+type Error struct {
 	Time   string `json:"time"`
 	Op     string `json:"op"`
 	Errno  string `json:"errno"`
@@ -37,17 +39,17 @@ type mountError struct {
 	Reason string `json:"reason"`
 }
 
-// mountStatus is what kreafs status shows.
-type mountStatus struct {
-	Mountpoint string       `json:"mountpoint"`
-	Queued     int          `json:"queued"` // writing, pending or uploading
-	Failed     int          `json:"failed"` // refused for good
-	Size       int64        `json:"size"`   // bytes of the queued files
-	Sent       int64        `json:"sent"`   // of which sent by running uploads
-	Speed      float64      `json:"speed"`  // bytes per second, all running uploads
-	ETA        float64      `json:"eta_seconds,omitempty"`
-	Uploads    []upload     `json:"uploads"`
-	Errors     []mountError `json:"errors"`
+// Status is what kreafs status shows.
+type Status struct {
+	Mountpoint string   `json:"mountpoint"`
+	Queued     int      `json:"queued"` // writing, pending or uploading
+	Failed     int      `json:"failed"` // refused for good
+	Size       int64    `json:"size"`   // bytes of the queued files
+	Sent       int64    `json:"sent"`   // of which sent by running uploads
+	Speed      float64  `json:"speed"`  // bytes per second, all running uploads
+	ETA        float64  `json:"eta_seconds,omitempty"`
+	Uploads    []Upload `json:"uploads"`
+	Errors     []Error  `json:"errors"`
 }
 
 // statusDirOf is MOUNTPOINT/.kreafs, checked to be a kreafs mount's.
@@ -62,8 +64,8 @@ func statusDirOf(mp string) (string, error) {
 	return dir, nil
 }
 
-// readStatus reads the control files of the mount at mp.
-func readStatus(mp string) (*mountStatus, error) {
+// Read reads the control files of the mount at mp.
+func Read(mp string) (*Status, error) {
 	dir, err := statusDirOf(mp)
 	if err != nil {
 		return nil, err
@@ -72,7 +74,7 @@ func readStatus(mp string) (*mountStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &mountStatus{Mountpoint: mp, Uploads: []upload{}, Errors: []mountError{}}
+	st := &Status{Mountpoint: mp, Uploads: []Upload{}, Errors: []Error{}}
 	if st.Uploads, err = parseUploads(string(b)); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "uploads"), err)
 	}
@@ -98,8 +100,8 @@ func readStatus(mp string) (*mountStatus, error) {
 
 // parseUploads parses the uploads file: comment lines, then
 // state size sent speed eta attempts next_try id name error.
-func parseUploads(text string) ([]upload, error) {
-	out := []upload{}
+func parseUploads(text string) ([]Upload, error) {
+	out := []Upload{}
 	for line := range strings.SplitSeq(text, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -108,7 +110,7 @@ func parseUploads(text string) ([]upload, error) {
 		if len(f) != 10 {
 			return nil, fmt.Errorf("unexpected line %q (a kreafs of another version?)", line)
 		}
-		u := upload{State: f[0], ID: f[7]}
+		u := Upload{State: f[0], ID: f[7]}
 		u.Size, _ = strconv.ParseInt(f[1], 10, 64)
 		u.Sent, _ = strconv.ParseInt(f[2], 10, 64)
 		u.Speed, _ = strconv.ParseFloat(f[3], 64)
@@ -127,8 +129,8 @@ func parseUploads(text string) ([]upload, error) {
 }
 
 // parseErrors parses the errors file: time op errno path reason.
-func parseErrors(text string) []mountError {
-	out := []mountError{}
+func parseErrors(text string) []Error {
+	out := []Error{}
 	for line := range strings.SplitSeq(text, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -137,7 +139,7 @@ func parseErrors(text string) []mountError {
 		if len(f) != 5 {
 			continue
 		}
-		out = append(out, mountError{Time: f[0], Op: f[1], Errno: f[2], Path: unquote(f[3]), Reason: unquote(f[4])})
+		out = append(out, Error{Time: f[0], Op: f[1], Errno: f[2], Path: unquote(f[3]), Reason: unquote(f[4])})
 	}
 	return out
 }

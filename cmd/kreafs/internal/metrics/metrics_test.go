@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"net/http"
@@ -14,14 +14,14 @@ func TestMetricsListenOnLoopbackUnlessAnotherAddressIsNamed(t *testing.T) {
 		"[::1]:9101":     "[::1]:9101",
 		"10.1.2.3:80":    "10.1.2.3:80",
 	} {
-		if got := metricsListenAddr(in); got != want {
-			t.Errorf("metricsListenAddr(%q) = %q, want %q", in, got, want)
+		if got := listenAddr(in); got != want {
+			t.Errorf("listenAddr(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestMetricsNameEndpointsWithoutIDs(t *testing.T) {
-	m := newMountMetrics("127.0.0.1:0", "http://api.example:8080/")
+	m := New("127.0.0.1:0", "http://api.example:8080/")
 	tr := &countingTransport{m: m}
 	for url, want := range map[string]string{
 		"http://api.example:8080/assets?limit=1000":                           "GET /assets",
@@ -34,7 +34,7 @@ func TestMetricsNameEndpointsWithoutIDs(t *testing.T) {
 			t.Errorf("%s: %q, want %q", url, got, want)
 		}
 	}
-	if newMountMetrics("", "http://x") != nil {
+	if New("", "http://x") != nil {
 		t.Error("metrics without --metrics-addr")
 	}
 }

@@ -1,10 +1,11 @@
-package main
-
-// --metrics-addr: Prometheus metrics of a mount. This file is the only
-// one that knows Prometheus: the API client is given an http.RoundTripper
-// that counts its requests and bytes, fs an OpObserver that times each
-// FUSE operation, and the cache, the upload queue and the jobs tree are
-// read through their Stats functions at each scrape.
+// Package metrics serves a mount's Prometheus metrics (kreafs mount
+// --metrics-addr). It is the only package of kreafs that knows
+// Prometheus: the API client is given an http.RoundTripper that counts its
+// requests and bytes, fs an OpObserver that times each FUSE operation, and
+// the cache, the upload queue and the jobs tree are read through their
+// Stats functions at each scrape. The counters only count; nothing of the
+// mount depends on them.
+package metrics
 
 import (
 	"errors"
@@ -27,9 +28,9 @@ import (
 	kfs "github.com/kreafs/kreafs/fs"
 )
 
-// mountMetrics are the metrics of one mount; nil when --metrics-addr is
+// Mount is the metrics of one mount; nil when --metrics-addr is
 // not given (every method is then a no-op).
-type mountMetrics struct {
+type Mount struct {
 	reg      *prometheus.Registry
 	apiHost  string // requests to this host are API requests; others downloads from file hosts
 	requests *prometheus.CounterVec
@@ -40,9 +41,9 @@ type mountMetrics struct {
 	opTime   *prometheus.HistogramVec
 }
 
-// newMountMetrics returns the metrics of a mount of the API at apiURL, or
+// New returns the metrics of a mount of the API at apiURL, or
 // nil when addr is "".
-func newMountMetrics(addr, apiURL string) *mountMetrics {
+func New(addr, apiURL string) *Mount {
 	if addr == "" {
 		return nil
 	}
@@ -51,7 +52,7 @@ func newMountMetrics(addr, apiURL string) *mountMetrics {
 		host = host[i+3:]
 	}
 	host, _, _ = strings.Cut(host, "/")
-	m := &mountMetrics{
+	m := &Mount{
 		reg:     prometheus.NewRegistry(),
 		apiHost: host,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kreafs_api_requests_total",
@@ -79,7 +80,7 @@ func newMountMetrics(addr, apiURL string) *mountMetrics {
 
 // httpClient is what the API client is built with: the default transport,
 // counted. nil when metrics are off.
-func (m *mountMetrics) httpClient() *http.Client {
+func (m *Mount) HTTPClient() *http.Client {
 	if m == nil {
 		return nil
 	}
@@ -87,7 +88,7 @@ func (m *mountMetrics) httpClient() *http.Client {
 }
 
 // opObserver is what fs is told FUSE operations through; nil when off.
-func (m *mountMetrics) opObserver() kfs.OpObserver {
+func (m *Mount) OpObserver() kfs.OpObserver {
 	if m == nil {
 		return nil
 	}
@@ -95,7 +96,7 @@ func (m *mountMetrics) opObserver() kfs.OpObserver {
 }
 
 // ObserveOp counts and times one FUSE operation (kfs.OpObserver).
-func (m *mountMetrics) ObserveOp(op string, took time.Duration, failed bool) {
+func (m *Mount) ObserveOp(op string, took time.Duration, failed bool) {
 	m.ops.WithLabelValues(op).Inc()
 	if failed {
 		m.opErrs.WithLabelValues(op).Inc()
@@ -105,7 +106,7 @@ func (m *mountMetrics) ObserveOp(op string, took time.Duration, failed bool) {
 
 // watch adds the metrics read at each scrape from the cache, the upload
 // queue (nil on a read-only mount) and the tree.
-func (m *mountMetrics) watch(store *cache.Store, q *queue.Queue, root *kfs.Root) {
+func (m *Mount) watch(store *cache.Store, q *queue.Queue, root *kfs.Root) {
 	if m == nil {
 		return
 	}
@@ -144,11 +145,11 @@ func (m *mountMetrics) watch(store *cache.Store, q *queue.Queue, root *kfs.Root)
 
 // serve listens on addr and serves /metrics until the returned listener
 // is closed. A host-less address (":9101") listens on loopback only.
-func (m *mountMetrics) serve(addr string, log logrus.FieldLogger) (net.Listener, error) {
+func (m *Mount) serve(addr string, log logrus.FieldLogger) (net.Listener, error) {
 	if m == nil {
 		return nil, nil
 	}
-	ln, err := net.Listen("tcp", metricsListenAddr(addr))
+	ln, err := net.Listen("tcp", listenAddr(addr))
 	if err != nil {
 		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
 	}
@@ -164,8 +165,8 @@ func (m *mountMetrics) serve(addr string, log logrus.FieldLogger) (net.Listener,
 	return ln, nil
 }
 
-// metricsListenAddr is addr with a loopback host when it names none.
-func metricsListenAddr(addr string) string {
+// listenAddr is addr with a loopback host when it names none.
+func listenAddr(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		if _, perr := strconv.Atoi(addr); perr == nil {
@@ -183,7 +184,7 @@ func metricsListenAddr(addr string) string {
 // its latency, and the bytes of its bodies.
 type countingTransport struct {
 	base http.RoundTripper
-	m    *mountMetrics
+	m    *Mount
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -268,7 +269,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 // start watches the mount's parts and serves the metrics on addr; stop
 // closes the listener. A no-op when metrics are off.
-func (m *mountMetrics) start(addr string, store *cache.Store, q *queue.Queue, root *kfs.Root, log logrus.FieldLogger) (stop func(), err error) {
+func (m *Mount) Start(addr string, store *cache.Store, q *queue.Queue, root *kfs.Root, log logrus.FieldLogger) (stop func(), err error) {
 	if m == nil {
 		return func() {}, nil
 	}
