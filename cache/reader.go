@@ -194,12 +194,17 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 	var lastHave int64 = -1
 	var waitFrom, firstWait time.Time
 	sawStuck := false
+	counted := false
 	for {
 		need := span{off, min(end, o.limitLocked())}
 		if need.End <= need.Start {
 			return 0, f, nil
 		}
 		have := o.present.runFrom(off)
+		if !counted { // stats.go: a hit when the first look finds every byte
+			counted = true
+			s.stats.read(have >= need.End)
+		}
 		if have >= need.End {
 			scheduleAhead()
 			win := need

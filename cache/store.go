@@ -75,6 +75,7 @@ var (
 
 // Store is the on-disk content store. Safe for concurrent use.
 type Store struct {
+	stats   storeStats // stats.go
 	opt     Options
 	log     logrus.FieldLogger
 	dir     string
@@ -342,6 +343,7 @@ func (s *Store) evictLocked() {
 			continue
 		}
 		s.log.WithFields(logrus.Fields{"op": "evict", "key": key, "bytes": o.present.total()}).Debug("evicted")
+		s.stats.evictions.Add(1)
 		s.doomLocked(o)
 	}
 	if s.usage <= s.opt.MaxBytes || s.noPunch {
@@ -374,6 +376,7 @@ func (s *Store) shedLocked(n int64) int64 {
 			continue
 		}
 		freed += o.present.total()
+		s.stats.evictions.Add(1)
 		s.doomLocked(o)
 	}
 	return freed

@@ -26,18 +26,22 @@
 // # Consistency
 //
 // Each tree's package states its own rules (what can be stale, and for
-// how long). The root and .kreafs/ never change; MOUNT/.kreafs/uploads is
-// rebuilt from the upload queue at every open and never cached by the
-// kernel (direct I/O). MOUNT/.kreafs/events (events_file.go) only grows:
-// its size is never cached (tail -f polls it) and reads are direct I/O.
+// how long). The root and .kreafs/ never change; the files of .kreafs/
+// are rebuilt at every open and never cached by the kernel (direct I/O):
+// uploads from the upload queue, errors from node.Errors, assets.jsonl
+// from the listing assets/ shows (same TTL). MOUNT/.kreafs/events
+// (events_file.go) only grows: its size is never cached (tail -f polls
+// it) and reads are direct I/O.
 //
 // # Kernel caching
 //
 // Entry timeout = DirCacheTTL for every name (names can vanish); attribute
-// timeout = node.AssetAttrTTL for assets (immutable), DirCacheTTL for
-// directories.
-// Negative lookups are not cached. Extended attributes are disabled for
-// the mount (mount.go).
+// timeout = node.AssetAttrTTL for assets (immutable), DirCacheTTL for directories.
+// Negative lookups are not cached. Extended attributes (with
+// MountOptions.XAttrs; off by default): only user.krea.*
+// (fs/node/xattr.go), read from the metadata the node holds (a job's
+// status and a style's public flag from their snapshots); every other
+// name is ENODATA at once.
 //
 // # Locking
 //

@@ -1,7 +1,11 @@
 package fs
 
-// MOUNT/.kreafs/: the mount's own status files. uploads is the upload
-// queue as text (upload.FormatStatus), rebuilt at every open.
+// MOUNT/.kreafs/: the mount's own status files, each rebuilt at every
+// open: uploads is the upload queue as text (upload.FormatStatus), errors
+// the last errors the mount returned (node.FormatErrors), assets.jsonl
+// every asset's API record with its name (assets.Tree.AssetsJSONL);
+// events, which only grows, is one line per change kreafs sees
+// (events_file.go).
 //
 // Locking: statusFile and statusHandle have no mutable shared state; the
 // text is built per open from a queue snapshot.
@@ -12,6 +16,8 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/fs/node"
 )
@@ -33,10 +39,26 @@ func (r *Root) addStatusDir(ctx context.Context) {
 
 // OnAdd adds the status files.
 func (s *statusDir) OnAdd(ctx context.Context) {
-	ch := s.NewPersistentInode(ctx, &statusFile{r: s.r}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:uploads")})
-	s.AddChild("uploads", ch, false)
+	for name, text := range map[string]func(context.Context) ([]byte, error){
+		"uploads": func(context.Context) ([]byte, error) {
+			return []byte(node.Errors.Scrub(string(s.r.uploadsText()))), nil // errors may quote the API
+		},
+		"errors": func(context.Context) ([]byte, error) {
+			return node.FormatErrors(node.Errors.Entries()), nil
+		},
+		"assets.jsonl": s.r.assets.AssetsJSONL,
+	} {
+		s.addFile(ctx, name, text)
+	}
 	ev := s.NewPersistentInode(ctx, &eventsFile{m: s.r.m, look: s.r.assets.NoteRefusals}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:events")})
 	s.AddChild("events", ev, false)
+}
+
+// addFile adds status file name whose content text builds.
+func (s *statusDir) addFile(ctx context.Context, name string, text func(context.Context) ([]byte, error)) {
+	f := &statusFile{r: s.r, name: name, ino: node.InoFor("status:" + name), text: text}
+	ch := s.NewPersistentInode(ctx, f, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: f.ino})
+	s.AddChild(name, ch, false)
 }
 
 // Getattr reports the directory.
@@ -46,28 +68,33 @@ func (s *statusDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.A
 	return 0
 }
 
-// statusFile is MOUNT/.kreafs/uploads: one line per queued file (see
-// upload.FormatStatus and docs/writes.md).
+// statusFile is one file of MOUNT/.kreafs: text builds its content.
 type statusFile struct {
 	gofs.Inode
-	r *Root
+	r    *Root
+	name string
+	ino  uint64
+	text func(context.Context) ([]byte, error)
 }
 
-// text is the file's current content.
-func (s *statusFile) text() []byte {
-	if s.r.assets.ReadOnly() {
+// uploadsText is MOUNT/.kreafs/uploads: one line per queued file (see
+// upload.FormatStatus and docs/writes.md).
+func (r *Root) uploadsText() []byte {
+	if r.assets.ReadOnly() {
 		return []byte("# kreafs upload queue: none (read-only mount; files queued by an earlier mount upload at the next writable one)\n")
 	}
-	return s.r.assets.Status()
+	return r.assets.Status()
 }
 
 // Getattr reports the current text's length, read-only, never cached.
 func (s *statusFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	size := int64(len(s.text()))
+	var size int64
 	if h, ok := fh.(*statusHandle); ok {
 		size = int64(len(h.data))
+	} else if b, err := s.text(ctx); err == nil {
+		size = int64(len(b))
 	}
-	s.r.m.FileAttr(&out.Attr, node.InoFor("status:uploads"), size, s.r.m.Cfg.Clock())
+	s.r.m.FileAttr(&out.Attr, s.ino, size, s.r.m.Cfg.Clock())
 	out.Mode = syscall.S_IFREG | (0o444 &^ s.r.m.Cfg.Umask)
 	out.SetTimeout(0)
 	return 0
@@ -79,7 +106,11 @@ func (s *statusFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 	if node.WantsWrite(flags) {
 		return nil, 0, syscall.EACCES
 	}
-	return &statusHandle{data: s.text()}, fuse.FOPEN_DIRECT_IO, 0
+	b, err := s.text(ctx)
+	if err != nil {
+		return nil, 0, node.Fail(s.r.m.Log, logrus.Fields{"op": "open", "path": statusDirName + "/" + s.name}, err)
+	}
+	return &statusHandle{data: b}, fuse.FOPEN_DIRECT_IO, 0
 }
 
 // Setattr: the status file cannot be changed.

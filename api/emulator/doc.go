@@ -143,7 +143,8 @@
 //
 // # Faults and knobs
 //
-// Latency delays every API request. FaultRate replaces that share of API
+// Latency delays every API request (SetFilesLatency, every answer of the
+// files origin). FaultRate replaces that share of API
 // answers (after auth) with 500, 503 or 429 + Retry-After: 1; by default the
 // request has no effect, with FaultAfterWrite a POST/PATCH/DELETE takes
 // effect first (the answer is lost). Bandwidth paces each download (with

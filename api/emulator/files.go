@@ -29,7 +29,7 @@ func (s *Server) filesHandler() http.Handler {
 			log.Warn("emulator: a request to the files origin carried an Authorization header")
 		}
 		s.countReq(s.fileReqs, r.URL.Path)
-		if !s.waitStall(r) {
+		if !s.waitStall(r) || !s.sleepCtx(r, time.Duration(s.filesLatency.Load())) {
 			panic(http.ErrAbortHandler) // send nothing at all
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

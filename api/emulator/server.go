@@ -161,6 +161,7 @@ type Server struct {
 
 	faultRate, cutRate, jobFailRate atomic.Uint64 // math.Float64bits
 	latency, bandwidth              atomic.Int64
+	filesLatency                    atomic.Int64 // files_latency.go
 	jobDuration                     atomic.Int64
 	maxJobs                         atomic.Int64
 	stall, faultAfterWrite          atomic.Bool

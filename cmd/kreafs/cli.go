@@ -22,6 +22,8 @@ const rootUsage = `kreafs: a Krea AI account as a filesystem
 Usage:
   kreafs mount [flags] MOUNTPOINT   mount the account (or --emulator) at MOUNTPOINT
   kreafs unmount MOUNTPOINT         unmount, waiting for queued uploads (as Ctrl-C does)
+  kreafs status [MOUNTPOINT]        the upload queue (bytes sent, speed, time left) and recent errors
+  kreafs wait [MOUNTPOINT]          wait until everything is uploaded; status 1 if an upload failed
   kreafs emulator [flags]           run the bundled Krea API emulator
   kreafs version                    print the version
   kreafs completion SHELL           print the completion script of bash, zsh or fish
@@ -100,7 +102,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	root.AddCommand(newMountCmd(stdout, stderr), newUnmountCmd(stdout, stderr),
-		newEmulatorCmd(stdout, stderr), newVersionCmd(stdout), newManCmd(root))
+		newEmulatorCmd(stdout, stderr), newVersionCmd(stdout), newManCmd(root),
+		newStatusCmd(stdout, stderr), newWaitCmd(stdout, stderr)) // status.go, wait.go
 	return root
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cmd/kreafs/internal/metrics"
 	kfs "github.com/kreafs/kreafs/fs"
 )
 
@@ -228,10 +229,12 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 	if err != nil {
 		return err
 	}
+	observeAccount(acct)
+	met := metrics.New(c.metricsAddr, acct.url) // nil: --metrics-addr not given
 	if acct.emu != nil {
 		defer acct.emu.Close()
 	}
-	client, err := api.New(api.Config{BaseURL: acct.url, Token: acct.token, Log: logger.WithField("component", "api")})
+	client, err := api.New(api.Config{BaseURL: acct.url, Token: acct.token, Log: logger.WithField("component", "api"), HTTPClient: met.HTTPClient()})
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
 	}
@@ -292,11 +295,16 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 	}
 	defer root.Close()
 	defer uploads.close() // after unmounting, before the tree and the cache close
+	stopMetrics, err := met.Start(c.metricsAddr, store, uploads.q, root, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if ctx.Err() != nil {
 		logger.Info("interrupted while starting; nothing mounted")
 		return nil
 	}
-	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse}
+	mo := kfs.MountOptions{AllowOther: c.allowOther, Debug: c.debugFuse, Ops: met.OpObserver(), XAttrs: c.xattrs}
 	if c.debugFuse {
 		// Printed whatever --log-level says: the user asked for it.
 		mo.DebugLog = log.New(logger.Out, "fuse: ", log.Lmicroseconds)

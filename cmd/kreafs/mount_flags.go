@@ -46,7 +46,9 @@ type mountConfig struct {
 	drainTime     time.Duration // how long unmount waits for queued uploads
 	tempCache     bool          // --emulator without --cache-dir: a temporary cache dir, made by mount
 	readAhead     readAheadConfig
-	noGenerate    bool // --no-generate: never start jobs from files
+	noGenerate    bool   // --no-generate: never start jobs from files
+	metricsAddr   string // --metrics-addr: serve Prometheus metrics there (metrics.go); "" off
+	xattrs        bool   // --xattrs: user.krea.* extended attributes
 }
 
 // usageError is bad usage: the message is printed with the usage, exit 2.
@@ -96,6 +98,8 @@ func newMountFlags() *mountFlags {
 	fl.DurationVar(&c.uploadDelay, "upload-delay", defaultUploadDelay, "wait this long after the last close before uploading a written file (0: at close)")
 	fl.DurationVar(&c.drainTime, "drain-timeout", defaultDrainTime, "at unmount, wait this long for queued uploads before exiting (0: do not wait; they stay queued for the next mount)")
 	f.readAhead = addReadAheadFlags(fl)
+	fl.BoolVar(&c.xattrs, "xattrs", false, "show the API's metadata as user.krea.* extended attributes (getfattr -d); costs ls -l two requests more per file")
+	fl.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics (e.g. 127.0.0.1:9101; a bare :PORT is loopback only; default off)")
 	return f
 }
 

@@ -98,8 +98,7 @@ func (d *assetsDir) createIn(ctx context.Context, parent *gofs.Inode, dir, name 
 		return nil, nil, 0, errno
 	}
 	if !usableName(p) {
-		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
-		return nil, nil, 0, syscall.EINVAL
+		return nil, nil, 0, node.Refuse(d.r.Log, fields, syscall.EINVAL, "refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 	}
 	if errno := d.r.refuseType("create", p); errno != 0 {
 		return nil, nil, 0, errno
@@ -209,8 +208,7 @@ func (d *assetsDir) renameIn(ctx context.Context, dir, name string, newParent go
 		return syscall.EISDIR
 	}
 	if !usableName(newName) {
-		d.r.Log.WithFields(fields).Warn("refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
-		return syscall.EINVAL
+		return node.Refuse(d.r.Log, fields, syscall.EINVAL, "refused: not a name kreafs can keep (control characters, invalid UTF-8, over 255 bytes, or reserved)")
 	}
 	if name == newName {
 		return 0

@@ -20,6 +20,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache/upload"
+	"github.com/kreafs/kreafs/fs/node"
 )
 
 // refusedTypeExt returns the extension (lower case, without the dot) of a
@@ -39,7 +40,6 @@ func (r *Tree) refuseType(op, name string) syscall.Errno {
 	if ext == "" {
 		return 0
 	}
-	r.Log.WithFields(logrus.Fields{"op": op, "path": "assets/" + name}).
-		Warn("refused (ENOTSUP): ." + ext + " files are not a type Krea accepts (JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV, MP3); nothing is created")
-	return syscall.ENOTSUP
+	return node.Refuse(r.Log, logrus.Fields{"op": op, "path": "assets/" + name}, syscall.ENOTSUP,
+		"refused (ENOTSUP): ."+ext+" files are not a type Krea accepts (JPEG, PNG, WebP, HEIC, MP4, MOV, WebM, GLB, WAV, MP3); nothing is created")
 }

@@ -6,6 +6,10 @@
 // kernel that names went away, statfs, and File: an asset or a
 // downloaded file read through the content cache (its handle, size
 // learning, passthrough), which assets/, jobs/ and styles/ all serve.
+// Also the one errno mapping (Fail, Refuse) with the ring of recent
+// errors it feeds (Errors, MOUNT/.kreafs/errors: bounded, secrets
+// scrubbed), and the user.krea.* extended attributes (xattr.go: read
+// from the metadata a node holds, never a lookup for other names).
 //
 // # Consistency
 //

@@ -85,6 +85,8 @@ func networkErrno(err error) bool {
 // Fail maps err with ToErrno and logs it once: at debug level for the
 // outcomes a user causes or expects (interrupted, not found), at warning
 // level for everything else. fields name the object (op, path, id).
+// Errors other than EINTR and ENOENT are also kept in Errors
+// (MOUNT/.kreafs/errors).
 func Fail(log logrus.FieldLogger, fields logrus.Fields, err error) syscall.Errno {
 	en := ToErrno(err)
 	if en == 0 {
@@ -96,6 +98,7 @@ func Fail(log logrus.FieldLogger, fields logrus.Fields, err error) syscall.Errno
 		l.Debug("fuse op failed")
 	default:
 		l.Warn("fuse op failed")
+		Errors.record(fields, en, err)
 	}
 	return en
 }

@@ -47,6 +47,9 @@ type File struct {
 	// WaitReplacement waits for the queued files that replace asset id
 	// (fsync of an open asset); nil: nothing replaces these files.
 	WaitReplacement func(ctx context.Context, id string) error
+	// Xattrs, when set, gives the extended attributes instead of the
+	// asset's (xattr.go); set before the node is added.
+	Xattrs func() []Xattr
 
 	mu          sync.Mutex
 	asset       api.Asset // latest metadata seen (listing or GET)

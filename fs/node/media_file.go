@@ -115,6 +115,7 @@ type mediaFile struct {
 func (m *Mount) MediaEntry(ctx context.Context, parent *gofs.Inode, src MediaSource, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	a := api.Asset{ID: src.Key, ImageURL: src.URL, UploadedAt: src.Mtime}
 	n := &mediaFile{File: NewFile(m, 0, a)}
+	n.Xattrs = n.mediaXattrs
 	ch := parent.NewInode(ctx, n, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: MediaIno(src.Key)})
 	f, ok := ch.Operations().(*mediaFile)
 	if !ok {

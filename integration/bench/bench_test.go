@@ -20,17 +20,8 @@ import (
 func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
 	kreafstest.RequireFUSE(t)
 	cfg := smokeConfig()
-	cfg.workDir = t.TempDir()
-	cfg.log = io.Discard
-	if testing.Verbose() {
-		cfg.log = os.Stderr
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := run(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg.cases = loopbackOnly() // the wire group has its own test
+	res := runSmoke(t, &cfg)
 	table := res.markdown()
 	for _, want := range []string{
 		"| case | kreafs | baseline | ratio | floor | holds? |",
@@ -73,4 +64,31 @@ func TestSmokeRunPrintsATableWithEveryCase(t *testing.T) {
 		strings.Contains(text, "\nold\n") || !strings.Contains(text, "| case |") {
 		t.Errorf("writeResults did not replace just the block:\n%s", text)
 	}
+}
+
+// runSmoke runs cfg in a temporary work directory, with progress lines
+// under -v, within 2 minutes.
+func runSmoke(t *testing.T, cfg *config) *results {
+	t.Helper()
+	cfg.workDir = t.TempDir()
+	cfg.log = io.Discard
+	if testing.Verbose() {
+		cfg.log = os.Stderr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := run(ctx, *cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestMain lets the test binary be the benchmark's child process too
+// (cpu.go): the reference downloads run in a process of their own.
+func TestMain(m *testing.M) {
+	if code, ok := childMain(); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
 }

@@ -14,33 +14,54 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 )
+
+// loopbackCases are the cases against the emulator on 127.0.0.1.
+var loopbackCases = []struct {
+	name string
+	fn   func(*bench) ([]row, error)
+}{
+	{"cold-read", (*bench).caseColdRead},
+	{"warm-read", (*bench).caseWarmRead},
+	{"ttfb", (*bench).caseFirstBytes},
+	{"parallel-read", (*bench).caseParallelRead},
+	{"thumbnails", (*bench).caseThumbnails},
+	{"upload", (*bench).caseUpload},
+	{"listing", (*bench).caseListing},
+}
+
+// loopbackOnly selects the loopback group's cases.
+func loopbackOnly() *regexp.Regexp {
+	names := make([]string, len(loopbackCases))
+	for i, c := range loopbackCases {
+		names[i] = regexp.QuoteMeta(c.name)
+	}
+	return regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
+}
 
 // run sets up, runs every selected case and tears down.
 func run(ctx context.Context, cfg config) (*results, error) {
 	b := &bench{cfg: cfg, ctx: ctx}
 	res := &results{started: time.Now(), loadBefore: loadAvg(), cfg: cfg}
 	defer b.teardown()
-	if err := b.setup(); err != nil {
+	if err := b.setupCommon(); err != nil {
 		return nil, err
 	}
-	res.rcloneVer = b.rcloneVer
-	cases := []struct {
-		name string
-		fn   func() ([]row, error)
-	}{
-		{"cold-read", b.caseColdRead},
-		{"warm-read", b.caseWarmRead},
-		{"ttfb", b.caseFirstBytes},
-		{"parallel-read", b.caseParallelRead},
-		{"thumbnails", b.caseThumbnails},
-		{"upload", b.caseUpload},
-		{"listing", b.caseListing},
+	loopback := false
+	for _, c := range loopbackCases {
+		loopback = loopback || cfg.want(c.name)
 	}
-	for _, c := range cases {
+	if loopback {
+		if err := b.setupLoopback(); err != nil {
+			return nil, err
+		}
+		res.rcloneVer = b.rcloneVer
+	}
+	for _, c := range loopbackCases {
 		if !cfg.want(c.name) {
 			continue
 		}
@@ -48,12 +69,23 @@ func run(ctx context.Context, cfg config) (*results, error) {
 			return res, ctx.Err()
 		}
 		b.logf("case %s", c.name)
-		rows, err := c.fn()
+		rows, err := c.fn(b)
 		if err != nil {
 			b.logf("case %s failed: %v", c.name, err)
 			rows = append(rows, row{name: c.name, holds: "error: " + oneLine(err.Error())})
 		}
 		res.rows = append(res.rows, rows...)
+	}
+	if cfg.wantWire() {
+		rows, err := b.runWire()
+		res.wire = append(res.wire, rows...)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			b.logf("wire: %v", err)
+			res.wire = append(res.wire, row{name: "wire", holds: "error: " + oneLine(err.Error())})
+		}
 	}
 	res.finished = time.Now()
 	res.loadAfter = loadAvg()
@@ -84,14 +116,15 @@ func readChecked(path string, size int64) (time.Duration, error) {
 }
 
 // caseColdRead: a cold sequential read of a bigSize asset against one GET
-// of the same URL.
+// of the same URL, and against the reference (the GET written into a new
+// file, in a child process), with the CPU time of both.
 func (b *bench) caseColdRead() ([]row, error) {
 	refDir, err := b.refDir()
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(refDir)
-	var get, toFile, kre, rcl []time.Duration
+	var get, toFile, kre, rcl, kcpu, rcpu []time.Duration
 	for i, a := range b.cold {
 		n, d, err := b.get(a.url)
 		if err != nil {
@@ -101,14 +134,16 @@ func (b *bench) caseColdRead() ([]row, error) {
 			return nil, fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
 		}
 		get = append(get, d)
-		if _, d, err = b.getToFile(a.url, refDir); err != nil {
+		d, c, err := b.getToFilesChild(refDir, a.url)
+		if err != nil {
 			return nil, err
 		}
-		toFile = append(toFile, d)
-		if d, err = readChecked(b.kpath(a), a.size); err != nil {
+		toFile, rcpu = append(toFile, d), append(rcpu, c)
+		d, c, err = b.kreafsRead(func() (time.Duration, error) { return readChecked(b.kpath(a), a.size) })
+		if err != nil {
 			return nil, err
 		}
-		kre = append(kre, d)
+		kre, kcpu = append(kre, d), append(kcpu, c)
 		b.progress("cold read", i, get, kre, nil)
 	}
 	// The peer after kreafs and the baseline, not between their runs: its
@@ -123,9 +158,39 @@ func (b *bench) caseColdRead() ([]row, error) {
 		}
 	}
 	b.peerProgress("cold read", rcl)
-	return []row{throughputRow(fmt.Sprintf("cold sequential read, %s", mib(b.cfg.bigSize)),
-		b.cfg.bigSize, 1, get, kre, rcl, 0.8, "one GET"),
-		ceilingRow(b.cfg.bigSize, 1, get, toFile)}, nil
+	return b.coldRows(fmt.Sprintf("cold sequential read, %s", mib(b.cfg.bigSize)), b.cfg.bigSize, 1, get, toFile, kre, rcl, kcpu, rcpu, "one GET"), nil
+}
+
+// kreafsRead runs read (of the data mount) and returns its time and the
+// CPU time the kreafs process spent meanwhile.
+func (b *bench) kreafsRead(read func() (time.Duration, error)) (time.Duration, time.Duration, error) {
+	c0, err := procCPU(b.dataMount.pid())
+	if err != nil {
+		return 0, 0, err
+	}
+	d, err := read()
+	if err != nil {
+		return 0, 0, err
+	}
+	c1, err := procCPU(b.dataMount.pid())
+	return d, c1 - c0, err
+}
+
+// refFloor is the cold reads' floor, against the reference: what a mount
+// that keeps the bytes on disk can do at best on loopback.
+const refFloor = 0.6
+
+// coldRows are a cold read case's row and its reference row: the floor
+// is refFloor times the reference's throughput; both show their CPU.
+func (b *bench) coldRows(name string, size int64, count int, get, toFile, kre, rcl, kcpu, rcpu []time.Duration, baseName string) []row {
+	total := size * int64(count)
+	main := throughputRow(name, size, count, get, kre, rcl, 0, baseName)
+	ref := ceilingRow(size, count, get, toFile)
+	k, r := mbps(total, median(kre)), mbps(total, median(toFile))
+	main.floor = fmt.Sprintf(">= %.1f x reference (%.0f MB/s)", refFloor, refFloor*r)
+	main.holds = yesNo(k >= refFloor*r)
+	main.cpu, ref.cpu = cpuPerGiB(kcpu, total), cpuPerGiB(rcpu, total)
+	return []row{main, ref}
 }
 
 // warmSamples is how many warm reads of each side make one run.
@@ -183,19 +248,11 @@ func (b *bench) caseFirstBytes() ([]row, error) {
 	defer b.data.SetBandwidth(0)
 	var get, kre []time.Duration
 	for i, a := range b.ttfb {
-		d, err := b.getFirstByte(a.url)
+		g, k, err := b.firstBytesPair(a, b.kpath(a))
 		if err != nil {
 			return nil, err
 		}
-		get = append(get, d)
-		p := b.kpath(a)
-		if _, err := os.Stat(p); err != nil {
-			return nil, err
-		}
-		if d, err = firstBytes(p, 4096); err != nil {
-			return nil, err
-		}
-		kre = append(kre, d)
+		get, kre = append(get, g), append(kre, k)
 		b.progress("first 4 KiB", i, get, kre, nil)
 		// Let kreafs' read-ahead of this asset wind down (it stops once
 		// the file is closed and its parked download times out).
@@ -224,53 +281,42 @@ func (b *bench) caseParallelRead() ([]row, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(refDir)
-	var get, toFile, kre, rcl []time.Duration
+	var get, toFile, kre, rcl, kcpu, rcpu []time.Duration
 	for i, set := range b.par {
-		d, err := concurrently(set, func(a asset) error {
-			n, _, err := b.get(a.url)
-			if err == nil && n != a.size {
-				err = fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
-			}
-			return err
-		})
+		d, err := b.getSet(set)
 		if err != nil {
 			return nil, err
 		}
 		get = append(get, d)
-		if d, err = concurrently(set, func(a asset) error { _, _, err := b.getToFile(a.url, refDir); return err }); err != nil {
+		urls := make([]string, len(set))
+		for j, a := range set {
+			urls[j] = a.url
+		}
+		d, c, err := b.getToFilesChild(refDir, urls...)
+		if err != nil {
 			return nil, err
 		}
-		toFile = append(toFile, d)
-		for _, a := range set {
-			if _, err := os.Stat(b.kpath(a)); err != nil {
-				return nil, err
-			}
-		}
-		if d, err = concurrently(set, func(a asset) error { _, err := readCheckedNoStat(b.kpath(a), a.size); return err }); err != nil {
+		toFile, rcpu = append(toFile, d), append(rcpu, c)
+		d, c, err = b.kreafsRead(func() (time.Duration, error) { return readSet(set, b.kpath) })
+		if err != nil {
 			return nil, err
 		}
-		kre = append(kre, d)
+		kre, kcpu = append(kre, d), append(kcpu, c)
 		b.progress("parallel read", i, get, kre, nil)
 	}
 	for _, set := range b.par { // the peer afterwards (see caseColdRead)
 		if b.rcloneData == nil {
 			break
 		}
-		for _, a := range set {
-			if _, err := os.Stat(b.rpath(a)); err != nil {
-				return nil, err
-			}
-		}
-		d, err := concurrently(set, func(a asset) error { _, err := readCheckedNoStat(b.rpath(a), a.size); return err })
+		d, err := readSet(set, b.rpath)
 		if err != nil {
 			return nil, err
 		}
 		rcl = append(rcl, d)
 	}
 	b.peerProgress("parallel read", rcl)
-	return []row{throughputRow(fmt.Sprintf("%d concurrent cold reads of different %s assets", b.cfg.parallel, mib(b.cfg.midSize)),
-		b.cfg.midSize, b.cfg.parallel, get, kre, rcl, 0.8, fmt.Sprintf("%d concurrent GETs", b.cfg.parallel)),
-		ceilingRow(b.cfg.midSize, b.cfg.parallel, get, toFile)}, nil
+	return b.coldRows(fmt.Sprintf("%d concurrent cold reads of different %s assets", b.cfg.parallel, mib(b.cfg.midSize)),
+		b.cfg.midSize, b.cfg.parallel, get, toFile, kre, rcl, kcpu, rcpu, fmt.Sprintf("%d concurrent GETs", b.cfg.parallel)), nil
 }
 
 // refDir is a new directory next to the mounts' cache directories, for the

@@ -37,7 +37,7 @@ func (b *bench) caseUpload() ([]row, error) {
 		// otherwise be flushed by kreafs' fsyncs (ext4 commits its
 		// journal with them) and counted as kreafs' time.
 		syscall.Sync()
-		d, err := b.post(b.upload, fmt.Sprintf("post-%d.wav", i))
+		d, err := b.post(b.data, b.upload, fmt.Sprintf("post-%d.wav", i))
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +61,7 @@ func (b *bench) caseUpload() ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
-		rp, err := b.post(local, fmt.Sprintf("ref-%d.wav", i))
+		rp, err := b.post(b.data, local, fmt.Sprintf("ref-%d.wav", i))
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +138,7 @@ func (b *bench) caseListing() ([]row, error) {
 	}
 	for i := 0; i < b.cfg.runs; i++ {
 		lastRun := i == b.cfg.runs-1
-		_, d, err := b.listAllPages()
+		_, d, err := b.listAllPages(b.list)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (b *bench) caseListing() ([]row, error) {
 		// The reference: the same pages, then ls -l of the local
 		// directory, one after the other (a mount that lists before it
 		// answers readdir cannot do better).
-		if _, rp, err := b.listAllPages(); err != nil {
+		if _, rp, err := b.listAllPages(b.list); err != nil {
 			return nil, err
 		} else if rl, err := b.runCmd("ls", "-l", b.listDir+"/"); err != nil {
 			return nil, err

@@ -29,6 +29,8 @@ type config struct {
 	pprof     int    // > 0: kreafs mounts serve pprof on 127.0.0.1 (data +0, upload +1, listing +2)
 	smoke     bool
 	log       io.Writer // progress lines (stderr)
+
+	wire wireConfig
 }
 
 // want reports whether the case named name runs.
@@ -47,6 +49,7 @@ func defaultConfig() config {
 		ttfbBW:    50_000_000,
 		rclone:    "auto",
 		log:       os.Stderr,
+		wire:      defaultWire(),
 	}
 }
 
@@ -59,10 +62,14 @@ func smokeConfig() config {
 	c.parallel = 2
 	c.listCount = 200
 	c.smoke = true
+	c.wire = smokeWire()
 	return c
 }
 
 func main() {
+	if code, ok := childMain(); ok {
+		os.Exit(code)
+	}
 	os.Exit(mainErr(os.Args[1:]))
 }
 
@@ -76,6 +83,10 @@ func mainErr(args []string) int {
 	out := fl.String("out", "docs/performance.md", "rewrite the results block of this file (relative to the module root; '' = print only; never with -smoke unless given)")
 	bin := fl.String("kreafs", "", "use this kreafs binary instead of building one")
 	work := fl.String("workdir", "", "where to put the temporary data (default: the system temp dir)")
+	wire := fl.Bool("wire", false, "run only the wire group: the emulator behind a rate-limited veth pair in a network namespace, profiles home and fast (root; about 11 minutes here)")
+	loopback := fl.Bool("loopback", false, "run only the loopback group (about 2 minutes)")
+	quick := fl.Bool("quick", false, "wire group: one run of each case, smaller files (about 2 minutes)")
+	profiles := fl.String("profiles", "", "wire group: the profiles to run, comma-separated (default home,fast)")
 	pprof := fl.Int("pprof", 0, "profile kreafs: the data mount serves pprof at 127.0.0.1:PORT, the upload mount at PORT+1, the listing mounts at PORT+2 (see KREAFS_PPROF)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -83,8 +94,29 @@ func mainErr(args []string) int {
 	if *smoke {
 		cfg = smokeConfig()
 	}
+	if *quick && !*smoke {
+		cfg.wire = quickWire()
+	}
 	if *runs > 0 {
 		cfg.runs = *runs
+		cfg.wire.runs, cfg.wire.rsyncs = *runs, *runs
+	}
+	if *profiles != "" {
+		ps, err := pickProfiles(*profiles)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: -profiles: %v\n", err)
+			return 2
+		}
+		cfg.wire.profiles = ps
+	}
+	switch {
+	case *wire && *loopback:
+		fmt.Fprintln(os.Stderr, "bench: -wire and -loopback exclude each other (neither: both groups)")
+		return 2
+	case *wire && *cases == "":
+		cfg.cases = wireOnly
+	case *loopback && *cases == "":
+		cfg.cases = loopbackOnly()
 	}
 	cfg.rclone = *rclone
 	if *cases != "" {

@@ -73,9 +73,9 @@ func (b *bench) note(format string, args ...any) {
 	b.notes = append(b.notes, fmt.Sprintf(format, args...))
 }
 
-// setup builds kreafs, starts the emulators with their data and the peer's
-// file server, and mounts kreafs (and rclone) over the data emulator.
-func (b *bench) setup() error {
+// setupCommon makes the temporary directory, builds kreafs and makes the
+// baseline's HTTP client: what both groups (loopback, wire) need.
+func (b *bench) setupCommon() error {
 	var err error
 	if b.root, err = moduleRoot(); err != nil {
 		return err
@@ -100,7 +100,15 @@ func (b *bench) setup() error {
 		DisableCompression:  true,
 	}
 	b.httpc = &http.Client{Transport: tr}
+	b.stopFns = append(b.stopFns, tr.CloseIdleConnections)
+	return nil
+}
 
+// setupLoopback starts the loopback emulators with their data and the
+// peer's file server, and mounts kreafs (and rclone) over the data
+// emulator.
+func (b *bench) setupLoopback() error {
+	var err error
 	b.data, err = emulator.Start(emulator.Options{DataDir: filepath.Join(b.tmp, "emu-data")})
 	if err != nil {
 		return err
@@ -231,13 +239,9 @@ func (b *bench) makeData() error {
 			b.ttfb = append(b.ttfb, a)
 		}
 		if b.cfg.want("parallel-read") {
-			var set []asset
-			for j := 0; j < b.cfg.parallel; j++ {
-				a, err := add(mid, fmt.Sprintf("par-%d-%d.wav", i, j))
-				if err != nil {
-					return err
-				}
-				set = append(set, a)
+			set, err := addSet(b.cfg.parallel, mid, fmt.Sprintf("par-%d", i), add)
+			if err != nil {
+				return err
 			}
 			b.par = append(b.par, set)
 		}
@@ -245,6 +249,19 @@ func (b *bench) makeData() error {
 	stamp(big, 0)
 	b.upload = filepath.Join(b.tmp, "upload.wav")
 	return os.WriteFile(b.upload, big, 0o600)
+}
+
+// addSet adds n assets of data named prefix-<j>.wav with add.
+func addSet(n int, data []byte, prefix string, add func([]byte, string) (asset, error)) ([]asset, error) {
+	var set []asset
+	for j := 0; j < n; j++ {
+		a, err := add(data, fmt.Sprintf("%s-%d.wav", prefix, j))
+		if err != nil {
+			return nil, err
+		}
+		set = append(set, a)
+	}
+	return set, nil
 }
 
 // makeListDir gives the peer's listing directory the names kreafs shows for

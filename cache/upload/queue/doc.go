@@ -18,6 +18,13 @@
 // through Options.Hold; package upload rejects sizes past 75 MB at write
 // and wrong types at close.
 //
+// # Progress (progress.go)
+//
+// Open wraps the Uploader to count the spool bytes each upload body hands
+// the transport, by spool file, while the call runs (Queue.Progress), and
+// the uploads the API accepted (Queue.Stats). The counts are only shown;
+// no decision depends on them.
+//
 // # Timing
 //
 // No upload starts while a writer is open (State Writing; a speculative

@@ -30,8 +30,9 @@ import (
 )
 
 // Uploader is the part of the API client the queue uses; *api.Client
-// satisfies it. UploadAsset gets the spool's *os.File at offset 0, with
-// filename and description both the item's name.
+// satisfies it. UploadAsset gets the spool file at offset 0 (an *os.File
+// read through a counter of the bytes sent, progress.go: Read, Seek and
+// Len), with filename and description both the item's name.
 type Uploader interface {
 	UploadAsset(ctx context.Context, file io.Reader, filename, description string) (*api.Asset, error)
 	DeleteAsset(ctx context.Context, id string) error
@@ -80,6 +81,7 @@ type Queue struct {
 	log  logrus.FieldLogger
 	lock *os.File
 	lst  *lister
+	prog *progressTable // bytes sent of running uploads (progress.go)
 
 	ctx  context.Context // network calls; cancelled when Close gives up waiting
 	stop context.CancelFunc
@@ -145,6 +147,8 @@ func Open(o Options) (*Queue, error) {
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = &lister{fetch: o.Uploader.AllAssets}
+	q.prog = newProgressTable()
+	q.o.Uploader = q.prog.wrap(o.Uploader) // progress.go
 	if err := q.load(); err != nil {
 		lock.Close()
 		return nil, err

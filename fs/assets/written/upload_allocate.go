@@ -68,7 +68,6 @@ func (l *lazyHandle) Allocate(ctx context.Context, off, size uint64, mode uint32
 // tooBig refuses a call that would take an asset opened for writing past
 // the limit before its replacement exists: nothing is copied or made.
 func (l *lazyHandle) tooBig(op string, end int64) syscall.Errno {
-	l.u.m.Log.WithFields(logrus.Fields{"op": op, "id": l.a.ID, "size": end}).
-		Warn(op + " past the 75 MB upload limit refused (EFBIG); the asset is unchanged")
-	return syscall.EFBIG
+	return node.Refuse(l.u.m.Log, logrus.Fields{"op": op, "id": l.a.ID, "size": end}, syscall.EFBIG,
+		op+" past the 75 MB upload limit refused (EFBIG); the asset is unchanged")
 }

@@ -1,0 +1,150 @@
+//go:build linux
+
+package main
+
+// The wire group's reads, listing and upload: the cases of the loopback
+// group under a network path, with the floors of what users get.
+
+import (
+	"fmt"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// wireRow is a row of the wire table comparing times (lower is better).
+func wireTimeRow(name string, k, base time.Duration, baseName string, limit float64) row {
+	ratio := k.Seconds() / base.Seconds()
+	return row{name: name, kreafs: ms(k), baseline: ms(base) + " (" + baseName + ")",
+		ratio: fmt.Sprintf("%.2f", ratio), floor: fmt.Sprintf("<= %.2f", limit), holds: yesNo(ratio <= limit)}
+}
+
+// caseColdRead: a cold read of a big asset against one GET of it.
+func (wb *wireBench) caseColdRead() ([]row, error) {
+	var get, kre []time.Duration
+	for i, a := range wb.assets[wb.prof.Name].cold {
+		n, d, err := wb.get(a.url)
+		if err != nil {
+			return nil, err
+		}
+		if n != a.size {
+			return nil, fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
+		}
+		get = append(get, d)
+		if d, err = readChecked(wb.kpath(a), a.size); err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		wb.progress(wb.prof.Name+" cold read", i, get, kre, nil)
+	}
+	r := throughputRow(fmt.Sprintf("cold read, %s", mib(wb.w.big)), wb.w.big, 1, get, kre, nil, 0.97, "one GET")
+	r.floor = ">= 0.97"
+	return []row{r}, nil
+}
+
+// caseParallelRead: cold reads of different assets at once against as
+// many concurrent GETs.
+func (wb *wireBench) caseParallelRead() ([]row, error) {
+	var get, kre []time.Duration
+	for i, set := range wb.assets[wb.prof.Name].par {
+		g, err := wb.getSet(set)
+		if err != nil {
+			return nil, err
+		}
+		k, err := readSet(set, wb.kpath)
+		if err != nil {
+			return nil, err
+		}
+		get, kre = append(get, g), append(kre, k)
+		wb.progress(wb.prof.Name+" parallel read", i, get, kre, nil)
+	}
+	r := throughputRow(fmt.Sprintf("%d concurrent cold reads of %s", wb.w.parallel, mib(wb.w.mid)), wb.w.mid, wb.w.parallel,
+		get, kre, nil, 0.95, fmt.Sprintf("%d concurrent GETs", wb.w.parallel))
+	r.floor = ">= 0.95"
+	return []row{r}, nil
+}
+
+// caseFirstBytes: open and the first 4 KiB of a cold asset against a
+// GET's time to its first body byte.
+func (wb *wireBench) caseFirstBytes() ([]row, error) {
+	var get, kre []time.Duration
+	for i, a := range wb.assets[wb.prof.Name].ttfb {
+		g, k, err := wb.firstBytesPair(a, wb.kpath(a))
+		if err != nil {
+			return nil, err
+		}
+		get, kre = append(get, g), append(kre, k)
+		wb.progress(wb.prof.Name+" first 4 KiB", i, get, kre, nil)
+		sleepCtx(wb.ctx, time.Second) // the read-ahead winds down
+	}
+	k, g := median(kre), median(get)
+	limit := g + 5*time.Millisecond
+	return []row{{
+		name:     "time to first 4 KiB of a cold asset",
+		kreafs:   ms(k),
+		baseline: ms(g) + " (GET, first byte)",
+		ratio:    fmt.Sprintf("%.2f", k.Seconds()/g.Seconds()),
+		floor:    fmt.Sprintf("<= GET + 5 ms (%s)", ms(limit)),
+		holds:    yesNo(k <= limit),
+	}}, nil
+}
+
+// caseListing: `ls -l assets/` of the listing account on a fresh mount
+// against fetching its pages.
+func (wb *wireBench) caseListing() ([]row, error) {
+	var pages, kre []time.Duration
+	for i := 0; i < wb.w.runs; i++ {
+		_, d, err := wb.listAllPages(wb.list)
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, d)
+		m, err := startKreafs(wb.ctx, wb.bin, wb.list.URL(), wb.list.Token(),
+			filepath.Join(wb.tmp, fmt.Sprintf("kreafs-wire-list-%s-%d", wb.prof.Name, i)), nil)
+		if err != nil {
+			return nil, err
+		}
+		err = wb.requestsNote(wb.list, "ls -l", func() error {
+			d, err = wb.runCmd("ls", "-l", filepath.Join(m.mp, "assets")+"/")
+			return err
+		})
+		m.stop()
+		if err != nil {
+			return nil, err
+		}
+		kre = append(kre, d)
+		wb.progress(wb.prof.Name+" ls -l cold", i, pages, kre, nil)
+	}
+	n := wb.w.list
+	return []row{wireTimeRow(fmt.Sprintf("ls -l assets/, %d assets, cold", n), median(kre), median(pages),
+		fmt.Sprintf("%d pages of 1000", (n+999)/1000), 1.2)}, nil
+}
+
+// caseUpload: `cp` of a big file into assets/ and `sync FILE` against one
+// multipart POST of it.
+func (wb *wireBench) caseUpload() ([]row, error) {
+	var post, kre, cp, syn []time.Duration
+	for i := 0; i < wb.w.runs; i++ {
+		syscall.Sync()
+		d, err := wb.post(wb.data, wb.bigFile, fmt.Sprintf("wire-post-%s-%d.wav", wb.prof.Name, i))
+		if err != nil {
+			return nil, err
+		}
+		post = append(post, d)
+		syscall.Sync()
+		before := wb.data.UploadCount()
+		dst := filepath.Join(wb.mount.mp, "assets", fmt.Sprintf("wire-upload-%s-%d.wav", wb.prof.Name, i))
+		dc, ds, err := wb.cpSync(wb.bigFile, dst)
+		if err != nil {
+			return nil, err
+		}
+		if got := wb.data.UploadCount(); got != before+1 {
+			return nil, fmt.Errorf("after cp and sync FILE the emulator counted %d uploads, want 1", got-before)
+		}
+		cp, syn, kre = append(cp, dc), append(syn, ds), append(kre, dc+ds)
+		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.Name, ms(dc), ms(ds)), i, post, kre, nil)
+	}
+	r := wireTimeRow(fmt.Sprintf("cp of a %s file, then sync FILE", mib(wb.w.big)), median(kre), median(post), "one POST", 1.05)
+	r.kreafs = fmt.Sprintf("%s (cp %s + sync %s)", ms(median(kre)), ms(median(cp)), ms(median(syn)))
+	return []row{r}, nil
+}

@@ -1,0 +1,135 @@
+//go:build linux
+
+package integration
+
+// --metrics-addr: the counters move by what a known sequence of
+// operations does, read as Prometheus reads them.
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/kreafs/kreafs/api/emulator"
+)
+
+// scrape reads url and returns each sample as "name{label=value,...}" ->
+// value (counters, gauges; histograms as name_count).
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(res.Body)
+	if err != nil {
+		t.Fatalf("the metrics do not parse as Prometheus text: %v", err)
+	}
+	out := map[string]float64{}
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			key := name
+			if len(labels) > 0 {
+				key += "{" + strings.Join(labels, ",") + "}"
+			}
+			switch f.GetType() {
+			case dto.MetricType_COUNTER:
+				out[key] = m.GetCounter().GetValue()
+			case dto.MetricType_GAUGE:
+				out[key] = m.GetGauge().GetValue()
+			case dto.MetricType_HISTOGRAM:
+				out[strings.Replace(key, name, name+"_count", 1)] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return out
+}
+
+var metricsURL = regexp.MustCompile(`msg="serving metrics" url="?(http://[^" ]+)`)
+
+func TestMetricsCountersMoveByWhatACatAndACpDid(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	photo := makePNG(7, 64, 64)
+	emu.add(photo, "seen.png")
+	m := mount(t, emu, "--upload-delay", "0", "--metrics-addr", "127.0.0.1:0")
+	var url string
+	if err := eventually(3*time.Second, func() error {
+		sm := metricsURL.FindStringSubmatch(m.Stderr())
+		if sm == nil {
+			return fmt.Errorf("no metrics address in the log")
+		}
+		url = sm[1]
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("metrics at %s, want loopback", url)
+	}
+	before := scrape(t, url)
+
+	// One read of an uncached asset: a miss, its bytes downloaded.
+	got, err := os.ReadFile(m.Path("assets", "seen.png"))
+	if err != nil || len(got) != len(photo) {
+		t.Fatalf("cat seen.png: %d bytes, %v", len(got), err)
+	}
+	// One upload.
+	up := makePNG(8, 128, 128)
+	src := writeTemp(t, "new.png", up)
+	run(t, "cp", src, m.Path("assets", "new.png"))
+	run(t, "sync", m.Path("assets", "new.png")) // returns once uploaded
+	after := scrape(t, url)
+
+	d := func(k string) float64 { return after[k] - before[k] }
+	for _, c := range []struct {
+		key      string
+		min, max float64
+	}{
+		{"kreafs_cache_misses_total", 1, 1},
+		{"kreafs_downloaded_bytes_total", float64(len(photo)), float64(len(photo)) + 64<<10}, // plus API answers
+		{"kreafs_uploaded_bytes_total", float64(len(up)), float64(len(up)) + 4096},           // plus multipart framing
+		{"kreafs_uploads_done_total", 1, 1},
+		{"kreafs_api_requests_total{endpoint=POST /assets,status=200}", 1, 1},
+		{"kreafs_api_request_duration_seconds_count{endpoint=GET files}", 1, 2}, // a ranged GET (206)
+		{"kreafs_fuse_operations_total{op=create}", 1, 1},
+		{"kreafs_fuse_operations_total{op=fsync}", 1, 2},
+		{"kreafs_fuse_operation_duration_seconds_count{op=read}", 1, 1e6},
+		{"kreafs_api_request_duration_seconds_count{endpoint=POST /assets}", 1, 1},
+	} {
+		if v := d(c.key); v < c.min || v > c.max {
+			t.Errorf("%s moved by %v, want %v..%v", c.key, v, c.min, c.max)
+		}
+	}
+	if after["kreafs_uploads_queued"] != 0 || after["kreafs_uploads_in_flight"] != 0 || after["kreafs_uploads_failed"] != 0 {
+		t.Errorf("after the upload: queued %v in flight %v failed %v, want 0", after["kreafs_uploads_queued"], after["kreafs_uploads_in_flight"], after["kreafs_uploads_failed"])
+	}
+	if after["kreafs_cache_bytes"] < float64(len(photo)) {
+		t.Errorf("kreafs_cache_bytes %v, want at least the %d bytes read", after["kreafs_cache_bytes"], len(photo))
+	}
+	if _, ok := after["kreafs_jobs_watched"]; !ok {
+		t.Error("no kreafs_jobs_watched")
+	}
+	if t.Failed() {
+		for k, v := range after {
+			if strings.HasPrefix(k, "kreafs_") {
+				t.Logf("%s %v (was %v)", k, v, before[k])
+			}
+		}
+	}
+}
