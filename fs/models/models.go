@@ -10,6 +10,7 @@ package models
 
 import (
 	"context"
+	"sync"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -20,22 +21,30 @@ import (
 	"github.com/kreafs/kreafs/fs/node"
 )
 
-// New returns MOUNT/models, or nil (with a logged error) when the bundled
-// spec cannot be read.
+// New returns MOUNT/models. The bundled spec is parsed at the first look
+// into models/, not at mount time: parsing it costs about 20 MiB of heap
+// that a mount nobody generates from should not carry. If it cannot be
+// read, models/ is empty and the error is logged once.
 func New(m *node.Mount) gofs.InodeEmbedder {
-	t, err := generate.NewModelTree()
-	if err != nil {
-		m.Log.WithError(err).Error("models/: cannot read the bundled spec; models/ is empty")
-		return &dir{m: m}
+	var once sync.Once
+	var t *generate.ModelTree
+	tree := func() *generate.ModelTree {
+		once.Do(func() {
+			var err error
+			if t, err = generate.NewModelTree(); err != nil {
+				m.Log.WithError(err).Error("models/: cannot read the bundled spec; models/ is empty")
+			}
+		})
+		return t
 	}
-	return &dir{m: m, t: t}
+	return &dir{m: m, tree: tree}
 }
 
 // dir is models/ or one of its directories ("" is models/ itself).
 type dir struct {
 	gofs.Inode
 	m    *node.Mount
-	t    *generate.ModelTree
+	tree func() *generate.ModelTree // nil tree: the spec could not be read
 	path string
 }
 
@@ -47,10 +56,11 @@ func (d *dir) join(name string) string {
 }
 
 func (d *dir) children() ([]string, bool) {
-	if d.t == nil {
+	t := d.tree()
+	if t == nil {
 		return nil, false
 	}
-	c, m, ok := d.t.Dir(d.path)
+	c, m, ok := t.Dir(d.path)
 	if m != nil {
 		c = append(append([]string(nil), c...), generate.ExampleFile, generate.SchemaFile)
 	}
@@ -59,12 +69,13 @@ func (d *dir) children() ([]string, bool) {
 
 // Lookup finds a subdirectory or a model's file.
 func (d *dir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	if d.t == nil {
+	t := d.tree()
+	if t == nil {
 		return nil, syscall.ENOENT
 	}
 	p := d.join(name)
 	ino := node.InoFor("models:" + p)
-	if data, ok := d.t.File(d.path, name); ok {
+	if data, ok := t.File(d.path, name); ok {
 		ch := d.NewInode(ctx, &file{m: d.m, data: data, path: p}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: ino})
 		d.m.FileAttr(&out.Attr, ino, int64(len(data)), d.m.Started)
 		out.Mode &^= 0o222
@@ -72,10 +83,10 @@ func (d *dir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gof
 		out.SetAttrTimeout(node.FinishedTTL)
 		return ch, 0
 	}
-	if _, _, ok := d.t.Dir(p); !ok {
+	if _, _, ok := t.Dir(p); !ok {
 		return nil, syscall.ENOENT
 	}
-	ch := d.NewInode(ctx, &dir{m: d.m, t: d.t, path: p}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino})
+	ch := d.NewInode(ctx, &dir{m: d.m, tree: d.tree, path: p}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: ino})
 	d.m.DirAttr(&out.Attr, d.m.Started)
 	out.Ino = ino
 	out.SetEntryTimeout(node.FinishedTTL)
