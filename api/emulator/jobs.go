@@ -403,6 +403,7 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 			b.NotBefore = j.end()
 			s.st.Files[key] = &b
 			j.Results = append(j.Results, key)
+			s.prerender(key, b)
 		}
 		if len(results) > 0 && j.Duration > 0 {
 			s.addPreviewLocked(j, seed)
@@ -414,6 +415,23 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 	s.mu.Unlock()
 	s.log.WithFields(logrus.Fields{"op": "job", "id": j.ID, "type": j.Type, "status": out.Status}).Info("emulator: job created")
 	writeJSON(w, http.StatusOK, out)
+}
+
+// prerender renders a result file in the background, as Krea's file host
+// has a result ready when its job completes: a GET right after completion
+// then answers at once instead of encoding a large image first. Close
+// waits for it (inflight).
+func (s *Server) prerender(key string, b blob) {
+	if b.Kind != blobPNG && b.Kind != blobJPEG {
+		return
+	}
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		if rc, _, err := s.openBlob(key, b); err == nil {
+			rc.Close()
+		}
+	}()
 }
 
 // addPreviewLocked gives a generation its intermediate result: a small PNG
