@@ -51,7 +51,7 @@ type assetsDir struct {
 	saving bool        // a saver goroutine runs
 
 	checkMu      sync.Mutex
-	checkRunning bool         // a re-check of the newest assets runs
+	checkRunning int          // re-checks of the newest assets running (at most recheckRunners)
 	checkNext    *recheckCall // lookups waiting for the next re-check
 	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
 	misses       missMemo     // recent misses by name and process (assets_recheck.go)

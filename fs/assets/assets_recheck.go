@@ -18,10 +18,12 @@ package assets
 // writes are found in the upload queue before the listing is consulted.
 //
 // Locking: assetsDir.checkMu guards checkRunning, checkNext and
-// checkFailed; missMemo.mu its map, held with no other lock. At most one
-// check is in flight; lookups that arrive while it runs share the next one
-// (they need a check that started after they did), so a burst of misses
-// costs at most two requests.
+// checkFailed; missMemo.mu its map, held with no other lock. At most
+// recheckRunners checks are in flight; a lookup that finds fewer starts its
+// own, the others share the next one (they need a check that started after
+// they did), so a burst of misses costs at most recheckRunners+1 requests.
+// Two, not one: rsync's generator and receiver each miss the new name, and
+// with one check in flight each waited for the other's to end first.
 
 import (
 	"context"
@@ -104,6 +106,9 @@ func (d *assetsDir) shouldRecheck(ctx context.Context, name string) bool {
 // recheckPage is how many of the newest assets a re-check asks for.
 const recheckPage = 100
 
+// recheckRunners is how many re-checks may be in flight at once.
+const recheckRunners = 2
+
 // recheckWait is how long a lookup waits for a re-check before answering
 // from the listing it has (ENOENT). The re-check goes on in the background
 // and its finds serve later lookups, so an API that stalls delays a miss
@@ -141,14 +146,14 @@ func (d *assetsDir) recheck(ctx context.Context) error {
 		return f.err
 	}
 	var c *recheckCall
-	if d.checkRunning {
+	if d.checkRunning >= recheckRunners {
 		if d.checkNext == nil {
 			d.checkNext = &recheckCall{done: make(chan struct{})}
 		}
 		c = d.checkNext
 	} else {
 		c = &recheckCall{done: make(chan struct{})}
-		d.checkRunning = true
+		d.checkRunning++
 		first := c
 		d.r.Background(func(bg context.Context) { d.runChecks(bg, first) })
 	}
@@ -183,7 +188,7 @@ func (d *assetsDir) runChecks(bg context.Context, c *recheckCall) {
 		}
 		c, d.checkNext = d.checkNext, nil
 		if c == nil {
-			d.checkRunning = false
+			d.checkRunning--
 		}
 		d.checkMu.Unlock()
 	}
