@@ -51,9 +51,10 @@ type assetsDir struct {
 	saving bool        // a saver goroutine runs
 
 	checkMu      sync.Mutex
-	checkRunning bool         // a re-check of the newest assets runs
+	checkRunning int          // re-checks of the newest assets running (at most recheckRunners)
 	checkNext    *recheckCall // lookups waiting for the next re-check
 	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
+	misses       missMemo     // recent misses by name and process (assets_recheck.go)
 
 	dc dirCache // what the kernel's copy of the listing holds (assets_opendir.go)
 
@@ -197,6 +198,10 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error)
 	if t.Saved { // the API is down: nothing to re-check against
 		return nil, syscall.ENOENT
 	}
+	if !d.shouldRecheck(ctx, name) {
+		return nil, syscall.ENOENT
+	}
+	began := time.Now()
 	if err := d.recheck(ctx); err != nil {
 		if node.ToErrno(err) == syscall.EINTR {
 			return nil, err
@@ -211,6 +216,7 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error)
 	if a := t.ByName[name]; a != nil {
 		return a, nil
 	}
+	d.misses.add(ctx, name, began)
 	return nil, syscall.ENOENT
 }
 

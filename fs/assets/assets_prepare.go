@@ -11,8 +11,9 @@ package assets
 //
 // Only an open that fills the kernel's copy of the listing prepares
 // (otherwise the kernel sends no READDIRPLUS), and only entries whose size
-// is known (the others may need a request to learn it, which is done only
-// when the kernel asks). A prepared entry is used at most once: a rewind,
+// is known; the sizes the listing lacks are learned meanwhile, several at
+// a time (assets_sizes.go), and those entries are made when the kernel
+// asks. A prepared entry is used at most once: a rewind,
 // or an entry asked for before it was ready, goes through assetEntry.
 //
 // Locking: per entry, an atomic state hands the prepared value from the
@@ -53,6 +54,7 @@ func (h *assetsDirHandle) startPreparing() {
 	p := &prepared{state: make([]atomic.Uint32, len(h.list.Entries)), entry: make([]preparedEntry, len(h.list.Entries))}
 	h.prep = p
 	d, entries := h.d, h.list.Entries
+	d.probeSizes(entries, &p.stop)
 	go func() {
 		ctx := context.Background()
 		for i := range entries {

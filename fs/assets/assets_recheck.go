@@ -6,24 +6,108 @@ package assets
 // than listing everything again, and exactly what finds a file uploaded
 // elsewhere a moment ago.
 //
+// Not every miss asks: a temporary or junk name (view.ClassifyName: rsync's
+// .NAME.XXXXXX, editors' swap files, .DS_Store) is never an asset kreafs
+// made, so it answers ENOENT from the listing; and a process that missed a
+// name in a re-check that began less than missMemoFor ago gets the same
+// answer again without asking. rsync looks a new NAME up four times in a
+// row (the receiver's open of a basis file, the kernel's lookup before
+// rename, and one inside it, after the generator's lstat), cp twice; each
+// was a request. The memo is per process: another process (a shell's next
+// command after an upload elsewhere) asks again, and names this mount
+// writes are found in the upload queue before the listing is consulted.
+//
 // Locking: assetsDir.checkMu guards checkRunning, checkNext and
-// checkFailed. At most one
-// check is in flight; lookups that arrive while it runs share the next one
-// (they need a check that started after they did), so a burst of misses
-// costs at most two requests.
+// checkFailed; missMemo.mu its map, held with no other lock. At most
+// recheckRunners checks are in flight; a lookup that finds fewer starts its
+// own, the others share the next one (they need a check that started after
+// they did), so a burst of misses costs at most recheckRunners+1 requests.
+// Two, not one: rsync's generator and receiver each miss the new name, and
+// with one check in flight each waited for the other's to end first.
 
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/fs/node"
+	"github.com/kreafs/kreafs/fs/view"
 )
+
+// missMemoFor is how long a process's miss of a name is answered from the
+// re-check that found it missing. Real time, not Config.Clock: it bridges
+// the few lookups one program makes of one name while it creates it.
+const missMemoFor = time.Second
+
+// missMemoPrune is the memo's size at which expired entries are dropped.
+const missMemoPrune = 256
+
+// missKey is a name missed by a process (its thread group id).
+type missKey struct {
+	name string
+	pid  uint32
+}
+
+// missMemo holds, per name and process, when the last re-check that did
+// not find the name began.
+type missMemo struct {
+	mu sync.Mutex
+	at map[missKey]time.Time
+}
+
+// add records that a re-check begun at began did not find name for the
+// calling process (nothing when the caller is unknown).
+func (m *missMemo) add(ctx context.Context, name string, began time.Time) {
+	pid := node.CallerProcess(ctx)
+	if pid == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.at == nil {
+		m.at = make(map[missKey]time.Time)
+	}
+	if len(m.at) >= missMemoPrune {
+		for k, t := range m.at {
+			if time.Since(t) >= missMemoFor {
+				delete(m.at, k)
+			}
+		}
+	}
+	m.at[missKey{name, pid}] = began
+}
+
+// recent reports whether the calling process missed name in a re-check
+// begun within missMemoFor.
+func (m *missMemo) recent(ctx context.Context, name string) bool {
+	pid := node.CallerProcess(ctx)
+	if pid == 0 {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.at[missKey{name, pid}]
+	return ok && time.Since(t) < missMemoFor
+}
+
+// shouldRecheck says whether a lookup of name, missing from the listing,
+// asks the API (see the top of this file).
+func (d *assetsDir) shouldRecheck(ctx context.Context, name string) bool {
+	if view.ClassifyPath(name) != view.FinalName {
+		return false
+	}
+	return !d.misses.recent(ctx, name)
+}
 
 // recheckPage is how many of the newest assets a re-check asks for.
 const recheckPage = 100
+
+// recheckRunners is how many re-checks may be in flight at once.
+const recheckRunners = 2
 
 // recheckWait is how long a lookup waits for a re-check before answering
 // from the listing it has (ENOENT). The re-check goes on in the background
@@ -62,14 +146,14 @@ func (d *assetsDir) recheck(ctx context.Context) error {
 		return f.err
 	}
 	var c *recheckCall
-	if d.checkRunning {
+	if d.checkRunning >= recheckRunners {
 		if d.checkNext == nil {
 			d.checkNext = &recheckCall{done: make(chan struct{})}
 		}
 		c = d.checkNext
 	} else {
 		c = &recheckCall{done: make(chan struct{})}
-		d.checkRunning = true
+		d.checkRunning++
 		first := c
 		d.r.Background(func(bg context.Context) { d.runChecks(bg, first) })
 	}
@@ -104,7 +188,7 @@ func (d *assetsDir) runChecks(bg context.Context, c *recheckCall) {
 		}
 		c, d.checkNext = d.checkNext, nil
 		if c == nil {
-			d.checkRunning = false
+			d.checkRunning--
 		}
 		d.checkMu.Unlock()
 	}
