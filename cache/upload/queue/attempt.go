@@ -36,9 +36,9 @@ func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *S
 	s = it.stream // this attempt commits it, or gives it up
 	it.stream = nil
 	attempt = it.rec.Attempts + 1
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
-	err := q.l.writeRecord(rec) // the intent is durable before the POST (or a stream's end)
+	err := q.l.WriteRecord(rec) // the intent is durable before the POST (or a stream's end)
 	it.pmu.Unlock()
 	if err != nil {
 		if s != nil {
@@ -58,7 +58,7 @@ func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *S
 // changed meanwhile (new content, new name, cancelled) a is superseded: it
 // joins Replaces and the item goes on; else the item is Uploaded.
 func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
-	if err := q.cl.add(a.ID, q.o.Clock.Now()); err != nil {
+	if err := q.cl.Add(a.ID, q.o.Clock.Now()); err != nil {
 		q.log.WithFields(logrus.Fields{"op": "upload", "asset": a.ID}).WithError(err).Warn("cannot record the asset as this queue's")
 	}
 	it.pmu.Lock()
@@ -81,9 +81,9 @@ func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
 		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
 		done = true
 	}
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
-	err := q.l.writeRecord(rec)
+	err := q.l.WriteRecord(rec)
 	it.pmu.Unlock()
 	log := q.log.WithFields(logrus.Fields{"op": "upload", "id": rec.ID, "name": in.Name, "asset": a.ID})
 	if err != nil {
@@ -118,12 +118,12 @@ func (q *Queue) fail(it *item, in *intent, err error) {
 	default:
 		it.rec.State = stFailed
 		it.rec.Attempts++
-		it.rec.setFailure(err)
+		setFailure(&it.rec, err)
 		q.notifyLocked(it, &UploadError{Name: it.rec.Name, Err: err, Permanent: true})
 	}
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if werr := q.l.writeRecord(rec); werr != nil {
+	if werr := q.l.WriteRecord(rec); werr != nil {
 		q.log.WithFields(logrus.Fields{"op": "fail", "id": rec.ID}).WithError(werr).Error("cannot journal failure")
 	}
 }

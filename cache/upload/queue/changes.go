@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // Rename re-targets a queued item to newName and adds replaces (asset ids
@@ -50,10 +52,10 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 			q.scheduleAfterCloseLocked(it)
 		}
 	}
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "rename", "id": id, "name": newName, "from": old}).Debug("re-targeted")
-	return q.l.writeRecord(rec)
+	return q.l.WriteRecord(rec)
 }
 
 // Cancel drops a queued item (rm of a file that is not uploaded): its
@@ -102,16 +104,16 @@ func (q *Queue) Cancel(id string) error {
 		it.removed = true
 		delete(q.items, id)
 	}
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "cancel", "id": id, "name": rec.Name}).Info("queued upload canceled")
 	if cleanup {
-		err = q.l.writeRecord(rec)
+		err = q.l.WriteRecord(rec)
 	} else {
-		err = q.l.removeRecord(id)
+		err = q.l.RemoveRecord(id)
 	}
 	for _, g := range drop {
-		os.Remove(q.l.spoolPath(id, g))
+		os.Remove(q.l.SpoolPath(id, g))
 	}
 	if cleanup {
 		q.mu.Lock()
@@ -139,9 +141,9 @@ func (q *Queue) Retry(id string) error {
 		return nil
 	}
 	it.rec.State, it.rec.Attempts = stPending, 0
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if err := q.l.writeRecord(rec); err != nil {
+	if err := q.l.WriteRecord(rec); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -156,7 +158,7 @@ func (q *Queue) Retry(id string) error {
 // Items. It returns an item id that Wait accepts.
 func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
 	now := q.o.Clock.Now()
-	rec := record{ID: newID(), Name: name, State: stCanceled, Delete: true,
+	rec := record{ID: journal.NewID(), Name: name, State: stCanceled, Delete: true,
 		Replaces: append([]string(nil), ids...), Created: now, Modified: now}
 	it := &item{rec: rec}
 	it.pmu.Lock()
@@ -168,7 +170,7 @@ func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
 	}
 	q.items[rec.ID] = it // not queued before it is journaled
 	q.mu.Unlock()
-	if err := q.l.writeRecord(rec.clone()); err != nil {
+	if err := q.l.WriteRecord(rec.Clone()); err != nil {
 		q.mu.Lock()
 		delete(q.items, rec.ID)
 		it.removed = true

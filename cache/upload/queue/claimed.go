@@ -1,128 +1,8 @@
 package queue
 
-// Assets this queue made, remembered across restarts (Dir/claimed.log).
-//
-// The exactly-once check (dedupe.go) must never take an asset this queue
-// already accounted for: when Krea echoes no description, an interrupted
-// upload is matched by size and time alone, and the asset of another file
-// of the same size uploaded just before the crash would otherwise be
-// taken for it (the file would then never be uploaded). Every asset the
-// queue records as made (landed) is appended here, fsynced, before its
-// item is journaled as uploaded; Open reads the log into Queue.claimed and
-// rewrites it without entries too old to matter (claimedKeep before the
-// oldest interrupted attempt, or before now).
-//
-// Format: one line per asset, "<unix ms> <asset id>" (ids are API ids:
-// no spaces or newlines; a line that does not parse ends the reading).
-//
-// Locking: claimedLog.mu serialises appends; it is a leaf lock.
-
 import (
-	"bufio"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
-
-// claimedKeep is how long before the oldest interrupted attempt (or
-// before now) a claimed asset is still remembered: far more than any
-// clock Skew the match allows.
-const claimedKeep = 24 * time.Hour
-
-type claimedLog struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
-}
-
-// openClaimed reads Dir/claimed.log, keeps the ids claimed at or after
-// since, rewrites the log with just those, and opens it for appending.
-func openClaimed(dir string, since time.Time) (*claimedLog, map[string]time.Time, error) {
-	path := filepath.Join(dir, "claimed.log")
-	kept := map[string]time.Time{}
-	b, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	for sc.Scan() {
-		ms, id, ok := strings.Cut(sc.Text(), " ")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil || id == "" || strings.ContainsAny(id, " \n") {
-			break // torn: what came before stands
-		}
-		if at := time.UnixMilli(n); !at.Before(since) {
-			kept[id] = at
-		}
-	}
-	var out strings.Builder
-	for id, at := range kept {
-		out.WriteString(claimedLine(id, at))
-	}
-	if err := durable.WriteFile(path, []byte(out.String())); err != nil {
-		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
-	}
-	return &claimedLog{path: path, f: f}, kept, nil
-}
-
-func claimedLine(id string, at time.Time) string {
-	return strconv.FormatInt(at.UnixMilli(), 10) + " " + id + "\n"
-}
-
-// add records that the queue made (or matched) asset id, durably.
-func (c *claimedLog) add(id string, at time.Time) error {
-	if c == nil || id == "" || strings.ContainsAny(id, " \n") {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.f == nil {
-		return errors.New("upload queue: claimed assets: closed")
-	}
-	if _, err := c.f.WriteString(claimedLine(id, at)); err != nil {
-		return fmt.Errorf("upload queue: claimed assets: %w", err)
-	}
-	if err := c.f.Sync(); err != nil {
-		return fmt.Errorf("upload queue: claimed assets: %w", err)
-	}
-	return nil
-}
-
-func (c *claimedLog) close() {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.f != nil {
-		c.f.Close()
-		c.f = nil
-	}
-}
-
-// claimedSince is the oldest moment whose claims still matter: claimedKeep
-// before the oldest interrupted attempt among recs, or before now.
-func claimedSince(recs []record, now time.Time) time.Time {
-	oldest := now
-	for _, r := range recs {
-		if r.Intent != nil && r.Intent.Started.Before(oldest) {
-			oldest = r.Intent.Started
-		}
-	}
-	return oldest.Add(-claimedKeep)
-}
 
 // loadClaimed opens the claimed log (Open, after load) and adds what it
 // remembers to q.claimed.
@@ -131,7 +11,7 @@ func (q *Queue) loadClaimed() error {
 	for _, it := range q.items {
 		recs = append(recs, it.rec)
 	}
-	cl, ids, err := openClaimed(q.l.dir, claimedSince(recs, q.o.Clock.Now()))
+	cl, ids, err := journal.OpenClaimed(q.l.Dir, journal.ClaimedSince(recs, q.o.Clock.Now()))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // copyTree copies dir to a new directory: taken while the queue is
@@ -128,18 +129,18 @@ func TestKilledDuringUpload(t *testing.T) {
 // journalState writes a record and its spool as a crash would leave them.
 func journalState(t *testing.T, dir string, r record, content []byte) {
 	t.Helper()
-	l, err := newLayout(dir)
+	l, err := journal.NewLayout(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.ID == "" {
-		r.ID = newID()
+		r.ID = journal.NewID()
 	}
-	if err := l.writeRecord(r); err != nil {
+	if err := l.WriteRecord(r); err != nil {
 		t.Fatal(err)
 	}
 	if content != nil {
-		if err := os.WriteFile(l.spoolPath(r.ID, r.Gen), content, 0o600); err != nil {
+		if err := os.WriteFile(l.SpoolPath(r.ID, r.Gen), content, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -219,7 +220,7 @@ func TestRecoveryFromJournalStates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			e.clk.now = t0.Add(time.Minute)
-			tc.rec.ID = newID()
+			tc.rec.ID = journal.NewID()
 			tc.rec.Created, tc.rec.Modified = t0, t0
 			journalState(t, e.dir, tc.rec, tc.spool)
 			for _, a := range tc.server {
@@ -260,7 +261,7 @@ func TestRecoveryOfFinishedUploadDeletesReplacedAndCallsBack(t *testing.T) {
 	e := newEnv(t, nil)
 	old := e.srv.put("a.png", 3, e.clk.Now())
 	newA := e.srv.put("a.png", 10, e.clk.Now())
-	id := newID()
+	id := journal.NewID()
 	journalState(t, e.dir, record{ID: id, Name: "a.png", State: stUploaded, Size: 10, Replaces: []string{old},
 		Asset: &api.Asset{ID: newA, Description: "a.png"}}, []byte("0123456789"))
 	q := e.open()
@@ -279,38 +280,38 @@ func TestRecoveryOfFinishedUploadDeletesReplacedAndCallsBack(t *testing.T) {
 
 func TestDamagedJournalIsSetAsideAndOthersResume(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.Delay = 0 })
-	l, err := newLayout(e.dir)
+	l, err := journal.NewLayout(e.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := newID()
-	os.WriteFile(l.recordPath(bad), []byte(`{"v":1,"id":"`+bad+`","na`), 0o600) // torn by hand
-	os.WriteFile(l.spoolPath(bad, 0), []byte("precious"), 0o600)
-	orphan := newID()
-	os.WriteFile(l.spoolPath(orphan, 0), []byte("finished item's leftover"), 0o600)
-	good := newID()
+	bad := journal.NewID()
+	os.WriteFile(l.RecordPath(bad), []byte(`{"v":1,"id":"`+bad+`","na`), 0o600) // torn by hand
+	os.WriteFile(l.SpoolPath(bad, 0), []byte("precious"), 0o600)
+	orphan := journal.NewID()
+	os.WriteFile(l.SpoolPath(orphan, 0), []byte("finished item's leftover"), 0o600)
+	good := journal.NewID()
 	journalState(t, e.dir, record{ID: good, Name: "g.png", State: stPending, Gen: 1, Size: 1}, []byte("g"))
-	os.WriteFile(l.spoolPath(good, 0), []byte("stale generation"), 0o600)
-	os.WriteFile(filepath.Join(l.journal, "."+good+".tmp123"), []byte("half a write"), 0o600)
+	os.WriteFile(l.SpoolPath(good, 0), []byte("stale generation"), 0o600)
+	os.WriteFile(filepath.Join(l.Journal, "."+good+".tmp123"), []byte("half a write"), 0o600)
 
 	q := e.open()
 	e.waitIdle(q)
 	if len(e.srv.byName("g.png")) != 1 {
 		t.Fatal("good item not uploaded")
 	}
-	if _, err := os.Stat(l.recordPath(bad) + ".corrupt"); err != nil {
+	if _, err := os.Stat(l.RecordPath(bad) + ".corrupt"); err != nil {
 		t.Fatalf("damaged record not set aside: %v", err)
 	}
-	if b, err := os.ReadFile(l.spoolPath(bad, 0)); err != nil || string(b) != "precious" {
+	if b, err := os.ReadFile(l.SpoolPath(bad, 0)); err != nil || string(b) != "precious" {
 		t.Fatalf("spool of the damaged record: %q %v", b, err)
 	}
 	want := map[string]bool{bad + ".0": true}
-	for _, f := range files(t, l.spool) {
+	for _, f := range files(t, l.Spool) {
 		if !want[f] {
 			t.Errorf("left in spool: %s", f)
 		}
 	}
-	if f := files(t, l.journal); len(f) != 1 {
+	if f := files(t, l.Journal); len(f) != 1 {
 		t.Errorf("journal: %v", f)
 	}
 }

@@ -42,7 +42,7 @@ func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asse
 	for _, id := range it.rec.Replaces {
 		exclude[id] = true
 	}
-	spool := q.l.spoolPath(it.rec.ID, in.Gen)
+	spool := q.l.SpoolPath(it.rec.ID, in.Gen)
 	q.mu.Unlock()
 	for {
 		a, named := dedupe.Match(assets, dedupe.Attempt{Name: in.Name, Size: in.Size, Started: in.Started}, exclude, q.o.Skew)

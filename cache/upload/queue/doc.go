@@ -84,8 +84,9 @@
 // # Durability
 //
 // Dir holds spool/<id>.<gen> (the bytes) and journal/<id>.json (one record
-// per item, replaced atomically: write temp, fsync, rename, fsync dir),
-// plus a lock file (flock: one process per Dir; a second Open fails with
+// per item, replaced atomically: write temp, fsync, rename, fsync dir;
+// their layout, format and checks are package journal's, in
+// internal/journal), plus a lock file (flock: one process per Dir; a second Open fails with
 // ErrLocked, and so does Open on a file system without locks: two queues
 // on one Dir would upload twice). The file helpers are
 // cache/internal/durable's. Dirs are 0700, files 0600. Create journals the item before
@@ -128,7 +129,7 @@
 // carries no name at all is taken only when its size_bytes is known and
 // equal (a named one wins) and, when the Uploader can fetch hosted bytes
 // (api.Client), its bytes are the spool's. Assets this queue made are
-// remembered across restarts (claimed.go, Dir/claimed.log) and never
+// remembered across restarts (internal/journal, Dir/claimed.log) and never
 // taken for another item. The created asset's id cannot be journaled
 // before a crash: only the lost answer carries it.
 //

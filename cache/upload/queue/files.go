@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // Create makes a new spool file for name, open for writing (the caller
@@ -20,7 +21,7 @@ import (
 // asset).
 func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, err error) {
 	now := q.o.Clock.Now()
-	rec := record{ID: newID(), Name: name, State: stWriting, Replaces: append([]string(nil), replaces...),
+	rec := record{ID: journal.NewID(), Name: name, State: stWriting, Replaces: append([]string(nil), replaces...),
 		Created: now, Modified: now}
 	it := &item{rec: rec, writers: 1}
 	it.pmu.Lock()
@@ -39,12 +40,12 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 		q.mu.Unlock()
 		return "", nil, fmt.Errorf("upload queue: create %q: %w", name, err)
 	}
-	if err := q.l.writeRecord(rec.clone()); err != nil {
+	if err := q.l.WriteRecord(rec.Clone()); err != nil {
 		return undo(err)
 	}
-	f, err = os.OpenFile(q.l.spoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err = os.OpenFile(q.l.SpoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		q.l.removeRecord(rec.ID)
+		q.l.RemoveRecord(rec.ID)
 		return undo(err)
 	}
 	q.log.WithFields(logrus.Fields{"op": "create", "id": rec.ID, "name": name}).Debug("spool file created")
@@ -79,17 +80,17 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 	q.abortStreamLocked(it, "opened for writing again")
 	q.stopTimerLocked(it)
 	it.writers++
-	prev := it.rec.clone()
+	prev := it.rec.Clone()
 	q.mu.Unlock()
 
 	gen := old
 	var f *os.File
 	if bump {
 		gen = old + 1
-		dst := q.l.spoolPath(id, gen)
+		dst := q.l.SpoolPath(id, gen)
 		if trunc {
 			f, err = os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		} else if err = durable.CopyFile(dst, q.l.spoolPath(id, old)); err == nil {
+		} else if err = durable.CopyFile(dst, q.l.SpoolPath(id, old)); err == nil {
 			f, err = os.OpenFile(dst, os.O_RDWR, 0)
 		}
 	} else {
@@ -97,21 +98,21 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		if trunc {
 			flag |= os.O_TRUNC
 		}
-		f, err = os.OpenFile(q.l.spoolPath(id, old), flag, 0)
+		f, err = os.OpenFile(q.l.SpoolPath(id, old), flag, 0)
 	}
 	if err == nil {
 		q.mu.Lock()
 		it.rec.Gen, it.rec.State = gen, stWriting
 		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
-		rec := it.rec.clone()
+		rec := it.rec.Clone()
 		q.mu.Unlock()
-		if err = q.l.writeRecord(rec); err != nil {
+		if err = q.l.WriteRecord(rec); err != nil {
 			f.Close()
 		}
 	}
 	if err != nil {
 		if bump {
-			os.Remove(q.l.spoolPath(id, gen))
+			os.Remove(q.l.SpoolPath(id, gen))
 		}
 		q.mu.Lock()
 		it.rec = prev
@@ -133,7 +134,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		}
 		q.mu.Unlock()
 		if old >= 0 {
-			os.Remove(q.l.spoolPath(id, old))
+			os.Remove(q.l.SpoolPath(id, old))
 		}
 	}
 	q.log.WithFields(logrus.Fields{"op": "openwrite", "id": id, "name": prev.Name, "trunc": trunc, "gen": gen}).Debug("reopened for writing")
@@ -150,7 +151,7 @@ func (q *Queue) OpenRead(id string) (*os.File, error) {
 		q.mu.Unlock()
 		return nil, ErrUnknownItem
 	}
-	p := q.l.spoolPath(id, it.rec.Gen)
+	p := q.l.SpoolPath(id, it.rec.Gen)
 	q.mu.Unlock()
 	return os.Open(p)
 }
@@ -182,7 +183,7 @@ func (q *Queue) Release(id string) error {
 		}
 		return nil
 	}
-	path := q.l.spoolPath(id, it.rec.Gen)
+	path := q.l.SpoolPath(id, it.rec.Gen)
 	q.mu.Unlock()
 
 	size := int64(0)
@@ -192,14 +193,14 @@ func (q *Queue) Release(id string) error {
 		err = durable.SyncFile(path)
 	}
 	if err == nil {
-		err = durable.SyncDir(q.l.spool)
+		err = durable.SyncDir(q.l.Spool)
 	}
 	q.mu.Lock()
 	it.rec.State, it.rec.Size, it.rec.Modified = stPending, size, q.o.Clock.Now()
 	it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if werr := q.l.writeRecord(rec); err == nil {
+	if werr := q.l.WriteRecord(rec); err == nil {
 		err = werr
 	}
 	q.mu.Lock()

@@ -100,66 +100,8 @@ func (e *UploadError) Error() string {
 
 func (e *UploadError) Unwrap() error { return e.Err }
 
-// record is the journaled part of an item (journal/<id>.json). Field
-// names are the on-disk format; bump recordVersion on incompatible change.
-type record struct {
-	V        int        `json:"v"`
-	ID       string     `json:"id"`
-	Name     string     `json:"name"`
-	Gen      int        `json:"gen"` // spool generation: spool/<id>.<gen>
-	Size     int64      `json:"size"`
-	State    string     `json:"state"` // one of the st* constants
-	Replaces []string   `json:"replaces,omitempty"`
-	Created  time.Time  `json:"created"`
-	Modified time.Time  `json:"modified"`
-	Attempts int        `json:"attempts,omitempty"`
-	Err      string     `json:"err,omitempty"`
-	ErrCode  int        `json:"err_status,omitempty"` // HTTP status of a refusal
-	Intent   *intent    `json:"intent,omitempty"`
-	Asset    *api.Asset `json:"asset,omitempty"`  // stUploaded
-	Delete   bool       `json:"delete,omitempty"` // made by DeleteAssets: no spool, only deletes
-}
-
-const recordVersion = 1
-
-// Persisted states. "Held" and "Uploading" are not persisted: held is a
-// function of the name, and an upload in progress is an intent.
-const (
-	stWriting  = "writing"
-	stPending  = "pending"
-	stFailed   = "failed"
-	stUploaded = "uploaded"
-	stCanceled = "canceled"
-)
-
-// intent is journaled (and fsynced) before every POST /assets, and cleared
-// once the outcome is known. Finding one at startup, or after an ambiguous
-// failure, means "this upload may have reached the server": the queue
-// looks for it among the account's assets before sending it again.
-type intent struct {
-	Marker  string    `json:"marker"`  // random, names the attempt in logs
-	Started time.Time `json:"started"` // local clock, before the request
-	Gen     int       `json:"gen"`
-	Name    string    `json:"name"`
-	Size    int64     `json:"size"`
-}
-
-func (r *record) clone() record {
-	c := *r
-	c.Replaces = append([]string(nil), r.Replaces...)
-	if r.Intent != nil {
-		in := *r.Intent
-		c.Intent = &in
-	}
-	if r.Asset != nil {
-		a := *r.Asset
-		c.Asset = &a
-	}
-	return c
-}
-
-// failure rebuilds the error of a Failed record.
-func (r *record) failure() error {
+// recordFailure rebuilds the error of a Failed record.
+func recordFailure(r *record) error {
 	var inner error
 	switch {
 	case r.ErrCode != 0:
@@ -176,7 +118,7 @@ func (r *record) failure() error {
 
 // setFailure stores err in the record (message and, for API refusals, the
 // status so that errors.Is still works after a restart).
-func (r *record) setFailure(err error) {
+func setFailure(r *record, err error) {
 	var ae *api.Error
 	if errors.As(err, &ae) {
 		r.Err, r.ErrCode = ae.Message, ae.Status

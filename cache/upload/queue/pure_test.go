@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 func TestBackoff(t *testing.T) {
@@ -190,8 +191,8 @@ func TestRecordFailureRoundTrip(t *testing.T) {
 	} {
 		var r record
 		r.Name = "x.png"
-		r.setFailure(tc.err)
-		got := r.failure()
+		setFailure(&r, tc.err)
+		got := recordFailure(&r)
 		var ue *UploadError
 		if !errors.As(got, &ue) || !ue.Permanent || (tc.is != nil && !errors.Is(got, tc.is)) ||
 			!strings.Contains(got.Error(), tc.text) || !strings.Contains(got.Error(), `"x.png"`) {
@@ -202,11 +203,11 @@ func TestRecordFailureRoundTrip(t *testing.T) {
 
 func TestReadRecordRejectsBadRecords(t *testing.T) {
 	dir := t.TempDir()
-	l, err := newLayout(dir)
+	l, err := journal.NewLayout(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := newID()
+	id := journal.NewID()
 	for _, body := range []string{
 		``, `{`, `[]`,
 		`{"v":2,"id":"` + id + `","state":"pending"}`,
@@ -215,11 +216,11 @@ func TestReadRecordRejectsBadRecords(t *testing.T) {
 		`{"v":1,"id":"` + id + `","state":"uploaded"}`,
 		`{"v":1,"id":"` + id + `","gen":-1,"state":"pending"}`,
 	} {
-		p := l.recordPath(id)
+		p := l.RecordPath(id)
 		if err := writeFileForTest(p, body); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := readRecord(p); err == nil {
+		if _, err := journal.ReadRecord(p); err == nil {
 			t.Errorf("accepted %q", body)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // runUpload sends a Pending item, first checking whether an earlier,
@@ -48,7 +49,7 @@ func (q *Queue) runUpload(it *item) {
 		log.WithField("marker", prev.Marker).Info("an interrupted upload did not reach the server; sending again")
 	}
 
-	f, err := os.Open(q.l.spoolPath(id, gen))
+	f, err := os.Open(q.l.SpoolPath(id, gen))
 	if err != nil {
 		log.WithError(err).Error("cannot open spool file")
 		q.fail(it, &intent{Gen: gen, Name: name}, ErrSpoolLost)
@@ -61,7 +62,7 @@ func (q *Queue) runUpload(it *item) {
 		q.fail(it, &intent{Gen: gen, Name: name}, ErrSpoolLost)
 		return
 	}
-	in := &intent{Marker: newID()[:16], Started: q.o.Clock.Now(), Gen: gen, Name: name, Size: fi.Size()}
+	in := &intent{Marker: journal.NewID()[:16], Started: q.o.Clock.Now(), Gen: gen, Name: name, Size: fi.Size()}
 
 	s, attempt, ok := q.beginAttempt(it, in, log)
 	if !ok {
@@ -132,6 +133,6 @@ func (q *Queue) endInflight(it *item) {
 	id := it.rec.ID
 	q.mu.Unlock()
 	for _, g := range drop {
-		os.Remove(q.l.spoolPath(id, g))
+		os.Remove(q.l.SpoolPath(id, g))
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // Uploader is the part of the API client the queue uses; *api.Client
@@ -77,7 +78,7 @@ type Options struct {
 // Queue is the durable write-back upload queue. See the package doc.
 type Queue struct {
 	o    Options
-	l    layout
+	l    journal.Layout
 	log  logrus.FieldLogger
 	lock *os.File
 	lst  *lister
@@ -92,12 +93,12 @@ type Queue struct {
 	work       *sync.Cond // signalled when ready grows or closed is set
 	items      map[string]*item
 	ready      []*item
-	claimed    map[string]bool // asset ids uploaded or matched by this queue (also before a restart: claimed.go)
-	cl         *claimedLog     // claimed, on disk
-	streams    int             // speculative uploads running
-	streamsOff bool            // the API did not take one: no more (stream.go)
-	draining   bool            // Drain was called: no Delay any more (drain.go)
-	started    bool            // Start was called
+	claimed    map[string]bool     // asset ids uploaded or matched by this queue (also before a restart: journal.ClaimedLog)
+	cl         *journal.ClaimedLog // claimed, on disk
+	streams    int                 // speculative uploads running
+	streamsOff bool                // the API did not take one: no more (stream.go)
+	draining   bool                // Drain was called: no Delay any more (drain.go)
+	started    bool                // Start was called
 	closed     bool
 
 	onUploaded func(it Item, a *api.Asset) // set by Start, before any worker runs
@@ -131,11 +132,11 @@ func Open(o Options) (*Queue, error) {
 		return nil, errors.New("upload queue: Options.Dir and Options.Uploader are required")
 	}
 	setDefaults(&o)
-	l, err := newLayout(o.Dir)
+	l, err := journal.NewLayout(o.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
-	lock, err := durable.LockDir(l.dir)
+	lock, err := durable.LockDir(l.Dir)
 	if errors.Is(err, durable.ErrLocked) {
 		return nil, ErrLocked
 	}

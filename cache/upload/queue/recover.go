@@ -12,14 +12,14 @@ import (
 
 // load turns the journal into items, repairing what a crash left behind.
 func (q *Queue) load() error {
-	recs, bad, err := q.l.loadRecords()
+	recs, bad, err := q.l.LoadRecords()
 	if err != nil {
 		return fmt.Errorf("upload queue: read journal: %w", err)
 	}
 	for _, b := range bad {
 		q.log.WithField("op", "load").Errorf("damaged journal record set aside (its spool file is kept): %s", b)
 	}
-	gens, err := q.l.spoolGens()
+	gens, err := q.l.SpoolGens()
 	if err != nil {
 		return fmt.Errorf("upload queue: read spool: %w", err)
 	}
@@ -33,28 +33,28 @@ func (q *Queue) load() error {
 			if g == r.Gen {
 				have = true
 			} else {
-				os.Remove(q.l.spoolPath(r.ID, g)) // never handed out, or superseded
+				os.Remove(q.l.SpoolPath(r.ID, g)) // never handed out, or superseded
 			}
 		}
 		size := int64(-1)
-		if fi, err := os.Stat(q.l.spoolPath(r.ID, r.Gen)); err == nil {
+		if fi, err := os.Stat(q.l.SpoolPath(r.ID, r.Gen)); err == nil {
 			size = fi.Size()
 		}
 		changed := true
 		switch {
 		case r.State == stWriting && size <= 0 && r.Intent == nil && len(r.Replaces) == 0:
 			log.Info("dropping empty file that was still open when kreafs stopped")
-			q.l.removeRecord(r.ID)
-			os.Remove(q.l.spoolPath(r.ID, r.Gen))
+			q.l.RemoveRecord(r.ID)
+			os.Remove(q.l.SpoolPath(r.ID, r.Gen))
 			continue
 		case r.State == stWriting:
 			log.Warn("file was open for writing when kreafs stopped; kept as failed, not uploaded")
 			it.rec.State, it.rec.Size = stFailed, max(size, 0)
-			it.rec.setFailure(ErrInterrupted)
+			setFailure(&it.rec, ErrInterrupted)
 		case r.State == stPending && !have:
 			log.Error("spool file of a pending upload is missing; marked failed")
 			it.rec.State = stFailed
-			it.rec.setFailure(ErrSpoolLost)
+			setFailure(&it.rec, ErrSpoolLost)
 		case r.State == stFailed && accountRefusal(r.ErrCode):
 			log.WithField("status", r.ErrCode).Info("retrying upload refused for an account reason")
 			it.rec.State, it.rec.Attempts = stPending, 0
@@ -62,7 +62,7 @@ func (q *Queue) load() error {
 			changed = false
 		}
 		if changed {
-			if err := q.l.writeRecord(it.rec.clone()); err != nil {
+			if err := q.l.WriteRecord(it.rec.Clone()); err != nil {
 				return fmt.Errorf("upload queue: %w", err)
 			}
 		}
@@ -72,11 +72,11 @@ func (q *Queue) load() error {
 		if known[id] {
 			continue
 		}
-		if _, err := os.Stat(q.l.recordPath(id) + ".corrupt"); err == nil {
+		if _, err := os.Stat(q.l.RecordPath(id) + ".corrupt"); err == nil {
 			continue
 		}
 		for _, g := range gs { // the record went first: the item was finished
-			os.Remove(q.l.spoolPath(id, g))
+			os.Remove(q.l.SpoolPath(id, g))
 		}
 	}
 	n := 0

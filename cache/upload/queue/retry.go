@@ -82,9 +82,9 @@ func (q *Queue) retryLater(it *item, err error, ambiguous bool) {
 	if !(it.rec.State == stPending && (it.writers > 0 || q.heldLocked(it))) && it.rec.State != stWriting && it.rec.State != stFailed {
 		q.scheduleLocked(it, now.Add(d))
 	}
-	rec := it.rec.clone()
+	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if werr := q.l.writeRecord(rec); werr != nil {
+	if werr := q.l.WriteRecord(rec); werr != nil {
 		q.log.WithFields(logrus.Fields{"op": "retry", "id": rec.ID}).WithError(werr).Error("cannot journal retry state")
 	}
 	q.log.WithFields(logrus.Fields{"op": "retry", "id": rec.ID, "name": rec.Name, "attempt": n,

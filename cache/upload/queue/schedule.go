@@ -52,7 +52,7 @@ func (q *Queue) snapshotLocked(it *item) Item {
 	s := Item{
 		ID: it.rec.ID, Name: it.rec.Name, Size: it.rec.Size, State: q.stateLocked(it),
 		Err: it.rec.Err, Attempts: it.rec.Attempts, Replaces: append([]string(nil), it.rec.Replaces...),
-		Created: it.rec.Created, Modified: it.rec.Modified, Spool: q.l.spoolPath(it.rec.ID, it.rec.Gen),
+		Created: it.rec.Created, Modified: it.rec.Modified, Spool: q.l.SpoolPath(it.rec.ID, it.rec.Gen),
 	}
 	if it.timer != nil {
 		s.NextTry = it.due

@@ -70,9 +70,9 @@ func (q *Queue) runCanceled(it *item) {
 			it.rec.Replaces = addID(it.rec.Replaces, a.ID)
 		}
 		it.rec.Intent = nil
-		rec := it.rec.clone()
+		rec := it.rec.Clone()
 		q.mu.Unlock()
-		err := q.l.writeRecord(rec)
+		err := q.l.WriteRecord(rec)
 		it.pmu.Unlock()
 		if err != nil {
 			q.retryLater(it, err, false)
@@ -132,11 +132,11 @@ func (q *Queue) finish(it *item, err error) {
 	id := it.rec.ID
 	gens := append([]int{it.rec.Gen}, it.oldGens...)
 	q.mu.Unlock()
-	if rerr := q.l.removeRecord(id); rerr != nil {
+	if rerr := q.l.RemoveRecord(id); rerr != nil {
 		q.log.WithFields(logrus.Fields{"op": "finish", "id": id}).WithError(rerr).Error("cannot remove journal record")
 	}
 	for _, g := range gens {
-		os.Remove(q.l.spoolPath(id, g))
+		os.Remove(q.l.SpoolPath(id, g))
 	}
 	q.mu.Lock()
 	delete(q.items, id)

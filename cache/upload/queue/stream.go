@@ -102,7 +102,7 @@ func (q *Queue) StartStream(id string, avail int64) (*Stream, error) {
 	name, gen := it.rec.Name, it.rec.Gen
 	q.mu.Unlock()
 
-	f, err := os.Open(q.l.spoolPath(id, gen))
+	f, err := os.Open(q.l.SpoolPath(id, gen))
 	if err != nil {
 		return nil, err
 	}

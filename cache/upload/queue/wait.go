@@ -34,11 +34,11 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 	}
 	switch q.stateLocked(it) {
 	case Writing, Held:
-		p := q.l.spoolPath(id, it.rec.Gen)
+		p := q.l.SpoolPath(id, it.rec.Gen)
 		q.mu.Unlock()
 		return durable.SyncFile(p)
 	case Failed:
-		err := it.rec.failure()
+		err := recordFailure(&it.rec)
 		q.mu.Unlock()
 		return err
 	case Canceled:
@@ -227,7 +227,7 @@ func (q *Queue) Close(ctx context.Context) error {
 	}
 	q.stop()
 	q.swg.Wait() // every stream's request has ended (aborted, or its worker is done)
-	q.cl.close()
+	q.cl.Close()
 	q.lock.Close()
 	return err
 }

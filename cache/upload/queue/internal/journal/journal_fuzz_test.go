@@ -1,4 +1,4 @@
-package queue
+package journal
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 
 // FuzzReadRecord: a journal record damaged in any way (a crash, a full
 // disk, a human) is either refused with an error (the queue sets it aside
-// as .corrupt) or a record that passes every check readRecord makes; and
+// as .corrupt) or a record that passes every check ReadRecord makes; and
 // such a record survives a write and a read unchanged.
 func FuzzReadRecord(f *testing.F) {
 	f.Add([]byte(`{"v":1,"id":"0123456789abcdef0123456789abcdef","name":"a.png","gen":0,"size":3,"state":"pending","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z"}`))
@@ -25,39 +25,39 @@ func FuzzReadRecord(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		r, err := readRecord(p)
+		r, err := ReadRecord(p)
 		if err != nil {
 			return
 		}
-		if !validID(r.ID) || r.Gen < 0 || r.V != recordVersion {
+		if !ValidID(r.ID) || r.Gen < 0 || r.V != Version {
 			t.Fatalf("accepted a record with id %q, gen %d, version %d", r.ID, r.Gen, r.V)
 		}
 		switch r.State {
-		case stWriting, stPending, stFailed, stUploaded, stCanceled:
+		case Writing, Pending, Failed, Uploaded, Canceled:
 		default:
 			t.Fatalf("accepted a record in state %q", r.State)
 		}
-		if r.State == stUploaded && r.Asset == nil {
+		if r.State == Uploaded && r.Asset == nil {
 			t.Fatalf("accepted an uploaded record without its asset")
 		}
-		l := layout{dir: dir, journal: dir, spool: dir}
-		if err := l.writeRecord(r); err != nil {
+		l := Layout{Dir: dir, Journal: dir, Spool: dir}
+		if err := l.WriteRecord(r); err != nil {
 			t.Fatalf("writing back an accepted record: %v", err)
 		}
-		again, err := readRecord(l.recordPath(r.ID))
+		again, err := ReadRecord(l.RecordPath(r.ID))
 		if err != nil {
-			t.Fatalf("a record written by writeRecord does not read back: %v", err)
+			t.Fatalf("a record written by WriteRecord does not read back: %v", err)
 		}
 		if !reflect.DeepEqual(normalize(again), normalize(r)) {
 			t.Fatalf("record changed in a round trip:\n%+v\n%+v", r, again)
 		}
-		_ = os.Remove(l.recordPath(r.ID))
+		_ = os.Remove(l.RecordPath(r.ID))
 	})
 }
 
 // normalize drops what a JSON round trip may legitimately change (the
 // monotonic clock reading and location of times, raw JSON spacing).
-func normalize(r record) record {
+func normalize(r Record) Record {
 	r.Created = r.Created.UTC().Round(0)
 	r.Modified = r.Modified.UTC().Round(0)
 	if r.Intent != nil {

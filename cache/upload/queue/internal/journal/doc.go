@@ -1,0 +1,36 @@
+// Package journal is the upload queue's on-disk state: the layout of its
+// directory, the item records (journal/<id>.json) with their format and
+// checks, and the log of assets the queue made (claimed.log). It knows
+// nothing of scheduling or uploads; package queue decides what to write
+// and when.
+//
+// On-disk layout under the queue's Dir (dirs 0700, files 0600):
+//
+//	lock                 flock'ed while a Queue is open (package queue)
+//	journal/<id>.json    one record per item, replaced atomically
+//	journal/<id>.json.corrupt   a record that failed to parse (kept)
+//	spool/<id>.<gen>     the file's bytes (written by package queue); gen
+//	                     grows when a new version is written while an
+//	                     older one is being uploaded
+//	claimed.log          "<unix ms> <asset id>" per asset the queue made
+//
+// # Consistency rules (durability)
+//
+//   - WriteRecord is atomic and durable when it returns: temp file, fsync,
+//     rename, fsync of journal/ (cache/internal/durable). A crash leaves
+//     the old record or the new one, never a mix; LoadRecords removes the
+//     temp files of interrupted writes.
+//   - RemoveRecord fsyncs journal/ after the unlink.
+//   - ReadRecord accepts only a record of this Version with a valid id, a
+//     gen >= 0, a known state, and an asset when Uploaded; LoadRecords
+//     renames any other to *.corrupt and reports it, leaving its spool.
+//   - ClaimedLog.Add appends one line and fsyncs the log before it returns;
+//     OpenClaimed reads up to the first torn line, then rewrites the log
+//     (atomically, as WriteRecord) with the entries still needed.
+//   - Spool files are not written here; SpoolGens only lists them.
+//
+// # Locking
+//
+// No locks for records: callers serialise the writes of one record (the
+// queue's item.pmu). ClaimedLog.mu serialises appends; it is a leaf lock.
+package journal
