@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+
+	"github.com/kreafs/kreafs/api/emulator/internal/media"
 )
 
 // seedKinds is the cycle of seeded asset types (asset i gets
@@ -92,20 +94,20 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 			d := seedDims[i%len(seedDims)]
 			w, h = d[0], d[1]
 			jpg := kind == "jpeg"
-			b = blob{Kind: blobStampPNG, W: w, H: h, Seed: uint64(i), Size: stampedSize(jpg, w, h)}
+			b = blob{Kind: blobStampPNG, W: w, H: h, Seed: uint64(i), Size: media.StampedSize(jpg, w, h)}
 			a.MIME = "image/png"
 			if jpg {
 				b.Kind, a.MIME = blobStampJPEG, "image/jpeg"
 			}
 		case "glb":
-			b, a.MIME = blob{Kind: blobGLB, Seed: uint64(i), Size: int64(len(glbBytes(uint64(i))))}, "model/gltf-binary"
+			b, a.MIME = blob{Kind: blobGLB, Seed: uint64(i), Size: int64(len(media.GLB(uint64(i))))}, "model/gltf-binary"
 		case "wav":
-			wf := newWAV(seedWAVSizes[(i/len(seedKinds))%len(seedWAVSizes)], uint64(i))
-			b, a.MIME = blob{Kind: blobWAV, Size: wf.size, Seed: uint64(i)}, "audio/wav"
+			wf := media.NewWAV(seedWAVSizes[(i/len(seedKinds))%len(seedWAVSizes)], uint64(i))
+			b, a.MIME = blob{Kind: blobWAV, Size: wf.Size(), Seed: uint64(i)}, "audio/wav"
 		default: // embedded samples
 			name := "sample." + kind
 			b = blob{Kind: blobEmbed, Name: name, Size: int64(len(sample(name)))}
-			a.MIME = mimeForExt(name)
+			a.MIME = media.MIMEForExt(name)
 			if kind != "mp3" {
 				w, h = 64, 64
 			}
