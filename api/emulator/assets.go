@@ -20,7 +20,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api/emulator/internal/media"
-
 	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 

@@ -16,7 +16,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api/emulator/internal/media"
-
 	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 

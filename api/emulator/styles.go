@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
-
 	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 

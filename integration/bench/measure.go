@@ -18,7 +18,6 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
-
 	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 

@@ -20,9 +20,8 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
-	"github.com/kreafs/kreafs/integration/bench/wirenet"
-
 	"github.com/kreafs/kreafs/integration/bench/measure"
+	"github.com/kreafs/kreafs/integration/bench/wirenet"
 )
 
 // wireConfig sizes the wire group.
