@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api/internal/pages"
 )
 
 var (
@@ -16,7 +18,7 @@ var (
 
 func decodeAsset(raw json.RawMessage) (Asset, error) {
 	var a Asset
-	err := decodeLenient(raw, &a, assetTimeFields, assetNumberFields)
+	err := pages.DecodeLenient(raw, &a, assetTimeFields, assetNumberFields)
 	return a, err
 }
 
@@ -72,20 +74,20 @@ func decodeAssetPageJSON(log logrus.FieldLogger, op string, data []byte) ([]Asse
 		NextCursorCamel json.RawMessage `json:"nextCursor"`
 	}
 	if json.Unmarshal(data, &p) == nil {
-		raw := rawPage{NextCursor: p.NextCursor, NextCursorCamel: p.NextCursorCamel}
-		return p.Items, raw.cursor(), nil
+		raw := pages.RawPage{NextCursor: p.NextCursor, NextCursorCamel: p.NextCursorCamel}
+		return p.Items, raw.Cursor(), nil
 	}
 	return decodePage(log, op, data, decodeAsset)
 }
 
 // AllAssets lists every asset, following the cursor with pages of
 // Config.PageSize (1000 by default) and listing each asset once also when
-// several share a timestamp (pager.go). The next page is requested while
-// the current one is decoded (collectAhead).
+// several share a timestamp (api/internal/pages). The next page is
+// requested while the current one is decoded (pages.CollectAhead).
 func (c *Client) AllAssets(ctx context.Context) ([]Asset, error) {
-	return collectAhead(ctx, c.listCfg(listAssetsOp),
-		func(ctx context.Context, r pageReq) ([]byte, error) {
-			return c.assetPage(ctx, r.limit, r.cursor)
+	return pages.CollectAhead(ctx, c.listCfg(listAssetsOp),
+		func(ctx context.Context, r pages.Req) ([]byte, error) {
+			return c.assetPage(ctx, r.Limit, r.Cursor)
 		},
 		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(c.log, listAssetsOp, data) },
 		func(a *Asset) string { return a.ID })

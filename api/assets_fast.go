@@ -16,6 +16,8 @@ package api
 
 import (
 	"encoding/json"
+
+	"github.com/kreafs/kreafs/api/internal/pages"
 )
 
 // fastAssetPage decodes a page ({"items":[...],"next_cursor":...}).
@@ -115,8 +117,8 @@ func (p *fastParser) page() ([]Asset, string, bool) {
 	if !p.end() {
 		return nil, "", false
 	}
-	raw := rawPage{NextCursor: next, NextCursorCamel: nextCamel}
-	return items, raw.cursor(), true
+	raw := pages.RawPage{NextCursor: next, NextCursorCamel: nextCamel}
+	return items, raw.Cursor(), true
 }
 
 func (p *fastParser) items() ([]Asset, bool) {

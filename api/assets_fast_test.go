@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kreafs/kreafs/api/internal/pages"
 )
 
 // onePassJSON is what encoding/json makes of a page: the definition
@@ -19,8 +21,8 @@ func onePassJSON(data []byte) ([]Asset, string, error) {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, "", err
 	}
-	raw := rawPage{NextCursor: p.NextCursor, NextCursorCamel: p.NextCursorCamel}
-	return p.Items, raw.cursor(), nil
+	raw := pages.RawPage{NextCursor: p.NextCursor, NextCursorCamel: p.NextCursorCamel}
+	return p.Items, raw.Cursor(), nil
 }
 
 // checkFast fails t when fastAssetPage decodes data differently from

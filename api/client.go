@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api/internal/pages"
 )
 
 // DefaultBaseURL is Krea's API origin.
@@ -156,8 +158,8 @@ func New(cfg Config) (*Client, error) {
 	if c.maxRetryAfter <= 0 {
 		c.maxRetryAfter = DefaultMaxRetryAfter
 	}
-	if c.pageSize <= 0 || c.pageSize > maxPageLimit {
-		c.pageSize = maxPageLimit
+	if c.pageSize <= 0 || c.pageSize > pages.MaxPageLimit {
+		c.pageSize = pages.MaxPageLimit
 	}
 	if c.stallTimeout == 0 {
 		c.stallTimeout = DefaultStallTimeout

@@ -45,7 +45,8 @@
 //     timestamp cursor "before T" is followed as "before T + 1ms" and ids
 //     already listed are dropped, so items sharing a millisecond are
 //     listed exactly once; a tie larger than a page of 1000 is listed as
-//     far as one page of 1000 reaches, with one warning naming T (pager.go).
+//     far as one page of 1000 reaches, with one warning naming T (package
+//     api/internal/pages).
 //     Cursors that are not timestamps are passed back verbatim, and so
 //     are all of a listing's cursors once the API refuses a derived one
 //     as a bad request (with one warning). A page

@@ -10,6 +10,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/kreafs/kreafs/api/internal/pages"
 )
 
 var (
@@ -21,7 +23,7 @@ var (
 // rather than losing the whole job.
 func decodeJob(raw json.RawMessage) (Job, error) {
 	var j Job
-	err := decodeLenient(raw, &j, jobTimeFields, nil)
+	err := pages.DecodeLenient(raw, &j, jobTimeFields, nil)
 	if err != nil {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(raw, &m) != nil {
@@ -33,7 +35,7 @@ func decodeJob(raw json.RawMessage) (Job, error) {
 		delete(m, "result")
 		stripped, _ := json.Marshal(m)
 		j = Job{}
-		if err2 := decodeLenient(stripped, &j, jobTimeFields, nil); err2 != nil {
+		if err2 := pages.DecodeLenient(stripped, &j, jobTimeFields, nil); err2 != nil {
 			return Job{}, err
 		}
 	}
@@ -73,10 +75,10 @@ func (c *Client) ListJobs(ctx context.Context, o JobListOptions) (*JobPage, erro
 func (c *Client) AllJobs(ctx context.Context, o JobListOptions) ([]Job, error) {
 	l := c.listCfg("GET /jobs")
 	if o.Limit > 0 {
-		l.limit = o.Limit
+		l.Limit = o.Limit
 	}
-	return collect(ctx, l, func(r pageReq) ([]Job, string, error) {
-		o.Cursor, o.Limit = r.cursor, r.limit
+	return pages.Collect(ctx, l, func(r pages.Req) ([]Job, string, error) {
+		o.Cursor, o.Limit = r.Cursor, r.Limit
 		p, err := c.ListJobs(ctx, o)
 		if err != nil {
 			return nil, "", err

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,75 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-func TestPageCursor(t *testing.T) {
-	for _, tc := range []struct{ body, want string }{
-		{`{"items":[],"next_cursor":"2025-01-01T00:00:00Z"}`, "2025-01-01T00:00:00Z"},
-		{`{"items":[],"nextCursor":"c2"}`, "c2"},
-		{`{"items":[],"next_cursor":null,"nextCursor":"c3"}`, "c3"},
-		{`{"items":[],"next_cursor":null}`, ""},
-		{`{"items":[]}`, ""},
-		{`{"items":[],"next_cursor":""}`, ""},
-		{`{"items":[],"next_cursor":"  "}`, ""},
-		{`{"items":[],"next_cursor":1735689600123}`, "1735689600123"},
-		{`{"items":[],"next_cursor":{"weird":true}}`, ""},
-	} {
-		var p rawPage
-		if err := json.Unmarshal([]byte(tc.body), &p); err != nil {
-			t.Fatal(err)
-		}
-		if got := p.cursor(); got != tc.want {
-			t.Errorf("%s: cursor %q, want %q", tc.body, got, tc.want)
-		}
-	}
-}
-
-func TestCollect(t *testing.T) {
-	type page struct {
-		items []string
-		next  string
-	}
-	for _, tc := range []struct {
-		name    string
-		pages   map[string]page
-		want    string
-		wantErr bool
-	}{
-		{"one page", map[string]page{"": {[]string{"a", "b"}, ""}}, "a,b", false},
-		{"three pages", map[string]page{"": {[]string{"a"}, "1"}, "1": {[]string{"b"}, "2"}, "2": {[]string{"c"}, ""}}, "a,b,c", false},
-		{"repeated cursor", map[string]page{"": {[]string{"a"}, "1"}, "1": {[]string{"b"}, "1"}}, "", true},
-		{"cursor back to start", map[string]page{"": {[]string{"a"}, "1"}, "1": {[]string{"b"}, "2"}, "2": {[]string{"c"}, "1"}}, "", true},
-		{"empty page with cursor ends", map[string]page{"": {[]string{"a"}, "1"}, "1": {nil, "2"}}, "a", false},
-		{"duplicates across pages dropped", map[string]page{"": {[]string{"a", "b"}, "1"}, "1": {[]string{"b", "c"}, ""}}, "a,b,c", false},
-	} {
-		calls := 0
-		got, err := collect(context.Background(), &listCfg{op: "GET /x"}, func(r pageReq) ([]string, string, error) {
-			cursor := r.cursor
-			calls++
-			if calls > 10 {
-				t.Fatalf("%s: looping", tc.name)
-			}
-			p, ok := tc.pages[cursor]
-			if !ok {
-				t.Fatalf("%s: unexpected cursor %q", tc.name, cursor)
-			}
-			return p.items, p.next, nil
-		}, func(s *string) string { return *s })
-		if (err != nil) != tc.wantErr || strings.Join(got, ",") != tc.want {
-			t.Errorf("%s: got %v, %v", tc.name, got, err)
-		}
-	}
-	boom := errors.New("boom")
-	_, err := collect(context.Background(), &listCfg{op: "GET /x"}, func(pageReq) ([]int, string, error) { return nil, "", boom }, func(*int) string { return "" })
-	if !errors.Is(err, boom) {
-		t.Errorf("page error lost: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := collect(ctx, &listCfg{op: "GET /x"}, func(pageReq) ([]int, string, error) { return []int{1}, "n", nil }, func(*int) string { return "" }); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled collect: %v", err)
-	}
-}
 
 // assetListServer serves n assets newest first, paging by cursor = the
 // uploaded_at of the last item returned (like the emulator and Krea).
@@ -263,23 +193,6 @@ func TestJobAndStyleKeepRaw(t *testing.T) {
 	gs, err := h.GetStyle(ctx, "s1")
 	if err != nil || string(gs.Raw) != style {
 		t.Errorf("GetStyle raw %q, %v", gs.Raw, err)
-	}
-}
-
-func TestFixTime(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{`"2025-02-03T04:05:06Z"`, `"2025-02-03T04:05:06Z"`},
-		{`"2025-02-03T04:05:06+0200"`, `"2025-02-03T04:05:06+02:00"`},
-		{`"2025-02-03 04:05:06"`, `"2025-02-03T04:05:06Z"`},
-		{`1738555506000`, `"2025-02-03T04:05:06Z"`},
-		{`"1738555506"`, `"2025-02-03T04:05:06Z"`},
-		{`-1`, `null`},
-		{`"soon"`, `null`},
-		{`{"a":1}`, `null`},
-	} {
-		if got := string(fixTime(json.RawMessage(tc.in))); got != tc.want {
-			t.Errorf("fixTime(%s) = %s, want %s", tc.in, got, tc.want)
-		}
 	}
 }
 

@@ -9,25 +9,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-)
 
-func TestGuessCursor(t *testing.T) {
-	for _, tc := range []struct{ body, want string }{
-		{`{"items":[],"next_cursor":"abc"}`, "abc"},
-		{`{"items":[],"next_cursor" : "a b" }`, "a b"},
-		{`{"items":[],"next_cursor":null}`, ""},
-		{`{"items":[],"nextCursor":"camel"}`, "camel"},
-		{`{"items":[],"next_cursor":17}`, "17"},
-		{`{"items":[{"metadata":{"next_cursor":"nested"}}]}`, "nested"}, // only a guess
-		{`{"items":[]}`, ""},
-		{`{"items":[],"next_cursor":`, ""},
-		{`"next_cursor"`, ""},
-	} {
-		if got := guessCursor([]byte(tc.body)); got != tc.want {
-			t.Errorf("guessCursor(%s) = %q, want %q", tc.body, got, tc.want)
-		}
-	}
-}
+	"github.com/kreafs/kreafs/api/internal/pages"
+)
 
 // pagedServer serves n assets in pages of per, the cursor being the index
 // of the next item. With misleading, next_cursor comes before the items and
@@ -123,14 +107,14 @@ func TestAllAssetsRepeatedCursorStops(t *testing.T) {
 }
 
 func TestCollectAheadKeepsOrderAndDropsIDsSeenOnEarlierPages(t *testing.T) {
-	pages := map[string]string{
+	byCursor := map[string]string{
 		"":   `{"items":[{"id":"a"},{"id":"b"}],"next_cursor":"p2"}`,
 		"p2": `{"items":[{"id":"b"},{"id":"c"},{"id":"a"}],"next_cursor":"p3"}`,
 		"p3": `{"items":[{"id":"d"}],"next_cursor":null}`,
 	}
 	log := newDiscardLogger()
-	got, err := collectAhead(context.Background(), &listCfg{op: "GET /assets"},
-		func(ctx context.Context, r pageReq) ([]byte, error) { return []byte(pages[r.cursor]), nil },
+	got, err := pages.CollectAhead(context.Background(), &pages.Config{Op: "GET /assets"},
+		func(ctx context.Context, r pages.Req) ([]byte, error) { return []byte(byCursor[r.Cursor]), nil },
 		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(log, "GET /assets", data) },
 		func(a *Asset) string { return a.ID })
 	if err != nil {
@@ -143,8 +127,8 @@ func TestCollectAheadKeepsOrderAndDropsIDsSeenOnEarlierPages(t *testing.T) {
 	if strings.Join(ids, ",") != "a,b,c,d" {
 		t.Errorf("ids %v, want a,b,c,d", ids)
 	}
-	if empty, err := collectAhead(context.Background(), &listCfg{op: "GET /assets"},
-		func(ctx context.Context, r pageReq) ([]byte, error) { return []byte(`{"items":[]}`), nil },
+	if empty, err := pages.CollectAhead(context.Background(), &pages.Config{Op: "GET /assets"},
+		func(ctx context.Context, r pages.Req) ([]byte, error) { return []byte(`{"items":[]}`), nil },
 		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(log, "GET /assets", data) },
 		func(a *Asset) string { return a.ID }); err != nil || empty != nil {
 		t.Errorf("an empty listing: %v, %v; want nil, nil", empty, err)

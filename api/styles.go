@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/kreafs/kreafs/api/internal/pages"
 )
 
 var styleNumberFields = []string{"like_count"}
@@ -15,7 +17,7 @@ var styleNumberFields = []string{"like_count"}
 // decodeStyle decodes one style and keeps its raw object in Raw.
 func decodeStyle(raw json.RawMessage) (Style, error) {
 	var s Style
-	if err := decodeLenient(raw, &s, nil, styleNumberFields); err != nil {
+	if err := pages.DecodeLenient(raw, &s, nil, styleNumberFields); err != nil {
 		return Style{}, err
 	}
 	s.Raw = append(json.RawMessage(nil), bytes.TrimSpace(raw)...)
@@ -63,10 +65,10 @@ func (c *Client) ListStyles(ctx context.Context, o StyleListOptions) (*StylePage
 func (c *Client) AllStyles(ctx context.Context, o StyleListOptions) ([]Style, error) {
 	l := c.listCfg("GET /styles")
 	if o.Limit > 0 {
-		l.limit = o.Limit
+		l.Limit = o.Limit
 	}
-	return collect(ctx, l, func(r pageReq) ([]Style, string, error) {
-		o.Cursor, o.Limit = r.cursor, r.limit
+	return pages.Collect(ctx, l, func(r pages.Req) ([]Style, string, error) {
+		o.Cursor, o.Limit = r.Cursor, r.Limit
 		p, err := c.ListStyles(ctx, o)
 		if err != nil {
 			return nil, "", err

@@ -18,6 +18,9 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api/emulator/internal/media"
+	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 
 // maxDescription bounds the description form field.
@@ -37,7 +40,7 @@ var errTooLarge = errors.New("file too large")
 type assetWire struct {
 	ID          string          `json:"id"`
 	ImageURL    string          `json:"image_url"`
-	UploadedAt  msTime          `json:"uploaded_at"`
+	UploadedAt  order.MsTime    `json:"uploaded_at"`
 	Width       *float64        `json:"width"`
 	Height      *float64        `json:"height"`
 	SizeBytes   *float64        `json:"size_bytes"`
@@ -51,7 +54,7 @@ func (s *Server) assetJSON(a *assetRec) assetWire {
 	out := assetWire{
 		ID:         a.ID,
 		ImageURL:   s.fileURL(a.Key),
-		UploadedAt: msTime(a.UploadedAt),
+		UploadedAt: order.MsTime(a.UploadedAt),
 		Width:      a.Width,
 		Height:     a.Height,
 		Metadata:   a.Metadata,
@@ -97,21 +100,21 @@ func (s *Server) fileURL(key string) string {
 }
 
 // listParams reads limit and cursor, answering 400 itself when they are bad.
-func (s *Server) listParams(w http.ResponseWriter, r *http.Request) (limit int, cur cursor, hasCur, ok bool) {
+func (s *Server) listParams(w http.ResponseWriter, r *http.Request) (limit int, cur order.Cursor, hasCur, ok bool) {
 	q := r.URL.Query()
 	limit = 100
 	if q.Has("limit") {
 		n, err := strconv.Atoi(q.Get("limit"))
 		if err != nil || n < 1 || n > 1000 {
 			s.writeError(w, http.StatusBadRequest, "limit must be an integer between 1 and 1000")
-			return 0, cursor{}, false, false
+			return 0, order.Cursor{}, false, false
 		}
 		limit = n
 	}
-	cur, hasCur, err := parseCursor(q.Get("cursor"), s.opt.TieBreakCursor)
+	cur, hasCur, err := order.ParseCursor(q.Get("cursor"), s.opt.TieBreakCursor)
 	if err != nil {
 		s.writeError(w, http.StatusBadRequest, err.Error())
-		return 0, cursor{}, false, false
+		return 0, order.Cursor{}, false, false
 	}
 	return limit, cur, hasCur, true
 }
@@ -132,7 +135,7 @@ func (s *Server) handleListAssets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	page, next := paginate(s.st.Assets, assetKey, nil, cur, hasCur, limit, s.opt.TieBreakCursor)
+	page, next := order.Paginate(s.st.Assets, assetKey, nil, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]assetWire, len(page))
 	for i, a := range page {
 		items[i] = s.assetJSON(a)
@@ -359,10 +362,10 @@ func (s *Server) storeAsset(tmp string, size int64, head []byte, mimeType, descr
 	_ = os.Chmod(dst, 0o600)
 	var wp, hp *float64
 	if strings.HasPrefix(mimeType, "image/") {
-		wp, hp = imageDims(bytes.NewReader(head))
+		wp, hp = media.ImageDims(bytes.NewReader(head))
 		if wp == nil && size > int64(len(head)) {
 			if f, err := os.Open(dst); err == nil {
-				wp, hp = imageDims(f)
+				wp, hp = media.ImageDims(f)
 				f.Close()
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api/emulator/internal/media"
 )
 
 // filesHandler serves the files origin: GET/HEAD /files/<key> with Range,
@@ -65,7 +67,7 @@ func (s *Server) filesHandler() http.Handler {
 		if b.MIME != "" {
 			h.Set("Content-Type", b.MIME)
 		} else {
-			h.Set("Content-Type", mimeForExt(key))
+			h.Set("Content-Type", media.MIMEForExt(key))
 		}
 		h.Set("ETag", etag(key, size))
 		h.Set("Accept-Ranges", "bytes")
@@ -110,14 +112,14 @@ func (s *Server) openBlob(key string, b blob) (readSeekCloser, int64, error) {
 		data := sample(b.Name)
 		return nopCloser{bytes.NewReader(data)}, int64(len(data)), nil
 	case blobStampPNG, blobStampJPEG:
-		data := stampedImage(b.Kind == blobStampJPEG, b.W, b.H, b.Seed)
+		data := media.StampedImage(b.Kind == blobStampJPEG, b.W, b.H, b.Seed)
 		return nopCloser{bytes.NewReader(data)}, int64(len(data)), nil
 	case blobGLB:
-		data := glbBytes(b.Seed)
+		data := media.GLB(b.Seed)
 		return nopCloser{bytes.NewReader(data)}, int64(len(data)), nil
 	case blobWAV:
-		wf := newWAV(b.Size, b.Seed)
-		return nopCloser{io.NewSectionReader(wf, 0, wf.size)}, wf.size, nil
+		wf := media.NewWAV(b.Size, b.Seed)
+		return nopCloser{io.NewSectionReader(wf, 0, wf.Size())}, wf.Size(), nil
 	case blobPNG, blobJPEG:
 		p := s.filePath(key)
 		if f, err := os.Open(p); err == nil {
@@ -128,9 +130,9 @@ func (s *Server) openBlob(key string, b blob) (readSeekCloser, int64, error) {
 		}
 		var data []byte
 		if b.Kind == blobPNG {
-			data = pngBytes(b.W, b.H, b.Seed)
+			data = media.PNG(b.W, b.H, b.Seed)
 		} else {
-			data = jpegBytes(b.W, b.H, b.Seed)
+			data = media.JPEG(b.W, b.H, b.Seed)
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err == nil {
 			if err := writeFileAtomic(p, data); err != nil {

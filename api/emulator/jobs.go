@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"path"
 	"slices"
@@ -15,6 +14,9 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator/spec"
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api/emulator/internal/media"
+	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 
 // maxJSONBody bounds generation and training request bodies.
@@ -52,20 +54,20 @@ type jobJSON struct {
 	JobID       string         `json:"job_id"`
 	Status      string         `json:"status"`
 	Type        string         `json:"type"`
-	CreatedAt   msTime         `json:"created_at"`
-	CompletedAt *msTime        `json:"completed_at"`
+	CreatedAt   order.MsTime   `json:"created_at"`
+	CompletedAt *order.MsTime  `json:"completed_at"`
 	Result      *api.JobResult `json:"result"`
 }
 
 // newJobJSON is the answer to a POST that creates a job: completed_at and
 // result are present and null, as the spec requires.
 type newJobJSON struct {
-	JobID       string    `json:"job_id"`
-	Status      string    `json:"status"`
-	Type        string    `json:"type"`
-	CreatedAt   msTime    `json:"created_at"`
-	CompletedAt *msTime   `json:"completed_at"`
-	Result      *struct{} `json:"result"`
+	JobID       string        `json:"job_id"`
+	Status      string        `json:"status"`
+	Type        string        `json:"type"`
+	CreatedAt   order.MsTime  `json:"created_at"`
+	CompletedAt *order.MsTime `json:"completed_at"`
+	Result      *struct{}     `json:"result"`
 }
 
 // start is when the job leaves "backlogged".
@@ -131,9 +133,9 @@ func (j *jobRec) statusAt(now time.Time, extra string) string {
 func (j *jobRec) finished(now time.Time) bool { return !now.Before(j.end()) }
 
 func (s *Server) jobJSONLocked(j *jobRec, now time.Time) jobJSON {
-	out := jobJSON{JobID: j.ID, Status: j.statusAt(now, s.opt.ExtraJobState), Type: j.Type, CreatedAt: msTime(j.CreatedAt), Result: &api.JobResult{}}
+	out := jobJSON{JobID: j.ID, Status: j.statusAt(now, s.opt.ExtraJobState), Type: j.Type, CreatedAt: order.MsTime(j.CreatedAt), Result: &api.JobResult{}}
 	if j.finished(now) {
-		end := msTime(j.end())
+		end := order.MsTime(j.end())
 		out.CompletedAt = &end
 	}
 	switch out.Status {
@@ -224,7 +226,7 @@ func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
 	keep := func(j *jobRec) bool {
 		return (status == "" || j.statusAt(now, s.opt.ExtraJobState) == status) && (types == nil || types[j.Type])
 	}
-	page, next := paginate(s.st.Jobs, jobKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
+	page, next := order.Paginate(s.st.Jobs, jobKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]jobJSON, len(page))
 	for i, j := range page {
 		items[i] = s.jobJSONLocked(j, now)
@@ -411,7 +413,7 @@ func (s *Server) createJob(w http.ResponseWriter, j *jobRec, results []plannedRe
 	}
 	s.addJobLocked(j)
 	s.markDirtyLocked()
-	out := newJobJSON{JobID: j.ID, Status: j.statusAt(j.CreatedAt, s.opt.ExtraJobState), Type: j.Type, CreatedAt: msTime(j.CreatedAt)}
+	out := newJobJSON{JobID: j.ID, Status: j.statusAt(j.CreatedAt, s.opt.ExtraJobState), Type: j.Type, CreatedAt: order.MsTime(j.CreatedAt)}
 	s.mu.Unlock()
 	s.log.WithFields(logrus.Fields{"op": "job", "id": j.ID, "type": j.Type, "status": out.Status}).Info("emulator: job created")
 	writeJSON(w, http.StatusOK, out)
@@ -450,7 +452,7 @@ func planResults(p string, body map[string]any) []plannedResult {
 	case strings.HasPrefix(p, "/generate/video/"):
 		return []plannedResult{{ext: "mp4", blob: blob{Kind: blobEmbed, Name: "sample.mp4"}}}
 	case strings.HasPrefix(p, "/generate/enhance/"):
-		w, h := requestedSize(body)
+		w, h := media.RequestedSize(body)
 		switch body["output_format"] {
 		case "png":
 			return []plannedResult{{ext: "png", blob: blob{Kind: blobPNG, W: w, H: h}}}
@@ -461,41 +463,10 @@ func planResults(p string, body map[string]any) []plannedResult {
 			return []plannedResult{{ext: "jpg", blob: blob{Kind: blobJPEG, W: w, H: h}}}
 		}
 	default:
-		w, h := requestedSize(body)
+		w, h := media.RequestedSize(body)
 		if f, _ := body["output_format"].(string); f == "jpeg" || f == "jpg" {
 			return []plannedResult{{ext: "jpg", blob: blob{Kind: blobJPEG, W: w, H: h}}}
 		}
 		return []plannedResult{{ext: "png", blob: blob{Kind: blobPNG, W: w, H: h}}}
 	}
-}
-
-// requestedSize reads width/height, else aspect_ratio and resolution
-// ("1K", "2K", "4K": the long side), else 1024x1024.
-func requestedSize(body map[string]any) (int, int) {
-	w, wok := body["width"].(float64)
-	h, hok := body["height"].(float64)
-	if wok && hok && w >= 1 && h >= 1 {
-		return clampDims(int(math.Round(w)), int(math.Round(h)))
-	}
-	long := 1024
-	switch body["resolution"] {
-	case "2K":
-		long = 2048
-	case "4K":
-		long = 4096
-	}
-	ar, _ := body["aspect_ratio"].(string)
-	a, b, ok := strings.Cut(ar, ":")
-	x, err1 := strconv.ParseFloat(a, 64)
-	y, err2 := strconv.ParseFloat(b, 64)
-	if !ok || err1 != nil || err2 != nil || x <= 0 || y <= 0 {
-		if wok && w >= 1 {
-			return clampDims(int(w), int(w))
-		}
-		return long, long
-	}
-	if x >= y {
-		return clampDims(long, int(math.Round(float64(long)*y/x)))
-	}
-	return clampDims(int(math.Round(float64(long)*x/y)), long)
 }

@@ -1,22 +1,16 @@
 package emulator
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/api/emulator/internal/media"
+
+	"github.com/kreafs/kreafs/api/emulator/internal/seedmix"
 )
-
-// seedKinds is the cycle of seeded asset types (asset i gets
-// seedKinds[i%len(seedKinds)]).
-var seedKinds = []string{"png", "jpeg", "png", "wav", "mp4", "jpeg", "webm", "mp3", "png", "glb", "mov", "webp"}
-
-// seedWAVSizes is the cycle of seeded WAV sizes: computed on the fly, so
-// large ones cost nothing.
-var seedWAVSizes = []int64{16 << 10, 256 << 10, 2 << 20, 100_000}
 
 // seed fills a fresh state: Options.SeedAssets assets, SeedJobs jobs and
 // SeedStyles styles, deterministically (ids and content come from a fixed
@@ -47,28 +41,7 @@ func (s *Server) seed() error {
 	return nil
 }
 
-// seedDims are the sizes of seeded images (asset i of an image kind gets
-// seedDims[i%len(seedDims)]).
-var seedDims = [][2]int{{64, 64}, {128, 96}, {96, 128}, {256, 256}, {320, 180}, {180, 320}, {48, 200}, {512, 384}}
-
-// seedAssetTimes gives n seeded assets their upload times, newest first:
-// runs of 1 to 7 assets share one millisecond (as a batch upload or a job
-// with several results would), run r (0 = newest) r+1 minutes before base
-// plus a few hundred milliseconds, so that timestamps show milliseconds.
-// The run lengths come from their own fixed seed.
-func seedAssetTimes(n int, base time.Time) []time.Time {
-	rng := rand.New(rand.NewPCG(3, 4))
-	out := make([]time.Time, 0, n)
-	for r := 0; len(out) < n; r++ {
-		t := base.Add(-time.Duration(r+1)*time.Minute + time.Duration((r*7919)%1000)*time.Millisecond)
-		for k := 1 + rng.IntN(7); k > 0 && len(out) < n; k-- {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// seedAssetsLocked: asset i (0 = newest) gets seedAssetTimes(n)[i]; within a
+// seedAssetsLocked: asset i (0 = newest) gets seedmix.AssetTimes(n)[i]; within a
 // run of equal timestamps, lower i lists first. Nothing is written to disk:
 // images are stamped templates, WAVs are computed, video and MP3 are
 // embedded samples. 10,000 assets take well under a second.
@@ -77,11 +50,11 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 	for i := range ids {
 		ids[i] = id()
 	}
-	times := seedAssetTimes(n, base)
+	times := seedmix.AssetTimes(n, base)
 	// Oldest first, so that among equal timestamps the lower i gets the
 	// higher seq and lists first.
 	for i := n - 1; i >= 0; i-- {
-		kind := seedKinds[i%len(seedKinds)]
+		kind := seedmix.Kinds[i%len(seedmix.Kinds)]
 		a := &assetRec{ID: ids[i], Seq: s.nextSeqLocked(), UploadedAt: times[i]}
 		var (
 			b    blob
@@ -89,23 +62,23 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 		)
 		switch kind {
 		case "png", "jpeg":
-			d := seedDims[i%len(seedDims)]
+			d := seedmix.Dims[i%len(seedmix.Dims)]
 			w, h = d[0], d[1]
 			jpg := kind == "jpeg"
-			b = blob{Kind: blobStampPNG, W: w, H: h, Seed: uint64(i), Size: stampedSize(jpg, w, h)}
+			b = blob{Kind: blobStampPNG, W: w, H: h, Seed: uint64(i), Size: media.StampedSize(jpg, w, h)}
 			a.MIME = "image/png"
 			if jpg {
 				b.Kind, a.MIME = blobStampJPEG, "image/jpeg"
 			}
 		case "glb":
-			b, a.MIME = blob{Kind: blobGLB, Seed: uint64(i), Size: int64(len(glbBytes(uint64(i))))}, "model/gltf-binary"
+			b, a.MIME = blob{Kind: blobGLB, Seed: uint64(i), Size: int64(len(media.GLB(uint64(i))))}, "model/gltf-binary"
 		case "wav":
-			wf := newWAV(seedWAVSizes[(i/len(seedKinds))%len(seedWAVSizes)], uint64(i))
-			b, a.MIME = blob{Kind: blobWAV, Size: wf.size, Seed: uint64(i)}, "audio/wav"
+			wf := media.NewWAV(seedmix.WAVSizes[(i/len(seedmix.Kinds))%len(seedmix.WAVSizes)], uint64(i))
+			b, a.MIME = blob{Kind: blobWAV, Size: wf.Size(), Seed: uint64(i)}, "audio/wav"
 		default: // embedded samples
 			name := "sample." + kind
 			b = blob{Kind: blobEmbed, Name: name, Size: int64(len(sample(name)))}
-			a.MIME = mimeForExt(name)
+			a.MIME = media.MIMEForExt(name)
 			if kind != "mp3" {
 				w, h = 64, 64
 			}
@@ -115,9 +88,9 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 			a.Width, a.Height = &fw, &fh
 		}
 		a.Size = b.Size
-		a.Description = seedDescription(i, api.ExtForMIME(a.MIME))
+		a.Description = seedmix.Description(i, api.ExtForMIME(a.MIME))
 		a.NullDesc = a.Description == "" && (i/5)%2 == 1
-		a.Metadata = seedMetadata[i%len(seedMetadata)]
+		a.Metadata = seedmix.Metadata[i%len(seedmix.Metadata)]
 		switch {
 		case i%13 == 7: // nothing but the URL says what it is
 			a.Width, a.Height, a.HideSize, a.HideMIME = nil, nil, true, true
@@ -132,51 +105,13 @@ func (s *Server) seedAssetsLocked(n int, base time.Time, id func() string) error
 	return nil
 }
 
-// seedMetadata is the cycle of seeded metadata: Krea documents the field as
-// any JSON.
-var seedMetadata = []json.RawMessage{
-	json.RawMessage(`{"source":"upload"}`),
-	nil, // null
-	json.RawMessage(`"imported"`),
-	json.RawMessage(`{}`),
-	json.RawMessage(`{"tags":["a","b"],"origin":{"app":"krea","v":2}}`),
-	json.RawMessage(`42`),
-	json.RawMessage(`[1,"two",null]`),
-}
-
-// seedDescription cycles through the naming cases the mount cares about:
-// none (named by id), a file name with extension, one without, a sentence,
-// and a name many assets share.
-func seedDescription(i int, ext string) string {
-	switch i % 5 {
-	case 1:
-		return fmt.Sprintf("sample-%04d.%s", i, ext)
-	case 2:
-		return fmt.Sprintf("sample %04d", i)
-	case 3:
-		return fmt.Sprintf("Seeded asset %d: a synthetic %s", i, ext)
-	case 4:
-		return "duplicate." + ext
-	}
-	return ""
-}
-
-// seedPaths are the generate endpoints seeded jobs pretend to come from.
-var seedPaths = []string{
-	"/generate/image/bfl/flux-1-dev",
-	"/generate/image/google/imagen-4",
-	"/generate/video/kling/kling-2.1",
-	"/generate/enhance/topaz/standard-enhance",
-	"/generate/image/openai/gpt-image",
-}
-
 // seedJobsLocked: job i (0 = newest) ran i+1 minutes before base and took
 // 5s; every tenth (i%10 == 0) is still running (created at base with the
 // configured JobDuration), and i%10 == 5 failed. The rest completed with
 // one result each (a 512x512 image, or the sample MP4 for video).
 func (s *Server) seedJobsLocked(n int, base time.Time, id func() string) {
 	for i := range n {
-		p := seedPaths[i%len(seedPaths)]
+		p := seedmix.Paths[i%len(seedmix.Paths)]
 		j := &jobRec{ID: id(), Seq: s.nextSeqLocked(), Path: p, Type: filepath.Base(p), Duration: 5 * time.Second}
 		j.CreatedAt = base.Add(-time.Duration(i+1) * time.Minute)
 		switch i % 10 {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 
 const stateVersion = 1
@@ -119,10 +121,10 @@ const (
 	blobGLB       = "glb"        // minimal glTF binary with a seed stamp
 )
 
-func assetKey(a *assetRec) orderKey { return orderKey{a.UploadedAt, a.Seq} }
-func jobKey(j *jobRec) orderKey     { return orderKey{j.CreatedAt, j.Seq} }
-func styleKey(st *styleRec) orderKey {
-	return orderKey{st.CreatedAt, st.Seq}
+func assetKey(a *assetRec) order.Key { return order.Key{T: a.UploadedAt, Seq: a.Seq} }
+func jobKey(j *jobRec) order.Key     { return order.Key{T: j.CreatedAt, Seq: j.Seq} }
+func styleKey(st *styleRec) order.Key {
+	return order.Key{T: st.CreatedAt, Seq: st.Seq}
 }
 
 // nextSeqLocked hands out the next order tie-breaker.
@@ -172,17 +174,17 @@ func (s *Server) reindexLocked() {
 }
 
 func (s *Server) addAssetLocked(a *assetRec) {
-	s.st.Assets = insertSorted(s.st.Assets, a, assetKey)
+	s.st.Assets = order.InsertSorted(s.st.Assets, a, assetKey)
 	s.assetsByID[a.ID] = a
 }
 
 func (s *Server) addJobLocked(j *jobRec) {
-	s.st.Jobs = insertSorted(s.st.Jobs, j, jobKey)
+	s.st.Jobs = order.InsertSorted(s.st.Jobs, j, jobKey)
 	s.jobsByID[j.ID] = j
 }
 
 func (s *Server) addStyleLocked(st *styleRec) {
-	s.st.Styles = insertSorted(s.st.Styles, st, styleKey)
+	s.st.Styles = order.InsertSorted(s.st.Styles, st, styleKey)
 	s.stylesByID[st.ID] = st
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/api/emulator/internal/order"
 )
 
 // UserID is the id of the emulator's one account (owner.id of its styles).
@@ -56,7 +57,7 @@ func (s *Server) styleJSON(st *styleRec) api.Style {
 	out := api.Style{
 		ID: st.ID, Title: st.Title, URLs: make([]string, 0, len(st.URLs)), Public: st.Public,
 		Prompt: st.Prompt, Models: st.Models, LikeCount: st.LikeCount,
-		CreatedAt: st.CreatedAt.UTC().Format(msLayout),
+		CreatedAt: st.CreatedAt.UTC().Format(order.MsLayout),
 	}
 	for _, u := range st.URLs {
 		out.URLs = append(out.URLs, s.expandURL(u))
@@ -138,7 +139,7 @@ func (s *Server) handleListStyles(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.advanceLocked(s.now())
-	page, next := paginate(s.st.Styles, styleKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
+	page, next := order.Paginate(s.st.Styles, styleKey, keep, cur, hasCur, limit, s.opt.TieBreakCursor)
 	items := make([]api.Style, len(page))
 	for i, st := range page {
 		items[i] = s.styleJSON(st)

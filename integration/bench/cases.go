@@ -7,17 +7,17 @@ package main
 // and turns the medians into table rows.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // loopbackCases are the cases against the emulator on 127.0.0.1.
@@ -46,7 +46,7 @@ func loopbackOnly() *regexp.Regexp {
 // run sets up, runs every selected case and tears down.
 func run(ctx context.Context, cfg config) (*results, error) {
 	b := &bench{cfg: cfg, ctx: ctx}
-	res := &results{started: time.Now(), loadBefore: loadAvg(), cfg: cfg}
+	res := &results{started: time.Now(), loadBefore: measure.LoadAvg(), cfg: cfg}
 	defer b.teardown()
 	if err := b.setupCommon(); err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func run(ctx context.Context, cfg config) (*results, error) {
 		rows, err := c.fn(b)
 		if err != nil {
 			b.logf("case %s failed: %v", c.name, err)
-			rows = append(rows, row{name: c.name, holds: "error: " + oneLine(err.Error())})
+			rows = append(rows, row{name: c.name, holds: "error: " + measure.OneLine(err.Error())})
 		}
 		res.rows = append(res.rows, rows...)
 	}
@@ -84,13 +84,13 @@ func run(ctx context.Context, cfg config) (*results, error) {
 				return res, ctx.Err()
 			}
 			b.logf("wire: %v", err)
-			res.wire = append(res.wire, row{name: "wire", holds: "error: " + oneLine(err.Error())})
+			res.wire = append(res.wire, row{name: "wire", holds: "error: " + measure.OneLine(err.Error())})
 		}
 	}
 	res.finished = time.Now()
-	res.loadAfter = loadAvg()
+	res.loadAfter = measure.LoadAvg()
 	res.notes = b.notes
-	res.machine = machine(b.root)
+	res.machine = measure.Machine(b.root)
 	return res, nil
 }
 
@@ -101,18 +101,6 @@ func (b *bench) rpath(a asset) string {
 		return ""
 	}
 	return filepath.Join(b.rcloneData.mp, a.name)
-}
-
-// readChecked reads path whole and checks its length.
-func readChecked(path string, size int64) (time.Duration, error) {
-	if _, err := os.Stat(path); err != nil { // the lookup is not timed
-		return 0, err
-	}
-	n, d, err := readAll(path)
-	if err == nil && n != size {
-		err = fmt.Errorf("read %d bytes of %s, want %d", n, path, size)
-	}
-	return d, err
 }
 
 // caseColdRead: a cold sequential read of a bigSize asset against one GET
@@ -139,7 +127,7 @@ func (b *bench) caseColdRead() ([]row, error) {
 			return nil, err
 		}
 		toFile, rcpu = append(toFile, d), append(rcpu, c)
-		d, c, err = b.kreafsRead(func() (time.Duration, error) { return readChecked(b.kpath(a), a.size) })
+		d, c, err = b.kreafsRead(func() (time.Duration, error) { return measure.ReadChecked(b.kpath(a), a.size) })
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +138,7 @@ func (b *bench) caseColdRead() ([]row, error) {
 	// work after a read (writing its cache) would land on theirs.
 	for _, a := range b.cold {
 		if p := b.rpath(a); p != "" {
-			d, err := readChecked(p, a.size)
+			d, err := measure.ReadChecked(p, a.size)
 			if err != nil {
 				return nil, err
 			}
@@ -158,13 +146,13 @@ func (b *bench) caseColdRead() ([]row, error) {
 		}
 	}
 	b.peerProgress("cold read", rcl)
-	return b.coldRows(fmt.Sprintf("cold sequential read, %s", mib(b.cfg.bigSize)), b.cfg.bigSize, 1, get, toFile, kre, rcl, kcpu, rcpu, "one GET"), nil
+	return b.coldRows(fmt.Sprintf("cold sequential read, %s", measure.MiB(b.cfg.bigSize)), b.cfg.bigSize, 1, get, toFile, kre, rcl, kcpu, rcpu, "one GET"), nil
 }
 
 // kreafsRead runs read (of the data mount) and returns its time and the
 // CPU time the kreafs process spent meanwhile.
 func (b *bench) kreafsRead(read func() (time.Duration, error)) (time.Duration, time.Duration, error) {
-	c0, err := procCPU(b.dataMount.pid())
+	c0, err := measure.ProcCPU(b.dataMount.pid())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -172,7 +160,7 @@ func (b *bench) kreafsRead(read func() (time.Duration, error)) (time.Duration, t
 	if err != nil {
 		return 0, 0, err
 	}
-	c1, err := procCPU(b.dataMount.pid())
+	c1, err := measure.ProcCPU(b.dataMount.pid())
 	return d, c1 - c0, err
 }
 
@@ -186,10 +174,10 @@ func (b *bench) coldRows(name string, size int64, count int, get, toFile, kre, r
 	total := size * int64(count)
 	main := throughputRow(name, size, count, get, kre, rcl, 0, baseName)
 	ref := ceilingRow(size, count, get, toFile)
-	k, r := mbps(total, median(kre)), mbps(total, median(toFile))
+	k, r := measure.MBps(total, measure.Median(kre)), measure.MBps(total, measure.Median(toFile))
 	main.floor = fmt.Sprintf(">= %.1f x reference (%.0f MB/s)", refFloor, refFloor*r)
-	main.holds = yesNo(k >= refFloor*r)
-	main.cpu, ref.cpu = cpuPerGiB(kcpu, total), cpuPerGiB(rcpu, total)
+	main.holds = measure.YesNo(k >= refFloor*r)
+	main.cpu, ref.cpu = measure.CPUPerGiB(kcpu, total), measure.CPUPerGiB(rcpu, total)
 	return []row{main, ref}
 }
 
@@ -201,22 +189,22 @@ const warmSamples = 9
 // each is read once (and kreafs' bytes checked) before the timed runs.
 func (b *bench) caseWarmRead() ([]row, error) {
 	a := b.cold[0]
-	if err := sameContent(b.kpath(a), b.localBig); err != nil {
+	if err := measure.SameContent(b.kpath(a), b.localBig); err != nil {
 		return nil, err
 	}
-	if _, err := readChecked(b.localBig, a.size); err != nil {
+	if _, err := measure.ReadChecked(b.localBig, a.size); err != nil {
 		return nil, err
 	}
 	// A warm read is short (a few ms for 64 MiB): a context switch moves
 	// it by tens of percent, so it is sampled warmSamples times per run.
 	var local, kre, rcl []time.Duration
 	for i := 0; i < warmSamples*b.cfg.runs; i++ {
-		d, err := readChecked(b.localBig, a.size)
+		d, err := measure.ReadChecked(b.localBig, a.size)
 		if err != nil {
 			return nil, err
 		}
 		local = append(local, d)
-		if d, err = readChecked(b.kpath(a), a.size); err != nil {
+		if d, err = measure.ReadChecked(b.kpath(a), a.size); err != nil {
 			return nil, err
 		}
 		kre = append(kre, d)
@@ -225,11 +213,11 @@ func (b *bench) caseWarmRead() ([]row, error) {
 		}
 	}
 	if p := b.rpath(a); p != "" { // the peer afterwards (see caseColdRead)
-		if _, err := readChecked(p, a.size); err != nil {
+		if _, err := measure.ReadChecked(p, a.size); err != nil {
 			return nil, err
 		}
 		for i := 0; i < warmSamples*b.cfg.runs; i++ {
-			d, err := readChecked(p, a.size)
+			d, err := measure.ReadChecked(p, a.size)
 			if err != nil {
 				return nil, err
 			}
@@ -237,7 +225,7 @@ func (b *bench) caseWarmRead() ([]row, error) {
 		}
 	}
 	b.peerProgress("warm read", rcl)
-	return []row{throughputRow(fmt.Sprintf("warm read, fully cached %s", mib(b.cfg.bigSize)),
+	return []row{throughputRow(fmt.Sprintf("warm read, fully cached %s", measure.MiB(b.cfg.bigSize)),
 		b.cfg.bigSize, 1, local, kre, rcl, 0.9, "cat of a local file")}, nil
 }
 
@@ -256,17 +244,17 @@ func (b *bench) caseFirstBytes() ([]row, error) {
 		b.progress("first 4 KiB", i, get, kre, nil)
 		// Let kreafs' read-ahead of this asset wind down (it stops once
 		// the file is closed and its parked download times out).
-		sleepCtx(b.ctx, 300*time.Millisecond)
+		measure.SleepCtx(b.ctx, 300*time.Millisecond)
 	}
-	k, g := median(kre), median(get)
+	k, g := measure.Median(kre), measure.Median(get)
 	limit := 2*g + 10*time.Millisecond
 	r := row{
-		name:     fmt.Sprintf("time to first 4 KiB, cold %s, downloads at %d MB/s", mib(b.cfg.bigSize), b.cfg.ttfbBW/1_000_000),
-		kreafs:   ms(k),
-		baseline: ms(g) + " (GET, first byte)",
+		name:     fmt.Sprintf("time to first 4 KiB, cold %s, downloads at %d MB/s", measure.MiB(b.cfg.bigSize), b.cfg.ttfbBW/1_000_000),
+		kreafs:   measure.Ms(k),
+		baseline: measure.Ms(g) + " (GET, first byte)",
 		ratio:    fmt.Sprintf("%.2f", k.Seconds()/g.Seconds()),
-		floor:    fmt.Sprintf("<= 2 x GET + 10 ms (%s)", ms(limit)),
-		holds:    yesNo(k <= limit),
+		floor:    fmt.Sprintf("<= 2 x GET + 10 ms (%s)", measure.Ms(limit)),
+		holds:    measure.YesNo(k <= limit),
 		rclone:   "-",
 		vsRclone: "-",
 	}
@@ -315,7 +303,7 @@ func (b *bench) caseParallelRead() ([]row, error) {
 		rcl = append(rcl, d)
 	}
 	b.peerProgress("parallel read", rcl)
-	return b.coldRows(fmt.Sprintf("%d concurrent cold reads of different %s assets", b.cfg.parallel, mib(b.cfg.midSize)),
+	return b.coldRows(fmt.Sprintf("%d concurrent cold reads of different %s assets", b.cfg.parallel, measure.MiB(b.cfg.midSize)),
 		b.cfg.midSize, b.cfg.parallel, get, toFile, kre, rcl, kcpu, rcpu, fmt.Sprintf("%d concurrent GETs", b.cfg.parallel)), nil
 }
 
@@ -323,14 +311,6 @@ func (b *bench) caseParallelRead() ([]row, error) {
 // reference downloads into local files; the caller removes it.
 func (b *bench) refDir() (string, error) {
 	return os.MkdirTemp(b.tmp, "reference-")
-}
-
-func readCheckedNoStat(path string, size int64) (time.Duration, error) {
-	n, d, err := readAll(path)
-	if err == nil && n != size {
-		err = fmt.Errorf("read %d bytes of %s, want %d", n, path, size)
-	}
-	return d, err
 }
 
 // concurrently runs fn for every asset at once and returns the wall time.
@@ -349,44 +329,6 @@ func concurrently(set []asset, fn func(asset) error) (time.Duration, error) {
 	return time.Since(start), errors.Join(errs...)
 }
 
-// sameContent checks that two files hold the same bytes.
-func sameContent(a, b string) error {
-	fa, err := os.Open(a)
-	if err != nil {
-		return err
-	}
-	defer fa.Close()
-	fb, err := os.Open(b)
-	if err != nil {
-		return err
-	}
-	defer fb.Close()
-	ba, bb := make([]byte, 1<<20), make([]byte, 1<<20)
-	for off := int64(0); ; {
-		na, ea := io.ReadFull(fa, ba)
-		nb, eb := io.ReadFull(fb, bb)
-		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
-			return fmt.Errorf("%s differs from %s near offset %d", a, b, off)
-		}
-		off += int64(na)
-		if ea != nil || eb != nil {
-			if (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF) {
-				return nil
-			}
-			return errors.Join(ea, eb)
-		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-}
-
 // peerProgress prints the peer's figures of a case.
 func (b *bench) peerProgress(what string, rcl []time.Duration) {
 	if len(rcl) == 0 {
@@ -394,16 +336,16 @@ func (b *bench) peerProgress(what string, rcl []time.Duration) {
 	}
 	var parts []string
 	for _, d := range rcl {
-		parts = append(parts, ms(d))
+		parts = append(parts, measure.Ms(d))
 	}
 	b.logf("%s, rclone: %s", what, strings.Join(parts, ", "))
 }
 
 // progress prints one run's figures.
 func (b *bench) progress(what string, i int, base, kre, rcl []time.Duration) {
-	line := fmt.Sprintf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, b.cfg.runs, ms(base[len(base)-1]), ms(kre[len(kre)-1]))
+	line := fmt.Sprintf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, b.cfg.runs, measure.Ms(base[len(base)-1]), measure.Ms(kre[len(kre)-1]))
 	if len(rcl) > 0 {
-		line += ", rclone " + ms(rcl[len(rcl)-1])
+		line += ", rclone " + measure.Ms(rcl[len(rcl)-1])
 	}
 	b.logf("%s", line)
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // caseUpload: `cp` of a bigSize file into assets/ then `sync FILE` (which
@@ -66,35 +68,35 @@ func (b *bench) caseUpload() ([]row, error) {
 			return nil, err
 		}
 		ref = append(ref, rc+rs+rp)
-		b.progress(fmt.Sprintf("upload (cp %s, sync %s)", ms(dc), ms(ds)), i, post, kre, nil)
+		b.progress(fmt.Sprintf("upload (cp %s, sync %s)", measure.Ms(dc), measure.Ms(ds)), i, post, kre, nil)
 	}
 	hwm, err := procStatus(m.pid(), "VmHWM")
 	if err != nil {
 		return nil, err
 	}
-	k, p := median(kre), median(post)
+	k, p := measure.Median(kre), measure.Median(post)
 	ratio := k.Seconds() / p.Seconds()
 	rows := []row{{
-		name:     fmt.Sprintf("cp of a %s file, then sync FILE", mib(b.cfg.bigSize)),
-		kreafs:   fmt.Sprintf("%s (cp %s + sync %s)", ms(k), ms(median(cp)), ms(median(syn))),
-		baseline: ms(p) + " (one multipart POST)",
+		name:     fmt.Sprintf("cp of a %s file, then sync FILE", measure.MiB(b.cfg.bigSize)),
+		kreafs:   fmt.Sprintf("%s (cp %s + sync %s)", measure.Ms(k), measure.Ms(measure.Median(cp)), measure.Ms(measure.Median(syn))),
+		baseline: measure.Ms(p) + " (one multipart POST)",
 		ratio:    fmt.Sprintf("%.2f", ratio),
 		floor:    "<= 1.3",
-		holds:    yesNo(ratio <= 1.3),
+		holds:    measure.YesNo(ratio <= 1.3),
 		rclone:   "-", vsRclone: "-",
 	}, {
 		name:      "  reference: cp to a local file, sync FILE, then the POST of that file",
-		kreafs:    ms(median(ref)),
-		baseline:  ms(p),
-		ratio:     fmt.Sprintf("%.2f", median(ref).Seconds()/p.Seconds()),
+		kreafs:    measure.Ms(measure.Median(ref)),
+		baseline:  measure.Ms(p),
+		ratio:     fmt.Sprintf("%.2f", measure.Median(ref).Seconds()/p.Seconds()),
 		reference: true,
 	}, {
 		name:     "kreafs peak resident memory (VmHWM) during that upload",
-		kreafs:   mibf(hwm),
-		baseline: mibf(idle) + " (same process before the first upload)",
+		kreafs:   measure.MiBf(hwm),
+		baseline: measure.MiBf(idle) + " (same process before the first upload)",
 		ratio:    "-",
 		floor:    "<= 100 MiB",
-		holds:    yesNo(hwm <= 100<<20),
+		holds:    measure.YesNo(hwm <= 100<<20),
 		rclone:   "-", vsRclone: "-",
 	}}
 	return rows, nil
@@ -200,7 +202,7 @@ func (b *bench) caseListing() ([]row, error) {
 	if err := again(b.listDir+"/", &local); err != nil {
 		return nil, err
 	}
-	b.logf("ls -l within TTL: local %s, kreafs %s", ms(median(local)), ms(median(warm)))
+	b.logf("ls -l within TTL: local %s, kreafs %s", measure.Ms(measure.Median(local)), measure.Ms(measure.Median(warm)))
 	ents, err := os.ReadDir(filepath.Join(last.mp, "assets"))
 	if err != nil {
 		return nil, err
@@ -215,31 +217,31 @@ func (b *bench) caseListing() ([]row, error) {
 	hwm, _ := procStatus(last.pid(), "VmHWM")
 
 	n := b.cfg.listCount
-	k, p := median(kre), median(pages)
+	k, p := measure.Median(kre), measure.Median(pages)
 	cold := row{
 		name:     fmt.Sprintf("ls -l assets/, %d assets, cold (fresh mount)", n),
-		kreafs:   ms(k),
-		baseline: fmt.Sprintf("%s (%d pages of 1000)", ms(p), (n+999)/1000),
+		kreafs:   measure.Ms(k),
+		baseline: fmt.Sprintf("%s (%d pages of 1000)", measure.Ms(p), (n+999)/1000),
 		ratio:    fmt.Sprintf("%.2f", k.Seconds()/p.Seconds()),
 		floor:    "<= 1.5",
-		holds:    yesNo(k.Seconds() <= 1.5*p.Seconds()),
+		holds:    measure.YesNo(k.Seconds() <= 1.5*p.Seconds()),
 	}
 	cold.rclone, cold.vsRclone = timeVs(k, rcl)
 	coldRef := row{
 		name:      "  reference: the same pages, then ls -l of a local directory with the same names",
-		kreafs:    ms(median(ref)),
-		baseline:  ms(p),
-		ratio:     fmt.Sprintf("%.2f", median(ref).Seconds()/p.Seconds()),
+		kreafs:    measure.Ms(measure.Median(ref)),
+		baseline:  measure.Ms(p),
+		ratio:     fmt.Sprintf("%.2f", measure.Median(ref).Seconds()/p.Seconds()),
 		reference: true,
 	}
-	w, l := median(warm), median(local)
+	w, l := measure.Median(warm), measure.Median(local)
 	within := row{
 		name:     fmt.Sprintf("ls -l assets/, %d assets, within the listing TTL", n),
-		kreafs:   ms(w),
-		baseline: ms(l) + " (ls -l of a local directory)",
+		kreafs:   measure.Ms(w),
+		baseline: measure.Ms(l) + " (ls -l of a local directory)",
 		ratio:    fmt.Sprintf("%.2f", w.Seconds()/l.Seconds()),
 		floor:    "<= 100 ms",
-		holds:    yesNo(w <= 100*time.Millisecond),
+		holds:    measure.YesNo(w <= 100*time.Millisecond),
 	}
 	within.rclone, within.vsRclone = timeVs(w, rwarm)
 	if !withinTTL {
@@ -247,11 +249,11 @@ func (b *bench) caseListing() ([]row, error) {
 	}
 	mem := row{
 		name:     fmt.Sprintf("kreafs resident memory (VmRSS) after listing %d assets", n),
-		kreafs:   mibf(rss),
-		baseline: "peak " + mibf(hwm),
+		kreafs:   measure.MiBf(rss),
+		baseline: "peak " + measure.MiBf(hwm),
 		ratio:    "-",
 		floor:    "<= 150 MiB",
-		holds:    yesNo(rss <= 150<<20),
+		holds:    measure.YesNo(rss <= 150<<20),
 		rclone:   "-", vsRclone: "-",
 	}
 	return []row{cold, coldRef, within, mem}, nil

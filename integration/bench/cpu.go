@@ -13,12 +13,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // getToFileEnv makes this program a child that GETs the URLs of its
@@ -59,12 +60,10 @@ func childMain() (code int, ok bool) {
 			return 1, true
 		}
 	}
-	cpu := tvNs(after.Utime) + tvNs(after.Stime) - tvNs(before.Utime) - tvNs(before.Stime)
+	cpu := measure.TvNs(after.Utime) + measure.TvNs(after.Stime) - measure.TvNs(before.Utime) - measure.TvNs(before.Stime)
 	fmt.Printf("%d %d\n", wall.Nanoseconds(), cpu)
 	return 0, true
 }
-
-func tvNs(t syscall.Timeval) int64 { return t.Sec*1e9 + t.Usec*1e3 }
 
 // getToFilesChild GETs urls at once into new files in dir, in a child
 // process; it returns the wall and CPU time of the downloads alone.
@@ -89,37 +88,4 @@ func (b *bench) getToFilesChild(dir string, urls ...string) (wall, cpu time.Dura
 		return 0, 0, fmt.Errorf("GET into a file (child): output %q", out)
 	}
 	return time.Duration(w), time.Duration(c), nil
-}
-
-// procCPU is the CPU time of every thread of process pid so far
-// (/proc/PID/task/*/schedstat, nanoseconds).
-func procCPU(pid int) (time.Duration, error) {
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
-	if err != nil || len(tasks) == 0 {
-		return 0, fmt.Errorf("no threads of process %d", pid)
-	}
-	var sum int64
-	for _, t := range tasks {
-		b, err := os.ReadFile(t)
-		if err != nil {
-			continue // a thread that just ended
-		}
-		f := strings.Fields(string(b))
-		if len(f) == 0 {
-			continue
-		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err == nil {
-			sum += n
-		}
-	}
-	return time.Duration(sum), nil
-}
-
-// cpuPerGiB formats the median CPU time per GiB of bytes per run.
-func cpuPerGiB(cpu []time.Duration, bytes int64) string {
-	if len(cpu) == 0 || bytes <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("%.2f s/GiB", median(cpu).Seconds()/(float64(bytes)/(1<<30)))
 }

@@ -14,77 +14,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
-
-// readBuf is the smallest buffer cat reads with.
-const readBuf = 128 << 10
-
-// readBufs holds read buffers whose pages are already touched: a fresh
-// buffer would page-fault inside the timed read (more for kreafs' 1 MiB
-// reads than for 128 KiB ones).
-var readBufs = sync.Pool{New: func() any {
-	b := make([]byte, 8<<20)
-	for i := 0; i < len(b); i += 4096 {
-		b[i] = 1
-	}
-	return b
-}}
-
-// readAll opens path and reads it to the end as cat does: read(2) with a
-// buffer of max(128 KiB, st_blksize) (coreutils' io_blksize). The time
-// includes open, fstat and close.
-func readAll(path string) (int64, time.Duration, error) {
-	big := readBufs.Get().([]byte)
-	defer readBufs.Put(big)
-	start := time.Now()
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	buf := big[:readBuf]
-	if st, err := f.Stat(); err == nil {
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-			if bs := int64(sys.Blksize); bs > readBuf && bs <= int64(len(big)) {
-				buf = big[:bs]
-			}
-		}
-	}
-	var n int64
-	for {
-		m, err := f.Read(buf)
-		n += int64(m)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			f.Close()
-			return n, 0, err
-		}
-	}
-	f.Close()
-	return n, time.Since(start), nil
-}
-
-// firstBytes opens path and reads its first n bytes.
-func firstBytes(path string, n int) (time.Duration, error) {
-	buf := make([]byte, n)
-	start := time.Now()
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
-}
 
 // get GETs url and reads the whole body (the network baseline).
 func (b *bench) get(url string) (int64, time.Duration, error) {
@@ -107,7 +42,7 @@ func (b *bench) getToFile(url, dir string) (int64, time.Duration, error) {
 // getTo GETs url and writes the body to w (nil: drops it), with a buffer
 // of the size the read cases use.
 func (b *bench) getTo(url string, w io.Writer) (int64, time.Duration, error) {
-	size := readBuf
+	size := measure.ReadBuf
 	if w != nil {
 		size = 256 << 10
 	}
@@ -153,7 +88,7 @@ func (b *bench) firstBytesPair(a asset, path string) (get, mnt time.Duration, er
 	if _, err := os.Stat(path); err != nil {
 		return 0, 0, err
 	}
-	mnt, err = firstBytes(path, 4096)
+	mnt, err = measure.FirstBytes(path, 4096)
 	return get, mnt, err
 }
 
@@ -177,7 +112,7 @@ func readSet(set []asset, path func(asset) string) (time.Duration, error) {
 			return 0, err
 		}
 	}
-	return concurrently(set, func(a asset) error { _, err := readCheckedNoStat(path(a), a.size); return err })
+	return concurrently(set, func(a asset) error { _, err := measure.ReadCheckedNoStat(path(a), a.size); return err })
 }
 
 // getFirstByte is a GET's time to the first byte of the body.
@@ -309,11 +244,4 @@ func (b *bench) runCmd(name string, args ...string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, lastLines(stderr.String(), 3))
 	}
 	return time.Since(start), nil
-}
-
-func mib(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
 }

@@ -9,12 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // row is one line of the table. Figures are formatted already.
@@ -51,19 +50,19 @@ const (
 // the median times of base, kre and rcl (rcl may be empty).
 func throughputRow(name string, size int64, count int, base, kre, rcl []time.Duration, floor float64, baseName string) row {
 	total := size * int64(count)
-	k, bs := mbps(total, median(kre)), mbps(total, median(base))
+	k, bs := measure.MBps(total, measure.Median(kre)), measure.MBps(total, measure.Median(base))
 	r := row{
 		name:     name,
 		kreafs:   fmt.Sprintf("%.0f MB/s", k),
 		baseline: fmt.Sprintf("%.0f MB/s (%s)", bs, baseName),
 		ratio:    fmt.Sprintf("%.2f", k/bs),
 		floor:    fmt.Sprintf(">= %.1f", floor),
-		holds:    yesNo(k/bs >= floor),
+		holds:    measure.YesNo(k/bs >= floor),
 		rclone:   "-",
 		vsRclone: "-",
 	}
 	if len(rcl) > 0 {
-		rc := mbps(total, median(rcl))
+		rc := measure.MBps(total, measure.Median(rcl))
 		r.rclone = fmt.Sprintf("%.0f MB/s", rc)
 		r.vsRclone = fmt.Sprintf("%.2f", k/rc)
 	}
@@ -76,7 +75,7 @@ func throughputRow(name string, size int64, count int, base, kre, rcl []time.Dur
 // the plain GETs.
 func ceilingRow(size int64, count int, base, toFile []time.Duration) row {
 	total := size * int64(count)
-	f, bs := mbps(total, median(toFile)), mbps(total, median(base))
+	f, bs := measure.MBps(total, measure.Median(toFile)), measure.MBps(total, measure.Median(base))
 	return row{
 		name:      "  reference: the same GET(s), each written into a new file on the cache's disk",
 		kreafs:    fmt.Sprintf("%.0f MB/s", f),
@@ -92,56 +91,8 @@ func timeVs(k time.Duration, rcl []time.Duration) (string, string) {
 	if len(rcl) == 0 {
 		return "-", "-"
 	}
-	r := median(rcl)
-	return ms(r), fmt.Sprintf("%.2f", r.Seconds()/k.Seconds())
-}
-
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// mbps is decimal megabytes per second.
-func mbps(n int64, d time.Duration) float64 {
-	if d <= 0 {
-		return 0
-	}
-	return float64(n) / 1e6 / d.Seconds()
-}
-
-func ms(d time.Duration) string {
-	switch {
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
-	case d < 100*time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.0f ms", float64(d)/1e6)
-}
-
-func mibf(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
-
-func yesNo(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "NO"
-}
-
-func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	s = strings.ReplaceAll(s, "|", "/")
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return s
+	r := measure.Median(rcl)
+	return measure.Ms(r), fmt.Sprintf("%.2f", r.Seconds()/k.Seconds())
 }
 
 // Markers around the wire group's block in docs/performance.md.
@@ -199,7 +150,7 @@ func (r *results) wireMarkdown() string {
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, x := range r.wire {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n",
-			dash(x.profile), x.name, dash(x.kreafs), dash(x.baseline), dash(x.ratio), dash(x.floor), dash(x.holds))
+			measure.Dash(x.profile), x.name, measure.Dash(x.kreafs), measure.Dash(x.baseline), measure.Dash(x.ratio), measure.Dash(x.floor), measure.Dash(x.holds))
 	}
 	b.WriteString("\nProfiles: ")
 	for i, p := range r.cfg.wire.profiles {
@@ -222,12 +173,12 @@ func (r *results) loopbackMarkdown() string {
 	b.WriteString("| case | kreafs | baseline | ratio | floor | holds? | rclone | kreafs vs rclone |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.rows {
-		k := dash(x.kreafs)
+		k := measure.Dash(x.kreafs)
 		if x.cpu != "" {
 			k += " (CPU " + x.cpu + ")"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			x.name, k, dash(x.baseline), dash(x.ratio), dash(x.floor), dash(x.holds), dash(x.rclone), dash(x.vsRclone))
+			x.name, k, measure.Dash(x.baseline), measure.Dash(x.ratio), measure.Dash(x.floor), measure.Dash(x.holds), measure.Dash(x.rclone), measure.Dash(x.vsRclone))
 	}
 	b.WriteString("\nRatios are kreafs / baseline for throughputs (higher is better) and kreafs time / baseline time\n" +
 		"for times (lower is better). \"kreafs vs rclone\" is kreafs' speed relative to rclone's: above 1,\n" +
@@ -255,13 +206,6 @@ func (r *results) footer() string {
 		}
 	}
 	return b.String()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // writeResults replaces the blocks of path (relative to the module root
@@ -305,54 +249,4 @@ func replaceBlock(text, begin, end, body string) string {
 		return text[:i] + block + text[j+len(end):]
 	}
 	return strings.TrimRight(text, "\n") + "\n\n" + block + "\n"
-}
-
-// machine describes where the run happened.
-func machine(root string) []string {
-	var out []string
-	cpu := "unknown"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				cpu = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	out = append(out, fmt.Sprintf("CPU: %s, %d logical cores", cpu, runtime.NumCPU()))
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && k == "MemTotal" {
-				var kb int64
-				fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
-				out = append(out, fmt.Sprintf("RAM: %.1f GiB", float64(kb)/(1<<20)))
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		out = append(out, fmt.Sprintf("kernel: Linux %s (%s)", strings.TrimSpace(string(b)), runtime.GOARCH))
-	}
-	out = append(out, "Go: "+runtime.Version())
-	if root != "" {
-		cmd := exec.Command("git", "describe", "--always", "--dirty")
-		cmd.Dir = root
-		if b, err := cmd.Output(); err == nil {
-			out = append(out, "kreafs: commit "+strings.TrimSpace(string(b)))
-		}
-	}
-	return out
-}
-
-// loadAvg is the first three fields of /proc/loadavg.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], ", ")
 }

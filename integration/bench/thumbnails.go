@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // videoSpec is the source video of the thumbnails case.
@@ -132,16 +134,16 @@ func (b *bench) caseThumbnails() ([]row, error) {
 	const floor = 4.0
 	return []row{{
 		name:     name,
-		kreafs:   fmt.Sprintf("%s fetched (%.1f%% of the %s of video)", mibf(fetched), 100*float64(fetched)/float64(total), mibf(total)),
-		baseline: fmt.Sprintf("%s read by ffmpeg", mibf(readByFFmpeg)),
+		kreafs:   fmt.Sprintf("%s fetched (%.1f%% of the %s of video)", measure.MiBf(fetched), 100*float64(fetched)/float64(total), measure.MiBf(total)),
+		baseline: fmt.Sprintf("%s read by ffmpeg", measure.MiBf(readByFFmpeg)),
 		ratio:    fmt.Sprintf("%.2f", ratio),
 		floor:    fmt.Sprintf("<= %.1f", floor),
-		holds:    yesNo(ratio <= floor),
+		holds:    measure.YesNo(ratio <= floor),
 		rclone:   "-", vsRclone: "-",
 	}, {
 		name:      "  reference: the time of those thumbnails, against the same of local files (one pass)",
-		kreafs:    ms(kreTime),
-		baseline:  ms(localTime),
+		kreafs:    measure.Ms(kreTime),
+		baseline:  measure.Ms(localTime),
 		ratio:     fmt.Sprintf("%.2f", kreTime.Seconds()/localTime.Seconds()),
 		reference: true,
 	}}, nil
@@ -181,7 +183,7 @@ func (b *bench) settledFileBytes() int64 {
 	last, since := b.data.FileBytes(), time.Now()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Since(since) < 500*time.Millisecond && time.Now().Before(deadline) && b.ctx.Err() == nil {
-		sleepCtx(b.ctx, 50*time.Millisecond)
+		measure.SleepCtx(b.ctx, 50*time.Millisecond)
 		if n := b.data.FileBytes(); n != last {
 			last, since = n, time.Now()
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/bench/measure"
 	"github.com/kreafs/kreafs/integration/bench/wirenet"
 )
 
@@ -170,7 +171,7 @@ func (b *bench) runWire() (rows []row, err error) {
 			rs, err := c.fn()
 			if err != nil {
 				b.logf("case %s failed: %v", wireCase(p, c.name), err)
-				rs = append(rs, row{name: c.name, holds: "error: " + oneLine(err.Error())})
+				rs = append(rs, row{name: c.name, holds: "error: " + measure.OneLine(err.Error())})
 			}
 			for i := range rs {
 				rs[i].profile = p.Name
@@ -289,7 +290,7 @@ func (wb *wireBench) kpath(a asset) string { return filepath.Join(wb.mount.mp, "
 
 // progress prints one run's figures.
 func (wb *wireBench) progress(what string, i int, base, kre, _ []time.Duration) {
-	wb.logf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, wb.w.runs, ms(base[len(base)-1]), ms(kre[len(kre)-1]))
+	wb.logf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, wb.w.runs, measure.Ms(base[len(base)-1]), measure.Ms(kre[len(kre)-1]))
 }
 
 // requestsNote logs what kreafs asked srv for while fn ran: API calls by

@@ -10,13 +10,15 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // wireRow is a row of the wire table comparing times (lower is better).
 func wireTimeRow(name string, k, base time.Duration, baseName string, limit float64) row {
 	ratio := k.Seconds() / base.Seconds()
-	return row{name: name, kreafs: ms(k), baseline: ms(base) + " (" + baseName + ")",
-		ratio: fmt.Sprintf("%.2f", ratio), floor: fmt.Sprintf("<= %.2f", limit), holds: yesNo(ratio <= limit)}
+	return row{name: name, kreafs: measure.Ms(k), baseline: measure.Ms(base) + " (" + baseName + ")",
+		ratio: fmt.Sprintf("%.2f", ratio), floor: fmt.Sprintf("<= %.2f", limit), holds: measure.YesNo(ratio <= limit)}
 }
 
 // caseColdRead: a cold read of a big asset against one GET of it.
@@ -31,13 +33,13 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 			return nil, fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
 		}
 		get = append(get, d)
-		if d, err = readChecked(wb.kpath(a), a.size); err != nil {
+		if d, err = measure.ReadChecked(wb.kpath(a), a.size); err != nil {
 			return nil, err
 		}
 		kre = append(kre, d)
 		wb.progress(wb.prof.Name+" cold read", i, get, kre, nil)
 	}
-	r := throughputRow(fmt.Sprintf("cold read, %s", mib(wb.w.big)), wb.w.big, 1, get, kre, nil, 0.97, "one GET")
+	r := throughputRow(fmt.Sprintf("cold read, %s", measure.MiB(wb.w.big)), wb.w.big, 1, get, kre, nil, 0.97, "one GET")
 	r.floor = ">= 0.97"
 	return []row{r}, nil
 }
@@ -58,7 +60,7 @@ func (wb *wireBench) caseParallelRead() ([]row, error) {
 		get, kre = append(get, g), append(kre, k)
 		wb.progress(wb.prof.Name+" parallel read", i, get, kre, nil)
 	}
-	r := throughputRow(fmt.Sprintf("%d concurrent cold reads of %s", wb.w.parallel, mib(wb.w.mid)), wb.w.mid, wb.w.parallel,
+	r := throughputRow(fmt.Sprintf("%d concurrent cold reads of %s", wb.w.parallel, measure.MiB(wb.w.mid)), wb.w.mid, wb.w.parallel,
 		get, kre, nil, 0.95, fmt.Sprintf("%d concurrent GETs", wb.w.parallel))
 	r.floor = ">= 0.95"
 	return []row{r}, nil
@@ -75,17 +77,17 @@ func (wb *wireBench) caseFirstBytes() ([]row, error) {
 		}
 		get, kre = append(get, g), append(kre, k)
 		wb.progress(wb.prof.Name+" first 4 KiB", i, get, kre, nil)
-		sleepCtx(wb.ctx, time.Second) // the read-ahead winds down
+		measure.SleepCtx(wb.ctx, time.Second) // the read-ahead winds down
 	}
-	k, g := median(kre), median(get)
+	k, g := measure.Median(kre), measure.Median(get)
 	limit := g + 5*time.Millisecond
 	return []row{{
 		name:     "time to first 4 KiB of a cold asset",
-		kreafs:   ms(k),
-		baseline: ms(g) + " (GET, first byte)",
+		kreafs:   measure.Ms(k),
+		baseline: measure.Ms(g) + " (GET, first byte)",
 		ratio:    fmt.Sprintf("%.2f", k.Seconds()/g.Seconds()),
-		floor:    fmt.Sprintf("<= GET + 5 ms (%s)", ms(limit)),
-		holds:    yesNo(k <= limit),
+		floor:    fmt.Sprintf("<= GET + 5 ms (%s)", measure.Ms(limit)),
+		holds:    measure.YesNo(k <= limit),
 	}}, nil
 }
 
@@ -116,7 +118,7 @@ func (wb *wireBench) caseListing() ([]row, error) {
 		wb.progress(wb.prof.Name+" ls -l cold", i, pages, kre, nil)
 	}
 	n := wb.w.list
-	return []row{wireTimeRow(fmt.Sprintf("ls -l assets/, %d assets, cold", n), median(kre), median(pages),
+	return []row{wireTimeRow(fmt.Sprintf("ls -l assets/, %d assets, cold", n), measure.Median(kre), measure.Median(pages),
 		fmt.Sprintf("%d pages of 1000", (n+999)/1000), 1.2)}, nil
 }
 
@@ -142,9 +144,9 @@ func (wb *wireBench) caseUpload() ([]row, error) {
 			return nil, fmt.Errorf("after cp and sync FILE the emulator counted %d uploads, want 1", got-before)
 		}
 		cp, syn, kre = append(cp, dc), append(syn, ds), append(kre, dc+ds)
-		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.Name, ms(dc), ms(ds)), i, post, kre, nil)
+		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.Name, measure.Ms(dc), measure.Ms(ds)), i, post, kre, nil)
 	}
-	r := wireTimeRow(fmt.Sprintf("cp of a %s file, then sync FILE", mib(wb.w.big)), median(kre), median(post), "one POST", 1.05)
-	r.kreafs = fmt.Sprintf("%s (cp %s + sync %s)", ms(median(kre)), ms(median(cp)), ms(median(syn)))
+	r := wireTimeRow(fmt.Sprintf("cp of a %s file, then sync FILE", measure.MiB(wb.w.big)), measure.Median(kre), measure.Median(post), "one POST", 1.05)
+	r.kreafs = fmt.Sprintf("%s (cp %s + sync %s)", measure.Ms(measure.Median(kre)), measure.Ms(measure.Median(cp)), measure.Ms(measure.Median(syn)))
 	return []row{r}, nil
 }

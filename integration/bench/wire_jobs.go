@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // jobPollEvery is the baseline client's poll interval (Krea: 2 to 5 s).
@@ -77,16 +79,16 @@ func (wb *wireBench) caseJob() ([]row, error) {
 		// the epoch); make them delays after completion.
 		base[k] -= time.Duration(end.UnixNano())
 		kre[k] -= time.Duration(end.UnixNano())
-		wb.logf("%s job %d: completed, readable %s later through the mount, %s later polling every 2 s", wb.prof.Name, k+1, ms(kre[k]), ms(base[k]))
+		wb.logf("%s job %d: completed, readable %s later through the mount, %s later polling every 2 s", wb.prof.Name, k+1, measure.Ms(kre[k]), measure.Ms(base[k]))
 	}
-	k, b := median(kre), median(base)
+	k, b := measure.Median(kre), measure.Median(base)
 	return []row{{
 		name:     fmt.Sprintf("job result-0 readable after completion (median of %d jobs)", n),
-		kreafs:   ms(k),
-		baseline: ms(b) + " (a client polling every 2 s)",
+		kreafs:   measure.Ms(k),
+		baseline: measure.Ms(b) + " (a client polling every 2 s)",
 		ratio:    fmt.Sprintf("%.2f", k.Seconds()/b.Seconds()),
 		floor:    "<= 1 s",
-		holds:    yesNo(k <= time.Second),
+		holds:    measure.YesNo(k <= time.Second),
 	}}, nil
 }
 
@@ -152,7 +154,7 @@ func (wb *wireBench) pollAPI(id string) (time.Duration, error) {
 		if j.Status == "failed" || j.Status == "cancelled" {
 			return 0, fmt.Errorf("job %s %s", id, j.Status)
 		}
-		sleepCtx(wb.ctx, time.Until(start.Add(time.Duration(i)*jobPollEvery)))
+		measure.SleepCtx(wb.ctx, time.Until(start.Add(time.Duration(i)*jobPollEvery)))
 	}
 	return 0, wb.ctx.Err()
 }
@@ -172,7 +174,7 @@ func (wb *wireBench) pollMount(id string) (time.Duration, error) {
 				return time.Duration(time.Now().UnixNano()), nil
 			}
 		}
-		sleepCtx(wb.ctx, time.Until(next))
+		measure.SleepCtx(wb.ctx, time.Until(next))
 	}
 	if err := wb.ctx.Err(); err != nil {
 		return 0, err

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kreafs/kreafs/integration/bench/measure"
 )
 
 // uploadWorkers is how many uploads a mount runs at once (the upload
@@ -82,13 +84,13 @@ func (wb *wireBench) caseRsync() ([]row, error) {
 			return nil, fmt.Errorf("rsync: the emulator counted %d uploads, want %d", got, wb.w.files)
 		}
 		kre, rs = append(kre, k), append(rs, r)
-		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.Name, wb.w.files, ms(r)), i, curl, kre, nil)
+		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.Name, wb.w.files, measure.Ms(r)), i, curl, kre, nil)
 		os.RemoveAll(baseDir)
 		os.RemoveAll(kreDir)
 	}
 	r := wireTimeRow(fmt.Sprintf("rsync of %d images of %d KB into assets/, until all uploaded", wb.w.files, wb.w.fileSize/1000),
-		median(kre), median(curl), fmt.Sprintf("curl, %d POSTs %d at a time", wb.w.files, uploadWorkers), 1.2)
-	r.kreafs = fmt.Sprintf("%s (rsync %s)", ms(median(kre)), ms(median(rs)))
+		measure.Median(kre), measure.Median(curl), fmt.Sprintf("curl, %d POSTs %d at a time", wb.w.files, uploadWorkers), 1.2)
+	r.kreafs = fmt.Sprintf("%s (rsync %s)", measure.Ms(measure.Median(kre)), measure.Ms(measure.Median(rs)))
 	after, err := wb.lsAfterCopy()
 	if err != nil {
 		return nil, err
@@ -108,7 +110,7 @@ func (wb *wireBench) lsAfterCopy() (row, error) {
 	rtt := time.Duration(wb.prof.RTT) * time.Millisecond
 	wb.data.SetLatency(slowAPI)
 	defer wb.data.SetLatency(rtt)
-	sleepCtx(wb.ctx, 6*time.Second) // past kreafs' --dir-cache-ttl (5 s)
+	measure.SleepCtx(wb.ctx, 6*time.Second) // past kreafs' --dir-cache-ttl (5 s)
 	np, pages, err := wb.listAllPages(wb.data)
 	if err != nil {
 		return row{}, err
@@ -126,11 +128,11 @@ func (wb *wireBench) lsAfterCopy() (row, error) {
 	limit := np + 2 // the listing's pages, and a little
 	return row{
 		name:     fmt.Sprintf("ls -l assets/ right after that copy, listing stale, API at %v", slowAPI),
-		kreafs:   fmt.Sprintf("%s (%d requests)", ms(d), n),
-		baseline: ms(pages) + " (its pages)",
+		kreafs:   fmt.Sprintf("%s (%d requests)", measure.Ms(d), n),
+		baseline: measure.Ms(pages) + " (its pages)",
 		ratio:    fmt.Sprintf("%.2f", d.Seconds()/pages.Seconds()),
 		floor:    fmt.Sprintf("<= %d requests (the pages + 2)", limit),
-		holds:    yesNo(n <= limit),
+		holds:    measure.YesNo(n <= limit),
 	}, nil
 }
 

@@ -1,4 +1,4 @@
-package emulator
+package order
 
 import (
 	"errors"
@@ -8,22 +8,22 @@ import (
 	"time"
 )
 
-// orderKey places an item in a list: newest first, and among items with the
+// Key places an item in a list: newest first, and among items with the
 // same timestamp, the one inserted last first (seq is unique per collection).
-type orderKey struct {
-	t   time.Time
-	seq uint64
+type Key struct {
+	T   time.Time
+	Seq uint64
 }
 
-// before reports whether a is listed before b.
-func (a orderKey) before(b orderKey) bool {
-	if !a.t.Equal(b.t) {
-		return a.t.After(b.t)
+// Before reports whether a is listed before b.
+func (a Key) Before(b Key) bool {
+	if !a.T.Equal(b.T) {
+		return a.T.After(b.T)
 	}
-	return a.seq > b.seq
+	return a.Seq > b.Seq
 }
 
-// cursor is a position in a list: everything listed after the item with
+// Cursor is a position in a list: everything listed after the item with
 // key {t, seq}. A cursor without seq (hasSeq false) means "older than t",
 // which is what a plain Krea timestamp cursor means.
 //
@@ -39,26 +39,26 @@ func (a orderKey) before(b orderKey) bool {
 // + "42" + "Z". That is still a valid RFC 3339 date-time (the fraction may
 // have any number of digits), so a client that only passes the cursor back
 // pages through ties without skipping or repeating anything.
-type cursor struct {
+type Cursor struct {
 	t      time.Time
 	seq    uint64
 	hasSeq bool
 }
 
-var errBadCursor = errors.New("invalid cursor: want an RFC 3339 timestamp such as a previous nextCursor")
+var ErrBadCursor = errors.New("invalid cursor: want an RFC 3339 timestamp such as a previous nextCursor")
 
-// parseCursor reads the wire form. The empty string is the start of the
+// ParseCursor reads the wire form. The empty string is the start of the
 // list. Without tieBreak a sequence in the fraction is ignored: the cursor is
 // the plain timestamp.
-func parseCursor(s string, tieBreak bool) (cursor, bool, error) {
+func ParseCursor(s string, tieBreak bool) (Cursor, bool, error) {
 	if s == "" {
-		return cursor{}, false, nil
+		return Cursor{}, false, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return cursor{}, false, errBadCursor
+		return Cursor{}, false, ErrBadCursor
 	}
-	c := cursor{t: t}
+	c := Cursor{t: t}
 	// Find the fraction, if any, between the seconds and the zone.
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		j := i + 1
@@ -69,7 +69,7 @@ func parseCursor(s string, tieBreak bool) (cursor, bool, error) {
 		if tieBreak && len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
 			seq, err := strconv.ParseUint(frac[9:], 10, 64)
 			if err != nil {
-				return cursor{}, false, errBadCursor
+				return Cursor{}, false, ErrBadCursor
 			}
 			c.seq, c.hasSeq = seq, true
 		}
@@ -78,29 +78,29 @@ func parseCursor(s string, tieBreak bool) (cursor, bool, error) {
 }
 
 // String is the wire form.
-func (c cursor) String() string {
+func (c Cursor) String() string {
 	t := c.t.UTC()
 	if !c.hasSeq {
-		return t.Format(msLayout)
+		return t.Format(MsLayout)
 	}
 	return t.Format("2006-01-02T15:04:05.000000000") + strconv.FormatUint(c.seq, 10) + "Z"
 }
 
 // after reports whether an item with key k is listed after the cursor.
-func (c cursor) after(k orderKey) bool {
-	if k.t.Before(c.t) {
+func (c Cursor) after(k Key) bool {
+	if k.T.Before(c.t) {
 		return true
 	}
-	return c.hasSeq && k.t.Equal(c.t) && k.seq < c.seq
+	return c.hasSeq && k.T.Equal(c.t) && k.Seq < c.seq
 }
 
-// paginate returns one page of items (already in list order, i.e. sorted by
-// orderKey.before) after cur (when hasCur), at most limit long, and the next
+// Paginate returns one page of items (already in list order, i.e. sorted by
+// Key.before) after cur (when hasCur), at most limit long, and the next
 // cursor ("" on the last page). keep filters items; key gives an item's order.
 // tieBreak makes the cursor carry the hidden sequence when the page ends
 // inside a run of equal timestamps (Options.TieBreakCursor); without it the
 // cursor is the plain timestamp of the last item.
-func paginate[T any](items []T, key func(T) orderKey, keep func(T) bool, cur cursor, hasCur bool, limit int, tieBreak bool) ([]T, string) {
+func Paginate[T any](items []T, key func(T) Key, keep func(T) bool, cur Cursor, hasCur bool, limit int, tieBreak bool) ([]T, string) {
 	start := 0
 	if hasCur {
 		start = sort.Search(len(items), func(i int) bool { return cur.after(key(items[i])) })
@@ -124,35 +124,35 @@ func paginate[T any](items []T, key func(T) orderKey, keep func(T) bool, cur cur
 	}
 	last := key(page[len(page)-1])
 	next := key(items[i])
-	c := cursor{t: last.t, seq: last.seq, hasSeq: tieBreak && next.t.Equal(last.t)}
+	c := Cursor{t: last.T, seq: last.Seq, hasSeq: tieBreak && next.T.Equal(last.T)}
 	return page, c.String()
 }
 
-// msLayout is how every timestamp the emulator sends is written: RFC 3339
+// MsLayout is how every timestamp the emulator sends is written: RFC 3339
 // with exactly three fractional digits, as in Krea's examples
 // ("2026-02-13T02:20:58.265Z").
-const msLayout = "2006-01-02T15:04:05.000Z07:00"
+const MsLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// msTime is a timestamp in a JSON answer, written with msLayout.
-type msTime time.Time
+// MsTime is a timestamp in a JSON answer, written with MsLayout.
+type MsTime time.Time
 
-func (t msTime) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(t).UTC().Format(msLayout) + `"`), nil
+func (t MsTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format(MsLayout) + `"`), nil
 }
 
-// msPtr is t as an msTime, nil for nil.
-func msPtr(t *time.Time) *msTime {
+// MsPtr is t as an MsTime, nil for nil.
+func MsPtr(t *time.Time) *MsTime {
 	if t == nil {
 		return nil
 	}
-	m := msTime(*t)
+	m := MsTime(*t)
 	return &m
 }
 
-// insertSorted inserts x into items keeping list order.
-func insertSorted[T any](items []T, x T, key func(T) orderKey) []T {
+// InsertSorted inserts x into items keeping list order.
+func InsertSorted[T any](items []T, x T, key func(T) Key) []T {
 	k := key(x)
-	i := sort.Search(len(items), func(i int) bool { return k.before(key(items[i])) })
+	i := sort.Search(len(items), func(i int) bool { return k.Before(key(items[i])) })
 	items = append(items, x)
 	copy(items[i+1:], items[i:])
 	items[i] = x

@@ -1,13 +1,13 @@
-package api
+package pages
 
 // Listing every page with the next page requested while the current one is
 // decoded. A cursor-paginated listing is a chain (each page names the
 // next), so a plain loop leaves the server idle while the client decodes
-// and the client idle while the server encodes. collectAhead guesses the
+// and the client idle while the server encodes. CollectAhead guesses the
 // next cursor from the raw bytes (cheap: the last "next_cursor" key),
 // requests that page at once, and checks the guess against the decoded
 // cursor: a wrong guess is thrown away (its request cancelled) and the
-// right page requested, so the result is always what collect gives.
+// right page requested, so the result is always what Collect gives.
 //
 // A cold `ls -l` of 10,000 assets is ten pages of 1000; decoding a page
 // costs about as much as the server's answer, so overlapping them matters.
@@ -19,9 +19,9 @@ import (
 	"sync"
 )
 
-// collectAhead is collect (same result, same errors) for a listing whose
+// CollectAhead is Collect (same result, same errors) for a listing whose
 // pages are fetched raw by fetch and decoded by decode.
-func collectAhead[T any](ctx context.Context, l *listCfg, fetch func(ctx context.Context, r pageReq) ([]byte, error),
+func CollectAhead[T any](ctx context.Context, l *Config, fetch func(ctx context.Context, r Req) ([]byte, error),
 	decode func([]byte) ([]T, string, error), key func(*T) string) ([]T, error) {
 	type page struct {
 		data []byte
@@ -41,14 +41,14 @@ func collectAhead[T any](ctx context.Context, l *listCfg, fetch func(ctx context
 	var pages [][]T
 	total := 0
 	seenKey := map[string]bool{}
-	pg := newPager(l.op, l.limit)
+	pg := newPager(l.Op, l.Limit)
 	req := pg.first()
 	_ = pg.ask(req)
 	data, err := fetch(ctx, req)
 	for index := 0; ; index++ {
 		data, err = fetchAgain(ctx, l, index, data, err, func() ([]byte, error) { return fetch(ctx, req) })
 		if err != nil {
-			if r, ok := pg.refused(l.log, req, err); ok {
+			if r, ok := pg.refused(l.Log, l.BadRequest, req, err); ok {
 				req = r
 				data, err = fetch(ctx, req)
 				continue
@@ -86,7 +86,7 @@ func collectAhead[T any](ctx context.Context, l *listCfg, fetch func(ctx context
 		}
 		pages = append(pages, kept)
 		total += len(kept)
-		var nreq pageReq
+		var nreq Req
 		var done bool
 		nreq, done, err = pg.next(req, len(items), next)
 		if err != nil || done {
@@ -94,8 +94,8 @@ func collectAhead[T any](ctx context.Context, l *listCfg, fetch func(ctx context
 			if err != nil {
 				return nil, err
 			}
-			if l.log != nil {
-				pg.report(l.log)
+			if l.Log != nil {
+				pg.report(l.Log)
 			}
 			return joinPages(pages, total), nil
 		}
@@ -129,8 +129,8 @@ func guessCursor(data []byte) string {
 		if json.NewDecoder(bytes.NewReader(rest[1:])).Decode(&raw) != nil {
 			continue
 		}
-		p := rawPage{NextCursor: raw}
-		return p.cursor()
+		p := RawPage{NextCursor: raw}
+		return p.Cursor()
 	}
 	return ""
 }

@@ -1,8 +1,7 @@
-package emulator
+package media
 
 import (
 	"bytes"
-	"embed"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -12,29 +11,16 @@ import (
 	"io"
 	"math"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 )
-
-// Small real media files made with ffmpeg (see testdata/README.md): served
-// as video results and used as seeded assets.
-//
-//go:embed testdata/sample.mp4 testdata/sample.mov testdata/sample.webm testdata/sample.mp3 testdata/sample.webp
-var samples embed.FS
-
-func sample(name string) []byte {
-	b, err := samples.ReadFile("testdata/" + name)
-	if err != nil {
-		panic("emulator: missing embedded sample " + name) // a build error, not a runtime one
-	}
-	return b
-}
 
 // maxPixels caps generated images (an enhance request may ask for
 // 10000x10000); larger requests are scaled down keeping the aspect ratio.
 const maxPixels = 4096 * 4096
 
-func clampDims(w, h int) (int, int) {
+func ClampDims(w, h int) (int, int) {
 	if w < 1 {
 		w = 1
 	}
@@ -50,7 +36,7 @@ func clampDims(w, h int) (int, int) {
 
 // gradient draws a cheap, seed-tinted gradient of w x h.
 func gradient(w, h int, seed uint64) *image.RGBA {
-	w, h = clampDims(w, h)
+	w, h = ClampDims(w, h)
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	b := uint8(seed * 97)
 	rowR := make([]uint8, w)
@@ -70,8 +56,8 @@ func gradient(w, h int, seed uint64) *image.RGBA {
 	return img
 }
 
-// pngBytes is a w x h PNG.
-func pngBytes(w, h int, seed uint64) []byte {
+// PNG is a w x h PNG.
+func PNG(w, h int, seed uint64) []byte {
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(&buf, gradient(w, h, seed)); err != nil {
@@ -80,8 +66,8 @@ func pngBytes(w, h int, seed uint64) []byte {
 	return buf.Bytes()
 }
 
-// jpegBytes is a w x h JPEG.
-func jpegBytes(w, h int, seed uint64) []byte {
+// JPEG is a w x h JPEG.
+func JPEG(w, h int, seed uint64) []byte {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, gradient(w, h, seed), &jpeg.Options{Quality: 80}); err != nil {
 		panic(err)
@@ -119,16 +105,16 @@ func template(jpg bool, w, h int) []byte {
 	}
 	var b []byte
 	if jpg {
-		b = jpegBytes(w, h, 7)
+		b = JPEG(w, h, 7)
 	} else {
-		b = pngBytes(w, h, 7)
+		b = PNG(w, h, 7)
 	}
 	templates[k] = b
 	return b
 }
 
-// stampedSize is the size of stampedImage(jpg, w, h, any seed).
-func stampedSize(jpg bool, w, h int) int64 {
+// StampedSize is the size of StampedImage(jpg, w, h, any seed).
+func StampedSize(jpg bool, w, h int) int64 {
 	n := int64(len(template(jpg, w, h)))
 	if jpg {
 		return n + 4 + stampLen // FF FE, length, text
@@ -136,9 +122,9 @@ func stampedSize(jpg bool, w, h int) int64 {
 	return n + 12 + int64(len("Comment")+1) + stampLen // length, type, keyword NUL text, crc
 }
 
-// stampedImage is the template with the seed's stamp inserted after the PNG
+// StampedImage is the template with the seed's stamp inserted after the PNG
 // IHDR chunk or the JPEG SOI marker.
-func stampedImage(jpg bool, w, h int, seed uint64) []byte {
+func StampedImage(jpg bool, w, h int, seed uint64) []byte {
 	t := template(jpg, w, h)
 	text := stampText(seed)
 	var out []byte
@@ -161,13 +147,9 @@ func stampedImage(jpg bool, w, h int, seed uint64) []byte {
 	return append(out, t[ihdrEnd:]...)
 }
 
-// SampleGLB is a minimal valid glTF 2.0 binary (an empty scene), as the
-// emulator serves: for tests that need a 3D model file.
-func SampleGLB(seed uint64) []byte { return glbBytes(seed) }
-
-// glbBytes is a minimal valid glTF 2.0 binary (an empty scene); its size
+// GLB is a minimal valid glTF 2.0 binary (an empty scene); its size
 // does not depend on seed.
-func glbBytes(seed uint64) []byte {
+func GLB(seed uint64) []byte {
 	js := []byte(`{"asset":{"version":"2.0","generator":"` + string(stampText(seed)) + `"},"scenes":[{"nodes":[]}],"scene":0}`)
 	for len(js)%4 != 0 {
 		js = append(js, ' ')
@@ -188,19 +170,19 @@ const wavHeaderLen = 44
 // minWAV is the smallest synthetic WAV (header plus one sample).
 const minWAV = wavHeaderLen + 2
 
-// wavFile is a synthetic 16-bit mono 44.1 kHz PCM WAV of an exact (even)
+// WAV is a synthetic 16-bit mono 44.1 kHz PCM WAV of an exact (even)
 // size, computed on the fly: any size costs no disk and no memory. Its
 // samples are a tone whose period depends on the seed, so content is
 // deterministic.
-type wavFile struct {
+type WAV struct {
 	size   int64
 	header [wavHeaderLen]byte
 	period []byte // one period of samples, little endian
 }
 
-func newWAV(size int64, seed uint64) *wavFile {
+func NewWAV(size int64, seed uint64) *WAV {
 	size = max(size, minWAV) &^ 1
-	f := &wavFile{size: size}
+	f := &WAV{size: size}
 	h := f.header[:0]
 	data := uint32(size - wavHeaderLen)
 	h = append(h, "RIFF"...)
@@ -224,8 +206,11 @@ func newWAV(size int64, seed uint64) *wavFile {
 	return f
 }
 
+// Size is the WAV's size in bytes.
+func (f *WAV) Size() int64 { return f.size }
+
 // ReadAt implements io.ReaderAt.
-func (f *wavFile) ReadAt(p []byte, off int64) (int, error) {
+func (f *WAV) ReadAt(p []byte, off int64) (int, error) {
 	if off >= f.size {
 		return 0, io.EOF
 	}
@@ -251,8 +236,8 @@ func (f *wavFile) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// mimeForExt gives the Content-Type the files origin sends for a key.
-func mimeForExt(key string) string {
+// MIMEForExt gives the Content-Type the files origin sends for a key.
+func MIMEForExt(key string) string {
 	switch strings.ToLower(strings.TrimPrefix(path.Ext(key), ".")) {
 	case "png":
 		return "image/png"
@@ -278,12 +263,43 @@ func mimeForExt(key string) string {
 	return "application/octet-stream"
 }
 
-// imageDims reads width and height of a PNG or JPEG (nil when unknown).
-func imageDims(head io.Reader) (w, h *float64) {
+// ImageDims reads width and height of a PNG or JPEG (nil when unknown).
+func ImageDims(head io.Reader) (w, h *float64) {
 	cfg, _, err := image.DecodeConfig(head)
 	if err != nil {
 		return nil, nil
 	}
 	fw, fh := float64(cfg.Width), float64(cfg.Height)
 	return &fw, &fh
+}
+
+// RequestedSize reads width/height, else aspect_ratio and resolution
+// ("1K", "2K", "4K": the long side), else 1024x1024.
+func RequestedSize(body map[string]any) (int, int) {
+	w, wok := body["width"].(float64)
+	h, hok := body["height"].(float64)
+	if wok && hok && w >= 1 && h >= 1 {
+		return ClampDims(int(math.Round(w)), int(math.Round(h)))
+	}
+	long := 1024
+	switch body["resolution"] {
+	case "2K":
+		long = 2048
+	case "4K":
+		long = 4096
+	}
+	ar, _ := body["aspect_ratio"].(string)
+	a, b, ok := strings.Cut(ar, ":")
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	if !ok || err1 != nil || err2 != nil || x <= 0 || y <= 0 {
+		if wok && w >= 1 {
+			return ClampDims(int(w), int(w))
+		}
+		return long, long
+	}
+	if x >= y {
+		return ClampDims(long, int(math.Round(float64(long)*y/x)))
+	}
+	return ClampDims(int(math.Round(float64(long)*x/y)), long)
 }

@@ -1,4 +1,4 @@
-package api
+package pages
 
 // Paging through a list whose cursor is a plain timestamp.
 //
@@ -7,7 +7,7 @@ package api
 // but did not fit on the page would be skipped by a client that passes
 // the cursor back as it is. The pager therefore asks for "before T plus
 // one unit of T's precision" (at least a millisecond), so the items at T
-// come again, and collect drops the ids it already has. When a page asked
+// come again, and Collect drops the ids it already has. When a page asked
 // that way holds nothing older than T (every item on it shares T), the
 // pager asks once more with the largest page the API allows; when even
 // that is all T, it moves on with the server's own cursor and the listing
@@ -17,7 +17,6 @@ package api
 // request (pager.refused).
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,69 +24,69 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// maxPageLimit is the largest page the API serves.
-const maxPageLimit = 1000
+// MaxPageLimit is the largest page the API serves.
+const MaxPageLimit = 1000
 
-// pageReq is one page request of a listing.
-type pageReq struct {
-	cursor string // "" for the first page
-	limit  int
+// Req is one page request of a listing.
+type Req struct {
+	Cursor string // "" for the first page
+	Limit  int
 	tieOf  string // the server cursor whose ties this request re-lists; "" otherwise
 }
 
-func (r pageReq) key() string { return fmt.Sprintf("%d\x00%s", r.limit, r.cursor) }
+func (r Req) key() string { return fmt.Sprintf("%d\x00%s", r.Limit, r.Cursor) }
 
 // pager chooses each page request of one listing from the answer to the
 // previous one, and guards against a server that loops.
 type pager struct {
 	op        string
 	limit     int             // the listing's page size
-	asked     map[string]bool // pageReq.key of every request made
+	asked     map[string]bool // Req.key of every request made
 	lostTies  []string        // server cursors whose ties did not fit on the largest page
 	lostCount int             // items seen at those timestamps
 	verbatim  bool            // the server refused a derived cursor: pass its own back
 }
 
 func newPager(op string, limit int) *pager {
-	if limit <= 0 || limit > maxPageLimit {
-		limit = maxPageLimit
+	if limit <= 0 || limit > MaxPageLimit {
+		limit = MaxPageLimit
 	}
 	return &pager{op: op, limit: limit, asked: map[string]bool{}}
 }
 
 // first is the request for the first page.
-func (p *pager) first() pageReq { return pageReq{limit: p.limit} }
+func (p *pager) first() Req { return Req{Limit: p.limit} }
 
 // plan returns the request that follows prev, whose answer held n items
 // and named next as its cursor; done when the listing is complete. plan
-// has no effect on p (collectAhead calls it on a guessed cursor).
-func (p *pager) plan(prev pageReq, n int, next string) (req pageReq, done bool) {
+// has no effect on p (CollectAhead calls it on a guessed cursor).
+func (p *pager) plan(prev Req, n int, next string) (req Req, done bool) {
 	if next == "" || n == 0 {
-		return pageReq{}, true
+		return Req{}, true
 	}
 	t, unit, ok := timestampCursor(next)
 	if !ok || p.verbatim {
-		return pageReq{cursor: next, limit: p.limit}, false
+		return Req{Cursor: next, Limit: p.limit}, false
 	}
 	if prev.tieOf == next {
 		// Asked for the items at T and older, and the page ended at T:
 		// every item on it shares T.
-		if prev.limit < maxPageLimit {
-			return pageReq{cursor: prev.cursor, limit: maxPageLimit, tieOf: next}, false
+		if prev.Limit < MaxPageLimit {
+			return Req{Cursor: prev.Cursor, Limit: MaxPageLimit, tieOf: next}, false
 		}
-		return pageReq{cursor: next, limit: p.limit}, false
+		return Req{Cursor: next, Limit: p.limit}, false
 	}
-	return pageReq{cursor: formatCursorTime(t.Add(unit)), limit: p.limit, tieOf: next}, false
+	return Req{Cursor: formatCursorTime(t.Add(unit)), Limit: p.limit, tieOf: next}, false
 }
 
 // next is plan plus bookkeeping: it records ties that could not be listed
 // and fails when the request was already made (the server loops).
-func (p *pager) next(prev pageReq, n int, next string) (pageReq, bool, error) {
+func (p *pager) next(prev Req, n int, next string) (Req, bool, error) {
 	req, done := p.plan(prev, n, next)
 	if done {
 		return req, true, nil
 	}
-	if prev.tieOf != "" && prev.tieOf == next && prev.limit >= maxPageLimit {
+	if prev.tieOf != "" && prev.tieOf == next && prev.Limit >= MaxPageLimit {
 		p.lostTies = append(p.lostTies, next)
 		p.lostCount += n
 	}
@@ -101,17 +100,17 @@ func (p *pager) next(prev pageReq, n int, next string) (pageReq, bool, error) {
 // derived from the server's (T + 1ms) and the server refused it as a bad
 // request, the listing goes on with the server's own cursors, verbatim,
 // from now on (with one warning: ties at page ends may then be lost).
-func (p *pager) refused(log logrus.FieldLogger, req pageReq, err error) (pageReq, bool) {
-	if req.tieOf == "" || p.verbatim || !(errors.Is(err, ErrBadRequest) || errors.Is(err, ErrValidation)) {
+func (p *pager) refused(log logrus.FieldLogger, badRequest func(error) bool, req Req, err error) (Req, bool) {
+	if req.tieOf == "" || p.verbatim || badRequest == nil || !badRequest(err) {
 		return req, false
 	}
 	p.verbatim = true
-	next := pageReq{cursor: req.tieOf, limit: p.limit}
+	next := Req{Cursor: req.tieOf, Limit: p.limit}
 	if p.ask(next) != nil {
 		return req, false
 	}
 	if log != nil {
-		log.WithFields(logrus.Fields{"op": p.op, "cursor": req.cursor, "error": err.Error()}).
+		log.WithFields(logrus.Fields{"op": p.op, "cursor": req.Cursor, "error": err.Error()}).
 			Warn("krea api: the API refused a cursor one millisecond past its own; following its cursors as given, so items that share a timestamp at a page end may be missing from this listing")
 	}
 	return next, true
@@ -119,10 +118,10 @@ func (p *pager) refused(log logrus.FieldLogger, req pageReq, err error) (pageReq
 
 // ask records req as made; a request made before means the server led the
 // listing in a circle.
-func (p *pager) ask(req pageReq) error {
+func (p *pager) ask(req Req) error {
 	k := req.key()
 	if p.asked[k] {
-		return fmt.Errorf("api: %s: server repeated cursor %q; listing stopped", p.op, req.cursor)
+		return fmt.Errorf("api: %s: server repeated cursor %q; listing stopped", p.op, req.Cursor)
 	}
 	p.asked[k] = true
 	return nil
