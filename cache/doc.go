@@ -74,6 +74,13 @@
 // only outside what readers are waiting for or were handed in the last protectFor
 // (the last 64 such ranges): a read by fd right after Ensure stays valid.
 //
+// When the server's copy of an object goes while Readers have it open (rm
+// of an asset, or its replacement by a new version), Remove (and Keep)
+// fetch the rest of it for them in the background, into the data file
+// they hold, and BeforeDelete, called before the DELETE, waits for that
+// (keep.go): those readers read every byte, as with an unlinked local
+// file. An object deleted elsewhere gives them only what was cached.
+//
 // # Size bound and eviction
 //
 // Usage counts the present bytes of every object. Whenever it exceeds

@@ -91,7 +91,8 @@ type Store struct {
 	nextInc uint64                          // next data file incarnation
 	dirty   bool                            // index changed since the last persist
 	closed  bool
-	noPunch bool // punching holes failed once: no partial eviction
+	noPunch bool                     // punching holes failed once: no partial eviction
+	keeping map[string]chan struct{} // keys being fetched whole by Keep (keep.go); closed when done
 
 	now     func() time.Time                                   // clock for eviction protection windows (tests replace it)
 	writeAt func(f *os.File, p []byte, off int64) (int, error) // data file writes (tests inject failures)
@@ -249,12 +250,15 @@ func (s *Store) Usage() int64 {
 	return s.usage
 }
 
-// Remove drops key's content (the asset was deleted). Open Readers keep
-// reading what they have; the data file is unlinked at once.
+// Remove drops key's content (the asset is deleted, or about to be). Open
+// Readers keep reading: the data file is unlinked at once, and if Readers
+// have it open, the rest is fetched for them (Keep; BeforeDelete waits for
+// that before the server's copy goes).
 func (s *Store) Remove(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o, ok := s.lru.Peek(key); ok {
+		s.keepLocked(o)
 		s.doomLocked(o)
 	}
 }

@@ -149,6 +149,56 @@ func TestCpOverAFileAShellHoldsOpenLetsTheShellReadTheOldBytes(t *testing.T) {
 	}
 }
 
+// rm of a file a program has open, of which nothing is cached yet: as on
+// a local file system, the program still reads all of it, though the
+// asset is deleted (kreafs fetches the rest before the DELETE).
+func TestRmOfAFileAShellHoldsOpenLetsTheShellReadItAll(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	old := makeWAV(83, 3<<20)
+	emu.add(old, "held.wav")
+	m := mount(t, emu)
+	p := m.Path("assets", "held.wav")
+	out := filepath.Join(t.TempDir(), "read.wav")
+	sh := exec.Command("bash", "-c", `exec 3<"$1" || exit 1; echo opened; read -r _; cat <&3 > "$2"`, "bash", p, out)
+	stdin, err := sh.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sh.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sh.Process.Kill()
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "opened\n" {
+		t.Fatalf("the shell did not open the file: %q %v", line, err)
+	}
+	run(t, "rm", p)
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("stat after rm: %v, want ENOENT", err)
+	}
+	if err := eventually(10*time.Second, func() error {
+		if n := len(emu.assetsNamed("held.wav")); n != 0 {
+			return fmt.Errorf("%d assets named held.wav on the account", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(stdin, "go")
+	stdin.Close()
+	if err := sh.Wait(); err != nil {
+		t.Fatalf("the shell's read after the rm: %v", err)
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, old) {
+		t.Errorf("the shell read %d bytes (%v), want the %d bytes it opened", len(got), err, len(old))
+	}
+}
+
 // readAllAt reads f from its start to its end.
 func readAllAt(f *os.File) ([]byte, error) {
 	return io.ReadAll(io.NewSectionReader(f, 0, 1<<40))

@@ -266,7 +266,7 @@ func mount(c *mountConfig, logger *logrus.Logger, lc *lifecycle, logs *logFile) 
 		return fmt.Errorf("opening the cache: %w", err)
 	}
 	defer store.Close()
-	uploads, err := openUploads(c, client, logger)
+	uploads, err := openUploads(c, client, store, logger)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/fs/view"
 )
@@ -39,7 +40,9 @@ type uploadQueue struct {
 
 // openUploads opens <cache-dir>/uploads. A read-only mount opens none
 // (what an earlier mount queued waits for the next writable one).
-func openUploads(c *mountConfig, client *api.Client, logger logrus.FieldLogger) (*uploadQueue, error) {
+// Before the queue deletes an asset, the content cache finishes fetching
+// what programs that have it open still need (cache.Store.BeforeDelete).
+func openUploads(c *mountConfig, client *api.Client, store *cache.Store, logger logrus.FieldLogger) (*uploadQueue, error) {
 	if c.readOnly {
 		return &uploadQueue{log: logger, done: true}, nil
 	}
@@ -49,7 +52,10 @@ func openUploads(c *mountConfig, client *api.Client, logger logrus.FieldLogger) 
 		Uploader: client,
 		Delay:    c.uploadDelay,
 		Hold:     view.HoldPath,
-		Log:      logger,
+		BeforeDelete: func(ctx context.Context, id string) error {
+			return store.BeforeDelete(ctx, cache.AssetKey(id))
+		},
+		Log: logger,
 	})
 	if errors.Is(err, queue.ErrLocked) {
 		return nil, fmt.Errorf("cache dir %s is in use by another kreafs (one mount per cache dir; use --cache-dir)", c.cacheDir)

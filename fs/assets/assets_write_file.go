@@ -33,7 +33,6 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 			Debug("open for writing of a file read with FUSE passthrough: its name moves to a new inode, the readers keep the old one (ESTALE: the kernel looks the name up again)")
 		return nil, 0, syscall.ESTALE
 	}
-	f.KeepForReaders()
 	h, err := f.r.up.OpenAsset(ctx, a, f.Ino, flags, f.WriterReleased)
 	if err != nil {
 		return nil, 0, node.Fail(f.r.Log, logrus.Fields{"op": "open", "id": a.ID}, err)

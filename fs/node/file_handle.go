@@ -113,40 +113,6 @@ func (f *File) PassthroughBusy() bool {
 	return f.passLive && f.readOpens > 0
 }
 
-// keepForReaders is called when the asset is opened for writing: a new
-// version will replace it, and the old asset is deleted once that is
-// uploaded. Readers that have it open keep reading the old bytes: the
-// content cache keeps a file that a reader has open, so if readers are
-// open and the content is not complete, the rest is fetched now, in the
-// background, while the old asset still exists.
-func (f *File) KeepForReaders() {
-	f.mu.Lock()
-	readers := f.readOpens > 0
-	f.mu.Unlock()
-	if !readers {
-		return
-	}
-	src := f.Source()
-	if n, complete := f.m.Cfg.Content.Has(src.Key); complete && n >= 0 {
-		return
-	}
-	f.m.Background(func(ctx context.Context) {
-		rd := f.m.Cfg.Content.Open(src)
-		defer rd.Close()
-		for off := int64(0); ; {
-			n, err := rd.Ensure(ctx, off, 1<<20)
-			if err != nil || n <= 0 {
-				if err != nil && !errors.Is(err, io.EOF) {
-					f.m.Log.WithFields(logrus.Fields{"op": "open", "key": src.Key}).WithError(err).
-						Warn("could not fetch the rest of a file being written over for the programs reading it; they may Fail to read its end")
-				}
-				return
-			}
-			off += int64(n)
-		}
-	})
-}
-
 // Read serves [off, off+len(dest)) from the cache file, fetching the
 // missing ranges first (and read-ahead for sequential readers). The bytes
 // go to the kernel straight from the cache file (splice), not via a copy.

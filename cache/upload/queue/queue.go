@@ -71,6 +71,13 @@ type Options struct {
 	// queue's lock held: it must be a pure, fast function of the name.
 	Hold func(name string) bool
 
+	// BeforeDelete, if set, is called before the queue deletes an asset
+	// (one replaced by a new version, or removed) and returns when the
+	// deletion may go ahead: the content cache fetching the rest of a
+	// file that programs still have open (cache.Store.BeforeDelete). An error
+	// (the queue's context ended) stops the deletion for now.
+	BeforeDelete func(ctx context.Context, assetID string) error
+
 	Log   logrus.FieldLogger // [logrus.StandardLogger()]
 	Clock Clock              // [the real clock]
 }

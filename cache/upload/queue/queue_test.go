@@ -311,6 +311,43 @@ func TestReplacedAssetDeletedOnlyAfterSuccess(t *testing.T) {
 	}
 }
 
+// The replaced asset is deleted only once BeforeDelete lets it go (the
+// content cache holding what programs that have it open still read).
+func TestReplacedAssetDeletedOnlyAfterBeforeDeleteReturns(t *testing.T) {
+	asked := make(chan string, 1)
+	release := make(chan struct{})
+	e := newEnv(t, func(o *Options) {
+		o.Delay = 0
+		o.BeforeDelete = func(ctx context.Context, id string) error {
+			asked <- id
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+	old := e.srv.put("a.png", 3, e.clk.Now().Add(-time.Hour))
+	q := e.open()
+	id := e.write(q, "a.png", []byte("new"), old)
+	if got := <-asked; got != old {
+		t.Fatalf("BeforeDelete(%s), want the replaced %s", got, old)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if !e.srv.has(old) {
+		t.Fatal("old asset deleted while BeforeDelete had not returned")
+	}
+	close(release)
+	if err := e.waitDriven(q, id); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle(q)
+	if e.srv.has(old) {
+		t.Fatal("old asset not deleted after BeforeDelete returned")
+	}
+}
+
 func TestReplacedAssetKeptWhenUploadRefused(t *testing.T) {
 	e := newEnv(t, nil)
 	old := e.srv.put("a.png", 3, e.clk.Now())

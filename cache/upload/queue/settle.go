@@ -96,6 +96,9 @@ func (q *Queue) deleteReplaced(it *item) bool {
 		aid := it.rec.Replaces[0]
 		q.mu.Unlock()
 		log := q.logFor(it, "delete").WithField("asset", aid)
+		if q.o.BeforeDelete != nil && q.o.BeforeDelete(q.ctx, aid) != nil {
+			return false
+		}
 		err := q.o.Uploader.DeleteAsset(q.ctx, aid)
 		if errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrGone) {
 			err = nil
