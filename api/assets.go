@@ -83,13 +83,21 @@ func decodeAssetPageJSON(log logrus.FieldLogger, op string, data []byte) ([]Asse
 // AllAssets lists every asset, following the cursor with pages of
 // Config.PageSize (1000 by default) and listing each asset once also when
 // several share a timestamp (api/internal/pages). The next page is
-// requested while the current one is decoded (pages.CollectAhead).
+// requested while the current one is decoded (pages.CollectAhead). Each
+// page is handed to the function of WithAssetPages, if ctx has one.
 func (c *Client) AllAssets(ctx context.Context) ([]Asset, error) {
+	seen := assetPagesOf(ctx) // WithAssetPages
 	return pages.CollectAhead(ctx, c.listCfg(listAssetsOp),
 		func(ctx context.Context, r pages.Req) ([]byte, error) {
 			return c.assetPage(ctx, r.Limit, r.Cursor)
 		},
-		func(data []byte) ([]Asset, string, error) { return decodeAssetPage(c.log, listAssetsOp, data) },
+		func(data []byte) ([]Asset, string, error) {
+			items, next, err := decodeAssetPage(c.log, listAssetsOp, data)
+			if err == nil && seen != nil {
+				seen(items)
+			}
+			return items, next, err
+		},
 		func(a *Asset) string { return a.ID })
 }
 

@@ -12,7 +12,7 @@ package api
 // FuzzFastAssetPage against encoding/json), or ok=false, and the caller
 // decodes with encoding/json. It gives up on anything unusual: a key it
 // does not know that folds to one it knows ("ID"), a repeated key, a null
-// item or string field, a type mismatch, invalid JSON.
+// item, a type mismatch, invalid JSON.
 
 import (
 	"encoding/json"
@@ -247,8 +247,14 @@ func (p *fastParser) asset(a *Asset) bool {
 	}
 }
 
-// strField reads a string; anything else (null included) gives up.
+// strField reads a string. null leaves dst as it is, as encoding/json
+// does (dst is still empty: a repeated key gives up); Krea may send a null
+// description. Anything else gives up.
 func (p *fastParser) strField(dst *string) bool {
+	p.ws()
+	if p.isNull() {
+		return true
+	}
 	if p.peek() != '"' {
 		return false
 	}

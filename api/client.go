@@ -209,6 +209,16 @@ const (
 	expectContinueTimeout = time.Second
 	// idleConnTimeout is how long an idle connection is kept for reuse.
 	idleConnTimeout = 90 * time.Second
+	// maxIdleConnsPerHost is how many idle connections to one host are
+	// kept for reuse (HTTP/1.1: one per request in flight). It is above
+	// what kreafs sends one file host at once (64 size probes while a
+	// cold `ls -l` lists, fs/assets/assets_sizes.go, plus parallel
+	// reads): a request that finds no idle connection opens one, a TCP
+	// and TLS handshake of one to three round trips more.
+	maxIdleConnsPerHost = 96
+	// maxIdleConns is the idle connections kept to all hosts: the API
+	// and the file hosts.
+	maxIdleConns = 2 * maxIdleConnsPerHost
 )
 
 // newTransport is the default transport: bounded connect, TLS and header
@@ -223,8 +233,8 @@ func newTransport() *http.Transport {
 		ResponseHeaderTimeout: responseHeaderTimeout,
 		ExpectContinueTimeout: expectContinueTimeout,
 		IdleConnTimeout:       idleConnTimeout,
-		MaxIdleConns:          128,
-		MaxIdleConnsPerHost:   32,
+		MaxIdleConns:          maxIdleConns,
+		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
 	}
 }
 

@@ -56,7 +56,8 @@ type assetsDir struct {
 	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
 	misses       missMemo     // recent misses by name and process (assets_recheck.go)
 
-	dc dirCache // what the kernel's copy of the listing holds (assets_opendir.go)
+	dc    dirCache   // what the kernel's copy of the listing holds (assets_opendir.go)
+	sizes sizeProber // probes of the sizes the listing lacks (assets_sizes.go)
 
 	watchUntil atomic.Int64 // unix ns: keep listing until then (assets_watch.go)
 	watching   atomic.Bool  // the refresh loop runs
@@ -70,7 +71,7 @@ func newAssetsDir(r *Tree) *assetsDir {
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
 		TTL:   r.Cfg.DirCacheTTL,
 		Clock: r.Cfg.Clock,
-		Fetch: r.Cfg.Remote.AllAssets,
+		Fetch: d.fetchAll, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
 		Log:   r.Log,
 		Name:  "assets",
 		// The fetch is shared by every waiting caller; this bounds it.

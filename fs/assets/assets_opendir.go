@@ -74,7 +74,9 @@ func (c *dirCache) filled(sum uint64, clock func() time.Time) {
 // DirCacheTTL (the lifetime of the names it learned with it); otherwise it
 // is dropped first, and this open fills it again.
 func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	unwant := d.wantSizes() // the kernel will ask for every size (assets_sizes.go)
 	l, err := d.list(ctx)
+	unwant()
 	if err != nil {
 		return nil, 0, node.Fail(d.r.Log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}

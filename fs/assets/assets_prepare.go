@@ -54,7 +54,7 @@ func (h *assetsDirHandle) startPreparing() {
 	p := &prepared{state: make([]atomic.Uint32, len(h.list.Entries)), entry: make([]preparedEntry, len(h.list.Entries))}
 	h.prep = p
 	d, entries := h.d, h.list.Entries
-	d.probeSizes(entries, &p.stop)
+	d.probeSizes(entries)
 	go func() {
 		ctx := context.Background()
 		for i := range entries {
@@ -97,5 +97,7 @@ func (h *assetsDirHandle) lookupPrepared(ctx context.Context, i int, out *fuse.E
 		h.d.dc.preparedUsed.Add(1)
 		return ch, 0
 	}
-	return h.d.r.assetEntry(ctx, &h.d.Inode, h.list.Entries[i].Asset, out)
+	a := h.list.Entries[i].Asset
+	h.d.waitSize(ctx, a) // its size, if being learned (assets_sizes.go)
+	return h.d.r.assetEntry(ctx, &h.d.Inode, a, out)
 }

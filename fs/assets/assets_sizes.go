@@ -3,27 +3,39 @@ package assets
 // Sizes of listed assets that the API gave none for (size_bytes is
 // optional in Krea's schema), learned ahead of `ls -l`.
 //
-// `ls -l` stats every entry, and an asset without size_bytes has its size
-// learned from the file host (node.File.knownSize: its first byte through
-// the content cache, which records the length the server reports). Asked
-// entry by entry, as the kernel's READDIRPLUS reaches them, that was one
-// round trip after the other: 1,255 of them for a seeded account of 10,000
-// assets, 30 s under a 20 ms round trip (docs/performance.md, "Real
-// wire"). So an open that fills the kernel's copy of the listing (the one
-// that READDIRPLUS reads, assets_opendir.go) starts probing those assets
-// right away, sizeProbes at a time and in listing order; an entry the
-// kernel asks for finds its size in the content cache, or waits for the
-// download already in flight (the cache shares it), instead of starting
-// its own. What stat reports does not change: the same probe, earlier.
-// A probe that fails here is not remembered; the entry's own probe then
-// reports (and remembers) the failure, as before.
+// `ls -l` stats every entry (the kernel's READDIRPLUS asks for the
+// attributes of each), and an asset without size_bytes has its size
+// learned from the file host (node.File.knownSize). Asked entry by entry
+// as the kernel reaches them, that was one round trip after the other:
+// 1,255 of them for a seeded account of 10,000 assets, 30 s under a 20 ms
+// round trip (docs/performance.md, "Cold ls -l"). So:
 //
-// Locking: none of ours; stop is atomic, the cache locks for itself.
+//   - the probes start while the listing is fetched: each page's assets
+//     without a size are queued as the page arrives (api.WithAssetPages),
+//     when an open of assets/ waits for that listing (wantSizes), so they
+//     overlap the next pages instead of following the last;
+//   - an open that fills the kernel's copy of the listing queues whatever
+//     is left (probeSizes), in listing order;
+//   - sizeProbes of them run at once, each a request for the first byte
+//     that keeps only the size (cache.Store.LearnSize: no 128 KiB chunk,
+//     no data file);
+//   - the kernel's lookup of an entry whose probe is queued or running
+//     waits for it, or runs it at once if no worker took it yet
+//     (waitSize), rather than start a second request of its own.
+//
+// A listing fetched while nobody opens assets/ (a lookup, the watch loop)
+// keeps its pages' missing sizes aside, in case an open joins it, and
+// probes nothing. What stat reports does not change: the same size,
+// earlier. A probe that fails here is not remembered; the entry's own
+// probe (node.File.probeSize) then reports, and remembers, the failure.
+//
+// Locking: sizeProber.mu guards its fields; it is never held with another
+// lock, nor during a request. A sizeCall's fields are guarded by it too,
+// except done, which is closed once the probe ended.
 
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
@@ -31,52 +43,191 @@ import (
 	"github.com/kreafs/kreafs/fs/view"
 )
 
-// sizeProbes is how many sizes are learned at once: 1,255 missing sizes
-// are then about 80 round trips instead of 1,255, without opening more
-// connections to the file host than a few parallel reads do.
-const sizeProbes = 16
+// sizeProbes is how many sizes are learned at once: a page of 1,000
+// assets lacks about 125 (the seeded account), which then cost two round
+// trips, about what the next page takes to arrive. api's transport keeps
+// more idle connections per host than this, so the probes reuse theirs.
+const sizeProbes = 64
 
-// probeSizes learns, in the background, the sizes of the assets in
-// entries that have neither size_bytes nor a cached length. It stops
-// early when stop is set (the handle was released) or the mount stops.
-func (d *assetsDir) probeSizes(entries []view.Entry, stop *atomic.Bool) {
-	var todo []*api.Asset
-	for i := range entries {
-		if a := entries[i].Asset; a != nil && a.Size() < 0 {
-			todo = append(todo, a)
-		}
-	}
-	if len(todo) == 0 {
-		return
-	}
-	d.r.Background(func(bg context.Context) {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(sizeProbes, len(todo)) {
-			wg.Go(func() {
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(todo) || stop.Load() || bg.Err() != nil {
-						return
-					}
-					d.probeSize(bg, todo[i])
-				}
-			})
-		}
-		wg.Wait()
-	})
+// sizeProber queues and runs the probes of one assetsDir.
+type sizeProber struct {
+	mu      sync.Mutex
+	calls   map[string]*sizeCall // by asset id: queued or running
+	queue   []*sizeCall          // in the order to run; started ones are skipped
+	workers int                  // goroutines running probes
+	wanted  int                  // opens of assets/ waiting for a listing
+	aside   []*sizeCall          // sizes the running fetch's pages lack, seen while wanted was 0
 }
 
-// probeSize reads the first byte of a through the content cache, which
-// then knows its length (nothing when it already does).
-func (d *assetsDir) probeSize(bg context.Context, a *api.Asset) {
-	key := node.ContentKey(a.ID)
-	if n, _ := d.r.Cfg.Content.Has(key); n >= 0 {
+// sizeCall is one asset's probe.
+type sizeCall struct {
+	id, url string
+	started bool
+	done    chan struct{}
+}
+
+// fetchAll is the listing's fetch: every page, with the missing sizes of
+// each queued as it arrives.
+func (d *assetsDir) fetchAll(ctx context.Context) ([]api.Asset, error) {
+	p := &d.sizes
+	defer func() {
+		p.mu.Lock()
+		p.aside = nil
+		p.mu.Unlock()
+	}()
+	return d.r.Cfg.Remote.AllAssets(api.WithAssetPages(ctx, d.pageSizes))
+}
+
+// pageSizes queues the probes of a page's assets that have no size (or
+// sets them aside while no open of assets/ waits for the listing).
+func (d *assetsDir) pageSizes(page []api.Asset) {
+	var calls []*sizeCall
+	for i := range page {
+		if a := &page[i]; a.Size() < 0 && d.sizeUnknown(a.ID) {
+			calls = append(calls, &sizeCall{id: a.ID, url: a.ImageURL})
+		}
+	}
+	if len(calls) == 0 {
 		return
 	}
-	ctx, cancel := d.r.OpContext(bg)
-	defer cancel()
-	rd := d.r.Cfg.Content.Open(cache.Source{Key: key, URL: a.ImageURL, Size: -1})
-	defer rd.Close()
-	_, _ = rd.Ensure(ctx, 0, 1)
+	p := &d.sizes
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.wanted == 0 {
+		p.aside = append(p.aside, calls...)
+		return
+	}
+	d.queueLocked(calls)
+}
+
+// wantSizes says that an open of assets/ waits for the listing: the sizes
+// its pages lack are probed from now on (and those of the pages already
+// in). The returned function says it no longer waits.
+func (d *assetsDir) wantSizes() func() {
+	p := &d.sizes
+	p.mu.Lock()
+	p.wanted++
+	d.queueLocked(p.aside)
+	p.aside = nil
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		p.wanted--
+		p.mu.Unlock()
+	}
+}
+
+// probeSizes queues the probes of the assets in entries that have no
+// size, in listing order (those already queued keep their place).
+func (d *assetsDir) probeSizes(entries []view.Entry) {
+	var calls []*sizeCall
+	for i := range entries {
+		if a := entries[i].Asset; a != nil && a.Size() < 0 && d.sizeUnknown(a.ID) {
+			calls = append(calls, &sizeCall{id: a.ID, url: a.ImageURL})
+		}
+	}
+	if len(calls) == 0 {
+		return
+	}
+	d.sizes.mu.Lock()
+	defer d.sizes.mu.Unlock()
+	d.queueLocked(calls)
+}
+
+// queueLocked adds the calls for assets not queued yet, and starts
+// workers up to sizeProbes.
+func (d *assetsDir) queueLocked(calls []*sizeCall) {
+	p := &d.sizes
+	if p.calls == nil {
+		p.calls = map[string]*sizeCall{}
+	}
+	for _, c := range calls {
+		if p.calls[c.id] == nil {
+			c.done = make(chan struct{})
+			p.calls[c.id] = c
+			p.queue = append(p.queue, c)
+		}
+	}
+	for p.workers < min(sizeProbes, len(p.queue)) {
+		p.workers++
+		d.r.Background(d.sizeWorker)
+	}
+}
+
+// sizeWorker runs queued probes until none is left or the mount stops.
+func (d *assetsDir) sizeWorker(bg context.Context) {
+	p := &d.sizes
+	for {
+		p.mu.Lock()
+		var c *sizeCall
+		for c == nil && len(p.queue) > 0 && bg.Err() == nil {
+			if c = p.queue[0]; c.started {
+				c = nil
+			}
+			p.queue[0] = nil
+			p.queue = p.queue[1:]
+		}
+		if c == nil {
+			p.workers--
+			if len(p.queue) == 0 {
+				p.queue = nil // let the array go
+			}
+			p.mu.Unlock()
+			return
+		}
+		c.started = true
+		p.mu.Unlock()
+		d.runSize(bg, c)
+	}
+}
+
+// waitSize waits for the probe of a, if one is queued or running; a
+// queued one that no worker took yet runs here and now. It returns at
+// once without a probe, and when ctx ends.
+func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
+	if a.Size() >= 0 {
+		return
+	}
+	p := &d.sizes
+	p.mu.Lock()
+	c := p.calls[a.ID]
+	if c == nil {
+		p.mu.Unlock()
+		return
+	}
+	if !c.started {
+		c.started = true
+		p.mu.Unlock()
+		d.runSize(ctx, c)
+		return
+	}
+	p.mu.Unlock()
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+	}
+}
+
+// sizeUnknown says whether the content cache does not know the size of
+// asset id.
+func (d *assetsDir) sizeUnknown(id string) bool {
+	n, _ := d.r.Cfg.Content.Has(node.ContentKey(id))
+	return n < 0
+}
+
+// runSize learns c's size into the content cache (nothing when it knows
+// it already), then ends c.
+func (d *assetsDir) runSize(ctx context.Context, c *sizeCall) {
+	if d.sizeUnknown(c.id) {
+		octx, cancel := d.r.OpContext(ctx)
+		_, _ = d.r.Cfg.Content.LearnSize(octx, cache.Source{Key: node.ContentKey(c.id), URL: c.url, Size: -1})
+		cancel()
+	}
+	p := &d.sizes
+	p.mu.Lock()
+	if p.calls[c.id] == c {
+		delete(p.calls, c.id)
+	}
+	p.mu.Unlock()
+	close(c.done)
 }
