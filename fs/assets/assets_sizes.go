@@ -118,7 +118,10 @@ func (d *assetsDir) wantSizes() func() {
 }
 
 // probeSizes queues the probes of the assets in entries that have no
-// size, in listing order (those already queued keep their place).
+// size, and puts every probe not started yet in the order of entries, the
+// order in which the kernel will ask for them (the pages came newest
+// first; a directory lists by name). Probes of assets not in entries (in
+// folders) follow.
 func (d *assetsDir) probeSizes(entries []view.Entry) {
 	var calls []*sizeCall
 	for i := range entries {
@@ -129,25 +132,55 @@ func (d *assetsDir) probeSizes(entries []view.Entry) {
 	if len(calls) == 0 {
 		return
 	}
-	d.sizes.mu.Lock()
-	defer d.sizes.mu.Unlock()
-	d.queueLocked(calls)
+	p := &d.sizes
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	queue := make([]*sizeCall, 0, len(calls)+len(p.queue))
+	first := make(map[*sizeCall]bool, len(calls))
+	for _, c := range calls {
+		if c = p.addLocked(c); !c.started {
+			queue = append(queue, c)
+			first[c] = true
+		}
+	}
+	for _, c := range p.queue {
+		if !c.started && !first[c] {
+			queue = append(queue, c)
+		}
+	}
+	p.queue = queue
+	d.startLocked()
 }
 
-// queueLocked adds the calls for assets not queued yet, and starts
-// workers up to sizeProbes.
+// queueLocked queues the calls for assets not queued yet, and starts
+// workers.
 func (d *assetsDir) queueLocked(calls []*sizeCall) {
 	p := &d.sizes
-	if p.calls == nil {
-		p.calls = map[string]*sizeCall{}
-	}
 	for _, c := range calls {
-		if p.calls[c.id] == nil {
-			c.done = make(chan struct{})
-			p.calls[c.id] = c
+		if p.addLocked(c) == c {
 			p.queue = append(p.queue, c)
 		}
 	}
+	d.startLocked()
+}
+
+// addLocked registers c, unless a call for its asset is queued or
+// running: that one is returned instead.
+func (p *sizeProber) addLocked(c *sizeCall) *sizeCall {
+	if q := p.calls[c.id]; q != nil {
+		return q
+	}
+	if p.calls == nil {
+		p.calls = map[string]*sizeCall{}
+	}
+	c.done = make(chan struct{})
+	p.calls[c.id] = c
+	return c
+}
+
+// startLocked starts workers up to sizeProbes (and the queued probes).
+func (d *assetsDir) startLocked() {
+	p := &d.sizes
 	for p.workers < min(sizeProbes, len(p.queue)) {
 		p.workers++
 		d.r.Background(d.sizeWorker)
@@ -169,6 +202,8 @@ func (d *assetsDir) sizeWorker(bg context.Context) {
 		}
 		if c == nil {
 			p.workers--
+			if p.workers == 0 {
+			}
 			if len(p.queue) == 0 {
 				p.queue = nil // let the array go
 			}
