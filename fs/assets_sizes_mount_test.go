@@ -1,8 +1,10 @@
 package fs
 
 import (
+	"context"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,4 +37,74 @@ func TestLsLOfAssetsWithoutSizesLearnsThemConcurrently(t *testing.T) {
 			t.Errorf("%s: size %d, want %d", names[a.ID], fi.Size(), want)
 		}
 	}
+}
+
+// A cold ls -l learns the sizes a page of the listing lacks while the next
+// pages are fetched, not after the last one, and learns each size once:
+// the kernel's lookup of an entry waits for the probe already running
+// instead of asking the file host again.
+func TestColdLsLLearnsMissingSizesWhileThePagesArrive(t *testing.T) {
+	const n, pageLatency = 1100, 300 * time.Millisecond // pages of 1000: two
+	var atEnd atomic.Int64                              // file-host requests when the listing was in
+	var emu *emulator.Server
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: n}, remote: func(c *api.Client) Remote {
+		return listingDone{Client: c, done: func() { atEnd.CompareAndSwap(0, int64(emu.Requests("/files"))+1) }}
+	}})
+	emu = m.emu
+	var sizeless, firstPage int
+	for i, a := range m.emu.Assets() { // newest first, as the pages
+		if a.Size() < 0 {
+			sizeless++
+			if i < 1000 {
+				firstPage++
+			}
+		}
+	}
+	if firstPage == 0 {
+		t.Fatal("the seeded account has no asset without size_bytes on its first page")
+	}
+	m.emu.SetLatency(pageLatency)
+	before := m.emu.Requests("/files")
+	run(t, "ls", "-l", m.path("assets"))
+	early := int(atEnd.Load()-1) - before
+	t.Logf("%d of %d sizes asked for before the last page was in (%d on the first page)", early, sizeless, firstPage)
+	if 2*early < firstPage { // all of them, but for a very slow machine
+		t.Errorf("%d file-host requests before the listing ended; want the %d sizes the first page lacks asked for meanwhile", early, firstPage)
+	}
+	if got := m.emu.Requests("/files") - before; got != sizeless {
+		t.Errorf("ls -l made %d file-host requests; want one per asset without size_bytes (%d)", got, sizeless)
+	}
+}
+
+// A lookup of one name lists the account but probes no size: only an open
+// of assets/ (whose listing the kernel reads with every size) does.
+func TestLookupOfOneAssetProbesNoOtherSizes(t *testing.T) {
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: 200}})
+	names := m.names()
+	var sized api.Asset
+	for _, a := range m.emu.Assets() {
+		if a.Size() >= 0 {
+			sized = a
+			break
+		}
+	}
+	if _, err := os.Stat(m.path("assets", names[sized.ID])); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // a probe started in the background would show by now
+	if got := m.emu.Requests("/files"); got != 0 {
+		t.Errorf("stat of one asset with size_bytes made %d file-host requests; want none", got)
+	}
+}
+
+// listingDone is the API, calling done when a whole listing is in.
+type listingDone struct {
+	*api.Client
+	done func()
+}
+
+func (l listingDone) AllAssets(ctx context.Context) ([]api.Asset, error) {
+	as, err := l.Client.AllAssets(ctx)
+	l.done()
+	return as, err
 }
