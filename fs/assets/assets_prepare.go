@@ -11,9 +11,9 @@ package assets
 //
 // Only an open that fills the kernel's copy of the listing prepares
 // (otherwise the kernel sends no READDIRPLUS), and only entries whose size
-// is known; the sizes the listing lacks are learned meanwhile, several at
-// a time (assets_sizes.go), and those entries are made when the kernel
-// asks. A prepared entry is used at most once: a rewind,
+// is known (from the listing, or learned already); the other sizes are
+// learned meanwhile, several at a time (assets_sizes.go), and those
+// entries are made when the kernel asks. A prepared entry is used at most once: a rewind,
 // or an entry asked for before it was ready, goes through assetEntry.
 //
 // Locking: per entry, an atomic state hands the prepared value from the
@@ -62,7 +62,7 @@ func (h *assetsDirHandle) startPreparing() {
 			if p.stop.Load() {
 				return
 			}
-			if a == nil || a.Size() < 0 || !p.state[i].CompareAndSwap(prepNone, prepBusy) {
+			if a == nil || (a.Size() < 0 && d.sizeUnknown(a.ID)) || !p.state[i].CompareAndSwap(prepNone, prepBusy) {
 				continue
 			}
 			var out fuse.EntryOut
