@@ -81,12 +81,7 @@ func (d *assetsDir) fetchAll(ctx context.Context) ([]api.Asset, error) {
 // pageSizes queues the probes of a page's assets that have no size (or
 // sets them aside while no open of assets/ waits for the listing).
 func (d *assetsDir) pageSizes(page []api.Asset) {
-	var calls []*sizeCall
-	for i := range page {
-		if a := &page[i]; a.Size() < 0 && d.sizeUnknown(a.ID) {
-			calls = append(calls, &sizeCall{id: a.ID, url: a.ImageURL})
-		}
-	}
+	calls := d.missingSizes(len(page), func(i int) *api.Asset { return &page[i] })
 	if len(calls) == 0 {
 		return
 	}
@@ -123,12 +118,7 @@ func (d *assetsDir) wantSizes() func() {
 // first; a directory lists by name). Probes of assets not in entries (in
 // folders) follow.
 func (d *assetsDir) probeSizes(entries []view.Entry) {
-	var calls []*sizeCall
-	for i := range entries {
-		if a := entries[i].Asset; a != nil && a.Size() < 0 && d.sizeUnknown(a.ID) {
-			calls = append(calls, &sizeCall{id: a.ID, url: a.ImageURL})
-		}
-	}
+	calls := d.missingSizes(len(entries), func(i int) *api.Asset { return entries[i].Asset })
 	if len(calls) == 0 {
 		return
 	}
@@ -241,6 +231,18 @@ func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
 	case <-c.done:
 	case <-ctx.Done():
 	}
+}
+
+// missingSizes is a new call for each of the n assets (asset(i); nil: not
+// an asset) whose size neither the listing nor the content cache knows.
+func (d *assetsDir) missingSizes(n int, asset func(i int) *api.Asset) []*sizeCall {
+	var calls []*sizeCall
+	for i := range n {
+		if a := asset(i); a != nil && a.Size() < 0 && d.sizeUnknown(a.ID) {
+			calls = append(calls, &sizeCall{id: a.ID, url: a.ImageURL})
+		}
+	}
+	return calls
 }
 
 // sizeUnknown says whether the content cache does not know the size of
