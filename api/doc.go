@@ -8,6 +8,7 @@
 //	func (c *Client) UploadAsset(ctx, file io.Reader, filename, description string) (*Asset, error)
 //	func (c *Client) ListAssets(ctx, limit int, cursor string) (*AssetPage, error)
 //	func (c *Client) AllAssets(ctx) ([]Asset, error)            // follows the cursor to the end
+//	func WithAssetPages(ctx, f func([]Asset)) context.Context   // AllAssets hands f each page as it arrives
 //	func (c *Client) GetAsset(ctx, id string) (*Asset, error)
 //	func (c *Client) DeleteAsset(ctx, id string) error
 //	func (c *Client) ListJobs(ctx, JobListOptions) (*JobPage, error)

@@ -81,6 +81,12 @@
 // (keep.go): those readers read every byte, as with an unlinked local
 // file. An object deleted elsewhere gives them only what was cached.
 //
+// LearnSize learns an object's size alone, for listings that lack sizes
+// (learn_size.go): a request for its first byte, whose Content-Range gives
+// the size; the size is recorded as a download would, no byte is kept and
+// no data file is made. Such a size lives in memory only (the index keeps
+// objects with bytes), so a new mount asks again.
+//
 // # Size bound and eviction
 //
 // Usage counts the present bytes of every object. Whenever it exceeds
