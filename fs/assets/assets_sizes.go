@@ -8,14 +8,15 @@ package assets
 // learned from the file host (node.File.knownSize). Asked entry by entry
 // as the kernel reaches them, that was one round trip after the other:
 // 1,255 of them for a seeded account of 10,000 assets, 30 s under a 20 ms
-// round trip (docs/performance.md, "Cold ls -l"). So:
+// round trip (docs/performance.md, "Cold `ls -l`: the size probes"). So:
 //
 //   - the probes start while the listing is fetched: each page's assets
 //     without a size are queued as the page arrives (api.WithAssetPages),
 //     when an open of assets/ waits for that listing (wantSizes), so they
 //     overlap the next pages instead of following the last;
 //   - an open that fills the kernel's copy of the listing queues whatever
-//     is left (probeSizes), in listing order;
+//     is left, and puts the probes not started yet in listing order, the
+//     order the kernel asks in (probeSizes);
 //   - sizeProbes of them run at once, each a request for the first byte
 //     that keeps only the size (cache.Store.LearnSize: no 128 KiB chunk,
 //     no data file);
@@ -25,9 +26,12 @@ package assets
 //
 // A listing fetched while nobody opens assets/ (a lookup, the watch loop)
 // keeps its pages' missing sizes aside, in case an open joins it, and
-// probes nothing. What stat reports does not change: the same size,
-// earlier. A probe that fails here is not remembered; the entry's own
-// probe (node.File.probeSize) then reports, and remembers, the failure.
+// probes nothing. Queued probes run to the end also when the `ls` that
+// wanted them stops early (a byte each); they stop when the mount does.
+// What stat reports does not change: the same size, earlier. The sizes
+// live in the content cache's memory: a new mount learns them again. A
+// probe that fails here is not remembered; the entry's own probe
+// (node.File.probeSize) then reports, and remembers, the failure.
 //
 // Locking: sizeProber.mu guards its fields; it is never held with another
 // lock, nor during a request. A sizeCall's fields are guarded by it too,
