@@ -108,3 +108,34 @@ func (l listingDone) AllAssets(ctx context.Context) ([]api.Asset, error) {
 	l.done()
 	return as, err
 }
+
+// An ls -l that opens assets/ while a listing started by a lookup is on
+// its way learns the sizes of the pages already in at once, and of the
+// later ones as they come, as if it had started the listing itself.
+func TestLsLJoiningAListingALookupStartedLearnsTheSizesOfItsEarlierPages(t *testing.T) {
+	const n, pageLatency = 1100, 500 * time.Millisecond // pages of 1000: two
+	var atEnd atomic.Int64
+	var emu *emulator.Server
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: n}, remote: func(c *api.Client) Remote {
+		return listingDone{Client: c, done: func() { atEnd.CompareAndSwap(0, int64(emu.Requests("/files"))+1) }}
+	}})
+	emu = m.emu
+	firstPage := 0
+	for i, a := range m.emu.Assets() {
+		if a.Size() < 0 && i < 1000 {
+			firstPage++
+		}
+	}
+	m.emu.SetLatency(pageLatency)
+	before := m.emu.Requests("/files")
+	stat := make(chan error, 1)
+	go func() { _, err := os.Stat(m.path("assets", "no such asset.png")); stat <- err }() // lists the account
+	time.Sleep(pageLatency + pageLatency/2)                                               // the first page is in, the second on its way
+	run(t, "ls", "-l", m.path("assets"))
+	<-stat
+	early := int(atEnd.Load()-1) - before
+	t.Logf("%d sizes asked for before the listing ended (%d on the first page)", early, firstPage)
+	if 2*early < firstPage {
+		t.Errorf("%d file-host requests before the listing ended; want the %d sizes the first page lacks asked for once ls opened assets/", early, firstPage)
+	}
+}
