@@ -21,8 +21,11 @@ package assets
 //     that keeps only the size (cache.Store.LearnSize: no 128 KiB chunk,
 //     no data file);
 //   - the kernel's lookup of an entry whose probe is queued or running
-//     waits for it, or runs it at once if no worker took it yet
-//     (waitSize), rather than start a second request of its own.
+//     waits for it (starting it at once if no worker took it yet), rather
+//     than start a second request of its own (waitSize), for at most
+//     sizeWait: past that (a file host that does not answer) the entry
+//     probes itself as before, bounded as before, so such an entry waits
+//     twice as long as it did without the probes here.
 //
 // A listing fetched while nobody opens assets/ (a lookup, the watch loop)
 // keeps its pages' missing sizes aside, in case an open joins it, and
@@ -40,6 +43,7 @@ package assets
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
@@ -52,6 +56,17 @@ import (
 // trips, about what the next page takes to arrive. api's transport keeps
 // more idle connections per host than this, so the probes reuse theirs.
 const sizeProbes = 64
+
+// A probe is given up after sizeProbeBound (a file host that accepts and
+// never answers; the request's own answer timeout is longer), and the
+// kernel's lookup of an entry waits sizeWait for its probe, then learns
+// the size itself as node.File does without a probe here (it waits as
+// long, attrProbeWait): one unreachable file host must not hold up every
+// entry of a listing for long.
+const (
+	sizeProbeBound = 30 * time.Second
+	sizeWait       = 5 * time.Second
+)
 
 // sizeProber queues and runs the probes of one assetsDir.
 type sizeProber struct {
@@ -210,9 +225,9 @@ func (d *assetsDir) sizeWorker(bg context.Context) {
 	}
 }
 
-// waitSize waits for the probe of a, if one is queued or running; a
-// queued one that no worker took yet runs here and now. It returns at
-// once without a probe, and when ctx ends.
+// waitSize waits for the probe of a, if one is queued or running (a
+// queued one that no worker took yet starts now), for at most sizeWait.
+// It returns at once without a probe, and when ctx ends.
 func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
 	if a.Size() >= 0 {
 		return
@@ -224,15 +239,16 @@ func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
 		p.mu.Unlock()
 		return
 	}
-	if !c.started {
+	if !c.started { // no worker took it yet: it runs now
 		c.started = true
-		p.mu.Unlock()
-		d.runSize(ctx, c)
-		return
+		d.r.Background(func(bg context.Context) { d.runSize(bg, c) })
 	}
 	p.mu.Unlock()
+	t := time.NewTimer(sizeWait)
+	defer t.Stop()
 	select {
 	case <-c.done:
+	case <-t.C:
 	case <-ctx.Done():
 	}
 }
@@ -260,7 +276,7 @@ func (d *assetsDir) sizeUnknown(id string) bool {
 // it already), then ends c.
 func (d *assetsDir) runSize(ctx context.Context, c *sizeCall) {
 	if d.sizeUnknown(c.id) {
-		octx, cancel := d.r.OpContext(ctx)
+		octx, cancel := context.WithTimeout(ctx, sizeProbeBound)
 		_, _ = d.r.Cfg.Content.LearnSize(octx, cache.Source{Key: node.ContentKey(c.id), URL: c.url, Size: -1})
 		cancel()
 	}
