@@ -244,12 +244,11 @@ func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
 		d.r.Background(func(bg context.Context) { d.runSize(bg, c) })
 	}
 	p.mu.Unlock()
-	t := time.NewTimer(sizeWait)
-	defer t.Stop()
+	wait, cancel := context.WithTimeout(ctx, sizeWait)
+	defer cancel()
 	select {
 	case <-c.done:
-	case <-t.C:
-	case <-ctx.Done():
+	case <-wait.Done():
 	}
 }
 
