@@ -52,6 +52,7 @@ type jobsDir struct {
 	lastGen uint64                     // listing generation merged into states
 	listed  map[string]bool            // ids of that generation
 	ghosts  map[string]api.Job         // jobs gone elsewhere, being removed through the mount
+	inRmdir map[string]int             // jobs an rmdir of this mount is removing
 }
 
 func New(r *node.Mount) gofs.InodeEmbedder {
@@ -178,6 +179,7 @@ func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if _, err := d.lookupJob(ctx, name); err != nil {
 		return node.Fail(d.r.Log, f, err)
 	}
+	defer d.removing(name)()
 	return node.Fail(d.r.Log, f, d.removeJob(ctx, name))
 }
 

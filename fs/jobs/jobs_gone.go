@@ -13,7 +13,10 @@ package jobs
 // or when that rmdir fails, the name is only dropped (NotifyDelete).
 // Each removal is also a job-removed line of the events log.
 //
-// Locking: jobsDir.mu guards ghosts. The rmdirs run on NotifyAsync
+// A job that an rmdir of this mount removes needs none of this: the
+// kernel's rmdir tells inotify.
+//
+// Locking: jobsDir.mu guards ghosts and inRmdir. The rmdirs run on NotifyAsync
 // goroutines without our locks (they come back to us as FUSE requests).
 
 import (
@@ -35,6 +38,18 @@ func (d *jobsDir) goneAway(js []api.Job) {
 		d.r.Events.Add(view.EventJobRemoved, "", jobPath(js[i].JobID))
 	}
 	mp := d.r.Cfg.Mountpoint
+	d.mu.Lock()
+	var tell []api.Job
+	for _, j := range js {
+		if d.inRmdir[j.JobID] == 0 { // else the kernel's own rmdir tells inotify
+			tell = append(tell, j)
+		}
+	}
+	d.mu.Unlock()
+	if len(tell) == 0 {
+		return
+	}
+	js = tell
 	d.r.NotifyAsync(func() {
 		for _, j := range js {
 			if d.GetChild(j.JobID) == nil {
@@ -91,4 +106,22 @@ func (d *jobsDir) unghost(id string) bool {
 	}
 	delete(d.ghosts, id)
 	return true
+}
+
+// removing notes that an rmdir of this mount removes job id until done is
+// called.
+func (d *jobsDir) removing(id string) (done func()) {
+	d.mu.Lock()
+	if d.inRmdir == nil {
+		d.inRmdir = map[string]int{}
+	}
+	d.inRmdir[id]++
+	d.mu.Unlock()
+	return func() {
+		d.mu.Lock()
+		if d.inRmdir[id]--; d.inRmdir[id] <= 0 {
+			delete(d.inRmdir, id)
+		}
+		d.mu.Unlock()
+	}
 }
