@@ -25,18 +25,11 @@ func inotifyDeletes(t *testing.T, dir string) <-chan string {
 	t.Helper()
 	needProgram(t, "inotifywait")
 	cmd := exec.Command("inotifywait", "-m", "-e", "delete", dir)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := startLines(t, cmd)
 	ready := bufio.NewScanner(stderr)
 	for ready.Scan() && !strings.Contains(ready.Text(), "Watches established") {
 	}
@@ -44,13 +37,33 @@ func inotifyDeletes(t *testing.T, dir string) <-chan string {
 		for ready.Scan() {
 		}
 	}()
+	return lines
+}
+
+// startLines starts cmd and returns the lines of its stdout (closed when
+// it ends); the test's end kills it.
+func startLines(t *testing.T, cmd *exec.Cmd) <-chan string {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	lines := make(chan string, 64)
 	go func() {
+		defer close(lines)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			lines <- sc.Text()
+			select {
+			case lines <- sc.Text():
+			case <-done:
+				return
+			}
 		}
-		close(lines)
 	}()
 	return lines
 }

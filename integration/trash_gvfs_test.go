@@ -9,7 +9,6 @@ package integration
 // libglib2.0-bin, dbus, gvfs-daemons).
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -61,24 +60,7 @@ func gvfsSession(t *testing.T) []string {
 
 	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
 	bus.Env = env
-	stdout, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			addr <- sc.Text()
-		}
-		close(addr)
-		for sc.Scan() {
-		}
-	}()
+	addr := startLines(t, bus)
 	select {
 	case a, ok := <-addr:
 		if !ok || a == "" {

@@ -10,7 +10,6 @@ package integration
 // trash_gvfs_test.go does them through GVfs's trash:/// backend.
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -132,23 +131,7 @@ func TestTailFOfTheEventsFileShowsAJobsCompletionWithinTwoSeconds(t *testing.T) 
 	emu := startEmulator(t, emulator.Options{JobDuration: 2 * time.Second})
 	m := mount(t, emu, "--dir-cache-ttl", "1s")
 	events := m.Path(".kreafs", "events")
-	cmd := exec.Command("tail", "-n", "0", "-f", events)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := startLines(t, exec.Command("tail", "-n", "0", "-f", events))
 
 	id := submitJob(t, emu, fluxDev, `{"prompt":"a cat","width":512,"height":512}`)
 	run(t, "ls", m.Path("jobs", id)) // someone looks at it: kreafs watches it
