@@ -48,10 +48,11 @@ const missMemoFor = time.Second
 const missMemoPrune = 256
 
 // burstNames, burstWindow and burstFresh are the burst rule (top of the
-// file). rsync and cp -r of small files into a mount find 15-60 new names
-// missing a second under the wire profiles of docs/performance.md, even
-// the first second of a copy; a command typed in a shell misses one or two
-// (cp of a file: one name, in up to three lookups).
+// file). rsync and cp -r of 200 KB files into a mount missed 11-42 new
+// names a second in the runs of docs/performance.md ("Re-checks and size
+// probes"), from their first files on; a command typed in a shell misses
+// the one name it writes or reads (cp of a file: one name, in up to three
+// lookups).
 const (
 	burstNames  = 4
 	burstWindow = time.Second
