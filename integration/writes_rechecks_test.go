@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api/emulator"
+	"github.com/kreafs/kreafs/integration/kreafstest"
 )
 
 // newFiles writes n small PNGs into a new directory.
@@ -52,11 +53,24 @@ func TestBulkCopiesOfNewFilesAskTheAPIAboutNamesAboutOnceASecondNotOnceAFile(t *
 	// second. So: the first five names, then two or three re-checks a
 	// second. Asking once a file would be n for cp, 2n for rsync.
 	bound := func(elapsed time.Duration) int { return 2*5 + 3*(int(elapsed/time.Second)+1) }
-	copyNew := func(what string, args ...string) {
+	copyNew := func(what string, during func(), args ...string) {
 		t.Helper()
 		before := emu.Requests("/assets")
 		start := time.Now()
-		run(t, args[0], args[1:]...)
+		done := make(chan error, 1)
+		go func() {
+			_, stderr, err := kreafstest.RunErr(runTimeout, args[0], args[1:]...)
+			if err != nil {
+				err = fmt.Errorf("%v\nstderr: %s", err, stderr)
+			}
+			done <- err
+		}()
+		if during != nil {
+			during()
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
 		elapsed := time.Since(start)
 		got := emu.Requests("/assets") - before
 		t.Logf("%s of %d new files: %d /assets requests in %v", what, n, got, elapsed.Round(time.Millisecond))
@@ -64,8 +78,25 @@ func TestBulkCopiesOfNewFilesAskTheAPIAboutNamesAboutOnceASecondNotOnceAFile(t *
 			t.Errorf("%s of %d new files took %v and made %d /assets requests, want at most %d", what, n, elapsed.Round(time.Millisecond), got, want)
 		}
 	}
-	copyNew("rsync -rt", "rsync", "-rt", newFiles(t, n, "rsynced")+"/", m.Path("assets")+"/")
-	copyNew("cp -r", "cp", "-r", newFiles(t, n, "copied")+"/.", m.Path("assets")+"/")
+	copyNew("rsync -rt", nil, "rsync", "-rt", newFiles(t, n, "rsynced")+"/", m.Path("assets")+"/")
+	// During a bulk copy, an asset uploaded elsewhere is found by name
+	// within about a second (burstFresh), not at once.
+	copyNew("cp -r", func() {
+		time.Sleep(time.Second)
+		emu.add(makePNG(8, 2, 2), "during.png")
+		added := time.Now()
+		for {
+			if _, _, err := runErr(t, "stat", m.Path("assets", "during.png")); err == nil {
+				t.Logf("during the copy, an asset uploaded elsewhere was found by name %v after its upload", time.Since(added).Round(time.Millisecond))
+				return
+			}
+			if time.Since(added) > 3*time.Second {
+				t.Errorf("during a bulk copy, an asset uploaded elsewhere is not found by name %v after its upload; want about a second", time.Since(added).Round(time.Millisecond))
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}, "cp", "-r", newFiles(t, n, "copied")+"/.", m.Path("assets")+"/")
 
 	// Once the copies are over, a name missed a moment ago by one program
 	// is asked for again by the next: an asset uploaded elsewhere in
@@ -88,7 +119,7 @@ func TestBulkCopiesOfNewFilesAskTheAPIAboutNamesAboutOnceASecondNotOnceAFile(t *
 			}
 		}
 	}
-	if ls := run(t, "ls", m.Path("assets")); strings.Count(ls, ".png\n") != 2*n+2 {
-		t.Errorf("ls assets/ shows %d names, want %d", strings.Count(ls, ".png\n"), 2*n+2)
+	if ls := run(t, "ls", m.Path("assets")); strings.Count(ls, ".png\n") != 2*n+3 {
+		t.Errorf("ls assets/ shows %d names, want %d", strings.Count(ls, ".png\n"), 2*n+3)
 	}
 }
