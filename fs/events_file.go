@@ -22,7 +22,7 @@ import (
 type eventsFile struct {
 	gofs.Inode
 	m    *node.Mount
-	look func() // logs what is seen only when looked for (refused uploads)
+	look func() // brings the log up to date first (refused uploads)
 }
 
 // Getattr reports the bytes logged so far, read-only, never cached.

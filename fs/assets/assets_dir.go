@@ -54,7 +54,7 @@ type assetsDir struct {
 	checkRunning int          // re-checks of the newest assets running (at most recheckRunners)
 	checkNext    *recheckCall // lookups waiting for the next re-check
 	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
-	misses       missMemo     // recent misses by name and process (assets_recheck.go)
+	misses       missMemo     // what recent re-checks did not find (assets_recheck_memo.go)
 
 	dc    dirCache   // what the kernel's copy of the listing holds (assets_opendir.go)
 	sizes sizeProber // probes of the sizes the listing lacks (assets_sizes.go)

@@ -6,19 +6,15 @@ package assets
 // than listing everything again, and exactly what finds a file uploaded
 // elsewhere a moment ago.
 //
-// Not every miss asks: a temporary or junk name (view.ClassifyName: rsync's
-// .NAME.XXXXXX, editors' swap files, .DS_Store) is never an asset kreafs
-// made, so it answers ENOENT from the listing; and a process that missed a
-// name in a re-check that began less than missMemoFor ago gets the same
-// answer again without asking. rsync looks a new NAME up four times in a
-// row (the receiver's open of a basis file, the kernel's lookup before
-// rename, and one inside it, after the generator's lstat), cp twice; each
-// was a request. The memo is per process: another process (a shell's next
-// command after an upload elsewhere) asks again, and names this mount
-// writes are found in the upload queue before the listing is consulted.
+// Not every miss asks (assets_recheck_memo.go): a temporary or junk name
+// is never an asset kreafs made; a process that missed a name a moment ago
+// gets the same answer again; and during a bulk copy of new names a miss
+// is answered from a re-check that began within the last second. Names
+// this mount writes are found in the upload queue before the listing is
+// consulted.
 //
 // Locking: assetsDir.checkMu guards checkRunning, checkNext and
-// checkFailed; missMemo.mu its map, held with no other lock. At most
+// checkFailed; missMemo.mu its fields, held with no other lock. At most
 // recheckRunners checks are in flight; a lookup that finds fewer starts its
 // own, the others share the next one (they need a check that started after
 // they did), so a burst of misses costs at most recheckRunners+1 requests.
@@ -28,80 +24,12 @@ package assets
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/fs/node"
-	"github.com/kreafs/kreafs/fs/view"
 )
-
-// missMemoFor is how long a process's miss of a name is answered from the
-// re-check that found it missing. Real time, not Config.Clock: it bridges
-// the few lookups one program makes of one name while it creates it.
-const missMemoFor = time.Second
-
-// missMemoPrune is the memo's size at which expired entries are dropped.
-const missMemoPrune = 256
-
-// missKey is a name missed by a process (its thread group id).
-type missKey struct {
-	name string
-	pid  uint32
-}
-
-// missMemo holds, per name and process, when the last re-check that did
-// not find the name began.
-type missMemo struct {
-	mu sync.Mutex
-	at map[missKey]time.Time
-}
-
-// add records that a re-check begun at began did not find name for the
-// calling process (nothing when the caller is unknown).
-func (m *missMemo) add(ctx context.Context, name string, began time.Time) {
-	pid := node.CallerProcess(ctx)
-	if pid == 0 {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.at == nil {
-		m.at = make(map[missKey]time.Time)
-	}
-	if len(m.at) >= missMemoPrune {
-		for k, t := range m.at {
-			if time.Since(t) >= missMemoFor {
-				delete(m.at, k)
-			}
-		}
-	}
-	m.at[missKey{name, pid}] = began
-}
-
-// recent reports whether the calling process missed name in a re-check
-// begun within missMemoFor.
-func (m *missMemo) recent(ctx context.Context, name string) bool {
-	pid := node.CallerProcess(ctx)
-	if pid == 0 {
-		return false
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t, ok := m.at[missKey{name, pid}]
-	return ok && time.Since(t) < missMemoFor
-}
-
-// shouldRecheck says whether a lookup of name, missing from the listing,
-// asks the API (see the top of this file).
-func (d *assetsDir) shouldRecheck(ctx context.Context, name string) bool {
-	if view.ClassifyPath(name) != view.FinalName {
-		return false
-	}
-	return !d.misses.recent(ctx, name)
-}
 
 // recheckPage is how many of the newest assets a re-check asks for.
 const recheckPage = 100
@@ -175,10 +103,27 @@ func (d *assetsDir) recheck(ctx context.Context) error {
 	}
 }
 
+// recheckSoon starts a re-check in the background, unless one is running
+// or the last one failed within recheckFailFast; nobody waits for it.
+func (d *assetsDir) recheckSoon() {
+	d.checkMu.Lock()
+	defer d.checkMu.Unlock()
+	if f := d.checkFailed; d.checkRunning > 0 || f.err != nil && d.r.Cfg.Clock().Sub(f.at) < recheckFailFast {
+		return
+	}
+	c := &recheckCall{done: make(chan struct{})}
+	d.checkRunning++
+	d.r.Background(func(bg context.Context) { d.runChecks(bg, c) })
+}
+
 // runChecks runs c, then the check queued meanwhile, until none is queued.
 func (d *assetsDir) runChecks(bg context.Context, c *recheckCall) {
 	for c != nil {
+		began := time.Now()
 		c.err = d.checkNewest(bg)
+		if c.err == nil {
+			d.misses.checked(began)
+		}
 		close(c.done)
 		d.checkMu.Lock()
 		if c.err != nil && bg.Err() == nil {

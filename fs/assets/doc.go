@@ -29,7 +29,11 @@
 //     before answering ENOENT: one request for the newest page of assets,
 //     whose unknown ones are merged into the listing (concurrent misses
 //     share it). So `cat assets/just-uploaded.png` works without waiting
-//     for the TTL. ENOENT answers are not cached by the kernel.
+//     for the TTL. ENOENT answers are not cached by the kernel. Temporary
+//     names, a program's repeated miss within a second, and misses during
+//     a bulk copy of new names (more than 4 names missing within a second)
+//     are answered from a re-check less than a second old
+//     (assets_recheck_memo.go).
 //   - Assets deleted through the mount are never shown again by this
 //     mount, even if a lagging listing still has them.
 //   - When a refresh drops or re-assigns a name the kernel knows, the

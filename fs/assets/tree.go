@@ -8,7 +8,6 @@ package assets
 
 import (
 	"context"
-	"sync"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 
@@ -40,7 +39,7 @@ type Tree struct {
 	// directory (in memory only without one).
 	trash *state.Trash
 
-	refusedSeen sync.Map // refused items already in the events log (refused_events.go)
+	refusals refusals // refused uploads in the events log (refused_events.go)
 }
 
 // New builds assets/ on m and starts the upload queue (Config.Uploads),
@@ -74,6 +73,7 @@ func New(m *node.Mount) (*Tree, error) {
 		// The tree exists: uploads resumed from an earlier mount may
 		// finish and report to it from now on.
 		r.up.Session().Start(r.uploaded)
+		r.watchRefusals() // uploads resumed from an earlier mount
 	}
 	return r, nil
 }

@@ -31,6 +31,8 @@ func (h writtenHost) InodeOf(p string) *gofs.Inode { return h.r.assets.inodeOf(p
 
 func (h writtenHost) Removed(ids ...string) { h.r.assets.removed(ids...) }
 
+func (h writtenHost) Released() { h.r.watchRefusals() }
+
 // --- what assets/ hides and shows ---
 
 // removed hides assets removed through the mount for good (asset ids are

@@ -9,8 +9,10 @@
 // finished job never changes and is cached for an hour
 // (node.FinishedTTL). rmdir of a job cancels it when Krea can and
 // otherwise hides it from jobs/ (Config.StateDir keeps the hidden ids,
-// state.HiddenJobs; jobs_remove.go). A name that cannot be an id
-// (view.IDLike) costs no request. Results are node.File nodes read
+// state.HiddenJobs; jobs_remove.go). A job gone from Krea leaves the
+// kernel's view through an rmdir made through the mount, so inotify
+// watchers of jobs/ see IN_DELETE (jobs_gone.go). A name that cannot be
+// an id (view.IDLike) costs no request. Results are node.File nodes read
 // through the content cache.
 //
 // # Locking

@@ -51,6 +51,8 @@ type jobsDir struct {
 	hidden  map[string]map[string]bool // job id -> names unlinked through the mount
 	lastGen uint64                     // listing generation merged into states
 	listed  map[string]bool            // ids of that generation
+	ghosts  map[string]api.Job         // jobs gone elsewhere, being removed through the mount
+	inRmdir map[string]int             // jobs an rmdir of this mount is removing
 }
 
 func New(r *node.Mount) gofs.InodeEmbedder {
@@ -99,19 +101,27 @@ func (d *jobsDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (
 	if ch, ok := d.named.Entry(ctx, &d.Inode, name, out); ok {
 		return ch, 0
 	}
+	if j, ok := d.ghost(name); ok { // being removed through the mount
+		return d.jobEntry(ctx, &j, out), 0
+	}
 	j, err := d.lookupJob(ctx, name)
 	if err != nil {
 		return nil, node.Fail(d.r.Log, logrus.Fields{"op": "lookup", "path": jobPath(name)}, err)
 	}
-	ch := d.NewInode(ctx, &jobDir{d: d, id: j.JobID}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: jobIno(j.JobID)})
 	if !j.Finished() {
 		d.watch.arm(j.JobID)
 	}
-	d.r.DirAttr(&out.Attr, jobMtime(d.r, &j))
+	return d.jobEntry(ctx, &j, out), 0
+}
+
+// jobEntry is the node of job j's directory, out filled.
+func (d *jobsDir) jobEntry(ctx context.Context, j *api.Job, out *fuse.EntryOut) *gofs.Inode {
+	ch := d.NewInode(ctx, &jobDir{d: d, id: j.JobID}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: jobIno(j.JobID)})
+	d.r.DirAttr(&out.Attr, jobMtime(d.r, j))
 	out.Ino = jobIno(j.JobID)
 	out.SetEntryTimeout(d.r.Cfg.DirCacheTTL)
 	out.SetAttrTimeout(node.FinishedTTL) // a job directory's attributes never change
-	return ch, 0
+	return ch
 }
 
 // Readdir lists one directory per job, newest first, from the listing
@@ -154,6 +164,9 @@ func (d *jobsDir) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.Att
 // empty, and only an API failure other than a refusal makes it fail.
 func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	f := logrus.Fields{"op": "rmdir", "path": jobPath(name), "id": name}
+	if d.unghost(name) {
+		return 0 // kreafs's own rmdir of a job gone elsewhere (jobs_gone.go)
+	}
 	if d.r.Cfg.ReadOnly {
 		return syscall.EROFS
 	}
@@ -166,6 +179,7 @@ func (d *jobsDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	if _, err := d.lookupJob(ctx, name); err != nil {
 		return node.Fail(d.r.Log, f, err)
 	}
+	defer d.removing(name)()
 	return node.Fail(d.r.Log, f, d.removeJob(ctx, name))
 }
 

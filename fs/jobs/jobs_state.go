@@ -111,7 +111,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 			st.job = *j
 		}
 	}
-	var gone []string
+	var gone []api.Job
 	for id, st := range d.states {
 		if listed[id] || st.call != nil || (!st.fetched.IsZero() && now.Sub(st.fetched) < keepUnlisted) {
 			continue
@@ -119,7 +119,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 		delete(d.states, id)
 		delete(d.hidden, id)
 		if d.listed[id] {
-			gone = append(gone, id)
+			gone = append(gone, st.job)
 		}
 	}
 	d.lastGen, d.listed = gen, listed
@@ -130,7 +130,7 @@ func (d *jobsDir) merge(gen uint64, jobs []api.Job) {
 	}
 	if len(gone) > 0 {
 		d.r.Log.WithFields(logrus.Fields{"op": "list", "path": "jobs", "gone": len(gone)}).Debug("jobs left the listing")
-		d.r.NotifyAsync(func() { node.ForgetNames(&d.Inode, gone) })
+		d.goneAway(gone)
 	}
 	for i := range moved {
 		d.logEvents(&moved[i][0], &moved[i][1])
@@ -305,7 +305,7 @@ func (d *jobsDir) refresh(ctx context.Context, id string) (api.Job, error) {
 		d.r.Log.WithFields(logrus.Fields{"op": "refresh", "path": jobPath(id), "id": id}).Info("job no longer exists")
 		d.watch.forget(id)
 		d.unhide(id)
-		d.r.NotifyAsync(func() { node.ForgetNames(&d.Inode, []string{id}) })
+		d.goneAway([]api.Job{prev})
 	}
 	return c.job, c.err
 }

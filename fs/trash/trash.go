@@ -7,6 +7,8 @@
 // machine (state.Trash, kept across remounts), with no request; restoring
 // shows it again, with no upload; removing it from files/ deletes it on
 // Krea. A folder cannot be trashed (EXDEV: GIO then offers to delete it).
+// GVfs (trash:///) empties the trash through expunged/ and lists it again
+// only when the mtime of files/ changed (expunged.go).
 // Moving an asset in is assets/'s rename (package assets, trash_in.go);
 // what is trashed is kept in state.Trash, which assets/ hides.
 //
@@ -78,6 +80,8 @@ type Trash struct {
 	*node.Mount
 	trash *state.Trash
 	a     Assets
+	ex    expunging
+	ch    changes
 }
 
 // New is the trash of m: st is what it holds (shared with assets/, which
@@ -102,7 +106,7 @@ func IsFiles(n gofs.InodeEmbedder) bool {
 // trashAttr fills the attributes of the trash's directories: private to
 // their owner, as the specification asks.
 func (r *Trash) trashAttr(a *fuse.Attr, ino uint64) {
-	r.DirAttr(a, r.Started)
+	r.DirAttr(a, r.changedAt())
 	a.Ino = ino
 	a.Mode = syscall.S_IFDIR | 0o700
 }
@@ -113,10 +117,13 @@ func (t *trashTop) OnAdd(ctx context.Context) {
 	t.AddChild(view.TrashFiles, files, false)
 	info := t.NewPersistentInode(ctx, &trashInfo{r: t.r, temps: map[string][]byte{}}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: node.InoFor("trash:info")})
 	t.AddChild(view.TrashInfo, info, false)
+	ex := t.NewPersistentInode(ctx, &expungedDir{r: t.r}, gofs.StableAttr{Mode: syscall.S_IFDIR, Ino: node.InoFor("trash:expunged")})
+	t.AddChild(expungedName, ex, false)
 }
 
 func (t *trashTop) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	t.r.trashAttr(&out.Attr, t.StableAttr().Ino)
+	out.SetTimeout(0)
 	return 0
 }
 
@@ -134,11 +141,13 @@ func (t *trashTop) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 
 func (t *trashFiles) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	t.r.trashAttr(&out.Attr, t.StableAttr().Ino)
+	out.SetTimeout(0)
 	return 0
 }
 
 func (t *trashInfo) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	t.r.trashAttr(&out.Attr, t.StableAttr().Ino)
+	out.SetTimeout(0)
 	return 0
 }
 
@@ -153,7 +162,7 @@ func (r *Trash) trashedAsset(ctx context.Context, e state.TrashEntry) *api.Asset
 // Lookup finds a trashed asset.
 func (t *trashFiles) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	e, ok := t.r.trash.Get(name)
-	if !ok {
+	if !ok || t.r.ex.has(name) {
 		return nil, syscall.ENOENT
 	}
 	a := t.r.trashedAsset(ctx, e)
@@ -167,7 +176,7 @@ func (t *trashFiles) Lookup(ctx context.Context, name string, out *fuse.EntryOut
 func (t *trashFiles) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	var es []fuse.DirEntry
 	for _, e := range t.r.trash.List() {
-		if e.ID != "" {
+		if e.ID != "" && !t.r.ex.has(e.Name) {
 			es = append(es, fuse.DirEntry{Name: e.Name, Mode: syscall.S_IFREG, Ino: view.AssetIno(e.ID)})
 		}
 	}
@@ -181,10 +190,10 @@ func (t *trashFiles) Unlink(ctx context.Context, name string) syscall.Errno {
 		return errno
 	}
 	e, ok := t.r.trash.Get(name)
-	if !ok || e.ID == "" {
+	if !ok || e.ID == "" || t.r.ex.has(name) {
 		return syscall.ENOENT
 	}
-	if err := t.r.a.DeleteAsset(ctx, e.Path, e.ID); err != nil {
+	if err := t.r.a.DeleteAsset(ctx, assetPath(e), e.ID); err != nil {
 		return node.Fail(t.r.Log, fields, err)
 	}
 	if err := t.r.untrash(e); err != nil {
@@ -206,6 +215,9 @@ func (r *Trash) untrash(e state.TrashEntry) error {
 
 // Rename of a trashed asset back into assets/ restores it (no upload).
 func (t *trashFiles) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	if _, ok := newParent.(*expungedDir); ok {
+		return t.r.expunge(name, newName)
+	}
 	dir, ok := t.r.a.FolderOf(newParent)
 	if !ok {
 		return syscall.EXDEV
@@ -215,7 +227,7 @@ func (t *trashFiles) Rename(ctx context.Context, name string, newParent gofs.Ino
 		return errno
 	}
 	e, ok := t.r.trash.Get(name)
-	if !ok || e.ID == "" {
+	if !ok || e.ID == "" || t.r.ex.has(name) {
 		return syscall.ENOENT
 	}
 	if err := t.r.untrash(e); err != nil {

@@ -6,6 +6,7 @@ package view
 //
 //	2026-12-05T06:19:37.123Z asset-added assets/album/beach.png
 //	2026-12-05T06:19:40.002Z job-state completed jobs/<id>
+//	2026-12-05T06:20:01.250Z job-removed jobs/<id>
 //
 // A line is "<time, UTC, ms> <kind> [<detail> ]<path>\n"; only job-state
 // has a detail (the new state, one word), and the path (relative to the
@@ -34,6 +35,7 @@ const (
 	EventAssetAdded    = "asset-added"
 	EventAssetRemoved  = "asset-removed"
 	EventJobState      = "job-state"
+	EventJobRemoved    = "job-removed"
 	EventResultReady   = "result-ready"
 	EventUploadDone    = "upload-done"
 	EventUploadRefused = "upload-refused"
