@@ -80,6 +80,8 @@ type Options struct {
 
 	Log   logrus.FieldLogger // [logrus.StandardLogger()]
 	Clock Clock              // [the real clock]
+
+	fsync durable.Syncer // every fsync of Dir's files [(*os.File).Sync]; tests count with it
 }
 
 // Queue is the durable write-back upload queue. See the package doc.
@@ -114,6 +116,10 @@ type Queue struct {
 type item struct {
 	pmu sync.Mutex // see the locking note at the top
 
+	// journaled (guarded by pmu): a durable record of the item exists, so
+	// every later record is written durably too (durable.go).
+	journaled bool
+
 	// All below guarded by Queue.mu.
 	rec        record
 	writers    int
@@ -139,7 +145,7 @@ func Open(o Options) (*Queue, error) {
 		return nil, errors.New("upload queue: Options.Dir and Options.Uploader are required")
 	}
 	setDefaults(&o)
-	l, err := journal.NewLayout(o.Dir)
+	l, err := journal.NewLayout(o.Dir, o.fsync)
 	if err != nil {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}

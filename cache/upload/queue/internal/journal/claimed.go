@@ -37,14 +37,16 @@ const ClaimedKeep = 24 * time.Hour
 
 // ClaimedLog is Dir/claimed.log open for appending.
 type ClaimedLog struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
+	mu    sync.Mutex
+	path  string
+	f     *os.File
+	fsync durable.Syncer
 }
 
 // OpenClaimed reads Dir/claimed.log, keeps the ids claimed at or after
 // since, rewrites the log with just those, and opens it for appending.
-func OpenClaimed(dir string, since time.Time) (*ClaimedLog, map[string]time.Time, error) {
+// Its fsyncs go through fsync (nil: (*os.File).Sync).
+func OpenClaimed(dir string, since time.Time, fsync durable.Syncer) (*ClaimedLog, map[string]time.Time, error) {
 	path := filepath.Join(dir, "claimed.log")
 	kept := map[string]time.Time{}
 	b, err := os.ReadFile(path)
@@ -66,14 +68,14 @@ func OpenClaimed(dir string, since time.Time) (*ClaimedLog, map[string]time.Time
 	for id, at := range kept {
 		out.WriteString(claimedLine(id, at))
 	}
-	if err := durable.WriteFile(path, []byte(out.String())); err != nil {
+	if err := fsync.WriteFile(path, []byte(out.String())); err != nil {
 		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
-	return &ClaimedLog{path: path, f: f}, kept, nil
+	return &ClaimedLog{path: path, f: f, fsync: fsync}, kept, nil
 }
 
 func claimedLine(id string, at time.Time) string {
@@ -93,7 +95,7 @@ func (c *ClaimedLog) Add(id string, at time.Time) error {
 	if _, err := c.f.WriteString(claimedLine(id, at)); err != nil {
 		return fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
-	if err := c.f.Sync(); err != nil {
+	if err := c.fsync.Sync(c.f); err != nil {
 		return fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	return nil

@@ -15,14 +15,24 @@ import (
 	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
-// Layout names the files under one queue directory.
+// Layout names the files under one queue directory and writes them.
 type Layout struct {
 	Dir, Journal, Spool string
+
+	// Fsync is every fsync of the queue's files (nil: (*os.File).Sync);
+	// tests count with it.
+	Fsync durable.Syncer
+	// The group commits of journal/ and spool/ (nil: each caller fsyncs
+	// the directory itself).
+	journalDir, spoolDir *durable.DirSyncer
 }
 
 // NewLayout makes dir, dir/journal and dir/spool (0700) if missing.
-func NewLayout(dir string) (Layout, error) {
-	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool")}
+// fsync is Layout.Fsync.
+func NewLayout(dir string, fsync durable.Syncer) (Layout, error) {
+	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync}
+	l.journalDir = durable.NewDirSyncer(l.Journal, fsync)
+	l.spoolDir = durable.NewDirSyncer(l.Spool, fsync)
 	for _, d := range []string{l.Dir, l.Journal, l.Spool} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return l, err
@@ -46,23 +56,75 @@ func (l Layout) RecordPath(id string) string {
 
 // WriteRecord replaces journal/<id>.json atomically and durably.
 func (l Layout) WriteRecord(r Record) error {
-	r.V = Version
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
+	b, err := encodeRecord(r)
+	if err == nil {
+		err = l.Fsync.WriteFileNoDirSync(l.RecordPath(r.ID), b)
 	}
-	if err := durable.WriteFile(l.RecordPath(r.ID), append(b, '\n')); err != nil {
+	if err == nil {
+		err = l.syncDir(l.journalDir, l.Journal)
+	}
+	if err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
 	}
 	return nil
 }
 
+// WriteRecordUnsynced replaces journal/<id>.json atomically without an
+// fsync: the record survives a kill -9 but maybe not a power cut, where
+// it may also come back empty (LoadRecords then drops it). Only for an
+// item that has no durable record yet.
+func (l Layout) WriteRecordUnsynced(r Record) error {
+	b, err := encodeRecord(r)
+	if err == nil {
+		err = durable.Replace(l.RecordPath(r.ID), b)
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+func encodeRecord(r Record) ([]byte, error) {
+	r.V = Version
+	b, err := json.MarshalIndent(r, "", "  ")
+	return append(b, '\n'), err
+}
+
 // RemoveRecord deletes journal/<id>.json durably; a missing file is fine.
 func (l Layout) RemoveRecord(id string) error {
+	if err := l.RemoveRecordUnsynced(id); err != nil {
+		return err
+	}
+	return l.syncDir(l.journalDir, l.Journal)
+}
+
+// RemoveRecordUnsynced deletes journal/<id>.json without an fsync: a
+// power cut may bring it back.
+func (l Layout) RemoveRecordUnsynced(id string) error {
 	if err := os.Remove(l.RecordPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return durable.SyncDir(l.Journal)
+	return nil
+}
+
+// SyncSpool makes spool/<id>.<gen> durable: its bytes and its name.
+func (l Layout) SyncSpool(id string, gen int) error {
+	if err := l.Fsync.SyncFile(l.SpoolPath(id, gen)); err != nil {
+		return err
+	}
+	return l.syncDir(l.spoolDir, l.Spool)
+}
+
+// SyncSpoolFile fsyncs the bytes of spool/<id>.<gen> (not its name).
+func (l Layout) SyncSpoolFile(id string, gen int) error {
+	return l.Fsync.SyncFile(l.SpoolPath(id, gen))
+}
+
+func (l Layout) syncDir(g *durable.DirSyncer, dir string) error {
+	if g == nil {
+		return l.Fsync.SyncDir(dir)
+	}
+	return g.Sync()
 }
 
 // LoadRecords reads every record. Records that do not parse are renamed to
@@ -81,6 +143,13 @@ func (l Layout) LoadRecords() (recs []Record, bad []string, err error) {
 			os.Remove(p) // an interrupted WriteRecord; the old record is intact
 			continue
 		case !strings.HasSuffix(n, ".json"):
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Size() == 0 {
+			// WriteRecord never writes an empty file: this is an unsynced
+			// record (WriteRecordUnsynced) that a power cut emptied, of an
+			// item that had no durable record: as if never written.
+			os.Remove(p)
 			continue
 		}
 		r, perr := ReadRecord(p)
