@@ -44,13 +44,16 @@ func (q *Queue) writeRecord(it *item, rec record, mustSync bool) error {
 }
 
 // writeClosedRecord journals rec of a closed item durably, with its spool
-// (bytes and name) made durable first if no durable record covered them;
-// the caller holds it.pmu.
+// (bytes and name) made durable first unless they are already; the caller
+// holds it.pmu. Every upload's intent is written by it: a spool is durable
+// before its upload starts (the content cache links it as the asset's
+// data without another fsync).
 func (q *Queue) writeClosedRecord(it *item, rec record) error {
-	if !it.journaled {
+	if !it.spoolSynced {
 		if err := q.l.SyncSpool(rec.ID, rec.Gen); err != nil {
 			return err
 		}
+		it.spoolSynced = true
 	}
 	return q.writeRecord(it, rec, true)
 }
@@ -65,13 +68,14 @@ func (q *Queue) makeDurable(it *item) error {
 		q.mu.Unlock()
 		return nil
 	}
-	rec := it.rec.Clone()
+	rec, closed := it.rec.Clone(), it.writers == 0
 	q.mu.Unlock()
-	if it.journaled {
-		return q.l.SyncSpoolFile(rec.ID, rec.Gen)
-	}
 	if err := q.l.SyncSpool(rec.ID, rec.Gen); err != nil {
 		return err
 	}
+	if it.journaled {
+		return nil
+	}
+	it.spoolSynced = closed // writers still open may change it (Release resets it)
 	return q.writeRecord(it, rec, true)
 }

@@ -101,6 +101,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		f, err = os.OpenFile(q.l.SpoolPath(id, old), flag, 0)
 	}
 	if err == nil {
+		it.spoolSynced = false
 		q.mu.Lock()
 		it.rec.Gen, it.rec.State = gen, stWriting
 		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
@@ -198,6 +199,7 @@ func (q *Queue) Release(id string) error {
 	rec := it.rec.Clone()
 	held := q.heldLocked(it)
 	q.mu.Unlock()
+	it.spoolSynced = false // written through the handles just closed
 	if err == nil && held {
 		err = q.writeRecord(it, rec, false)
 	} else if err == nil {

@@ -113,7 +113,7 @@ func TestACopiedFileIsMadeDurableAtItsCloseAndNotAtItsCreate(t *testing.T) {
 }
 
 // fsync(2) of a temp file that has no durable record yet makes both its
-// bytes and its record durable; a second one only its bytes.
+// bytes and its record durable; a second one only its bytes (and name).
 func TestFsyncOfATempFileMakesItsRecordDurableOnce(t *testing.T) {
 	var c *fsyncCounter
 	e := newEnv(t, func(o *Options) {
@@ -125,7 +125,7 @@ func TestFsyncOfATempFileMakesItsRecordDurableOnce(t *testing.T) {
 	c.take()
 	for i, want := range []map[string]int{
 		{"spool": 1, "spool/": 1, "journal": 1, "journal/": 1},
-		{"spool": 1},
+		{"spool": 1, "spool/": 1},
 	} {
 		if err := q.Wait(t.Context(), id); err != nil {
 			t.Fatal(err)
@@ -173,4 +173,26 @@ func sameCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// A file written again after its close (durable record, durable spool)
+// has its new bytes fsynced at the new last close.
+func TestAFileWrittenAgainIsFsyncedAgainAtItsLastClose(t *testing.T) {
+	var c *fsyncCounter
+	e := newEnv(t, func(o *Options) { c = countFsyncs(o) })
+	q := e.open()
+	id := e.write(q, "photo.png", []byte("v1"))
+	f, err := q.OpenWrite(id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("v2"))
+	f.Close()
+	c.take()
+	if err := q.Release(id); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.take(); n["spool"] != 1 || n["journal"] != 1 {
+		t.Fatalf("last close after a rewrite: fsyncs %v, want the spool and the record", n)
+	}
 }

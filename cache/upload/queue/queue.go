@@ -116,9 +116,11 @@ type Queue struct {
 type item struct {
 	pmu sync.Mutex // see the locking note at the top
 
-	// journaled (guarded by pmu): a durable record of the item exists, so
-	// every later record is written durably too (durable.go).
-	journaled bool
+	// Guarded by pmu (durability.go): journaled, a durable record of the
+	// item exists, so every later record is written durably too;
+	// spoolSynced, the current spool's bytes and name are durable and not
+	// written since.
+	journaled, spoolSynced bool
 
 	// All below guarded by Queue.mu.
 	rec        record

@@ -115,11 +115,6 @@ func (l Layout) SyncSpool(id string, gen int) error {
 	return l.syncDir(l.spoolDir, l.Spool)
 }
 
-// SyncSpoolFile fsyncs the bytes of spool/<id>.<gen> (not its name).
-func (l Layout) SyncSpoolFile(id string, gen int) error {
-	return l.Fsync.SyncFile(l.SpoolPath(id, gen))
-}
-
 func (l Layout) syncDir(g *durable.DirSyncer, dir string) error {
 	if g == nil {
 		return l.Fsync.SyncDir(dir)
