@@ -58,7 +58,14 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 	rec := it.rec.Clone()
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "rename", "id": id, "name": newName, "from": old}).Debug("re-targeted")
-	if closedFinal {
+	switch {
+	case closedFinal && !it.journaled: // durable within CommitWindow (commit.go)
+		if err := q.writeRecord(it, rec, false); err != nil {
+			return err
+		}
+		q.commitLater(it)
+		return nil
+	case closedFinal:
 		return q.writeClosedRecord(it, rec)
 	}
 	return q.writeRecord(it, rec, false)

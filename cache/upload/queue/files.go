@@ -102,6 +102,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 	}
 	if err == nil {
 		it.spoolSynced = false
+		it.writeSeq++
 		q.mu.Lock()
 		it.rec.Gen, it.rec.State = gen, stWriting
 		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
@@ -200,9 +201,16 @@ func (q *Queue) Release(id string) error {
 	held := q.heldLocked(it)
 	q.mu.Unlock()
 	it.spoolSynced = false // written through the handles just closed
-	if err == nil && held {
+	it.writeSeq++
+	switch {
+	case err != nil:
+	case held:
 		err = q.writeRecord(it, rec, false)
-	} else if err == nil {
+	case !it.journaled: // durable within CommitWindow (commit.go)
+		if err = q.writeRecord(it, rec, false); err == nil {
+			q.commitLater(it)
+		}
+	default:
 		err = q.writeClosedRecord(it, rec)
 	}
 	q.mu.Lock()

@@ -111,6 +111,11 @@ type Queue struct {
 	closed     bool
 
 	onUploaded func(it Item, a *api.Asset) // set by Start, before any worker runs
+
+	commitMu sync.Mutex  // serialises commits (commit.go)
+	cmu      sync.Mutex  // guards pending and ctimer; a leaf
+	pending  []*item     // closed files to make durable
+	ctimer   *time.Timer // runs commitNow
 }
 
 type item struct {
@@ -119,8 +124,9 @@ type item struct {
 	// Guarded by pmu (durability.go): journaled, a durable record of the
 	// item exists, so every later record is written durably too;
 	// spoolSynced, the current spool's bytes and name are durable and not
-	// written since.
+	// written since; writeSeq counts the times they were written (commit.go).
 	journaled, spoolSynced bool
+	writeSeq               uint64
 
 	// All below guarded by Queue.mu.
 	rec        record

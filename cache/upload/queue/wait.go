@@ -223,7 +223,8 @@ func (q *Queue) Close(ctx context.Context) error {
 		err = fmt.Errorf("upload queue: close: %w", ctx.Err())
 	}
 	q.stop()
-	q.swg.Wait() // every stream's request has ended (aborted, or its worker is done)
+	q.swg.Wait()  // every stream's request has ended (aborted, or its worker is done)
+	q.commitNow() // files closed in the last CommitWindow
 	q.cl.Close()
 	q.lock.Close()
 	return err
