@@ -20,7 +20,15 @@
 //     rename, fsync of journal/ (cache/internal/durable). A crash leaves
 //     the old record or the new one, never a mix; LoadRecords removes the
 //     temp files of interrupted writes.
-//   - RemoveRecord fsyncs journal/ after the unlink.
+//   - WriteRecordUnsynced is WriteRecord without fsyncs: atomic for
+//     readers and across kill -9, but a power cut may leave the old
+//     record, the new one or an empty file. The queue uses it only for an
+//     item that has no durable record; LoadRecords removes an empty record
+//     (WriteRecord never writes one), and the item's spool goes with it.
+//   - RemoveRecord fsyncs journal/ after the unlink; RemoveRecordUnsynced
+//     does not.
+//   - The fsyncs of journal/ and spool/ are group commits
+//     (durable.DirSyncer): callers at the same time share one.
 //   - ReadRecord accepts only a record of this Version with a valid id, a
 //     gen >= 0, a known state, and an asset when Uploaded; LoadRecords
 //     renames any other to *.corrupt and reports it, leaving its spool.
