@@ -58,17 +58,10 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 	rec := it.rec.Clone()
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "rename", "id": id, "name": newName, "from": old}).Debug("re-targeted")
-	switch {
-	case closedFinal && !it.journaled: // durable within CommitWindow (commit.go)
-		if err := q.writeRecord(it, rec, false); err != nil {
-			return err
-		}
-		q.commitLater(it)
-		return nil
-	case closedFinal:
-		return q.writeClosedRecord(it, rec)
+	if closedFinal {
+		return q.closedFinal(it, rec)
 	}
-	return q.writeRecord(it, rec, false)
+	return it.dur.Write(q.l, rec, false)
 }
 
 // Cancel drops a queued item (rm of a file that is not uploaded): its
@@ -122,8 +115,8 @@ func (q *Queue) Cancel(id string) error {
 	q.log.WithFields(logrus.Fields{"op": "cancel", "id": id, "name": rec.Name}).Info("queued upload canceled")
 	switch {
 	case cleanup:
-		err = q.writeRecord(it, rec, true)
-	case it.journaled:
+		err = it.dur.Write(q.l, rec, true)
+	case it.dur.Journaled:
 		err = q.l.RemoveRecord(id)
 	default: // brought back by a power cut it is held or interrupted: never uploaded
 		err = q.l.RemoveRecordUnsynced(id)
@@ -159,7 +152,7 @@ func (q *Queue) Retry(id string) error {
 	it.rec.State, it.rec.Attempts = stPending, 0
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if err := q.writeClosedRecord(it, rec); err != nil {
+	if err := it.dur.WriteClosed(q.l, rec); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -186,7 +179,7 @@ func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
 	}
 	q.items[rec.ID] = it // not queued before it is journaled
 	q.mu.Unlock()
-	if err := q.writeRecord(it, rec.Clone(), true); err != nil {
+	if err := it.dur.Write(q.l, rec.Clone(), true); err != nil {
 		q.mu.Lock()
 		delete(q.items, rec.ID)
 		it.removed = true

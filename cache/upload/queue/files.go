@@ -40,7 +40,7 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 		q.mu.Unlock()
 		return "", nil, fmt.Errorf("upload queue: create %q: %w", name, err)
 	}
-	if err := q.writeRecord(it, rec.Clone(), false); err != nil { // durability.go
+	if err := it.dur.Write(q.l, rec.Clone(), false); err != nil { // durability.go
 		return undo(err)
 	}
 	f, err = os.OpenFile(q.l.SpoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -101,14 +101,13 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		f, err = os.OpenFile(q.l.SpoolPath(id, old), flag, 0)
 	}
 	if err == nil {
-		it.spoolSynced = false
-		it.writeSeq++
+		it.dur.SpoolWritten()
 		q.mu.Lock()
 		it.rec.Gen, it.rec.State = gen, stWriting
 		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
 		rec := it.rec.Clone()
 		q.mu.Unlock()
-		if err = q.writeRecord(it, rec, true); err != nil {
+		if err = it.dur.Write(q.l, rec, true); err != nil {
 			f.Close()
 		}
 	}
@@ -160,9 +159,9 @@ func (q *Queue) OpenRead(id string) (*os.File, error) {
 
 // Release is called when a write handle from Create or OpenWrite closes
 // (after the caller closed its *os.File). At the last one the item is
-// journaled as pending, durably with its spool unless it is held and has
-// no durable record yet (durability.go), and its upload scheduled Delay
-// from now (unless Hold says to keep it).
+// journaled as pending (made durable with its spool in the next group
+// commit, unless it is held: durability.go), and its upload scheduled
+// Delay from now (unless Hold says to keep it).
 func (q *Queue) Release(id string) error {
 	it, err := q.get(id)
 	if errors.Is(err, ErrUnknownItem) {
@@ -200,18 +199,13 @@ func (q *Queue) Release(id string) error {
 	rec := it.rec.Clone()
 	held := q.heldLocked(it)
 	q.mu.Unlock()
-	it.spoolSynced = false // written through the handles just closed
-	it.writeSeq++
+	it.dur.SpoolWritten() // through the handles just closed
 	switch {
 	case err != nil:
 	case held:
-		err = q.writeRecord(it, rec, false)
-	case !it.journaled: // durable within CommitWindow (commit.go)
-		if err = q.writeRecord(it, rec, false); err == nil {
-			q.commitLater(it)
-		}
+		err = it.dur.Write(q.l, rec, false)
 	default:
-		err = q.writeClosedRecord(it, rec)
+		err = q.closedFinal(it, rec)
 	}
 	q.mu.Lock()
 	if it.writers == 0 && it.rec.State == stPending {

@@ -71,7 +71,7 @@ func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndNineInAll(t *testing.T) {
 	if n, total := c.take(); total != 0 {
 		t.Fatalf("rename to the final name: %d fsyncs %v, want none", total, n)
 	}
-	q.commitNow()
+	q.com.Flush()
 	n, atRename := c.take()
 	if want := map[string]int{"spool": 1, "spool/": 1, "journal": 1, "journal/": 1}; !sameCounts(n, want) {
 		t.Fatalf("commit after the rename: fsyncs %v, want %v", n, want)
@@ -225,7 +225,7 @@ func TestFilesClosedTogetherShareTheirDirectoryFsyncs(t *testing.T) {
 	for _, n := range []string{"a.png", "b.png", "c.png"} {
 		e.write(q, n, []byte(n))
 	}
-	q.commitNow()
+	q.com.Flush()
 	if n, _ := c.take(); !sameCounts(n, map[string]int{"spool": 3, "spool/": 1, "journal": 3, "journal/": 1}) {
 		t.Fatalf("commit of three closed files: fsyncs %v", n)
 	}

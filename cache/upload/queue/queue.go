@@ -111,22 +111,13 @@ type Queue struct {
 	closed     bool
 
 	onUploaded func(it Item, a *api.Asset) // set by Start, before any worker runs
-
-	commitMu sync.Mutex  // serialises commits (commit.go)
-	cmu      sync.Mutex  // guards pending and ctimer; a leaf
-	pending  []*item     // closed files to make durable
-	ctimer   *time.Timer // runs commitNow
+	com        *journal.Committer          // group commit of closed files (durability.go)
 }
 
 type item struct {
 	pmu sync.Mutex // see the locking note at the top
 
-	// Guarded by pmu (durability.go): journaled, a durable record of the
-	// item exists, so every later record is written durably too;
-	// spoolSynced, the current spool's bytes and name are durable and not
-	// written since; writeSeq counts the times they were written (commit.go).
-	journaled, spoolSynced bool
-	writeSeq               uint64
+	dur journal.Durability // what of it is durable (durability.go); guarded by pmu
 
 	// All below guarded by Queue.mu.
 	rec        record
@@ -170,6 +161,9 @@ func Open(o Options) (*Queue, error) {
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = &lister{fetch: o.Uploader.AllAssets}
 	q.prog = newProgressTable()
+	q.com = journal.NewCommitter(l, CommitWindow, func(err error) {
+		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's directories; uploads fsync them again")
+	})
 	q.o.Uploader = q.prog.wrap(o.Uploader) // progress.go
 	if err := q.load(); err != nil {
 		lock.Close()

@@ -72,7 +72,7 @@ func (q *Queue) runCanceled(it *item) {
 		it.rec.Intent = nil
 		rec := it.rec.Clone()
 		q.mu.Unlock()
-		err := q.writeRecord(it, rec, true)
+		err := it.dur.Write(q.l, rec, true)
 		it.pmu.Unlock()
 		if err != nil {
 			q.retryLater(it, err, false)

@@ -224,7 +224,7 @@ func (q *Queue) Close(ctx context.Context) error {
 	}
 	q.stop()
 	q.swg.Wait()  // every stream's request has ended (aborted, or its worker is done)
-	q.commitNow() // files closed in the last CommitWindow
+	q.com.Flush() // files closed in the last CommitWindow
 	q.cl.Close()
 	q.lock.Close()
 	return err

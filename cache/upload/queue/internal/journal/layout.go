@@ -120,17 +120,6 @@ func (l Layout) WriteRecordNoDirSync(r Record) error {
 	return nil
 }
 
-// SyncJournalDir fsyncs journal/ (group commit).
-func (l Layout) SyncJournalDir() error { return l.syncDir(l.journalDir, l.Journal) }
-
-// SyncSpoolDir fsyncs spool/ (group commit).
-func (l Layout) SyncSpoolDir() error { return l.syncDir(l.spoolDir, l.Spool) }
-
-// SyncSpoolBytes fsyncs spool/<id>.<gen> but not its name (SyncSpoolDir).
-func (l Layout) SyncSpoolBytes(id string, gen int) error {
-	return l.Fsync.SyncFile(l.SpoolPath(id, gen))
-}
-
 // SyncSpool makes spool/<id>.<gen> durable: its bytes and its name.
 func (l Layout) SyncSpool(id string, gen int) error {
 	if err := l.Fsync.SyncFile(l.SpoolPath(id, gen)); err != nil {
