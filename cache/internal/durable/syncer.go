@@ -11,9 +11,9 @@ package durable
 //     but a power cut may leave the old file, the new one, or an empty
 //     one. Never Replace a file that was written durably: an empty file
 //     would then stand where a durable one was.
-//   - DirSyncer.Sync returns once an fsync of its directory that began
-//     after the call has ended: callers that arrive while one runs share
-//     the next one (group commit).
+//   - GroupSync.Sync returns once an fsync of its file or directory that
+//     began after the call has ended: callers that arrive while one runs
+//     share the next one (group commit).
 
 import (
 	"os"
@@ -42,7 +42,7 @@ func (s Syncer) WriteFile(path string, data []byte) error {
 }
 
 // WriteFileNoDirSync is WriteFile without the fsync of the directory: the
-// caller fsyncs it (DirSyncer) before it relies on the new file.
+// caller fsyncs it (GroupSync) before it relies on the new file.
 func (s Syncer) WriteFileNoDirSync(path string, data []byte) error {
 	_, err := s.writeRenamed(path, data, true)
 	return err
@@ -97,6 +97,21 @@ func (s Syncer) SyncDir(dir string) error {
 	return nil
 }
 
+// syncPath fsyncs the file or directory at p (a directory that cannot be
+// fsynced counts as synced, as in SyncDir).
+func (s Syncer) syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	err = s.Sync(f)
+	if fi, serr := f.Stat(); err != nil && serr == nil && fi.IsDir() && unsyncable(err) {
+		err = nil
+	}
+	return err
+}
+
 // SyncFile is the package's SyncFile through s.
 func (s Syncer) SyncFile(path string) error {
 	f, err := os.Open(path)
@@ -110,9 +125,10 @@ func (s Syncer) SyncFile(path string) error {
 	return err
 }
 
-// DirSyncer fsyncs one directory for many callers (group commit).
-type DirSyncer struct {
-	dir   string
+// GroupSync fsyncs one file or directory for many callers (group
+// commit).
+type GroupSync struct {
+	path  string
 	fsync Syncer
 
 	mu       sync.Mutex
@@ -123,16 +139,17 @@ type DirSyncer struct {
 	err      error  // its result
 }
 
-// NewDirSyncer returns a DirSyncer of dir that fsyncs through s.
-func NewDirSyncer(dir string, s Syncer) *DirSyncer {
-	d := &DirSyncer{dir: dir, fsync: s}
+// NewGroupSync returns a GroupSync of the file or directory at path that
+// fsyncs through s.
+func NewGroupSync(path string, s Syncer) *GroupSync {
+	d := &GroupSync{path: path, fsync: s}
 	d.cond = sync.NewCond(&d.mu)
 	return d
 }
 
-// Sync returns once an fsync of the directory that began after this call
-// has ended, with that fsync's error.
-func (d *DirSyncer) Sync() error {
+// Sync returns once an fsync of the path that began after this call has
+// ended, with that fsync's error.
+func (d *GroupSync) Sync() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	need := d.started + 1 // the next fsync to begin covers this call
@@ -145,7 +162,7 @@ func (d *DirSyncer) Sync() error {
 		d.started++
 		n := d.started
 		d.mu.Unlock()
-		err := d.fsync.SyncDir(d.dir)
+		err := d.fsync.syncPath(d.path)
 		d.mu.Lock()
 		d.running, d.finished, d.err = false, n, err
 		d.cond.Broadcast()

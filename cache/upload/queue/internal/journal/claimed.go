@@ -37,10 +37,10 @@ const ClaimedKeep = 24 * time.Hour
 
 // ClaimedLog is Dir/claimed.log open for appending.
 type ClaimedLog struct {
-	mu    sync.Mutex
-	path  string
-	f     *os.File
-	fsync durable.Syncer
+	mu   sync.Mutex
+	path string
+	f    *os.File
+	sync *durable.GroupSync // appends at the same time share an fsync
 }
 
 // OpenClaimed reads Dir/claimed.log, keeps the ids claimed at or after
@@ -75,7 +75,7 @@ func OpenClaimed(dir string, since time.Time, fsync durable.Syncer) (*ClaimedLog
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
-	return &ClaimedLog{path: path, f: f, fsync: fsync}, kept, nil
+	return &ClaimedLog{path: path, f: f, sync: durable.NewGroupSync(path, fsync)}, kept, nil
 }
 
 func claimedLine(id string, at time.Time) string {
@@ -88,14 +88,16 @@ func (c *ClaimedLog) Add(id string, at time.Time) error {
 		return nil
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.f == nil {
+		c.mu.Unlock()
 		return errors.New("upload queue: claimed assets: closed")
 	}
-	if _, err := c.f.WriteString(claimedLine(id, at)); err != nil {
-		return fmt.Errorf("upload queue: claimed assets: %w", err)
+	_, err := c.f.WriteString(claimedLine(id, at))
+	c.mu.Unlock()
+	if err == nil {
+		err = c.sync.Sync()
 	}
-	if err := c.fsync.Sync(c.f); err != nil {
+	if err != nil {
 		return fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	return nil

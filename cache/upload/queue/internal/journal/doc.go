@@ -28,11 +28,12 @@
 //   - RemoveRecord fsyncs journal/ after the unlink; RemoveRecordUnsynced
 //     does not.
 //   - The fsyncs of journal/ and spool/ are group commits
-//     (durable.DirSyncer): callers at the same time share one.
+//     (durable.GroupSync): callers at the same time share one.
 //   - ReadRecord accepts only a record of this Version with a valid id, a
 //     gen >= 0, a known state, and an asset when Uploaded; LoadRecords
 //     renames any other to *.corrupt and reports it, leaving its spool.
-//   - ClaimedLog.Add appends one line and fsyncs the log before it returns;
+//   - ClaimedLog.Add appends one line and fsyncs the log before it returns
+//     (a group commit: Adds at the same time share one fsync);
 //     OpenClaimed reads up to the first torn line, then rewrites the log
 //     (atomically, as WriteRecord) with the entries still needed.
 //   - Spool files are not written here; SpoolGens only lists them.

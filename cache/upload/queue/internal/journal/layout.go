@@ -24,15 +24,15 @@ type Layout struct {
 	Fsync durable.Syncer
 	// The group commits of journal/ and spool/ (nil: each caller fsyncs
 	// the directory itself).
-	journalDir, spoolDir *durable.DirSyncer
+	journalDir, spoolDir *durable.GroupSync
 }
 
 // NewLayout makes dir, dir/journal and dir/spool (0700) if missing.
 // fsync is Layout.Fsync.
 func NewLayout(dir string, fsync durable.Syncer) (Layout, error) {
 	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync}
-	l.journalDir = durable.NewDirSyncer(l.Journal, fsync)
-	l.spoolDir = durable.NewDirSyncer(l.Spool, fsync)
+	l.journalDir = durable.NewGroupSync(l.Journal, fsync)
+	l.spoolDir = durable.NewGroupSync(l.Spool, fsync)
 	for _, d := range []string{l.Dir, l.Journal, l.Spool} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return l, err
@@ -128,7 +128,7 @@ func (l Layout) SyncSpool(id string, gen int) error {
 	return l.syncDir(l.spoolDir, l.Spool)
 }
 
-func (l Layout) syncDir(g *durable.DirSyncer, dir string) error {
+func (l Layout) syncDir(g *durable.GroupSync, dir string) error {
 	if g == nil {
 		return l.Fsync.SyncDir(dir)
 	}
