@@ -113,13 +113,12 @@ func (q *Queue) Cancel(id string) error {
 	rec := it.rec.Clone()
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "cancel", "id": id, "name": rec.Name}).Info("queued upload canceled")
-	switch {
-	case cleanup:
+	if cleanup {
 		err = it.dur.Write(q.l, rec, true)
-	case it.dur.Journaled:
+	} else {
+		// Durably, also for a record never fsynced: the kernel may have
+		// written it out, and brought back it could be uploaded.
 		err = q.l.RemoveRecord(id)
-	default: // brought back by a power cut it is held or interrupted: never uploaded
-		err = q.l.RemoveRecordUnsynced(id)
 	}
 	for _, g := range drop {
 		os.Remove(q.l.SpoolPath(id, g))
