@@ -73,18 +73,26 @@ func TestSavedListingIsWrittenAtMostOnceASecondNewestWins(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	missed := time.Now() // c is written after this (the file is read below and holds a)
 	if got := onDisk(); got != "a" {
 		t.Fatalf("on disk right after three saves: %q, want the first only", got)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for onDisk() != "c" {
+	for {
+		before := time.Now()
+		if onDisk() == "c" {
+			break
+		}
+		missed = before
 		if time.Now().After(deadline) {
 			t.Fatal("the newest save was not written within a second or so")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.Save([]api.Asset{testAsset("d", "d.png", "image/png")}, now)
-	if got := onDisk(); got != "c" {
+	// Unless a second has passed since c was written (a stalled machine),
+	// d waits.
+	if got := onDisk(); got != "c" && time.Since(missed) < SaveEvery {
 		t.Fatalf("a save within a second of the last write went to disk at once: %q", got)
 	}
 	if err := d.Flush(); err != nil {
