@@ -154,8 +154,9 @@ func TestFsyncOfATempFileMakesItsRecordDurableOnce(t *testing.T) {
 	}
 }
 
-// A record that a power cut emptied (written without an fsync) is taken
-// as never written: no .corrupt file, no error, its spool removed.
+// A record that a power cut emptied or filled with zeros (written without
+// an fsync) is taken as never written: no .corrupt file, no error, its
+// spool removed.
 func TestARecordEmptiedByAPowerCutIsDroppedWithItsSpool(t *testing.T) {
 	e := newEnv(t, nil)
 	q := e.open()
@@ -166,17 +167,25 @@ func TestARecordEmptiedByAPowerCutIsDroppedWithItsSpool(t *testing.T) {
 	f.Write([]byte("torn"))
 	f.Close()
 	abort(q)
-	img := copyTree(t, e.dir)
-	if err := os.Truncate(filepath.Join(img, "journal", id+".json"), 0); err != nil {
-		t.Fatal(err)
+	for _, lost := range []string{"emptied", "zero-filled"} {
+		img := copyTree(t, e.dir)
+		rec := filepath.Join(img, "journal", id+".json")
+		fi, err := os.Stat(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(rec, make([]byte, map[string]int64{"emptied": 0, "zero-filled": fi.Size()}[lost]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e2 := newEnv(t, nil)
+		e2.dir = img
+		q2 := e2.open()
+		if items := q2.Items(); len(items) != 0 {
+			t.Fatalf("items after the power cut (record %s): %+v", lost, items)
+		}
+		e2.assertEmptyDirs()
+		abort(q2)
 	}
-	e2 := newEnv(t, nil)
-	e2.dir = img
-	q2 := e2.open()
-	if items := q2.Items(); len(items) != 0 {
-		t.Fatalf("items after the power cut: %+v", items)
-	}
-	e2.assertEmptyDirs()
 }
 
 func sameCounts(a, b map[string]int) bool {

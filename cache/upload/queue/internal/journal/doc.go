@@ -22,9 +22,10 @@
 //     temp files of interrupted writes.
 //   - WriteRecordUnsynced is WriteRecord without fsyncs: atomic for
 //     readers and across kill -9, but a power cut may leave the old
-//     record, the new one or an empty file. The queue uses it only for an
-//     item that has no durable record; LoadRecords removes an empty record
-//     (WriteRecord never writes one), and the item's spool goes with it.
+//     record, the new one or an empty (or zero-filled) file. The queue
+//     uses it only for an item that has no durable record; LoadRecords
+//     removes such a record (WriteRecord never writes one), and the
+//     item's spool goes with it.
 //   - RemoveRecord fsyncs journal/ after the unlink; RemoveRecordUnsynced
 //     does not.
 //   - The fsyncs of journal/ and spool/ are group commits

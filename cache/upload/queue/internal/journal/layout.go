@@ -153,9 +153,9 @@ func (l Layout) LoadRecords() (recs []Record, bad []string, err error) {
 		case !strings.HasSuffix(n, ".json"):
 			continue
 		}
-		if fi, err := e.Info(); err == nil && fi.Size() == 0 {
-			// WriteRecord never writes an empty file: this is an unsynced
-			// record (WriteRecordUnsynced) that a power cut emptied, of an
+		if lostToAPowerCut(p) {
+			// WriteRecord never writes this: an unsynced record
+			// (WriteRecordUnsynced) whose bytes a power cut lost, of an
 			// item that had no durable record: as if never written.
 			os.Remove(p)
 			continue
@@ -172,6 +172,14 @@ func (l Layout) LoadRecords() (recs []Record, bad []string, err error) {
 		recs = append(recs, r)
 	}
 	return recs, bad, nil
+}
+
+// lostToAPowerCut reports whether the file at p is empty or holds only
+// zero bytes: what a file system may show of a file whose size reached
+// the disk but whose bytes did not.
+func lostToAPowerCut(p string) bool {
+	b, err := os.ReadFile(p)
+	return err == nil && len(bytes.Trim(b, "\x00")) == 0
 }
 
 // ReadRecord reads one record and checks it: version, id, gen, state.
