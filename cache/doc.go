@@ -118,7 +118,7 @@
 // (-1 when unknown) and present ranges. A range is recorded as present only
 // after its bytes were written; the index is written every FlushInterval
 // (DefaultFlushInterval) while something changed, and at Close: changed data files are
-// fsynced first, then the index is replaced by durable.WriteFile (a
+// fsynced first (not one linked by ImportFinal: its bytes were durable already), then the index is replaced by durable.WriteFile (a
 // temporary file, fsynced, renamed, the directory fsynced); Open removes
 // the temporary files of a write cut short. After a crash the index is at worst a few seconds old, so it
 // claims fewer bytes than the files hold, never more.

@@ -18,9 +18,11 @@ import (
 	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
-// ImportFinal is Import for a file that nobody writes again (an uploaded
-// spool file): its data file becomes a hard link to f's file when it can,
-// else a copy. f must have been opened by a path (f.Name()).
+// ImportFinal is Import for a file that nobody writes again and whose
+// bytes are durable already (an uploaded spool file: the upload queue
+// fsyncs a spool before its upload starts): its data file becomes a hard
+// link to f's file when it can, and the index then claims it without
+// another fsync; else a copy. f must have been opened by a path (f.Name()).
 func (s *Store) ImportFinal(key string, f *os.File) error {
 	st, err := f.Stat()
 	if err != nil {
@@ -50,7 +52,13 @@ func (s *Store) ImportFinal(key string, f *os.File) error {
 	if s.closed {
 		return ErrClosed
 	}
-	return s.installLocked(key, tmpName, size)
+	if err := s.installLocked(key, tmpName, size); err != nil {
+		return err
+	}
+	if o, ok := s.lru.Peek(key); ok {
+		o.dirty = false // f's bytes are durable: persist need not fsync them
+	}
+	return nil
 }
 
 // installLocked makes the complete file at tmpName (in Dir/tmp) the data

@@ -3,8 +3,10 @@ package state
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
 )
@@ -15,6 +17,9 @@ import (
 type Dir struct {
 	path  string
 	scope string
+
+	mu    sync.Mutex // guards saved
+	saved []interface{ Flush() error }
 }
 
 // OpenDir creates (0700) the state directory path for the account scope.
@@ -56,7 +61,29 @@ func (d *Dir) HiddenJobs() (*HiddenJobs, error) {
 // Saved is the saved listing called name of d's account (nil without a
 // path).
 func Saved[T any](d *Dir, name string) *SavedListing[T] {
-	return NewSavedListing[T](d.path, name, d.scope)
+	s := NewSavedListing[T](d.path, name, d.scope)
+	if s != nil {
+		d.mu.Lock()
+		d.saved = append(d.saved, s)
+		d.mu.Unlock()
+	}
+	return s
+}
+
+// Flush writes the saves of d's saved listings that are still pending
+// (SaveEvery): at unmount.
+func (d *Dir) Flush() error {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	saved := append([]interface{ Flush() error }(nil), d.saved...)
+	d.mu.Unlock()
+	var errs []error
+	for _, s := range saved {
+		errs = append(errs, s.Flush())
+	}
+	return errors.Join(errs...)
 }
 
 // scopedPath is the file kind+<hash of scope>+ext under stateDir: each

@@ -7,7 +7,7 @@ package state
 // what came before stands. A log with more than compactAfter lines and
 // more than twice as many lines as live entries is rewritten at open with
 // one line per entry (durable.WriteFile). Appends are fsynced only where
-// the owner calls sync.
+// the owner calls the fsync from syncer (a group commit: durable.GroupSync).
 //
 // Locking: none of its own; the owner serialises every call.
 
@@ -31,9 +31,10 @@ const compactAfter = 1024
 // set line (what follows KEY, from its space); format writes a whole set
 // line.
 type logMap[V any] struct {
-	what   string   // for errors: "mtimes", "kept names"
-	f      *os.File // append-only; nil before open and after close
-	lines  int      // lines in the log, superseded ones included
+	what   string             // for errors: "mtimes", "kept names"
+	f      *os.File           // append-only; nil before open and after close
+	gsync  *durable.GroupSync // fsyncs of the log: callers at the same time share one
+	lines  int                // lines in the log, superseded ones included
 	m      map[string]V
 	parse  func(rest string) (V, bool)
 	format func(key string, v V) string
@@ -64,6 +65,7 @@ func (l *logMap[V]) open(path string) error {
 		return l.err(err)
 	}
 	l.f = f
+	l.gsync = durable.NewGroupSync(path, nil)
 	return nil
 }
 
@@ -152,13 +154,17 @@ func unquotePrefix(s string) (string, string, error) {
 	return v, s[len(q):], err
 }
 
-// sync fsyncs what was appended.
-func (l *logMap[V]) sync() error {
+// syncer returns the fsync of what was appended so far, to call without
+// the owner's lock (so that callers at the same time share one fsync).
+func (l *logMap[V]) syncer() func() error {
 	if l.f == nil {
-		return l.err(errors.New("closed"))
+		return func() error { return l.err(errors.New("closed")) }
 	}
-	if err := l.f.Sync(); err != nil {
-		return l.err(err)
+	g := l.gsync
+	return func() error {
+		if err := g.Sync(); err != nil {
+			return l.err(err)
+		}
+		return nil
 	}
-	return nil
 }

@@ -86,22 +86,26 @@ func (k *Names) Lookup() func(string) string {
 	return k.Get
 }
 
-// Set keeps name for asset id, durably (fsync).
+// Set keeps name for asset id, durably (fsync; Sets at the same time share
+// one).
 func (k *Names) Set(id, name string, now time.Time) error {
 	if k == nil {
 		return nil
 	}
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	if k.names[id].name == name {
+		k.mu.Unlock()
 		return nil
 	}
 	n := keptName{name: name, set: now}
 	if err := k.log.write(keptLine(id, n)); err != nil {
+		k.mu.Unlock()
 		return err
 	}
 	k.names[id] = n
-	return k.log.sync()
+	sync := k.log.syncer()
+	k.mu.Unlock()
+	return sync()
 }
 
 // Prune forgets the names of assets that listed reports absent, once

@@ -5,9 +5,17 @@ package state
 // what the content cache holds).
 //
 // Consistency: a save replaces the file with durable.WriteFile, so a
-// crash leaves the previous listing or the new one.
+// crash leaves the previous listing or the new one. Saves are written at
+// most once per SaveEvery: a Save within SaveEvery of the last write is
+// kept in memory and written, newest only, when SaveEvery has passed (or
+// at Flush, or at Load). A crash (or an exit without Flush) loses at most
+// the listing changes of the last SaveEvery: the saved listing is a
+// cache, shown only while the API is unreachable, and replaced by the
+// next listing that succeeds.
 //
-// Locking: SavedListing.mu serialises saves (and a load racing a save).
+// Locking: SavedListing.mu serialises writes (and a load racing a write);
+// SavedListing.pmu guards the pending save, the timer and the last write
+// time; order mu before pmu.
 
 import (
 	"encoding/json"
@@ -28,7 +36,16 @@ type SavedListing[T any] struct {
 	path  string
 	scope string
 	mu    sync.Mutex
+
+	pmu     sync.Mutex
+	pending *snapshotDoc[T] // newest save not written yet
+	timer   *time.Timer     // writes pending when SaveEvery has passed
+	last    time.Time       // real time of the last write
+	err     error           // of a write the timer did: returned by the next Save or Flush
 }
+
+// SaveEvery is the shortest time between two writes of a saved listing.
+const SaveEvery = time.Second
 
 type snapshotDoc[T any] struct {
 	Scope   string    `json:"scope"`
@@ -44,9 +61,11 @@ func NewSavedListing[T any](dir, name, scope string) *SavedListing[T] {
 	return &SavedListing[T]{path: filepath.Join(dir, name+".json"), scope: scope}
 }
 
-// Load returns the saved items and when they were saved. A missing file
-// gives os.ErrNotExist; a file of another scope or a damaged one an error.
+// Load returns the saved items and when they were saved (a save not yet
+// written is written first). A missing file gives os.ErrNotExist; a file
+// of another scope or a damaged one an error.
 func (s *SavedListing[T]) Load() ([]T, time.Time, error) {
+	s.Flush()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := os.ReadFile(s.path)
@@ -63,14 +82,62 @@ func (s *SavedListing[T]) Load() ([]T, time.Time, error) {
 	return doc.Items, doc.SavedAt, nil
 }
 
-// Save replaces the saved listing with items.
+// Save replaces the saved listing with items: now, or within SaveEvery
+// (then the error of that write comes with a later Save or Flush). items
+// must not change afterwards.
 func (s *SavedListing[T]) Save(items []T, now time.Time) error {
-	b, err := marshalSnapshot(snapshotDoc[T]{Scope: s.scope, SavedAt: now, Items: items})
-	if err != nil {
+	s.pmu.Lock()
+	s.pending = &snapshotDoc[T]{Scope: s.scope, SavedAt: now, Items: items}
+	err := s.err
+	s.err = nil
+	wait := SaveEvery - time.Since(s.last)
+	if wait > 0 {
+		if s.timer == nil {
+			s.timer = time.AfterFunc(wait, s.flushLater)
+		}
+		s.pmu.Unlock()
 		return err
+	}
+	s.pmu.Unlock()
+	if ferr := s.Flush(); ferr != nil {
+		err = ferr
+	}
+	return err
+}
+
+func (s *SavedListing[T]) flushLater() {
+	if err := s.Flush(); err != nil {
+		s.pmu.Lock()
+		s.err = err
+		s.pmu.Unlock()
+	}
+}
+
+// Flush writes the pending save, if any, now.
+func (s *SavedListing[T]) Flush() error {
+	if s == nil {
+		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.pmu.Lock()
+	doc := s.pending
+	s.pending = nil
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if doc != nil {
+		s.last = time.Now()
+	}
+	s.pmu.Unlock()
+	if doc == nil {
+		return nil
+	}
+	b, err := marshalSnapshot(*doc)
+	if err != nil {
+		return err
+	}
 	if err := durable.MkdirPrivate(filepath.Dir(s.path)); err != nil {
 		return err
 	}

@@ -182,6 +182,9 @@ func (m *Mount) Stop() {
 	m.bgCancel()
 	m.bgWG.Wait()
 	m.notifyWG.Wait()
+	if err := m.State.Flush(); err != nil {
+		m.Log.WithError(err).Warn("writing the saved listings")
+	}
 	if err := m.Mtimes.Close(); err != nil {
 		m.Log.WithError(err).Warn("closing the modification times log")
 	}

@@ -41,33 +41,7 @@ const (
 // WriteFile replaces the file at path with data, atomically and durably
 // (temporary file, fsync, rename, fsync of the directory).
 func WriteFile(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(FilePerm)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-		return err
-	}
-	return SyncDir(dir)
+	return Syncer(nil).WriteFile(path, data)
 }
 
 // IsTemp reports whether name (a base name) is a temporary file of
@@ -92,17 +66,7 @@ func escapeGlob(s string) string {
 
 // SyncDir fsyncs a directory so that renames and removals in it are
 // durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !unsyncable(err) {
-		return err
-	}
-	return nil
-}
+func SyncDir(dir string) error { return Syncer(nil).SyncDir(dir) }
 
 // unsyncable: the platform does not fsync directories.
 func unsyncable(err error) bool {
@@ -110,17 +74,7 @@ func unsyncable(err error) bool {
 }
 
 // SyncFile fsyncs the file at path.
-func SyncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func SyncFile(path string) error { return Syncer(nil).SyncFile(path) }
 
 // MkdirPrivate creates dir (and parents) and makes it 0700 whatever the
 // umask.

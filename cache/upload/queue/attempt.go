@@ -38,7 +38,7 @@ func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *S
 	attempt = it.rec.Attempts + 1
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	err := q.l.WriteRecord(rec) // the intent is durable before the POST (or a stream's end)
+	err := it.dur.WriteClosed(q.l, rec) // the intent is durable before the POST (or a stream's end)
 	it.pmu.Unlock()
 	if err != nil {
 		if s != nil {
@@ -83,7 +83,7 @@ func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
 	}
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	err := q.l.WriteRecord(rec)
+	err := it.dur.Write(q.l, rec, true)
 	it.pmu.Unlock()
 	log := q.log.WithFields(logrus.Fields{"op": "upload", "id": rec.ID, "name": in.Name, "asset": a.ID})
 	if err != nil {
@@ -123,7 +123,7 @@ func (q *Queue) fail(it *item, in *intent, err error) {
 	}
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if werr := q.l.WriteRecord(rec); werr != nil {
+	if werr := it.dur.Write(q.l, rec, true); werr != nil {
 		q.log.WithFields(logrus.Fields{"op": "fail", "id": rec.ID}).WithError(werr).Error("cannot journal failure")
 	}
 }

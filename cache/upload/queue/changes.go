@@ -44,6 +44,9 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 	for _, r := range replaces {
 		it.rec.Replaces = addID(it.rec.Replaces, r)
 	}
+	// Closed under a final name: from now on the file must survive a power
+	// cut (durability.go).
+	closedFinal := it.rec.State == stPending && it.writers == 0 && !q.heldLocked(it)
 	if it.rec.State == stPending && it.writers == 0 && !it.running {
 		if q.heldLocked(it) {
 			q.stopTimerLocked(it)
@@ -55,7 +58,10 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 	rec := it.rec.Clone()
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "rename", "id": id, "name": newName, "from": old}).Debug("re-targeted")
-	return q.l.WriteRecord(rec)
+	if closedFinal {
+		return q.closedFinal(it, rec)
+	}
+	return it.dur.Write(q.l, rec, false)
 }
 
 // Cancel drops a queued item (rm of a file that is not uploaded): its
@@ -108,8 +114,10 @@ func (q *Queue) Cancel(id string) error {
 	q.mu.Unlock()
 	q.log.WithFields(logrus.Fields{"op": "cancel", "id": id, "name": rec.Name}).Info("queued upload canceled")
 	if cleanup {
-		err = q.l.WriteRecord(rec)
+		err = it.dur.Write(q.l, rec, true)
 	} else {
+		// Durably, also for a record never fsynced: the kernel may have
+		// written it out, and brought back it could be uploaded.
 		err = q.l.RemoveRecord(id)
 	}
 	for _, g := range drop {
@@ -143,7 +151,7 @@ func (q *Queue) Retry(id string) error {
 	it.rec.State, it.rec.Attempts = stPending, 0
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if err := q.l.WriteRecord(rec); err != nil {
+	if err := it.dur.WriteClosed(q.l, rec); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -170,7 +178,7 @@ func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
 	}
 	q.items[rec.ID] = it // not queued before it is journaled
 	q.mu.Unlock()
-	if err := q.l.WriteRecord(rec.Clone()); err != nil {
+	if err := it.dur.Write(q.l, rec.Clone(), true); err != nil {
 		q.mu.Lock()
 		delete(q.items, rec.ID)
 		it.removed = true

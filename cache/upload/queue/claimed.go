@@ -11,7 +11,7 @@ func (q *Queue) loadClaimed() error {
 	for _, it := range q.items {
 		recs = append(recs, it.rec)
 	}
-	cl, ids, err := journal.OpenClaimed(q.l.Dir, journal.ClaimedSince(recs, q.o.Clock.Now()))
+	cl, ids, err := journal.OpenClaimed(q.l.Dir, journal.ClaimedSince(recs, q.o.Clock.Now()), q.l.Fsync)
 	if err != nil {
 		return err
 	}

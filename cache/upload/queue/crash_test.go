@@ -129,7 +129,7 @@ func TestKilledDuringUpload(t *testing.T) {
 // journalState writes a record and its spool as a crash would leave them.
 func journalState(t *testing.T, dir string, r record, content []byte) {
 	t.Helper()
-	l, err := journal.NewLayout(dir)
+	l, err := journal.NewLayout(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestRecoveryOfFinishedUploadDeletesReplacedAndCallsBack(t *testing.T) {
 
 func TestDamagedJournalIsSetAsideAndOthersResume(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.Delay = 0 })
-	l, err := journal.NewLayout(e.dir)
+	l, err := journal.NewLayout(e.dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

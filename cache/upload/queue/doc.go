@@ -90,8 +90,12 @@
 // ErrLocked, and so does Open on a file system without locks: two queues
 // on one Dir would upload twice). The file helpers are
 // cache/internal/durable's. Dirs are 0700, files 0600. Create journals the item before
-// creating its spool; the last Release fsyncs the spool and then journals
-// the item as pending. What survives kill -9, and what Open does with it:
+// creating its spool; the last Release journals the item as pending. Every
+// record is written at once, so all of this survives kill -9; which ones
+// are fsynced (survive a power cut), and when, is durability.go's (and
+// internal/journal's): a file closed under a final name within
+// CommitWindow (the files closed meanwhile together), and before every
+// upload. What survives kill -9, and what Open does with it:
 //
 //   - pending (closed): uploaded once, at once.
 //   - open for writing at the crash: kept as Failed with ErrInterrupted

@@ -40,12 +40,12 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 		q.mu.Unlock()
 		return "", nil, fmt.Errorf("upload queue: create %q: %w", name, err)
 	}
-	if err := q.l.WriteRecord(rec.Clone()); err != nil {
+	if err := it.dur.Write(q.l, rec.Clone(), false); err != nil { // durability.go
 		return undo(err)
 	}
 	f, err = os.OpenFile(q.l.SpoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		q.l.RemoveRecord(rec.ID)
+		q.l.RemoveRecordUnsynced(rec.ID)
 		return undo(err)
 	}
 	q.log.WithFields(logrus.Fields{"op": "create", "id": rec.ID, "name": name}).Debug("spool file created")
@@ -101,12 +101,13 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		f, err = os.OpenFile(q.l.SpoolPath(id, old), flag, 0)
 	}
 	if err == nil {
+		it.dur.SpoolWritten()
 		q.mu.Lock()
 		it.rec.Gen, it.rec.State = gen, stWriting
 		it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
 		rec := it.rec.Clone()
 		q.mu.Unlock()
-		if err = q.l.WriteRecord(rec); err != nil {
+		if err = it.dur.Write(q.l, rec, true); err != nil {
 			f.Close()
 		}
 	}
@@ -157,9 +158,10 @@ func (q *Queue) OpenRead(id string) (*os.File, error) {
 }
 
 // Release is called when a write handle from Create or OpenWrite closes
-// (after the caller closed its *os.File). At the last one the spool is
-// fsynced, the item journaled as pending, and its upload scheduled Delay
-// from now (unless Hold says to keep it).
+// (after the caller closed its *os.File). At the last one the item is
+// journaled as pending (made durable with its spool in the next group
+// commit, unless it is held: durability.go), and its upload scheduled
+// Delay from now (unless Hold says to keep it).
 func (q *Queue) Release(id string) error {
 	it, err := q.get(id)
 	if errors.Is(err, ErrUnknownItem) {
@@ -190,18 +192,20 @@ func (q *Queue) Release(id string) error {
 	fi, err := os.Stat(path)
 	if err == nil {
 		size = fi.Size()
-		err = durable.SyncFile(path)
-	}
-	if err == nil {
-		err = durable.SyncDir(q.l.Spool)
 	}
 	q.mu.Lock()
 	it.rec.State, it.rec.Size, it.rec.Modified = stPending, size, q.o.Clock.Now()
 	it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
 	rec := it.rec.Clone()
+	held := q.heldLocked(it)
 	q.mu.Unlock()
-	if werr := q.l.WriteRecord(rec); err == nil {
-		err = werr
+	it.dur.SpoolWritten() // through the handles just closed
+	switch {
+	case err != nil:
+	case held:
+		err = it.dur.Write(q.l, rec, false)
+	default:
+		err = q.closedFinal(it, rec)
 	}
 	q.mu.Lock()
 	if it.writers == 0 && it.rec.State == stPending {

@@ -203,7 +203,7 @@ func TestRecordFailureRoundTrip(t *testing.T) {
 
 func TestReadRecordRejectsBadRecords(t *testing.T) {
 	dir := t.TempDir()
-	l, err := journal.NewLayout(dir)
+	l, err := journal.NewLayout(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

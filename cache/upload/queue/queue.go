@@ -80,6 +80,8 @@ type Options struct {
 
 	Log   logrus.FieldLogger // [logrus.StandardLogger()]
 	Clock Clock              // [the real clock]
+
+	fsync durable.Syncer // every fsync of Dir's files [(*os.File).Sync]; tests count with it
 }
 
 // Queue is the durable write-back upload queue. See the package doc.
@@ -109,10 +111,13 @@ type Queue struct {
 	closed     bool
 
 	onUploaded func(it Item, a *api.Asset) // set by Start, before any worker runs
+	com        *journal.Committer          // group commit of closed files (durability.go)
 }
 
 type item struct {
 	pmu sync.Mutex // see the locking note at the top
+
+	dur journal.Durability // what of it is durable (durability.go); guarded by pmu
 
 	// All below guarded by Queue.mu.
 	rec        record
@@ -139,7 +144,7 @@ func Open(o Options) (*Queue, error) {
 		return nil, errors.New("upload queue: Options.Dir and Options.Uploader are required")
 	}
 	setDefaults(&o)
-	l, err := journal.NewLayout(o.Dir)
+	l, err := journal.NewLayout(o.Dir, o.fsync)
 	if err != nil {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
@@ -156,6 +161,9 @@ func Open(o Options) (*Queue, error) {
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = &lister{fetch: o.Uploader.AllAssets}
 	q.prog = newProgressTable()
+	q.com = journal.NewCommitter(l, CommitWindow, func(err error) {
+		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's directories; uploads fsync them again")
+	})
 	q.o.Uploader = q.prog.wrap(o.Uploader) // progress.go
 	if err := q.load(); err != nil {
 		lock.Close()

@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // load turns the journal into items, repairing what a crash left behind.
@@ -26,7 +28,7 @@ func (q *Queue) load() error {
 	known := map[string]bool{}
 	for _, r := range recs {
 		known[r.ID] = true
-		it := &item{rec: r} // checkAfter 0: any listing from now on will do
+		it := &item{rec: r, dur: journal.Durability{Journaled: true}} // checkAfter 0: any listing from now on will do
 		log := q.log.WithFields(logrus.Fields{"op": "load", "id": r.ID, "name": r.Name})
 		have := false
 		for _, g := range gens[r.ID] {

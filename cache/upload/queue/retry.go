@@ -84,7 +84,7 @@ func (q *Queue) retryLater(it *item, err error, ambiguous bool) {
 	}
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	if werr := q.l.WriteRecord(rec); werr != nil {
+	if werr := it.dur.Write(q.l, rec, true); werr != nil {
 		q.log.WithFields(logrus.Fields{"op": "retry", "id": rec.ID}).WithError(werr).Error("cannot journal retry state")
 	}
 	q.log.WithFields(logrus.Fields{"op": "retry", "id": rec.ID, "name": rec.Name, "attempt": n,

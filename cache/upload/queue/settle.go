@@ -72,7 +72,7 @@ func (q *Queue) runCanceled(it *item) {
 		it.rec.Intent = nil
 		rec := it.rec.Clone()
 		q.mu.Unlock()
-		err := q.l.WriteRecord(rec)
+		err := it.dur.Write(q.l, rec, true)
 		it.pmu.Unlock()
 		if err != nil {
 			q.retryLater(it, err, false)
@@ -123,8 +123,8 @@ func (q *Queue) deleteReplaced(it *item) bool {
 	}
 }
 
-// finish forgets a done item: record first, then spool files (a spool
-// without a record is removed at the next Open).
+// finish forgets a done item: record first (unsynced: durability.go), then
+// spool files (a spool without a record is removed at the next Open).
 func (q *Queue) finish(it *item, err error) {
 	if !q.lockLive(it) {
 		return
@@ -135,7 +135,7 @@ func (q *Queue) finish(it *item, err error) {
 	id := it.rec.ID
 	gens := append([]int{it.rec.Gen}, it.oldGens...)
 	q.mu.Unlock()
-	if rerr := q.l.RemoveRecord(id); rerr != nil {
+	if rerr := q.l.RemoveRecordUnsynced(id); rerr != nil {
 		q.log.WithFields(logrus.Fields{"op": "finish", "id": id}).WithError(rerr).Error("cannot remove journal record")
 	}
 	for _, g := range gens {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-
-	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Wait is fsync(2) of a queued file. For a Pending item it starts the
@@ -34,9 +32,8 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 	}
 	switch q.stateLocked(it) {
 	case Writing, Held:
-		p := q.l.SpoolPath(id, it.rec.Gen)
 		q.mu.Unlock()
-		return durable.SyncFile(p)
+		return q.makeDurable(it)
 	case Failed:
 		err := recordFailure(&it.rec)
 		q.mu.Unlock()
@@ -226,7 +223,8 @@ func (q *Queue) Close(ctx context.Context) error {
 		err = fmt.Errorf("upload queue: close: %w", ctx.Err())
 	}
 	q.stop()
-	q.swg.Wait() // every stream's request has ended (aborted, or its worker is done)
+	q.swg.Wait()  // every stream's request has ended (aborted, or its worker is done)
+	q.com.Flush() // files closed in the last CommitWindow
 	q.cl.Close()
 	q.lock.Close()
 	return err

@@ -40,11 +40,13 @@ type ClaimedLog struct {
 	mu   sync.Mutex
 	path string
 	f    *os.File
+	sync *durable.GroupSync // appends at the same time share an fsync
 }
 
 // OpenClaimed reads Dir/claimed.log, keeps the ids claimed at or after
 // since, rewrites the log with just those, and opens it for appending.
-func OpenClaimed(dir string, since time.Time) (*ClaimedLog, map[string]time.Time, error) {
+// Its fsyncs go through fsync (nil: (*os.File).Sync).
+func OpenClaimed(dir string, since time.Time, fsync durable.Syncer) (*ClaimedLog, map[string]time.Time, error) {
 	path := filepath.Join(dir, "claimed.log")
 	kept := map[string]time.Time{}
 	b, err := os.ReadFile(path)
@@ -66,14 +68,14 @@ func OpenClaimed(dir string, since time.Time) (*ClaimedLog, map[string]time.Time
 	for id, at := range kept {
 		out.WriteString(claimedLine(id, at))
 	}
-	if err := durable.WriteFile(path, []byte(out.String())); err != nil {
+	if err := fsync.WriteFile(path, []byte(out.String())); err != nil {
 		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
-	return &ClaimedLog{path: path, f: f}, kept, nil
+	return &ClaimedLog{path: path, f: f, sync: durable.NewGroupSync(path, fsync)}, kept, nil
 }
 
 func claimedLine(id string, at time.Time) string {
@@ -86,14 +88,16 @@ func (c *ClaimedLog) Add(id string, at time.Time) error {
 		return nil
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.f == nil {
+		c.mu.Unlock()
 		return errors.New("upload queue: claimed assets: closed")
 	}
-	if _, err := c.f.WriteString(claimedLine(id, at)); err != nil {
-		return fmt.Errorf("upload queue: claimed assets: %w", err)
+	_, err := c.f.WriteString(claimedLine(id, at))
+	c.mu.Unlock()
+	if err == nil {
+		err = c.sync.Sync()
 	}
-	if err := c.f.Sync(); err != nil {
+	if err != nil {
 		return fmt.Errorf("upload queue: claimed assets: %w", err)
 	}
 	return nil

@@ -20,11 +20,21 @@
 //     rename, fsync of journal/ (cache/internal/durable). A crash leaves
 //     the old record or the new one, never a mix; LoadRecords removes the
 //     temp files of interrupted writes.
-//   - RemoveRecord fsyncs journal/ after the unlink.
+//   - WriteRecordUnsynced is WriteRecord without fsyncs: atomic for
+//     readers and across kill -9, but a power cut may leave the old
+//     record, the new one or an empty (or zero-filled) file. The queue
+//     uses it only for an item that has no durable record; LoadRecords
+//     removes such a record (WriteRecord never writes one), and the
+//     item's spool goes with it.
+//   - RemoveRecord fsyncs journal/ after the unlink; RemoveRecordUnsynced
+//     does not.
+//   - The fsyncs of journal/ and spool/ are group commits
+//     (durable.GroupSync): callers at the same time share one.
 //   - ReadRecord accepts only a record of this Version with a valid id, a
 //     gen >= 0, a known state, and an asset when Uploaded; LoadRecords
 //     renames any other to *.corrupt and reports it, leaving its spool.
-//   - ClaimedLog.Add appends one line and fsyncs the log before it returns;
+//   - ClaimedLog.Add appends one line and fsyncs the log before it returns
+//     (a group commit: Adds at the same time share one fsync);
 //     OpenClaimed reads up to the first torn line, then rewrites the log
 //     (atomically, as WriteRecord) with the entries still needed.
 //   - Spool files are not written here; SpoolGens only lists them.

@@ -15,14 +15,24 @@ import (
 	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
-// Layout names the files under one queue directory.
+// Layout names the files under one queue directory and writes them.
 type Layout struct {
 	Dir, Journal, Spool string
+
+	// Fsync is every fsync of the queue's files (nil: (*os.File).Sync);
+	// tests count with it.
+	Fsync durable.Syncer
+	// The group commits of journal/ and spool/ (nil: each caller fsyncs
+	// the directory itself).
+	journalDir, spoolDir *durable.GroupSync
 }
 
 // NewLayout makes dir, dir/journal and dir/spool (0700) if missing.
-func NewLayout(dir string) (Layout, error) {
-	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool")}
+// fsync is Layout.Fsync.
+func NewLayout(dir string, fsync durable.Syncer) (Layout, error) {
+	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync}
+	l.journalDir = durable.NewGroupSync(l.Journal, fsync)
+	l.spoolDir = durable.NewGroupSync(l.Spool, fsync)
 	for _, d := range []string{l.Dir, l.Journal, l.Spool} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return l, err
@@ -46,23 +56,83 @@ func (l Layout) RecordPath(id string) string {
 
 // WriteRecord replaces journal/<id>.json atomically and durably.
 func (l Layout) WriteRecord(r Record) error {
-	r.V = Version
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
+	b, err := encodeRecord(r)
+	if err == nil {
+		err = l.Fsync.WriteFileNoDirSync(l.RecordPath(r.ID), b)
 	}
-	if err := durable.WriteFile(l.RecordPath(r.ID), append(b, '\n')); err != nil {
+	if err == nil {
+		err = l.syncDir(l.journalDir, l.Journal)
+	}
+	if err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
 	}
 	return nil
 }
 
+// WriteRecordUnsynced replaces journal/<id>.json atomically without an
+// fsync: the record survives a kill -9 but maybe not a power cut, where
+// it may also come back empty (LoadRecords then drops it). Only for an
+// item that has no durable record yet.
+func (l Layout) WriteRecordUnsynced(r Record) error {
+	b, err := encodeRecord(r)
+	if err == nil {
+		err = durable.Replace(l.RecordPath(r.ID), b)
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+func encodeRecord(r Record) ([]byte, error) {
+	r.V = Version
+	b, err := json.MarshalIndent(r, "", "  ")
+	return append(b, '\n'), err
+}
+
 // RemoveRecord deletes journal/<id>.json durably; a missing file is fine.
 func (l Layout) RemoveRecord(id string) error {
+	if err := l.RemoveRecordUnsynced(id); err != nil {
+		return err
+	}
+	return l.syncDir(l.journalDir, l.Journal)
+}
+
+// RemoveRecordUnsynced deletes journal/<id>.json without an fsync: a
+// power cut may bring it back.
+func (l Layout) RemoveRecordUnsynced(id string) error {
 	if err := os.Remove(l.RecordPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return durable.SyncDir(l.Journal)
+	return nil
+}
+
+// WriteRecordNoDirSync is WriteRecord without the fsync of journal/: the
+// caller calls SyncJournalDir before it relies on the record.
+func (l Layout) WriteRecordNoDirSync(r Record) error {
+	b, err := encodeRecord(r)
+	if err == nil {
+		err = l.Fsync.WriteFileNoDirSync(l.RecordPath(r.ID), b)
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// SyncSpool makes spool/<id>.<gen> durable: its bytes and its name.
+func (l Layout) SyncSpool(id string, gen int) error {
+	if err := l.Fsync.SyncFile(l.SpoolPath(id, gen)); err != nil {
+		return err
+	}
+	return l.syncDir(l.spoolDir, l.Spool)
+}
+
+func (l Layout) syncDir(g *durable.GroupSync, dir string) error {
+	if g == nil {
+		return l.Fsync.SyncDir(dir)
+	}
+	return g.Sync()
 }
 
 // LoadRecords reads every record. Records that do not parse are renamed to
@@ -83,6 +153,13 @@ func (l Layout) LoadRecords() (recs []Record, bad []string, err error) {
 		case !strings.HasSuffix(n, ".json"):
 			continue
 		}
+		if lostToAPowerCut(p) {
+			// WriteRecord never writes this: an unsynced record
+			// (WriteRecordUnsynced) whose bytes a power cut lost, of an
+			// item that had no durable record: as if never written.
+			os.Remove(p)
+			continue
+		}
 		r, perr := ReadRecord(p)
 		if perr == nil && r.ID+".json" != n {
 			perr = fmt.Errorf("id %q does not match file name", r.ID)
@@ -95,6 +172,14 @@ func (l Layout) LoadRecords() (recs []Record, bad []string, err error) {
 		recs = append(recs, r)
 	}
 	return recs, bad, nil
+}
+
+// lostToAPowerCut reports whether the file at p is empty or holds only
+// zero bytes: what a file system may show of a file whose size reached
+// the disk but whose bytes did not.
+func lostToAPowerCut(p string) bool {
+	b, err := os.ReadFile(p)
+	return err == nil && len(bytes.Trim(b, "\x00")) == 0
 }
 
 // ReadRecord reads one record and checks it: version, id, gen, state.
