@@ -21,15 +21,11 @@ import (
 // eventsFile is MOUNT/.kreafs/events.
 type eventsFile struct {
 	gofs.Inode
-	m    *node.Mount
-	look func() // brings the log up to date first (refused uploads)
+	m *node.Mount
 }
 
 // Getattr reports the bytes logged so far, read-only, never cached.
 func (e *eventsFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if e.look != nil {
-		e.look()
-	}
 	e.m.FileAttr(&out.Attr, node.InoFor("status:events"), e.m.Events.Size(), e.m.Cfg.Clock())
 	out.Mode = syscall.S_IFREG | (0o444 &^ e.m.Cfg.Umask)
 	out.SetTimeout(0)

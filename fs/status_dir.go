@@ -50,7 +50,7 @@ func (s *statusDir) OnAdd(ctx context.Context) {
 	} {
 		s.addFile(ctx, name, text)
 	}
-	ev := s.NewPersistentInode(ctx, &eventsFile{m: s.r.m, look: s.r.assets.NoteRefusals}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:events")})
+	ev := s.NewPersistentInode(ctx, &eventsFile{m: s.r.m}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: node.InoFor("status:events")})
 	s.AddChild("events", ev, false)
 }
 

@@ -66,11 +66,12 @@ func NewSession(q *queue.Queue, store *cache.Store, hold func(name string) bool,
 	}
 }
 
-// Start starts the queue's workers, reporting each upload to onUploaded
-// (queue.Queue.Start). Call it once what onUploaded reports to exists.
-func (s *Session) Start(onUploaded func(it queue.Item, a *api.Asset)) {
+// Start starts the queue's workers, reporting each upload and each
+// refusal to obs (queue.Queue.Start). Call it once what obs reports to
+// exists.
+func (s *Session) Start(obs queue.Observer) {
 	if s.q != nil {
-		s.q.Start(onUploaded)
+		s.q.Start(obs)
 	}
 }
 

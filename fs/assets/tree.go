@@ -13,6 +13,7 @@ import (
 
 	"github.com/kreafs/kreafs/cache/state"
 	"github.com/kreafs/kreafs/cache/upload"
+	"github.com/kreafs/kreafs/cache/upload/queue"
 	"github.com/kreafs/kreafs/fs/assets/written"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
@@ -38,8 +39,6 @@ type Tree struct {
 	// trash is what MOUNT/.Trash-<uid> holds (trash.go), kept in the state
 	// directory (in memory only without one).
 	trash *state.Trash
-
-	refusals refusals // refused uploads in the events log (refused_events.go)
 }
 
 // New builds assets/ on m and starts the upload queue (Config.Uploads),
@@ -72,8 +71,7 @@ func New(m *node.Mount) (*Tree, error) {
 	if !r.readOnly {
 		// The tree exists: uploads resumed from an earlier mount may
 		// finish and report to it from now on.
-		r.up.Session().Start(r.uploaded)
-		r.watchRefusals() // uploads resumed from an earlier mount
+		r.up.Session().Start(queue.Observer{Uploaded: r.uploaded, Refused: r.refused})
 	}
 	return r, nil
 }

@@ -31,8 +31,6 @@ func (h writtenHost) InodeOf(p string) *gofs.Inode { return h.r.assets.inodeOf(p
 
 func (h writtenHost) Removed(ids ...string) { h.r.assets.removed(ids...) }
 
-func (h writtenHost) Released() { h.r.watchRefusals() }
-
 // --- what assets/ hides and shows ---
 
 // removed hides assets removed through the mount for good (asset ids are
@@ -78,7 +76,6 @@ func (r *Tree) extraAssets(items []queue.Item) []api.Asset {
 func (r *Tree) pending() view.Pending {
 	s := r.up.Session()
 	items := s.Items()
-	r.noteRefusals(items)
 	hidden := s.Hidden()
 	for id := range r.trash.Hidden() { // trashed here, kept on Krea
 		hidden[id] = true

@@ -100,14 +100,15 @@ func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
 
 // fail records a permanent refusal of attempt in. If the item changed
 // since (new content or name), the refusal concerns an old version: the
-// new one gets its own attempt.
+// new one gets its own attempt. Else the refusal is journaled, then the
+// owner is told (Observer.Refused), then the waiters.
 func (q *Queue) fail(it *item, in *intent, err error) {
 	if !q.lockLive(it) {
 		return
 	}
-	defer it.pmu.Unlock()
 	it.rec.Intent = nil // a refused request created nothing
 	it.inflight = nil
+	refused, waiters := false, []chan error(nil)
 	switch {
 	case it.rec.State == stCanceled:
 		it.rerun = true
@@ -119,11 +120,23 @@ func (q *Queue) fail(it *item, in *intent, err error) {
 		it.rec.State = stFailed
 		it.rec.Attempts++
 		setFailure(&it.rec, err)
-		q.notifyLocked(it, &UploadError{Name: it.rec.Name, Err: err, Permanent: true})
+		refused, waiters, it.waiters = true, it.waiters, nil
 	}
 	rec := it.rec.Clone()
+	snap := q.snapshotLocked(it)
 	q.mu.Unlock()
 	if werr := it.dur.Write(q.l, rec, true); werr != nil {
 		q.log.WithFields(logrus.Fields{"op": "fail", "id": rec.ID}).WithError(werr).Error("cannot journal failure")
+	}
+	it.pmu.Unlock()
+	if !refused {
+		return
+	}
+	if q.obs.Refused != nil {
+		q.obs.Refused(snap)
+	}
+	uerr := &UploadError{Name: snap.Name, Err: err, Permanent: true}
+	for _, ch := range waiters {
+		ch <- uerr // buffered 1, sent once
 	}
 }

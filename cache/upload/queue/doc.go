@@ -4,7 +4,8 @@
 // It knows "put this file under this name, then delete these assets"; it
 // knows nothing about FUSE. Package upload (the Session) drives it for
 // fs/; cmd/kreafs opens it (Open: loads the journal, uploads nothing), fs
-// starts it once the tree exists (Start(onUploaded)), cmd/kreafs drains
+// starts it once the tree exists (Start(Observer): the owner is told of
+// each upload and each refusal), cmd/kreafs drains
 // and closes it (Drain, Close, Backlog). A queued file is Create'd (or
 // OpenWrite'd again: each counts a writer), written through the returned
 // *os.File, and Release'd at each close; Rename, Cancel, DeleteAssets,
@@ -102,11 +103,12 @@
 //     (its content may be a torn prefix) - visible, never uploaded or
 //     deleted on its own; Retry or rm decide. An empty one is dropped.
 //   - upload in flight: see "Exactly once" below.
-//   - uploaded but not cleaned up: onUploaded is called again, the replaced
+//   - uploaded but not cleaned up: Observer.Uploaded is called again, the replaced
 //     assets are deleted, then the spool.
 //   - cancelled or DeleteAssets not finished: the deletes are redone.
-//   - Failed: stays Failed, except refusals that depend on the account
-//     (401, 402, 403), which are retried once per Open.
+//   - Failed: stays Failed (and is reported to Observer.Refused at
+//     Start), except refusals that depend on the account (401, 402,
+//     403), which are retried once per Open.
 //   - a record that does not parse is renamed *.corrupt and logged; its
 //     spool is kept for a human. Spool files of finished items and stale
 //     generations are removed.
@@ -157,14 +159,16 @@
 // pauses for RoundPause, then starts another round - forever; it is never
 // dropped. Permanent refusals (other 4xx: 400 bad type, 402 credits, 413
 // too large, 401/403) make the item Failed: the spool stays, the log says
-// why, Items() shows it (State Failed, Err), Wait returns the error
+// why, Observer.Refused is told (once per refusal), Items() shows it
+// (State Failed, Err), Wait returns the error
 // (errors.Is works with the api sentinels, also after a restart), and only
 // Cancel (rm), Retry or a rewrite (OpenWrite + Release) changes that.
 //
 // # Wait (fsync)
 //
 // Wait on a Pending item starts it now and returns nil once uploaded and
-// onUploaded has returned, or its error as above. On an item open for
+// Observer.Uploaded has returned, or its error as above (once
+// Observer.Refused has returned, for a refusal). On an item open for
 // writing or Held it fsyncs the spool and returns nil (durable locally;
 // uploaded after the last close). Failed: its error at once. Cancelled:
 // ErrCanceled. Unknown or finished: nil. WaitAll does this for every Pending, Uploading or
@@ -190,11 +194,14 @@
 //
 //   - Items, Lookup and Shadowed are snapshots; an item may move on right
 //     after. A Visible item is the truth for its name until its upload
-//     succeeded; from onUploaded on, the asset is (the item goes Uploaded,
+//     succeeded; from Observer.Uploaded on, the asset is (the item goes Uploaded,
 //     not Visible, then disappears).
-//   - onUploaded runs before Wait returns and before the spool and the
-//     replaced assets are deleted; it may run again for the same upload
-//     after a crash. It must not call Wait (deadlock) and should be quick.
+//   - Observer.Uploaded runs before Wait returns and before the spool and
+//     the replaced assets are deleted; it may run again for the same
+//     upload after a crash. Observer.Refused runs once per refusal (the
+//     journal has it), before Wait returns it, and once per Start for each
+//     item already Failed. Neither may call Wait (deadlock); both should
+//     be quick. No queue lock is held: they may call Items.
 //   - Options.Hold is called with the queue lock held: a pure function of
 //     the name.
 //

@@ -58,7 +58,7 @@ func emulatorRun(t *testing.T, faultAfterWrite bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.Start(nil)
+	q.Start(Observer{})
 	defer q.Close(context.Background())
 
 	const N = 100

@@ -25,8 +25,9 @@ type env struct {
 	mod func(*Options)
 
 	mu        sync.Mutex
-	uploaded  []Item // OnUploaded calls
+	uploaded  []Item // Observer.Uploaded calls
 	spoolSeen []bool // whether the spool existed during each call
+	refused   []Item // Observer.Refused calls
 }
 
 func newEnv(t *testing.T, mod func(*Options)) *env {
@@ -59,12 +60,20 @@ func (e *env) open() *Queue {
 	if err != nil {
 		e.t.Fatalf("Open: %v", err)
 	}
-	q.Start(func(it Item, a *api.Asset) {
-		_, err := os.Stat(it.Spool)
-		e.mu.Lock()
-		e.uploaded = append(e.uploaded, it)
-		e.spoolSeen = append(e.spoolSeen, err == nil)
-		e.mu.Unlock()
+	q.Start(Observer{
+		Uploaded: func(it Item, a *api.Asset) {
+			_, err := os.Stat(it.Spool)
+			e.mu.Lock()
+			e.uploaded = append(e.uploaded, it)
+			e.spoolSeen = append(e.spoolSeen, err == nil)
+			e.mu.Unlock()
+		},
+		Refused: func(it Item) {
+			q.Items() // called without the queue's lock: this would deadlock
+			e.mu.Lock()
+			e.refused = append(e.refused, it)
+			e.mu.Unlock()
+		},
 	})
 	e.t.Cleanup(func() { q.Close(context.Background()) })
 	return q

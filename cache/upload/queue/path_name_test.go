@@ -28,7 +28,7 @@ func TestAFileInAFolderIsUploadedWithItsPathAsDescription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.Start(nil)
+	q.Start(Observer{})
 	defer q.Close(context.Background())
 	id, f, err := q.Create("album/2024/beach.png")
 	if err != nil {

@@ -78,7 +78,7 @@ func (q *Queue) runUpload(it *item) {
 	switch classify(err, q.ctx.Err() != nil) {
 	case outcomeOK:
 		if s := a.Size(); s >= 0 && s != in.Size {
-			// onUploaded's owner (package upload) warns, with the types too.
+			// Observer.Uploaded's owner (package upload) warns, with the types too.
 			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Debug("server reports a different size than was sent")
 		}
 		q.landed(it, in, a)

@@ -110,8 +110,8 @@ type Queue struct {
 	started    bool                // Start was called
 	closed     bool
 
-	onUploaded func(it Item, a *api.Asset) // set by Start, before any worker runs
-	com        *journal.Committer          // group commit of closed files (durability.go)
+	obs Observer           // set by Start, before any worker runs
+	com *journal.Committer // group commit of closed files (durability.go)
 }
 
 type item struct {
@@ -131,7 +131,7 @@ type item struct {
 	inflight   *intent   // gen/name of the upload a worker is doing
 	oldGens    []int     // spool generations to delete once no upload reads them
 	checkAfter uint64    // lister mark taken after an ambiguous attempt: listings must be newer
-	notified   bool      // onUploaded called in this process
+	notified   bool      // Observer.Uploaded called in this process
 	removed    bool      // finished or dropped; never persist again
 	stream     *Stream   // speculative upload not yet committed (stream.go)
 	waiters    []chan error
@@ -176,28 +176,48 @@ func Open(o Options) (*Queue, error) {
 	return q, nil
 }
 
-// Start resumes the pending work and starts the workers. onUploaded (may
-// be nil) is called once per successful upload (again after a crash that
-// happened before the item was cleaned up), from a worker, with no queue
-// lock held, before the spool file is deleted and before replaced assets
-// are deleted: the place to update listings and to import it.Spool into
-// the content cache. Wait returns only after it. Call Start once, after
-// whatever onUploaded reports to exists.
-func (q *Queue) Start(onUploaded func(it Item, a *api.Asset)) {
+// Observer is what the queue tells its owner, from a worker (or from
+// Start), with no queue lock held. Either func may be nil.
+type Observer struct {
+	// Uploaded is called once per successful upload (again after a crash
+	// that happened before the item was cleaned up), before the spool file
+	// is deleted and before replaced assets are deleted: the place to
+	// update listings and to import it.Spool into the content cache. Wait
+	// returns only after it.
+	Uploaded func(it Item, a *api.Asset)
+	// Refused is called once per item that goes Failed (it.Err says why):
+	// the API refused its upload for good, or, at Start, an item an
+	// earlier run left Failed (refused, or interrupted while written).
+	// A Wait for that upload returns the refusal only after it.
+	Refused func(it Item)
+}
+
+// Start resumes the pending work and starts the workers, reporting to
+// obs. Call Start once, after whatever obs reports to exists; the items
+// already Failed are reported (obs.Refused) before it returns.
+func (q *Queue) Start(obs Observer) {
 	q.mu.Lock()
 	if q.started || q.closed {
 		q.mu.Unlock()
 		return
 	}
 	q.started = true
-	q.onUploaded = onUploaded
+	q.obs = obs
+	var failed []Item
 	for _, it := range q.items {
 		switch it.rec.State {
 		case stPending, stUploaded, stCanceled:
 			q.enqueueLocked(it)
+		case stFailed:
+			failed = append(failed, q.snapshotLocked(it))
 		}
 	}
 	q.mu.Unlock()
+	if obs.Refused != nil {
+		for _, it := range failed {
+			obs.Refused(it)
+		}
+	}
 	for i := 0; i < q.o.Workers; i++ {
 		q.wg.Add(1)
 		go q.worker(q.jobs())

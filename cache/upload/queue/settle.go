@@ -1,10 +1,10 @@
 package queue
 
 // Settling an item whose upload is done or that was cancelled: the owner
-// is told (onUploaded), waiters answered, the assets it replaced (or the
+// is told (Observer.Uploaded), waiters answered, the assets it replaced (or the
 // asset a cancelled upload made) deleted, then the item forgotten.
 // Locking as in queue.go: no lock is held while talking to the API or
-// calling onUploaded.
+// calling the Observer.
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ func (q *Queue) logFor(it *item, op string) *logrus.Entry {
 	return q.log.WithFields(f)
 }
 
-// runUploaded tells the owner (onUploaded), answers waiters, deletes the
+// runUploaded tells the owner (Observer.Uploaded), answers waiters, deletes the
 // replaced assets and forgets the item.
 func (q *Queue) runUploaded(it *item) {
 	q.mu.Lock()
@@ -34,8 +34,8 @@ func (q *Queue) runUploaded(it *item) {
 	snap := q.snapshotLocked(it)
 	q.mu.Unlock()
 	if !notified {
-		if q.onUploaded != nil {
-			q.onUploaded(snap, snap.Asset)
+		if q.obs.Uploaded != nil {
+			q.obs.Uploaded(snap, snap.Asset)
 		}
 		q.mu.Lock()
 		it.notified = true

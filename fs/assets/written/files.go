@@ -35,9 +35,6 @@ type Host interface {
 	// cancelled overwrite leaves to delete. The queue deletes them; a
 	// listing that still has them is not believed.
 	Removed(ids ...string)
-	// Released: a write handle ended, so the queue may have an upload
-	// more (the events log watches for its refusal).
-	Released()
 }
 
 // Files is the write state of one mount: the upload session (every
@@ -100,7 +97,6 @@ func (u *Files) Release(id string, wait bool) {
 	if c.Changed {
 		u.NotifyNames(wait, c.Name)
 	}
-	u.host.Released()
 }
 
 // Cancel removes queued file it (rm, or a rename over it):

@@ -27,7 +27,7 @@ package journal
 //     replace a durable one: a power cut may leave it empty, and an empty
 //     record is dropped with its spool.
 //   - Removing a finished item's record: unsynced. Brought back by a power
-//     cut, the item is settled again (onUploaded again, deletes redone,
+//     cut, the item is settled again (its owner told again, deletes redone,
 //     404 counts as done), as after a kill -9 just before the removal.
 
 import (
