@@ -122,7 +122,7 @@
 // whose request may have reached the server (5xx, reset connection,
 // timeout), means "maybe uploaded": before sending again the queue lists
 // the account's assets (AllAssets, in a listing taken after the failure,
-// shared by every item that needs one) and looks for an asset whose
+// shared by every item that needs one: internal/arrived) and looks for an asset whose
 // description is the name, whose size_bytes is the spool size (or null),
 // that was uploaded no earlier than Skew (DefaultSkew) before the intent
 // started, and that is not already accounted for (uploaded or matched by
@@ -209,6 +209,6 @@
 //
 // Queue.mu guards the queue's maps and every item's fields; item.pmu
 // serialises the journal writes and spool generation changes of one item;
-// order pmu -> Queue.mu -> Stream.mu; lister.mu is a leaf. No lock is held during
+// order pmu -> Queue.mu -> Stream.mu; arrived.Lister's lock is a leaf. No lock is held during
 // network calls or callbacks. Details at the top of queue.go.
 package queue

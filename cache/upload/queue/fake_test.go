@@ -279,7 +279,7 @@ func (s *fakeServer) AllAssets(ctx context.Context) ([]api.Asset, error) {
 	return out, nil
 }
 
-// Fetch serves an asset's bytes by its image_url (contentFetcher).
+// Fetch serves an asset's bytes by its image_url (arrived.Fetcher).
 func (s *fakeServer) Fetch(ctx context.Context, url string, off, length int64) (*api.Download, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

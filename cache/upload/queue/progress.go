@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/arrived"
 )
 
 // Transfer is the running upload of one spool file.
@@ -108,10 +109,10 @@ func (p *progressTable) add(spool string, t *transfer) func() {
 }
 
 // wrap returns u counting the bytes of the spool files it uploads. The
-// result can fetch hosted bytes (contentFetcher) when u can.
+// result can fetch hosted bytes (arrived.Fetcher) when u can.
 func (p *progressTable) wrap(u Uploader) Uploader {
 	c := &countingUploader{Uploader: u, p: p}
-	if f, ok := u.(contentFetcher); ok {
+	if f, ok := u.(arrived.Fetcher); ok {
 		return &countingFetcher{countingUploader: c, fetch: f}
 	}
 	return c
@@ -124,7 +125,7 @@ type countingUploader struct {
 
 type countingFetcher struct {
 	*countingUploader
-	fetch contentFetcher
+	fetch arrived.Fetcher
 }
 
 func (c *countingFetcher) Fetch(ctx context.Context, url string, off, length int64) (*api.Download, error) {

@@ -11,7 +11,7 @@ package queue
 //     (the one exception is Options.Hold, which must be a pure function)
 //     or callbacks.
 //   - Order: item.pmu before Queue.mu before Stream.mu (stream.go);
-//     lister.mu is a leaf. Never two items' pmu at once. Functions named
+//     arrived.Lister's lock is a leaf. Never two items' pmu at once. Functions named
 //     ...Locked need Queue.mu held.
 
 import (
@@ -27,6 +27,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/arrived"
 	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
@@ -90,7 +91,7 @@ type Queue struct {
 	l    journal.Layout
 	log  logrus.FieldLogger
 	lock *os.File
-	lst  *lister
+	lst  *arrived.Lister
 	prog *progressTable // bytes sent of running uploads (progress.go)
 
 	ctx  context.Context // network calls; cancelled when Close gives up waiting
@@ -130,7 +131,7 @@ type item struct {
 	rerun      bool      // enqueue again when the running worker is done
 	inflight   *intent   // gen/name of the upload a worker is doing
 	oldGens    []int     // spool generations to delete once no upload reads them
-	checkAfter uint64    // lister mark taken after an ambiguous attempt: listings must be newer
+	checkAfter uint64    // arrived.Lister mark taken after an ambiguous attempt: listings must be newer
 	notified   bool      // Observer.Uploaded called in this process
 	removed    bool      // finished or dropped; never persist again
 	stream     *Stream   // speculative upload not yet committed (stream.go)
@@ -159,7 +160,7 @@ func Open(o Options) (*Queue, error) {
 		items: map[string]*item{}, claimed: map[string]bool{}}
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
-	q.lst = &lister{fetch: o.Uploader.AllAssets}
+	q.lst = arrived.NewLister(o.Uploader.AllAssets)
 	q.prog = newProgressTable()
 	q.com = journal.NewCommitter(l, CommitWindow, func(err error) {
 		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's directories; uploads fsync them again")

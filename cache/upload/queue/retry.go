@@ -67,7 +67,7 @@ func (q *Queue) retryLater(it *item, err error, ambiguous bool) {
 	it.inflight = nil // before waiters hear of it; endInflight still drops old generations
 	now := q.o.Clock.Now()
 	if ambiguous {
-		it.checkAfter = q.lst.mark()
+		it.checkAfter = q.lst.Mark()
 	}
 	it.rec.Attempts++
 	it.rec.Err, it.rec.ErrCode = err.Error(), 0
