@@ -54,21 +54,8 @@ func TestTheEventsLogHasARefusalOnceFromAnEarlierMountAndAsItHappens(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer q.Close(context.Background())
-	store, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "content"), Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	client, err := api.New(api.Config{BaseURL: "http://api.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := newTestTree(node.Config{Remote: client, Content: store, StateDir: state, Scope: "http://api.test", Uploads: q, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	t.Cleanup(func() { q.Close(context.Background()) }) // after the tree's
+	root := treeOver(t, dir, state, q, log)
 	events := func() string {
 		b := make([]byte, root.Events.Size())
 		return string(b[:root.Events.ReadAt(b, 0)])
@@ -88,4 +75,25 @@ func TestTheEventsLogHasARefusalOnceFromAnEarlierMountAndAsItHappens(t *testing.
 	if strings.Count(got, " upload-refused assets/new.png\n") != 1 || strings.Count(got, " upload-refused ") != 2 {
 		t.Fatalf("events log after new.png was refused:\n%s\nwant one line for each of old.png and new.png", got)
 	}
+}
+
+// treeOver builds the tree of a mount whose uploads are q, with a content
+// store in dir/content and local state in state; closed at the test's end.
+func treeOver(t *testing.T, dir, state string, q *queue.Queue, log logrus.FieldLogger) testTree {
+	t.Helper()
+	store, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "content"), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	client, err := api.New(api.Config{BaseURL: "http://api.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := newTestTree(node.Config{Remote: client, Content: store, StateDir: state, Scope: "http://api.test", Uploads: q, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(root.Close)
+	return root
 }
