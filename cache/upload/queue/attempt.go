@@ -123,7 +123,10 @@ func (q *Queue) fail(it *item, in *intent, err error) {
 		refused, waiters, it.waiters = true, it.waiters, nil
 	}
 	rec := it.rec.Clone()
-	snap := q.snapshotLocked(it)
+	var snap Item
+	if refused {
+		snap = q.snapshotLocked(it)
+	}
 	q.mu.Unlock()
 	if werr := it.dur.Write(q.l, rec, true); werr != nil {
 		q.log.WithFields(logrus.Fields{"op": "fail", "id": rec.ID}).WithError(werr).Error("cannot journal failure")
