@@ -84,8 +84,14 @@
 // LearnSize learns an object's size alone, for listings that lack sizes
 // (learn_size.go): a request for its first byte, whose Content-Range gives
 // the size; the size is recorded as a download would, no byte is kept and
-// no data file is made. Such a size lives in memory only (the index keeps
-// objects with bytes), so a new mount asks again.
+// no data file is made. Known sizes outlive the bytes and the mount: the
+// size of a key with no object (learned so, or of an object evicted) is
+// kept in an LRU of at most maxKnownSizes (65,536) keys, which Has and
+// LearnSize touch, and the index persists it, so a new mount's `ls -l`
+// asks nothing it asked before. Content never changes under a key, so a
+// known size never goes stale; sizes of assets deleted elsewhere are never
+// touched again and are the first dropped at the bound; Remove drops the
+// key's size at once.
 //
 // # Size bound and eviction
 //
@@ -115,7 +121,10 @@
 //
 // The index header is "kreafs-cache-index 1 <crc32 of the JSON>". The JSON
 // lists, least recently used first, each object's key, data file, size
-// (-1 when unknown) and present ranges. A range is recorded as present only
+// (-1 when unknown) and present ranges, then ("sizes", optional: an older
+// kreafs ignores it) the known sizes of keys with no bytes cached: key and
+// size only, no data file, at most maxKnownSizes, least recently used
+// first. A range is recorded as present only
 // after its bytes were written; the index is written every FlushInterval
 // (DefaultFlushInterval) while something changed, and at Close: changed data files are
 // fsynced first (not one linked by ImportFinal: its bytes were durable already), then the index is replaced by durable.WriteFile (a
@@ -125,7 +134,9 @@
 //
 // Open checks everything: an index with a bad header or checksum, or that is
 // not valid JSON, is discarded (warning) and the store starts empty; an entry
-// with a bad file name, bad ranges, or a missing data file is dropped; an
+// with a bad file name, bad ranges, or a missing data file is dropped, as
+// is a known size with an empty key, a size out of range or a key listed
+// before (one warning for all); an
 // entry whose data file is shorter than its ranges claim (truncated, torn)
 // keeps only the bytes the file has; data files no entry names are deleted.
 // The same length check runs whenever a data file is opened, so a file

@@ -36,9 +36,19 @@ const (
 
 // indexFile is the persisted index: a header line
 // "kreafs-cache-index 1 <crc32 of the rest, 8 hex digits>\n" and this JSON.
+// Sizes is optional: an index without it (or a reader that ignores it)
+// loses only the known sizes, so it needs no new version.
 type indexFile struct {
-	Next    uint64       `json:"next"`    // next data file incarnation
-	Objects []indexEntry `json:"objects"` // least recently used first
+	Next    uint64       `json:"next"`            // next data file incarnation
+	Objects []indexEntry `json:"objects"`         // least recently used first
+	Sizes   []sizeEntry  `json:"sizes,omitempty"` // known sizes of keys with no bytes cached, least recently used first
+}
+
+// sizeEntry is a size the server reported for a key the index lists no
+// bytes of (learn_size.go): no data file.
+type sizeEntry struct {
+	Key  string `json:"key"`
+	Size int64  `json:"size"`
 }
 
 type indexEntry struct {
@@ -70,6 +80,10 @@ func (s *Store) path(o *object) string { return filepath.Join(s.dir, filepath.Fr
 
 func parentDir(p string) string { return filepath.Dir(p) }
 
+// indexed says whether the index lists o as an object: it has bytes, or
+// is known to be empty. Only the size of any other is kept (sizes).
+func (o *object) indexed() bool { return len(o.present) > 0 || (o.sizeOK && o.size == 0) }
+
 // persist writes the index: snapshot under the lock, fsync the data files
 // that changed since the last persist (so the index never claims bytes the
 // disk may not have after a power cut), then replace index.json with
@@ -81,7 +95,7 @@ func (s *Store) persist() error {
 	idx := indexFile{Next: s.nextInc, Objects: []indexEntry{}}
 	var synced []*object
 	for _, o := range s.lru.Values() {
-		if len(o.present) == 0 && !(o.sizeOK && o.size == 0) {
+		if !o.indexed() {
 			continue
 		}
 		e := indexEntry{Key: o.key, File: o.file, Size: -1, Ranges: make([][2]int64, len(o.present))}
@@ -97,6 +111,7 @@ func (s *Store) persist() error {
 			synced = append(synced, o)
 		}
 	}
+	idx.Sizes = s.knownSizesLocked()
 	s.dirty = false
 	s.mu.Unlock()
 
@@ -192,6 +207,13 @@ func (s *Store) load() {
 			s.lru.Add(o.key, o)
 			s.usage += o.present.total()
 		}
+		if bad := s.loadSizes(idx.Sizes); bad > 0 {
+			log.WithField("dropped", bad).Warn("dropping damaged known sizes from the cache index")
+			s.dirty = true
+		}
+		if len(idx.Sizes) > s.sizes.Len() {
+			s.dirty = true // some dropped, or more than the bound
+		}
 	}
 	s.removeOrphans(keep)
 }
@@ -235,7 +257,7 @@ func (s *Store) entryObject(e indexEntry, keep map[string]bool) (*object, uint64
 			Warn("cache data file shorter than its index entry (torn write?), dropping the missing part")
 		o.present, _ = o.present.remove(span{st.Size(), maxOffset})
 	}
-	if len(o.present) == 0 && !(o.sizeOK && o.size == 0) {
+	if !o.indexed() {
 		return nil, 0, nil
 	}
 	return o, inc, nil

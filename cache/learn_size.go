@@ -9,6 +9,16 @@ package cache
 // cold `ls -l` of it cost. LearnSize asks for the first byte and keeps only
 // the size the server reports. Locking as in object.go (Store.mu), not
 // held during the request.
+//
+// Known sizes outlive the bytes and the mount: Store.sizes keeps the size
+// of each key that has no object (a size learned so, or the size of an
+// object evicted), and the index persists these and those of objects with
+// no bytes (index.go, "sizes"), so a new mount's `ls -l` asks nothing it
+// asked before. Content never changes under a key, so a known size never
+// goes stale; what is bounded is their number: Store.sizes is an LRU of
+// at most maxKnownSizes keys, touched by Has and LearnSize, so the sizes
+// of assets deleted elsewhere (never listed again) are the first dropped.
+// Remove (an asset deleted through the mount) drops its size at once.
 
 import (
 	"context"
@@ -19,6 +29,10 @@ import (
 	"github.com/kreafs/kreafs/api"
 )
 
+// maxKnownSizes bounds the sizes kept without an object, in memory and in
+// the index (about 60 bytes each there: 4 MB at the bound).
+const maxKnownSizes = 1 << 16
+
 // ErrSizeUnknown is matched (errors.Is) by the error of LearnSize when the
 // server answered without saying the object's size (a whole-object answer
 // without Content-Length): reading the content is then the only way.
@@ -27,13 +41,14 @@ var ErrSizeUnknown = errors.New("cache: the server did not report the size")
 // LearnSize returns src's size: the one the server reported before, else
 // the size in the Content-Range (or Content-Length) of a request for the
 // first byte, which it then records for Has and Reader.Size as a download
-// would. No content is stored and no data file is made. Concurrent calls
-// for one key each make their request; the caller shares them.
+// would, and in the index. No content is stored and no data file is made.
+// Concurrent calls for one key each make their request; the caller shares
+// them.
 func (s *Store) LearnSize(ctx context.Context, src Source) (int64, error) {
 	s.mu.Lock()
-	if o, ok := s.lru.Peek(src.Key); ok && o.sizeOK {
+	if n, ok := s.knownSizeLocked(src.Key); ok {
 		s.mu.Unlock()
-		return o.size, nil
+		return n, nil
 	}
 	closed, fetcher := s.closed, s.opt.Fetcher
 	s.mu.Unlock()
@@ -66,12 +81,63 @@ func (s *Store) LearnSize(ctx context.Context, src Source) (int64, error) {
 	if s.closed {
 		return size, nil
 	}
-	o, ok := s.lru.Get(src.Key)
-	if !ok {
-		o = newObject(src.Key, s.fileNameLocked(src.Key), -1)
-		s.lru.Add(src.Key, o)
+	if o, ok := s.lru.Get(src.Key); ok {
+		o.url = src.URL
+		s.setSizeLocked(o, size)
+		return size, nil
 	}
-	o.url = src.URL
-	s.setSizeLocked(o, size)
+	s.sizes.Add(src.Key, size)
+	s.dirty = true
 	return size, nil
+}
+
+// knownSizeLocked returns the size the server reported for key: its
+// object's, else the one kept without an object (which counts as used).
+func (s *Store) knownSizeLocked(key string) (int64, bool) {
+	if o, ok := s.lru.Peek(key); ok {
+		return o.size, o.sizeOK
+	}
+	return s.sizes.Get(key)
+}
+
+// keepSizeLocked keeps o's size, if the server reported it, for when o
+// leaves the store (evicted, replaced): a later `ls -l` needs no probe.
+func (s *Store) keepSizeLocked(o *object) {
+	if o.sizeOK {
+		s.sizes.Add(o.key, o.size)
+		s.dirty = true
+	}
+}
+
+// knownSizesLocked lists the sizes to persist, least recently used first,
+// at most maxKnownSizes: those kept without an object, then those of
+// objects with no bytes (which the index does not list as objects). A
+// key in both is its object's.
+func (s *Store) knownSizesLocked() []sizeEntry {
+	var out []sizeEntry
+	for _, k := range s.sizes.Keys() {
+		if n, ok := s.sizes.Peek(k); ok && !s.lru.Contains(k) {
+			out = append(out, sizeEntry{Key: k, Size: n})
+		}
+	}
+	for _, o := range s.lru.Values() {
+		if o.sizeOK && !o.indexed() {
+			out = append(out, sizeEntry{Key: o.key, Size: o.size})
+		}
+	}
+	return out[max(0, len(out)-maxKnownSizes):]
+}
+
+// loadSizes adds the index's known sizes to s.sizes, dropping (and
+// counting) those that do not check out: an empty key, a size out of
+// range, a key listed before or held by an object.
+func (s *Store) loadSizes(sizes []sizeEntry) (bad int) {
+	for _, e := range sizes {
+		if e.Key == "" || e.Size < 0 || e.Size >= maxOffset || s.lru.Contains(e.Key) || s.sizes.Contains(e.Key) {
+			bad++
+			continue
+		}
+		s.sizes.Add(e.Key, e.Size)
+	}
+	return bad
 }

@@ -87,6 +87,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	lru     *simplelru.LRU[string, *object] // every live object; oldest = least recently used
+	sizes   *simplelru.LRU[string, int64]   // known sizes of keys with no object (learn_size.go)
 	usage   int64                           // present bytes of live (not doomed) objects
 	nextInc uint64                          // next data file incarnation
 	dirty   bool                            // index changed since the last persist
@@ -170,7 +171,8 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	lru, _ := simplelru.NewLRU[string, *object](math.MaxInt, nil) // ordering only: never evicts by count
-	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, nextInc: 1, now: time.Now,
+	sizes, _ := simplelru.NewLRU[string, int64](maxKnownSizes, nil)
+	s := &Store{opt: o, log: o.Log.WithField("component", "cache"), dir: dir, lock: lock, lru: lru, sizes: sizes, nextInc: 1, now: time.Now,
 		writeAt: func(f *os.File, p []byte, off int64) (int, error) { return f.WriteAt(p, off) }}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.load()
@@ -217,8 +219,12 @@ func (s *Store) Open(src Source) *Reader {
 	o, ok := s.lru.Get(src.Key)
 	if !ok {
 		o = newObject(src.Key, s.fileNameLocked(src.Key), src.Size)
+		if n, known := s.sizes.Peek(src.Key); known {
+			o.size, o.sizeOK = n, true
+		}
 		if !s.closed {
 			s.lru.Add(src.Key, o)
+			s.sizes.Remove(src.Key) // the object holds it now
 		}
 	}
 	if src.URL != "" {
@@ -238,6 +244,9 @@ func (s *Store) Has(key string) (size int64, complete bool) {
 	defer s.mu.Unlock()
 	o, ok := s.lru.Peek(key)
 	if !ok {
+		if n, known := s.sizes.Get(key); known {
+			return n, n == 0
+		}
 		return -1, false
 	}
 	return o.size, o.completeLocked()
@@ -250,7 +259,7 @@ func (s *Store) Usage() int64 {
 	return s.usage
 }
 
-// Remove drops key's content (the asset is deleted, or about to be). Open
+// Remove drops key's content and size (the asset is deleted, or about to be). Open
 // Readers keep reading: the data file is unlinked at once, and if Readers
 // have it open, the rest is fetched for them (Keep; BeforeDelete waits for
 // that before the server's copy goes).
@@ -260,6 +269,9 @@ func (s *Store) Remove(key string) {
 	if o, ok := s.lru.Peek(key); ok {
 		s.keepLocked(o)
 		s.doomLocked(o)
+	}
+	if s.sizes.Remove(key) {
+		s.dirty = true
 	}
 }
 
@@ -301,15 +313,16 @@ func (s *Store) Import(key string, f *os.File) error {
 	return s.installLocked(key, tmpName, size) // import_link.go
 }
 
-// doomLocked takes o out of the store: it is no longer found by key, its
-// bytes no longer count, and its data file is unlinked (readers that still
-// pin it keep the open file).
+// doomLocked takes o out of the store: it is no longer found by key (but
+// its size is kept, see learn_size.go), its bytes no longer count, and its
+// data file is unlinked (readers that still pin it keep the open file).
 func (s *Store) doomLocked(o *object) {
 	if o.doomed {
 		return
 	}
 	if cur, ok := s.lru.Peek(o.key); ok && cur == o {
 		s.lru.Remove(o.key)
+		s.keepSizeLocked(o)
 	}
 	o.doomed = true
 	s.usage -= o.present.total()
