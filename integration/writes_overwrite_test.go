@@ -110,18 +110,12 @@ func openPassthrough(t *testing.T, m *Mount, p string) *os.File {
 	return r
 }
 
-// A reader that opened the file before anything was cached (an ordinary
-// open, e.g. a viewer) and reads only after the overwrite and its upload:
-// it still gets all of the old bytes, though the old asset is deleted.
-func TestCpOverAFileAShellHoldsOpenLetsTheShellReadTheOldBytes(t *testing.T) {
-	t.Parallel()
-	requireFUSE(t)
-	emu := startEmulator(t, emulator.Options{})
-	old := makeWAV(81, 3<<20)
-	emu.add(old, "tone.wav")
-	m := mount(t, emu, "--upload-delay", "0")
-	p := m.Path("assets", "tone.wav")
-	out := filepath.Join(t.TempDir(), "read.wav")
+// shellHolding starts a shell that opens p (nothing read yet) and waits;
+// the returned function lets it read the file to its end and returns the
+// bytes it read.
+func shellHolding(t *testing.T, p string) (readNow func() []byte) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "read")
 	sh := exec.Command("bash", "-c", `exec 3<"$1" || exit 1; echo opened; read -r _; cat <&3 > "$2"`, "bash", p, out)
 	stdin, err := sh.StdinPipe()
 	if err != nil {
@@ -134,18 +128,38 @@ func TestCpOverAFileAShellHoldsOpenLetsTheShellReadTheOldBytes(t *testing.T) {
 	if err := sh.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer sh.Process.Kill()
+	t.Cleanup(func() { sh.Process.Kill() })
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "opened\n" {
 		t.Fatalf("the shell did not open the file: %q %v", line, err)
 	}
-	overwriteWhileRead(t, emu, m, "tone.wav", makeWAV(82, 4096), "cp")
-	fmt.Fprintln(stdin, "go")
-	stdin.Close()
-	if err := sh.Wait(); err != nil {
-		t.Fatalf("the shell's read after the overwrite: %v", err)
+	return func() []byte {
+		fmt.Fprintln(stdin, "go")
+		stdin.Close()
+		if err := sh.Wait(); err != nil {
+			t.Fatalf("the shell's read: %v", err)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
 	}
-	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, old) {
-		t.Errorf("the shell read %d bytes (%v), want the old %d bytes", len(got), err, len(old))
+}
+
+// A reader that opened the file before anything was cached (an ordinary
+// open, e.g. a viewer) and reads only after the overwrite and its upload:
+// it still gets all of the old bytes, though the old asset is deleted.
+func TestCpOverAFileAShellHoldsOpenLetsTheShellReadTheOldBytes(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	old := makeWAV(81, 3<<20)
+	emu.add(old, "tone.wav")
+	m := mount(t, emu, "--upload-delay", "0")
+	readNow := shellHolding(t, m.Path("assets", "tone.wav"))
+	overwriteWhileRead(t, emu, m, "tone.wav", makeWAV(82, 4096), "cp")
+	if got := readNow(); !bytes.Equal(got, old) {
+		t.Errorf("the shell read %d bytes, want the old %d bytes", len(got), len(old))
 	}
 }
 
@@ -160,23 +174,7 @@ func TestRmOfAFileAShellHoldsOpenLetsTheShellReadItAll(t *testing.T) {
 	emu.add(old, "held.wav")
 	m := mount(t, emu)
 	p := m.Path("assets", "held.wav")
-	out := filepath.Join(t.TempDir(), "read.wav")
-	sh := exec.Command("bash", "-c", `exec 3<"$1" || exit 1; echo opened; read -r _; cat <&3 > "$2"`, "bash", p, out)
-	stdin, err := sh.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := sh.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sh.Process.Kill()
-	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "opened\n" {
-		t.Fatalf("the shell did not open the file: %q %v", line, err)
-	}
+	readNow := shellHolding(t, p)
 	run(t, "rm", p)
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
 		t.Errorf("stat after rm: %v, want ENOENT", err)
@@ -189,13 +187,8 @@ func TestRmOfAFileAShellHoldsOpenLetsTheShellReadItAll(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintln(stdin, "go")
-	stdin.Close()
-	if err := sh.Wait(); err != nil {
-		t.Fatalf("the shell's read after the rm: %v", err)
-	}
-	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, old) {
-		t.Errorf("the shell read %d bytes (%v), want the %d bytes it opened", len(got), err, len(old))
+	if got := readNow(); !bytes.Equal(got, old) {
+		t.Errorf("the shell read %d bytes, want the %d bytes it opened", len(got), len(old))
 	}
 }
 
