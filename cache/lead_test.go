@@ -1,0 +1,102 @@
+package cache
+
+import (
+	"testing"
+	"time"
+)
+
+// The lead is leadMargin round trips at the measured rate, in whole
+// chunks, capped; samples too short to say anything are left out.
+func TestTheLeadIsWhatTheNetworkDeliversInARoundTrip(t *testing.T) {
+	const c = 128 << 10
+	var e linkEstimate
+	if got := e.lead(c, 4<<20); got != 0 {
+		t.Fatalf("lead with nothing measured = %d, want 0", got)
+	}
+	e.addRTT(10 * time.Millisecond)
+	e.addRate(64<<10, 10*time.Millisecond) // too few bytes
+	e.addRate(1<<20, 100*time.Microsecond) // too short
+	if got := e.lead(c, 4<<20); got != 0 {
+		t.Fatalf("lead after samples too small to count = %d, want 0", got)
+	}
+	e.addRate(1_000_000, 10*time.Millisecond) // 100 MB/s: 1 MB a round trip
+	if got, want := e.lead(c, 4<<20), alignUp(1_500_000, c); got != want {
+		t.Fatalf("lead at 10 ms and 100 MB/s = %d, want %d", got, want)
+	}
+	if got := e.lead(c, 1<<20); got != 1<<20 {
+		t.Fatalf("lead above the limit = %d, want the limit", got)
+	}
+	// A slower sample moves the average a quarter of the way.
+	e.addRate(200_000, 10*time.Millisecond) // 20 MB/s
+	if got, want := e.lead(c, 4<<20), alignUp(int64(80e6*0.01*leadMargin), c); got != want {
+		t.Fatalf("lead after a slower sample = %d, want %d", got, want)
+	}
+}
+
+// On a fast wire the next window is asked for a round trip's bytes ahead
+// of the reader, not half a small window: a 64 MiB read in 128 KiB reads
+// is 4 requests, and from the third on each is asked for while at least
+// the lead is still ahead of the reader. Without a lead it is 7 windows,
+// the small ones asked for with less than a round trip's bytes ahead.
+func TestAFastWireAsksForTheNextWindowARoundTripAhead(t *testing.T) {
+	const k = 1 << 10
+	const lo, hi, c = 128 * k, 8 << 20, 128 * k
+	const lead = 1536 * k // 1 Gbit/s, 10 ms, leadMargin
+	run := func(withLead int64) (requests int, shortLeads int) {
+		var ra readAhead
+		for off := int64(0); off < 64<<20; off += 128 * k {
+			before, wasOpen := ra.end, ra.size >= hi
+			ahead, _ := ra.plan(off, off+128*k, lo, hi, c, withLead)
+			if ahead.End <= before || wasOpen {
+				continue // nothing new, or the open-ended request's end pushed on
+			}
+			requests++
+			if requests >= 3 && before-(off+128*k) < lead {
+				shortLeads++
+			}
+		}
+		return requests, shortLeads
+	}
+	if n, short := run(lead); n > 4 || short != 0 {
+		t.Fatalf("with a lead of %d: %d requests, %d asked for less than the lead ahead; want at most 4 and 0", lead, n, short)
+	}
+	if n, short := run(0); n != 7 || short == 0 {
+		t.Fatalf("without a lead: %d requests, %d short; want the 7 doubling windows, some short of %d", n, short, lead)
+	}
+}
+
+// Through the store: the lead is measured on the store's own downloads
+// (a fetcher that answers after 40 ms and sends 256 KiB a millisecond at
+// most), so a whole sequential read of 12 MiB costs a few requests, not
+// the 7 of a window per doubling (128 KiB to 4 MiB, then the open-ended
+// rest).
+func TestASequentialReadOverASlowRoundTripMeasuresItsLeadAndAsksForFewWindows(t *testing.T) {
+	f := newFake()
+	src, data := f.add("far", 12<<20)
+	f.set(func(f *fakeFetcher) {
+		f.headerDelay, f.readDelay, f.step = 40*time.Millisecond, time.Millisecond, 256<<10
+	})
+	s := testStore(t, t.TempDir(), f, func(o *Options) {
+		o.ChunkSize, o.ReadAheadMin, o.ReadAhead = DefaultChunkSize, DefaultReadAheadMin, DefaultReadAhead
+	})
+	// A first object teaches the store the round trip and the rate.
+	warm, _ := f.add("near", 1<<20)
+	rw := s.Open(warm)
+	readAll(t, rw, 128<<10)
+	rw.Close()
+	waitIdle(t, s)
+	if lead := s.link.lead(DefaultChunkSize, DefaultReadAhead/2); lead < 1<<20 {
+		t.Fatalf("lead after reading at 40 ms round trips = %d, want at least 1 MiB", lead)
+	}
+	before := f.numCalls()
+	r := s.Open(src)
+	defer r.Close()
+	mustEqual(t, "whole object", readAll(t, r, 128<<10), data)
+	calls := f.callList()[before:]
+	if len(calls) > 4 {
+		t.Fatalf("%d requests for a sequential read with a lead, want at most 4: %+v", len(calls), calls)
+	}
+	if got := f.bytesServed(); got != int64(len(data))+1<<20 {
+		t.Errorf("served %d bytes, want each byte once (%d)", got, len(data)+1<<20)
+	}
+}
