@@ -11,9 +11,10 @@ package cache
 // a round trip. At 100 Mbit/s and 20 ms it is about 250 KB and the windows
 // soon outgrow it.
 //
-// The lead only widens what a stream already known to be sequential (its
-// second read on) asks for; a first read (head, file, a thumbnailer's
-// probe) still costs only its first window. It is at most half the
+// The lead only widens what a stream that has read two first windows in
+// order (256 KiB by default) asks for; a program that reads a few small
+// pieces of a header (head, file, a thumbnailer's probe) still costs only
+// its first windows. It is at most half the
 // read-ahead ceiling, so what a reader that stops leaves fetched and
 // unread stays bounded as before.
 //

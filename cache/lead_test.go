@@ -63,6 +63,18 @@ func TestAFastWireAsksForTheNextWindowARoundTripAhead(t *testing.T) {
 	if n, short := run(0); n != 7 || short == 0 {
 		t.Fatalf("without a lead: %d requests, %d short; want the 7 doubling windows, some short of %d", n, short, lead)
 	}
+
+	// A probe's few small reads of a header (16 of 4 KiB) ask for the
+	// same windows with a lead as without: a lead of megabytes is for
+	// streams that have read two first windows in order.
+	var with, without readAhead
+	for off := int64(0); off < 64*k; off += 4 * k {
+		a1, _ := with.plan(off, off+4*k, lo, hi, c, lead)
+		a2, _ := without.plan(off, off+4*k, lo, hi, c, 0)
+		if a1 != a2 {
+			t.Fatalf("probe read at %d: read-ahead %v with a lead, %v without", off, a1, a2)
+		}
+	}
 }
 
 // Through the store: the lead is measured on the store's own downloads

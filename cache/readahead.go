@@ -9,8 +9,8 @@ package cache
 // larger: a program that reads 1 MiB at a time gets at least its next
 // read ahead), in one bounded request. Each time the reader's next read
 // would come within half a window, or within the lead (what the network
-// delivers in one round trip, measured: lead.go), of the end of what was
-// requested, the next window is requested, twice as large and at least
+// delivers in one round trip, measured: lead.go; once the stream has read
+// two first windows in order), of the end of what was requested, the next window is requested, twice as large and at least
 // twice the lead, until a window reaches ReadAhead (the ceiling); from
 // then on the stream is one open-ended request whose logical end is kept
 // ReadAhead past the reader (download.go), so a long `cat` costs a handful
@@ -44,9 +44,10 @@ const (
 
 // readAhead is a Reader's sequential stream.
 type readAhead struct {
-	next int64 // the furthest end of the stream's reads (the previous read's end after a seek)
-	size int64 // the last window's size; 0: no stream (no read yet, or after a seek)
-	end  int64 // where the read-ahead requested so far ends
+	start int64 // where the stream's first read began
+	next  int64 // the furthest end of the stream's reads (the previous read's end after a seek)
+	size  int64 // the last window's size; 0: no stream (no read yet, or after a seek)
+	end   int64 // where the read-ahead requested so far ends
 }
 
 // active reports whether the reader is in a sequential stream.
@@ -65,6 +66,12 @@ func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open boo
 		return span{}, false
 	}
 	ra.next = max(ra.next, end)
+	if end-ra.start < 2*lo {
+		// A stream that has not yet read two first windows in order may
+		// be a probe (a few small reads of a header): it grows by
+		// doubling only.
+		lead = 0
+	}
 	switch {
 	case ra.size >= hi:
 		// Full size: the stream's open-ended request is kept hi ahead.
@@ -73,6 +80,7 @@ func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open boo
 	case ra.size == 0:
 		// The first read of a stream: its bytes and a first window,
 		// of at least one more read of the same size.
+		ra.start = off
 		ra.size = min(max(lo, end-off), hi)
 		ra.end = windowEnd(end, ra.size, c)
 	case end+(end-off) > ra.end-max(ra.size/2, lead):
