@@ -30,7 +30,7 @@
 // reads follow each other is sequential and gets read-ahead (readahead.go):
 // a first window of ReadAheadMin (128 KiB) in one bounded request, doubled
 // each time the reader is half through what was requested, or, once it
-// has read two first windows in order, within the lead of its end (what
+// has read 1 MiB in order, within the lead of its end (what
 // the network delivers in one round trip, measured on the store's
 // downloads: lead.go; the window is then at least twice the lead), up to ReadAhead (8 MiB); from then on its download is requested to the end of the object
 // and stopped at a logical end kept ReadAhead bytes past the reader, so a

@@ -10,7 +10,7 @@ package cache
 // read ahead), in one bounded request. Each time the reader's next read
 // would come within half a window, or within the lead (what the network
 // delivers in one round trip, measured: lead.go; once the stream has read
-// two first windows in order), of the end of what was requested, the next window is requested, twice as large and at least
+// 1 MiB in order), of the end of what was requested, the next window is requested, twice as large and at least
 // twice the lead, until a window reaches ReadAhead (the ceiling); from
 // then on the stream is one open-ended request whose logical end is kept
 // ReadAhead past the reader (download.go), so a long `cat` costs a handful
@@ -19,9 +19,9 @@ package cache
 // whole chunks, and the next sequential read starts small again. So a
 // program that reads a few bytes (head, file, a thumbnailer's probes)
 // costs about ReadAheadMin, and one that reads everything costs one
-// request per doubling plus one (fewer where the lead is large: on a fast
-// wire a 64 MiB read is 2-4 requests, and the reader waits for a round
-// trip once, after its first window, instead of at each small window).
+// request per doubling plus one; where the lead is large (a fast wire)
+// the windows after the first MiB are asked for early enough that the
+// reader does not wait for them.
 // The kernel's read-ahead and rclone's --vfs-read-chunk-size (doubling up
 // to --vfs-read-chunk-size-limit) grow the same way.
 //
@@ -66,9 +66,9 @@ func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open boo
 		return span{}, false
 	}
 	ra.next = max(ra.next, end)
-	if end-ra.start < 2*lo {
-		// A stream that has not yet read two first windows in order may
-		// be a probe (a few small reads of a header): it grows by
+	if end-ra.start < leadAfter {
+		// A stream that has not yet read leadAfter in order may be a
+		// probe (a video's header, its index, a frame): it grows by
 		// doubling only.
 		lead = 0
 	}
