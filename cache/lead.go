@@ -58,11 +58,7 @@ func (e *linkEstimate) addRTT(d time.Duration) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.rtt == 0 {
-		e.rtt = d
-		return
-	}
-	e.rtt += (d - e.rtt) / 4
+	e.rtt = time.Duration(average(float64(e.rtt), float64(d)))
 }
 
 // addRate records n body bytes that arrived over d of a running download
@@ -71,14 +67,18 @@ func (e *linkEstimate) addRate(n int64, d time.Duration) {
 	if n < minRateBytes || d < minRateTime {
 		return
 	}
-	r := float64(n) / d.Seconds()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.rate == 0 {
-		e.rate = r
-		return
+	e.rate = average(e.rate, float64(n)/d.Seconds())
+}
+
+// average moves a moving average (0: none yet) a quarter of the way to a
+// new sample.
+func average(avg, sample float64) float64 {
+	if avg == 0 {
+		return sample
 	}
-	e.rate += (r - e.rate) / 4
+	return avg + (sample-avg)/4
 }
 
 // lead is the bytes a sequential reader's requests should be ahead of it:
