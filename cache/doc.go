@@ -29,8 +29,10 @@
 // readers (ffprobe, tail, mmap) fetch only what they touch. A Reader whose
 // reads follow each other is sequential and gets read-ahead (readahead.go):
 // a first window of ReadAheadMin (128 KiB) in one bounded request, doubled
-// each time the reader is half through what was requested, up to ReadAhead
-// (8 MiB); from then on its download is requested to the end of the object
+// each time the reader is half through what was requested, or, once it
+// has read 1 MiB in order, within the lead of its end (what
+// the network delivers in one round trip, measured on the store's
+// downloads: lead.go; the window is then at least twice the lead), up to ReadAhead (8 MiB); from then on its download is requested to the end of the object
 // and stopped at a logical end kept ReadAhead bytes past the reader, so a
 // whole `cat` is a handful of HTTP requests (a download that reaches its
 // logical end before the reader catches up pauses, reading nothing, for up

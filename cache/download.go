@@ -216,6 +216,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 	s.mu.Lock()
 	d.netSince = time.Now()
 	s.mu.Unlock()
+	sent := time.Now()
 	dl, err := s.opt.Fetcher.Fetch(ctx, url, pos, length)
 	watchdog.Stop()
 	if err != nil {
@@ -225,6 +226,13 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		return false, stallErr(err)
 	}
 	defer dl.Body.Close()
+	s.link.addRTT(time.Since(sent)) // lead.go
+	meter := rateMeter{e: &s.link}
+	defer func() {
+		if err == nil { // a failed body says nothing of the rate
+			meter.end()
+		}
+	}()
 	s.mu.Lock()
 	if dl.Size >= 0 {
 		s.setSizeLocked(o, dl.Size)
@@ -248,6 +256,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 	w := pos
 	alloc := pos // the data file is allocated up to here (prealloc.go)
 	var parked time.Time
+	meter.begin()
 	for {
 		s.mu.Lock()
 		end := min(d.end, o.limitLocked())
@@ -259,6 +268,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			ch := o.changed
 			d.netSince = time.Time{}
 			s.mu.Unlock()
+			meter.end() // parked time is not the network's
 			if parked.IsZero() {
 				parked = time.Now()
 			} else if time.Since(parked) > parkIdle {
@@ -274,6 +284,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			continue
 		}
 		parked = time.Time{}
+		meter.begin()
 		stop := w >= end || s.closed || o.present.contains(span{w, end})
 		if !stop {
 			d.netSince = time.Now()
@@ -295,6 +306,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			d.pos = w + int64(n)
 			s.mu.Unlock()
 			w += int64(n)
+			meter.add(n)
 			progress = true
 		}
 		switch {

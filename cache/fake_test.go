@@ -48,6 +48,9 @@ type fakeFetcher struct {
 	// gate, when non-nil, must yield a value (or be closed) before each body
 	// Read: the test controls how far a body gets.
 	fetched chan fetchCall // if non-nil, every call is also sent here
+	// A network's round trip and rate: each answer comes after
+	// headerDelay, each body Read after readDelay.
+	headerDelay, readDelay time.Duration
 }
 
 func newFake() *fakeFetcher { return &fakeFetcher{objects: map[string][]byte{}} }
@@ -87,10 +90,13 @@ func (f *fakeFetcher) Fetch(ctx context.Context, url string, off, length int64) 
 	case off >= int64(len(data)):
 		fail = &api.Error{Status: 416, Message: "range not satisfiable"}
 	}
-	fetched := f.fetched
+	fetched, headerDelay := f.fetched, f.headerDelay
 	f.mu.Unlock()
 	if fetched != nil {
 		fetched <- call
+	}
+	if headerDelay > 0 {
+		time.Sleep(headerDelay)
 	}
 	if fail != nil {
 		return nil, fail
@@ -141,8 +147,11 @@ type fakeBody struct {
 func (b *fakeBody) Read(p []byte) (int, error) {
 	f := b.f
 	f.mu.Lock()
-	stall, gate, cut, step := f.stall, f.gate, f.cutAfter, f.step
+	stall, gate, cut, step, delay := f.stall, f.gate, f.cutAfter, f.step, f.readDelay
 	f.mu.Unlock()
+	if delay > 0 && len(b.data) > 0 {
+		time.Sleep(delay)
+	}
 	if stall {
 		<-b.ctx.Done()
 		return 0, b.ctx.Err()

@@ -8,19 +8,22 @@ package cache
 // window of ReadAheadMin beyond them (or of the read's own size, when
 // larger: a program that reads 1 MiB at a time gets at least its next
 // read ahead), in one bounded request. Each time the reader's next read
-// would come within half a window of the end of what was requested, the
-// next window is requested, twice as large, until a window reaches ReadAhead (the
-// ceiling); from then
-// on the stream is one open-ended request whose logical end is kept
+// would come within half a window, or within the lead (what the network
+// delivers in one round trip, measured: lead.go; once the stream has read
+// 1 MiB in order), of the end of what was requested, the next window is requested, twice as large and at least
+// twice the lead, until a window reaches ReadAhead (the ceiling); from
+// then on the stream is one open-ended request whose logical end is kept
 // ReadAhead past the reader (download.go), so a long `cat` costs a handful
 // of requests however large the file. A read that does not continue the
 // previous one (a seek) ends the stream: it fetches only its own bytes, in
 // whole chunks, and the next sequential read starts small again. So a
 // program that reads a few bytes (head, file, a thumbnailer's probes)
 // costs about ReadAheadMin, and one that reads everything costs one
-// request per doubling plus one. The kernel's read-ahead and rclone's
-// --vfs-read-chunk-size (doubling up to --vfs-read-chunk-size-limit) grow
-// the same way.
+// request per doubling plus one; where the lead is large (a fast wire)
+// the windows after the first MiB are asked for early enough that the
+// reader does not wait for them.
+// The kernel's read-ahead and rclone's --vfs-read-chunk-size (doubling up
+// to --vfs-read-chunk-size-limit) grow the same way.
 //
 // Bounded requests matter as much as small windows: the server sends an
 // open-ended request until flow control stops it, so a few MB that nobody
@@ -41,9 +44,10 @@ const (
 
 // readAhead is a Reader's sequential stream.
 type readAhead struct {
-	next int64 // the furthest end of the stream's reads (the previous read's end after a seek)
-	size int64 // the last window's size; 0: no stream (no read yet, or after a seek)
-	end  int64 // where the read-ahead requested so far ends
+	start int64 // where the stream's first read began
+	next  int64 // the furthest end of the stream's reads (the previous read's end after a seek)
+	size  int64 // the last window's size; 0: no stream (no read yet, or after a seek)
+	end   int64 // where the read-ahead requested so far ends
 }
 
 // active reports whether the reader is in a sequential stream.
@@ -52,14 +56,22 @@ func (ra *readAhead) active() bool { return ra.size > 0 }
 // plan records a read of [off, end) and returns the range to fetch beyond
 // it (empty: nothing new) and whether requests for the stream should be
 // open-ended (the window reached hi). lo and hi are ReadAheadMin and
-// ReadAhead (hi 0: no read-ahead); window ends are rounded down to whole
-// chunks of c, so a window's request is whole chunks.
-func (ra *readAhead) plan(off, end, lo, hi, c int64) (ahead span, open bool) {
+// ReadAhead (hi 0: no read-ahead); lead is how far ahead of the reader the
+// next window must be asked for (lead.go; 0: unknown, at most hi/2);
+// window ends are rounded down to whole chunks of c, so a window's request
+// is whole chunks.
+func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open bool) {
 	if hi <= 0 || off < ra.next-seqBack || off > max(ra.next+max(end-off, seqAhead), ra.end) {
 		*ra = readAhead{next: end}
 		return span{}, false
 	}
 	ra.next = max(ra.next, end)
+	if end-ra.start < leadAfter {
+		// A stream that has not yet read leadAfter in order may be a
+		// probe (a video's header, its index, a frame): it grows by
+		// doubling only.
+		lead = 0
+	}
 	switch {
 	case ra.size >= hi:
 		// Full size: the stream's open-ended request is kept hi ahead.
@@ -68,14 +80,18 @@ func (ra *readAhead) plan(off, end, lo, hi, c int64) (ahead span, open bool) {
 	case ra.size == 0:
 		// The first read of a stream: its bytes and a first window,
 		// of at least one more read of the same size.
+		ra.start = off
 		ra.size = min(max(lo, end-off), hi)
 		ra.end = windowEnd(end, ra.size, c)
-	case end+(end-off) > ra.end-ra.size/2:
+	case end+(end-off) > ra.end-max(ra.size/2, lead):
 		// The reader's next read of this size would be within half a
-		// window of the end of what was requested: request the next
-		// window now, twice as large (and at least one more read), so
-		// that it arrives before the reader does.
-		ra.size = min(max(2*ra.size, end-off), hi)
+		// window, or within a round trip's bytes, of the end of what was
+		// requested: request the next window now, twice as large (and at
+		// least one more read), so that it arrives before the reader
+		// does. At least twice the lead too: the reader then goes a lead's
+		// bytes before it asks again, and a stream has one request in
+		// flight beside the one it reads from, not several.
+		ra.size = min(max(2*ra.size, end-off, 2*lead), hi)
 		ra.end = windowEnd(max(ra.end, end), ra.size, c)
 	default:
 		return span{}, false

@@ -176,7 +176,8 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		return 0, f, nil
 	}
 	end := off + int64(n)
-	ahead, open := r.ra.plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize)
+	lead := s.link.lead(s.opt.ChunkSize, s.opt.ReadAhead/2)
+	ahead, open := r.ra.plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize, lead)
 	aheadDone := ahead.End <= ahead.Start
 	scheduleAhead := func() {
 		if !aheadDone && !s.closed {

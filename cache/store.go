@@ -75,7 +75,8 @@ var (
 
 // Store is the on-disk content store. Safe for concurrent use.
 type Store struct {
-	stats   storeStats // stats.go
+	stats   storeStats   // stats.go
+	link    linkEstimate // the network's round trip and rate, for the read-ahead's lead (lead.go)
 	opt     Options
 	log     logrus.FieldLogger
 	dir     string

@@ -25,7 +25,9 @@ func wireTimeRow(name string, k, base time.Duration, baseName string, limit floa
 func (wb *wireBench) caseColdRead() ([]row, error) {
 	var get, kre []time.Duration
 	for i, a := range wb.assets[wb.prof.Name].cold {
-		n, d, err := wb.get(a.url)
+		var n int64
+		var d time.Duration
+		err := wb.wireNote("one GET", func() (err error) { n, d, err = wb.get(a.url); return err })
 		if err != nil {
 			return nil, err
 		}
@@ -33,7 +35,8 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 			return nil, fmt.Errorf("GET %s: %d bytes, want %d", a.url, n, a.size)
 		}
 		get = append(get, d)
-		if d, err = measure.ReadChecked(wb.kpath(a), a.size); err != nil {
+		err = wb.wireNote("cold read", func() (err error) { d, err = measure.ReadChecked(wb.kpath(a), a.size); return err })
+		if err != nil {
 			return nil, err
 		}
 		kre = append(kre, d)
@@ -49,11 +52,12 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 func (wb *wireBench) caseParallelRead() ([]row, error) {
 	var get, kre []time.Duration
 	for i, set := range wb.assets[wb.prof.Name].par {
-		g, err := wb.getSet(set)
+		var g, k time.Duration
+		err := wb.wireNote("concurrent GETs", func() (err error) { g, err = wb.getSet(set); return err })
 		if err != nil {
 			return nil, err
 		}
-		k, err := readSet(set, wb.kpath)
+		err = wb.wireNote("concurrent cold reads", func() (err error) { k, err = readSet(set, wb.kpath); return err })
 		if err != nil {
 			return nil, err
 		}

@@ -20,21 +20,57 @@ const ReadBuf = 128 << 10
 
 // readBufs holds read buffers whose pages are already touched: a fresh
 // buffer would page-fault inside the timed read (more for kreafs' 1 MiB
-// reads than for 128 KiB ones).
-var readBufs = sync.Pool{New: func() any {
-	b := make([]byte, 8<<20)
+// reads than for 128 KiB ones). They are kept for the life of the process
+// (a sync.Pool drops them at a GC, and the next timed reads would fault
+// 8 MiB each in again); a run needs as many as reads run at once.
+var readBufs struct {
+	sync.Mutex
+	free [][]byte
+}
+
+const readBufSize = 8 << 20
+
+func getReadBuf() []byte {
+	readBufs.Lock()
+	if n := len(readBufs.free); n > 0 {
+		b := readBufs.free[n-1]
+		readBufs.free = readBufs.free[:n-1]
+		readBufs.Unlock()
+		return b
+	}
+	readBufs.Unlock()
+	b := make([]byte, readBufSize)
 	for i := 0; i < len(b); i += 4096 {
 		b[i] = 1
 	}
 	return b
-}}
+}
+
+func putReadBuf(b []byte) {
+	readBufs.Lock()
+	readBufs.free = append(readBufs.free, b)
+	readBufs.Unlock()
+}
+
+// WarmReadBuffers makes n read buffers ready, so that n reads timed
+// together (one wall clock around all of them) do not fault their
+// buffers' pages in inside that time.
+func WarmReadBuffers(n int) {
+	bufs := make([][]byte, n)
+	for i := range bufs {
+		bufs[i] = getReadBuf()
+	}
+	for _, b := range bufs {
+		putReadBuf(b)
+	}
+}
 
 // ReadAll opens path and reads it to the end as cat does: read(2) with a
 // buffer of max(128 KiB, st_blksize) (coreutils' io_blksize). The time
 // includes open, fstat and close.
 func ReadAll(path string) (int64, time.Duration, error) {
-	big := readBufs.Get().([]byte)
-	defer readBufs.Put(big)
+	big := getReadBuf()
+	defer putReadBuf(big)
 	start := time.Now()
 	f, err := os.Open(path)
 	if err != nil {
