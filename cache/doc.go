@@ -8,7 +8,10 @@
 //     durable upload queue cache/upload/queue;
 //   - cache/internal/durable: the one way every package here writes a
 //     file that must survive a crash (atomic replace, fsync of file and
-//     directory, the directory lock, private modes, copies).
+//     directory, the directory lock, private modes, copies);
+//   - cache/internal/readahead: the read-ahead policy (how large a
+//     sequential reader's windows are and how far ahead they are asked
+//     for, from the network's measured round trip and rate): pure logic.
 //
 // This package never imports fs/; it asks api/ (through the Fetcher
 // interface) for bytes.
@@ -27,12 +30,12 @@
 // store tracks which byte ranges are present. A missing range is fetched in
 // whole chunks (Options.ChunkSize, 128 KiB) with a ranged Fetch, so random
 // readers (ffprobe, tail, mmap) fetch only what they touch. A Reader whose
-// reads follow each other is sequential and gets read-ahead (readahead.go):
+// reads follow each other is sequential and gets read-ahead (cache/internal/readahead):
 // a first window of ReadAheadMin (128 KiB) in one bounded request, doubled
 // each time the reader is half through what was requested, or, once it
 // has read 1 MiB in order, within the lead of its end (what
 // the network delivers in one round trip, measured on the store's
-// downloads: lead.go; the window is then at least twice the lead), up to ReadAhead (8 MiB); from then on its download is requested to the end of the object
+// downloads: readahead.Link; the window is then at least twice the lead), up to ReadAhead (8 MiB); from then on its download is requested to the end of the object
 // and stopped at a logical end kept ReadAhead bytes past the reader, so a
 // whole `cat` is a handful of HTTP requests (a download that reaches its
 // logical end before the reader catches up pauses, reading nothing, for up

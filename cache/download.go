@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/readahead"
 )
 
 // download fetches [pos, end) of an object into its data file. Its lifetime
@@ -226,11 +227,11 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		return false, stallErr(err)
 	}
 	defer dl.Body.Close()
-	s.link.addRTT(time.Since(sent)) // lead.go
-	meter := rateMeter{e: &s.link}
+	s.link.AddRTT(time.Since(sent)) // the read-ahead's lead
+	meter := readahead.Meter{Link: &s.link}
 	defer func() {
 		if err == nil { // a failed body says nothing of the rate
-			meter.end()
+			meter.End()
 		}
 	}()
 	s.mu.Lock()
@@ -256,7 +257,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 	w := pos
 	alloc := pos // the data file is allocated up to here (prealloc.go)
 	var parked time.Time
-	meter.begin()
+	meter.Begin()
 	for {
 		s.mu.Lock()
 		end := min(d.end, o.limitLocked())
@@ -268,7 +269,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			ch := o.changed
 			d.netSince = time.Time{}
 			s.mu.Unlock()
-			meter.end() // parked time is not the network's
+			meter.End() // parked time is not the network's
 			if parked.IsZero() {
 				parked = time.Now()
 			} else if time.Since(parked) > parkIdle {
@@ -284,7 +285,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			continue
 		}
 		parked = time.Time{}
-		meter.begin()
+		meter.Begin()
 		stop := w >= end || s.closed || o.present.contains(span{w, end})
 		if !stop {
 			d.netSince = time.Now()
@@ -306,7 +307,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 			d.pos = w + int64(n)
 			s.mu.Unlock()
 			w += int64(n)
-			meter.add(n)
+			meter.Add(n)
 			progress = true
 		}
 		switch {

@@ -6,60 +6,6 @@ import (
 	"testing"
 )
 
-// The window plan alone: a stream starts with a small window, asks for the
-// next one (twice as large) only once the reader's next read would be half
-// through the last, turns open-ended at the ceiling, and a seek ends the
-// stream.
-func TestReadAheadPlanStartsSmallDoublesOnlyWhenNeededAndRestartsAfterASeek(t *testing.T) {
-	const k = 1 << 10
-	const lo, hi, c = 256 * k, 2048 * k, 128 * k
-	var ra readAhead
-	type step struct {
-		off, end int64
-		ahead    span
-		open     bool
-	}
-	for i, s := range []step{
-		{0, 16 * k, span{16 * k, 256 * k}, false},                               // first read: its bytes and 256 KiB
-		{16 * k, 64 * k, span{}, false},                                         // inside the first window: nothing new
-		{64 * k, 192 * k, span{192 * k, 768 * k}, false},                        // its next read would be within half a window of the end: the next, 512 KiB
-		{192 * k, 256 * k, span{}, false},                                       // its next read would not be half through the new one
-		{256 * k, 448 * k, span{448 * k, 1792 * k}, false},                      // this one's would (192 KiB reads): 1 MiB more
-		{448 * k, 1536 * k, span{1536 * k, 3840 * k}, true},                     // 2 MiB: the ceiling, open-ended from here
-		{1536 * k, 2048 * k, span{2048 * k, 4096 * k}, true},                    // kept hi past the reader
-		{2048 * k, 2560 * k, span{2560 * k, 4608 * k}, true},                    // and again
-		{1800 * k, 1900 * k, span{1900 * k, 4608 * k}, true},                    // a little backwards: still the stream
-		{20 << 20, 20<<20 + 100, span{}, false},                                 // a seek: no read-ahead
-		{20<<20 + 100, 20<<20 + 4*k, span{20<<20 + 4*k, 20<<20 + 256*k}, false}, // then small again
-	} {
-		ahead, open := ra.plan(s.off, s.end, lo, hi, c, 0)
-		if ahead != s.ahead || open != s.open {
-			t.Fatalf("read %d [%d, %d): read-ahead %v open %v, want %v open %v", i, s.off, s.end, ahead, open, s.ahead, s.open)
-		}
-	}
-
-	// A program that reads 1 MiB at a time gets at least its next read
-	// ahead from the start.
-	var big readAhead
-	for i, s := range []step{
-		{0, 1024 * k, span{1024 * k, 2048 * k}, false},
-		{1024 * k, 2048 * k, span{2048 * k, 4096 * k}, true},
-	} {
-		ahead, open := big.plan(s.off, s.end, lo, hi, c, 0)
-		if ahead != s.ahead || open != s.open {
-			t.Fatalf("1 MiB read %d [%d, %d): read-ahead %v open %v, want %v open %v", i, s.off, s.end, ahead, open, s.ahead, s.open)
-		}
-	}
-
-	// Read-ahead turned off: nothing beyond the read, ever.
-	var off readAhead
-	for i := int64(0); i < 8; i++ {
-		if ahead, open := off.plan(i*c, (i+1)*c, lo, 0, c, 0); ahead.End > ahead.Start || open {
-			t.Fatalf("with no read-ahead, read %d got %v open %v", i, ahead, open)
-		}
-	}
-}
-
 // A read of a few bytes of a cold object costs one request of the first
 // window, not the ceiling.
 func TestSmallReadOfAColdObjectFetchesOnlyTheFirstWindow(t *testing.T) {

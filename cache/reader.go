@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/kreafs/kreafs/cache/internal/readahead"
 	"github.com/sirupsen/logrus"
 )
 
@@ -21,9 +22,9 @@ import (
 type Reader struct {
 	s      *Store
 	o      *object
-	closed bool      // guarded by Store.mu
-	ra     readAhead // sequential stream (readahead.go); guarded by Store.mu
-	full   bool      // met a full disk: reads are uncached (uncached.go); guarded by Store.mu
+	closed bool             // guarded by Store.mu
+	ra     readahead.Stream // sequential stream; guarded by Store.mu
+	full   bool             // met a full disk: reads are uncached (uncached.go); guarded by Store.mu
 	unc    uncached
 }
 
@@ -176,8 +177,9 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		return 0, f, nil
 	}
 	end := off + int64(n)
-	lead := s.link.lead(s.opt.ChunkSize, s.opt.ReadAhead/2)
-	ahead, open := r.ra.plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize, lead)
+	lead := s.link.Lead(s.opt.ChunkSize, s.opt.ReadAhead/2)
+	a, open := r.ra.Plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize, lead)
+	ahead := span{a.Start, a.End}
 	aheadDone := ahead.End <= ahead.Start
 	scheduleAhead := func() {
 		if !aheadDone && !s.closed {
@@ -209,8 +211,8 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		if have >= need.End {
 			scheduleAhead()
 			win := need
-			if r.ra.active() {
-				win.End = max(win.End, min(r.ra.end, o.limitLocked()))
+			if r.ra.Active() {
+				win.End = max(win.End, min(r.ra.End(), o.limitLocked()))
 			}
 			o.rememberLocked(win, s.now())
 			return int(need.End - off), f, nil

@@ -26,6 +26,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/internal/readahead"
 )
 
 // Fetcher downloads (a range of) a URL. *api.Client satisfies it.
@@ -75,8 +76,8 @@ var (
 
 // Store is the on-disk content store. Safe for concurrent use.
 type Store struct {
-	stats   storeStats   // stats.go
-	link    linkEstimate // the network's round trip and rate, for the read-ahead's lead (lead.go)
+	stats   storeStats     // stats.go
+	link    readahead.Link // the network's round trip and rate, for the read-ahead's lead
 	opt     Options
 	log     logrus.FieldLogger
 	dir     string

@@ -1,7 +1,7 @@
 package main
 
 // --read-ahead-min and --read-ahead-max: how much a read fetches beyond
-// its own bytes (cache/readahead.go explains the windows).
+// its own bytes (cache/internal/readahead explains the windows).
 
 import (
 	"fmt"

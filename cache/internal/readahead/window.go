@@ -1,35 +1,4 @@
-package cache
-
-// Read-ahead: how much a Reader fetches beyond the bytes it asked for.
-//
-// A read that continues the previous one (within a little, see seqBack) is
-// sequential.
-// The first sequential read of a stream fetches its bytes and a first
-// window of ReadAheadMin beyond them (or of the read's own size, when
-// larger: a program that reads 1 MiB at a time gets at least its next
-// read ahead), in one bounded request. Each time the reader's next read
-// would come within half a window, or within the lead (what the network
-// delivers in one round trip, measured: lead.go; once the stream has read
-// 1 MiB in order), of the end of what was requested, the next window is requested, twice as large and at least
-// twice the lead, until a window reaches ReadAhead (the ceiling); from
-// then on the stream is one open-ended request whose logical end is kept
-// ReadAhead past the reader (download.go), so a long `cat` costs a handful
-// of requests however large the file. A read that does not continue the
-// previous one (a seek) ends the stream: it fetches only its own bytes, in
-// whole chunks, and the next sequential read starts small again. So a
-// program that reads a few bytes (head, file, a thumbnailer's probes)
-// costs about ReadAheadMin, and one that reads everything costs one
-// request per doubling plus one; where the lead is large (a fast wire)
-// the windows after the first MiB are asked for early enough that the
-// reader does not wait for them.
-// The kernel's read-ahead and rclone's --vfs-read-chunk-size (doubling up
-// to --vfs-read-chunk-size-limit) grow the same way.
-//
-// Bounded requests matter as much as small windows: the server sends an
-// open-ended request until flow control stops it, so a few MB that nobody
-// reads would cross the network and be dropped when the request ends.
-//
-// Locking: a Reader's readAhead is guarded by Store.mu.
+package readahead
 
 // A read is sequential when it starts at most seqBack before the furthest
 // end of the stream's reads, or after it by at most its own length or
@@ -42,28 +11,35 @@ const (
 	seqAhead = 128 << 10
 )
 
-// readAhead is a Reader's sequential stream.
-type readAhead struct {
+// Stream is one reader's sequential stream. The zero Stream has no read
+// yet.
+type Stream struct {
 	start int64 // where the stream's first read began
 	next  int64 // the furthest end of the stream's reads (the previous read's end after a seek)
 	size  int64 // the last window's size; 0: no stream (no read yet, or after a seek)
 	end   int64 // where the read-ahead requested so far ends
 }
 
-// active reports whether the reader is in a sequential stream.
-func (ra *readAhead) active() bool { return ra.size > 0 }
+// Active reports whether the reader is in a sequential stream.
+func (ra *Stream) Active() bool { return ra.size > 0 }
 
-// plan records a read of [off, end) and returns the range to fetch beyond
+// End is where the read-ahead requested so far ends.
+func (ra *Stream) End() int64 { return ra.end }
+
+// Span is a byte range [Start, End) of an object.
+type Span struct{ Start, End int64 }
+
+// Plan records a read of [off, end) and returns the range to fetch beyond
 // it (empty: nothing new) and whether requests for the stream should be
 // open-ended (the window reached hi). lo and hi are ReadAheadMin and
 // ReadAhead (hi 0: no read-ahead); lead is how far ahead of the reader the
-// next window must be asked for (lead.go; 0: unknown, at most hi/2);
+// next window must be asked for (Link.Lead; 0: unknown, at most hi/2);
 // window ends are rounded down to whole chunks of c, so a window's request
 // is whole chunks.
-func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open bool) {
+func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead Span, open bool) {
 	if hi <= 0 || off < ra.next-seqBack || off > max(ra.next+max(end-off, seqAhead), ra.end) {
-		*ra = readAhead{next: end}
-		return span{}, false
+		*ra = Stream{next: end}
+		return Span{}, false
 	}
 	ra.next = max(ra.next, end)
 	if end-ra.start < leadAfter {
@@ -76,7 +52,7 @@ func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open boo
 	case ra.size >= hi:
 		// Full size: the stream's open-ended request is kept hi ahead.
 		ra.end = max(ra.end, end+hi)
-		return span{end, ra.end}, true
+		return Span{end, ra.end}, true
 	case ra.size == 0:
 		// The first read of a stream: its bytes and a first window,
 		// of at least one more read of the same size.
@@ -94,9 +70,9 @@ func (ra *readAhead) plan(off, end, lo, hi, c, lead int64) (ahead span, open boo
 		ra.size = min(max(2*ra.size, end-off, 2*lead), hi)
 		ra.end = windowEnd(max(ra.end, end), ra.size, c)
 	default:
-		return span{}, false
+		return Span{}, false
 	}
-	return span{end, ra.end}, ra.size >= hi
+	return Span{end, ra.end}, ra.size >= hi
 }
 
 // windowEnd is the end of a window of size bytes from from, rounded down
@@ -108,3 +84,6 @@ func windowEnd(from, size, c int64) int64 {
 	}
 	return e
 }
+
+// alignDown rounds x down to a multiple of c (c > 0).
+func alignDown(x, c int64) int64 { return x - x%c }
