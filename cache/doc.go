@@ -11,7 +11,9 @@
 //     directory, the directory lock, private modes, copies);
 //   - cache/internal/readahead: the read-ahead policy (how large a
 //     sequential reader's windows are and how far ahead they are asked
-//     for, from the network's measured round trip and rate): pure logic.
+//     for, from the network's measured round trip and rate): pure logic;
+//   - cache/internal/index: the index file's format (header, JSON, data
+//     file names) and the checks of one entry.
 //
 // This package never imports fs/; it asks api/ (through the Fetcher
 // interface) for bytes.
@@ -30,13 +32,14 @@
 // store tracks which byte ranges are present. A missing range is fetched in
 // whole chunks (Options.ChunkSize, 128 KiB) with a ranged Fetch, so random
 // readers (ffprobe, tail, mmap) fetch only what they touch. A Reader whose
-// reads follow each other is sequential and gets read-ahead (cache/internal/readahead):
-// a first window of ReadAheadMin (128 KiB) in one bounded request, doubled
-// each time the reader is half through what was requested, or, once it
-// has read 1 MiB in order, within the lead of its end (what
-// the network delivers in one round trip, measured on the store's
-// downloads: readahead.Link; the window is then at least twice the lead), up to ReadAhead (8 MiB); from then on its download is requested to the end of the object
-// and stopped at a logical end kept ReadAhead bytes past the reader, so a
+// reads follow each other is sequential and gets read-ahead
+// (cache/internal/readahead): a first window of ReadAheadMin (128 KiB) in
+// one bounded request, doubled each time the reader is half through what
+// was requested, or, once it has read 1 MiB in order, within the lead of
+// its end (what the network delivers in one round trip, measured on the
+// store's downloads; the window is then at least twice the lead), up to
+// ReadAhead (8 MiB); from then on its download is requested to the end of
+// the object and stopped at a logical end kept ReadAhead bytes past the reader, so a
 // whole `cat` is a handful of HTTP requests (a download that reaches its
 // logical end before the reader catches up pauses, reading nothing, for up
 // to parkIdle while the object is open, instead of ending). A seek ends the
@@ -124,18 +127,20 @@
 //	                        evicted while still read never shares a file)
 //	Dir/tmp/                imports in progress; emptied at Open
 //
-// The index header is "kreafs-cache-index 1 <crc32 of the JSON>". The JSON
-// lists, least recently used first, each object's key, data file, size
+// The index (its format: cache/internal/index) is a header line
+// "kreafs-cache-index 1 <crc32 of the JSON>", then JSON that lists, least
+// recently used first, each object's key, data file, size
 // (-1 when unknown) and present ranges, then ("sizes", optional: an older
 // kreafs ignores it) the known sizes of keys with no bytes cached: key and
 // size only, no data file, at most maxKnownSizes, least recently used
-// first. A range is recorded as present only
-// after its bytes were written; the index is written every FlushInterval
-// (DefaultFlushInterval) while something changed, and at Close: changed data files are
-// fsynced first (not one linked by ImportFinal: its bytes were durable already), then the index is replaced by durable.WriteFile (a
-// temporary file, fsynced, renamed, the directory fsynced); Open removes
-// the temporary files of a write cut short. After a crash the index is at worst a few seconds old, so it
-// claims fewer bytes than the files hold, never more.
+// first. A range is recorded as present only after its bytes were
+// written; the index is written every FlushInterval (DefaultFlushInterval)
+// while something changed, and at Close: changed data files are fsynced
+// first (not one linked by ImportFinal: its bytes were durable already),
+// then the index is replaced by durable.WriteFile (a temporary file,
+// fsynced, renamed, the directory fsynced); Open removes the temporary
+// files of a write cut short. After a crash the index is at worst a few
+// seconds old, so it claims fewer bytes than the files hold, never more.
 //
 // Open checks everything: an index with a bad header or checksum, or that is
 // not valid JSON, is discarded (warning) and the store starts empty; an entry

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -271,7 +272,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func dataFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var files []string
-	filepath.WalkDir(filepath.Join(dir, objectsDir), func(p string, d os.DirEntry, err error) error {
+	filepath.WalkDir(filepath.Join(dir, index.ObjectsDir), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			files = append(files, p)
 		}

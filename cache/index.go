@@ -1,79 +1,37 @@
 package cache
 
+// Writing and loading the index; its format (header, JSON, data file
+// names, the checks of one entry) is cache/internal/index.
+//
 // Locking: persist takes Store.flushMu, then Store.mu briefly to snapshot;
 // fsyncs and the index write happen without Store.mu. load runs in Open
 // before the Store is shared, so it takes no lock.
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 const (
-	indexName    = "index.json"
-	indexVersion = 1
-	indexMagic   = "kreafs-cache-index"
-	objectsDir   = "objects"
-	tmpDir       = "tmp"
-	filePerm     = durable.FilePerm
-	dirPerm      = durable.DirPerm
+	tmpDir   = "tmp"
+	filePerm = durable.FilePerm
+	dirPerm  = durable.DirPerm
 )
 
-// indexFile is the persisted index: a header line
-// "kreafs-cache-index 1 <crc32 of the rest, 8 hex digits>\n" and this JSON.
-// Sizes is optional: an index without it (or a reader that ignores it)
-// loses only the known sizes, so it needs no new version.
-type indexFile struct {
-	Next    uint64       `json:"next"`            // next data file incarnation
-	Objects []indexEntry `json:"objects"`         // least recently used first
-	Sizes   []sizeEntry  `json:"sizes,omitempty"` // known sizes of keys with no bytes cached, least recently used first
-}
-
-// sizeEntry is a size the server reported for a key the index lists no
-// bytes of (learn_size.go): no data file.
-type sizeEntry struct {
-	Key  string `json:"key"`
-	Size int64  `json:"size"`
-}
-
-type indexEntry struct {
-	Key    string     `json:"key"`
-	File   string     `json:"file"`   // relative to Dir, e.g. objects/ab/<sha256(key)>-7
-	Size   int64      `json:"size"`   // -1 when the server has not told us
-	Ranges [][2]int64 `json:"ranges"` // present [start, end) ranges, sorted, disjoint
-}
-
-var fileRe = regexp.MustCompile(`^objects/([0-9a-f]{2})/([0-9a-f]{64})-([0-9]{1,19})$`)
-
-// fileNameLocked names a new data file for key: objects/<h[:2]>/<h>-<n>,
-// h = hex sha256(key), n a fresh incarnation number, so that an object
-// replaced or evicted while a reader still holds its file never shares a
-// name with its successor.
+// fileNameLocked names a new data file for key (index.FileName) with a
+// fresh incarnation number.
 func (s *Store) fileNameLocked(key string) string {
 	inc := s.nextInc
 	s.nextInc++
-	h := keyHash(key)
-	return objectsDir + "/" + h[:2] + "/" + h + "-" + strconv.FormatUint(inc, 10)
-}
-
-func keyHash(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
+	return index.FileName(key, inc)
 }
 
 func (s *Store) path(o *object) string { return filepath.Join(s.dir, filepath.FromSlash(o.file)) }
@@ -92,13 +50,13 @@ func (s *Store) persist() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
-	idx := indexFile{Next: s.nextInc, Objects: []indexEntry{}}
+	idx := index.File{Next: s.nextInc, Objects: []index.Entry{}}
 	var synced []*object
 	for _, o := range s.lru.Values() {
 		if !o.indexed() {
 			continue
 		}
-		e := indexEntry{Key: o.key, File: o.file, Size: -1, Ranges: make([][2]int64, len(o.present))}
+		e := index.Entry{Key: o.key, File: o.file, Size: -1, Ranges: make([][2]int64, len(o.present))}
 		if o.sizeOK {
 			e.Size = o.size
 		}
@@ -121,11 +79,11 @@ func (s *Store) persist() error {
 				return err
 			}
 		}
-		body, err := json.Marshal(idx)
+		data, err := index.Encode(&idx)
 		if err != nil {
 			return err
 		}
-		return durable.WriteFile(filepath.Join(s.dir, indexName), append([]byte(indexHeader(body)), body...))
+		return durable.WriteFile(filepath.Join(s.dir, index.Name), data)
 	}()
 	if err != nil {
 		s.mu.Lock()
@@ -139,51 +97,21 @@ func (s *Store) persist() error {
 	return nil
 }
 
-// indexHeader is the first line of the index file for the JSON body.
-func indexHeader(body []byte) string {
-	return fmt.Sprintf("%s %d %08x\n", indexMagic, indexVersion, crc32.ChecksumIEEE(body))
-}
-
-// decodeIndex parses and checks an index file. Any damage (bad header,
-// checksum mismatch, invalid JSON) is an error: the caller starts empty.
-func decodeIndex(data []byte) (*indexFile, error) {
-	header, body, ok := bytes.Cut(data, []byte("\n"))
-	if !ok {
-		return nil, errors.New("no header")
-	}
-	f := strings.Fields(string(header))
-	if len(f) != 3 || f[0] != indexMagic {
-		return nil, errors.New("bad header")
-	}
-	if f[1] != strconv.Itoa(indexVersion) {
-		return nil, fmt.Errorf("unsupported version %q", f[1])
-	}
-	sum, err := strconv.ParseUint(f[2], 16, 32)
-	if err != nil || uint32(sum) != crc32.ChecksumIEEE(body) {
-		return nil, errors.New("checksum mismatch")
-	}
-	var idx indexFile
-	if err := json.Unmarshal(body, &idx); err != nil {
-		return nil, err
-	}
-	return &idx, nil
-}
-
 // load reads the index and rebuilds the objects, dropping every entry that
 // does not check out, and removes data files no entry refers to.
 func (s *Store) load() {
 	log := s.log.WithField("op", "load")
-	indexPath := filepath.Join(s.dir, indexName)
+	indexPath := filepath.Join(s.dir, index.Name)
 	durable.RemoveTemps(indexPath) // a persist cut short
 	os.Remove(indexPath + ".tmp")  // the same under the fixed name an existing cache may hold
 	data, err := os.ReadFile(indexPath)
-	var idx *indexFile
+	var idx *index.File
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		log.WithError(err).Warn("cannot read cache index, starting empty")
 	default:
-		if idx, err = decodeIndex(data); err != nil {
+		if idx, err = index.Decode(data); err != nil {
 			log.WithError(err).Warn("cache index damaged, starting empty")
 			s.dirty = true
 		}
@@ -220,27 +148,20 @@ func (s *Store) load() {
 
 // entryObject checks one index entry against its data file. A nil object
 // with a nil error means the entry holds nothing worth keeping.
-func (s *Store) entryObject(e indexEntry, keep map[string]bool) (*object, uint64, error) {
-	m := fileRe.FindStringSubmatch(e.File)
-	if m == nil || m[2] != keyHash(e.Key) || m[1] != m[2][:2] {
-		return nil, 0, errors.New("bad data file name")
+func (s *Store) entryObject(e index.Entry, keep map[string]bool) (*object, uint64, error) {
+	inc, err := e.Incarnation()
+	if err != nil {
+		return nil, 0, err
 	}
 	if e.Key == "" || keep[e.File] || s.lru.Contains(e.Key) {
 		return nil, 0, errors.New("duplicate entry")
 	}
-	inc, err := strconv.ParseUint(m[3], 10, 64)
-	if err != nil {
+	if err := e.Check(); err != nil {
 		return nil, 0, err
-	}
-	if e.Size < -1 || e.Size >= maxOffset {
-		return nil, 0, fmt.Errorf("bad size %d", e.Size)
 	}
 	present := make(spans, len(e.Ranges))
 	for i, r := range e.Ranges {
 		present[i] = span{r[0], r[1]}
-	}
-	if !present.valid() || (e.Size >= 0 && len(present) > 0 && present[len(present)-1].End > e.Size) {
-		return nil, 0, errors.New("bad ranges")
 	}
 	o := newObject(e.Key, e.File, e.Size)
 	o.sizeOK = e.Size >= 0
@@ -266,7 +187,7 @@ func (s *Store) entryObject(e indexEntry, keep map[string]bool) (*object, uint64
 // removeOrphans deletes data files the index does not refer to (downloads
 // after the last persist, entries dropped as damaged) and leftovers in tmp/.
 func (s *Store) removeOrphans(keep map[string]bool) {
-	root := filepath.Join(s.dir, objectsDir)
+	root := filepath.Join(s.dir, index.ObjectsDir)
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil

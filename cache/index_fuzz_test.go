@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 // FuzzIndexLoad: whatever index.json holds (a crash, a full disk, another
@@ -17,10 +19,10 @@ import (
 // and never make a reader of them claim bytes it has not got. The JSON
 // body gets a valid header, so the fuzzer reaches the entry checks rather
 // than stopping at the checksum; raw (unheaded) inputs exercise
-// decodeIndex's header checks.
+// the header checks (index.Decode).
 func FuzzIndexLoad(f *testing.F) {
 	key := "asset/a"
-	h := keyHash(key)
+	h := index.KeyHash(key)
 	file := "objects/" + h[:2] + "/" + h + "-1"
 	f.Add([]byte(fmt.Sprintf(`{"next":2,"objects":[{"key":%q,"file":%q,"size":100,"ranges":[[0,50]]}]}`, key, file)), true)
 	f.Add([]byte(fmt.Sprintf(`{"next":2,"objects":[{"key":%q,"file":%q,"size":-1,"ranges":[[0,5000]]}]}`, key, file)), true)
@@ -36,13 +38,13 @@ func FuzzIndexLoad(f *testing.F) {
 		dir := t.TempDir()
 		data := body
 		if headed {
-			data = append([]byte(fmt.Sprintf("%s %d %08x\n", indexMagic, indexVersion, crc32.ChecksumIEEE(body))), body...)
+			data = append([]byte(fmt.Sprintf("kreafs-cache-index 1 %08x\n", crc32.ChecksumIEEE(body))), body...)
 		}
-		if err := os.WriteFile(filepath.Join(dir, indexName), data, filePerm); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, index.Name), data, filePerm); err != nil {
 			t.Fatal(err)
 		}
 		// One real data file of 64 bytes, which entries may claim.
-		if err := os.MkdirAll(filepath.Join(dir, objectsDir, h[:2]), dirPerm); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, index.ObjectsDir, h[:2]), dirPerm); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(file)), make([]byte, 64), filePerm); err != nil {

@@ -27,6 +27,7 @@ import (
 	"io"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 // maxKnownSizes bounds the sizes kept without an object, in memory and in
@@ -113,16 +114,16 @@ func (s *Store) keepSizeLocked(o *object) {
 // at most maxKnownSizes: those kept without an object, then those of
 // objects with no bytes (which the index does not list as objects). A
 // key in both is its object's.
-func (s *Store) knownSizesLocked() []sizeEntry {
-	var out []sizeEntry
+func (s *Store) knownSizesLocked() []index.Size {
+	var out []index.Size
 	for _, k := range s.sizes.Keys() {
 		if n, ok := s.sizes.Peek(k); ok && !s.lru.Contains(k) {
-			out = append(out, sizeEntry{Key: k, Size: n})
+			out = append(out, index.Size{Key: k, Size: n})
 		}
 	}
 	for _, o := range s.lru.Values() {
 		if o.sizeOK && !o.indexed() {
-			out = append(out, sizeEntry{Key: o.key, Size: o.size})
+			out = append(out, index.Size{Key: o.key, Size: o.size})
 		}
 	}
 	return out[max(0, len(out)-maxKnownSizes):]
@@ -131,9 +132,9 @@ func (s *Store) knownSizesLocked() []sizeEntry {
 // loadSizes adds the index's known sizes to s.sizes, dropping (and
 // counting) those that do not check out: an empty key, a size out of
 // range, a key listed before or held by an object.
-func (s *Store) loadSizes(sizes []sizeEntry) (bad int) {
+func (s *Store) loadSizes(sizes []index.Size) (bad int) {
 	for _, e := range sizes {
-		if e.Key == "" || e.Size < 0 || e.Size >= maxOffset || s.lru.Contains(e.Key) || s.sizes.Contains(e.Key) {
+		if !e.Valid() || s.lru.Contains(e.Key) || s.sizes.Contains(e.Key) {
 			bad++
 			continue
 		}

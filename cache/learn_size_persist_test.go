@@ -5,16 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 // readIndex decodes dir's index file.
-func readIndex(t *testing.T, dir string) *indexFile {
+func readIndex(t *testing.T, dir string) *index.File {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, indexName))
+	data, err := os.ReadFile(filepath.Join(dir, index.Name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := decodeIndex(data)
+	idx, err := index.Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestALearnedSizeIsKnownAfterReopenWithoutAFetch(t *testing.T) {
 
 func noDataFiles(t *testing.T, dir string) {
 	t.Helper()
-	_ = filepath.WalkDir(filepath.Join(dir, objectsDir), func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(filepath.Join(dir, index.ObjectsDir), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			t.Errorf("data file %s when only sizes are known", p)
 		}
@@ -128,10 +130,10 @@ func TestEvictionKeepsTheSizeAndRemoveForgetsIt(t *testing.T) {
 func TestKnownSizesAreBoundedByCountLeastRecentlyUsedFirst(t *testing.T) {
 	dir := t.TempDir()
 	const extra = 10
-	idx := indexFile{Next: 1, Objects: []indexEntry{}}
+	idx := index.File{Next: 1, Objects: []index.Entry{}}
 	key := func(i int) string { return fmt.Sprintf("asset/%06d", i) }
 	for i := range maxKnownSizes + extra {
-		idx.Sizes = append(idx.Sizes, sizeEntry{Key: key(i), Size: int64(i)})
+		idx.Sizes = append(idx.Sizes, index.Size{Key: key(i), Size: int64(i)})
 	}
 	writeIndex(t, dir, idx)
 	f := newFake()
@@ -180,7 +182,7 @@ func TestDamagedKnownSizesAreDroppedAndTheRestKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	idx := readIndex(t, dir)
-	idx.Sizes = []sizeEntry{
+	idx.Sizes = []index.Size{
 		{Key: "", Size: 5},
 		{Key: "asset/neg", Size: -2},
 		{Key: "asset/huge", Size: maxOffset},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 // sizeServer serves objects of the given sizes at /<n> (ranges by
@@ -92,7 +93,7 @@ func TestLearnSizeAsksForOneByteAndKeepsOnlyTheSize(t *testing.T) {
 	if u := s.Usage(); u != 0 {
 		t.Errorf("usage %d after learning a size; want 0", u)
 	}
-	_ = filepath.WalkDir(filepath.Join(dir, objectsDir), func(p string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(filepath.Join(dir, index.ObjectsDir), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			t.Errorf("data file %s after learning a size", p)
 		}

@@ -3,6 +3,8 @@ package cache
 import (
 	"fmt"
 	"sort"
+
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 // span is the half-open byte range [Start, End) of an object.
@@ -18,19 +20,6 @@ func (r span) String() string { return fmt.Sprintf("[%d,%d)", r.Start, r.End) }
 // non-empty, no two overlapping or touching. The zero value is the empty set.
 // A spans value is plain data; callers provide locking.
 type spans []span
-
-// valid reports whether s is normalised (used when loading the index).
-func (s spans) valid() bool {
-	for i, r := range s {
-		if r.Start < 0 || r.End <= r.Start {
-			return false
-		}
-		if i > 0 && r.Start <= s[i-1].End {
-			return false
-		}
-	}
-	return true
-}
 
 // total is the number of bytes in the set.
 func (s spans) total() int64 {
@@ -128,7 +117,7 @@ func (s spans) missing(r span) spans {
 }
 
 // maxOffset stands for "the end of an object of unknown size".
-const maxOffset = int64(1) << 62
+const maxOffset = index.MaxOffset
 
 func overlap(a, b span) int64 {
 	lo, hi := max(a.Start, b.Start), min(a.End, b.End)

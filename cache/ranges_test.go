@@ -243,3 +243,16 @@ func FuzzRanges(f *testing.F) {
 		}
 	})
 }
+
+// valid reports whether s is normalised (what every operation must keep).
+func (s spans) valid() bool {
+	for i, r := range s {
+		if r.Start < 0 || r.End <= r.Start {
+			return false
+		}
+		if i > 0 && r.Start <= s[i-1].End {
+			return false
+		}
+	}
+	return true
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/internal/index"
 	"github.com/kreafs/kreafs/cache/internal/readahead"
 )
 
@@ -160,7 +161,7 @@ func Open(o Options) (*Store, error) {
 	if err := prepareDir(dir); err != nil {
 		return nil, err
 	}
-	for _, sub := range []string{objectsDir, tmpDir} {
+	for _, sub := range []string{index.ObjectsDir, tmpDir} {
 		if err := durable.MkdirPrivate(filepath.Join(dir, sub)); err != nil {
 			return nil, err
 		}

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
+	"github.com/kreafs/kreafs/cache/internal/index"
 )
 
 // The first bytes of a big cold object are served while the rest is still
@@ -335,7 +335,7 @@ func TestGarbageIndex(t *testing.T) {
 			readAll(t, r, 64<<10)
 			r.Close()
 			s.Close()
-			p := filepath.Join(dir, indexName)
+			p := filepath.Join(dir, index.Name)
 			b, err := os.ReadFile(p)
 			if err != nil {
 				t.Fatal(err)
@@ -372,10 +372,10 @@ func TestIndexEntryValidation(t *testing.T) {
 	s.Close()
 	outside := filepath.Join(t.TempDir(), "secret")
 	os.WriteFile(outside, []byte("secret"), 0o600)
-	idx := indexFile{Next: 5, Objects: []indexEntry{
+	idx := index.File{Next: 5, Objects: []index.Entry{
 		{Key: "a", File: "../../" + outside, Size: 6, Ranges: [][2]int64{{0, 6}}},
 		{Key: "b", File: "objects/00/" + strings.Repeat("0", 64) + "-1", Size: 6, Ranges: [][2]int64{{0, 6}}},
-		{Key: "c", File: "objects/" + keyHash("c")[:2] + "/" + keyHash("c") + "-2", Size: 6, Ranges: [][2]int64{{0, 3}, {2, 6}}},
+		{Key: "c", File: "objects/" + index.KeyHash("c")[:2] + "/" + index.KeyHash("c") + "-2", Size: 6, Ranges: [][2]int64{{0, 3}, {2, 6}}},
 	}}
 	writeIndex(t, dir, idx)
 	s2 := testStore(t, dir, nil, nil)
@@ -389,13 +389,13 @@ func TestIndexEntryValidation(t *testing.T) {
 	}
 }
 
-func writeIndex(t *testing.T, dir string, idx indexFile) {
+func writeIndex(t *testing.T, dir string, idx index.File) {
 	t.Helper()
-	body, err := json.Marshal(idx)
+	data, err := index.Encode(&idx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := durable.WriteFile(filepath.Join(dir, indexName), append([]byte(indexHeader(body)), body...)); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, index.Name), data); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -665,8 +665,8 @@ func TestPermissionsAndLock(t *testing.T) {
 		}
 	}
 	check(dir, 0o700)
-	check(filepath.Join(dir, objectsDir), 0o700)
-	check(filepath.Join(dir, indexName), 0o600)
+	check(filepath.Join(dir, index.ObjectsDir), 0o700)
+	check(filepath.Join(dir, index.Name), 0o600)
 	for _, p := range dataFiles(t, dir) {
 		check(p, 0o600)
 		check(filepath.Dir(p), 0o700)
