@@ -13,7 +13,9 @@
 //     sequential reader's windows are and how far ahead they are asked
 //     for, from the network's measured round trip and rate): pure logic;
 //   - cache/internal/index: the index file's format (header, JSON, data
-//     file names) and the checks of one entry.
+//     file names) and the checks of one entry;
+//   - cache/internal/ranges: byte ranges and the sets of them that say
+//     which bytes of an object are present.
 //
 // This package never imports fs/; it asks api/ (through the Fetcher
 // interface) for bytes.

@@ -101,7 +101,7 @@ func (s *Store) run(d *download) {
 		s.mu.Lock()
 		d.netSince = time.Time{}
 		end := min(d.end, o.limitLocked())
-		finished := d.pos >= end || o.present.contains(span{d.pos, end})
+		finished := d.pos >= end || o.present.Contains(span{Start: d.pos, End: end})
 		url, pos, f := o.url, d.pos, o.f
 		length := int64(-1)
 		if !d.open {
@@ -286,7 +286,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 		}
 		parked = time.Time{}
 		meter.Begin()
-		stop := w >= end || s.closed || o.present.contains(span{w, end})
+		stop := w >= end || s.closed || o.present.Contains(span{Start: w, End: end})
 		if !stop {
 			d.netSince = time.Now()
 		}
@@ -303,7 +303,7 @@ func (s *Store) attempt(d *download, url string, pos, length int64, f *os.File, 
 				return progress, &writeError{werr}
 			}
 			s.mu.Lock()
-			s.addLocked(o, span{w, w + int64(n)})
+			s.addLocked(o, span{Start: w, End: w + int64(n)})
 			d.pos = w + int64(n)
 			s.mu.Unlock()
 			w += int64(n)

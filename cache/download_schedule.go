@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kreafs/kreafs/cache/internal/ranges"
 	"github.com/sirupsen/logrus"
 )
 
@@ -31,8 +32,8 @@ func (s *Store) scheduleLocked(o *object, want span, needEnd int64, open bool) (
 	if want.End <= want.Start {
 		return nil, nil
 	}
-	target := span{alignDown(want.Start, c), min(alignUp(want.End, c), limit)}
-	gaps := o.present.missing(target)
+	target := span{Start: ranges.AlignDown(want.Start, c), End: min(ranges.AlignUp(want.End, c), limit)}
+	gaps := o.present.Missing(target)
 	if len(gaps) == 0 {
 		return nil, nil
 	}

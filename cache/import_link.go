@@ -76,7 +76,7 @@ func (s *Store) installLocked(key, tmpName string, size int64) error {
 		s.doomLocked(old)
 	}
 	o.sizeOK = true
-	o.present, _ = o.present.add(span{0, size})
+	o.present, _ = o.present.Add(span{Start: 0, End: size})
 	o.dirty = true
 	s.lru.Add(key, o)
 	s.usage += size

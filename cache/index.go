@@ -133,7 +133,7 @@ func (s *Store) load() {
 			keep[o.file] = true
 			s.nextInc = max(s.nextInc, inc+1)
 			s.lru.Add(o.key, o)
-			s.usage += o.present.total()
+			s.usage += o.present.Total()
 		}
 		if bad := s.loadSizes(idx.Sizes); bad > 0 {
 			log.WithField("dropped", bad).Warn("dropping damaged known sizes from the cache index")
@@ -161,7 +161,7 @@ func (s *Store) entryObject(e index.Entry, keep map[string]bool) (*object, uint6
 	}
 	present := make(spans, len(e.Ranges))
 	for i, r := range e.Ranges {
-		present[i] = span{r[0], r[1]}
+		present[i] = span{Start: r[0], End: r[1]}
 	}
 	o := newObject(e.Key, e.File, e.Size)
 	o.sizeOK = e.Size >= 0
@@ -176,7 +176,7 @@ func (s *Store) entryObject(e index.Entry, keep map[string]bool) (*object, uint6
 	if n := len(present); n > 0 && present[n-1].End > st.Size() {
 		s.log.WithFields(logrus.Fields{"op": "load", "key": e.Key, "file_size": st.Size(), "claimed": present[n-1].End}).
 			Warn("cache data file shorter than its index entry (torn write?), dropping the missing part")
-		o.present, _ = o.present.remove(span{st.Size(), maxOffset})
+		o.present, _ = o.present.Remove(span{Start: st.Size(), End: maxOffset})
 	}
 	if !o.indexed() {
 		return nil, 0, nil

@@ -72,11 +72,11 @@ func (o *object) protectedLocked(now time.Time) spans {
 	var p spans
 	for _, w := range o.recent {
 		if now.Sub(w.at) < protectFor {
-			p, _ = p.add(w.span)
+			p, _ = p.Add(w.span)
 		}
 	}
 	for _, w := range o.waiting {
-		p, _ = p.add(w)
+		p, _ = p.Add(w)
 	}
 	return p
 }
@@ -96,7 +96,7 @@ func (o *object) notifyLocked() {
 func (o *object) busyLocked() bool { return o.pins > 0 || len(o.downloads) > 0 }
 
 func (o *object) completeLocked() bool {
-	return o.sizeOK && o.present.contains(span{0, o.size})
+	return o.sizeOK && o.present.Contains(span{Start: 0, End: o.size})
 }
 
 func (o *object) closeFileLocked() {
@@ -134,7 +134,7 @@ func (s *Store) openFileLocked(o *object) (*os.File, error) {
 	if o.f != nil {
 		return o.f, nil
 	}
-	if o.doomed && o.present.total() > 0 {
+	if o.doomed && o.present.Total() > 0 {
 		return nil, fmt.Errorf("cache: %s: data file is gone", o.key)
 	}
 	path := s.path(o)
@@ -158,7 +158,7 @@ func (s *Store) openFileLocked(o *object) (*os.File, error) {
 	if n := len(o.present); n > 0 && o.present[n-1].End > st.Size() {
 		s.log.WithFields(logrus.Fields{"op": "open", "key": o.key, "file_size": st.Size(), "claimed": o.present[n-1].End}).
 			Warn("cache data file shorter than recorded, dropping the missing part")
-		s.dropLocked(o, span{st.Size(), maxOffset})
+		s.dropLocked(o, span{Start: st.Size(), End: maxOffset})
 	}
 	o.f = f
 	return f, nil
@@ -167,7 +167,7 @@ func (s *Store) openFileLocked(o *object) (*os.File, error) {
 // addLocked records r as present (its bytes are already written).
 func (s *Store) addLocked(o *object, r span) {
 	var added int64
-	o.present, added = o.present.add(r)
+	o.present, added = o.present.Add(r)
 	if added == 0 {
 		return
 	}
@@ -183,7 +183,7 @@ func (s *Store) addLocked(o *object, r span) {
 // dropLocked forgets the bytes of r.
 func (s *Store) dropLocked(o *object, r span) {
 	var dropped int64
-	o.present, dropped = o.present.remove(r)
+	o.present, dropped = o.present.Remove(r)
 	if dropped > 0 && !o.doomed {
 		s.usage -= dropped
 		s.dirty = true
@@ -200,7 +200,7 @@ func (s *Store) setSizeLocked(o *object, size int64) {
 			Debug("object size differs from the expected one; the server's wins")
 	}
 	o.size, o.sizeOK = size, true
-	s.dropLocked(o, span{size, maxOffset})
+	s.dropLocked(o, span{Start: size, End: maxOffset})
 	for _, d := range o.downloads {
 		d.end = min(d.end, size)
 	}

@@ -21,6 +21,8 @@ import (
 	"errors"
 	"os"
 	"syscall"
+
+	"github.com/kreafs/kreafs/cache/internal/ranges"
 )
 
 // allocStep is how far ahead of its writes a download allocates: large
@@ -39,7 +41,7 @@ func (s *Store) allocAhead(f *os.File, w, n, end, alloc int64) int64 {
 		return alloc
 	}
 	from := max(w, alloc)
-	to := max(min(alignUp(w+n, allocStep), end), w+n)
+	to := max(min(ranges.AlignUp(w+n, allocStep), end), w+n)
 	switch err := preallocate(f, from, to-from); {
 	case err == nil:
 		return to

@@ -132,7 +132,7 @@ func (r *Reader) checkFile(f *os.File) bool {
 	}
 	s.log.WithFields(logrus.Fields{"op": "read", "key": o.key, "file_size": st.Size(), "claimed": o.present[n-1].End}).
 		Warn("cache data file shorter than recorded, dropping the missing part")
-	s.dropLocked(o, span{st.Size(), maxOffset})
+	s.dropLocked(o, span{Start: st.Size(), End: maxOffset})
 	return true
 }
 
@@ -178,8 +178,7 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 	}
 	end := off + int64(n)
 	lead := s.link.Lead(s.opt.ChunkSize, s.opt.ReadAhead/2)
-	a, open := r.ra.Plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize, lead)
-	ahead := span{a.Start, a.End}
+	ahead, open := r.ra.Plan(off, end, s.opt.ReadAheadMin, s.opt.ReadAhead, s.opt.ChunkSize, lead)
 	aheadDone := ahead.End <= ahead.Start
 	scheduleAhead := func() {
 		if !aheadDone && !s.closed {
@@ -199,11 +198,11 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 	sawStuck := false
 	counted := false
 	for {
-		need := span{off, min(end, o.limitLocked())}
+		need := span{Start: off, End: min(end, o.limitLocked())}
 		if need.End <= need.Start {
 			return 0, f, nil
 		}
-		have := o.present.runFrom(off)
+		have := o.present.RunFrom(off)
 		if !counted { // stats.go: a hit when the first look finds every byte
 			counted = true
 			s.stats.read(have >= need.End)
@@ -235,11 +234,11 @@ func (r *Reader) ensureLocked(ctx context.Context, off int64, n int) (int, *os.F
 		if have != lastHave {
 			lastHave, waitFrom = have, now
 		}
-		sawStuck = sawStuck || s.stuckInLocked(o, span{have, need.End}, now)
+		sawStuck = sawStuck || s.stuckInLocked(o, span{Start: have, End: need.End}, now)
 		if now.Sub(waitFrom) >= s.opt.StallTimeout || (sawStuck && now.Sub(firstWait) >= s.opt.StallTimeout) {
 			return 0, f, fmt.Errorf("cache: %s: no data for %v: %w", o.key, s.opt.StallTimeout, ErrStalled)
 		}
-		want := span{have, need.End}
+		want := span{Start: have, End: need.End}
 		if !aheadDone && ahead.Start <= want.End {
 			// The read and its read-ahead in one request.
 			want.End = max(want.End, ahead.End)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/kreafs/kreafs/cache/internal/durable"
 	"github.com/kreafs/kreafs/cache/internal/index"
+	"github.com/kreafs/kreafs/cache/internal/ranges"
 	"github.com/kreafs/kreafs/cache/internal/readahead"
 )
 
@@ -328,7 +329,7 @@ func (s *Store) doomLocked(o *object) {
 		s.keepSizeLocked(o)
 	}
 	o.doomed = true
-	s.usage -= o.present.total()
+	s.usage -= o.present.Total()
 	s.dirty = true
 	if o.busyLocked() && o.f == nil {
 		if _, err := s.openFileLocked(o); err != nil {
@@ -362,7 +363,7 @@ func (s *Store) evictLocked() {
 			s.lru.Get(key) // in use: count it as recently used
 			continue
 		}
-		s.log.WithFields(logrus.Fields{"op": "evict", "key": key, "bytes": o.present.total()}).Debug("evicted")
+		s.log.WithFields(logrus.Fields{"op": "evict", "key": key, "bytes": o.present.Total()}).Debug("evicted")
 		s.stats.evictions.Add(1)
 		s.doomLocked(o)
 	}
@@ -395,7 +396,7 @@ func (s *Store) shedLocked(n int64) int64 {
 		if o.busyLocked() {
 			continue
 		}
-		freed += o.present.total()
+		freed += o.present.Total()
 		s.stats.evictions.Add(1)
 		s.doomLocked(o)
 	}
@@ -408,15 +409,15 @@ func (s *Store) shedLocked(n int64) int64 {
 func (s *Store) shrinkLocked(o *object, now time.Time) bool {
 	protected := o.protectedLocked(now)
 	for _, r := range append(spans(nil), o.present...) {
-		for _, c := range protected.missing(r) { // unprotected parts of r
+		for _, c := range protected.Missing(r) { // unprotected parts of r
 			excess := s.usage - s.opt.MaxBytes
 			if excess <= 0 {
 				return true
 			}
-			if c.len() > excess {
-				c.End = min(c.End, c.Start+alignUp(excess, s.opt.ChunkSize))
+			if c.Len() > excess {
+				c.End = min(c.End, c.Start+ranges.AlignUp(excess, s.opt.ChunkSize))
 			}
-			if err := punchHole(o.f, c.Start, c.len()); err != nil {
+			if err := punchHole(o.f, c.Start, c.Len()); err != nil {
 				s.noPunch = true
 				s.log.WithField("op", "evict").WithError(err).Info("cannot punch holes in cache files: open files may keep the cache over its size until closed")
 				return false

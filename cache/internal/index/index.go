@@ -28,6 +28,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kreafs/kreafs/cache/internal/ranges"
 )
 
 const (
@@ -36,9 +38,8 @@ const (
 	// ObjectsDir is the directory of the data files, relative to the
 	// cache directory.
 	ObjectsDir = "objects"
-	// MaxOffset is above every size and offset an index may hold; the
-	// cache also uses it for "the end of an object of unknown size".
-	MaxOffset = int64(1) << 62
+	// MaxOffset is above every size and offset an index may hold.
+	MaxOffset = ranges.MaxOffset
 
 	version = 1
 	magic   = "kreafs-cache-index"

@@ -3,6 +3,8 @@ package readahead
 import (
 	"sync"
 	"time"
+
+	"github.com/kreafs/kreafs/cache/internal/ranges"
 )
 
 // Samples shorter than these say more about scheduling than about the
@@ -73,7 +75,7 @@ func (e *Link) Lead(c, limit int64) int64 {
 	if b >= float64(limit) {
 		return limit
 	}
-	return min(alignUp(int64(b), c), limit)
+	return min(ranges.AlignUp(int64(b), c), limit)
 }
 
 // Meter measures one download's rate in segments: from its answer's
@@ -102,12 +104,4 @@ func (m *Meter) End() {
 	}
 	m.Link.AddRate(m.bytes, time.Since(m.start))
 	m.start = time.Time{}
-}
-
-// alignUp rounds x up to a multiple of c (c > 0).
-func alignUp(x, c int64) int64 {
-	if r := x % c; r != 0 {
-		return x + c - r
-	}
-	return x
 }

@@ -3,6 +3,8 @@ package readahead
 import (
 	"testing"
 	"time"
+
+	"github.com/kreafs/kreafs/cache/internal/ranges"
 )
 
 // The lead is leadMargin round trips at the measured rate, in whole
@@ -20,7 +22,7 @@ func TestTheLeadIsWhatTheNetworkDeliversInARoundTrip(t *testing.T) {
 		t.Fatalf("lead after samples too small to count = %d, want 0", got)
 	}
 	e.AddRate(1_000_000, 10*time.Millisecond) // 100 MB/s: 1 MB a round trip
-	if got, want := e.Lead(c, 4<<20), alignUp(1_500_000, c); got != want {
+	if got, want := e.Lead(c, 4<<20), ranges.AlignUp(1_500_000, c); got != want {
 		t.Fatalf("lead at 10 ms and 100 MB/s = %d, want %d", got, want)
 	}
 	if got := e.Lead(c, 1<<20); got != 1<<20 {
@@ -28,7 +30,7 @@ func TestTheLeadIsWhatTheNetworkDeliversInARoundTrip(t *testing.T) {
 	}
 	// A slower sample moves the average a quarter of the way.
 	e.AddRate(200_000, 10*time.Millisecond) // 20 MB/s
-	if got, want := e.Lead(c, 4<<20), alignUp(int64(80e6*0.01*leadMargin), c); got != want {
+	if got, want := e.Lead(c, 4<<20), ranges.AlignUp(int64(80e6*0.01*leadMargin), c); got != want {
 		t.Fatalf("lead after a slower sample = %d, want %d", got, want)
 	}
 }

@@ -1,5 +1,7 @@
 package readahead
 
+import "github.com/kreafs/kreafs/cache/internal/ranges"
+
 // A read is sequential when it starts at most seqBack before the furthest
 // end of the stream's reads, or after it by at most its own length or
 // seqAhead, or anywhere within the read-ahead already requested: the
@@ -26,9 +28,6 @@ func (ra *Stream) Active() bool { return ra.size > 0 }
 // End is where the read-ahead requested so far ends.
 func (ra *Stream) End() int64 { return ra.end }
 
-// Span is a byte range [Start, End) of an object.
-type Span struct{ Start, End int64 }
-
 // Plan records a read of [off, end) and returns the range to fetch beyond
 // it (empty: nothing new) and whether requests for the stream should be
 // open-ended (the window reached hi). lo and hi are ReadAheadMin and
@@ -36,10 +35,10 @@ type Span struct{ Start, End int64 }
 // next window must be asked for (Link.Lead; 0: unknown, at most hi/2);
 // window ends are rounded down to whole chunks of c, so a window's request
 // is whole chunks.
-func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead Span, open bool) {
+func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead ranges.Span, open bool) {
 	if hi <= 0 || off < ra.next-seqBack || off > max(ra.next+max(end-off, seqAhead), ra.end) {
 		*ra = Stream{next: end}
-		return Span{}, false
+		return ranges.Span{}, false
 	}
 	ra.next = max(ra.next, end)
 	if end-ra.start < leadAfter {
@@ -52,7 +51,7 @@ func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead Span, open bool) 
 	case ra.size >= hi:
 		// Full size: the stream's open-ended request is kept hi ahead.
 		ra.end = max(ra.end, end+hi)
-		return Span{end, ra.end}, true
+		return ranges.Span{Start: end, End: ra.end}, true
 	case ra.size == 0:
 		// The first read of a stream: its bytes and a first window,
 		// of at least one more read of the same size.
@@ -70,20 +69,17 @@ func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead Span, open bool) 
 		ra.size = min(max(2*ra.size, end-off, 2*lead), hi)
 		ra.end = windowEnd(max(ra.end, end), ra.size, c)
 	default:
-		return Span{}, false
+		return ranges.Span{}, false
 	}
-	return Span{end, ra.end}, ra.size >= hi
+	return ranges.Span{Start: end, End: ra.end}, ra.size >= hi
 }
 
 // windowEnd is the end of a window of size bytes from from, rounded down
 // to a chunk boundary but at least one byte past from.
 func windowEnd(from, size, c int64) int64 {
-	e := alignDown(from+size, c)
+	e := ranges.AlignDown(from+size, c)
 	if e <= from {
 		e = from + size
 	}
 	return e
 }
-
-// alignDown rounds x down to a multiple of c (c > 0).
-func alignDown(x, c int64) int64 { return x - x%c }

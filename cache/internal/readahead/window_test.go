@@ -1,6 +1,10 @@
 package readahead
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kreafs/kreafs/cache/internal/ranges"
+)
 
 // The window plan alone: a stream starts with a small window, asks for the
 // next one (twice as large) only once the reader's next read would be half
@@ -12,21 +16,21 @@ func TestReadAheadPlanStartsSmallDoublesOnlyWhenNeededAndRestartsAfterASeek(t *t
 	var ra Stream
 	type step struct {
 		off, end int64
-		ahead    Span
+		ahead    ranges.Span
 		open     bool
 	}
 	for i, s := range []step{
-		{0, 16 * k, Span{16 * k, 256 * k}, false},                               // first read: its bytes and 256 KiB
-		{16 * k, 64 * k, Span{}, false},                                         // inside the first window: nothing new
-		{64 * k, 192 * k, Span{192 * k, 768 * k}, false},                        // its next read would be within half a window of the end: the next, 512 KiB
-		{192 * k, 256 * k, Span{}, false},                                       // its next read would not be half through the new one
-		{256 * k, 448 * k, Span{448 * k, 1792 * k}, false},                      // this one's would (192 KiB reads): 1 MiB more
-		{448 * k, 1536 * k, Span{1536 * k, 3840 * k}, true},                     // 2 MiB: the ceiling, open-ended from here
-		{1536 * k, 2048 * k, Span{2048 * k, 4096 * k}, true},                    // kept hi past the reader
-		{2048 * k, 2560 * k, Span{2560 * k, 4608 * k}, true},                    // and again
-		{1800 * k, 1900 * k, Span{1900 * k, 4608 * k}, true},                    // a little backwards: still the stream
-		{20 << 20, 20<<20 + 100, Span{}, false},                                 // a seek: no read-ahead
-		{20<<20 + 100, 20<<20 + 4*k, Span{20<<20 + 4*k, 20<<20 + 256*k}, false}, // then small again
+		{0, 16 * k, ranges.Span{Start: 16 * k, End: 256 * k}, false},                               // first read: its bytes and 256 KiB
+		{16 * k, 64 * k, ranges.Span{}, false},                                                     // inside the first window: nothing new
+		{64 * k, 192 * k, ranges.Span{Start: 192 * k, End: 768 * k}, false},                        // its next read would be within half a window of the end: the next, 512 KiB
+		{192 * k, 256 * k, ranges.Span{}, false},                                                   // its next read would not be half through the new one
+		{256 * k, 448 * k, ranges.Span{Start: 448 * k, End: 1792 * k}, false},                      // this one's would (192 KiB reads): 1 MiB more
+		{448 * k, 1536 * k, ranges.Span{Start: 1536 * k, End: 3840 * k}, true},                     // 2 MiB: the ceiling, open-ended from here
+		{1536 * k, 2048 * k, ranges.Span{Start: 2048 * k, End: 4096 * k}, true},                    // kept hi past the reader
+		{2048 * k, 2560 * k, ranges.Span{Start: 2560 * k, End: 4608 * k}, true},                    // and again
+		{1800 * k, 1900 * k, ranges.Span{Start: 1900 * k, End: 4608 * k}, true},                    // a little backwards: still the stream
+		{20 << 20, 20<<20 + 100, ranges.Span{}, false},                                             // a seek: no read-ahead
+		{20<<20 + 100, 20<<20 + 4*k, ranges.Span{Start: 20<<20 + 4*k, End: 20<<20 + 256*k}, false}, // then small again
 	} {
 		ahead, open := ra.Plan(s.off, s.end, lo, hi, c, 0)
 		if ahead != s.ahead || open != s.open {
@@ -38,8 +42,8 @@ func TestReadAheadPlanStartsSmallDoublesOnlyWhenNeededAndRestartsAfterASeek(t *t
 	// ahead from the start.
 	var big Stream
 	for i, s := range []step{
-		{0, 1024 * k, Span{1024 * k, 2048 * k}, false},
-		{1024 * k, 2048 * k, Span{2048 * k, 4096 * k}, true},
+		{0, 1024 * k, ranges.Span{Start: 1024 * k, End: 2048 * k}, false},
+		{1024 * k, 2048 * k, ranges.Span{Start: 2048 * k, End: 4096 * k}, true},
 	} {
 		ahead, open := big.Plan(s.off, s.end, lo, hi, c, 0)
 		if ahead != s.ahead || open != s.open {

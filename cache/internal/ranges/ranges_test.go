@@ -1,4 +1,4 @@
-package cache
+package ranges
 
 import (
 	"encoding/binary"
@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-func sp(pairs ...int64) spans {
-	var s spans
+func sp(pairs ...int64) Set {
+	var s Set
 	for i := 0; i+1 < len(pairs); i += 2 {
-		s = append(s, span{pairs[i], pairs[i+1]})
+		s = append(s, Span{pairs[i], pairs[i+1]})
 	}
 	return s
 }
@@ -17,30 +17,30 @@ func sp(pairs ...int64) spans {
 func TestSpansAdd(t *testing.T) {
 	tests := []struct {
 		name  string
-		set   spans
-		add   span
-		want  spans
+		set   Set
+		add   Span
+		want  Set
 		added int64
 	}{
-		{"into empty", nil, span{5, 10}, sp(5, 10), 5},
-		{"empty range", sp(0, 4), span{7, 7}, sp(0, 4), 0},
-		{"before, apart", sp(10, 20), span{0, 5}, sp(0, 5, 10, 20), 5},
-		{"after, apart", sp(10, 20), span{30, 40}, sp(10, 20, 30, 40), 10},
-		{"touching left merges", sp(10, 20), span{5, 10}, sp(5, 20), 5},
-		{"touching right merges", sp(10, 20), span{20, 25}, sp(10, 25), 5},
-		{"inside", sp(10, 20), span{12, 15}, sp(10, 20), 0},
-		{"same", sp(10, 20), span{10, 20}, sp(10, 20), 0},
-		{"overlap left", sp(10, 20), span{5, 15}, sp(5, 20), 5},
-		{"bridges two", sp(0, 10, 20, 30), span{10, 20}, sp(0, 30), 10},
-		{"covers several", sp(5, 6, 8, 9, 12, 14), span{0, 20}, sp(0, 20), 16},
-		{"between, apart", sp(0, 10, 30, 40), span{15, 25}, sp(0, 10, 15, 25, 30, 40), 10},
-		{"overlap right part of first and start of second", sp(0, 10, 20, 30), span{5, 25}, sp(0, 30), 10},
+		{"into empty", nil, Span{5, 10}, sp(5, 10), 5},
+		{"empty range", sp(0, 4), Span{7, 7}, sp(0, 4), 0},
+		{"before, apart", sp(10, 20), Span{0, 5}, sp(0, 5, 10, 20), 5},
+		{"after, apart", sp(10, 20), Span{30, 40}, sp(10, 20, 30, 40), 10},
+		{"touching left merges", sp(10, 20), Span{5, 10}, sp(5, 20), 5},
+		{"touching right merges", sp(10, 20), Span{20, 25}, sp(10, 25), 5},
+		{"inside", sp(10, 20), Span{12, 15}, sp(10, 20), 0},
+		{"same", sp(10, 20), Span{10, 20}, sp(10, 20), 0},
+		{"overlap left", sp(10, 20), Span{5, 15}, sp(5, 20), 5},
+		{"bridges two", sp(0, 10, 20, 30), Span{10, 20}, sp(0, 30), 10},
+		{"covers several", sp(5, 6, 8, 9, 12, 14), Span{0, 20}, sp(0, 20), 16},
+		{"between, apart", sp(0, 10, 30, 40), Span{15, 25}, sp(0, 10, 15, 25, 30, 40), 10},
+		{"overlap right part of first and start of second", sp(0, 10, 20, 30), Span{5, 25}, sp(0, 30), 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, added := tt.set.add(tt.add)
+			got, added := tt.set.Add(tt.add)
 			if !reflect.DeepEqual(got, tt.want) || added != tt.added {
-				t.Errorf("%v.add(%v) = %v, %d; want %v, %d", tt.set, tt.add, got, added, tt.want, tt.added)
+				t.Errorf("%v.Add(%v) = %v, %d; want %v, %d", tt.set, tt.add, got, added, tt.want, tt.added)
 			}
 			if !got.valid() {
 				t.Errorf("result %v not normalised", got)
@@ -52,28 +52,28 @@ func TestSpansAdd(t *testing.T) {
 func TestSpansRemove(t *testing.T) {
 	tests := []struct {
 		name    string
-		set     spans
-		rm      span
-		want    spans
+		set     Set
+		rm      Span
+		want    Set
 		removed int64
 	}{
-		{"from empty", nil, span{0, 10}, spans{}, 0},
-		{"disjoint", sp(10, 20), span{0, 10}, sp(10, 20), 0},
-		{"whole", sp(10, 20), span{10, 20}, spans{}, 10},
-		{"middle splits", sp(0, 30), span{10, 20}, sp(0, 10, 20, 30), 10},
-		{"head", sp(10, 20), span{0, 15}, sp(15, 20), 5},
-		{"tail", sp(10, 20), span{15, 100}, sp(10, 15), 5},
-		{"across several", sp(0, 10, 20, 30, 40, 50), span{5, 45}, sp(0, 5, 45, 50), 20},
-		{"clip to size", sp(0, 10, 20, 30), span{25, maxOffset}, sp(0, 10, 20, 25), 5},
+		{"from empty", nil, Span{0, 10}, Set{}, 0},
+		{"disjoint", sp(10, 20), Span{0, 10}, sp(10, 20), 0},
+		{"whole", sp(10, 20), Span{10, 20}, Set{}, 10},
+		{"middle splits", sp(0, 30), Span{10, 20}, sp(0, 10, 20, 30), 10},
+		{"head", sp(10, 20), Span{0, 15}, sp(15, 20), 5},
+		{"tail", sp(10, 20), Span{15, 100}, sp(10, 15), 5},
+		{"across several", sp(0, 10, 20, 30, 40, 50), Span{5, 45}, sp(0, 5, 45, 50), 20},
+		{"clip to size", sp(0, 10, 20, 30), Span{25, MaxOffset}, sp(0, 10, 20, 25), 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, removed := tt.set.remove(tt.rm)
+			got, removed := tt.set.Remove(tt.rm)
 			if len(got) == 0 && len(tt.want) == 0 {
 				got, tt.want = nil, nil
 			}
 			if !reflect.DeepEqual(got, tt.want) || removed != tt.removed {
-				t.Errorf("%v.remove(%v) = %v, %d; want %v, %d", tt.set, tt.rm, got, removed, tt.want, tt.removed)
+				t.Errorf("%v.Remove(%v) = %v, %d; want %v, %d", tt.set, tt.rm, got, removed, tt.want, tt.removed)
 			}
 		})
 	}
@@ -83,35 +83,35 @@ func TestSpansQueries(t *testing.T) {
 	set := sp(0, 10, 20, 30, 50, 60)
 	tests := []struct {
 		name     string
-		r        span
+		r        Span
 		contains bool
-		missing  spans
+		missing  Set
 		runFrom  int64 // runFrom(r.Start)
 	}{
-		{"inside first", span{2, 8}, true, nil, 10},
-		{"exactly second", span{20, 30}, true, nil, 30},
-		{"empty range", span{40, 40}, true, nil, 40},
-		{"gap only", span{12, 18}, false, sp(12, 18), 12},
-		{"straddles gap", span{5, 25}, false, sp(10, 20), 10},
-		{"across everything", span{0, 70}, false, sp(10, 20, 30, 50, 60, 70), 10},
-		{"starts at end of a run", span{10, 20}, false, sp(10, 20), 10},
-		{"beyond all", span{100, 200}, false, sp(100, 200), 100},
-		{"starts in gap, ends in run", span{40, 55}, false, sp(40, 50), 40},
+		{"inside first", Span{2, 8}, true, nil, 10},
+		{"exactly second", Span{20, 30}, true, nil, 30},
+		{"empty range", Span{40, 40}, true, nil, 40},
+		{"gap only", Span{12, 18}, false, sp(12, 18), 12},
+		{"straddles gap", Span{5, 25}, false, sp(10, 20), 10},
+		{"across everything", Span{0, 70}, false, sp(10, 20, 30, 50, 60, 70), 10},
+		{"starts at end of a run", Span{10, 20}, false, sp(10, 20), 10},
+		{"beyond all", Span{100, 200}, false, sp(100, 200), 100},
+		{"starts in gap, ends in run", Span{40, 55}, false, sp(40, 50), 40},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := set.contains(tt.r); got != tt.contains {
+			if got := set.Contains(tt.r); got != tt.contains {
 				t.Errorf("contains(%v) = %v", tt.r, got)
 			}
-			if got := set.missing(tt.r); !reflect.DeepEqual(got, tt.missing) {
+			if got := set.Missing(tt.r); !reflect.DeepEqual(got, tt.missing) {
 				t.Errorf("missing(%v) = %v, want %v", tt.r, got, tt.missing)
 			}
-			if got := set.runFrom(tt.r.Start); got != tt.runFrom {
+			if got := set.RunFrom(tt.r.Start); got != tt.runFrom {
 				t.Errorf("runFrom(%d) = %d, want %d", tt.r.Start, got, tt.runFrom)
 			}
 		})
 	}
-	if got := set.total(); got != 30 {
+	if got := set.Total(); got != 30 {
 		t.Errorf("total = %d", got)
 	}
 }
@@ -126,22 +126,22 @@ func TestAlign(t *testing.T) {
 		{64, 64, 64, 64},
 		{65, 64, 64, 128},
 		{1<<20 + 5, 1 << 20, 1 << 20, 2 << 20},
-		{maxOffset - 1, 1 << 20, maxOffset - (1 << 20), maxOffset},
-		{maxOffset, 1 << 20, maxOffset, maxOffset},
+		{MaxOffset - 1, 1 << 20, MaxOffset - (1 << 20), MaxOffset},
+		{MaxOffset, 1 << 20, MaxOffset, MaxOffset},
 	}
 	for _, tt := range tests {
-		if got := alignDown(tt.x, tt.c); got != tt.down {
-			t.Errorf("alignDown(%d, %d) = %d, want %d", tt.x, tt.c, got, tt.down)
+		if got := AlignDown(tt.x, tt.c); got != tt.down {
+			t.Errorf("AlignDown(%d, %d) = %d, want %d", tt.x, tt.c, got, tt.down)
 		}
-		if got := alignUp(tt.x, tt.c); got != tt.up {
-			t.Errorf("alignUp(%d, %d) = %d, want %d", tt.x, tt.c, got, tt.up)
+		if got := AlignUp(tt.x, tt.c); got != tt.up {
+			t.Errorf("AlignUp(%d, %d) = %d, want %d", tt.x, tt.c, got, tt.up)
 		}
 	}
 }
 
 func TestSpansValid(t *testing.T) {
 	tests := []struct {
-		s    spans
+		s    Set
 		want bool
 	}{
 		{nil, true},
@@ -168,14 +168,14 @@ func FuzzRanges(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		const n = 256
 		var model [n + 1]bool
-		var set spans
+		var set Set
 		for len(ops) >= 3 {
 			op, a, b := ops[0], int64(ops[1]), int64(ops[2])
 			ops = ops[3:]
 			if a > b {
 				a, b = b, a
 			}
-			r := span{a, b}
+			r := Span{a, b}
 			var want int64
 			for i := a; i < b; i++ {
 				if model[i] == (op%2 == 0) {
@@ -186,9 +186,9 @@ func FuzzRanges(f *testing.F) {
 			}
 			var got int64
 			if op%2 == 0 {
-				set, got = set.add(r)
+				set, got = set.Add(r)
 			} else {
-				set, got = set.remove(r)
+				set, got = set.Remove(r)
 			}
 			if got != want {
 				t.Fatalf("op %d %v changed %d bytes, model says %d", op%2, r, got, want)
@@ -202,27 +202,27 @@ func FuzzRanges(f *testing.F) {
 			if model[i] {
 				total++
 			}
-			if got := set.contains(span{i, i + 1}); got != model[i] {
+			if got := set.Contains(Span{i, i + 1}); got != model[i] {
 				t.Fatalf("contains(%d) = %v, model %v; set %v", i, got, model[i], set)
 			}
 			run := i
 			for run < n && model[run] {
 				run++
 			}
-			if got := set.runFrom(i); got != run {
+			if got := set.RunFrom(i); got != run {
 				t.Fatalf("runFrom(%d) = %d, model %d", i, got, run)
 			}
 		}
-		if set.total() != total {
-			t.Fatalf("total %d, model %d", set.total(), total)
+		if set.Total() != total {
+			t.Fatalf("total %d, model %d", set.Total(), total)
 		}
 		// missing(r) + present part of r == r, with no overlap.
 		var seed [2]byte
 		binary.LittleEndian.PutUint16(seed[:], uint16(total))
-		r := span{int64(seed[0]) % 128, 128 + int64(seed[1])%128}
+		r := Span{int64(seed[0]) % 128, 128 + int64(seed[1])%128}
 		var miss int64
-		for _, m := range set.missing(r) {
-			if m.Start < r.Start || m.End > r.End || m.len() <= 0 {
+		for _, m := range set.Missing(r) {
+			if m.Start < r.Start || m.End > r.End || m.Len() <= 0 {
 				t.Fatalf("missing(%v) gave %v", r, m)
 			}
 			for i := m.Start; i < m.End; i++ {
@@ -230,7 +230,7 @@ func FuzzRanges(f *testing.F) {
 					t.Fatalf("missing(%v) includes present byte %d", r, i)
 				}
 			}
-			miss += m.len()
+			miss += m.Len()
 		}
 		var absent int64
 		for i := r.Start; i < r.End; i++ {
@@ -245,7 +245,7 @@ func FuzzRanges(f *testing.F) {
 }
 
 // valid reports whether s is normalised (what every operation must keep).
-func (s spans) valid() bool {
+func (s Set) valid() bool {
 	for i, r := range s {
 		if r.Start < 0 || r.End <= r.Start {
 			return false
