@@ -289,10 +289,10 @@ func (s *Stream) finish(a *api.Asset, err error) {
 	}
 	q.streams--
 	q.mu.Unlock()
-	close(s.done)
 	if answered {
-		q.stopStreaming(err)
+		q.stopStreaming(err) // before done: whoever waited for the end sees streaming off
 	}
+	close(s.done)
 
 	if !committed && err == nil && a != nil && a.ID != "" {
 		// Impossible with a correct server (the body never ended); if it
