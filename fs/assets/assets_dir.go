@@ -88,9 +88,10 @@ func (d *assetsDir) onAdd(ctx context.Context) {
 // current returns the installed table (nil before the first listing).
 func (d *assetsDir) current() *view.AssetTable { return d.names.Current() }
 
-// table returns the names assets/ shows now (see shown).
+// table returns the names assets/ shows now (see shown), without the
+// queued files, which lookups find through the upload session.
 func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
-	t, _, err := d.shown(ctx)
+	t, _, err := d.shownWith(ctx, d.r.shownPending)
 	return t, err
 }
 
@@ -99,11 +100,16 @@ func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
 // Asking the upload side (uploads.pending) is the one call a lookup or a
 // listing makes into the write path.
 func (d *assetsDir) shown(ctx context.Context) (*view.AssetTable, view.Pending, error) {
+	return d.shownWith(ctx, d.r.pending)
+}
+
+// shownWith is shown with the upload side's report made by pending.
+func (d *assetsDir) shownWith(ctx context.Context, pending func() view.Pending) (*view.AssetTable, view.Pending, error) {
 	t, err := d.installed(ctx)
 	if err != nil {
 		return t, view.Pending{}, err
 	}
-	p := d.r.pending()
+	p := pending()
 	p.Folders = d.r.folders.List()
 	return t.Show(p), p, nil
 }
