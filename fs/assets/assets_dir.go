@@ -58,6 +58,7 @@ type assetsDir struct {
 
 	dc    dirCache   // what the kernel's copy of the listing holds (assets_opendir.go)
 	sizes sizeProber // probes of the sizes the listing lacks (assets_sizes.go)
+	ahead installer  // tables built before lookups ask (assets_install_ahead.go)
 
 	watchUntil atomic.Int64 // unix ns: keep listing until then (assets_watch.go)
 	watching   atomic.Bool  // the refresh loop runs
@@ -71,7 +72,7 @@ func newAssetsDir(r *Tree) *assetsDir {
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
 		TTL:   r.Cfg.DirCacheTTL,
 		Clock: r.Cfg.Clock,
-		Fetch: d.fetchAll, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
+		Fetch: d.fetchTimed, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
 		Log:   r.Log,
 		Name:  "assets",
 		// The fetch is shared by every waiting caller; this bounds it.
