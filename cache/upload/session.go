@@ -87,6 +87,14 @@ func (s *Session) Items() []queue.Item {
 	return s.q.Items()
 }
 
+// UploadedItems are the queued files uploaded and not yet removed, oldest first.
+func (s *Session) UploadedItems() []queue.Item {
+	if s.q == nil {
+		return nil
+	}
+	return s.q.Uploaded()
+}
+
 // Lookup finds the queued file shown under name.
 func (s *Session) Lookup(name string) (queue.Item, bool) {
 	if s.q == nil {

@@ -58,6 +58,7 @@ type assetsDir struct {
 
 	dc    dirCache   // what the kernel's copy of the listing holds (assets_opendir.go)
 	sizes sizeProber // probes of the sizes the listing lacks (assets_sizes.go)
+	ahead installer  // tables built before lookups ask (assets_install_ahead.go)
 
 	watchUntil atomic.Int64 // unix ns: keep listing until then (assets_watch.go)
 	watching   atomic.Bool  // the refresh loop runs
@@ -71,7 +72,7 @@ func newAssetsDir(r *Tree) *assetsDir {
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
 		TTL:   r.Cfg.DirCacheTTL,
 		Clock: r.Cfg.Clock,
-		Fetch: d.fetchAll, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
+		Fetch: d.fetchTimed, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
 		Log:   r.Log,
 		Name:  "assets",
 		// The fetch is shared by every waiting caller; this bounds it.
@@ -88,9 +89,10 @@ func (d *assetsDir) onAdd(ctx context.Context) {
 // current returns the installed table (nil before the first listing).
 func (d *assetsDir) current() *view.AssetTable { return d.names.Current() }
 
-// table returns the names assets/ shows now (see shown).
+// table returns the names assets/ shows now (see shown), without the
+// queued files, which lookups find through the upload session.
 func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
-	t, _, err := d.shown(ctx)
+	t, _, err := d.shownWith(ctx, d.r.shownPending)
 	return t, err
 }
 
@@ -99,11 +101,16 @@ func (d *assetsDir) table(ctx context.Context) (*view.AssetTable, error) {
 // Asking the upload side (uploads.pending) is the one call a lookup or a
 // listing makes into the write path.
 func (d *assetsDir) shown(ctx context.Context) (*view.AssetTable, view.Pending, error) {
+	return d.shownWith(ctx, d.r.pending)
+}
+
+// shownWith is shown with the upload side's report made by pending.
+func (d *assetsDir) shownWith(ctx context.Context, pending func() view.Pending) (*view.AssetTable, view.Pending, error) {
 	t, err := d.installed(ctx)
 	if err != nil {
 		return t, view.Pending{}, err
 	}
-	p := d.r.pending()
+	p := pending()
 	p.Folders = d.r.folders.List()
 	return t.Show(p), p, nil
 }

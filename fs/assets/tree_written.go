@@ -74,13 +74,26 @@ func (r *Tree) extraAssets(items []queue.Item) []api.Asset {
 // call: the queued files, the assets being deleted or replaced, and the
 // finished uploads the listing may lack (view.Pending).
 func (r *Tree) pending() view.Pending {
-	s := r.up.Session()
-	items := s.Items()
-	hidden := s.Hidden()
+	items := r.up.Session().Items()
+	p := r.pendingOf(items)
+	p.Queued = queuedOf(items)
+	return p
+}
+
+// shownPending is pending without the queued files: all a lookup needs
+// (view.AssetTable.Show ignores Queued). A lookup makes it on every call,
+// so it copies only the uploaded items, not the whole queue.
+func (r *Tree) shownPending() view.Pending {
+	return r.pendingOf(r.up.Session().UploadedItems())
+}
+
+// pendingOf is the view.Pending of items (Queued left empty).
+func (r *Tree) pendingOf(items []queue.Item) view.Pending {
+	hidden := r.up.Session().Hidden()
 	for id := range r.trash.Hidden() { // trashed here, kept on Krea
 		hidden[id] = true
 	}
-	return view.Pending{Queued: queuedOf(items), Hidden: hidden, Uploaded: r.extraAssets(items)}
+	return view.Pending{Hidden: hidden, Uploaded: r.extraAssets(items)}
 }
 
 // queuedOf are the items whose state is visible, under a usable name,
@@ -110,6 +123,7 @@ func (r *Tree) uploaded(it queue.Item, a *api.Asset) {
 	r.up.KeepWrittenTime(it, a.ID)
 	r.up.Session().Uploaded(it, a)
 	r.assets.listing.Update(view.WithAsset(*a))
+	r.assets.installAhead() // the next lookups find the new table built
 	r.Events.Add(view.EventUploadDone, "", "assets/"+it.Name)
 	r.assets.removed(it.Replaces...)
 	r.up.NotifyNames(false, it.Name)

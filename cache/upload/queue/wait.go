@@ -116,11 +116,22 @@ func (q *Queue) WaitAll(ctx context.Context) error {
 }
 
 // Items returns every item the queue knows, oldest first.
-func (q *Queue) Items() []Item {
+func (q *Queue) Items() []Item { return q.itemsWhere(func(*item) bool { return true }) }
+
+// Uploaded returns the items uploaded and not yet removed, oldest first:
+// what listings need of the queue besides Shadowed, without the cost of
+// a snapshot of every item (lookups ask for it on every call).
+func (q *Queue) Uploaded() []Item {
+	return q.itemsWhere(func(it *item) bool { return it.rec.State == stUploaded })
+}
+
+// itemsWhere returns the snapshots of the items keep accepts (called with
+// the lock held), oldest first.
+func (q *Queue) itemsWhere(keep func(*item) bool) []Item {
 	q.mu.Lock()
-	out := make([]Item, 0, len(q.items))
+	out := []Item{}
 	for _, it := range q.items {
-		if !it.removed {
+		if !it.removed && keep(it) {
 			out = append(out, q.snapshotLocked(it))
 		}
 	}
@@ -159,12 +170,14 @@ func (q *Queue) Get(id string) (Item, bool) {
 	return s, true
 }
 
-// Lookup returns the newest Visible item named name.
+// Lookup returns the newest Visible item named name. Only the items of
+// that name are copied: FUSE lookups ask on every call, and a snapshot of
+// a queue of hundreds of items cost them milliseconds.
 func (q *Queue) Lookup(name string) (Item, bool) {
 	var best Item
 	found := false
-	for _, s := range q.Items() {
-		if s.Name == name && s.State.Visible() {
+	for _, s := range q.itemsWhere(func(it *item) bool { return it.rec.Name == name }) {
+		if s.State.Visible() {
 			best, found = s, true
 		}
 	}

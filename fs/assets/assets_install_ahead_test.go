@@ -1,0 +1,85 @@
+package assets
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/upload/queue"
+	"github.com/kreafs/kreafs/fs/node"
+)
+
+// listingRemote is an API whose listing has one asset, counting listings.
+type listingRemote struct {
+	*api.Client
+	lists atomic.Int64
+}
+
+func (r *listingRemote) AllAssets(context.Context) ([]api.Asset, error) {
+	r.lists.Add(1)
+	return []api.Asset{testAsset("old-id", "old.png", 5)}, nil
+}
+
+// A finished upload's name is in the table of assets/ before any lookup
+// asks for it: the lookups of a copying program (rsync looks up every
+// name it writes) find the table built instead of rebuilding the whole
+// account's names themselves. The build asks the API nothing.
+func TestAFinishedUploadIsInTheTableBeforeTheNextLookupAsksWithoutAListing(t *testing.T) {
+	dir := t.TempDir()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	q, err := queue.Open(queue.Options{Dir: filepath.Join(dir, "uploads"), Uploader: nameUploader{}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(context.Background())
+	client, err := api.New(api.Config{BaseURL: "http://api.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := &listingRemote{Client: client}
+	store, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "content"), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	root, err := newTestTree(node.Config{Remote: remote, StateDir: filepath.Join(dir, "state"), Scope: "http://api.test",
+		Content: store, Uploads: q, Log: log, DirCacheTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := root.assets
+	if _, err := d.table(ctx); err != nil { // the first listing, as ls would
+		t.Fatal(err)
+	}
+	first := d.current()
+
+	id := queueFile(t, q, "new.png", nil)
+	if err := q.Wait(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cur := d.current()
+		if cur != first && cur.ByName["new.png"] != nil && cur.ByName["old.png"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s after the upload the installed table still lacks new.png (generation %d, first %d): the next lookup would build it", cur.Gen, first.Gen)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := remote.lists.Load(); n != 1 {
+		t.Errorf("the API was asked for %d listings, want 1 (the table is built from the cached listing)", n)
+	}
+}
