@@ -21,25 +21,23 @@ const keepChunk = 1 << 20
 // yet on disk, if Readers have it open: so that they can read all of it
 // after the server's copy is deleted. It reports whether such a fetch runs
 // for key (BeforeDelete waits for it). Remove starts one too.
-func (s *Store) Keep(key string) bool {
+func (s *Store) Keep(key string) bool { return s.keepKey(key) != nil }
+
+// keepKey is Keep, returning the running fetch's done channel (nil: none).
+func (s *Store) keepKey(key string) chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o, ok := s.lru.Peek(key); ok {
 		s.keepLocked(o)
 	}
-	return s.keeping[key] != nil
+	return s.keeping[key]
 }
 
 // BeforeDelete is called before the server's copy of key is deleted: it
 // is Keep, then waits until no fetch of Keep runs for key, or ctx ends
 // (with its error).
 func (s *Store) BeforeDelete(ctx context.Context, key string) error {
-	if !s.Keep(key) {
-		return nil
-	}
-	s.mu.Lock()
-	done := s.keeping[key]
-	s.mu.Unlock()
+	done := s.keepKey(key)
 	if done == nil {
 		return nil
 	}

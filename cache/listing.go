@@ -112,6 +112,15 @@ func (l *Listing[T]) Get(ctx context.Context) ([]T, uint64, error) {
 	return l.waitUnlock(ctx, l.startLocked())
 }
 
+// FetchedWithin reports whether the listing holds the items of a fetch
+// that began less than d ago and was not invalidated since: with d at most
+// TTL, Get answers from them without asking.
+func (l *Listing[T]) FetchedWithin(d time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.have && !l.invalid && l.c.Clock().Sub(l.fetchedAt) < d
+}
+
 // Refresh fetches now, unless a fetch completed within MinRefresh (then it
 // returns what that fetch left) or one is running (then it shares it).
 // Used for lookups of names missing from the last listing.

@@ -72,7 +72,7 @@ func newAssetsDir(r *Tree) *assetsDir {
 	d.listing = cache.NewListing(cache.ListingConfig[api.Asset]{
 		TTL:   r.Cfg.DirCacheTTL,
 		Clock: r.Cfg.Clock,
-		Fetch: d.fetchTimed, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
+		Fetch: d.fetchAll, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
 		Log:   r.Log,
 		Name:  "assets",
 		// The fetch is shared by every waiting caller; this bounds it.

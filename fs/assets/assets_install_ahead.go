@@ -13,36 +13,20 @@ package assets
 // comes first (node.DirTable.Install builds each generation once).
 //
 // The warm-up never makes the listing fetch: it runs only while the
-// cached listing is fresh (fetched less than half the TTL ago), when
-// Listing.Get answers from it.
+// cached listing is fresh (fetched less than half the TTL ago,
+// cache.Listing.FetchedWithin), when Listing.Get answers from it.
 
 import (
 	"context"
 	"sync"
-	"time"
-
-	"github.com/kreafs/kreafs/api"
 )
 
 // installer runs the background rebuilds, one at a time: requests made
 // while one runs are served by one more run after it.
 type installer struct {
 	mu      sync.Mutex
-	due     bool      // a request not served yet
-	running bool      // a goroutine serves them
-	fetched time.Time // when the last successful listing fetch began
-}
-
-// fetchTimed is fetchAll, noting when a fetch that succeeded began.
-func (d *assetsDir) fetchTimed(ctx context.Context) ([]api.Asset, error) {
-	began := d.r.Cfg.Clock()
-	as, err := d.fetchAll(ctx)
-	if err == nil {
-		d.ahead.mu.Lock()
-		d.ahead.fetched = began
-		d.ahead.mu.Unlock()
-	}
-	return as, err
+	due     bool // a request not served yet
+	running bool // a goroutine serves them
 }
 
 // installAhead builds and installs the table of the listing's newest
@@ -60,7 +44,7 @@ func (d *assetsDir) installAhead() {
 	d.r.Background(func(ctx context.Context) {
 		for {
 			a.mu.Lock()
-			fresh := d.r.Cfg.Clock().Sub(a.fetched) < d.r.Cfg.DirCacheTTL/2
+			fresh := d.listing.FetchedWithin(d.r.Cfg.DirCacheTTL / 2)
 			if !a.due || !fresh || ctx.Err() != nil {
 				a.due, a.running = false, false
 				a.mu.Unlock()
