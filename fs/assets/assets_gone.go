@@ -20,6 +20,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -57,17 +58,7 @@ func (d *assetsDir) goneAway(old, t *view.AssetTable, gone []string) {
 func (d *assetsDir) unlinkGhost(mp, p string) {
 	dir, name := view.SplitParent(p)
 	if n := d.inodeOf(dir); n != nil && n.GetChild(name) != nil {
-		folder := filepath.Join(mp, "assets", filepath.FromSlash(dir))
-		// Only through our own mount: after an unmount the path is the
-		// directory below, whose files are not ours to remove.
-		var st syscall.Stat_t
-		err := syscall.Stat(folder, &st)
-		if err == nil && st.Ino != n.StableAttr().Ino {
-			err = syscall.ESTALE
-		}
-		if err == nil {
-			err = syscall.Unlink(filepath.Join(folder, name))
-		}
+		err := node.RemoveThroughMount(n, filepath.Join(mp, "assets", filepath.FromSlash(dir)), name, syscall.Unlink)
 		d.r.Log.WithFields(logrus.Fields{"op": "notify", "path": "assets/" + p}).WithError(err).Debug("unlinked through the mount: deleted elsewhere")
 	}
 	d.mu.Lock()

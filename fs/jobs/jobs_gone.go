@@ -73,17 +73,7 @@ func (d *jobsDir) rmdirGhost(mp string, j api.Job) bool {
 	d.ghosts[id] = j
 	d.mu.Unlock()
 
-	dir := filepath.Join(mp, "jobs")
-	// Only through our own mount: after an unmount the path is the
-	// directory below, whose entries are not ours to remove.
-	var st syscall.Stat_t
-	err := syscall.Stat(dir, &st)
-	if err == nil && st.Ino != d.StableAttr().Ino {
-		err = syscall.ESTALE
-	}
-	if err == nil {
-		err = syscall.Rmdir(filepath.Join(dir, id))
-	}
+	err := node.RemoveThroughMount(&d.Inode, filepath.Join(mp, "jobs"), id, syscall.Rmdir)
 	d.unghost(id)
 	d.r.Log.WithFields(logrus.Fields{"op": "notify", "path": jobPath(id)}).WithError(err).Debug("removed through the mount: the job is gone")
 	return err == nil

@@ -5,10 +5,29 @@ package node
 // (see node.Mount.NotifyAsync).
 
 import (
+	"path/filepath"
+	"syscall"
 	"time"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 )
+
+// RemoveThroughMount removes name from dir with rm (syscall.Unlink or
+// syscall.Rmdir) through the mount: dirPath is dir's path in it. The
+// kernel's own unlink or rmdir is what sends watchers IN_DELETE, which a
+// FUSE delete notification does not. Only while dirPath is still dir:
+// after an unmount the path is the directory below, whose entries are not
+// ours to remove (ESTALE then).
+func RemoveThroughMount(dir *gofs.Inode, dirPath, name string, rm func(string) error) error {
+	var st syscall.Stat_t
+	if err := syscall.Stat(dirPath, &st); err != nil {
+		return err
+	}
+	if st.Ino != dir.StableAttr().Ino {
+		return syscall.ESTALE
+	}
+	return rm(filepath.Join(dirPath, name))
+}
 
 // ForgetNames tells the kernel to drop its cached entries for names of dir
 // that we once returned (go-fuse still knows them as children). Runs
