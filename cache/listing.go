@@ -32,6 +32,12 @@ type ListingConfig[T any] struct {
 	// completed fetch (default DefaultMinRefresh), so a flood of lookups of
 	// missing names costs one listing, not one each.
 	MinRefresh time.Duration
+	// RefreshAhead: Get starts a fetch in the background, and answers from
+	// the held listing without waiting, once that is older than this (and
+	// younger than TTL), so that a directory in steady use is re-listed
+	// before its TTL runs out instead of making a caller wait for the
+	// fetch at the TTL (0: off). Nothing is served older than TTL.
+	RefreshAhead time.Duration
 	// FetchTimeout bounds one fetch (0: no bound beyond the Fetch's own).
 	// A fetch is shared by every waiting caller, so it does not run under
 	// any caller's context; this is its only deadline.
@@ -100,8 +106,11 @@ func NewListing[T any](c ListingConfig[T]) *Listing[T] {
 func (l *Listing[T]) Get(ctx context.Context) ([]T, uint64, error) {
 	l.mu.Lock()
 	now := l.c.Clock()
-	if !l.invalid && l.have && now.Sub(l.fetchedAt) < l.c.TTL {
+	if age := now.Sub(l.fetchedAt); !l.invalid && l.have && age < l.c.TTL {
 		defer l.mu.Unlock()
+		if l.c.RefreshAhead > 0 && age >= l.c.RefreshAhead && l.call == nil && l.lastErr == nil {
+			l.startLocked()
+		}
 		return l.items, l.gen, nil
 	}
 	if !l.invalid && l.have && l.lastErr != nil && now.Sub(l.lastDone) < l.c.TTL {
@@ -139,8 +148,11 @@ func (l *Listing[T]) Refresh(ctx context.Context) ([]T, uint64, error) {
 // Update applies a local edit (an asset deleted or created through the
 // mount) to the cached listing and bumps the generation. A fetch running
 // at the time may predate the edit, so f is applied to its result too: f
-// must be idempotent (delete id X; add X unless present).
-func (l *Listing[T]) Update(f func([]T) []T) {
+// must be idempotent (delete id X; add X unless present). It returns the
+// edited items and their generation (ok false: no listing yet, nothing
+// edited), so that the caller can index them knowing they are exactly the
+// previous generation's with f applied.
+func (l *Listing[T]) Update(f func([]T) []T) (items []T, gen uint64, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.call != nil {
@@ -150,6 +162,7 @@ func (l *Listing[T]) Update(f func([]T) []T) {
 		l.items = f(l.items)
 		l.gen++
 	}
+	return l.items, l.gen, l.have
 }
 
 // Invalidate makes the next Get (or Refresh) fetch, whatever the TTL. The

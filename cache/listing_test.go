@@ -304,3 +304,50 @@ func TestListingCallerCancel(t *testing.T) {
 		t.Errorf("items %v after %d calls", items, a.numCalls())
 	}
 }
+
+// A listing in use is fetched again in the background from RefreshAhead
+// on: the caller is answered at once from the held items, and once the
+// fetch is in, later callers get its items without ever having waited.
+func TestListingRefreshesAheadOfItsTTLWithoutMakingACallerWait(t *testing.T) {
+	a := &fakeAPI{items: []string{"a"}}
+	clk := &fakeClock{now: time.Unix(1000, 0)}
+	l := NewListing(ListingConfig[string]{TTL: 10 * time.Second, RefreshAhead: 7 * time.Second,
+		Clock: clk.Now, Fetch: a.fetch, Log: quietLog(), Name: "test"})
+	get(t, l)
+	clk.Advance(6 * time.Second)
+	get(t, l)
+	if n := a.numCalls(); n != 1 {
+		t.Fatalf("%d fetches before RefreshAhead, want 1", n)
+	}
+	a.set(func(a *fakeAPI) { a.items = []string{"a", "b"}; a.hold = make(chan struct{}) })
+	clk.Advance(2 * time.Second) // 8 s old: past RefreshAhead, within TTL
+	done := make(chan []string)
+	go func() { items, _ := get(t, l); done <- items }()
+	select {
+	case items := <-done:
+		if !slices.Equal(items, []string{"a"}) {
+			t.Fatalf("answered %v while the fetch runs, want the held [a]", items)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a caller waited for the fetch ahead of the TTL")
+	}
+	if n := a.numCalls(); n != 2 {
+		t.Fatalf("%d fetches, want the one ahead of the TTL", n)
+	}
+	a.set(func(a *fakeAPI) { close(a.hold); a.hold = nil })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if items, _ := get(t, l); slices.Equal(items, []string{"a", "b"}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fetch ahead of the TTL never served its items")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	clk.Advance(5 * time.Second) // 13 s after the first fetch, 5 s after the second began
+	get(t, l)
+	if n := a.numCalls(); n != 2 {
+		t.Fatalf("%d fetches: the fresh listing was fetched again", n)
+	}
+}

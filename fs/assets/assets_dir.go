@@ -58,7 +58,6 @@ type assetsDir struct {
 
 	dc    dirCache   // what the kernel's copy of the listing holds (assets_opendir.go)
 	sizes sizeProber // probes of the sizes the listing lacks (assets_sizes.go)
-	ahead installer  // tables built before lookups ask (assets_install_ahead.go)
 
 	watchUntil atomic.Int64 // unix ns: keep listing until then (assets_watch.go)
 	watching   atomic.Bool  // the refresh loop runs
@@ -75,6 +74,9 @@ func newAssetsDir(r *Tree) *assetsDir {
 		Fetch: d.fetchAll, // Remote.AllAssets, probing missing sizes (assets_sizes.go)
 		Log:   r.Log,
 		Name:  "assets",
+		// A bulk copy looks names up all the time: re-list before the TTL
+		// runs out rather than making one of its lookups wait for a listing.
+		RefreshAhead: r.Cfg.DirCacheTTL * 3 / 4,
 		// The fetch is shared by every waiting caller; this bounds it.
 		FetchTimeout: r.Cfg.OpTimeout,
 	})
@@ -149,26 +151,56 @@ func (d *assetsDir) installed(ctx context.Context) (*view.AssetTable, error) {
 }
 
 // install builds the table of generation gen (once) and makes it current,
-// then tells the kernel to forget names that went away.
+// then tells the kernel to forget names that went away. A listing that
+// only grew by local edits since the current table (uploads landing, a
+// re-check's finds) gets that table Grown by them, not a new naming of
+// every asset (view.AssetTable.Grown).
 func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
+	d.names.Build.Lock()
+	defer d.names.Build.Unlock()
+	return d.installLocked(gen, assets)
+}
+
+// addUploaded adds a, just uploaded, to the cached listing and installs
+// the table with it in one step under names.Build: a lookup in between
+// would find the listing's new generation without its table and wait to
+// build it.
+func (d *assetsDir) addUploaded(a *api.Asset) {
+	d.names.Build.Lock()
+	defer d.names.Build.Unlock()
+	if items, gen, ok := d.listing.Update(view.WithAsset(*a)); ok {
+		d.installLocked(gen, items)
+	}
+}
+
+// installLocked is install with names.Build held.
+func (d *assetsDir) installLocked(gen uint64, assets []api.Asset) *view.AssetTable {
 	var (
-		gone, goneIDs []string
-		changed       bool
+		gone, goneIDs  []string
+		added, removed []string // for the events log
+		changed, full  bool
 	)
 	keep := func(old *view.AssetTable) bool {
 		return !old.Saved && old.Gen >= gen // someone built this or a newer generation meanwhile
 	}
 	var old *view.AssetTable // the table replaced (for the names that went away)
 	build := func(prev *view.AssetTable) (*view.AssetTable, bool) {
+		old = prev
 		assets = d.withoutDeleted(assets)
+		if prev != nil {
+			if t, names := prev.Grown(gen, assets); t != nil {
+				added, changed = names, true
+				return t, true
+			}
+		}
+		full = true
 		t := view.NewAssetTree(gen, assets, d.r.kept.Lookup())
 		gone, goneIDs, changed = t.Diff(prev)
 		gone = append(gone, t.GoneFolders(prev)...)
-		old = prev
+		added, removed = t.Changes(prev)
 		return t, changed
 	}
-	return d.names.Install(keep, build, d.r.Cfg.Clock, func(t *view.AssetTable) {
-		added, removed := t.Changes(old)
+	return d.names.InstallLocked(keep, build, d.r.Cfg.Clock, func(t *view.AssetTable) {
 		for _, p := range added {
 			d.r.Events.Add(view.EventAssetAdded, "", "assets/"+p)
 		}
@@ -177,6 +209,9 @@ func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
 		}
 		if changed {
 			d.save(assets)
+		}
+		if !full { // names added, none gone: nothing below to do
+			return
 		}
 		for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
 			d.r.ForgetMtime(node.AssetTimeKey(id))

@@ -29,6 +29,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/fs/view"
 )
 
 // recheckPage is how many of the newest assets a re-check asks for.
@@ -159,23 +160,6 @@ func (d *assetsDir) checkNewest(bg context.Context) error {
 		return nil
 	}
 	d.r.Log.WithFields(logrus.Fields{"op": "lookup", "path": "assets", "new": len(fresh)}).Debug("re-check found new assets")
-	d.listing.Update(func(as []api.Asset) []api.Asset {
-		have := make(map[string]bool, len(as))
-		for _, a := range as {
-			have[a.ID] = true
-		}
-		out := as
-		for _, a := range fresh {
-			if !have[a.ID] {
-				// Copy on first append: the listing's slice is shared
-				// with tables built from it.
-				if len(out) == len(as) {
-					out = append(make([]api.Asset, 0, len(as)+len(fresh)), as...)
-				}
-				out = append(out, a)
-			}
-		}
-		return out
-	})
+	d.listing.Update(view.WithAssets(fresh))
 	return nil
 }

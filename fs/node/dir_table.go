@@ -58,6 +58,12 @@ func (s *DirTable[T]) Mtime() time.Time {
 func (s *DirTable[T]) Install(keep func(old *T) bool, build func(old *T) (t *T, changed bool), now func() time.Time, settle func(t *T)) *T {
 	s.Build.Lock()
 	defer s.Build.Unlock()
+	return s.InstallLocked(keep, build, now, settle)
+}
+
+// InstallLocked is Install for a caller that holds Build (to change the
+// listing and install its table in one step).
+func (s *DirTable[T]) InstallLocked(keep func(old *T) bool, build func(old *T) (t *T, changed bool), now func() time.Time, settle func(t *T)) *T {
 	old := s.Current()
 	if old != nil && keep(old) {
 		return old

@@ -20,6 +20,7 @@ type AssetTable struct {
 	listOnce sync.Once
 	list     *List // built by List
 
+	items   []api.Asset          // the listing a tree was built from (Grown)
 	tree    bool                 // folders shown (NewAssetTree); else one flat directory
 	folders []string             // local folders given to Show (sorted)
 	dirs    map[string]*dirIndex // tree: folders by path ("" is assets/)
@@ -125,7 +126,14 @@ func (t *AssetTable) Show(p Pending) *AssetTable {
 	t.showMu.Lock()
 	defer t.showMu.Unlock()
 	if t.shown == nil || t.shownKey != k {
-		t.shown, t.shownKey = t.without(p.Hidden, extra, folders), k
+		var v *AssetTable
+		if len(hid) == 0 && sameFolders(folders, t.folders) {
+			v = t.Plus(t.Gen, extra) // nil unless the extras' names are theirs alone
+		}
+		if v == nil {
+			v = t.without(p.Hidden, extra, folders)
+		}
+		t.shown, t.shownKey = v, k
 	}
 	return t.shown
 }

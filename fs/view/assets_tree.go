@@ -20,6 +20,7 @@ func newAssetTree(gen uint64, assets []api.Asset, kept func(string) string, fold
 	return &AssetTable{
 		Table:   NewTable(gen, assets, paths, func(a *api.Asset) string { return a.ID }),
 		Kept:    kept,
+		items:   assets,
 		tree:    true,
 		folders: folders,
 		dirs:    dirs,

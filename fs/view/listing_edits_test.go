@@ -17,7 +17,7 @@ func TestListingEditsAreIdempotent(t *testing.T) {
 	a, b := editAsset("a", "a.png", 1), editAsset("b", "b.png", 2)
 	list := []api.Asset{a}
 	add := WithAsset(b)
-	if got := add(add(list)); len(got) != 2 || got[0].ID != "b" {
+	if got := add(add(list)); len(got) != 2 || got[1].ID != "b" {
 		t.Errorf("adding twice: %+v", got)
 	}
 	drop := WithoutIDs("a", "zz")

@@ -17,9 +17,13 @@ import (
 // the new name overwrites) to the assets deleted after its upload. If it
 // is being uploaded under the old name, that upload is superseded: when it
 // ends, the item is uploaded again under newName and the asset just made
-// is deleted. A rename does not move the upload time, except that a Held
-// item renamed to a name that is not held is scheduled for its last
-// close + Delay (or now, if that has passed).
+// is deleted. A rename does not move the upload time, except that a
+// closed Held item renamed to a name that is not held is due as soon as
+// it is durable (the group commit, within CommitWindow; startEarly), not
+// Delay after its last close: a temp file renamed to its final name is
+// how rsync, editors and downloaders end a save, so waiting for another
+// close (the reason for Delay) would only make a bulk copy's uploads lag
+// behind it. The schedule at close + Delay stays as the fallback.
 func (q *Queue) Rename(id, newName string, replaces ...string) error {
 	it, err := q.get(id)
 	if err != nil {
@@ -37,6 +41,7 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 		return ErrUnknownItem
 	}
 	old := it.rec.Name
+	wasHeld := q.heldLocked(it)
 	if newName != old {
 		q.abortStreamLocked(it, "renamed")
 	}
@@ -51,8 +56,11 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 		if q.heldLocked(it) {
 			q.stopTimerLocked(it)
 			q.notifyLocked(it, nil) // kept local: durable, not uploaded
-		} else if it.timer == nil && !it.queued {
-			q.scheduleAfterCloseLocked(it)
+		} else {
+			if it.timer == nil && !it.queued {
+				q.scheduleAfterCloseLocked(it)
+			}
+			it.early = wasHeld // a finished save (above)
 		}
 	}
 	rec := it.rec.Clone()

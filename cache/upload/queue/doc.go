@@ -37,9 +37,11 @@
 // temp-file-then-rename writer such as rsync thus makes one asset, under
 // the final name, if it renames within Delay). Names for which
 // Options.Hold is true are never uploaded (State Held) until renamed to a
-// name for which it is false; then the upload is due at last close +
-// Delay, or at once if that has passed. At Start, pending items are due at
-// once.
+// name for which it is false; a closed one is then due as soon as it is
+// durable (the group commit, within CommitWindow), not Delay after its
+// last close: that rename ends a save (rsync, editors, downloaders), and
+// a bulk copy's uploads would otherwise trail it by Delay. At Start,
+// pending items are due at once.
 //
 // # Speculative uploads (stream.go)
 //

@@ -19,13 +19,33 @@ const CommitWindow = 100 * time.Millisecond
 // durably in the next group commit. The caller holds it.pmu.
 func (q *Queue) closedFinal(it *item, rec record) error {
 	if it.dur.Journaled {
-		return it.dur.WriteClosed(q.l, rec)
+		if err := it.dur.WriteClosed(q.l, rec); err != nil {
+			return err
+		}
+		q.startEarly(it)
+		return nil
 	}
 	if err := it.dur.Write(q.l, rec, false); err != nil {
 		return err
 	}
 	q.com.Add(func() func(bool) { return q.commit(it) })
 	return nil
+}
+
+// startEarly hands an item marked early (Rename: a finished save) to the
+// workers now that it is durable, unless it changed meanwhile (written,
+// renamed to a held name, removed, or its upload began). An item not
+// started so keeps its schedule at last close + Delay.
+func (q *Queue) startEarly(it *item) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !it.early {
+		return
+	}
+	it.early = false
+	if it.rec.State == stPending && it.writers == 0 && !it.running && !q.heldLocked(it) {
+		q.enqueueLocked(it)
+	}
 }
 
 // commit is it's part of a group commit (journal.Commit).
@@ -37,6 +57,9 @@ func (q *Queue) commit(it *item) func(bool) {
 	rec := it.rec.Clone()
 	q.mu.Unlock()
 	if skip {
+		if it.dur.Journaled {
+			q.startEarly(it) // made durable meanwhile (an fsync)
+		}
 		return nil
 	}
 	mark, err := it.dur.CommitWrite(q.l, rec)
@@ -49,6 +72,9 @@ func (q *Queue) commit(it *item) func(bool) {
 		it.pmu.Lock()
 		it.dur.Committed(mark, ok)
 		it.pmu.Unlock()
+		if ok {
+			q.startEarly(it)
+		}
 	}
 }
 

@@ -80,6 +80,7 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 	q.abortStreamLocked(it, "opened for writing again")
 	q.stopTimerLocked(it)
 	it.writers++
+	it.early = false // written again: the save goes on, Delay after its last close
 	prev := it.rec.Clone()
 	q.mu.Unlock()
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // diskModel keeps what a power cut would leave of the queue's directory,
@@ -74,8 +75,9 @@ func (m *diskModel) cut(t *testing.T, dir string) string {
 
 // A power cut at each point of an rsync'd file's life: before the group
 // commit it loses the file cleanly (nothing uploaded, nothing left, no
-// damaged record); after it the next Open uploads the file, with its
-// bytes, once; after the upload nothing is sent again.
+// damaged record); after it (the upload starts at once then, and the cut
+// comes once the server made the asset, before the answer) the next Open
+// finds that asset and sends nothing again, as after the upload.
 func TestAPowerCutLosesAnRsyncdFileOnlyBeforeItsGroupCommitAndNeverUploadsItTwice(t *testing.T) {
 	data := []byte(strings.Repeat("rsync'd bytes ", 1000))
 	sum := sha256.Sum256(data)
@@ -87,12 +89,22 @@ func TestAPowerCutLosesAnRsyncdFileOnlyBeforeItsGroupCommitAndNeverUploadsItTwic
 				o.Hold = func(n string) bool { return strings.HasPrefix(n, ".") }
 			})
 			q := e.open()
+			if cut == "after the commit" {
+				e.srv.blockAfter = make(chan struct{})
+			}
 			id := e.write(q, ".photo.png.Xy12Ab", data)
 			if err := q.Rename(id, "photo.png"); err != nil {
 				t.Fatal(err)
 			}
 			if cut != "before the commit" {
 				q.com.Flush()
+			}
+			if cut == "after the commit" {
+				select {
+				case <-e.srv.inUpload: // the asset is made; the answer waits
+				case <-time.After(5 * time.Second):
+					t.Fatal("the committed file's upload did not start at once")
+				}
 			}
 			if cut == "after the upload" {
 				if err := e.waitDriven(q, id); err != nil {
@@ -115,11 +127,6 @@ func TestAPowerCutLosesAnRsyncdFileOnlyBeforeItsGroupCommitAndNeverUploadsItTwic
 				}
 				e2.assertEmptyDirs()
 				return
-			}
-			if cut == "after the commit" {
-				if err := e2.waitDriven(q2, id); err != nil {
-					t.Fatal(err)
-				}
 			}
 			e2.waitIdle(q2)
 			as := e.srv.byName("photo.png")

@@ -127,6 +127,7 @@ type item struct {
 	seq        uint64    // invalidates fired-but-stale timer callbacks
 	due        time.Time // when the timer fires (zero if none)
 	queued     bool      // in Queue.ready
+	early      bool      // a finished save (Rename): due once durable, not after Delay (startEarly)
 	running    bool      // a worker has it
 	rerun      bool      // enqueue again when the running worker is done
 	inflight   *intent   // gen/name of the upload a worker is doing

@@ -1,0 +1,120 @@
+package view
+
+// A table plus a few new assets, without naming the account again.
+//
+// Building a table names every asset (NewAssetTree: O(assets), about a
+// millisecond per thousand), and a bulk copy adds one asset per finished
+// upload: rebuilding for each made the upload path and the lookups of the
+// copying program cost O(account) per file. Plus adds assets to a built
+// table when their names cannot change anyone else's, which is the usual
+// case: a new asset wants a path nobody holds.
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/kreafs/kreafs/api"
+)
+
+// Plus is the table of generation gen holding t's assets and add: the
+// table NewAssetTree would build from them (same names, same folders),
+// made by copying t's indexes instead of naming every asset again. It
+// returns nil, and the caller builds the table in full, unless each added
+// asset is new to t and wants (WantedPath) a path in a folder t has that
+// no asset or folder of t holds and no other added asset wants: then the
+// full build gives each its wanted path and every other asset the name it
+// has in t (the naming rules only move an asset's name when another wants
+// a name it holds or tried). t must be a tree and not saved.
+func (t *AssetTable) Plus(gen uint64, add []api.Asset) *AssetTable {
+	return t.plus(gen, slices.Clone(add)) // the new table's own, as a build's are
+}
+
+// Grown is the table of generation gen for assets, a listing that grew
+// from the one t was built from by appends in place (WithAssets: the same
+// array, t's items first): t Plus the appended assets, or nil when
+// assets is not such a listing (a fetch, a delete) or Plus declines;
+// with the paths of the appended assets. Telling so costs nothing per
+// asset: no listing edit rewrites an item in place, so the shared first
+// item means t's items are unchanged.
+func (t *AssetTable) Grown(gen uint64, assets []api.Asset) (nt *AssetTable, added []string) {
+	n := len(t.items)
+	if n == 0 || len(assets) <= n || &assets[0] != &t.items[0] {
+		return nil, nil
+	}
+	if nt = t.plus(gen, assets[n:]); nt == nil {
+		return nil, nil
+	}
+	nt.items = assets
+	for _, a := range assets[n:] {
+		added = append(added, nt.NameOf[a.ID])
+	}
+	return nt, added
+}
+
+// plus is Plus with items the new table may point into.
+func (t *AssetTable) plus(gen uint64, items []api.Asset) *AssetTable {
+	if !t.tree || t.Saved || len(items) == 0 {
+		return nil
+	}
+	paths := make([]string, len(items))
+	seenIDs := make(map[string]bool, len(items))
+	seenPaths := make(map[string]bool, len(items))
+	for i := range items {
+		a := &items[i]
+		if t.ByID[a.ID] != nil || seenIDs[a.ID] {
+			return nil
+		}
+		kept := ""
+		if t.Kept != nil {
+			kept = t.Kept(a.ID)
+		}
+		d, n := WantedPath(a, kept)
+		p := JoinPath(d, n)
+		if _, ok := t.dirs[d]; !ok || t.ByName[p] != nil || t.IsFolder(p) || seenPaths[p] {
+			return nil
+		}
+		seenIDs[a.ID], seenPaths[p] = true, true
+		paths[i] = p
+	}
+	nt := &AssetTable{
+		Table: Table[api.Asset]{
+			Gen:    gen,
+			Names:  insertSorted(t.Names, paths),
+			ByName: maps.Clone(t.ByName),
+			ByID:   maps.Clone(t.ByID),
+			NameOf: maps.Clone(t.NameOf),
+			id:     t.id,
+		},
+		Kept:    t.Kept,
+		tree:    true,
+		folders: t.folders,
+		dirs:    maps.Clone(t.dirs),
+	}
+	byDir := map[string][]string{}
+	for i := range items {
+		a, p := &items[i], paths[i]
+		nt.ByName[p], nt.ByID[a.ID], nt.NameOf[a.ID] = a, a, p
+		d, _ := SplitParent(p)
+		byDir[d] = append(byDir[d], p)
+	}
+	for d, ps := range byDir { // copy on write: t's folders stay as they are
+		old := t.dirs[d]
+		nt.dirs[d] = &dirIndex{files: insertSorted(old.files, ps), dirs: old.dirs}
+	}
+	return nt
+}
+
+// insertSorted is sorted (sorted) with add inserted in order, in a new slice.
+func insertSorted(sorted, add []string) []string {
+	add = slices.Clone(add)
+	slices.Sort(add)
+	out := make([]string, 0, len(sorted)+len(add))
+	i := 0
+	for _, s := range add {
+		j, _ := slices.BinarySearch(sorted[i:], s)
+		out = append(out, sorted[i:i+j]...)
+		out = append(out, s)
+		i += j
+	}
+	return append(out, sorted[i:]...)
+}
