@@ -165,7 +165,7 @@ func (h *assetsDirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno
 // Releasedir stops preparing entries, and ends the read.
 func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
 	if h.prep != nil {
-		h.prep.stop.Store(true)
+		h.prep.end()
 	}
 	h.endRead()
 }

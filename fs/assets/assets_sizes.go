@@ -288,6 +288,18 @@ func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
 	}
 }
 
+// sizeDone is closed when the probe of asset id ends; nil when none is
+// queued or running.
+func (d *assetsDir) sizeDone(id string) <-chan struct{} {
+	p := &d.sizes
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.calls[id]; c != nil {
+		return c.done
+	}
+	return nil
+}
+
 // missingSizes is a new call for each of the n assets (asset(i); nil: not
 // an asset) whose size neither the listing nor the content cache knows,
 // with its order (order(asset); nil: none).
