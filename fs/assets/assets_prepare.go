@@ -62,36 +62,53 @@ func (h *assetsDirHandle) startPreparing() {
 	d, entries := h.d, h.list.Entries
 	d.probeSizes(entries)
 	go func() {
-		var later []int // entries whose size is being learned
+		type waiting struct {
+			i    int
+			done <-chan struct{} // its probe's (nil: none running)
+		}
+		var later []waiting // entries whose size is being learned, in order
+		// next prepares the first of later once its size is in (waiting
+		// for it when wait); false when the handle was released.
+		next := func(wait bool) bool {
+			w := later[0]
+			if w.done != nil {
+				if wait {
+					select {
+					case <-w.done:
+					case <-p.quit:
+						return false
+					}
+				} else {
+					select {
+					case <-w.done:
+					default:
+						return false
+					}
+				}
+			}
+			later = later[1:]
+			if a := entries[w.i].Asset; !d.sizeUnknown(a.ID) { // else its probe failed: the kernel's lookup reports it
+				p.prepare(d, w.i, a)
+			}
+			return true
+		}
 		for i := range entries {
 			a := entries[i].Asset
 			if p.stop.Load() {
 				return
 			}
+			for len(later) > 0 && next(false) {
+			}
 			if a == nil {
 				continue
 			}
 			if a.Size() < 0 && d.sizeUnknown(a.ID) {
-				later = append(later, i)
+				later = append(later, waiting{i, d.sizeDone(a.ID)})
 				continue
 			}
 			p.prepare(d, i, a)
 		}
-		for _, i := range later {
-			a := entries[i].Asset
-			if done := d.sizeDone(a.ID); done != nil {
-				select {
-				case <-done:
-				case <-p.quit:
-					return
-				}
-			}
-			if p.stop.Load() {
-				return
-			}
-			if !d.sizeUnknown(a.ID) { // else its probe failed: the kernel's lookup reports it
-				p.prepare(d, i, a)
-			}
+		for len(later) > 0 && !p.stop.Load() && next(true) {
 		}
 	}()
 }
