@@ -3,52 +3,19 @@ package assets
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/sirupsen/logrus"
-
-	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/upload/queue"
-	"github.com/kreafs/kreafs/fs/node"
 )
 
 // The listing an `ls` of assets/ fetched is saved (for when the API is
 // down) only after the kernel has read it and ls had time to print it,
 // not while ls waits for its entries: encoding and writing the listing of
-// a big account takes CPU a cold ls -l needs. A listing nobody reads is
-// saved at once, and one read for too long is saved anyway.
+// a big account takes CPU a cold ls -l needs.
 func TestTheListingIsSavedOnceTheKernelHasReadItNotWhileLsWaits(t *testing.T) {
-	dir := t.TempDir()
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	q, err := queue.Open(queue.Options{Dir: filepath.Join(dir, "uploads"), Uploader: nameUploader{}, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close(context.Background())
-	client, err := api.New(api.Config{BaseURL: "http://api.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "content"), Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	root, err := newTestTree(node.Config{Remote: &listingRemote{Client: client}, StateDir: filepath.Join(dir, "state"),
-		Scope: "http://api.test", Content: store, Uploads: q, Log: log, DirCacheTTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	d := newListingTree(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d := root.assets
 	saved := func() bool {
 		_, _, err := d.snap.Load()
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -79,7 +46,9 @@ func TestTheListingIsSavedOnceTheKernelHasReadItNotWhileLsWaits(t *testing.T) {
 }
 
 // The wait for reads ends when reads are done and quiet, after at most
-// its bound, and at once when nothing was read or the mount stops.
+// its bound (a listing read for too long is saved anyway), and at once
+// when nothing was read (a listing nobody reads is saved at once) or the
+// mount stops.
 func TestWaitingForQuietReadsIsBounded(t *testing.T) {
 	var r listReads
 	start := time.Now()

@@ -4,18 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/kreafs/kreafs/api"
-	"github.com/kreafs/kreafs/cache"
-	"github.com/kreafs/kreafs/cache/upload/queue"
-	"github.com/kreafs/kreafs/fs/node"
 )
 
 // heldFetcher answers each size probe once the test lets one more
@@ -50,31 +44,8 @@ func (f *heldFetcher) count() int {
 // name, so the probes still running when the listing is in are those of
 // the entries it reaches last, and ls waits for none.
 func TestSizeProbesWaitingToRunGoInTheOrderOfTheNamesNotOfThePages(t *testing.T) {
-	dir := t.TempDir()
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	q, err := queue.Open(queue.Options{Dir: filepath.Join(dir, "uploads"), Uploader: nameUploader{}, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close(context.Background())
-	client, err := api.New(api.Config{BaseURL: "http://api.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &heldFetcher{pass: make(chan struct{})}
-	store, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "content"), Log: log, Fetcher: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	root, err := newTestTree(node.Config{Remote: &listingRemote{Client: client}, StateDir: filepath.Join(dir, "state"),
-		Scope: "http://api.test", Content: store, Uploads: q, Log: log, DirCacheTTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	d := root.assets
+	d := newListingTree(t, f)
 	page := func(descs ...string) []api.Asset {
 		var as []api.Asset
 		for _, s := range descs {
