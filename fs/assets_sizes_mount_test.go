@@ -139,3 +139,43 @@ func TestLsLJoiningAListingALookupStartedLearnsTheSizesOfItsEarlierPages(t *test
 		t.Errorf("%d file-host requests before the listing ended; want the %d sizes the first page lacks asked for once ls opened assets/", early, firstPage)
 	}
 }
+
+// An entry whose size is still being learned when the open of assets/
+// prepares its READDIRPLUS answers is prepared once the size is in, so
+// the kernel's read makes none of them on ls's path.
+func TestEntriesWhoseSizesComeAfterTheOpenArePreparedAheadToo(t *testing.T) {
+	const n, latency = 40, 200 * time.Millisecond
+	m := mountFS(t, mountSetup{emu: emulator.Options{SeedAssets: n}, remote: func(c *api.Client) Remote { return noSizes{c} }})
+	m.emu.SetFilesLatency(latency)
+	before, prepared := m.emu.Requests("/files"), m.root.assets.PreparedLookups()
+	dir, err := os.Open(m.path("assets")) // the open: the listing, the probes, the preparing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for m.emu.Requests("/files")-before < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d sizes asked for after 20 s", m.emu.Requests("/files")-before, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(latency + 500*time.Millisecond) // their answers
+	ents, err := dir.ReadDir(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := m.names()
+	for _, a := range m.emu.Assets() {
+		fi, err := os.Lstat(m.path("assets", names[a.ID]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := m.emu.AssetFileSize(a.ID); fi.Size() != want {
+			t.Errorf("%s: size %d, want %d", names[a.ID], fi.Size(), want)
+		}
+	}
+	if got := m.root.assets.PreparedLookups() - prepared; len(ents) != n || got != n {
+		t.Errorf("%d entries, %d of them answered by a prepared entry; want all %d", len(ents), got, n)
+	}
+}

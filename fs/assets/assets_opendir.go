@@ -37,6 +37,8 @@ type dirCache struct {
 	fills     int       // listings streamed to the end (tests: the kernel's copy was not used)
 
 	preparedUsed atomic.Int64 // READDIRPLUS lookups answered by a prepared entry (tests)
+
+	reads listReads // opens being read: what the saved listing's write waits for (assets_reads.go)
 }
 
 func (d *assetsDir) dirCache() *dirCache { return &d.dc }
@@ -74,15 +76,19 @@ func (c *dirCache) filled(sum uint64, clock func() time.Time) {
 // DirCacheTTL (the lifetime of the names it learned with it); otherwise it
 // is dropped first, and this open fills it again.
 func (d *assetsDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	unwant := d.wantSizes() // the kernel will ask for every size (assets_sizes.go)
+	endRead := d.dc.reads.begin() // background work waits for this read (assets_reads.go)
+	unwant := d.wantSizes()       // the kernel will ask for every size (assets_sizes.go)
 	l, err := d.list(ctx)
 	unwant()
 	if err != nil {
+		endRead()
 		return nil, 0, node.Fail(d.r.Log, logrus.Fields{"op": "opendir", "path": "assets"}, err)
 	}
 	d.watched()
-	h := &assetsDirHandle{d: d, list: l}
-	if !d.dirCache().reuse(l.Sum, d.r.Cfg.Clock(), d.r.Cfg.DirCacheTTL) {
+	h := &assetsDirHandle{d: d, list: l, endRead: endRead}
+	if d.dirCache().reuse(l.Sum, d.r.Cfg.Clock(), d.r.Cfg.DirCacheTTL) {
+		endRead() // the kernel reads its own copy
+	} else {
 		// Drop the kernel's copy (its pages) before it can be used. The
 		// kernel holds no lock of assets/ while it waits for OPENDIR, so
 		// waiting for the notification here cannot deadlock; the wait is
@@ -102,6 +108,8 @@ type assetsDirHandle struct {
 	pos   int        // next entry to return
 	ended bool       // the end was reached once
 	prep  *prepared  // entries prepared ahead (assets_prepare.go); nil: none
+
+	endRead func() // ends this read in dirCache.reads (at the end, or at release)
 }
 
 // Lookup answers READDIRPLUS for the entry just returned: from the asset
@@ -130,6 +138,7 @@ func (h *assetsDirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, sysca
 		}
 		h.ended = true
 		h.d.dirCache().filled(h.list.Sum, h.d.r.Cfg.Clock)
+		h.endRead()
 		return nil, 0
 	}
 	e := h.list.Entries[h.pos]
@@ -153,11 +162,12 @@ func (h *assetsDirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno
 	return 0
 }
 
-// Releasedir stops preparing entries.
+// Releasedir stops preparing entries, and ends the read.
 func (h *assetsDirHandle) Releasedir(ctx context.Context, releaseFlags uint32) {
 	if h.prep != nil {
-		h.prep.stop.Store(true)
+		h.prep.end()
 	}
+	h.endRead()
 }
 
 // fuseEntry is entry e of a listing of assets/ (a regular file or a

@@ -10,10 +10,12 @@ package assets
 // another core while ls works.
 //
 // Only an open that fills the kernel's copy of the listing prepares
-// (otherwise the kernel sends no READDIRPLUS), and only entries whose size
-// is known (from the listing, or learned already); the other sizes are
-// learned meanwhile, several at a time (assets_sizes.go), and those
-// entries are made when the kernel asks. A prepared entry is used at most once: a rewind,
+// (otherwise the kernel sends no READDIRPLUS). Entries whose size is known
+// (from the listing, or learned already) are prepared first, in order;
+// the other sizes are learned meanwhile, several at a time
+// (assets_sizes.go), and those entries are prepared as their sizes come
+// in, in order (an entry the kernel asks for first is made then, after
+// waiting for its size). A prepared entry is used at most once: a rewind,
 // or an entry asked for before it was ready, goes through assetEntry.
 //
 // Locking: per entry, an atomic state hands the prepared value from the
@@ -27,6 +29,8 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/kreafs/kreafs/api"
 )
 
 // States of a prepared entry.
@@ -46,35 +50,89 @@ type preparedEntry struct {
 type prepared struct {
 	state []atomic.Uint32
 	entry []preparedEntry
-	stop  atomic.Bool // the handle was released
+	stop  atomic.Bool   // the handle was released
+	quit  chan struct{} // closed with stop: ends a wait for a size
 }
 
 // startPreparing prepares h's entries in order on a new goroutine.
 func (h *assetsDirHandle) startPreparing() {
-	p := &prepared{state: make([]atomic.Uint32, len(h.list.Entries)), entry: make([]preparedEntry, len(h.list.Entries))}
+	p := &prepared{state: make([]atomic.Uint32, len(h.list.Entries)), entry: make([]preparedEntry, len(h.list.Entries)),
+		quit: make(chan struct{})}
 	h.prep = p
 	d, entries := h.d, h.list.Entries
 	d.probeSizes(entries)
 	go func() {
-		ctx := context.Background()
+		type waiting struct {
+			i    int
+			done <-chan struct{} // its probe's (nil: none running)
+		}
+		var later []waiting // entries whose size is being learned, in order
+		// next prepares the first of later once its size is in (waiting
+		// for it when wait); false when the handle was released.
+		next := func(wait bool) bool {
+			w := later[0]
+			if w.done != nil {
+				if wait {
+					select {
+					case <-w.done:
+					case <-p.quit:
+						return false
+					}
+				} else {
+					select {
+					case <-w.done:
+					default:
+						return false
+					}
+				}
+			}
+			later = later[1:]
+			if a := entries[w.i].Asset; !d.sizeUnknown(a.ID) { // else its probe failed: the kernel's lookup reports it
+				p.prepare(d, w.i, a)
+			}
+			return true
+		}
 		for i := range entries {
 			a := entries[i].Asset
 			if p.stop.Load() {
 				return
 			}
-			if a == nil || (a.Size() < 0 && d.sizeUnknown(a.ID)) || !p.state[i].CompareAndSwap(prepNone, prepBusy) {
+			for len(later) > 0 && next(false) {
+			}
+			if a == nil {
 				continue
 			}
-			var out fuse.EntryOut
-			ch, errno := d.r.assetEntry(ctx, &d.Inode, a, &out)
-			if errno != 0 {
-				p.state[i].Store(prepUsed)
+			if a.Size() < 0 && d.sizeUnknown(a.ID) {
+				later = append(later, waiting{i, d.sizeDone(a.ID)})
 				continue
 			}
-			p.entry[i] = preparedEntry{ch: ch, out: out}
-			p.state[i].CompareAndSwap(prepBusy, prepReady)
+			p.prepare(d, i, a)
+		}
+		for len(later) > 0 && !p.stop.Load() && next(true) {
 		}
 	}()
+}
+
+// prepare makes entry i (asset a) unless the kernel asked for it already.
+func (p *prepared) prepare(d *assetsDir, i int, a *api.Asset) {
+	if !p.state[i].CompareAndSwap(prepNone, prepBusy) {
+		return
+	}
+	var out fuse.EntryOut
+	ch, errno := d.r.assetEntry(context.Background(), &d.Inode, a, &out)
+	if errno != 0 {
+		p.state[i].Store(prepUsed)
+		return
+	}
+	p.entry[i] = preparedEntry{ch: ch, out: out}
+	p.state[i].CompareAndSwap(prepBusy, prepReady)
+}
+
+// end stops the preparing (the handle was released).
+func (p *prepared) end() {
+	if p.stop.CompareAndSwap(false, true) {
+		close(p.quit)
+	}
 }
 
 // take returns entry i's prepared inode (and fills out), or nil when it is

@@ -1,8 +1,9 @@
 package assets
 
 // assets/ when the API is unreachable: the last good listing, saved under
-// Config.StateDir after every change, is served (table.Saved) until a
-// listing succeeds again.
+// Config.StateDir after every change (once no `ls` is reading assets/:
+// saveQuiet, saveLate), is served (table.Saved) until a listing succeeds
+// again.
 //
 // Locking: assetsDir.saveMu guards toSave and saving (one saver goroutine
 // at a time, always writing the newest listing). assetsDir.mu guards
@@ -77,6 +78,15 @@ func (d *assetsDir) retrySoon() {
 	})
 }
 
+// A save waits while the kernel reads a listing of assets/, and until
+// saveQuiet after the read ended (`ls` then sorts and prints), for at
+// most saveLate: it uses the CPU an `ls` waits for (assets_reads.go). A
+// mount stopped meanwhile saves at once.
+const (
+	saveQuiet = 500 * time.Millisecond
+	saveLate  = 5 * time.Second
+)
+
 // save writes assets as the saved listing, in the background; saves never
 // overlap and the newest listing wins.
 func (d *assetsDir) save(assets []api.Asset) {
@@ -92,6 +102,7 @@ func (d *assetsDir) save(assets []api.Asset) {
 		return
 	}
 	d.r.Background(func(ctx context.Context) {
+		d.dc.reads.waitQuiet(ctx, saveQuiet, saveLate)
 		for {
 			d.saveMu.Lock()
 			items := d.toSave

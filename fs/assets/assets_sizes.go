@@ -13,7 +13,11 @@ package assets
 //   - the probes start while the listing is fetched: each page's assets
 //     without a size are queued as the page arrives (api.WithAssetPages),
 //     when an open of assets/ waits for that listing (wantSizes), so they
-//     overlap the next pages instead of following the last;
+//     overlap the next pages instead of following the last; the queue is
+//     kept in the order of the names the assets want (view.WantedPath;
+//     duplicates are resolved only once every page is in), close to the
+//     order the kernel will ask in, so the probes still to run when the
+//     listing is in are mostly of entries the kernel reaches last;
 //   - an open that fills the kernel's copy of the listing queues whatever
 //     is left, and puts the probes not started yet in listing order, the
 //     order the kernel asks in (probeSizes);
@@ -42,6 +46,8 @@ package assets
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,8 +87,24 @@ type sizeProber struct {
 // sizeCall is one asset's probe.
 type sizeCall struct {
 	id, url string
+	order   string // where the kernel probably asks for it (probeOrder)
 	started bool
 	done    chan struct{}
+}
+
+// probeOrder is where an asset's entry probably comes in the kernel's
+// reading of assets/ (sorted by name): its wanted name, after every name
+// of assets/ itself when it wants a folder.
+func probeOrder(a *api.Asset, kept func(string) string) string {
+	k := ""
+	if kept != nil {
+		k = kept(a.ID)
+	}
+	dir, name := view.WantedPath(a, k)
+	if dir != "" {
+		return "\xff" + dir + "/" + name // no usable name starts with 0xff (not UTF-8)
+	}
+	return name
 }
 
 // fetchAll is the listing's fetch: every page, with the missing sizes of
@@ -100,7 +122,9 @@ func (d *assetsDir) fetchAll(ctx context.Context) ([]api.Asset, error) {
 // pageSizes queues the probes of a page's assets that have no size (or
 // sets them aside while no open of assets/ waits for the listing).
 func (d *assetsDir) pageSizes(page []api.Asset) {
-	calls := d.missingSizes(len(page), func(i int) *api.Asset { return &page[i] })
+	kept := d.r.kept.Lookup()
+	calls := d.missingSizes(len(page), func(i int) *api.Asset { return &page[i] },
+		func(a *api.Asset) string { return probeOrder(a, kept) })
 	if len(calls) == 0 {
 		return
 	}
@@ -137,7 +161,7 @@ func (d *assetsDir) wantSizes() func() {
 // first; a directory lists by name). Probes of assets not in entries (in
 // folders) follow.
 func (d *assetsDir) probeSizes(entries []view.Entry) {
-	calls := d.missingSizes(len(entries), func(i int) *api.Asset { return entries[i].Asset })
+	calls := d.missingSizes(len(entries), func(i int) *api.Asset { return entries[i].Asset }, nil)
 	if len(calls) == 0 {
 		return
 	}
@@ -161,15 +185,27 @@ func (d *assetsDir) probeSizes(entries []view.Entry) {
 	d.startLocked()
 }
 
-// queueLocked queues the calls for assets not queued yet, and starts
-// workers.
+// queueLocked queues the calls for assets not queued yet, puts the
+// probes not started in the order of sizeCall.order, and starts workers.
 func (d *assetsDir) queueLocked(calls []*sizeCall) {
 	p := &d.sizes
-	for _, c := range calls {
-		if p.addLocked(c) == c {
-			p.queue = append(p.queue, c)
+	if len(calls) == 0 { // nothing new: the order stays (probeSizes')
+		d.startLocked()
+		return
+	}
+	queue := make([]*sizeCall, 0, len(p.queue)+len(calls))
+	for _, c := range p.queue {
+		if !c.started {
+			queue = append(queue, c)
 		}
 	}
+	for _, c := range calls {
+		if p.addLocked(c) == c {
+			queue = append(queue, c)
+		}
+	}
+	slices.SortStableFunc(queue, func(a, b *sizeCall) int { return strings.Compare(a.order, b.order) })
+	p.queue = queue
 	d.startLocked()
 }
 
@@ -252,13 +288,30 @@ func (d *assetsDir) waitSize(ctx context.Context, a *api.Asset) {
 	}
 }
 
+// sizeDone is closed when the probe of asset id ends; nil when none is
+// queued or running.
+func (d *assetsDir) sizeDone(id string) <-chan struct{} {
+	p := &d.sizes
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.calls[id]; c != nil {
+		return c.done
+	}
+	return nil
+}
+
 // missingSizes is a new call for each of the n assets (asset(i); nil: not
-// an asset) whose size neither the listing nor the content cache knows.
-func (d *assetsDir) missingSizes(n int, asset func(i int) *api.Asset) []*sizeCall {
+// an asset) whose size neither the listing nor the content cache knows,
+// with its order (order(asset); nil: none).
+func (d *assetsDir) missingSizes(n int, asset func(i int) *api.Asset, order func(*api.Asset) string) []*sizeCall {
 	var calls []*sizeCall
 	for i := range n {
 		if a := asset(i); a != nil && a.Size() < 0 && d.sizeUnknown(a.ID) {
-			calls = append(calls, &sizeCall{id: a.ID, url: a.ImageURL})
+			c := &sizeCall{id: a.ID, url: a.ImageURL}
+			if order != nil {
+				c.order = order(a)
+			}
+			calls = append(calls, c)
 		}
 	}
 	return calls

@@ -134,4 +134,34 @@ func TestGuessCursor(t *testing.T) {
 			t.Errorf("guessCursor(%s) = %q, want %q", tc.body, got, tc.want)
 		}
 	}
+	// A page longer than the tail searched first: the key after the
+	// items, before them, and split by the tail's start.
+	items := `[` + strings.Repeat(`{"id":"x","description":"d"},`, 2000) + `{}]`
+	for _, tc := range []struct{ body, want string }{
+		{`{"items":` + items + `,"nextCursor":"end"}`, "end"},
+		{`{"nextCursor":"front","items":` + items + `}`, "front"},
+		{`{"next_cursor":"snake","items":` + items + `,"nextCursor":"camel"}`, "camel"},
+		{`{"items":` + items + `}`, ""},
+	} {
+		if got := guessCursor([]byte(tc.body)); got != tc.want {
+			t.Errorf("guessCursor of a %d-byte page = %q, want %q", len(tc.body), got, tc.want)
+		}
+	}
+	// The key begins a few bytes before the tail: the whole page is searched.
+	key := `"nextCursor":"split"`
+	body := `{"items":` + items[:len(items)-1] + `],` + key + strings.Repeat(" ", guessTail+3-len(key)) + `}`
+	if got := guessCursor([]byte(body)); got != "split" {
+		t.Errorf("guessCursor with the key across the tail's start = %q, want split", got)
+	}
+}
+
+// A page of 1000 assets (about 300 KB) whose cursor follows the items, as
+// the API sends it: the guess is on the path between pages.
+func BenchmarkGuessCursorOfAPageOf1000(b *testing.B) {
+	page := []byte(`{"items":[` + strings.Repeat(`{"id":"0b6f1c9e-2f4a-4c1e-9d55-3a1f0c2b7e11","image_url":"https://files.test/files/0b6f1c9e.png","uploaded_at":"2026-02-13T02:20:58.265Z","width":1024,"height":1024,"size_bytes":123456,"mime_type":"image/png","description":"a sunset"},`, 999) + `{}],"nextCursor":"2026-02-13T02:20:58.265Z"}`)
+	for b.Loop() {
+		if guessCursor(page) == "" {
+			b.Fatal("no cursor")
+		}
+	}
 }

@@ -111,11 +111,32 @@ func CollectAhead[T any](ctx context.Context, l *Config, fetch func(ctx context.
 	}
 }
 
+// guessTail is how much of a page's end guessCursor searches first. The
+// cursor key follows the items in every answer seen (Krea's examples, the
+// emulator), and looking for a key a page does not hold (`next_cursor`
+// in an answer that says `nextCursor`) scanned the whole page, 300 KB for
+// 1000 assets, about a millisecond each time on the path from one page's
+// arrival to the next page's request.
+const guessTail = 4 << 10
+
 // guessCursor is what the page's next cursor probably is, read without
 // decoding the page: the value of the last "next_cursor" (else
-// "nextCursor") key, "" when there is none. Only a guess: the key may be
-// nested inside an item, or come before the items.
+// "nextCursor") key in the page's last guessTail bytes, else in the whole
+// page; "" when there is none. Only a guess: the key may be nested inside
+// an item, or come before the items.
 func guessCursor(data []byte) string {
+	if len(data) > guessTail {
+		if c, ok := guessCursorIn(data[len(data)-guessTail:]); ok {
+			return c
+		}
+	}
+	c, _ := guessCursorIn(data)
+	return c
+}
+
+// guessCursorIn is guessCursor within data; ok is false when data holds
+// neither key followed by a value.
+func guessCursorIn(data []byte) (cursor string, ok bool) {
 	for _, key := range []string{`"next_cursor"`, `"nextCursor"`} {
 		i := bytes.LastIndex(data, []byte(key))
 		if i < 0 {
@@ -130,9 +151,9 @@ func guessCursor(data []byte) string {
 			continue
 		}
 		p := RawPage{NextCursor: raw}
-		return p.Cursor()
+		return p.Cursor(), true
 	}
-	return ""
+	return "", false
 }
 
 // joinPages returns the items of pages in order, in one slice of total
