@@ -148,7 +148,8 @@ func (l *Listing[T]) Refresh(ctx context.Context) ([]T, uint64, error) {
 // Update applies a local edit (an asset deleted or created through the
 // mount) to the cached listing and bumps the generation. A fetch running
 // at the time may predate the edit, so f is applied to its result too: f
-// must be idempotent (delete id X; add X unless present). It returns the
+// must be idempotent (delete id X; add X unless present); one that
+// returns its input as it is changes nothing. It returns the
 // edited items and their generation (ok false: no listing yet, nothing
 // edited), so that the caller can index them knowing they are exactly the
 // previous generation's with f applied.
@@ -159,10 +160,19 @@ func (l *Listing[T]) Update(f func([]T) []T) (items []T, gen uint64, ok bool) {
 		l.edits = append(l.edits, f)
 	}
 	if l.have {
-		l.items = f(l.items)
-		l.gen++
+		edited := f(l.items)
+		if !sameSlice(edited, l.items) { // an edit with nothing to do keeps the generation
+			l.items = edited
+			l.gen++
+		}
 	}
 	return l.items, l.gen, l.have
+}
+
+// sameSlice reports whether a and b are the same items of the same array
+// (an edit returning its input unchanged).
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // Invalidate makes the next Get (or Refresh) fetch, whatever the TTL. The
