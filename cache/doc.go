@@ -37,7 +37,7 @@
 // reads follow each other is sequential and gets read-ahead
 // (cache/internal/readahead): a first window of ReadAheadMin (128 KiB) in
 // one bounded request, doubled each time the reader is half through what
-// was requested, or, once it has read 1 MiB in order, within the lead of
+// was requested, or, once it has read 512 KiB of adjacent bytes, within the lead of
 // its end (what the network delivers in one round trip, measured on the
 // store's downloads; the window is then at least twice the lead), up to
 // ReadAhead (8 MiB); from then on its download is requested to the end of
