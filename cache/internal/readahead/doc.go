@@ -12,7 +12,13 @@
 // sequential. The first sequential read of a stream fetches its bytes and
 // a first window of lo (the cache's ReadAheadMin) beyond them (or of the
 // read's own size, when larger: a program that reads 1 MiB at a time gets
-// at least its next read ahead), in one bounded request. Each time the
+// at least its next read ahead), in one bounded request. A stream that
+// starts at the file's first byte with a read of lo or more (cat, cp, a
+// checksum: the kernel's whole read-ahead at once) gets three reads: its
+// second request then goes out while the first still has two reads to
+// deliver, instead of once it has delivered everything, a round trip the
+// reader waited for on a fast wire. A probe's first read (head, file,
+// ffmpeg's 64 KiB) is smaller and costs lo. Each time the
 // reader's next read would come within half a window, or within the lead
 // (what the network delivers in one round trip; once the stream has read
 // leadAfter, 512 KiB, in one run of adjacent reads), of the end of what was requested, the next

@@ -64,6 +64,14 @@ func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead ranges.Span, open
 		// of at least one more read of the same size.
 		ra.start = off
 		ra.size = min(max(lo, end-off), hi)
+		if off == 0 && end-off >= lo {
+			// A program that reads the file from its first byte
+			// in reads of lo or more (cat, cp, a checksum; the
+			// kernel's whole read-ahead at once): three more reads,
+			// so that its second request is asked for while the
+			// first still has two reads to arrive, not after it.
+			ra.size = min(3*(end-off), hi)
+		}
 		ra.end = windowEnd(end, ra.size, c)
 	case end+(end-off) > ra.end-max(ra.size/2, lead):
 		// The reader's next read of this size would be within half a
