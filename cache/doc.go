@@ -36,8 +36,9 @@
 // readers (ffprobe, tail, mmap) fetch only what they touch. A Reader whose
 // reads follow each other is sequential and gets read-ahead
 // (cache/internal/readahead): a first window of ReadAheadMin (128 KiB) in
-// one bounded request, doubled each time the reader is half through what
-// was requested, or, once it has read 1 MiB in order, within the lead of
+// one bounded request (three reads when it reads from the first byte in
+// reads of ReadAheadMin or more), doubled each time the reader is half through what
+// was requested, or, once it has read 512 KiB of adjacent bytes, within the lead of
 // its end (what the network delivers in one round trip, measured on the
 // store's downloads; the window is then at least twice the lead), up to
 // ReadAhead (8 MiB); from then on its download is requested to the end of

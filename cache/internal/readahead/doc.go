@@ -12,10 +12,16 @@
 // sequential. The first sequential read of a stream fetches its bytes and
 // a first window of lo (the cache's ReadAheadMin) beyond them (or of the
 // read's own size, when larger: a program that reads 1 MiB at a time gets
-// at least its next read ahead), in one bounded request. Each time the
+// at least its next read ahead), in one bounded request. A stream that
+// starts at the file's first byte with a read of lo or more (cat, cp, a
+// checksum: the kernel's whole read-ahead at once) gets three reads: its
+// second request then goes out while the first still has two reads to
+// deliver, instead of once it has delivered everything, a round trip the
+// reader waited for on a fast wire. A probe's first read (head, file,
+// ffmpeg's 64 KiB) is smaller and costs lo. Each time the
 // reader's next read would come within half a window, or within the lead
 // (what the network delivers in one round trip; once the stream has read
-// leadAfter, 1 MiB, in order), of the end of what was requested, the next
+// leadAfter, 512 KiB, in one run of adjacent reads), of the end of what was requested, the next
 // window is requested, twice as large and at least twice the lead, until
 // a window reaches hi (the cache's ReadAhead, the ceiling); from then on
 // the stream is one open-ended request whose logical end is kept hi past
@@ -45,11 +51,14 @@
 // of a round trip. At 100 Mbit/s and 20 ms it is about 250 KB and the
 // windows soon outgrow it.
 //
-// The lead only widens what a stream that has read leadAfter in order
-// asks for: a program that reads a few pieces of a file (head, file, a
-// thumbnailer's probes of a video's header, index and one frame) still
-// costs only its doubling windows. With the lead from the second read on,
-// thumbnails of 50 videos made the file host send 150 MiB instead of 43.
+// The lead only widens what a stream that has read leadAfter in one run
+// of adjacent reads asks for: a program that reads a few pieces of a file
+// (head, file, a thumbnailer's probes of a video's header, index and one
+// frame) still costs only its doubling windows. With the lead from the
+// second read on, thumbnails of 50 videos made the file host send 150 MiB
+// instead of 43. A jump within the read-ahead (ffmpeg read a video's
+// first 320 KiB, then a frame at 900 KiB the header's windows covered)
+// keeps the stream but starts a new run.
 // It is at most half the read-ahead ceiling (the caller's limit), so what
 // a reader that stops leaves fetched and unread stays bounded.
 //

@@ -14,9 +14,14 @@ const (
 	minRateTime  = time.Millisecond
 )
 
-// leadAfter is how much a stream reads in order before its windows grow
-// to the lead.
-const leadAfter = 1 << 20
+// leadAfter is how much a stream reads in one run of adjacent reads
+// before its windows grow to the lead: more than the header run of a
+// thumbnailer's probe of a video (ffmpeg read 320 KiB so), so that a probe
+// costs its doubling windows only, and little enough that a stream's
+// third window (asked for when it has read 384 KiB, the first 512 KiB
+// read) is already the lead's, not the 1 MiB one after which the reader
+// waited most of a round trip.
+const leadAfter = 512 << 10
 
 // leadMargin covers the spread of round trips and rates around their
 // averages: the next window is asked for this many round trips ahead.

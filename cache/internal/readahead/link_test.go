@@ -68,8 +68,8 @@ func TestAFastWireAsksForTheNextWindowARoundTripAhead(t *testing.T) {
 		t.Fatalf("with a lead of %d: %d requests, %d after %d read, %d of them (after the first) asked for less than the lead ahead; want at most 7, 2 or more, 0",
 			lead, n, late, leadAfter, short)
 	}
-	if n, _, short := run(0); n != 7 || short == 0 {
-		t.Fatalf("without a lead: %d requests, %d short; want the 7 doubling windows, some short of %d", n, short, lead)
+	if n, _, short := run(0); n != 6 || short == 0 {
+		t.Fatalf("without a lead: %d requests, %d short; want the 6 windows (a first request of four reads, then doubling), some short of %d", n, short, lead)
 	}
 
 	// A probe's reads (a video's header in 32 KiB reads, up to just

@@ -16,7 +16,7 @@ const (
 // Stream is one reader's sequential stream. The zero Stream has no read
 // yet.
 type Stream struct {
-	start int64 // where the stream's first read began
+	start int64 // where the stream's current run of adjacent reads began (see Plan)
 	next  int64 // the furthest end of the stream's reads (the previous read's end after a seek)
 	size  int64 // the last window's size; 0: no stream (no read yet, or after a seek)
 	end   int64 // where the read-ahead requested so far ends
@@ -40,10 +40,17 @@ func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead ranges.Span, open
 		*ra = Stream{next: end}
 		return ranges.Span{}, false
 	}
+	if ra.size > 0 && off > ra.next+max(end-off, seqAhead) {
+		// Still the stream (within its read-ahead), but the reader
+		// skipped bytes: a thumbnailer that read a video's header jumps
+		// to a frame the header's windows covered. Its run of adjacent
+		// reads starts again here.
+		ra.start = off
+	}
 	ra.next = max(ra.next, end)
 	if end-ra.start < leadAfter {
-		// A stream that has not yet read leadAfter in order may be a
-		// probe (a video's header, its index, a frame): it grows by
+		// A run that has not yet read leadAfter of adjacent bytes may be
+		// a probe (a video's header, its index, a frame): it grows by
 		// doubling only.
 		lead = 0
 	}
@@ -57,6 +64,14 @@ func (ra *Stream) Plan(off, end, lo, hi, c, lead int64) (ahead ranges.Span, open
 		// of at least one more read of the same size.
 		ra.start = off
 		ra.size = min(max(lo, end-off), hi)
+		if off == 0 && end-off >= lo {
+			// A program that reads the file from its first byte
+			// in reads of lo or more (cat, cp, a checksum; the
+			// kernel's whole read-ahead at once): three more reads,
+			// so that its second request is asked for while the
+			// first still has two reads to arrive, not after it.
+			ra.size = min(3*(end-off), hi)
+		}
 		ra.end = windowEnd(end, ra.size, c)
 	case end+(end-off) > ra.end-max(ra.size/2, lead):
 		// The reader's next read of this size would be within half a

@@ -39,16 +39,24 @@ func TestReadAheadPlanStartsSmallDoublesOnlyWhenNeededAndRestartsAfterASeek(t *t
 	}
 
 	// A program that reads 1 MiB at a time gets at least its next read
-	// ahead from the start.
+	// ahead from the start; from the first byte, three (here up to the
+	// ceiling, so open-ended at once).
 	var big Stream
 	for i, s := range []step{
-		{0, 1024 * k, ranges.Span{Start: 1024 * k, End: 2048 * k}, false},
+		{0, 1024 * k, ranges.Span{Start: 1024 * k, End: 3072 * k}, true},
 		{1024 * k, 2048 * k, ranges.Span{Start: 2048 * k, End: 4096 * k}, true},
 	} {
 		ahead, open := big.Plan(s.off, s.end, lo, hi, c, 0)
 		if ahead != s.ahead || open != s.open {
 			t.Fatalf("1 MiB read %d [%d, %d): read-ahead %v open %v, want %v open %v", i, s.off, s.end, ahead, open, s.ahead, s.open)
 		}
+	}
+	// The same reads from elsewhere than the first byte (after a seek):
+	// one read ahead.
+	var mid Stream
+	mid.Plan(8<<20, 8<<20+100, lo, hi, c, 0) // the first read: no stream yet
+	if ahead, open := mid.Plan(8<<20+100, 8<<20+100+1024*k, lo, hi, c, 0); ahead.End != 8<<20+2048*k || open {
+		t.Fatalf("1 MiB read after a seek: read-ahead %v open %v, want to %d, bounded", ahead, open, 8<<20+2048*k)
 	}
 
 	// Read-ahead turned off: nothing beyond the read, ever.
