@@ -231,6 +231,7 @@ func (d *assetsDir) installLocked(gen uint64, assets []api.Asset) *view.AssetTab
 // current listing is re-checked (assets_recheck.go) before ENOENT, so a
 // file uploaded elsewhere a moment ago is found.
 func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error) {
+	asked := d.r.Cfg.Clock()
 	t, err := d.table(ctx)
 	if err != nil {
 		return nil, err
@@ -240,6 +241,9 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error)
 	}
 	if t.Saved { // the API is down: nothing to re-check against
 		return nil, syscall.ENOENT
+	}
+	if d.listing.FetchedWithin(d.r.Cfg.Clock().Sub(asked)) {
+		return nil, syscall.ENOENT // the listing was fetched for this lookup: as new as a re-check
 	}
 	if !d.shouldRecheck(ctx, name) {
 		return nil, syscall.ENOENT

@@ -16,10 +16,16 @@ import (
 	"github.com/kreafs/kreafs/fs/node"
 )
 
-// listingRemote is an API whose listing has one asset, counting listings.
+// listingRemote is an API whose listing has one asset, counting listings
+// and re-checks (pages of the newest assets).
 type listingRemote struct {
 	*api.Client
-	lists atomic.Int64
+	lists, checks atomic.Int64
+}
+
+func (r *listingRemote) ListAssets(context.Context, int, string) (*api.AssetPage, error) {
+	r.checks.Add(1)
+	return &api.AssetPage{Items: []api.Asset{testAsset("old-id", "old.png", 5)}}, nil
 }
 
 func (r *listingRemote) AllAssets(context.Context) ([]api.Asset, error) {
@@ -81,5 +87,26 @@ func TestAFinishedUploadIsInTheTableBeforeTheNextLookupAsksWithoutAListing(t *te
 	}
 	if n := remote.lists.Load(); n != 1 {
 		t.Errorf("the API was asked for %d listings, want 1 (the table is built from the cached listing)", n)
+	}
+}
+
+// A lookup of a missing name that had to list assets/ (the first lookup,
+// or one after the TTL) asks nothing more: the listing it waited for is as
+// new as a re-check of the newest assets would be.
+func TestAMissThatWaitedForAListingIsNotRecheckedToo(t *testing.T) {
+	d := newListingTree(t, nil)
+	remote := d.r.Cfg.Remote.(*listingRemote)
+	ctx := context.Background()
+	if _, err := d.lookup(ctx, "new.png"); err == nil {
+		t.Fatal("new.png found in a listing without it")
+	}
+	if l, c := remote.lists.Load(), remote.checks.Load(); l != 1 || c != 0 {
+		t.Fatalf("a first lookup of a missing name made %d listings and %d re-checks, want 1 and 0", l, c)
+	}
+	if _, err := d.lookup(ctx, "other.png"); err == nil {
+		t.Fatal("other.png found")
+	}
+	if c := remote.checks.Load(); c != 1 {
+		t.Fatalf("a miss within the TTL made %d re-checks, want 1", c)
 	}
 }
