@@ -130,6 +130,14 @@ func (l *Listing[T]) FetchedWithin(d time.Duration) bool {
 	return l.have && !l.invalid && l.c.Clock().Sub(l.fetchedAt) < d
 }
 
+// FetchedSince reports whether the listing holds the items of a fetch
+// that began at or after t (Clock time) and was not invalidated since.
+func (l *Listing[T]) FetchedSince(t time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.have && !l.invalid && !l.fetchedAt.Before(t)
+}
+
 // Refresh fetches now, unless a fetch completed within MinRefresh (then it
 // returns what that fetch left) or one is running (then it shares it).
 // Used for lookups of names missing from the last listing.

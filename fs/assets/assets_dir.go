@@ -242,7 +242,7 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error)
 	if t.Saved { // the API is down: nothing to re-check against
 		return nil, syscall.ENOENT
 	}
-	if d.listing.FetchedWithin(d.r.Cfg.Clock().Sub(asked)) {
+	if d.listing.FetchedSince(asked) {
 		return nil, syscall.ENOENT // the listing was fetched for this lookup: as new as a re-check
 	}
 	if !d.shouldRecheck(ctx, name) {
