@@ -95,7 +95,7 @@ func newMountFlags() *mountFlags {
 	f.gid = fl.Uint32("gid", uint32(os.Getegid()), "group of every file")
 	f.umask = fl.String("umask", defaultUmask, "octal permission bits cleared from 0644 files and 0755 directories")
 	fl.BoolVar(&c.debugFuse, "debug-fuse", false, "log every FUSE request and reply (very verbose)")
-	fl.DurationVar(&c.uploadDelay, "upload-delay", defaultUploadDelay, "wait this long after the last close before uploading a written file (0: at close)")
+	fl.DurationVar(&c.uploadDelay, "upload-delay", defaultUploadDelay, "wait this long after the last close before uploading a written file (0: at close; a temp file renamed to its final name, or fsynced, does not wait)")
 	fl.DurationVar(&c.drainTime, "drain-timeout", defaultDrainTime, "at unmount, wait this long for queued uploads before exiting (0: do not wait; they stay queued for the next mount)")
 	f.readAhead = addReadAheadFlags(fl)
 	fl.BoolVar(&c.xattrs, "xattrs", false, "show the API's metadata as user.krea.* extended attributes (getfattr -d); costs ls -l two requests more per file")
