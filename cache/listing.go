@@ -63,6 +63,7 @@ type Listing[T any] struct {
 	have      bool      // items holds a successful fetch
 	gen       uint64    // bumped on every successful fetch and every Update
 	fetchedAt time.Time // clock time the current items' fetch started
+	fetchReal time.Time // real time the same fetch started (FetchedSince)
 	lastDone  time.Time // clock time the last fetch (good or bad) completed
 	lastErr   error     // error of the last fetch, nil after a success
 	invalid   bool      // Invalidate was called: next Get fetches
@@ -131,11 +132,13 @@ func (l *Listing[T]) FetchedWithin(d time.Duration) bool {
 }
 
 // FetchedSince reports whether the listing holds the items of a fetch
-// that began at or after t (Clock time) and was not invalidated since.
+// that began at or after t and was not invalidated since. t is real time
+// (time.Now), not Clock time: it tells the fetch a caller waited for from
+// an earlier one even when an injected clock stands still.
 func (l *Listing[T]) FetchedSince(t time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.have && !l.invalid && !l.fetchedAt.Before(t)
+	return l.have && !l.invalid && !l.fetchReal.Before(t)
 }
 
 // Refresh fetches now, unless a fetch completed within MinRefresh (then it
@@ -242,7 +245,7 @@ func (l *Listing[T]) fetch(c *listingCall[T], started time.Time) {
 		l.log.Info("listing refresh works again")
 	}
 	l.warned = false
-	l.items, l.have, l.fetchedAt = items, true, started
+	l.items, l.have, l.fetchedAt, l.fetchReal = items, true, started, c.started
 	l.gen++
 	c.items, c.gen = items, l.gen
 	close(c.done)

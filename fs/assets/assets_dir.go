@@ -231,7 +231,7 @@ func (d *assetsDir) installLocked(gen uint64, assets []api.Asset) *view.AssetTab
 // current listing is re-checked (assets_recheck.go) before ENOENT, so a
 // file uploaded elsewhere a moment ago is found.
 func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error) {
-	asked := d.r.Cfg.Clock()
+	asked := time.Now() // real time: see cache.Listing.FetchedSince
 	t, err := d.table(ctx)
 	if err != nil {
 		return nil, err
