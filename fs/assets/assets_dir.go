@@ -8,8 +8,10 @@ package assets
 // the mtime; assetsDir.mu guards lastRetry and deleted; names.build may
 // be held while taking mu, never the reverse. saveMu (assets_saved.go) and
 // checkMu (assets_recheck.go) are never held with another. None is held
-// while calling the API, the listing, or a go-fuse Notify* function (those
-// run in node.Mount.NotifyAsync, after the locks are released).
+// while calling the API, waiting for the listing (Get, Refresh), or a
+// go-fuse Notify* function (those run in node.Mount.NotifyAsync, after the
+// locks are released); names.Build is held around Listing.Update, which
+// never waits (addUploaded).
 
 import (
 	"context"
