@@ -160,36 +160,44 @@ func (d *assetsDir) installed(ctx context.Context) (*view.AssetTable, error) {
 func (d *assetsDir) install(gen uint64, assets []api.Asset) *view.AssetTable {
 	d.names.Build.Lock()
 	defer d.names.Build.Unlock()
-	return d.installLocked(gen, assets)
+	return d.installLocked(gen, assets, false)
 }
 
-// addUploaded adds a, just uploaded, to the cached listing and installs
-// the table with it in one step under names.Build: a lookup in between
-// would find the listing's new generation without its table and wait to
-// build it.
-func (d *assetsDir) addUploaded(a *api.Asset) {
+// addUploaded adds a, just uploaded under path (its kept name), to the
+// cached listing and installs the table with it in one step under
+// names.Build: a lookup in between would find the listing's new
+// generation without its table and wait to build it. When the listing
+// had a already (a re-check, or the listing after a restart, found it
+// first) under another name than path, the table is named again: the kept
+// name it has now wins over the description it was named by.
+func (d *assetsDir) addUploaded(a *api.Asset, path string) {
 	d.names.Build.Lock()
 	defer d.names.Build.Unlock()
-	if items, gen, ok := d.listing.Update(view.WithAsset(*a)); ok {
-		d.installLocked(gen, items)
+	items, gen, ok := d.listing.Update(view.WithAsset(*a))
+	if !ok {
+		return
 	}
+	cur := d.current()
+	stale := cur != nil && cur.Gen == gen && cur.ByID[a.ID] != nil && cur.NameOf[a.ID] != path
+	d.installLocked(gen, items, stale)
 }
 
-// installLocked is install with names.Build held.
-func (d *assetsDir) installLocked(gen uint64, assets []api.Asset) *view.AssetTable {
+// installLocked is install with names.Build held; rename builds the
+// table of gen even if the current one is of gen (names kept since).
+func (d *assetsDir) installLocked(gen uint64, assets []api.Asset, rename bool) *view.AssetTable {
 	var (
 		gone, goneIDs  []string
 		added, removed []string // for the events log
 		changed, full  bool
 	)
 	keep := func(old *view.AssetTable) bool {
-		return !old.Saved && old.Gen >= gen // someone built this or a newer generation meanwhile
+		return !rename && !old.Saved && old.Gen >= gen // someone built this or a newer generation meanwhile
 	}
 	var old *view.AssetTable // the table replaced (for the names that went away)
 	build := func(prev *view.AssetTable) (*view.AssetTable, bool) {
 		old = prev
 		assets = d.withoutDeleted(assets)
-		if prev != nil {
+		if prev != nil && !rename {
 			if t, names := prev.Grown(gen, assets); t != nil {
 				added, changed = names, true
 				return t, true

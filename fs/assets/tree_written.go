@@ -122,7 +122,7 @@ func (r *Tree) uploaded(it queue.Item, a *api.Asset) {
 	r.keepUploadedName(it, a)
 	r.up.KeepWrittenTime(it, a.ID)
 	r.up.Session().Uploaded(it, a)
-	r.assets.addUploaded(a) // the next lookups (rsync's) find its table built
+	r.assets.addUploaded(a, it.Name) // the next lookups (rsync's) find its table built
 	r.Events.Add(view.EventUploadDone, "", "assets/"+it.Name)
 	r.assets.removed(it.Replaces...)
 	r.up.NotifyNames(false, it.Name)
