@@ -122,15 +122,6 @@ func (l *Listing[T]) Get(ctx context.Context) ([]T, uint64, error) {
 	return l.waitUnlock(ctx, l.startLocked())
 }
 
-// FetchedWithin reports whether the listing holds the items of a fetch
-// that began less than d ago and was not invalidated since: with d at most
-// TTL, Get answers from them without asking.
-func (l *Listing[T]) FetchedWithin(d time.Duration) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.have && !l.invalid && l.c.Clock().Sub(l.fetchedAt) < d
-}
-
 // FetchedSince reports whether the listing holds the items of a fetch
 // that began at or after t and was not invalidated since. t is real time
 // (time.Now), not Clock time: it tells the fetch a caller waited for from
