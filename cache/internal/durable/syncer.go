@@ -34,28 +34,14 @@ func (s Syncer) Sync(f *os.File) error {
 
 // WriteFile is the package's WriteFile through s.
 func (s Syncer) WriteFile(path string, data []byte) error {
-	dir, err := s.writeRenamed(path, data, true)
+	dir, err := s.writeRenamed(path, data)
 	if err != nil {
 		return err
 	}
 	return s.SyncDir(dir)
 }
 
-// WriteFileNoDirSync is WriteFile without the fsync of the directory: the
-// caller fsyncs it (GroupSync) before it relies on the new file.
-func (s Syncer) WriteFileNoDirSync(path string, data []byte) error {
-	_, err := s.writeRenamed(path, data, true)
-	return err
-}
-
-// Replace replaces the file at path atomically but without any fsync (see
-// the rules above).
-func Replace(path string, data []byte) error {
-	_, err := Syncer(nil).writeRenamed(path, data, false)
-	return err
-}
-
-func (s Syncer) writeRenamed(path string, data []byte, doSync bool) (string, error) {
+func (s Syncer) writeRenamed(path string, data []byte) (string, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -69,7 +55,7 @@ func (s Syncer) writeRenamed(path string, data []byte, doSync bool) (string, err
 	if err == nil {
 		err = tmp.Chmod(FilePerm)
 	}
-	if err == nil && doSync {
+	if err == nil {
 		err = s.Sync(tmp)
 	}
 	if cerr := tmp.Close(); err == nil {

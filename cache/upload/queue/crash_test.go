@@ -285,7 +285,7 @@ func TestDamagedJournalIsSetAsideAndOthersResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := journal.NewID()
-	os.WriteFile(l.RecordPath(bad), []byte(`{"v":1,"id":"`+bad+`","na`), 0o600) // torn by hand
+	os.WriteFile(filepath.Join(l.Journal, bad+".0"), []byte(`{"v":1,"id":"`+bad+`","na`), 0o600) // torn by hand
 	os.WriteFile(l.SpoolPath(bad, 0), []byte("precious"), 0o600)
 	orphan := journal.NewID()
 	os.WriteFile(l.SpoolPath(orphan, 0), []byte("finished item's leftover"), 0o600)
@@ -299,7 +299,7 @@ func TestDamagedJournalIsSetAsideAndOthersResume(t *testing.T) {
 	if len(e.srv.byName("g.png")) != 1 {
 		t.Fatal("good item not uploaded")
 	}
-	if _, err := os.Stat(l.RecordPath(bad) + ".corrupt"); err != nil {
+	if _, err := os.Stat(filepath.Join(l.Journal, bad+".0.corrupt")); err != nil {
 		t.Fatalf("damaged record not set aside: %v", err)
 	}
 	if b, err := os.ReadFile(l.SpoolPath(bad, 0)); err != nil || string(b) != "precious" {

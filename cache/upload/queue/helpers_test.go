@@ -207,5 +207,3 @@ func (q *Queue) count() int {
 	defer q.mu.Unlock()
 	return len(q.items)
 }
-
-func writeFileForTest(p, body string) error { return os.WriteFile(p, []byte(body), 0o600) }

@@ -102,11 +102,6 @@ func TestRecordFailureRoundTrip(t *testing.T) {
 }
 
 func TestReadRecordRejectsBadRecords(t *testing.T) {
-	dir := t.TempDir()
-	l, err := journal.NewLayout(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	id := journal.NewID()
 	for _, body := range []string{
 		``, `{`, `[]`,
@@ -116,11 +111,7 @@ func TestReadRecordRejectsBadRecords(t *testing.T) {
 		`{"v":1,"id":"` + id + `","state":"uploaded"}`,
 		`{"v":1,"id":"` + id + `","gen":-1,"state":"pending"}`,
 	} {
-		p := l.RecordPath(id)
-		if err := writeFileForTest(p, body); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := journal.ReadRecord(p); err == nil {
+		if _, err := journal.DecodeRecord([]byte(body)); err == nil {
 			t.Errorf("accepted %q", body)
 		}
 	}

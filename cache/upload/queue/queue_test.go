@@ -545,7 +545,7 @@ func TestPermissions(t *testing.T) {
 		}
 	}
 	it := mustItem(t, q, id)
-	for _, p := range []string{it.Spool, filepath.Join(e.dir, "journal", id+".json"), filepath.Join(e.dir, "lock")} {
+	for _, p := range []string{it.Spool, filepath.Join(e.dir, "journal", id+".0"), filepath.Join(e.dir, "lock")} {
 		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v %v", p, fi.Mode(), err)
 		}

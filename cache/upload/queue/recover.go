@@ -18,8 +18,8 @@ func (q *Queue) load() error {
 	if err != nil {
 		return fmt.Errorf("upload queue: read journal: %w", err)
 	}
-	for _, b := range bad {
-		q.log.WithField("op", "load").Errorf("damaged journal record set aside (its spool file is kept): %s", b)
+	for id, why := range bad {
+		q.log.WithFields(logrus.Fields{"op": "load", "id": id}).Errorf("damaged journal record set aside (its spool file is kept): %s", why)
 	}
 	gens, err := q.l.SpoolGens()
 	if err != nil {
@@ -74,7 +74,7 @@ func (q *Queue) load() error {
 		if known[id] {
 			continue
 		}
-		if _, err := os.Stat(q.l.RecordPath(id) + ".corrupt"); err == nil {
+		if bad[id] != "" || q.l.SetAside(id) {
 			continue
 		}
 		for _, g := range gs { // the record went first: the item was finished

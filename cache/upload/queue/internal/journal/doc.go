@@ -1,14 +1,18 @@
 // Package journal is the upload queue's on-disk state: the layout of its
-// directory, the item records (journal/<id>.json) with their format and
-// checks, and the log of assets the queue made (claimed.log). It knows
+// directory, the item records (journal/<id>.0 and .1) with their format
+// and checks, and the log of assets the queue made (claimed.log). It knows
 // nothing of scheduling or uploads; package queue decides what to write
 // and when.
 //
 // On-disk layout under the queue's Dir (dirs 0700, files 0600):
 //
 //	lock                 flock'ed while a Queue is open (package queue)
-//	journal/<id>.json    one record per item, replaced atomically
-//	journal/<id>.json.corrupt   a record that failed to parse (kept)
+//	journal/<id>.0, .1   an item's record: two slots written in place,
+//	                     the valid one with the higher sequence wins
+//	                     (slots.go)
+//	journal/<id>.0.corrupt   slots none of which read (kept)
+//	journal/<id>.json    a record of an earlier kreafs, moved into a
+//	                     slot at Open
 //	spool/<id>.<gen>     the file's bytes (written by package queue); gen
 //	                     grows when a new version is written while an
 //	                     older one is being uploaded
@@ -16,23 +20,26 @@
 //
 // # Consistency rules (durability)
 //
-//   - WriteRecord is atomic and durable when it returns: temp file, fsync,
-//     rename, fsync of journal/ (cache/internal/durable). A crash leaves
-//     the old record or the new one, never a mix; LoadRecords removes the
-//     temp files of interrupted writes.
-//   - WriteRecordUnsynced is WriteRecord without fsyncs: atomic for
-//     readers and across kill -9, but a power cut may leave the old
-//     record, the new one or an empty (or zero-filled) file. The queue
-//     uses it only for an item that has no durable record; LoadRecords
-//     removes such a record (WriteRecord never writes one), and the
-//     item's spool goes with it.
-//   - RemoveRecord fsyncs journal/ after the unlink; RemoveRecordUnsynced
-//     does not.
+//   - WriteRecord is atomic and durable when it returns: the record is
+//     written in place into the slot not holding the newest durable one,
+//     with a checksum, and fsynced; journal/ too if that slot's name is
+//     not durable yet (an item's first durable write makes both slots, so
+//     later ones need no fsync of journal/). A crash leaves the old record
+//     or the new one: a torn slot fails its checksum and the other stands.
+//   - WriteRecordUnsynced is WriteRecord without fsyncs: whole across
+//     kill -9, but a power cut may leave the previous durable record or,
+//     for an item with none, no record: an empty, zero-filled or torn
+//     slot. The queue uses it only for an item that has no durable
+//     record; LoadRecords then drops the item, and its spool goes with
+//     it.
+//   - RemoveRecord fsyncs journal/ after unlinking the slots;
+//     RemoveRecordUnsynced does not.
 //   - The fsyncs of journal/ and spool/ are group commits
 //     (durable.GroupSync): callers at the same time share one.
-//   - ReadRecord accepts only a record of this Version with a valid id, a
-//     gen >= 0, a known state, and an asset when Uploaded; LoadRecords
-//     renames any other to *.corrupt and reports it, leaving its spool.
+//   - DecodeRecord accepts only a record of this Version with a valid id, a
+//     gen >= 0, a known state, and an asset when Uploaded; when no slot of
+//     an item holds one (and not all are blank), LoadRecords renames its
+//     files to *.corrupt and reports it, leaving its spool.
 //   - ClaimedLog.Add appends one line and fsyncs the log before it returns
 //     (a group commit: Adds at the same time share one fsync);
 //     OpenClaimed reads up to the first torn line, then rewrites the log
@@ -41,6 +48,6 @@
 //
 // # Locking
 //
-// No locks for records: callers serialise the writes of one record (the
-// queue's item.pmu). ClaimedLog.mu serialises appends; it is a leaf lock.
+// Callers serialise the writes of one record (the queue's item.pmu); the
+// slot table's lock (slots.go) is a leaf, never held during I/O. ClaimedLog.mu serialises appends; it is a leaf lock.
 package journal

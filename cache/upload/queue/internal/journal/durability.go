@@ -23,9 +23,11 @@ package journal
 //     before its upload starts, and the content cache links it as the
 //     asset's data without another fsync.
 //   - Every record of an item that has a durable one (OpenWrite, landed,
-//     failures, retries, cancels): durable. An unsynced record must never
-//     replace a durable one: a power cut may leave it empty, and an empty
-//     record is dropped with its spool.
+//     failures, retries, cancels): durable. The slots would keep the
+//     durable record under an unsynced one (slots.go), but a power cut
+//     could then bring back a state the queue has left: an upload's
+//     intent after its landing, whose asset the claimed log forbids the
+//     exactly-once check to take, and the file would be sent again.
 //   - Removing a finished item's record: unsynced. Brought back by a power
 //     cut, the item is settled again (its owner told again, deletes redone,
 //     404 counts as done), as after a kill -9 just before the removal.
@@ -149,7 +151,7 @@ func (c *Committer) Flush() {
 		return
 	}
 	serr := c.l.syncDir(c.l.spoolDir, c.l.Spool)
-	jerr := c.l.syncDir(c.l.journalDir, c.l.Journal)
+	jerr := c.l.syncJournal()
 	for _, err := range []error{serr, jerr} {
 		if err != nil && c.onErr != nil {
 			c.onErr(err)

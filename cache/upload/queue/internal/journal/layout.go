@@ -25,12 +25,13 @@ type Layout struct {
 	// The group commits of journal/ and spool/ (nil: each caller fsyncs
 	// the directory itself).
 	journalDir, spoolDir *durable.GroupSync
+	slots                *slotTable // the record files (slots.go)
 }
 
 // NewLayout makes dir, dir/journal and dir/spool (0700) if missing.
 // fsync is Layout.Fsync.
 func NewLayout(dir string, fsync durable.Syncer) (Layout, error) {
-	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync}
+	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync, slots: newSlotTable()}
 	l.journalDir = durable.NewGroupSync(l.Journal, fsync)
 	l.spoolDir = durable.NewGroupSync(l.Spool, fsync)
 	for _, d := range []string{l.Dir, l.Journal, l.Spool} {
@@ -49,19 +50,11 @@ func (l Layout) SpoolPath(id string, gen int) string {
 	return filepath.Join(l.Spool, id+"."+strconv.Itoa(gen))
 }
 
-// RecordPath is journal/<id>.json.
-func (l Layout) RecordPath(id string) string {
-	return filepath.Join(l.Journal, id+".json")
-}
-
-// WriteRecord replaces journal/<id>.json atomically and durably.
+// WriteRecord writes r's record durably (slots.go).
 func (l Layout) WriteRecord(r Record) error {
-	b, err := encodeRecord(r)
-	if err == nil {
-		err = l.Fsync.WriteFileNoDirSync(l.RecordPath(r.ID), b)
-	}
-	if err == nil {
-		err = l.syncDir(l.journalDir, l.Journal)
+	named, err := l.writeSlot(r, true)
+	if err == nil && !named {
+		err = l.syncJournal()
 	}
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
@@ -69,53 +62,42 @@ func (l Layout) WriteRecord(r Record) error {
 	return nil
 }
 
-// WriteRecordUnsynced replaces journal/<id>.json atomically without an
-// fsync: the record survives a kill -9 but maybe not a power cut, where
-// it may also come back empty (LoadRecords then drops it). Only for an
-// item that has no durable record yet.
+// WriteRecordUnsynced writes r's record without an fsync: it survives a
+// kill -9 but maybe not a power cut, which may leave the item's previous
+// durable record or, if it has none, no record (LoadRecords then drops
+// the item). Only for an item that has no durable record yet.
 func (l Layout) WriteRecordUnsynced(r Record) error {
-	b, err := encodeRecord(r)
-	if err == nil {
-		err = durable.Replace(l.RecordPath(r.ID), b)
-	}
-	if err != nil {
+	if _, err := l.writeSlot(r, false); err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
-	}
-	return nil
-}
-
-func encodeRecord(r Record) ([]byte, error) {
-	r.V = Version
-	b, err := json.MarshalIndent(r, "", "  ")
-	return append(b, '\n'), err
-}
-
-// RemoveRecord deletes journal/<id>.json durably; a missing file is fine.
-func (l Layout) RemoveRecord(id string) error {
-	if err := l.RemoveRecordUnsynced(id); err != nil {
-		return err
-	}
-	return l.syncDir(l.journalDir, l.Journal)
-}
-
-// RemoveRecordUnsynced deletes journal/<id>.json without an fsync: a
-// power cut may bring it back.
-func (l Layout) RemoveRecordUnsynced(id string) error {
-	if err := os.Remove(l.RecordPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
 	}
 	return nil
 }
 
 // WriteRecordNoDirSync is WriteRecord without the fsync of journal/: the
-// caller calls SyncJournalDir before it relies on the record.
+// caller calls SyncJournal before it relies on the record.
 func (l Layout) WriteRecordNoDirSync(r Record) error {
-	b, err := encodeRecord(r)
-	if err == nil {
-		err = l.Fsync.WriteFileNoDirSync(l.RecordPath(r.ID), b)
-	}
-	if err != nil {
+	if _, err := l.writeSlot(r, true); err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// RemoveRecord deletes id's record durably; a missing one is fine.
+func (l Layout) RemoveRecord(id string) error {
+	if err := l.RemoveRecordUnsynced(id); err != nil {
+		return err
+	}
+	return l.syncJournal()
+}
+
+// RemoveRecordUnsynced deletes id's record without an fsync: a power cut
+// may bring it back.
+func (l Layout) RemoveRecordUnsynced(id string) error {
+	l.slots.forget(id)
+	for _, p := range []string{l.slotPath(id, 0), l.slotPath(id, 1), l.legacyPath(id)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
@@ -135,60 +117,148 @@ func (l Layout) syncDir(g *durable.GroupSync, dir string) error {
 	return g.Sync()
 }
 
-// LoadRecords reads every record. Records that do not parse are renamed to
-// *.corrupt and reported in bad (their spool files are left alone).
-// Leftover temp files of interrupted writes are removed.
-func (l Layout) LoadRecords() (recs []Record, bad []string, err error) {
+// LoadRecords reads every item's newest valid record and notes its slots
+// for the writes to come. An item whose record files all fail to read
+// (and are not blank) is set aside: its files are renamed to *.corrupt
+// and it is reported in bad, id -> why (its spool files are left alone).
+// Blank files (empty or zeros: what a power cut leaves of a record never
+// fsynced) count as never written. Records of earlier versions are
+// written again into a slot; leftover temp files of their writes are
+// removed.
+func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) {
 	ents, err := os.ReadDir(l.Journal)
 	if err != nil {
 		return nil, nil, err
 	}
+	byID := map[string][]string{}
+	var ids []string
 	for _, e := range ents {
 		n := e.Name()
-		p := filepath.Join(l.Journal, n)
+		if strings.HasPrefix(n, ".") && strings.Contains(n, ".tmp") {
+			os.Remove(filepath.Join(l.Journal, n)) // an interrupted write of an earlier version
+			continue
+		}
+		id, suffix, _ := strings.Cut(n, ".")
+		if !ValidID(id) || (suffix != "0" && suffix != "1" && suffix != "json") {
+			continue
+		}
+		if byID[id] == nil {
+			ids = append(ids, id)
+		}
+		byID[id] = append(byID[id], suffix)
+	}
+	bad = map[string]string{}
+	for _, id := range ids {
+		r, slot, st, why := l.newest(id, byID[id])
+		if slot >= 0 {
+			l.slots.mu.Lock()
+			l.slots.m[id] = &st
+			l.slots.mu.Unlock()
+		}
 		switch {
-		case strings.HasPrefix(n, ".") && strings.Contains(n, ".tmp"):
-			os.Remove(p) // an interrupted WriteRecord; the old record is intact
-			continue
-		case !strings.HasSuffix(n, ".json"):
-			continue
+		case slot == -2: // all blank
+			l.RemoveRecordUnsynced(id)
+		case slot == -1:
+			for _, suffix := range byID[id] {
+				p := filepath.Join(l.Journal, id+"."+suffix)
+				os.Rename(p, p+".corrupt")
+			}
+			bad[id] = why
+		case slot == 2: // an earlier version's record
+			if err := l.WriteRecord(r); err != nil {
+				return nil, nil, err
+			}
+			os.Remove(l.legacyPath(id))
+			recs = append(recs, r)
+		default:
+			recs = append(recs, r)
 		}
-		if lostToAPowerCut(p) {
-			// WriteRecord never writes this: an unsynced record
-			// (WriteRecordUnsynced) whose bytes a power cut lost, of an
-			// item that had no durable record: as if never written.
-			os.Remove(p)
-			continue
-		}
-		r, perr := ReadRecord(p)
-		if perr == nil && r.ID+".json" != n {
-			perr = fmt.Errorf("id %q does not match file name", r.ID)
-		}
-		if perr != nil {
-			os.Rename(p, p+".corrupt")
-			bad = append(bad, fmt.Sprintf("%s: %v", n, perr))
-			continue
-		}
-		recs = append(recs, r)
 	}
 	return recs, bad, nil
 }
 
-// lostToAPowerCut reports whether the file at p is empty or holds only
-// zero bytes: what a file system may show of a file whose size reached
-// the disk but whose bytes did not.
-func lostToAPowerCut(p string) bool {
-	b, err := os.ReadFile(p)
-	return err == nil && len(bytes.Trim(b, "\x00")) == 0
+// newest is the record of id with the highest sequence among its files
+// (suffixes "0", "1", "json"), which one it is (0, 1; 2 for json) and
+// the state of id's slots it leaves. slot -1: none reads (why says why);
+// -2: all are blank.
+func (l Layout) newest(id string, suffixes []string) (r Record, slot int, st slotState, why string) {
+	slot = -2
+	var whys []string
+	st = slotState{durable: -1, size: [2]int64{-1, -1}}
+	for _, suffix := range suffixes {
+		b, err := os.ReadFile(filepath.Join(l.Journal, id+"."+suffix))
+		if err != nil {
+			whys = append(whys, fmt.Sprintf("%s.%s: %v", id, suffix, err))
+			slot = max(slot, -1)
+			continue
+		}
+		s := 2
+		if suffix != "json" {
+			s = int(suffix[0] - '0')
+			st.size[s] = int64(len(b))
+		}
+		if len(bytes.Trim(b, "\x00")) == 0 {
+			continue // blank: written without an fsync, lost to a power cut
+		}
+		var c Record
+		if s == 2 {
+			c, err = DecodeRecord(b)
+		} else {
+			c, err = decodeSlot(b)
+		}
+		if err == nil && c.ID != id {
+			err = fmt.Errorf("id %q does not match file name", c.ID)
+		}
+		if err != nil {
+			whys = append(whys, fmt.Sprintf("%s.%s: %v", id, suffix, err))
+			slot = max(slot, -1)
+			continue
+		}
+		if slot < 0 || c.Seq > r.Seq {
+			r, slot = c, s
+		}
+	}
+	if slot < 0 {
+		return r, slot, st, strings.Join(whys, "; ")
+	}
+	if slot < 2 {
+		st.durable, st.seq = slot, r.Seq
+	}
+	return r, slot, st, ""
 }
 
-// ReadRecord reads one record and checks it: version, id, gen, state.
-func ReadRecord(path string) (Record, error) {
-	var r Record
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return r, err
+// ReadRecord reads the newest valid record of item id (for tests and
+// tools: the queue reads records with LoadRecords).
+func (l Layout) ReadRecord(id string) (Record, error) {
+	var suffixes []string
+	for _, s := range []string{"0", "1", "json"} {
+		if _, err := os.Stat(filepath.Join(l.Journal, id+"."+s)); err == nil {
+			suffixes = append(suffixes, s)
+		}
 	}
+	r, slot, _, why := l.newest(id, suffixes)
+	switch slot {
+	case -2:
+		return r, os.ErrNotExist
+	case -1:
+		return r, errors.New(why)
+	}
+	return r, nil
+}
+
+// SetAside reports whether LoadRecords set a record of id aside.
+func (l Layout) SetAside(id string) bool {
+	for _, s := range []string{"0", "1", "json"} {
+		if _, err := os.Stat(filepath.Join(l.Journal, id+"."+s+".corrupt")); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// DecodeRecord parses one record and checks it: version, id, gen, state.
+func DecodeRecord(b []byte) (Record, error) {
+	var r Record
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&r); err != nil {
 		return r, err

@@ -24,6 +24,7 @@ type Record struct {
 	Intent   *Intent    `json:"intent,omitempty"`
 	Asset    *api.Asset `json:"asset,omitempty"`  // Uploaded
 	Delete   bool       `json:"delete,omitempty"` // made by DeleteAssets: no spool, only deletes
+	Seq      uint64     `json:"seq,omitempty"`    // which of an item's two slot files is newer (slots.go)
 }
 
 // Version is the record format written; ReadRecord refuses others.
