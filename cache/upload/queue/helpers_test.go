@@ -23,6 +23,8 @@ type env struct {
 	clk *fakeClock
 	srv *fakeServer
 	mod func(*Options)
+	// uploadedHook, if set, runs first in each Observer.Uploaded call.
+	uploadedHook func(Item)
 
 	mu        sync.Mutex
 	uploaded  []Item // Observer.Uploaded calls
@@ -62,6 +64,9 @@ func (e *env) open() *Queue {
 	}
 	q.Start(Observer{
 		Uploaded: func(it Item, a *api.Asset) {
+			if e.uploadedHook != nil {
+				e.uploadedHook(it)
+			}
 			_, err := os.Stat(it.Spool)
 			e.mu.Lock()
 			e.uploaded = append(e.uploaded, it)

@@ -17,8 +17,9 @@ import (
 )
 
 // runUpload sends a Pending item, first checking whether an earlier,
-// interrupted attempt already created the asset.
-func (q *Queue) runUpload(it *item) {
+// interrupted attempt already created the asset. landing: the upload was
+// sent and its landing goes on without the worker (land).
+func (q *Queue) runUpload(it *item) (landing bool) {
 	q.mu.Lock()
 	if it.removed || it.rec.State != stPending || it.writers > 0 || q.heldLocked(it) {
 		q.mu.Unlock()
@@ -32,7 +33,11 @@ func (q *Queue) runUpload(it *item) {
 	}
 	it.inflight = &intent{Gen: gen, Name: name}
 	q.mu.Unlock()
-	defer q.endInflight(it)
+	defer func() {
+		if !landing {
+			q.endInflight(it)
+		}
+	}()
 	log := q.log.WithFields(logrus.Fields{"op": "upload", "id": id, "name": name})
 
 	if prev != nil {
@@ -81,7 +86,8 @@ func (q *Queue) runUpload(it *item) {
 			// Observer.Uploaded's owner (package upload) warns, with the types too.
 			log.WithFields(logrus.Fields{"asset": a.ID, "server_size": s}).Debug("server reports a different size than was sent")
 		}
-		q.landed(it, in, a)
+		q.land(it, in, a)
+		return true
 	case outcomeStop:
 		log.Info("upload interrupted by shutdown; it resumes at the next mount")
 	case outcomeRetry:
@@ -91,6 +97,24 @@ func (q *Queue) runUpload(it *item) {
 		log.WithError(err).Error("upload refused by the API; kept on disk as failed")
 		q.fail(it, in, err)
 	}
+	return false
+}
+
+// land finishes a sent upload without its worker, which sends the next
+// file meanwhile: the landing's fsyncs (claimed log, record) and the
+// owner's import took a few milliseconds per file on the worker's path,
+// against 12-15 ms for the POST of a 200 KB file on a 10 ms, 1 Gbit/s
+// link. The job ends (jobDone) after the landing, so the item runs no
+// other job meanwhile, and its upload stays in flight until then
+// (endInflight): a write meanwhile goes to a new spool generation.
+func (q *Queue) land(it *item, in *intent, a *api.Asset) {
+	q.wg.Add(1) // under the worker's own count: Close waits for it too
+	go func() {
+		defer q.wg.Done()
+		q.landed(it, in, a)
+		q.endInflight(it)
+		q.jobDone(it)
+	}()
 }
 
 // send makes the POST of attempt in, whose intent is journaled: by

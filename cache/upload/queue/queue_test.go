@@ -776,3 +776,25 @@ func TestWaitAllStartsEveryQueuedUploadAtOnce(t *testing.T) {
 		t.Fatalf("held file: %+v %v", it, ok)
 	}
 }
+
+// A landing (the claimed log's and the record's fsyncs, the owner's
+// import) does not hold the worker that sent the file: with one worker
+// and the first file's landing held up, the second file is still sent.
+func TestALandingDoesNotHoldItsWorker(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	e := newEnv(t, func(o *Options) { o.Workers = 1; o.Delay = 0 })
+	e.uploadedHook = func(it Item) {
+		if it.Name == "a.png" {
+			<-release
+		}
+	}
+	q := e.open()
+	e.write(q, "a.png", []byte("a"))
+	e.write(q, "b.png", []byte("b"))
+	for deadline := time.Now().Add(5 * time.Second); len(e.srv.byName("b.png")) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("b.png not sent while a.png's landing was held up (a.png sent %d times)", len(e.srv.byName("a.png")))
+		}
+	}
+}

@@ -5,12 +5,16 @@ package queue
 // nothing of what a job does: sending a file (put.go, with its intent
 // journaled around it, attempt.go, and the exactly-once check, dedupe.go),
 // or settling a finished or cancelled item (settle.go). A job that fails
-// transiently asks for a retry (retry.go). Locking as in queue.go: a
+// transiently asks for a retry (retry.go). A sent file's landing goes on
+// in a goroutine of its own (put.go, land) while the worker takes the next
+// item; the job ends with it (jobDone), so an item never runs two jobs at
+// once. Locking as in queue.go: a
 // worker holds Queue.mu only for bookkeeping.
 
 // jobs are what a worker runs for a ready item, by its state.
 type jobs struct {
-	put    func(it *item) // Pending: send the file
+	put    func(it *item) (landing bool) // Pending: send the file; landing: its landing goes on without the worker (put.go), and ends the job
+
 	settle func(it *item) // Uploaded: report it, delete what it replaced
 	cancel func(it *item) // Canceled: delete what it leaves on the server
 }
@@ -39,21 +43,28 @@ func (q *Queue) worker(j jobs) {
 		st := it.rec.State
 		q.mu.Unlock()
 
+		landing := false
 		switch st {
 		case stPending:
-			j.put(it)
+			landing = j.put(it)
 		case stUploaded:
 			j.settle(it)
 		case stCanceled:
 			j.cancel(it)
 		}
-
-		q.mu.Lock()
-		it.running = false
-		if it.rerun {
-			it.rerun = false
-			q.enqueueLocked(it)
+		if !landing {
+			q.jobDone(it)
 		}
-		q.mu.Unlock()
+	}
+}
+
+// jobDone ends the job a worker ran for it.
+func (q *Queue) jobDone(it *item) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	it.running = false
+	if it.rerun {
+		it.rerun = false
+		q.enqueueLocked(it)
 	}
 }
