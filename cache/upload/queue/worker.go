@@ -13,7 +13,7 @@ package queue
 
 // jobs are what a worker runs for a ready item, by its state.
 type jobs struct {
-	put    func(it *item) (landing bool) // Pending: send the file; landing: its landing goes on without the worker (put.go), and ends the job
+	put func(it *item) (landing bool) // Pending: send the file; landing: its landing goes on without the worker (put.go), and ends the job
 
 	settle func(it *item) // Uploaded: report it, delete what it replaced
 	cancel func(it *item) // Canceled: delete what it leaves on the server
