@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,7 +95,7 @@ func (l Layout) RemoveRecord(id string) error {
 // may bring it back.
 func (l Layout) RemoveRecordUnsynced(id string) error {
 	l.slots.forget(id)
-	for _, p := range []string{l.slotPath(id, 0), l.slotPath(id, 1), l.legacyPath(id)} {
+	for _, p := range []string{l.slotPath(id, 0), l.slotPath(id, 1)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -158,6 +159,7 @@ func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) 
 		switch {
 		case slot == -2: // all blank
 			l.RemoveRecordUnsynced(id)
+			os.Remove(l.legacyPath(id))
 		case slot == -1:
 			for _, suffix := range byID[id] {
 				p := filepath.Join(l.Journal, id+"."+suffix)
@@ -171,6 +173,9 @@ func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) 
 			os.Remove(l.legacyPath(id))
 			recs = append(recs, r)
 		default:
+			if slices.Contains(byID[id], "json") {
+				os.Remove(l.legacyPath(id)) // moved before a crash, not yet removed
+			}
 			recs = append(recs, r)
 		}
 	}

@@ -152,3 +152,25 @@ func TestBlankSlotsAreNoRecordAndDamagedOnesAreSetAside(t *testing.T) {
 		t.Fatal("SetAside does not name the damaged record alone")
 	}
 }
+
+// A record moved into a slot before a crash that left the old file too is
+// not loaded from that old file again once the item is finished.
+func TestAnOldRecordLeftBesideItsSlotIsRemoved(t *testing.T) {
+	l := newTestLayout(t)
+	id := NewID()
+	r := rec(id, "moved.png")
+	r.V = Version
+	b, _ := json.Marshal(r)
+	os.WriteFile(filepath.Join(l.Journal, id+".json"), b, 0o600)
+	if err := l.WriteRecord(rec(id, "moved.png")); err != nil {
+		t.Fatal(err)
+	}
+	l2, _ := NewLayout(l.Dir, nil)
+	if recs, _, _ := l2.LoadRecords(); len(recs) != 1 {
+		t.Fatalf("loaded %+v", recs)
+	}
+	l2.RemoveRecordUnsynced(id) // finished
+	if recs, _ := load(t, l.Dir); len(recs) != 0 {
+		t.Fatalf("a finished item came back: %+v", recs)
+	}
+}
