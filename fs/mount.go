@@ -8,6 +8,8 @@ import (
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/kreafs/kreafs/fs/node"
 )
 
 // MountOptions are the mount-wide settings that are not part of Config.
@@ -38,14 +40,17 @@ const maxRequest = 1 << 20
 // with Server.Wait and unmounts with Server.Unmount, then calls
 // root.Close.
 func Mount(mountpoint string, root *Root, o MountOptions) (*fuse.Server, error) {
-	var srv *fuse.Server
-	var err error
+	opts := gofsOptions(root, o)
+	raw := node.NegativeEntries(gofs.NewNodeFS(root, opts))
 	if o.Ops != nil {
-		srv, err = mountTimed(mountpoint, root, gofsOptions(root, o), o.Ops)
-	} else {
-		srv, err = gofs.Mount(mountpoint, root, gofsOptions(root, o))
+		raw = &timedFS{RawFileSystem: raw, o: o.Ops}
 	}
+	srv, err := fuse.NewServer(raw, mountpoint, &opts.MountOptions)
 	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	return srv, nil

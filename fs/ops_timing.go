@@ -9,7 +9,6 @@ package fs
 import (
 	"time"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
@@ -139,19 +138,4 @@ func (t *timedFS) ReadDirPlus(c <-chan struct{}, in *fuse.ReadIn, out *fuse.DirE
 func (t *timedFS) StatFs(c <-chan struct{}, h *fuse.InHeader, out *fuse.StatfsOut) fuse.Status {
 	s := time.Now()
 	return t.done("statfs", s, t.RawFileSystem.StatFs(c, h, out))
-}
-
-// mountTimed is gofs.Mount with the node bridge wrapped in a timedFS.
-func mountTimed(mountpoint string, root *Root, opts *gofs.Options, o OpObserver) (*fuse.Server, error) {
-	var raw fuse.RawFileSystem = gofs.NewNodeFS(root, opts)
-	raw = &timedFS{RawFileSystem: raw, o: o}
-	srv, err := fuse.NewServer(raw, mountpoint, &opts.MountOptions)
-	if err != nil {
-		return nil, err
-	}
-	go srv.Serve()
-	if err := srv.WaitMount(); err != nil {
-		return nil, err
-	}
-	return srv, nil
 }

@@ -124,3 +124,62 @@ func TestBulkCopiesOfNewFilesAskTheAPIAboutNamesAboutOnceASecondNotOnceAFile(t *
 		t.Errorf("ls assets/ shows %d names, want %d", strings.Count(ls, ".png\n"), 2*n+3)
 	}
 }
+
+// During a burst of misses (a bulk copy of new files), the kernel keeps a
+// name kreafs answered "missing" under the burst rule as a negative entry
+// for as long as that answer stands (under a second): the next program's
+// lookup of it does not reach kreafs. rsync looks each new name up two or
+// three times. Once the burst is over, every program's lookup asks again.
+func TestDuringABurstTheKernelKeepsMissedNamesForUnderASecond(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--dir-cache-ttl", "1h", "--metrics-addr", "127.0.0.1:0")
+	run(t, "ls", m.Path("assets"))
+	var url string
+	if err := eventually(3*time.Second, func() error {
+		sm := metricsURL.FindStringSubmatch(m.Stderr())
+		if sm == nil {
+			return fmt.Errorf("no metrics address in the log")
+		}
+		url = sm[1]
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lookups := func() float64 { return scrape(t, url)["kreafs_fuse_operations_total{op=lookup}"] }
+	const n = 20
+	var paths []string
+	for i := range n {
+		paths = append(paths, m.Path("assets", fmt.Sprintf("missing-%02d.png", i)))
+	}
+	statAll := func() float64 {
+		t.Helper()
+		before := lookups()
+		if _, _, err := runErr(t, "stat", paths...); err == nil {
+			t.Fatal("stat of names that do not exist succeeded")
+		}
+		return lookups() - before
+	}
+	first := statAll() // the first 5 names re-checked, then a burst
+	second := statAll()
+	t.Logf("lookups of %d missed names: %v by the first stat, %v by the second right after", n, first, second)
+	if first < n {
+		t.Fatalf("the first stat of %d new names made %v lookups, want at least %d", n, first, n)
+	}
+	if second > 8 {
+		t.Errorf("a second program's stat of %d names missed a moment ago, in a burst, made %v lookups; want at most 8 (the names answered before the burst began)", n, second)
+	}
+
+	// After the burst, quiet use: every program's lookup asks.
+	time.Sleep(2500 * time.Millisecond)
+	for i := range 2 {
+		before := lookups()
+		if _, _, err := runErr(t, "stat", paths[n-1]); err == nil {
+			t.Fatal("stat of a name that does not exist succeeded")
+		}
+		if got := lookups() - before; got != 1 {
+			t.Errorf("stat %d of a missing name after the burst made %v lookups, want 1", i+1, got)
+		}
+	}
+}

@@ -239,42 +239,43 @@ func (d *assetsDir) installLocked(gen uint64, assets []api.Asset, rename bool) *
 
 // lookup resolves a name of assets/ to its asset. A name missing from the
 // current listing is re-checked (assets_recheck.go) before ENOENT, so a
-// file uploaded elsewhere a moment ago is found.
-func (d *assetsDir) lookup(ctx context.Context, name string) (*api.Asset, error) {
+// file uploaded elsewhere a moment ago is found. cacheFor, with ENOENT:
+// how long the kernel may keep that answer (assets_recheck_memo.go).
+func (d *assetsDir) lookup(ctx context.Context, name string) (a *api.Asset, cacheFor time.Duration, err error) {
 	asked := time.Now() // real time: see cache.Listing.FetchedSince
 	t, err := d.table(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if a := t.ByName[name]; a != nil {
-		return a, nil
+		return a, 0, nil
 	}
 	if t.Saved { // the API is down: nothing to re-check against
-		return nil, syscall.ENOENT
+		return nil, 0, syscall.ENOENT
 	}
 	if d.listing.FetchedSince(asked) {
-		return nil, syscall.ENOENT // the listing was fetched for this lookup: as new as a re-check
+		return nil, 0, syscall.ENOENT // the listing was fetched for this lookup: as new as a re-check
 	}
-	if !d.shouldRecheck(ctx, name) {
-		return nil, syscall.ENOENT
+	if recheck, cacheFor := d.shouldRecheck(ctx, name); !recheck {
+		return nil, cacheFor, syscall.ENOENT
 	}
 	began := time.Now()
 	if err := d.recheck(ctx); err != nil {
 		if node.ToErrno(err) == syscall.EINTR {
-			return nil, err
+			return nil, 0, err
 		}
 		// The answer stays ENOENT; say why it could not be re-checked.
 		d.r.Log.WithFields(logrus.Fields{"op": "lookup", "path": "assets/" + name}).WithError(err).Info("re-check of a missing name failed")
-		return nil, syscall.ENOENT
+		return nil, 0, syscall.ENOENT
 	}
 	if t, err = d.table(ctx); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if a := t.ByName[name]; a != nil {
-		return a, nil
+		return a, 0, nil
 	}
 	d.misses.add(ctx, name, began)
-	return nil, syscall.ENOENT
+	return nil, 0, syscall.ENOENT
 }
 
 // withoutDeleted drops the assets deleted through this mount: a listing

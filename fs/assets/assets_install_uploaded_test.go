@@ -59,13 +59,13 @@ func TestAMissThatWaitedForAListingIsNotRecheckedToo(t *testing.T) {
 	d := newListingTree(t, nil)
 	remote := d.r.Cfg.Remote.(*listingRemote)
 	ctx := context.Background()
-	if _, err := d.lookup(ctx, "new.png"); err == nil {
+	if _, _, err := d.lookup(ctx, "new.png"); err == nil {
 		t.Fatal("new.png found in a listing without it")
 	}
 	if l, c := remote.lists.Load(), remote.checks.Load(); l != 1 || c != 0 {
 		t.Fatalf("a first lookup of a missing name made %d listings and %d re-checks, want 1 and 0", l, c)
 	}
-	if _, err := d.lookup(ctx, "other.png"); err == nil {
+	if _, _, err := d.lookup(ctx, "other.png"); err == nil {
 		t.Fatal("other.png found")
 	}
 	if c := remote.checks.Load(); c != 1 {

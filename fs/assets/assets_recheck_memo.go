@@ -20,7 +20,11 @@ package assets
 //     lookup of a sustained burst waits for the API. An asset
 //     uploaded elsewhere during a bulk copy here may then take up to
 //     burstFresh to be found by name; in quiet use (a shell's next command
-//     after an upload elsewhere) every other process's miss asks.
+//     after an upload elsewhere) every other process's miss asks. The
+//     kernel keeps such an answer (and, during a burst, a miss of a
+//     temporary name) as a negative entry for as long as the rule allows
+//     (node.CacheMiss), so rsync's second and third lookups of a new name
+//     do not reach kreafs at all.
 //
 // Only answers of ENOENT count toward a burst, so a program that reads
 // names just uploaded elsewhere, which the re-check finds, never makes
@@ -83,36 +87,52 @@ type missMemo struct {
 // shouldRecheck says whether a lookup of name, missing from the listing,
 // asks the API (see the top of this file). When it does not, the caller
 // answers ENOENT.
-func (d *assetsDir) shouldRecheck(ctx context.Context, name string) bool {
+// cacheFor (> 0 for an answer of the burst rule): how long that answer
+// stays within the rule, which the kernel may keep it for (node.CacheMiss)
+// so that the copy's next lookups of the name do not reach kreafs.
+func (d *assetsDir) shouldRecheck(ctx context.Context, name string) (recheck bool, cacheFor time.Duration) {
 	if view.ClassifyPath(name) != view.FinalName {
-		return false
+		return false, d.misses.tempFor(time.Now())
 	}
-	answered, refresh := d.misses.answers(ctx, name)
+	answered, refresh, cacheFor := d.misses.answers(ctx, name)
 	if refresh {
 		d.recheckSoon()
 	}
-	return !answered
+	return !answered, cacheFor
 }
 
 // answers reports whether a miss of name by the caller is answered from a
 // recent re-check; if so, it counts as a miss. refresh: the answer comes
 // from the burst rule and its re-check began burstFresh/2 ago or more, so
 // a new one should start in the background, to be there before lookups
-// would have to wait for it.
-func (m *missMemo) answers(ctx context.Context, name string) (answered, refresh bool) {
+// would have to wait for it. cacheFor: for an answer of the burst rule,
+// how long it stays within the rule (burstFresh after its re-check began).
+func (m *missMemo) answers(ctx context.Context, name string) (answered, refresh bool, cacheFor time.Duration) {
 	pid := node.CallerProcess(ctx)
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if t, ok := m.at[missKey{name, pid}]; pid != 0 && ok && now.Sub(t) < missMemoFor {
 		m.missedLocked(name, now)
-		return true, false
+		return true, false, 0
 	}
 	if age := now.Sub(m.lastCheck); age < burstFresh && m.burstLocked(now) {
 		m.missedLocked(name, now)
-		return true, age >= burstFresh/2
+		return true, age >= burstFresh/2, burstFresh - age
 	}
-	return false, false
+	return false, false, 0
+}
+
+// tempFor is how long the kernel may keep a miss of a temporary or junk
+// name (never re-checked: ENOENT unless the listing has it): burstFresh
+// during a burst, as the burst rule's answers; else not at all.
+func (m *missMemo) tempFor(now time.Time) time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.burstLocked(now) {
+		return burstFresh
+	}
+	return 0
 }
 
 // add records that a re-check begun at began did not find name for the

@@ -72,7 +72,7 @@ func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
 	if it, ok := d.r.up.Session().Lookup(name); ok {
 		return target{item: &it}, nil
 	}
-	a, err := d.lookup(ctx, name)
+	a, _, err := d.lookup(ctx, name)
 	if err != nil {
 		if node.ToErrno(err) == syscall.ENOENT {
 			return target{}, nil

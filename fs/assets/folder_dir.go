@@ -109,11 +109,12 @@ func (d *assetsDir) lookupIn(ctx context.Context, parent *gofs.Inode, dir, name 
 	if t, err := d.table(ctx); err == nil && t.IsFolder(p) {
 		return d.folderEntry(ctx, parent, p, out)
 	}
-	a, err := d.lookup(ctx, p)
+	a, cacheFor, err := d.lookup(ctx, p)
 	if node.ToErrno(err) == syscall.ENOENT {
 		if t, terr := d.table(ctx); terr == nil && t.IsFolder(p) { // the re-check found it
 			return d.folderEntry(ctx, parent, p, out)
 		}
+		node.CacheMiss(out, cacheFor)
 	}
 	if err != nil {
 		return nil, node.Fail(d.r.Log, logrus.Fields{"op": "lookup", "path": "assets/" + p}, err)
