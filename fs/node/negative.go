@@ -16,8 +16,11 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
-// missMarker is the node id CacheMiss leaves in an EntryOut: no inode has
-// it (go-fuse numbers them from 1 up).
+// missMarker is the generation CacheMiss leaves in an EntryOut. An answer
+// that names an inode has the inode's generation there instead (kreafs'
+// are small), and an entry of READDIRPLUS that failed its lookup has node
+// id 0, whose other fields the kernel ignores: so the mark never reaches
+// the kernel as a node.
 const missMarker = ^uint64(0)
 
 // CacheMiss, in a Lookup that then answers ENOENT, lets the kernel keep
@@ -26,7 +29,7 @@ func CacheMiss(out *fuse.EntryOut, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	out.NodeId = missMarker
+	out.Generation = missMarker
 	out.SetEntryTimeout(d)
 }
 
@@ -40,11 +43,11 @@ type negativeEntries struct{ fuse.RawFileSystem }
 
 func (n negativeEntries) Lookup(c <-chan struct{}, h *fuse.InHeader, name string, out *fuse.EntryOut) fuse.Status {
 	st := n.RawFileSystem.Lookup(c, h, name, out)
-	if out.NodeId != missMarker {
+	if out.Generation != missMarker {
 		return st
 	}
-	out.NodeId = 0
-	if st == fuse.ENOENT {
+	out.Generation = 0
+	if st == fuse.ENOENT && out.NodeId == 0 {
 		return fuse.OK
 	}
 	out.SetEntryTimeout(0)

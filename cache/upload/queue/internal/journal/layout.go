@@ -75,7 +75,7 @@ func (l Layout) WriteRecordUnsynced(r Record) error {
 }
 
 // WriteRecordNoDirSync is WriteRecord without the fsync of journal/: the
-// caller calls SyncJournal before it relies on the record.
+// caller (the Committer) fsyncs journal/ before it relies on the record.
 func (l Layout) WriteRecordNoDirSync(r Record) error {
 	if _, err := l.writeSlot(r, true); err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
