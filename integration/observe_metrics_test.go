@@ -6,13 +6,11 @@ package integration
 // operations does, read as Prometheus reads them.
 
 import (
-	"fmt"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -68,17 +66,7 @@ func TestMetricsCountersMoveByWhatACatAndACpDid(t *testing.T) {
 	photo := makePNG(7, 64, 64)
 	emu.add(photo, "seen.png")
 	m := mount(t, emu, "--upload-delay", "0", "--metrics-addr", "127.0.0.1:0")
-	var url string
-	if err := eventually(3*time.Second, func() error {
-		sm := metricsURL.FindStringSubmatch(m.Stderr())
-		if sm == nil {
-			return fmt.Errorf("no metrics address in the log")
-		}
-		url = sm[1]
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	url := loggedURL(t, m, metricsURL, "metrics")
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("metrics at %s, want loopback", url)
 	}

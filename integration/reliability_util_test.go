@@ -82,18 +82,26 @@ var pprofRe = regexp.MustCompile(`profiling at (http://[^ ]+/debug/pprof/)`)
 // have been started with KREAFS_PPROF=127.0.0.1:0).
 func pprofURL(t testing.TB, m *Mount) string {
 	t.Helper()
-	var base string
+	return loggedURL(t, m, pprofRe, "profiling")
+}
+
+// loggedURL is the first submatch of re in kreafs' stderr, waiting for
+// it: the address of an endpoint kreafs logs once it listens (what names
+// it in the failure).
+func loggedURL(t testing.TB, m *Mount, re *regexp.Regexp, what string) string {
+	t.Helper()
+	var url string
 	if err := eventually(5*time.Second, func() error {
-		mm := pprofRe.FindStringSubmatch(m.Stderr())
+		mm := re.FindStringSubmatch(m.Stderr())
 		if mm == nil {
-			return fmt.Errorf("no profiling line in kreafs' stderr")
+			return fmt.Errorf("no %s address in kreafs' stderr", what)
 		}
-		base = mm[1]
+		url = mm[1]
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return base
+	return url
 }
 
 // goroutineCount is the number of goroutines of kreafs, from the first

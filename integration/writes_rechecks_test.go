@@ -136,17 +136,7 @@ func TestDuringABurstTheKernelKeepsMissedNamesForUnderASecond(t *testing.T) {
 	emu := startEmulator(t, emulator.Options{})
 	m := mount(t, emu, "--dir-cache-ttl", "1h", "--metrics-addr", "127.0.0.1:0")
 	run(t, "ls", m.Path("assets"))
-	var url string
-	if err := eventually(3*time.Second, func() error {
-		sm := metricsURL.FindStringSubmatch(m.Stderr())
-		if sm == nil {
-			return fmt.Errorf("no metrics address in the log")
-		}
-		url = sm[1]
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	url := loggedURL(t, m, metricsURL, "metrics")
 	lookups := func() float64 { return scrape(t, url)["kreafs_fuse_operations_total{op=lookup}"] }
 	const n = 20
 	var paths []string

@@ -13,8 +13,9 @@ package queue
 
 // jobs are what a worker runs for a ready item, by its state.
 type jobs struct {
-	put func(it *item) (landing bool) // Pending: send the file; landing: its landing goes on without the worker (put.go), and ends the job
-
+	// Pending: send the file; landing: its landing goes on without the
+	// worker (put.go, land), and ends the job.
+	put    func(it *item) (landing bool)
 	settle func(it *item) // Uploaded: report it, delete what it replaced
 	cancel func(it *item) // Canceled: delete what it leaves on the server
 }
