@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -96,9 +97,13 @@ func (wb *wireBench) caseFirstBytes() ([]row, error) {
 }
 
 // caseListing: `ls -l assets/` of the listing account on a fresh mount
-// against fetching its pages.
+// against fetching its pages; under it, as reference, the same pages then
+// `ls -l` of a local directory with the same names (what a program that
+// fetched the pages and then listed them locally would take: `ls -l` of
+// 10,000 entries is not free).
 func (wb *wireBench) caseListing() ([]row, error) {
-	var pages, kre []time.Duration
+	var pages, kre, ref []time.Duration
+	local := filepath.Join(wb.tmp, "wire-list-local-"+wb.prof.Name)
 	for i := 0; i < wb.w.runs; i++ {
 		_, d, err := wb.listAllPages(wb.list)
 		if err != nil {
@@ -110,20 +115,71 @@ func (wb *wireBench) caseListing() ([]row, error) {
 		if err != nil {
 			return nil, err
 		}
+		var dk time.Duration
 		err = wb.requestsNote(wb.list, "ls -l", func() error {
-			d, err = wb.runCmd("ls", "-l", filepath.Join(m.mp, "assets")+"/")
+			dk, err = wb.runCmd("ls", "-l", filepath.Join(m.mp, "assets")+"/")
 			return err
 		})
+		if err == nil && i == 0 {
+			err = localCopyOfNames(filepath.Join(m.mp, "assets"), local)
+		}
 		m.stop()
 		if err != nil {
 			return nil, err
 		}
-		kre = append(kre, d)
-		wb.progress(wb.prof.Name+" ls -l cold", i, pages, kre, nil)
+		kre = append(kre, dk)
+		dl, err := wb.runCmd("ls", "-l", local+"/")
+		if err != nil {
+			return nil, err
+		}
+		ref = append(ref, d+dl)
+		wb.progress(fmt.Sprintf("%s ls -l cold (reference: pages, then a local ls -l %s)", wb.prof.Name, measure.Ms(dl)), i, pages, kre, nil)
 	}
 	n := wb.w.list
-	return []row{wireTimeRow(fmt.Sprintf("ls -l assets/, %d assets, cold", n), measure.Median(kre), measure.Median(pages),
-		fmt.Sprintf("%d pages of 1000", (n+999)/1000), 1.2)}, nil
+	p := measure.Median(pages)
+	return []row{
+		wireTimeRow(fmt.Sprintf("ls -l assets/, %d assets, cold", n), measure.Median(kre), p,
+			fmt.Sprintf("%d pages of 1000", (n+999)/1000), 1.2),
+		{
+			name:      "  reference: the same pages, then ls -l of a local directory with the same names and sizes",
+			kreafs:    measure.Ms(measure.Median(ref)),
+			baseline:  measure.Ms(p),
+			ratio:     fmt.Sprintf("%.2f", measure.Median(ref).Seconds()/p.Seconds()),
+			reference: true,
+		},
+	}, nil
+}
+
+// localCopyOfNames makes dir (if missing) hold an empty, sparse file of
+// the same name and size for each entry of from.
+func localCopyOfNames(from, dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	ents, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		f, err := os.Create(filepath.Join(dir, e.Name()))
+		if err == nil {
+			err = f.Truncate(fi.Size())
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // caseUpload: `cp` of a big file into assets/ and `sync FILE` against one
