@@ -57,7 +57,7 @@ func Mount(mountpoint string, root *Root, o MountOptions) (*fuse.Server, error) 
 }
 
 // gofsOptions are the go-fuse settings kreafs mounts with. Each one is
-// explained in docs/configuration.md ("Mount options kreafs sets").
+// explained in docs/configuration.md ("How kreafs mounts").
 func gofsOptions(root *Root, o MountOptions) *gofs.Options {
 	ttl := root.m.Cfg.DirCacheTTL
 	opts := []string{

@@ -188,6 +188,15 @@ func TestAStreamedUploadThatIsGivenUpUploadsTheFinalContentOnce(t *testing.T) {
 				}
 				return
 			}
+			// The kernel sends a handle's RELEASE after its close has
+			// returned, and sync FILE of a file that a writer still holds
+			// (a second writer's RELEASE on its way) returns once the bytes
+			// are local, by design: wait for the releases first.
+			for deadline := time.Now().Add(5 * time.Second); strings.Contains(e.status(t), "writing\t"); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("still open for writing 5 s after the last close:\n%s", e.status(t))
+				}
+			}
 			if err := e.syncFile(name); err != nil {
 				t.Fatal(err)
 			}
