@@ -27,16 +27,7 @@ func TestLsLOfAssetsWithoutSizesLearnsThemConcurrently(t *testing.T) {
 	if took := time.Since(start); took > n*latency/2 {
 		t.Errorf("ls -l of %d assets without size_bytes took %v, want under %v", n, took, n*latency/2)
 	}
-	names := m.names()
-	for _, a := range m.emu.Assets() {
-		fi, err := os.Stat(m.path("assets", names[a.ID]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := m.emu.AssetFileSize(a.ID); fi.Size() != want {
-			t.Errorf("%s: size %d, want %d", names[a.ID], fi.Size(), want)
-		}
-	}
+	checkSizes(t, m)
 }
 
 // A cold ls -l learns the sizes a page of the listing lacks while the next
@@ -165,6 +156,15 @@ func TestEntriesWhoseSizesComeAfterTheOpenArePreparedAheadToo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkSizes(t, m)
+	if got := m.root.assets.PreparedLookups() - prepared; len(ents) != n || got != n {
+		t.Errorf("%d entries, %d of them answered by a prepared entry; want all %d", len(ents), got, n)
+	}
+}
+
+// checkSizes: every asset of the account shows its file's size in assets/.
+func checkSizes(t *testing.T, m *testMount) {
+	t.Helper()
 	names := m.names()
 	for _, a := range m.emu.Assets() {
 		fi, err := os.Lstat(m.path("assets", names[a.ID]))
@@ -174,8 +174,5 @@ func TestEntriesWhoseSizesComeAfterTheOpenArePreparedAheadToo(t *testing.T) {
 		if want := m.emu.AssetFileSize(a.ID); fi.Size() != want {
 			t.Errorf("%s: size %d, want %d", names[a.ID], fi.Size(), want)
 		}
-	}
-	if got := m.root.assets.PreparedLookups() - prepared; len(ents) != n || got != n {
-		t.Errorf("%d entries, %d of them answered by a prepared entry; want all %d", len(ents), got, n)
 	}
 }

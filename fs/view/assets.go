@@ -128,7 +128,7 @@ func (t *AssetTable) Show(p Pending) *AssetTable {
 	if t.shown == nil || t.shownKey != k {
 		var v *AssetTable
 		if len(hid) == 0 && sameFolders(folders, t.folders) {
-			v = t.Plus(t.Gen, extra) // nil unless the extras' names are theirs alone
+			v = t.plusOwn(t.Gen, extra) // nil unless the extras' names are theirs alone
 		}
 		if v == nil {
 			v = t.without(p.Hidden, extra, folders)

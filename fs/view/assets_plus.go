@@ -5,7 +5,7 @@ package view
 // Building a table names every asset (NewAssetTree: O(assets), about a
 // millisecond per thousand), and a bulk copy adds one asset per finished
 // upload: rebuilding for each made the upload path and the lookups of the
-// copying program cost O(account) per file. Plus adds assets to a built
+// copying program cost O(account) per file. plusOwn adds assets to a built
 // table when their names cannot change anyone else's, which is the usual
 // case: a new asset wants a path nobody holds.
 
@@ -16,7 +16,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 )
 
-// Plus is the table of generation gen holding t's assets and add: the
+// plusOwn is the table of generation gen holding t's assets and add: the
 // table NewAssetTree would build from them (same names, same folders),
 // made by copying t's indexes instead of naming every asset again. It
 // returns nil, and the caller builds the table in full, unless each added
@@ -25,14 +25,14 @@ import (
 // full build gives each its wanted path and every other asset the name it
 // has in t (the naming rules only move an asset's name when another wants
 // a name it holds or tried). t must be a tree and not saved.
-func (t *AssetTable) Plus(gen uint64, add []api.Asset) *AssetTable {
+func (t *AssetTable) plusOwn(gen uint64, add []api.Asset) *AssetTable {
 	return t.plus(gen, slices.Clone(add)) // the new table's own, as a build's are
 }
 
 // Grown is the table of generation gen for assets, a listing that grew
 // from the one t was built from by appends in place (WithAssets: the same
-// array, t's items first): t Plus the appended assets, or nil when
-// assets is not such a listing (a fetch, a delete) or Plus declines;
+// array, t's items first): t plus the appended assets, or nil when
+// assets is not such a listing (a fetch, a delete) or plus declines;
 // with the paths of the appended assets. Telling so costs nothing per
 // asset: no listing edit rewrites an item in place, so the shared first
 // item means t's items are unchanged.
@@ -51,7 +51,7 @@ func (t *AssetTable) Grown(gen uint64, assets []api.Asset) (nt *AssetTable, adde
 	return nt, added
 }
 
-// plus is Plus with items the new table may point into.
+// plus is plusOwn with items the new table may point into.
 func (t *AssetTable) plus(gen uint64, items []api.Asset) *AssetTable {
 	if !t.tree || t.Saved || len(items) == 0 {
 		return nil

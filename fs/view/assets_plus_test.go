@@ -24,7 +24,7 @@ func tableShape(t *AssetTable) string {
 }
 
 // Adding assets to a built table gives exactly the table a full naming of
-// all the assets gives, whenever Plus answers: same names for the old
+// all the assets gives, whenever plusOwn answers: same names for the old
 // assets, the wanted paths for the new, same folders. Random accounts with
 // duplicate wishes, folders, kept names and names that look suffixed.
 func TestATablePlusNewAssetsIsTheTableOfThemAll(t *testing.T) {
@@ -53,9 +53,9 @@ func TestATablePlusNewAssetsIsTheTableOfThemAll(t *testing.T) {
 		keptOf := func(id string) string { return kept[id] }
 		before := NewAssetTree(7, base, keptOf)
 		beforeShape := tableShape(before)
-		got := before.Plus(8, add)
+		got := before.plusOwn(8, add)
 		if tableShape(before) != beforeShape {
-			t.Fatalf("round %d: Plus changed the table it was given", round)
+			t.Fatalf("round %d: plusOwn changed the table it was given", round)
 		}
 		if got == nil {
 			declined++
@@ -71,7 +71,7 @@ func TestATablePlusNewAssetsIsTheTableOfThemAll(t *testing.T) {
 		}
 	}
 	if answered < 200 || declined < 200 {
-		t.Errorf("Plus answered %d and declined %d of 2000 random additions: the test no longer exercises both", answered, declined)
+		t.Errorf("plusOwn answered %d and declined %d of 2000 random additions: the test no longer exercises both", answered, declined)
 	}
 }
 
@@ -91,20 +91,20 @@ func TestPlusAddsANewNameAndLeavesATakenOneToAFullBuild(t *testing.T) {
 		base = append(base, asset(fmt.Sprintf("old%05d", i), fmt.Sprintf("img-%04d.png", i), "image/png", -i))
 	}
 	tab := NewAssetTree(1, base, nil)
-	got := tab.Plus(2, []api.Asset{asset("new00001", "copied.png", "image/png", 1)})
+	got := tab.plusOwn(2, []api.Asset{asset("new00001", "copied.png", "image/png", 1)})
 	if got == nil || got.ByName["copied.png"] == nil || got.ByName["copied.png"].ID != "new00001" || len(got.ByName) != 1001 {
 		t.Fatal("a new name was not added")
 	}
 	if tab.ByName["copied.png"] != nil || len(tab.Names) != 1000 {
-		t.Error("the table Plus was given changed")
+		t.Error("the table plusOwn was given changed")
 	}
-	if tab.Plus(2, []api.Asset{asset("new00002", "img-0003.png", "image/png", 1)}) != nil {
-		t.Error("a name an asset holds needs the naming rules: Plus must decline")
+	if tab.plusOwn(2, []api.Asset{asset("new00002", "img-0003.png", "image/png", 1)}) != nil {
+		t.Error("a name an asset holds needs the naming rules: plusOwn must decline")
 	}
 }
 
 // A listing grown in place by the listing edits (uploads landing) gives
-// the table Plus the new assets; a listing fetched anew, even with the
+// the table plusOwn the new assets; a listing fetched anew, even with the
 // same assets, is named in full.
 func TestATableGrownInPlaceAddsOnlyTheAppendedAssets(t *testing.T) {
 	var listing []api.Asset

@@ -98,6 +98,13 @@ func (l Layout) writeSlot(r Record, doSync bool) (named bool, err error) {
 	st.seq++
 	r.Seq = st.seq
 	prev := st.size[slot]
+	// The first durable write also makes the other slot, empty, so that
+	// the fsync of journal/ that follows names both: the next durable
+	// write (an upload's intent) then needs none.
+	other := -1
+	if doSync && st.size[1-slot] < 0 {
+		other = 1 - slot
+	}
 	t.mu.Unlock()
 
 	b, err := encodeSlot(r, prev)
@@ -117,22 +124,13 @@ func (l Layout) writeSlot(r Record, doSync bool) (named bool, err error) {
 		err = cerr
 	}
 
-	// The first durable write also makes the other slot, empty, so that
-	// the fsync of journal/ that follows names both: the next durable
-	// write (an upload's intent) then needs none.
-	other := -1
-	if err == nil && doSync {
-		t.mu.Lock()
-		if t.stateLocked(r.ID).size[1-slot] < 0 {
-			other = 1 - slot
-		}
-		t.mu.Unlock()
-		if other >= 0 {
-			if f, oerr := os.OpenFile(l.slotPath(r.ID, other), os.O_WRONLY|os.O_CREATE, durable.FilePerm); oerr == nil {
-				f.Close()
-			} else {
-				other = -1
-			}
+	if other >= 0 {
+		if err != nil {
+			other = -1
+		} else if f, oerr := os.OpenFile(l.slotPath(r.ID, other), os.O_WRONLY|os.O_CREATE, durable.FilePerm); oerr == nil {
+			f.Close()
+		} else {
+			other = -1
 		}
 	}
 

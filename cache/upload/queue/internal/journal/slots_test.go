@@ -39,6 +39,20 @@ func load(t *testing.T, dir string) (map[string]Record, map[string]string) {
 	return out, bad
 }
 
+// writeOldRecord writes r as kreafs before the slots did: journal/<id>.json,
+// indented JSON, no checksum.
+func writeOldRecord(t *testing.T, l Layout, r Record) {
+	t.Helper()
+	r.V = Version
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(l.Journal, r.ID+".json"), b, 0o600)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func read(t *testing.T, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
@@ -117,10 +131,7 @@ func TestASlotIsRewrittenInPlaceWithoutShrinking(t *testing.T) {
 func TestARecordOfAnEarlierVersionIsLoadedAndMovedIntoASlot(t *testing.T) {
 	l := newTestLayout(t)
 	id := NewID()
-	r := rec(id, "old.png")
-	r.V = Version
-	b, _ := json.MarshalIndent(r, "", "  ")
-	os.WriteFile(filepath.Join(l.Journal, id+".json"), b, 0o600)
+	writeOldRecord(t, l, rec(id, "old.png"))
 	recs, bad := load(t, l.Dir)
 	if recs[id].Name != "old.png" || len(bad) != 0 {
 		t.Fatalf("loaded %+v (bad %v)", recs, bad)
@@ -158,10 +169,7 @@ func TestBlankSlotsAreNoRecordAndDamagedOnesAreSetAside(t *testing.T) {
 func TestAnOldRecordLeftBesideItsSlotIsRemoved(t *testing.T) {
 	l := newTestLayout(t)
 	id := NewID()
-	r := rec(id, "moved.png")
-	r.V = Version
-	b, _ := json.Marshal(r)
-	os.WriteFile(filepath.Join(l.Journal, id+".json"), b, 0o600)
+	writeOldRecord(t, l, rec(id, "moved.png"))
 	if err := l.WriteRecord(rec(id, "moved.png")); err != nil {
 		t.Fatal(err)
 	}
