@@ -311,8 +311,8 @@ func TestDamagedJournalIsSetAsideAndOthersResume(t *testing.T) {
 			t.Errorf("left in spool: %s", f)
 		}
 	}
-	if f := files(t, l.Journal); len(f) != 1 {
-		t.Errorf("journal: %v", f)
+	if f := files(t, l.Journal); len(f) != 2 || f[0] != bad+".0.corrupt" || f[1] != "records.log" {
+		t.Errorf("journal: %v, want the damaged record set aside and the log", f)
 	}
 }
 

@@ -86,13 +86,14 @@
 //
 // # Durability
 //
-// Dir holds spool/<id>.<gen> (the bytes) and journal/<id>.0 and .1 (one
-// record per item, in two slots written in place in turn, so that a
-// crash leaves the old record or the new one; their layout, format and
-// checks are package journal's, in internal/journal), plus a lock file (flock: one process per Dir; a second Open fails with
-// ErrLocked, and so does Open on a file system without locks: two queues
-// on one Dir would upload twice). The file helpers are
-// cache/internal/durable's. Dirs are 0700, files 0600. Create journals the item before
+// Dir holds spool/<id>.<gen> (the bytes) and journal/records.log (every
+// item's records, appended with checksums, so that a crash leaves the old
+// record or the new one; their layout, format and checks are package
+// journal's, in internal/journal), plus a lock file (flock: one process
+// per Dir; a second Open fails with ErrLocked, and so does Open on a
+// file system without locks: two queues on one Dir would upload twice).
+// The file helpers are cache/internal/durable's. Dirs are 0700, files
+// 0600. Create journals the item before
 // creating its spool; the last Release journals the item as pending. Every
 // record is written at once, so all of this survives kill -9; which ones
 // are fsynced (survive a power cut), and when, is durability.go's (and

@@ -10,8 +10,8 @@ import (
 )
 
 // fsyncCounter counts the queue's fsyncs by what they make durable: a
-// spool file ("spool"), a record ("journal"), the claimed log, or a
-// directory ("spool/", "journal/").
+// spool file ("spool"), the journal's log ("journal"), the claimed log,
+// or a directory ("spool/", "journal/").
 type fsyncCounter struct {
 	mu sync.Mutex
 	n  map[string]int
@@ -50,12 +50,11 @@ func (c *fsyncCounter) take() (map[string]int, int) {
 // photo.png. Nothing of the temp file needs to survive a power cut (it is
 // never uploaded), so its create and close cost no fsync; nor does the
 // rename: the committer makes the file durable just after (spool bytes and
-// name, record and journal/) and starts its upload, which adds its intent,
-// its claim and its landing: 7 fsyncs a file in all, against 14 when every
-// record was fsynced, and none while rsync waits. Of journal/ only the
-// commit's: the records of the intent and the landing are written in
-// place into slot files the commit named (internal/journal/slots.go).
-func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndSevenInAll(t *testing.T) {
+// name, record) and starts its upload, which adds its intent, its claim
+// and its landing: 6 fsyncs a file in all, against 14 when every record
+// was fsynced, and none while rsync waits. None of journal/: the records
+// are appended to one log (internal/journal/log.go).
+func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndSixInAll(t *testing.T) {
 	var c *fsyncCounter
 	e := newEnv(t, func(o *Options) {
 		c = countFsyncs(o)
@@ -79,8 +78,8 @@ func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndSevenInAll(t *testing.T) {
 	}
 	e.waitIdle(q)
 	n, total := c.take()
-	if total > 7 || n["journal/"] != 1 {
-		t.Fatalf("%d fsyncs for one rsync'd file (%v), want at most 7, one of them of journal/", total, n)
+	if total > 6 || n["journal/"] != 0 {
+		t.Fatalf("%d fsyncs for one rsync'd file (%v), want at most 6, none of journal/", total, n)
 	}
 	if n["spool"] != 1 || n["spool/"] != 1 {
 		t.Fatalf("the spool was fsynced %d times and spool/ %d (%v): want once each, by the commit, not again by the upload", n["spool"], n["spool/"], n)
@@ -113,14 +112,14 @@ func TestACopiedFileIsMadeDurableJustAfterItsCloseWithoutMakingCpWait(t *testing
 		t.Fatalf("close: %d fsyncs %v, want none", total, n)
 	}
 	got := map[string]int{}
-	for deadline := time.Now().Add(5 * time.Second); got["journal/"] == 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); got["journal"] == 0 && time.Now().Before(deadline); {
 		time.Sleep(CommitWindow / 4) // real time: the committer does not follow the test clock
 		n, _ := c.take()
 		for k, v := range n {
 			got[k] += v
 		}
 	}
-	if !sameCounts(got, map[string]int{"spool": 1, "spool/": 1, "journal": 1, "journal/": 1}) {
+	if !sameCounts(got, map[string]int{"spool": 1, "spool/": 1, "journal": 1}) {
 		t.Fatalf("commit after the close: fsyncs %v", got)
 	}
 	if err := e.waitDriven(q, id); err != nil {
@@ -140,7 +139,7 @@ func TestFsyncOfATempFileMakesItsRecordDurableOnce(t *testing.T) {
 	id := e.write(q, ".notes.png.Ab12Cd", []byte("x"))
 	c.take()
 	for i, want := range []map[string]int{
-		{"spool": 1, "spool/": 1, "journal": 1, "journal/": 1},
+		{"spool": 1, "spool/": 1, "journal": 1},
 		{"spool": 1, "spool/": 1},
 	} {
 		if err := q.Wait(t.Context(), id); err != nil {
@@ -152,10 +151,11 @@ func TestFsyncOfATempFileMakesItsRecordDurableOnce(t *testing.T) {
 	}
 }
 
-// A record that a power cut emptied or filled with zeros (written without
-// an fsync) is taken as never written: no .corrupt file, no error, its
-// spool removed.
-func TestARecordEmptiedByAPowerCutIsDroppedWithItsSpool(t *testing.T) {
+// The records of a temp file (written without an fsync) are taken as
+// never written after a power cut, whether it emptied them, filled them
+// with zeros, or another write's fsync took them to the disk: no
+// .corrupt file, no error, the spool removed.
+func TestTheUnsyncedRecordsOfATempFileAreDroppedWithItsSpoolAfterAPowerCut(t *testing.T) {
 	e := newEnv(t, nil)
 	q := e.open()
 	id, f, err := q.Create(".photo.png.Xy12Ab")
@@ -165,21 +165,27 @@ func TestARecordEmptiedByAPowerCutIsDroppedWithItsSpool(t *testing.T) {
 	f.Write([]byte("torn"))
 	f.Close()
 	abort(q)
-	for _, lost := range []string{"emptied", "zero-filled"} {
+	if _, ok := liveRecords(t, e.dir)[id]; !ok {
+		t.Fatal("the temp file has no record to lose")
+	}
+	for _, lost := range []string{"emptied", "zero-filled", "on the disk"} {
 		img := copyTree(t, e.dir)
-		rec := filepath.Join(img, "journal", id+".0")
-		fi, err := os.Stat(rec)
+		log := filepath.Join(img, "journal", "records.log")
+		fi, err := os.Stat(log) // the queue's Open left it empty: all of it is the temp file's
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(rec, make([]byte, map[string]int64{"emptied": 0, "zero-filled": fi.Size()}[lost]), 0o600); err != nil {
-			t.Fatal(err)
+		size := map[string]int64{"emptied": 0, "zero-filled": fi.Size(), "on the disk": -1}[lost]
+		if size >= 0 {
+			if err := os.WriteFile(log, make([]byte, size), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
-		e2 := newEnv(t, nil)
+		e2 := newEnv(t, func(o *Options) { o.boot = otherBoot })
 		e2.dir = img
 		q2 := e2.open()
 		if items := q2.Items(); len(items) != 0 {
-			t.Fatalf("items after the power cut (record %s): %+v", lost, items)
+			t.Fatalf("items after the power cut (records %s): %+v", lost, items)
 		}
 		e2.assertEmptyDirs()
 		abort(q2)
@@ -222,9 +228,9 @@ func TestAFileWrittenAgainIsFsyncedAgainAtItsLastClose(t *testing.T) {
 	}
 }
 
-// Files closed within one CommitWindow share the fsyncs of spool/ and
-// journal/: 8 for three files instead of 12.
-func TestFilesClosedTogetherShareTheirDirectoryFsyncs(t *testing.T) {
+// Files closed within one CommitWindow share the fsyncs of spool/ and of
+// the journal's log: 5 for three files instead of 12.
+func TestFilesClosedTogetherShareTheirDirectoryAndJournalFsyncs(t *testing.T) {
 	var c *fsyncCounter
 	e := newEnv(t, func(o *Options) { c = countFsyncs(o) })
 	q := e.open()
@@ -233,7 +239,7 @@ func TestFilesClosedTogetherShareTheirDirectoryFsyncs(t *testing.T) {
 		e.write(q, n, []byte(n))
 	}
 	q.com.Flush()
-	if n, _ := c.take(); !sameCounts(n, map[string]int{"spool": 3, "spool/": 1, "journal": 3, "journal/": 1}) {
+	if n, _ := c.take(); !sameCounts(n, map[string]int{"spool": 3, "spool/": 1, "journal": 1}) {
 		t.Fatalf("commit of three closed files: fsyncs %v", n)
 	}
 }

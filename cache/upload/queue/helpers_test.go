@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -191,10 +192,32 @@ func (e *env) assertEmptyDirs() {
 	if f := files(e.t, filepath.Join(e.dir, "spool")); len(f) != 0 {
 		e.t.Errorf("spool not empty: %v", f)
 	}
-	if f := files(e.t, filepath.Join(e.dir, "journal")); len(f) != 0 {
-		e.t.Errorf("journal not empty: %v", f)
+	if f := files(e.t, filepath.Join(e.dir, "journal")); len(f) > 1 || len(f) == 1 && f[0] != "records.log" {
+		e.t.Errorf("journal holds more than its log: %v", f)
+	}
+	if recs := liveRecords(e.t, e.dir); len(recs) != 0 {
+		e.t.Errorf("records left in the journal: %+v", recs)
 	}
 }
+
+// liveRecords is what the journal in dir still holds, read as in this
+// boot, changing nothing.
+func liveRecords(t *testing.T, dir string) map[string]journal.Record {
+	t.Helper()
+	l, err := journal.NewLayout(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := l.ReadRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// otherBoot is a boot id that is not this machine's: a queue opened with
+// it sees the journal as after a reboot (a power cut).
+const otherBoot = "0123456789abcdef0123456789abcdef"
 
 func mustItem(t *testing.T, q *Queue, id string) Item {
 	t.Helper()

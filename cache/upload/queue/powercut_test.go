@@ -115,7 +115,7 @@ func TestAPowerCutLosesAnRsyncdFileOnlyBeforeItsGroupCommitAndNeverUploadsItTwic
 			img := m.cut(t, e.dir)
 			abort(q)
 
-			e2 := newEnv(t, nil)
+			e2 := newEnv(t, func(o *Options) { o.boot = otherBoot })
 			e2.dir, e2.clk, e2.srv = img, e.clk, e.srv
 			q2 := e2.open()
 			if bad, _ := filepath.Glob(filepath.Join(img, "journal", "*.corrupt")); len(bad) > 0 {

@@ -83,6 +83,7 @@ type Options struct {
 	Clock Clock              // [the real clock]
 
 	fsync durable.Syncer // every fsync of Dir's files [(*os.File).Sync]; tests count with it
+	boot  string         // the boot the journal trusts unsynced records of [this one's]; tests: a reboot
 }
 
 // Queue is the durable write-back upload queue. See the package doc.
@@ -150,6 +151,9 @@ func Open(o Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
+	if o.boot != "" {
+		l.SetBoot(o.boot)
+	}
 	lock, err := durable.LockDir(l.Dir)
 	if errors.Is(err, durable.ErrLocked) {
 		return nil, ErrLocked
@@ -164,7 +168,7 @@ func Open(o Options) (*Queue, error) {
 	q.lst = arrived.NewLister(o.Uploader.AllAssets)
 	q.prog = newProgressTable()
 	q.com = journal.NewCommitter(l, CommitWindow, func(err error) {
-		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's directories; uploads fsync them again")
+		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's journal or spool directory; uploads fsync them again")
 	})
 	q.o.Uploader = q.prog.wrap(o.Uploader) // progress.go
 	if err := q.load(); err != nil {

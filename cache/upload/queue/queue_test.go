@@ -545,9 +545,11 @@ func TestPermissions(t *testing.T) {
 		}
 	}
 	it := mustItem(t, q, id)
-	for _, p := range []string{it.Spool, filepath.Join(e.dir, "journal", id+".0"), filepath.Join(e.dir, "lock")} {
-		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v %v", p, fi.Mode(), err)
+	for _, p := range []string{it.Spool, filepath.Join(e.dir, "journal", "records.log"), filepath.Join(e.dir, "lock")} {
+		if fi, err := os.Stat(p); err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v", p, fi.Mode())
 		}
 	}
 }

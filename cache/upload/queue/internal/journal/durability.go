@@ -15,7 +15,7 @@ package journal
 //     disk. rsync's ".NAME.XXXXXX" costs no fsync.
 //   - Last close under a final name, or rename of a closed file to one,
 //     with no durable record yet: written unsynced at once, and made
-//     durable (spool bytes and name, record, journal/) by the group commit
+//     durable (spool bytes and name, record) by the group commit
 //     within the queue's CommitWindow, together with every file closed
 //     meanwhile. The close or rename waits for no fsync.
 //   - An upload's intent: durable, after the spool's bytes and name
@@ -23,10 +23,10 @@ package journal
 //     before its upload starts, and the content cache links it as the
 //     asset's data without another fsync.
 //   - Every record of an item that has a durable one (OpenWrite, landed,
-//     failures, retries, cancels): durable. The slots would keep the
-//     durable record under an unsynced one (slots.go), but a power cut
-//     could then bring back a state the queue has left: an upload's
-//     intent after its landing, whose asset the claimed log forbids the
+//     failures, retries, cancels): durable. After a reboot the log would
+//     keep the durable record under an unsynced one (log.go), but that
+//     could bring back a state the queue has left: an upload's intent
+//     after its landing, whose asset the claimed log forbids the
 //     exactly-once check to take, and the file would be sent again.
 //   - Removing a finished item's record: unsynced. Brought back by a power
 //     cut, the item is settled again (its owner told again, deletes redone,
@@ -92,7 +92,13 @@ func (d *Durability) Sync(l Layout, r Record, closed bool) error {
 
 // Committer is the group commit of closed files: each Add'ed Commit runs
 // within the window after the first one, all in one batch, and spool/ and
-// journal/ are fsynced once for the batch.
+// the journal's log are fsynced once for the batch.
+//
+// A batch's records are appended before spool/ is fsynced, so another
+// item's fsync of the log may make one durable just before its spool's
+// name is: a power cut in that moment (a millisecond) brings the file
+// back as failed ("spool file missing"), visible, instead of losing it
+// silently.
 //
 // Locking: flushMu serialises batches; mu guards pending and timer and is
 // a leaf.
@@ -108,9 +114,9 @@ type Committer struct {
 }
 
 // Commit is one file's part of a batch, called by Flush with no lock of
-// the Committer's held: it makes the file's bytes and record durable but
-// for the directories (CommitWrite), or does nothing and returns nil. The
-// returned func is called once spool/ and journal/ were fsynced (ok: both
+// the Committer's held: it makes the file's bytes durable and appends its
+// record (CommitWrite), or does nothing and returns nil. The returned
+// func is called once spool/ and the log were fsynced (ok: both
 // succeeded).
 type Commit func() (after func(ok bool))
 
@@ -129,7 +135,7 @@ func (c *Committer) Add(cm Commit) {
 	}
 }
 
-// Flush runs the pending Commits now, then fsyncs spool/ and journal/ once.
+// Flush runs the pending Commits now, then fsyncs spool/ and the log once.
 func (c *Committer) Flush() {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
@@ -151,7 +157,7 @@ func (c *Committer) Flush() {
 		return
 	}
 	serr := c.l.syncDir(c.l.spoolDir, c.l.Spool)
-	jerr := c.l.syncJournal()
+	jerr := c.l.SyncJournal()
 	for _, err := range []error{serr, jerr} {
 		if err != nil && c.onErr != nil {
 			c.onErr(err)
@@ -163,13 +169,13 @@ func (c *Committer) Flush() {
 }
 
 // CommitWrite is a Commit's work on d and its record r: the spool's bytes
-// and the record fsynced, not their directories. It returns the mark that
-// Committed takes.
+// fsynced, the record appended (Flush fsyncs spool/ and the log). It
+// returns the mark that Committed takes.
 func (d *Durability) CommitWrite(l Layout, r Record) (uint64, error) {
 	if err := l.Fsync.SyncFile(l.SpoolPath(r.ID, r.Gen)); err != nil {
 		return 0, err
 	}
-	if err := l.WriteRecordNoDirSync(r); err != nil {
+	if err := l.WriteRecordDeferred(r); err != nil {
 		return 0, err
 	}
 	d.Journaled = true

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -26,14 +25,15 @@ type Layout struct {
 	// The group commits of journal/ and spool/ (nil: each caller fsyncs
 	// the directory itself).
 	journalDir, spoolDir *durable.GroupSync
-	slots                *slotTable // the record files (slots.go)
+	log                  *recordLog // the item records (log.go)
 }
 
 // NewLayout makes dir, dir/journal and dir/spool (0700) if missing.
 // fsync is Layout.Fsync.
 func NewLayout(dir string, fsync durable.Syncer) (Layout, error) {
-	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync, slots: newSlotTable()}
+	l := Layout{Dir: dir, Journal: filepath.Join(dir, "journal"), Spool: filepath.Join(dir, "spool"), Fsync: fsync}
 	l.journalDir = durable.NewGroupSync(l.Journal, fsync)
+	l.log = newRecordLog(l.Journal, bootID(), fsync, func() error { return l.syncDir(l.journalDir, l.Journal) })
 	l.spoolDir = durable.NewGroupSync(l.Spool, fsync)
 	for _, d := range []string{l.Dir, l.Journal, l.Spool} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -51,11 +51,31 @@ func (l Layout) SpoolPath(id string, gen int) string {
 	return filepath.Join(l.Spool, id+"."+strconv.Itoa(gen))
 }
 
-// WriteRecord writes r's record durably (slots.go).
+// WriteRecord writes r's record durably (log.go).
 func (l Layout) WriteRecord(r Record) error {
-	named, err := l.writeSlot(r, true)
-	if err == nil && !named {
-		err = l.syncJournal()
+	return l.writeRecord(r, kindRecord, true)
+}
+
+// WriteRecordUnsynced writes r's record without an fsync: it survives a
+// kill -9 but not a reboot, after which the item's previous durable
+// record stands or, if it has none, the item is gone (log.go). Only for
+// an item that has no durable record yet.
+func (l Layout) WriteRecordUnsynced(r Record) error {
+	return l.writeRecord(r, kindRecordUnsynced, false)
+}
+
+// WriteRecordDeferred writes r's record as a durable one but returns
+// before its fsync: the caller (the Committer) calls SyncJournal before
+// it relies on the record. A power cut before that may keep it or not.
+func (l Layout) WriteRecordDeferred(r Record) error {
+	return l.writeRecord(r, kindRecord, false)
+}
+
+func (l Layout) writeRecord(r Record, kind byte, sync bool) error {
+	r.V, r.Seq = Version, 0
+	b, err := json.Marshal(r)
+	if err == nil {
+		err = l.log.append(r.ID, kind, b, sync)
 	}
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", r.ID, err)
@@ -63,44 +83,39 @@ func (l Layout) WriteRecord(r Record) error {
 	return nil
 }
 
-// WriteRecordUnsynced writes r's record without an fsync: it survives a
-// kill -9 but maybe not a power cut, which may leave the item's previous
-// durable record or, if it has none, no record (LoadRecords then drops
-// the item). Only for an item that has no durable record yet.
-func (l Layout) WriteRecordUnsynced(r Record) error {
-	if _, err := l.writeSlot(r, false); err != nil {
-		return fmt.Errorf("journal %s: %w", r.ID, err)
-	}
-	return nil
-}
-
-// WriteRecordNoDirSync is WriteRecord without the fsync of journal/: the
-// caller (the Committer) fsyncs journal/ before it relies on the record.
-func (l Layout) WriteRecordNoDirSync(r Record) error {
-	if _, err := l.writeSlot(r, true); err != nil {
-		return fmt.Errorf("journal %s: %w", r.ID, err)
-	}
-	return nil
-}
-
 // RemoveRecord deletes id's record durably; a missing one is fine.
 func (l Layout) RemoveRecord(id string) error {
-	if err := l.RemoveRecordUnsynced(id); err != nil {
-		return err
-	}
-	return l.syncJournal()
-}
-
-// RemoveRecordUnsynced deletes id's record without an fsync: a power cut
-// may bring it back.
-func (l Layout) RemoveRecordUnsynced(id string) error {
-	l.slots.forget(id)
-	for _, p := range []string{l.slotPath(id, 0), l.slotPath(id, 1)} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+	if err := l.log.append(id, kindRemoved, []byte(id), true); err != nil {
+		return fmt.Errorf("journal %s: %w", id, err)
 	}
 	return nil
+}
+
+// RemoveRecordUnsynced deletes id's record without an fsync: a reboot
+// brings it back.
+func (l Layout) RemoveRecordUnsynced(id string) error {
+	if err := l.log.append(id, kindRemovedUnsynced, []byte(id), false); err != nil {
+		return fmt.Errorf("journal %s: %w", id, err)
+	}
+	return nil
+}
+
+// SyncJournal makes every record written so far durable.
+func (l Layout) SyncJournal() error {
+	return l.log.sync()
+}
+
+// Close closes the journal's log file (a later write opens it again).
+func (l Layout) Close() {
+	l.log.close()
+}
+
+// SetBoot sets the boot that unsynced records are written in and
+// trusted in (tests: as after a reboot).
+func (l Layout) SetBoot(boot string) {
+	l.log.mu.Lock()
+	defer l.log.mu.Unlock()
+	l.log.boot = boot
 }
 
 // SyncSpool makes spool/<id>.<gen> durable: its bytes and its name.
@@ -118,142 +133,102 @@ func (l Layout) syncDir(g *durable.GroupSync, dir string) error {
 	return g.Sync()
 }
 
-// LoadRecords reads every item's newest valid record and notes its slots
-// for the writes to come. An item whose record files all fail to read
-// (and are not blank) is set aside: its files are renamed to *.corrupt
-// and it is reported in bad, id -> why (its spool files are left alone).
-// Blank files (empty or zeros: what a power cut leaves of a record never
-// fsynced) count as never written. Records of earlier versions are
-// written again into a slot; leftover temp files of their writes are
-// removed.
+// LoadRecords reads every item's last record that this boot trusts
+// (log.go), and compacts the log. An item whose last record does not
+// decode is set aside: the record is kept in journal/<id>.log.corrupt and
+// the item reported in bad, id -> why (its spool files are left alone).
+// Records of earlier versions (legacy.go) are moved into the log, and
+// their files removed once it is durable.
 func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) {
-	ents, err := os.ReadDir(l.Journal)
+	g := l.log
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.syncing {
+		g.cond.Wait()
+	}
+	if g.f != nil {
+		g.f.Close()
+		g.f = nil
+	}
+	x := logIndex{m: map[string]*logEntry{}}
+	found, err := readLog(g.path, g.boot, &x)
 	if err != nil {
 		return nil, nil, err
 	}
-	byID := map[string][]string{}
-	var ids []string
-	for _, e := range ents {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") && strings.Contains(n, ".tmp") {
-			os.Remove(filepath.Join(l.Journal, n)) // an interrupted write of an earlier version
-			continue
-		}
-		id, suffix, _ := strings.Cut(n, ".")
-		if !ValidID(id) || (suffix != "0" && suffix != "1" && suffix != "json") {
-			continue
-		}
-		if byID[id] == nil {
-			ids = append(ids, id)
-		}
-		byID[id] = append(byID[id], suffix)
-	}
 	bad = map[string]string{}
-	for _, id := range ids {
-		r, slot, st, why := l.newest(id, byID[id])
-		if slot >= 0 {
-			l.slots.mu.Lock()
-			l.slots.m[id] = &st
-			l.slots.mu.Unlock()
+	for id, why := range found.bad {
+		if err := os.WriteFile(filepath.Join(l.Journal, id+".log.corrupt"), found.raw[id], durable.FilePerm); err != nil {
+			return nil, nil, err
 		}
-		switch {
-		case slot == -2: // all blank
-			l.RemoveRecordUnsynced(id)
-			os.Remove(l.legacyPath(id))
-		case slot == -1:
-			for _, suffix := range byID[id] {
-				p := filepath.Join(l.Journal, id+"."+suffix)
-				os.Rename(p, p+".corrupt")
-			}
+		x.apply(id, kindRemoved, nil)
+		bad[id] = why
+	}
+	old, oldFiles, oldBad := l.loadLegacy()
+	for id, why := range oldBad {
+		if !found.seen[id] {
 			bad[id] = why
-		case slot == 2: // an earlier version's record
-			if err := l.WriteRecord(r); err != nil {
-				return nil, nil, err
-			}
-			os.Remove(l.legacyPath(id))
-			recs = append(recs, r)
-		default:
-			if slices.Contains(byID[id], "json") {
-				os.Remove(l.legacyPath(id)) // moved before a crash, not yet removed
-			}
-			recs = append(recs, r)
 		}
+	}
+	for id, r := range old {
+		if found.seen[id] {
+			continue // the log has newer news of it
+		}
+		r.V, r.Seq = Version, 0
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		x.apply(id, kindRecord, encodeFrame(kindRecord, "", b))
+		found.recs[id] = r
+	}
+	g.index = x
+	if err := g.compactLocked(); err != nil {
+		return nil, nil, fmt.Errorf("compacting %s: %w", logName, err)
+	}
+	for _, p := range oldFiles {
+		os.Remove(p)
+	}
+	for _, r := range found.recs {
+		recs = append(recs, r)
 	}
 	return recs, bad, nil
 }
 
-// newest is the record of id with the highest sequence among its files
-// (suffixes "0", "1", "json"), which one it is (0, 1; 2 for json) and
-// the state of id's slots it leaves. slot -1: none reads (why says why);
-// -2: all are blank.
-func (l Layout) newest(id string, suffixes []string) (r Record, slot int, st slotState, why string) {
-	slot = -2
-	var whys []string
-	st = slotState{durable: -1, size: [2]int64{-1, -1}}
-	for _, suffix := range suffixes {
-		b, err := os.ReadFile(filepath.Join(l.Journal, id+"."+suffix))
-		if err != nil {
-			whys = append(whys, fmt.Sprintf("%s.%s: %v", id, suffix, err))
-			slot = max(slot, -1)
-			continue
+// ReadRecord reads item id's last record that this boot trusts (for tests
+// and tools: the queue reads records with LoadRecords).
+func (l Layout) ReadRecord(id string) (Record, error) {
+	found, err := l.readLog()
+	switch {
+	case err != nil:
+		return Record{}, err
+	case found.bad[id] != "":
+		return Record{}, errors.New(found.bad[id])
+	case found.seen[id]:
+		if r, ok := found.recs[id]; ok {
+			return r, nil
 		}
-		s := 2
-		if suffix != "json" {
-			s = int(suffix[0] - '0')
-			st.size[s] = int64(len(b))
-		}
-		if len(bytes.Trim(b, "\x00")) == 0 {
-			continue // blank: written without an fsync, lost to a power cut
-		}
-		var c Record
-		if s == 2 {
-			c, err = DecodeRecord(b)
-		} else {
-			c, err = decodeSlot(b)
-		}
-		if err == nil && c.ID != id {
-			err = fmt.Errorf("id %q does not match file name", c.ID)
-		}
-		if err != nil {
-			whys = append(whys, fmt.Sprintf("%s.%s: %v", id, suffix, err))
-			slot = max(slot, -1)
-			continue
-		}
-		if slot < 0 || c.Seq > r.Seq {
-			r, slot = c, s
-		}
+		return Record{}, os.ErrNotExist
 	}
-	if slot < 0 {
-		return r, slot, st, strings.Join(whys, "; ")
-	}
-	if slot < 2 {
-		st.durable, st.seq = slot, r.Seq
-	}
-	return r, slot, st, ""
+	return l.readLegacy(id)
 }
 
-// ReadRecord reads the newest valid record of item id (for tests and
-// tools: the queue reads records with LoadRecords).
-func (l Layout) ReadRecord(id string) (Record, error) {
-	var suffixes []string
-	for _, s := range []string{"0", "1", "json"} {
-		if _, err := os.Stat(filepath.Join(l.Journal, id+"."+s)); err == nil {
-			suffixes = append(suffixes, s)
-		}
-	}
-	r, slot, _, why := l.newest(id, suffixes)
-	switch slot {
-	case -2:
-		return r, os.ErrNotExist
-	case -1:
-		return r, errors.New(why)
-	}
-	return r, nil
+// ReadRecords reads every item's last record in the log that this boot
+// trusts, by id, changing nothing (for tests and tools).
+func (l Layout) ReadRecords() (map[string]Record, error) {
+	found, err := l.readLog()
+	return found.recs, err
+}
+
+func (l Layout) readLog() (logRecords, error) {
+	l.log.mu.Lock()
+	boot := l.log.boot
+	l.log.mu.Unlock()
+	return readLog(l.log.path, boot, nil)
 }
 
 // SetAside reports whether LoadRecords set a record of id aside.
 func (l Layout) SetAside(id string) bool {
-	for _, s := range []string{"0", "1", "json"} {
+	for _, s := range []string{"log", "0", "1", "json"} {
 		if _, err := os.Stat(filepath.Join(l.Journal, id+"."+s+".corrupt")); err == nil {
 			return true
 		}

@@ -6,7 +6,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 )
 
-// Record is the journaled part of an item (journal/<id>.json). Field
+// Record is the journaled part of an item (a frame of the log, log.go). Field
 // names are the on-disk format; bump Version on incompatible change.
 type Record struct {
 	V        int        `json:"v"`
@@ -24,7 +24,7 @@ type Record struct {
 	Intent   *Intent    `json:"intent,omitempty"`
 	Asset    *api.Asset `json:"asset,omitempty"`  // Uploaded
 	Delete   bool       `json:"delete,omitempty"` // made by DeleteAssets: no spool, only deletes
-	Seq      uint64     `json:"seq,omitempty"`    // which of an item's two slot files is newer (slots.go)
+	Seq      uint64     `json:"seq,omitempty"`    // which of an item's two slot files is newer (legacy.go); 0 in the log
 }
 
 // Version is the record format written; ReadRecord refuses others.

@@ -1,0 +1,6 @@
+//go:build !linux && !darwin
+
+package journal
+
+// bootIdentity is unknown here.
+func bootIdentity() []byte { return nil }
