@@ -143,13 +143,7 @@ func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) 
 	g := l.log
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.syncing {
-		g.cond.Wait()
-	}
-	if g.f != nil {
-		g.f.Close()
-		g.f = nil
-	}
+	g.closeLocked() // read anew
 	x := logIndex{m: map[string]*logEntry{}}
 	found, err := readLog(g.path, g.boot, &x)
 	if err != nil {

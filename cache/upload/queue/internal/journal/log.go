@@ -357,6 +357,11 @@ func (g *recordLog) compactLocked() error {
 func (g *recordLog) close() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.closeLocked()
+}
+
+// closeLocked closes the log file once no fsync runs on it.
+func (g *recordLog) closeLocked() {
 	for g.syncing {
 		g.cond.Wait()
 	}
