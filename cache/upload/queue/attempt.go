@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
 // beginAttempt journals (and fsyncs) the intent of attempt in before its
@@ -58,12 +59,18 @@ func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *S
 // changed meanwhile (new content, new name, cancelled) a is superseded: it
 // joins Replaces and the item goes on; else the item is Uploaded.
 func (q *Queue) landed(it *item, in *intent, a *api.Asset) {
-	if err := q.cl.Add(a.ID, q.o.Clock.Now()); err != nil {
+	q.mu.Lock()
+	id := it.rec.ID
+	q.mu.Unlock()
+	if err := q.cl.Add(a.ID, journal.Claim{At: q.o.Clock.Now(), Item: id}); err != nil {
 		q.log.WithFields(logrus.Fields{"op": "upload", "asset": a.ID}).WithError(err).Warn("cannot record the asset as this queue's")
+	}
+	if q.o.afterClaim != nil {
+		q.o.afterClaim()
 	}
 	it.pmu.Lock()
 	q.mu.Lock()
-	q.claimed[a.ID] = true
+	q.claimed[a.ID] = id
 	it.rec.Intent = nil
 	done := false
 	switch {

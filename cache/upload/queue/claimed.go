@@ -4,20 +4,24 @@ import (
 	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
-// loadClaimed opens the claimed log (Open, after load) and adds what it
-// remembers to q.claimed.
+// loadClaimed opens the claimed log (Open, after load) with the assets
+// the journal's records hold, and adds what it remembers to q.claimed.
 func (q *Queue) loadClaimed() error {
 	var recs []record
-	for _, it := range q.items {
+	also := map[string]journal.Claim{}
+	for id, it := range q.items {
 		recs = append(recs, it.rec)
+		if it.rec.Asset != nil {
+			also[it.rec.Asset.ID] = journal.Claim{At: q.o.Clock.Now(), Item: id}
+		}
 	}
-	cl, ids, err := journal.OpenClaimed(q.l.Dir, journal.ClaimedSince(recs, q.o.Clock.Now()), q.l.Fsync)
+	cl, claims, err := journal.OpenClaimed(q.l.Dir, journal.ClaimedSince(recs, q.o.Clock.Now()), also, q.l.Fsync)
 	if err != nil {
 		return err
 	}
 	q.cl = cl
-	for id := range ids {
-		q.claimed[id] = true
+	for asset, c := range claims {
+		q.claimed[asset] = c.Item
 	}
 	return nil
 }

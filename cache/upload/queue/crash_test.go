@@ -454,3 +454,40 @@ func TestKilledDuringUploadComparesBytesWhenNothingNamesTheAsset(t *testing.T) {
 		})
 	}
 }
+
+// A kill -9 after the queue noted an upload's asset as its own (the
+// claimed log) but before the record says it landed: the next Open takes
+// that asset for the upload instead of sending the file again.
+func TestKilledBetweenClaimingAnAssetAndJournalingItSendsNothingAgain(t *testing.T) {
+	var image string
+	var e *env
+	e = newEnv(t, func(o *Options) {
+		o.Delay = 0
+		o.afterClaim = func() {
+			if image == "" {
+				image = copyTree(t, e.dir)
+			}
+		}
+	})
+	q := e.open()
+	id := e.write(q, "a.png", []byte("payload"))
+	if err := e.waitDriven(q, id); err != nil {
+		t.Fatal(err)
+	}
+	abort(q)
+	if image == "" {
+		t.Fatal("no claim was made")
+	}
+
+	e2 := newEnv(t, nil)
+	e2.dir, e2.clk, e2.srv = image, e.clk, e.srv
+	q2 := e2.open()
+	e2.waitIdle(q2)
+	if posts, _ := e.srv.counts(); posts != 1 || len(e.srv.byName("a.png")) != 1 {
+		t.Fatalf("posts = %d, assets %+v: want the one upload", posts, e.srv.byName("a.png"))
+	}
+	if up := e2.onUploaded(); len(up) != 1 || up[0].Asset.ID != e.srv.byName("a.png")[0].ID {
+		t.Fatalf("OnUploaded after the crash = %+v", up)
+	}
+	e2.assertEmptyDirs()
+}

@@ -7,6 +7,7 @@ package queue
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 
@@ -16,11 +17,14 @@ import (
 )
 
 // findUploaded looks for the asset that the attempt in created, in a
-// listing taken after checkAfter (dedupe.Match). A match that carries no
-// name is only a size and a time: when the Uploader can read hosted bytes
-// (arrived.Fetcher, as api.Client does), its bytes are compared with the
-// attempt's spool, and one that differs (or whose spool is gone) is not
-// taken; the next candidate is tried.
+// listing taken after checkAfter. An asset the queue claimed for this
+// item (a crash came between the claim and the record: journal's
+// claimed.go) and not since superseded is it. Else dedupe.Match, among
+// the assets not claimed: a match that carries no name is only a size
+// and a time: when the Uploader can read hosted bytes (arrived.Fetcher,
+// as api.Client does), its bytes are compared with the attempt's spool,
+// and one that differs (or whose spool is gone) is not taken; the next
+// candidate is tried.
 func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asset, error) {
 	assets, err := q.lst.Since(q.ctx, checkAfter)
 	if err != nil {
@@ -34,6 +38,12 @@ func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asse
 	}
 	for _, id := range it.rec.Replaces {
 		exclude[id] = true
+	}
+	for _, a := range assets {
+		if q.claimed[a.ID] == it.rec.ID && !slices.Contains(it.rec.Replaces, a.ID) {
+			q.mu.Unlock()
+			return &a, nil
+		}
 	}
 	spool := q.l.SpoolPath(it.rec.ID, in.Gen)
 	q.mu.Unlock()
@@ -55,9 +65,9 @@ func (q *Queue) findUploaded(it *item, in *intent, checkAfter uint64) (*api.Asse
 			}
 		}
 		q.mu.Lock()
-		taken := q.claimed[a.ID] // claimed by another item meanwhile
+		_, taken := q.claimed[a.ID] // claimed by another item meanwhile
 		if !taken {
-			q.claimed[a.ID] = true
+			q.claimed[a.ID] = it.rec.ID
 		}
 		q.mu.Unlock()
 		if taken {

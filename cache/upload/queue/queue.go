@@ -84,6 +84,9 @@ type Options struct {
 
 	fsync durable.Syncer // every fsync of Dir's files [(*os.File).Sync]; tests count with it
 	boot  string         // the boot the journal trusts unsynced records of [this one's]; tests: a reboot
+	// afterClaim, if set, runs when a landed upload's asset is claimed,
+	// before its record says so (tests: a crash in between).
+	afterClaim func()
 }
 
 // Queue is the durable write-back upload queue. See the package doc.
@@ -104,7 +107,7 @@ type Queue struct {
 	work       *sync.Cond // signalled when ready grows or closed is set
 	items      map[string]*item
 	ready      []*item
-	claimed    map[string]bool     // asset ids uploaded or matched by this queue (also before a restart: journal.ClaimedLog)
+	claimed    map[string]string   // asset id -> the item that uploaded or matched it ("": unknown), also before a restart (journal.ClaimedLog)
 	cl         *journal.ClaimedLog // claimed, on disk
 	streams    int                 // speculative uploads running
 	streamsOff bool                // the API did not take one: no more (stream.go)
@@ -162,7 +165,7 @@ func Open(o Options) (*Queue, error) {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
 	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "uploads"), lock: lock,
-		items: map[string]*item{}, claimed: map[string]bool{}}
+		items: map[string]*item{}, claimed: map[string]string{}}
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = arrived.NewLister(o.Uploader.AllAssets)
@@ -171,6 +174,12 @@ func Open(o Options) (*Queue, error) {
 		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's journal or spool directory; uploads fsync them again")
 	})
 	q.o.Uploader = q.prog.wrap(o.Uploader) // progress.go
+	// The claims appended since the last Open, before the journal drops
+	// removed records for good (internal/journal/claimed.go).
+	if err := journal.SyncClaimed(l.Dir, l.Fsync); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	if err := q.load(); err != nil {
 		lock.Close()
 		return nil, err

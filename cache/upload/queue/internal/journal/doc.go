@@ -42,10 +42,11 @@
 //     gen >= 0, a known state, and an asset when Uploaded; an item whose
 //     last trusted record does not decode is set aside at Open
 //     (journal/<id>.log.corrupt) and reported, leaving its spool.
-//   - ClaimedLog.Add appends one line and fsyncs the log before it returns
-//     (a group commit: Adds at the same time share one fsync);
-//     OpenClaimed reads up to the first torn line, then rewrites the log
-//     (atomically, as WriteRecord) with the entries still needed.
+//   - ClaimedLog.Add appends one line, without an fsync (claimed.go says
+//     why that is enough); SyncClaimed fsyncs the log at Open, before the
+//     journal is read; OpenClaimed reads up to the first torn line, then
+//     rewrites the log (atomically and durably) with the entries still
+//     needed and the assets the records hold.
 //   - Spool files are not written here; SpoolGens only lists them.
 //
 // # Locking
