@@ -138,9 +138,11 @@
 // carries no name at all is taken only when its size_bytes is known and
 // equal (a named one wins) and, when the Uploader can fetch hosted bytes
 // (api.Client), its bytes are the spool's. Assets this queue made are
-// remembered across restarts (internal/journal, Dir/claimed.log) and never
-// taken for another item. The created asset's id cannot be journaled
-// before a crash: only the lost answer carries it.
+// remembered across restarts (internal/journal, Dir/claimed.log) with
+// the item that made them, never taken for another item, and taken first
+// by that item (the answer came; the crash came before its record). The
+// created asset's id cannot be journaled before a crash that loses the
+// answer: only the answer carries it.
 //
 // Limits: the API has no idempotency key and echoes nothing we could mark
 // an upload with, so the match is by name, size and time. It goes wrong
