@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,7 @@ func TestImportFinalLinksTheFileAndSurvivesItsRemoval(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
+	noLinksLeft(t, dir)
 	r := s.Open(Source{Key: "asset-1", Size: -1})
 	defer r.Close()
 	if !r.Complete() || r.File() == nil {
@@ -46,8 +48,21 @@ func TestImportFinalLinksTheFileAndSurvivesItsRemoval(t *testing.T) {
 	mustEqual(t, "after reopening the store", readAll(t, r2, 4096), content)
 }
 
+// noLinksLeft fails when ImportFinal left a link in the store's tmp.
+func noLinksLeft(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dir, tmpDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("left in tmp: %s", e.Name())
+	}
+}
+
 func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
-	s := testStore(t, t.TempDir(), nil, nil)
+	dir := t.TempDir()
+	s := testStore(t, dir, nil, nil)
 	spool := filepath.Join(t.TempDir(), "spool")
 	os.WriteFile(spool, []byte("the opened file"), 0o600)
 	f, err := os.Open(spool)
@@ -71,4 +86,22 @@ func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
 	if os.SameFile(other, data) {
 		t.Error("linked the file that took the name")
 	}
+	noLinksLeft(t, dir)
+}
+
+func TestImportFinalIntoAClosedStoreLeavesNoLink(t *testing.T) {
+	dir := t.TempDir()
+	s := testStore(t, dir, nil, nil)
+	spool := filepath.Join(t.TempDir(), "spool")
+	os.WriteFile(spool, []byte("late upload"), 0o600)
+	f, err := os.Open(spool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s.Close()
+	if err := s.ImportFinal("k", f); !errors.Is(err, ErrClosed) {
+		t.Fatalf("import into a closed store: %v, want ErrClosed", err)
+	}
+	noLinksLeft(t, dir)
 }
