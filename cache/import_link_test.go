@@ -60,16 +60,27 @@ func noLinksLeft(t *testing.T, dir string) {
 	}
 }
 
-func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
-	dir := t.TempDir()
-	s := testStore(t, dir, nil, nil)
+// openSpool writes content to a new file and opens it (closed at the
+// test's end).
+func openSpool(t *testing.T, content string) *os.File {
+	t.Helper()
 	spool := filepath.Join(t.TempDir(), "spool")
-	os.WriteFile(spool, []byte("the opened file"), 0o600)
+	if err := os.WriteFile(spool, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Open(spool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	s := testStore(t, dir, nil, nil)
+	f := openSpool(t, "the opened file")
+	spool := f.Name()
 	// The name now names another file: the opened one's bytes must win.
 	os.Remove(spool)
 	os.WriteFile(spool, []byte("another file"), 0o600)
@@ -92,13 +103,7 @@ func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
 func TestImportFinalIntoAClosedStoreLeavesNoLink(t *testing.T) {
 	dir := t.TempDir()
 	s := testStore(t, dir, nil, nil)
-	spool := filepath.Join(t.TempDir(), "spool")
-	os.WriteFile(spool, []byte("late upload"), 0o600)
-	f, err := os.Open(spool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openSpool(t, "late upload")
 	s.Close()
 	if err := s.ImportFinal("k", f); !errors.Is(err, ErrClosed) {
 		t.Fatalf("import into a closed store: %v, want ErrClosed", err)
