@@ -11,7 +11,9 @@ package cache
 // that was replaced meanwhile) Import copies as before.
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -41,17 +43,22 @@ func (s *Store) ImportFinal(key string, f *os.File) error {
 	if err := os.Link(f.Name(), tmpName); err != nil {
 		return s.Import(key, f)
 	}
-	defer os.Remove(tmpName) // no-op after installLocked's rename
+	// The link is removed where it was not installed (not by a deferred
+	// os.Remove: after the rename that is an unlink and an rmdir that
+	// both fail, two system calls per imported file).
 	// The name may have been given to another file since f was opened.
 	if lst, err := os.Stat(tmpName); err != nil || !os.SameFile(st, lst) {
+		os.Remove(tmpName)
 		return s.Import(key, f)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		os.Remove(tmpName)
 		return ErrClosed
 	}
 	if err := s.installLocked(key, tmpName, size); err != nil {
+		os.Remove(tmpName)
 		return err
 	}
 	if o, ok := s.lru.Peek(key); ok {
@@ -68,10 +75,15 @@ var linkSeq atomic.Uint64
 func (s *Store) installLocked(key, tmpName string, size int64) error {
 	o := newObject(key, s.fileNameLocked(key), size)
 	path := s.path(o)
-	if err := durable.MkdirPrivate(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("cache: import %s: %w", key, err)
+	// The data file's directory is made when missing (not checked before
+	// each rename: two stats per imported file).
+	err := os.Rename(tmpName, path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = durable.MkdirPrivate(filepath.Dir(path)); err == nil {
+			err = os.Rename(tmpName, path)
+		}
 	}
-	if err := os.Rename(tmpName, path); err != nil {
+	if err != nil {
 		return fmt.Errorf("cache: import %s: %w", key, err)
 	}
 	if old, ok := s.lru.Peek(key); ok {

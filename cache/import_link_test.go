@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,7 @@ func TestImportFinalLinksTheFileAndSurvivesItsRemoval(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
+	noLinksLeft(t, dir)
 	r := s.Open(Source{Key: "asset-1", Size: -1})
 	defer r.Close()
 	if !r.Complete() || r.File() == nil {
@@ -46,15 +48,39 @@ func TestImportFinalLinksTheFileAndSurvivesItsRemoval(t *testing.T) {
 	mustEqual(t, "after reopening the store", readAll(t, r2, 4096), content)
 }
 
-func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
-	s := testStore(t, t.TempDir(), nil, nil)
+// noLinksLeft fails when ImportFinal left a link in the store's tmp.
+func noLinksLeft(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dir, tmpDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("left in tmp: %s", e.Name())
+	}
+}
+
+// openSpool writes content to a new file and opens it (closed at the
+// test's end).
+func openSpool(t *testing.T, content string) *os.File {
+	t.Helper()
 	spool := filepath.Join(t.TempDir(), "spool")
-	os.WriteFile(spool, []byte("the opened file"), 0o600)
+	if err := os.WriteFile(spool, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Open(spool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	s := testStore(t, dir, nil, nil)
+	f := openSpool(t, "the opened file")
+	spool := f.Name()
 	// The name now names another file: the opened one's bytes must win.
 	os.Remove(spool)
 	os.WriteFile(spool, []byte("another file"), 0o600)
@@ -71,4 +97,16 @@ func TestImportFinalCopiesWhenTheNameLeadsElsewhere(t *testing.T) {
 	if os.SameFile(other, data) {
 		t.Error("linked the file that took the name")
 	}
+	noLinksLeft(t, dir)
+}
+
+func TestImportFinalIntoAClosedStoreLeavesNoLink(t *testing.T) {
+	dir := t.TempDir()
+	s := testStore(t, dir, nil, nil)
+	f := openSpool(t, "late upload")
+	s.Close()
+	if err := s.ImportFinal("k", f); !errors.Is(err, ErrClosed) {
+		t.Fatalf("import into a closed store: %v, want ErrClosed", err)
+	}
+	noLinksLeft(t, dir)
 }

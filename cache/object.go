@@ -138,10 +138,10 @@ func (s *Store) openFileLocked(o *object) (*os.File, error) {
 		return nil, fmt.Errorf("cache: %s: data file is gone", o.key)
 	}
 	path := s.path(o)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+	f, err := durable.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
 	if errors.Is(err, os.ErrNotExist) {
 		if err = durable.MkdirPrivate(parentDir(path)); err == nil {
-			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+			f, err = durable.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
 		}
 	}
 	if err != nil {

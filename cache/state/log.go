@@ -8,6 +8,9 @@ package state
 // more than twice as many lines as live entries is rewritten at open with
 // one line per entry (durable.WriteFile). Appends are fsynced only where
 // the owner calls the fsync from syncer (a group commit: durable.GroupSync).
+// The log is replaced (compacted) only in open, before its GroupSync is
+// made, so the descriptor the GroupSync keeps is always of the file
+// appended to; close releases it.
 //
 // Locking: none of its own; the owner serialises every call.
 
@@ -60,7 +63,7 @@ func (l *logMap[V]) open(path string) error {
 		}
 		l.lines = len(l.m)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, durable.FilePerm)
+	f, err := durable.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, durable.FilePerm)
 	if err != nil {
 		return l.err(err)
 	}
@@ -70,7 +73,7 @@ func (l *logMap[V]) open(path string) error {
 }
 
 func (l *logMap[V]) replay(path string) error {
-	f, err := os.Open(path)
+	f, err := durable.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -141,6 +144,9 @@ func (l *logMap[V]) close() error {
 	}
 	err := l.f.Close()
 	l.f = nil
+	if gerr := l.gsync.Close(); err == nil {
+		err = gerr
+	}
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // ErrNotAccepted is the rejection of content whose type Krea does not take.
@@ -42,7 +43,7 @@ func CheckType(f io.ReaderAt) (mime string, err error) {
 
 // checkSpool is CheckType of the spool file at path.
 func checkSpool(path string) error {
-	f, err := os.Open(path)
+	f, err := durable.Open(path)
 	if err != nil {
 		return err
 	}

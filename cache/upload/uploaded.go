@@ -17,6 +17,7 @@ import (
 
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
+	"github.com/kreafs/kreafs/cache/internal/durable"
 	"github.com/kreafs/kreafs/cache/upload/queue"
 )
 
@@ -35,7 +36,7 @@ func (s *Session) Uploaded(it queue.Item, a *api.Asset) {
 // asset's content.
 func importUploaded(store *cache.Store, it queue.Item, a *api.Asset, log logrus.FieldLogger) {
 	l := log.WithFields(logrus.Fields{"op": "upload", "path": "assets/" + it.Name, "id": a.ID})
-	f, err := os.Open(it.Spool)
+	f, err := durable.Open(it.Spool)
 	if err != nil {
 		l.WithError(err).Warn("could not open the uploaded spool file for the cache")
 		return

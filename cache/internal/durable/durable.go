@@ -20,6 +20,12 @@
 //   - CopyFile writes a new file (never over an existing one) and fsyncs
 //     it; CopyRange copies between open files and leaves syncing to the
 //     caller.
+//   - OpenFile and Open open regular files and directories as os.OpenFile
+//     and os.Open do, minus the network poller's set-up (four fcntl and a
+//     failing epoll_ctl per open): use them where kreafs opens a file once
+//     per copied file, never for a pipe or a device.
+//   - A GroupSync keeps its path open between fsyncs; whoever replaces
+//     that path by a rename calls its Reset (syncer.go).
 package durable
 
 import (
@@ -95,7 +101,7 @@ func MkdirPrivate(dir string) error {
 // CopyFile copies src into a new file dst (0600), streaming, and fsyncs
 // it. dst must not exist; on failure it is removed.
 func CopyFile(dst, src string) error {
-	in, err := os.Open(src)
+	in, err := Open(src)
 	if err != nil {
 		return err
 	}
@@ -104,7 +110,7 @@ func CopyFile(dst, src string) error {
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, FilePerm)
+	out, err := OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, FilePerm)
 	if err != nil {
 		return err
 	}
@@ -146,3 +152,6 @@ func CopyRange(dst, src *os.File, size int64) error {
 	}
 	return nil
 }
+
+// Open is os.Open through OpenFile (no poller registration).
+func Open(path string) (*os.File, error) { return OpenFile(path, os.O_RDONLY, 0) }

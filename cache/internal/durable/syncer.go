@@ -14,6 +14,14 @@ package durable
 //   - GroupSync.Sync returns once an fsync of its file or directory that
 //     began after the call has ended: callers that arrive while one runs
 //     share the next one (group commit).
+//   - A GroupSync opens its path at its first Sync and keeps that
+//     descriptor, so that each fsync costs one fsync system call (not an
+//     open, fstat and close too). It then fsyncs that inode: an owner that
+//     replaces the path (a rename over it) calls Reset after the rename and
+//     before the next Sync that must cover the new file. Close releases the
+//     descriptor; a Sync after Close opens the path for that fsync alone.
+//     After a failed fsync the descriptor is dropped and the next Sync
+//     opens the path again.
 
 import (
 	"os"
@@ -72,7 +80,7 @@ func (s Syncer) writeRenamed(path string, data []byte) (string, error) {
 
 // SyncDir is the package's SyncDir through s.
 func (s Syncer) SyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := Open(dir)
 	if err != nil {
 		return err
 	}
@@ -83,24 +91,32 @@ func (s Syncer) SyncDir(dir string) error {
 	return nil
 }
 
-// syncPath fsyncs the file or directory at p (a directory that cannot be
-// fsynced counts as synced, as in SyncDir).
-func (s Syncer) syncPath(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	err = s.Sync(f)
-	if fi, serr := f.Stat(); err != nil && serr == nil && fi.IsDir() && unsyncable(err) {
-		err = nil
+// syncOpen fsyncs f, an open file or directory (a directory that cannot
+// be fsynced counts as synced, as in SyncDir).
+func (s Syncer) syncOpen(f *os.File) error {
+	err := s.Sync(f)
+	if err != nil && unsyncable(err) {
+		if fi, serr := f.Stat(); serr == nil && fi.IsDir() {
+			err = nil
+		}
 	}
 	return err
 }
 
+// syncPath fsyncs the file or directory at p through a descriptor of its
+// own.
+func (s Syncer) syncPath(p string) error {
+	f, err := Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.syncOpen(f)
+}
+
 // SyncFile is the package's SyncFile through s.
 func (s Syncer) SyncFile(path string) error {
-	f, err := os.Open(path)
+	f, err := Open(path)
 	if err != nil {
 		return err
 	}
@@ -112,7 +128,7 @@ func (s Syncer) SyncFile(path string) error {
 }
 
 // GroupSync fsyncs one file or directory for many callers (group
-// commit).
+// commit), through a descriptor it keeps (see the rules above).
 type GroupSync struct {
 	path  string
 	fsync Syncer
@@ -120,9 +136,12 @@ type GroupSync struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	running  bool
-	started  uint64 // fsyncs begun
-	finished uint64 // the number of the last fsync that ended
-	err      error  // its result
+	started  uint64   // fsyncs begun
+	finished uint64   // the number of the last fsync that ended
+	err      error    // its result
+	f        *os.File // the kept descriptor; nil before the first Sync, after a failure, Reset or Close
+	stale    bool     // f is of a replaced file: the next fsync closes it (Reset while one ran)
+	closed   bool     // Close was called: fsync by path, keep nothing
 }
 
 // NewGroupSync returns a GroupSync of the file or directory at path that
@@ -147,11 +166,71 @@ func (d *GroupSync) Sync() error {
 		d.running = true
 		d.started++
 		n := d.started
+		f, stale, closed := d.f, d.stale, d.closed
+		d.f, d.stale = nil, false
 		d.mu.Unlock()
-		err := d.fsync.syncPath(d.path)
+		f, err := d.syncKept(f, stale, closed)
 		d.mu.Lock()
 		d.running, d.finished, d.err = false, n, err
+		if d.closed && f != nil { // Close came while this fsync ran
+			f.Close()
+			f = nil
+		}
+		d.f = f
 		d.cond.Broadcast()
 	}
 	return d.err
+}
+
+// syncKept fsyncs through f (opening the path when f is nil or stale) and
+// returns the descriptor to keep: nil after a failure or when closed.
+func (d *GroupSync) syncKept(f *os.File, stale, closed bool) (*os.File, error) {
+	if f != nil && stale {
+		f.Close()
+		f = nil
+	}
+	if closed {
+		return nil, d.fsync.syncPath(d.path)
+	}
+	if f == nil {
+		var err error
+		if f, err = Open(d.path); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.fsync.syncOpen(f); err != nil {
+		f.Close() // the next Sync opens the path afresh
+		return nil, err
+	}
+	return f, nil
+}
+
+// Reset makes the next fsync that begins open the path again: the owner
+// calls it after it replaced the file at the path (rename), so that Syncs
+// cover the new file rather than the replaced one.
+func (d *GroupSync) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.running {
+		d.stale = true // the running fsync keeps its descriptor; the next one drops it
+		return
+	}
+	if d.f != nil {
+		d.f.Close()
+		d.f = nil
+	}
+}
+
+// Close releases the kept descriptor. Syncs after it still work, each
+// through a descriptor of its own (as SyncFile).
+func (d *GroupSync) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.running || d.f == nil { // a running fsync closes its descriptor when it ends
+		return nil
+	}
+	err := d.f.Close()
+	d.f = nil
+	return err
 }
