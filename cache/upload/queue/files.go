@@ -43,7 +43,7 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 	if err := it.dur.Write(q.l, rec.Clone(), false); err != nil { // durability.go
 		return undo(err)
 	}
-	f, err = os.OpenFile(q.l.SpoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err = durable.OpenFile(q.l.SpoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		q.l.RemoveRecordUnsynced(rec.ID)
 		return undo(err)
@@ -90,16 +90,16 @@ func (q *Queue) OpenWrite(id string, trunc bool) (*os.File, error) {
 		gen = old + 1
 		dst := q.l.SpoolPath(id, gen)
 		if trunc {
-			f, err = os.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+			f, err = durable.OpenFile(dst, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		} else if err = durable.CopyFile(dst, q.l.SpoolPath(id, old)); err == nil {
-			f, err = os.OpenFile(dst, os.O_RDWR, 0)
+			f, err = durable.OpenFile(dst, os.O_RDWR, 0)
 		}
 	} else {
 		flag := os.O_RDWR
 		if trunc {
 			flag |= os.O_TRUNC
 		}
-		f, err = os.OpenFile(q.l.SpoolPath(id, old), flag, 0)
+		f, err = durable.OpenFile(q.l.SpoolPath(id, old), flag, 0)
 	}
 	if err == nil {
 		it.dur.SpoolWritten()
@@ -155,7 +155,7 @@ func (q *Queue) OpenRead(id string) (*os.File, error) {
 	}
 	p := q.l.SpoolPath(id, it.rec.Gen)
 	q.mu.Unlock()
-	return os.Open(p)
+	return durable.Open(p)
 }
 
 // Release is called when a write handle from Create or OpenWrite closes

@@ -13,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/durable"
 	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
@@ -54,7 +55,7 @@ func (q *Queue) runUpload(it *item) (landing bool) {
 		log.WithField("marker", prev.Marker).Info("an interrupted upload did not reach the server; sending again")
 	}
 
-	f, err := os.Open(q.l.SpoolPath(id, gen))
+	f, err := durable.Open(q.l.SpoolPath(id, gen))
 	if err != nil {
 		log.WithError(err).Error("cannot open spool file")
 		q.fail(it, &intent{Gen: gen, Name: name}, ErrSpoolLost)

@@ -42,6 +42,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/cache/internal/durable"
 )
 
 // Reasons a stream was given up (logged at debug; never user-visible).
@@ -102,7 +103,7 @@ func (q *Queue) StartStream(id string, avail int64) (*Stream, error) {
 	name, gen := it.rec.Name, it.rec.Gen
 	q.mu.Unlock()
 
-	f, err := os.Open(q.l.SpoolPath(id, gen))
+	f, err := durable.Open(q.l.SpoolPath(id, gen))
 	if err != nil {
 		return nil, err
 	}

@@ -105,9 +105,12 @@ func (l Layout) SyncJournal() error {
 	return l.log.sync()
 }
 
-// Close closes the journal's log file (a later write opens it again).
+// Close closes the journal's log file and the directories kept open for
+// their fsyncs (a later write opens them again).
 func (l Layout) Close() {
 	l.log.close()
+	l.journalDir.Close()
+	l.spoolDir.Close()
 }
 
 // SetBoot sets the boot that unsynced records are written in and

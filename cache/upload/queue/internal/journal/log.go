@@ -223,7 +223,7 @@ func (g *recordLog) openLocked() error {
 	if g.f != nil {
 		return nil
 	}
-	f, err := os.OpenFile(g.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, durable.FilePerm)
+	f, err := durable.OpenFile(g.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, durable.FilePerm)
 	if err != nil {
 		return err
 	}
