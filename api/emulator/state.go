@@ -257,6 +257,7 @@ func (s *Server) markDirtyLocked() {
 // stop is closed.
 func (s *Server) saver(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
+	wait := saveWait(0)
 	for {
 		select {
 		case <-stop:
@@ -266,12 +267,23 @@ func (s *Server) saver(stop <-chan struct{}, done chan<- struct{}) {
 		select {
 		case <-stop:
 			return
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		began := time.Now()
 		if err := s.flush(); err != nil {
 			s.log.WithFields(logrus.Fields{"op": "save", "path": s.statePath()}).WithError(err).Error("emulator: cannot save state")
 		}
+		wait = saveWait(time.Since(began))
 	}
+}
+
+// saveWait is how long the saver coalesces changes after a save that took
+// took: 20 ms, or ten times the save, so that saving a large state (every
+// asset marshalled again) takes at most a tenth of a core. The emulator
+// shares the machine with what it tests: a saver marshalling 10,000
+// assets every 20 ms during an upload burst took most of a core there.
+func saveWait(took time.Duration) time.Duration {
+	return max(20*time.Millisecond, 10*took)
 }
 
 // flush writes the state now if it changed (temp file + rename, 0600).
