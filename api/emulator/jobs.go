@@ -100,6 +100,7 @@ func (j *jobRec) previewAt() time.Time {
 // undocumented state, Options.ExtraJobState); then completed or failed. A
 // job that will fail has no intermediate result: it stays "sampling".
 func (j *jobRec) statusAt(now time.Time, extra string) string {
+	now = j.seenAt(now)
 	if !j.Cancelled.IsZero() && !now.Before(j.Cancelled) {
 		return api.StatusCancelled
 	}
@@ -130,7 +131,19 @@ func (j *jobRec) statusAt(now time.Time, extra string) string {
 }
 
 // finished: the job will not change any more at now.
-func (j *jobRec) finished(now time.Time) bool { return !now.Before(j.end()) }
+func (j *jobRec) finished(now time.Time) bool { return !j.seenAt(now).Before(j.end()) }
+
+// seenAt is now as j sees it: never before its creation. Creation times
+// are made distinct (autoTimeLocked: a millisecond past the last one), so
+// jobs created within one millisecond may carry a created_at a little
+// ahead of the clock; read at once, such a job is as old as created_at
+// says, not "backlogged" (which only the concurrency limit makes it).
+func (j *jobRec) seenAt(now time.Time) time.Time {
+	if now.Before(j.CreatedAt) {
+		return j.CreatedAt
+	}
+	return now
+}
 
 func (s *Server) jobJSONLocked(j *jobRec, now time.Time) jobJSON {
 	out := jobJSON{JobID: j.ID, Status: j.statusAt(now, s.opt.ExtraJobState), Type: j.Type, CreatedAt: order.MsTime(j.CreatedAt), Result: &api.JobResult{}}
