@@ -140,7 +140,7 @@ func (m *testMount) path(elem ...string) string {
 
 // names returns the expected name of each emulator asset, by id.
 func (m *testMount) names() map[string]string {
-	return view.NewAssetTree(0, m.emu.Assets(), nil).NameOf
+	return view.NewAssetTree(0, m.emu.Assets(), nil).NameOf.Map()
 }
 
 // httpGet is a plain GET of url, the way curl would fetch it.

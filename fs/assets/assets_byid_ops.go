@@ -45,7 +45,7 @@ func (b *byIDDir) get(ctx context.Context, id string) (*api.Asset, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a := t.ByID[id]; a != nil {
+	if a := t.ByID.At(id); a != nil {
 		return a, nil
 	}
 	if b.d.isDeleted(id) {
@@ -87,7 +87,7 @@ func (b *byIDDir) Unlink(ctx context.Context, id string) syscall.Errno {
 	}
 	name := ""
 	if t := b.d.current(); t != nil {
-		name = t.NameOf[id]
+		name = t.NameOf.At(id)
 	}
 	if err := b.d.r.up.DeleteAsset(ctx, view.ByIDName+"/"+id, id); err != nil {
 		return node.Fail(b.d.r.Log, f, err)

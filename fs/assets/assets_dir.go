@@ -178,7 +178,7 @@ func (d *assetsDir) addUploaded(a *api.Asset, path string) {
 		return
 	}
 	cur := d.current()
-	stale := cur != nil && cur.Gen == gen && cur.ByID[a.ID] != nil && cur.NameOf[a.ID] != path
+	stale := cur != nil && cur.Gen == gen && cur.ByID.At(a.ID) != nil && cur.NameOf.At(a.ID) != path
 	d.installLocked(gen, items, stale)
 }
 
@@ -226,7 +226,7 @@ func (d *assetsDir) installLocked(gen uint64, assets []api.Asset, rename bool) *
 		for _, id := range goneIDs { // deleted elsewhere: its kept time goes too
 			d.r.ForgetMtime(node.AssetTimeKey(id))
 		}
-		if err := d.r.kept.Prune(func(id string) bool { return t.ByID[id] != nil }, d.r.Cfg.Clock()); err != nil {
+		if err := d.r.kept.Prune(func(id string) bool { return t.ByID.At(id) != nil }, d.r.Cfg.Clock()); err != nil {
 			d.r.Log.WithError(err).Warn("could not drop the kept names of deleted assets")
 		}
 		if len(gone) > 0 || len(goneIDs) > 0 {
@@ -247,7 +247,7 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (a *api.Asset, cach
 	if err != nil {
 		return nil, 0, err
 	}
-	if a := t.ByName[name]; a != nil {
+	if a := t.ByName.At(name); a != nil {
 		return a, 0, nil
 	}
 	if t.Saved { // the API is down: nothing to re-check against
@@ -271,7 +271,7 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (a *api.Asset, cach
 	if t, err = d.table(ctx); err != nil {
 		return nil, 0, err
 	}
-	if a := t.ByName[name]; a != nil {
+	if a := t.ByName.At(name); a != nil {
 		return a, 0, nil
 	}
 	d.misses.add(ctx, name, began)

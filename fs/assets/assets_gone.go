@@ -35,9 +35,9 @@ func (d *assetsDir) goneAway(old, t *view.AssetTable, gone []string) {
 	for _, p := range gone {
 		var a *api.Asset
 		if old != nil {
-			a = old.ByName[p]
+			a = old.ByName.At(p)
 		}
-		if mp != "" && a != nil && t.ByID[a.ID] == nil && !d.deleted[a.ID] && d.ghosts[p] == nil {
+		if mp != "" && a != nil && t.ByID.At(a.ID) == nil && !d.deleted[a.ID] && d.ghosts[p] == nil {
 			d.ghosts[p] = a
 			ghosts = append(ghosts, p)
 			continue

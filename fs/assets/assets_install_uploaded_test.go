@@ -44,7 +44,7 @@ func TestAFinishedUploadIsInTheTableBeforeTheNextLookupAsksWithoutAListing(t *te
 	if err := q.Wait(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if cur := d.current(); cur == first || cur.ByName["new.png"] == nil || cur.ByName["old.png"] == nil {
+	if cur := d.current(); cur == first || cur.ByName.At("new.png") == nil || cur.ByName.At("old.png") == nil {
 		t.Fatalf("once the upload is done the installed table lacks new.png (generation %d, first %d): the next lookup would build it", cur.Gen, first.Gen)
 	}
 	if n := remote.lists.Load(); n != 1 {

@@ -20,7 +20,7 @@ func (r *Tree) AssetsJSONL(ctx context.Context) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, name := range t.Names {
-		a := t.ByName[name]
+		a := t.ByName.At(name)
 		if a == nil {
 			continue
 		}

@@ -152,7 +152,7 @@ func (d *assetsDir) checkNewest(bg context.Context) error {
 	t := d.current()
 	var fresh []api.Asset
 	for _, a := range page.Items {
-		if t == nil || t.ByID[a.ID] == nil {
+		if t == nil || t.ByID.At(a.ID) == nil {
 			fresh = append(fresh, a)
 		}
 	}

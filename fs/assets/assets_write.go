@@ -54,7 +54,7 @@ func (d *assetsDir) shownName(ctx context.Context, id string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	name, ok := t.NameOf[id]
+	name, ok := t.NameOf.Get(id)
 	return name, ok
 }
 

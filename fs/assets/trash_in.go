@@ -40,7 +40,7 @@ func (d *assetsDir) trashAsset(ctx context.Context, p, name string) syscall.Errn
 		r.Log.WithFields(fields).Info("a folder cannot be trashed (EXDEV): its files can")
 		return syscall.EXDEV
 	}
-	a := t.ByName[p]
+	a := t.ByName.At(p)
 	if a == nil {
 		if d.queuedAt(p) {
 			r.Log.WithFields(fields).Info("a file not uploaded yet cannot be trashed (EXDEV)")
@@ -79,7 +79,7 @@ func (r *Tree) Asset(ctx context.Context, id string) *api.Asset {
 	if err != nil {
 		return nil
 	}
-	return t.ByID[id]
+	return t.ByID.At(id)
 }
 
 // AssetEntry is the node of asset a under parent, out filled.

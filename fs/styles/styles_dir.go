@@ -146,7 +146,7 @@ func (d *stylesDir) style(ctx context.Context, id string) (api.Style, error) {
 	if err != nil {
 		return api.Style{}, err
 	}
-	if s := t.ByID[id]; s != nil {
+	if s := t.ByID.At(id); s != nil {
 		return *s, nil
 	}
 	now := d.r.Cfg.Clock()
@@ -222,10 +222,10 @@ func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string
 	if err != nil {
 		return nil, "", err
 	}
-	if s := t.ByName[name]; s != nil {
+	if s := t.ByName.At(name); s != nil {
 		return s, viaName, nil
 	}
-	if s := t.ByID[name]; s != nil {
+	if s := t.ByID.At(name); s != nil {
 		return s, viaAlias, nil
 	}
 	if !view.IDLike(name) {
@@ -234,7 +234,7 @@ func (d *stylesDir) lookup(ctx context.Context, name string) (*api.Style, string
 	if t, err = d.table(ctx, true); err != nil {
 		return nil, "", err
 	}
-	if s := t.ByName[name]; s != nil {
+	if s := t.ByName.At(name); s != nil {
 		return s, viaName, nil
 	}
 	s, err := d.style(ctx, name)

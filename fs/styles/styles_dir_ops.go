@@ -45,10 +45,10 @@ func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	}
 	entries := make([]fuse.DirEntry, 0, len(t.Names))
 	for _, name := range t.Names {
-		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.ByName[name].ID, viaName)})
+		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.ByName.At(name).ID, viaName)})
 	}
 	for _, name := range d.named.Names() {
-		if t.ByName[name] == nil {
+		if t.ByName.At(name) == nil {
 			entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: d.named.Ino(name)})
 		}
 	}

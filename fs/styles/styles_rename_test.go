@@ -126,7 +126,7 @@ func TestMvOfAStyleUnderEachKreaAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tab.ByName[tc.listed] == nil || len(tab.ByName) != 1 {
+		if tab.ByName.At(tc.listed) == nil || tab.ByName.Len() != 1 {
 			t.Errorf("%s: after mv (and a fresh listing) styles/ holds %v, want only %q", tc.mode, tab.Names, tc.listed)
 		}
 		log := logs.String()

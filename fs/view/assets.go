@@ -59,9 +59,9 @@ func (t *AssetTable) Without(hidden map[string]bool, extra []api.Asset) *AssetTa
 }
 
 func (t *AssetTable) without(hidden map[string]bool, extra []api.Asset, folders []string) *AssetTable {
-	assets := make([]api.Asset, 0, len(t.ByName)+len(extra))
+	assets := make([]api.Asset, 0, t.ByName.Len()+len(extra))
 	for _, name := range t.Names {
-		if a := t.ByName[name]; !hidden[a.ID] {
+		if a := t.ByName.At(name); !hidden[a.ID] {
 			assets = append(assets, *a)
 		}
 	}
@@ -92,13 +92,13 @@ type Pending struct {
 func (t *AssetTable) Show(p Pending) *AssetTable {
 	var hid []string
 	for id := range p.Hidden {
-		if t.ByID[id] != nil {
+		if t.ByID.At(id) != nil {
 			hid = append(hid, id)
 		}
 	}
 	var extra []api.Asset
 	for _, a := range p.Uploaded {
-		if t.ByID[a.ID] == nil && !p.Hidden[a.ID] {
+		if t.ByID.At(a.ID) == nil && !p.Hidden[a.ID] {
 			extra = append(extra, a)
 		}
 	}
@@ -185,7 +185,7 @@ func (t *AssetTable) Merge(queued []Queued) *List {
 		if _, ok := taken[name]; ok {
 			continue
 		}
-		a := t.ByName[name]
+		a := t.ByName.At(name)
 		entries = append(entries, Entry{Name: name, Ino: AssetIno(a.ID), Asset: a})
 	}
 	if len(taken) > 0 {

@@ -46,7 +46,7 @@ func (t *AssetTable) Grown(gen uint64, assets []api.Asset) (nt *AssetTable, adde
 	}
 	nt.items = assets
 	for _, a := range assets[n:] {
-		added = append(added, nt.NameOf[a.ID])
+		added = append(added, nt.NameOf.At(a.ID))
 	}
 	return nt, added
 }
@@ -61,7 +61,7 @@ func (t *AssetTable) plus(gen uint64, items []api.Asset) *AssetTable {
 	seenPaths := make(map[string]bool, len(items))
 	for i := range items {
 		a := &items[i]
-		if t.ByID[a.ID] != nil || seenIDs[a.ID] {
+		if t.ByID.At(a.ID) != nil || seenIDs[a.ID] {
 			return nil
 		}
 		kept := ""
@@ -70,32 +70,35 @@ func (t *AssetTable) plus(gen uint64, items []api.Asset) *AssetTable {
 		}
 		d, n := WantedPath(a, kept)
 		p := JoinPath(d, n)
-		if _, ok := t.dirs[d]; !ok || t.ByName[p] != nil || t.IsFolder(p) || seenPaths[p] {
+		if _, ok := t.dirs[d]; !ok || t.ByName.At(p) != nil || t.IsFolder(p) || seenPaths[p] {
 			return nil
 		}
 		seenIDs[a.ID], seenPaths[p] = true, true
 		paths[i] = p
 	}
+	byName := make(map[string]*api.Asset, len(items))
+	byID := make(map[string]*api.Asset, len(items))
+	nameOf := make(map[string]string, len(items))
+	byDir := map[string][]string{}
+	for i := range items {
+		a, p := &items[i], paths[i]
+		byName[p], byID[a.ID], nameOf[a.ID] = a, a, p
+		d, _ := SplitParent(p)
+		byDir[d] = append(byDir[d], p)
+	}
 	nt := &AssetTable{
 		Table: Table[api.Asset]{
 			Gen:    gen,
 			Names:  insertSorted(t.Names, paths),
-			ByName: maps.Clone(t.ByName),
-			ByID:   maps.Clone(t.ByID),
-			NameOf: maps.Clone(t.NameOf),
+			ByName: t.ByName.with(byName),
+			ByID:   t.ByID.with(byID),
+			NameOf: t.NameOf.with(nameOf),
 			id:     t.id,
 		},
 		Kept:    t.Kept,
 		tree:    true,
 		folders: t.folders,
 		dirs:    maps.Clone(t.dirs),
-	}
-	byDir := map[string][]string{}
-	for i := range items {
-		a, p := &items[i], paths[i]
-		nt.ByName[p], nt.ByID[a.ID], nt.NameOf[a.ID] = a, a, p
-		d, _ := SplitParent(p)
-		byDir[d] = append(byDir[d], p)
 	}
 	for d, ps := range byDir { // copy on write: t's folders stay as they are
 		old := t.dirs[d]

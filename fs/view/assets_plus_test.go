@@ -13,14 +13,14 @@ import (
 // and their contents, and the sorted names.
 func tableShape(t *AssetTable) string {
 	byName := map[string]string{}
-	for p, a := range t.ByName {
+	for p, a := range t.ByName.All() {
 		byName[p] = a.ID
 	}
 	dirs := map[string][2][]string{}
 	for p, d := range t.dirs {
 		dirs[p] = [2][]string{d.files, d.dirs}
 	}
-	return fmt.Sprint(t.Gen, t.Names, byName, t.NameOf, dirs)
+	return fmt.Sprint(t.Gen, t.Names, byName, t.NameOf.Map(), dirs)
 }
 
 // Adding assets to a built table gives exactly the table a full naming of
@@ -92,10 +92,10 @@ func TestPlusAddsANewNameAndLeavesATakenOneToAFullBuild(t *testing.T) {
 	}
 	tab := NewAssetTree(1, base, nil)
 	got := tab.plusOwn(2, []api.Asset{asset("new00001", "copied.png", "image/png", 1)})
-	if got == nil || got.ByName["copied.png"] == nil || got.ByName["copied.png"].ID != "new00001" || len(got.ByName) != 1001 {
+	if got == nil || got.ByName.At("copied.png") == nil || got.ByName.At("copied.png").ID != "new00001" || got.ByName.Len() != 1001 {
 		t.Fatal("a new name was not added")
 	}
-	if tab.ByName["copied.png"] != nil || len(tab.Names) != 1000 {
+	if tab.ByName.At("copied.png") != nil || len(tab.Names) != 1000 {
 		t.Error("the table plusOwn was given changed")
 	}
 	if tab.plusOwn(2, []api.Asset{asset("new00002", "img-0003.png", "image/png", 1)}) != nil {
@@ -124,7 +124,7 @@ func TestATableGrownInPlaceAddsOnlyTheAppendedAssets(t *testing.T) {
 		t.Fatalf("grown table differs from the full build:\n got %s\nwant %s", tableShape(got), tableShape(want))
 	}
 	again, _ := got.Grown(3, WithAsset(asset("new00003", "c.png", "image/png", 3))(grown))
-	if again == nil || again.ByName["c.png"] == nil || again.ByName["rsynced.png"] == nil {
+	if again == nil || again.ByName.At("c.png") == nil || again.ByName.At("rsynced.png") == nil {
 		t.Fatal("a grown table does not grow again")
 	}
 	if nt, _ := tab.Grown(2, append([]api.Asset(nil), grown...)); nt != nil {
@@ -133,5 +133,41 @@ func TestATableGrownInPlaceAddsOnlyTheAppendedAssets(t *testing.T) {
 	other := append(make([]api.Asset, 0, 60), listing...) // a listing of its own to grow
 	if nt, _ := NewAssetTree(1, other, nil).Grown(2, WithAsset(asset("new00004", "new/folder.png", "image/png", 4))(other)); nt != nil {
 		t.Error("an asset in a folder the table lacks must be named in full")
+	}
+}
+
+// A table grown by hundreds of uploads one at a time (its indexes shared
+// with the tables before it, folded now and then) is the table a full
+// build makes, and the tables on the way still read as they did.
+func TestATableGrownByManyUploadsIsTheFullBuildAndLeavesEarlierOnesAlone(t *testing.T) {
+	var listing []api.Asset
+	for i := 0; i < 400; i++ {
+		listing = append(listing, asset(fmt.Sprintf("old%05d", i), fmt.Sprintf("img-%03d.png", i), "image/png", -i))
+	}
+	tab := NewAssetTree(1, listing, nil)
+	first, firstShape := tab, tableShape(tab)
+	var middle *AssetTable
+	var middleShape string
+	cur, grown := listing, 0
+	for i := 0; i < 300; i++ {
+		cur = WithAsset(asset(fmt.Sprintf("new%05d", i), fmt.Sprintf("copied-%03d.png", i), "image/png", i))(cur)
+		next, _ := tab.Grown(uint64(i+2), cur)
+		if next == nil { // the listing moved to a new array: a full build, as installLocked does
+			next = NewAssetTree(uint64(i+2), cur, nil)
+		} else {
+			grown++
+		}
+		if tab = next; i == 150 {
+			middle, middleShape = tab, tableShape(tab)
+		}
+	}
+	if grown < 250 {
+		t.Fatalf("only %d of 300 uploads grew the table", grown)
+	}
+	if want := NewAssetTree(301, cur, nil); tableShape(tab) != tableShape(want) {
+		t.Fatal("the grown table differs from the full build")
+	}
+	if tableShape(first) != firstShape || tableShape(middle) != middleShape {
+		t.Fatal("growing changed a table grown before")
 	}
 }

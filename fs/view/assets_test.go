@@ -54,7 +54,7 @@ func TestVisibleNamesComeFromTheVisibleAssetsOnly(t *testing.T) {
 			}
 			v := tab.Without(hidden, c.extra)
 			got := map[string]string{}
-			for name, a := range v.ByName {
+			for name, a := range v.ByName.All() {
 				got[name] = a.ID
 			}
 			if !reflect.DeepEqual(got, c.want) {
@@ -83,7 +83,7 @@ func TestTheSharedListIsWhatMergeLists(t *testing.T) {
 		t.Errorf("List sum %x, want %x", v.Sum, entriesSum(want.Entries))
 	}
 	for _, e := range v.Entries {
-		if a := e.Asset; a == nil || a != tab.ByName[e.Name] || AssetIno(a.ID) != e.Ino {
+		if a := e.Asset; a == nil || a != tab.ByName.At(e.Name) || AssetIno(a.ID) != e.Ino {
 			t.Fatalf("entry %q: asset %v, want the table's", e.Name, a)
 		}
 	}
@@ -102,13 +102,13 @@ func TestShowAppliesTheUploadReportAndKeepsItsTable(t *testing.T) {
 	}
 	p := Pending{Hidden: map[string]bool{old.ID: true}, Uploaded: []api.Asset{neu, other}}
 	v := tab.Show(p)
-	if v.ByName["a.png"] == nil || v.ByName["a.png"].ID != neu.ID || v.ByName["b.png"].ID != other.ID || len(v.ByName) != 2 {
+	if v.ByName.At("a.png") == nil || v.ByName.At("a.png").ID != neu.ID || v.ByName.At("b.png").ID != other.ID || v.ByName.Len() != 2 {
 		t.Fatalf("shown names %v, want a.png = the upload, b.png", v.Names)
 	}
 	if tab.Show(p) != v {
 		t.Error("the same report built the shown table twice")
 	}
-	if w := tab.Show(Pending{Hidden: map[string]bool{other.ID: true}}); w == v || w.ByName["b.png"] != nil {
+	if w := tab.Show(Pending{Hidden: map[string]bool{other.ID: true}}); w == v || w.ByName.At("b.png") != nil {
 		t.Error("a new report must build a new shown table")
 	}
 }

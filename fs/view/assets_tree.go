@@ -90,7 +90,7 @@ func (t *AssetTable) MergeDir(dir string, queued []Queued) *List {
 		if _, ok := taken[n]; ok {
 			continue
 		}
-		a := t.ByName[p]
+		a := t.ByName.At(p)
 		entries = append(entries, Entry{Name: n, Ino: AssetIno(a.ID), Asset: a})
 	}
 	for n, ino := range taken {

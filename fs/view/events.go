@@ -162,13 +162,13 @@ func (t *AssetTable) Changes(old *AssetTable) (added, removed []string) {
 	if old == nil {
 		return nil, nil
 	}
-	for id, p := range t.NameOf {
-		if _, ok := old.ByID[id]; !ok {
+	for id, p := range t.NameOf.All() {
+		if _, ok := old.ByID.Get(id); !ok {
 			added = append(added, p)
 		}
 	}
-	for id, p := range old.NameOf {
-		if _, ok := t.ByID[id]; !ok {
+	for id, p := range old.NameOf.All() {
+		if _, ok := t.ByID.Get(id); !ok {
 			removed = append(removed, p)
 		}
 	}

@@ -26,7 +26,7 @@ func (t *AssetTable) MkdirErr(p string, exists func(path string) bool) syscall.E
 	if !FolderPath(p) {
 		return syscall.EINVAL
 	}
-	if t.IsFolder(p) || t.ByName[p] != nil || exists != nil && exists(p) {
+	if t.IsFolder(p) || t.ByName.At(p) != nil || exists != nil && exists(p) {
 		return syscall.EEXIST
 	}
 	if parent, _ := SplitParent(p); !t.IsFolder(parent) {
@@ -40,7 +40,7 @@ func (t *AssetTable) MkdirErr(p string, exists func(path string) bool) syscall.E
 // queuedIn reports whether a queued file's path lies in p).
 func (t *AssetTable) RmdirErr(p string, queuedIn func(dir string) bool) syscall.Errno {
 	switch {
-	case t.ByName[p] != nil:
+	case t.ByName.At(p) != nil:
 		return syscall.ENOTDIR
 	case !t.IsFolder(p) || p == "":
 		return syscall.ENOENT

@@ -88,8 +88,8 @@ func TestATreeListsEachFolderWithItsFilesAndFolders(t *testing.T) {
 	if got, want := listNames(tr.MergeDir("album/2024", nil)), []string{"dusk.png"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("assets/album/2024 lists %q, want %q", got, want)
 	}
-	if tr.NameOf["bbbbbbbb2"] != "album/2024/dusk.png" || tr.ByName["album/beach.png"].ID != "aaaaaaaa1" {
-		t.Errorf("paths by id: %v", tr.NameOf)
+	if tr.NameOf.At("bbbbbbbb2") != "album/2024/dusk.png" || tr.ByName.At("album/beach.png").ID != "aaaaaaaa1" {
+		t.Errorf("paths by id: %v", tr.NameOf.Map())
 	}
 	if !tr.IsFolder("album/2024") || tr.IsFolder("album/beach.png") || tr.IsFolder("nope") {
 		t.Error("IsFolder is wrong")
@@ -117,8 +117,8 @@ func TestAFolderWinsItsNameOverAFileWhichStaysReachable(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("assets/ lists %q, want %q", got, want)
 	}
-	if tr.NameOf["ffffffff1"] != "album (ffffffff)" {
-		t.Errorf("file named %q", tr.NameOf["ffffffff1"])
+	if tr.NameOf.At("ffffffff1") != "album (ffffffff)" {
+		t.Errorf("file named %q", tr.NameOf.At("ffffffff1"))
 	}
 }
 

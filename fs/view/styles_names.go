@@ -90,10 +90,10 @@ func StyleNames(styles []api.Style) []string {
 // another style shows under it, or it is another style's id (styles/<id>
 // must keep meaning that style).
 func NameTaken(t *StyleTable, id, newName string) string {
-	if o := t.ByName[newName]; o != nil && o.ID != id {
+	if o := t.ByName.At(newName); o != nil && o.ID != id {
 		return "another style already has that name"
 	}
-	if o := t.ByID[newName]; o != nil && o.ID != id {
+	if o := t.ByID.At(newName); o != nil && o.ID != id {
 		return "that name is another style's id"
 	}
 	return ""

@@ -7,32 +7,29 @@ import "sort"
 // gets a new Table.
 type Table[T any] struct {
 	Gen    uint64
-	Names  []string          // sorted, as Readdir returns them
-	ByName map[string]*T     // name in the directory -> item
-	ByID   map[string]*T     // API id -> item (the first, if a listing repeats an id)
-	NameOf map[string]string // API id -> name in the directory
+	Names  []string              // sorted, as Readdir returns them
+	ByName Index[string, *T]     // name in the directory -> item
+	ByID   Index[string, *T]     // API id -> item (the first, if a listing repeats an id)
+	NameOf Index[string, string] // API id -> name in the directory
 	id     func(*T) string
 }
 
 // NewTable indexes items, whose names (same order) were chosen by the
 // directory's naming rules; id gives an item's API id.
 func NewTable[T any](gen uint64, items []T, names []string, id func(*T) string) Table[T] {
-	t := Table[T]{
-		Gen:    gen,
-		Names:  append([]string(nil), names...),
-		ByName: make(map[string]*T, len(items)),
-		ByID:   make(map[string]*T, len(items)),
-		NameOf: make(map[string]string, len(items)),
-		id:     id,
-	}
+	byName := make(map[string]*T, len(items))
+	byID := make(map[string]*T, len(items))
+	nameOf := make(map[string]string, len(items))
 	for i := range items {
 		it := &items[i]
-		t.ByName[names[i]] = it
-		if _, dup := t.ByID[id(it)]; !dup {
-			t.ByID[id(it)] = it
-			t.NameOf[id(it)] = names[i]
+		byName[names[i]] = it
+		if _, dup := byID[id(it)]; !dup {
+			byID[id(it)] = it
+			nameOf[id(it)] = names[i]
 		}
 	}
+	t := Table[T]{Gen: gen, Names: append([]string(nil), names...),
+		ByName: indexOf(byName), ByID: indexOf(byID), NameOf: indexOf(nameOf), id: id}
 	sort.Strings(t.Names)
 	return t
 }
@@ -45,8 +42,8 @@ func (t *Table[T]) GoneNames(old *Table[T]) []string {
 		return nil
 	}
 	var gone []string
-	for name, a := range old.ByName {
-		if b, ok := t.ByName[name]; !ok || t.id(b) != t.id(a) {
+	for name, a := range old.ByName.All() {
+		if b, ok := t.ByName.Get(name); !ok || t.id(b) != t.id(a) {
 			gone = append(gone, name)
 		}
 	}
@@ -60,8 +57,8 @@ func (t *Table[T]) GoneIDs(old *Table[T]) []string {
 		return nil
 	}
 	var gone []string
-	for id := range old.ByID {
-		if _, ok := t.ByID[id]; !ok {
+	for id := range old.ByID.All() {
+		if _, ok := t.ByID.Get(id); !ok {
 			gone = append(gone, id)
 		}
 	}
@@ -78,14 +75,14 @@ func (t *Table[T]) Diff(old *Table[T]) (gone []string, changed bool) {
 		return nil, true
 	}
 	gone = t.GoneNames(old)
-	return gone, len(gone) > 0 || len(t.ByName) != len(old.ByName)
+	return gone, len(gone) > 0 || t.ByName.Len() != old.ByName.Len()
 }
 
 // IDs lists (sorted) the ids of t that keep is true for: what a .by-id
 // directory lists.
 func (t *Table[T]) IDs(keep func(id string) bool) []string {
-	ids := make([]string, 0, len(t.ByID))
-	for id := range t.ByID {
+	ids := make([]string, 0, t.ByID.Len())
+	for id := range t.ByID.All() {
 		if keep(id) {
 			ids = append(ids, id)
 		}

@@ -31,7 +31,7 @@ func TestTableChangesTellTheKernelWhatWentAway(t *testing.T) {
 	if strings.Join(cur.Names, ",") != "keep.png,moved.png,new.png,renamed.png" {
 		t.Errorf("sorted names %v", cur.Names)
 	}
-	if cur.NameOf["c"] != "renamed.png" || cur.ByName["moved.png"].ID != "d" || cur.ByID["e"] == nil {
+	if cur.NameOf.At("c") != "renamed.png" || cur.ByName.At("moved.png").ID != "d" || cur.ByID.At("e") == nil {
 		t.Error("indexes")
 	}
 }
