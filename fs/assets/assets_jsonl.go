@@ -19,7 +19,7 @@ func (r *Tree) AssetsJSONL(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	var b bytes.Buffer
-	for _, name := range t.Names {
+	for _, name := range t.Names() {
 		a := t.ByName.At(name)
 		if a == nil {
 			continue

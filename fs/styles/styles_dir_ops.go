@@ -43,8 +43,8 @@ func (d *stylesDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno)
 	if err != nil {
 		return nil, node.Fail(d.r.Log, logrus.Fields{"op": "readdir", "path": "styles"}, err)
 	}
-	entries := make([]fuse.DirEntry, 0, len(t.Names))
-	for _, name := range t.Names {
+	entries := make([]fuse.DirEntry, 0, len(t.Names()))
+	for _, name := range t.Names() {
 		entries = append(entries, fuse.DirEntry{Name: name, Mode: syscall.S_IFDIR, Ino: styleDirIno(t.ByName.At(name).ID, viaName)})
 	}
 	for _, name := range d.named.Names() {

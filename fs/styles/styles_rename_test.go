@@ -127,7 +127,7 @@ func TestMvOfAStyleUnderEachKreaAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tab.ByName.At(tc.listed) == nil || tab.ByName.Len() != 1 {
-			t.Errorf("%s: after mv (and a fresh listing) styles/ holds %v, want only %q", tc.mode, tab.Names, tc.listed)
+			t.Errorf("%s: after mv (and a fresh listing) styles/ holds %v, want only %q", tc.mode, tab.Names(), tc.listed)
 		}
 		log := logs.String()
 		if tc.want == syscall.EPERM && !strings.Contains(log, "Krea does not rename styles through its API") {

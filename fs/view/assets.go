@@ -60,7 +60,7 @@ func (t *AssetTable) Without(hidden map[string]bool, extra []api.Asset) *AssetTa
 
 func (t *AssetTable) without(hidden map[string]bool, extra []api.Asset, folders []string) *AssetTable {
 	assets := make([]api.Asset, 0, t.ByName.Len()+len(extra))
-	for _, name := range t.Names {
+	for _, name := range t.Names() {
 		if a := t.ByName.At(name); !hidden[a.ID] {
 			assets = append(assets, *a)
 		}
@@ -180,8 +180,9 @@ func (t *AssetTable) Merge(queued []Queued) *List {
 	for _, q := range queued {
 		taken[q.Name] = q.Ino
 	}
-	entries := make([]Entry, 0, len(t.Names)+len(taken))
-	for _, name := range t.Names {
+	names := t.Names()
+	entries := make([]Entry, 0, len(names)+len(taken))
+	for _, name := range names {
 		if _, ok := taken[name]; ok {
 			continue
 		}

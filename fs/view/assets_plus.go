@@ -89,7 +89,7 @@ func (t *AssetTable) plus(gen uint64, items []api.Asset) *AssetTable {
 	nt := &AssetTable{
 		Table: Table[api.Asset]{
 			Gen:    gen,
-			Names:  insertSorted(t.Names, paths),
+			names:  t.names.plus(paths),
 			ByName: t.ByName.with(byName),
 			ByID:   t.ByID.with(byID),
 			NameOf: t.NameOf.with(nameOf),
@@ -102,7 +102,7 @@ func (t *AssetTable) plus(gen uint64, items []api.Asset) *AssetTable {
 	}
 	for d, ps := range byDir { // copy on write: t's folders stay as they are
 		old := t.dirs[d]
-		nt.dirs[d] = &dirIndex{files: insertSorted(old.files, ps), dirs: old.dirs}
+		nt.dirs[d] = &dirIndex{files: old.files.plus(ps), dirs: old.dirs}
 	}
 	return nt
 }

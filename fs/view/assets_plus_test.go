@@ -18,9 +18,9 @@ func tableShape(t *AssetTable) string {
 	}
 	dirs := map[string][2][]string{}
 	for p, d := range t.dirs {
-		dirs[p] = [2][]string{d.files, d.dirs}
+		dirs[p] = [2][]string{d.files.get(), d.dirs}
 	}
-	return fmt.Sprint(t.Gen, t.Names, byName, t.NameOf.Map(), dirs)
+	return fmt.Sprint(t.Gen, t.Names(), byName, t.NameOf.Map(), dirs)
 }
 
 // Adding assets to a built table gives exactly the table a full naming of
@@ -95,7 +95,7 @@ func TestPlusAddsANewNameAndLeavesATakenOneToAFullBuild(t *testing.T) {
 	if got == nil || got.ByName.At("copied.png") == nil || got.ByName.At("copied.png").ID != "new00001" || got.ByName.Len() != 1001 {
 		t.Fatal("a new name was not added")
 	}
-	if tab.ByName.At("copied.png") != nil || len(tab.Names) != 1000 {
+	if tab.ByName.At("copied.png") != nil || len(tab.Names()) != 1000 {
 		t.Error("the table plusOwn was given changed")
 	}
 	if tab.plusOwn(2, []api.Asset{asset("new00002", "img-0003.png", "image/png", 1)}) != nil {

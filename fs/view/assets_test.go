@@ -103,7 +103,7 @@ func TestShowAppliesTheUploadReportAndKeepsItsTable(t *testing.T) {
 	p := Pending{Hidden: map[string]bool{old.ID: true}, Uploaded: []api.Asset{neu, other}}
 	v := tab.Show(p)
 	if v.ByName.At("a.png") == nil || v.ByName.At("a.png").ID != neu.ID || v.ByName.At("b.png").ID != other.ID || v.ByName.Len() != 2 {
-		t.Fatalf("shown names %v, want a.png = the upload, b.png", v.Names)
+		t.Fatalf("shown names %v, want a.png = the upload, b.png", v.Names())
 	}
 	if tab.Show(p) != v {
 		t.Error("the same report built the shown table twice")

@@ -44,7 +44,7 @@ func (t *AssetTable) FolderEmpty(p string) bool {
 		return false
 	}
 	d, ok := t.dirs[p]
-	return ok && len(d.files) == 0 && len(d.dirs) == 0
+	return ok && len(d.files.get()) == 0 && len(d.dirs) == 0
 }
 
 // Under lists (sorted) the paths of the assets anywhere under folder p.
@@ -53,7 +53,7 @@ func (t *AssetTable) Under(p string) []string {
 	if !t.tree || !ok {
 		return nil
 	}
-	out := append([]string(nil), d.files...)
+	out := append([]string(nil), d.files.get()...)
 	for _, k := range d.dirs {
 		out = append(out, t.Under(JoinPath(p, k))...)
 	}
@@ -81,11 +81,12 @@ func (t *AssetTable) MergeDir(dir string, queued []Queued) *List {
 			taken[n] = q.Ino
 		}
 	}
-	entries := make([]Entry, 0, len(d.files)+len(d.dirs)+len(taken))
+	files := d.files.get()
+	entries := make([]Entry, 0, len(files)+len(d.dirs)+len(taken))
 	for _, k := range d.dirs {
 		entries = append(entries, Entry{Name: k, Ino: FolderIno(JoinPath(dir, k)), Dir: true})
 	}
-	for _, p := range d.files {
+	for _, p := range files {
 		_, n := SplitParent(p)
 		if _, ok := taken[n]; ok {
 			continue

@@ -39,7 +39,9 @@
 //   - A Table is one listing generation and is never edited; a refresh
 //     builds a new one, and Diff says which names the kernel must forget
 //     (gone, or now leading to another object) and whether the directory's
-//     mtime moves.
+//     mtime moves. A table grown by an upload shares its indexes (Index)
+//     and its sorted name lists (lazySorted, sorted on first read) with
+//     the table it grew from, which reads as before.
 //   - assets/ shows t.Show(p).Merge(p.Queued), p being the upload side's
 //     report (Pending, asked once per operation): the assets of the
 //     listing minus those being deleted or replaced (p.Hidden), plus

@@ -117,8 +117,8 @@ func WantedPath(a *api.Asset, kept string) (dir, name string) {
 
 // dirIndex is what one folder of assets/ holds.
 type dirIndex struct {
-	files []string // asset paths in the folder, sorted
-	dirs  []string // names of its folders, sorted
+	files *lazySorted // asset paths in the folder, sorted
+	dirs  []string    // names of its folders, sorted
 }
 
 // assetPaths names every asset of a listing by its path under assets/
@@ -164,12 +164,13 @@ func assetPaths(assets []api.Asset, kept func(id string) string, local []string)
 	plain := make([]bool, len(assets))
 	for d, idx := range groups {
 		nameGroup(assets, idx, wants, children[d], names, plain)
-		di := dirs[d]
+		files := make([]string, 0, len(idx))
 		for _, i := range idx {
 			names[i] = JoinPath(d, names[i])
-			di.files = append(di.files, names[i])
+			files = append(files, names[i])
 		}
-		sort.Strings(di.files)
+		sort.Strings(files)
+		dirs[d].files = sortedOf(files)
 	}
 	for d, kids := range children {
 		di := dirs[d]

@@ -1,13 +1,16 @@
 package view
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Table indexes one listing generation (assets, styles) under the names
 // the directory shows. It is never edited once built; a newer generation
 // gets a new Table.
 type Table[T any] struct {
 	Gen    uint64
-	Names  []string              // sorted, as Readdir returns them
+	names  *lazySorted           // Names
 	ByName Index[string, *T]     // name in the directory -> item
 	ByID   Index[string, *T]     // API id -> item (the first, if a listing repeats an id)
 	NameOf Index[string, string] // API id -> name in the directory
@@ -28,11 +31,15 @@ func NewTable[T any](gen uint64, items []T, names []string, id func(*T) string) 
 			nameOf[id(it)] = names[i]
 		}
 	}
-	t := Table[T]{Gen: gen, Names: append([]string(nil), names...),
+	sorted := slices.Clone(names)
+	sort.Strings(sorted)
+	return Table[T]{Gen: gen, names: sortedOf(sorted),
 		ByName: indexOf(byName), ByID: indexOf(byID), NameOf: indexOf(nameOf), id: id}
-	sort.Strings(t.Names)
-	return t
 }
+
+// Names lists the names of t, sorted, as Readdir returns them; the
+// caller must not change the list.
+func (t *Table[T]) Names() []string { return t.names.get() }
 
 // GoneNames lists (sorted) the names of old that no longer lead to the
 // same item in t: deleted items, renamed ones, and names now taken by

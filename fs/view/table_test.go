@@ -28,8 +28,8 @@ func TestTableChangesTellTheKernelWhatWentAway(t *testing.T) {
 	if cur.GoneNames(nil) != nil {
 		t.Error("first listing: nothing to forget")
 	}
-	if strings.Join(cur.Names, ",") != "keep.png,moved.png,new.png,renamed.png" {
-		t.Errorf("sorted names %v", cur.Names)
+	if strings.Join(cur.Names(), ",") != "keep.png,moved.png,new.png,renamed.png" {
+		t.Errorf("sorted names %v", cur.Names())
 	}
 	if cur.NameOf.At("c") != "renamed.png" || cur.ByName.At("moved.png").ID != "d" || cur.ByID.At("e") == nil {
 		t.Error("indexes")
