@@ -3,7 +3,11 @@ package view
 // Edits of a listing (cache.Listing.Update) that what the mount did makes
 // at once, before the next listing shows it.
 
-import "github.com/kreafs/kreafs/api"
+import (
+	"sync"
+
+	"github.com/kreafs/kreafs/api"
+)
 
 // WithoutIDs is a Listing edit that drops assets (idempotent).
 func WithoutIDs(ids ...string) func([]api.Asset) []api.Asset {
@@ -38,31 +42,44 @@ func WithAsset(a api.Asset) func([]api.Asset) []api.Asset {
 // (AssetTable.Grown).
 func WithAssets(add []api.Asset) func([]api.Asset) []api.Asset {
 	return func(as []api.Asset) []api.Asset {
-		var have map[string]bool
-		if len(add) > 1 {
-			have = make(map[string]bool, len(as))
-			for _, b := range as {
-				have[b.ID] = true
-			}
-		}
+		idMemo.mu.Lock()
+		defer idMemo.mu.Unlock()
+		have := idMemo.of(as)
 		for _, a := range add {
-			if have != nil && have[a.ID] || have == nil && containsID(as, a.ID) {
+			if _, ok := have[a.ID]; ok {
 				continue
 			}
 			as = append(as, a)
-			if have != nil {
-				have[a.ID] = true
-			}
+			have[a.ID] = struct{}{}
 		}
+		idMemo.arr, idMemo.n = as, len(as)
 		return as
 	}
 }
 
-func containsID(as []api.Asset, id string) bool {
-	for i := range as {
-		if as[i].ID == id {
-			return true
-		}
-	}
-	return false
+// idMemo is the ids of the last listing WithAssets edited, so that an
+// upload landing in an account of n assets does not compare n ids: a
+// listing grown in place (the same array, items never rewritten) only
+// adds the ids appended since. The memo holds the array, so that its
+// address cannot be reused for another listing while it is remembered.
+type idMemoT struct {
+	mu  sync.Mutex
+	arr []api.Asset // the listing the ids are of (its first n items)
+	n   int
+	ids map[string]struct{}
 }
+
+// of is the set of as's ids (the memo's, brought up to date when as
+// grew from it in place).
+func (m *idMemoT) of(as []api.Asset) map[string]struct{} {
+	if len(as) == 0 || len(m.arr) == 0 || &as[0] != &m.arr[0] || len(as) < m.n {
+		m.ids, m.n = make(map[string]struct{}, len(as)), 0
+	}
+	for _, b := range as[m.n:] {
+		m.ids[b.ID] = struct{}{}
+	}
+	m.arr, m.n = as, len(as)
+	return m.ids
+}
+
+var idMemo idMemoT
