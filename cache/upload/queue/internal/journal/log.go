@@ -223,7 +223,7 @@ func (g *recordLog) openLocked() error {
 	if g.f != nil {
 		return nil
 	}
-	f, err := durable.OpenFile(g.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, durable.FilePerm)
+	f, err := durable.OpenFile(g.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, durable.FilePerm)
 	if err != nil {
 		return err
 	}
@@ -233,6 +233,16 @@ func (g *recordLog) openLocked() error {
 		return err
 	}
 	g.f, g.size, g.unnamed = f, fi.Size(), true
+	// A torn frame at the end (a short write) must not run into the
+	// header line of the next one.
+	last := make([]byte, 1)
+	if g.size > 0 {
+		if _, err := f.ReadAt(last, g.size-1); err == nil && last[0] != '\n' {
+			if _, err := f.Write([]byte{'\n'}); err == nil {
+				g.size++
+			}
+		}
+	}
 	return nil
 }
 
@@ -246,6 +256,12 @@ func (g *recordLog) append(id string, kind byte, payload []byte, sync bool) erro
 		return err
 	}
 	if _, err := g.f.Write(b); err != nil {
+		// A short write (a full disk) would run into the next frame's
+		// header line, and the reader would lose that frame too.
+		if terr := g.f.Truncate(g.size); terr != nil {
+			g.f.Close()
+			g.f = nil // reopened, and its size read again, at the next write
+		}
 		return err
 	}
 	g.size += int64(len(b))

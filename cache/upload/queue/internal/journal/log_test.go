@@ -356,3 +356,28 @@ func mustJSON(t *testing.T, r Record) []byte {
 	}
 	return b
 }
+
+// A frame cut short at the end of the log (a full disk, a crash in the
+// middle of a write) does not take the next write with it.
+func TestAWriteAfterATornFrameReads(t *testing.T) {
+	l := newTestLayout(t)
+	a, b := NewID(), NewID()
+	l.WriteRecord(rec(a, "a"))
+	l.Close()
+	torn := encodeFrame(kindRecord, "", []byte(`{"v":1,"id":"`+b+`","name":"lost"}`))
+	f, err := os.OpenFile(l.logPath(), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(torn[:len(torn)/2])
+	f.Close()
+	if err := l.WriteRecord(rec(b, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := l.ReadRecord(b); err != nil || r.Name != "b" {
+		t.Fatalf("the write after a torn frame: %+v %v", r, err)
+	}
+	if r, err := l.ReadRecord(a); err != nil || r.Name != "a" {
+		t.Fatalf("the write before it: %+v %v", r, err)
+	}
+}
