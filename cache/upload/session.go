@@ -32,6 +32,7 @@ type Session struct {
 	replaces map[string][]string   // item id -> asset ids it replaces, handed to the queue at its last close
 	clean    map[string]bool       // item id -> an asset's bytes opened for writing, not changed (yet)
 	done     map[string]doneUpload // item id -> the asset its upload made
+	pruned   time.Time             // when done was last pruned (Finished)
 	moved    map[string]movedAsset // item id -> the asset it is an unchanged copy of, under a temp name
 }
 

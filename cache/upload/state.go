@@ -126,9 +126,12 @@ func (s *Session) Finished(id string, a api.Asset) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, d := range s.done {
-		if now.Sub(d.at) > DoneKeep {
-			delete(s.done, k)
+	if now.Sub(s.pruned) > DoneKeep/10 { // not at every upload of a bulk copy: O(done) each
+		s.pruned = now
+		for k, d := range s.done {
+			if now.Sub(d.at) > DoneKeep {
+				delete(s.done, k)
+			}
 		}
 	}
 	s.done[id] = doneUpload{asset: a, at: now}
