@@ -26,6 +26,7 @@ import (
 	"github.com/kreafs/kreafs/api"
 	"github.com/kreafs/kreafs/cache"
 	"github.com/kreafs/kreafs/cache/state"
+	"github.com/kreafs/kreafs/fs/assets/internal/misses"
 	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
@@ -56,7 +57,7 @@ type assetsDir struct {
 	checkRunning int          // re-checks of the newest assets running (at most recheckRunners)
 	checkNext    *recheckCall // lookups waiting for the next re-check
 	checkFailed  recheckFail  // the last re-check failed (assets_recheck.go)
-	misses       missMemo     // what recent re-checks did not find (assets_recheck_memo.go)
+	misses       misses.Memo  // what recent re-checks did not find (internal/misses)
 
 	dc    dirCache   // what the kernel's copy of the listing holds (assets_opendir.go)
 	sizes sizeProber // probes of the sizes the listing lacks (assets_sizes.go)
@@ -240,7 +241,7 @@ func (d *assetsDir) installLocked(gen uint64, assets []api.Asset, rename bool) *
 // lookup resolves a name of assets/ to its asset. A name missing from the
 // current listing is re-checked (assets_recheck.go) before ENOENT, so a
 // file uploaded elsewhere a moment ago is found. cacheFor, with ENOENT:
-// how long the kernel may keep that answer (assets_recheck_memo.go).
+// how long the kernel may keep that answer (internal/misses).
 func (d *assetsDir) lookup(ctx context.Context, name string) (a *api.Asset, cacheFor time.Duration, err error) {
 	asked := time.Now() // real time: see cache.Listing.FetchedSince
 	t, err := d.table(ctx)
@@ -274,7 +275,7 @@ func (d *assetsDir) lookup(ctx context.Context, name string) (a *api.Asset, cach
 	if a := t.ByName.At(name); a != nil {
 		return a, 0, nil
 	}
-	d.misses.add(ctx, name, began)
+	d.misses.Add(node.CallerProcess(ctx), name, began)
 	return nil, 0, syscall.ENOENT
 }
 

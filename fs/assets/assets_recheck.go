@@ -6,7 +6,7 @@ package assets
 // than listing everything again, and exactly what finds a file uploaded
 // elsewhere a moment ago.
 //
-// Not every miss asks (assets_recheck_memo.go): a temporary or junk name
+// Not every miss asks (internal/misses): a temporary or junk name
 // is never an asset kreafs made; a process that missed a name a moment ago
 // gets the same answer again; and during a bulk copy of new names a miss
 // is answered from a re-check that began within the last second. Names
@@ -14,7 +14,7 @@ package assets
 // consulted.
 //
 // Locking: assetsDir.checkMu guards checkRunning, checkNext and
-// checkFailed; missMemo.mu its fields, held with no other lock. At most
+// checkFailed; misses.Memo.mu its fields, held with no other lock. At most
 // recheckRunners checks are in flight; a lookup that finds fewer starts its
 // own, the others share the next one (they need a check that started after
 // they did), so a burst of misses costs at most recheckRunners+1 requests.
@@ -29,6 +29,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/kreafs/kreafs/api"
+	"github.com/kreafs/kreafs/fs/node"
 	"github.com/kreafs/kreafs/fs/view"
 )
 
@@ -123,7 +124,7 @@ func (d *assetsDir) runChecks(bg context.Context, c *recheckCall) {
 		began := time.Now()
 		c.err = d.checkNewest(bg)
 		if c.err == nil {
-			d.misses.checked(began)
+			d.misses.Checked(began)
 		}
 		close(c.done)
 		d.checkMu.Lock()
@@ -162,4 +163,21 @@ func (d *assetsDir) checkNewest(bg context.Context) error {
 	d.r.Log.WithFields(logrus.Fields{"op": "lookup", "path": "assets", "new": len(fresh)}).Debug("re-check found new assets")
 	d.listing.Update(view.WithAssets(fresh))
 	return nil
+}
+
+// shouldRecheck says whether a lookup of name, missing from the listing,
+// asks the API (internal/misses). When it does not, the caller
+// answers ENOENT.
+// cacheFor (> 0 for an answer of the burst rule): how long that answer
+// stays within the rule, which the kernel may keep it for (node.CacheMiss)
+// so that the copy's next lookups of the name do not reach kreafs.
+func (d *assetsDir) shouldRecheck(ctx context.Context, name string) (recheck bool, cacheFor time.Duration) {
+	if view.ClassifyPath(name) != view.FinalName {
+		return false, d.misses.TempFor(time.Now())
+	}
+	answered, refresh, cacheFor := d.misses.Answers(node.CallerProcess(ctx), name)
+	if refresh {
+		d.recheckSoon()
+	}
+	return !answered, cacheFor
 }

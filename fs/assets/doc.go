@@ -33,7 +33,7 @@
 //     names, a program's repeated miss within a second, and misses during
 //     a bulk copy of new names (more than 4 names missing within a second)
 //     are answered from a re-check less than a second old
-//     (assets_recheck_memo.go).
+//     (internal/misses).
 //   - Assets deleted through the mount are never shown again by this
 //     mount, even if a lagging listing still has them.
 //   - When a refresh drops or re-assigns a name the kernel knows, the

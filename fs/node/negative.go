@@ -5,7 +5,7 @@ package node
 // do not reach kreafs. go-fuse's node API caches misses only for a
 // mount-wide NegativeTimeout; kreafs caches one only where its own answer
 // may be that old anyway (assets/' burst rule, fs/assets/
-// assets_recheck_memo.go), so a node marks such an answer with CacheMiss
+// internal/misses), so a node marks such an answer with CacheMiss
 // and NegativeEntries, around the node bridge, makes it a negative entry.
 // The kernel drops it sooner when a create, mkdir or rename through the
 // mount gives the name a file, or on a notification of the name.
