@@ -43,24 +43,28 @@ func (s *Store) ImportFinal(key string, f *os.File) error {
 	if err := os.Link(f.Name(), tmpName); err != nil {
 		return s.Import(key, f)
 	}
-	// The link is removed where it was not installed (not by a deferred
-	// os.Remove: after the rename that is an unlink and an rmdir that
-	// both fail, two system calls per imported file).
+	// The link is removed unless installed (an os.Remove after the rename
+	// is an unlink and an rmdir that both fail: two system calls per
+	// imported file).
+	installed := false
+	defer func() {
+		if !installed {
+			os.Remove(tmpName)
+		}
+	}()
 	// The name may have been given to another file since f was opened.
 	if lst, err := os.Stat(tmpName); err != nil || !os.SameFile(st, lst) {
-		os.Remove(tmpName)
 		return s.Import(key, f)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		os.Remove(tmpName)
 		return ErrClosed
 	}
 	if err := s.installLocked(key, tmpName, size); err != nil {
-		os.Remove(tmpName)
 		return err
 	}
+	installed = true
 	if o, ok := s.lru.Peek(key); ok {
 		o.dirty = false // f's bytes are durable: persist need not fsync them
 	}

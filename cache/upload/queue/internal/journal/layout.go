@@ -72,8 +72,7 @@ func (l Layout) WriteRecordDeferred(r Record) error {
 }
 
 func (l Layout) writeRecord(r Record, kind byte, sync bool) error {
-	r.V, r.Seq = Version, 0
-	b, err := json.Marshal(r)
+	b, err := recordPayload(r)
 	if err == nil {
 		err = l.log.append(r.ID, kind, b, sync)
 	}
@@ -83,18 +82,25 @@ func (l Layout) writeRecord(r Record, kind byte, sync bool) error {
 	return nil
 }
 
+// recordPayload is r as a frame holds it.
+func recordPayload(r Record) ([]byte, error) {
+	r.V, r.Seq = Version, 0
+	return json.Marshal(r)
+}
+
 // RemoveRecord deletes id's record durably; a missing one is fine.
 func (l Layout) RemoveRecord(id string) error {
-	if err := l.log.append(id, kindRemoved, []byte(id), true); err != nil {
-		return fmt.Errorf("journal %s: %w", id, err)
-	}
-	return nil
+	return l.removeRecord(id, kindRemoved, true)
 }
 
 // RemoveRecordUnsynced deletes id's record without an fsync: a reboot
 // brings it back.
 func (l Layout) RemoveRecordUnsynced(id string) error {
-	if err := l.log.append(id, kindRemovedUnsynced, []byte(id), false); err != nil {
+	return l.removeRecord(id, kindRemovedUnsynced, false)
+}
+
+func (l Layout) removeRecord(id string, kind byte, sync bool) error {
+	if err := l.log.append(id, kind, []byte(id), sync); err != nil {
 		return fmt.Errorf("journal %s: %w", id, err)
 	}
 	return nil
@@ -137,7 +143,7 @@ func (l Layout) syncDir(g *durable.GroupSync, dir string) error {
 }
 
 // LoadRecords reads every item's last record that this boot trusts
-// (log.go), and compacts the log. An item whose last record does not
+// (log.go), and compacts the log if it holds frames no longer needed. An item whose last record does not
 // decode is set aside: the record is kept in journal/<id>.log.corrupt and
 // the item reported in bad, id -> why (its spool files are left alone).
 // Records of earlier versions (legacy.go) are moved into the log, and
@@ -170,8 +176,7 @@ func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) 
 		if found.seen[id] {
 			continue // the log has newer news of it
 		}
-		r.V, r.Seq = Version, 0
-		b, err := json.Marshal(r)
+		b, err := recordPayload(r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -179,8 +184,15 @@ func (l Layout) LoadRecords() (recs []Record, bad map[string]string, err error) 
 		found.recs[id] = r
 	}
 	g.index = x
-	if err := g.compactLocked(); err != nil {
-		return nil, nil, fmt.Errorf("compacting %s: %w", logName, err)
+	// Compacted when the log holds anything no longer needed (or records
+	// to move in); else only opened, its name made durable, so that no
+	// write waits for an fsync of journal/ later.
+	if found.size != x.live || len(old) > 0 || len(found.bad) > 0 {
+		if err := g.compactLocked(); err != nil {
+			return nil, nil, fmt.Errorf("compacting %s: %w", logName, err)
+		}
+	} else if err := g.openNamedLocked(); err != nil {
+		return nil, nil, err
 	}
 	for _, p := range oldFiles {
 		os.Remove(p)

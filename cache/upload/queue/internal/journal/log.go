@@ -22,7 +22,7 @@ package journal
 // it. In one log, though, another item's fsync makes it durable too,
 // possibly before the spool's bytes are: after a power cut it would bring
 // back a file whose bytes were never made durable. So an unsynced frame
-// carries the boot it was written in (Layout.Boot, the kernel's boot id):
+// carries the boot it was written in (bootID, the kernel's boot id):
 // a reader trusts it only in that same boot (after a kill -9 the page
 // cache kept it, as it kept the spool's bytes). After a reboot the item's
 // last durable frame stands, or, with none, the item is gone, as if the
@@ -164,21 +164,19 @@ func (x *logIndex) apply(id string, kind byte, raw []byte) {
 	if e != nil {
 		x.live -= e.size()
 	}
-	switch kind {
-	case kindRecord:
+	var durable []byte // the durable frame a reboot falls back to
+	if e != nil {
+		durable = e.durable
+	}
+	switch {
+	case kind == kindRecord:
 		e = &logEntry{durable: raw}
-	case kindRemoved:
+	case kind == kindRecordUnsynced:
+		e = &logEntry{durable: durable, unsynced: raw}
+	case kind == kindRemovedUnsynced && durable != nil:
+		e = &logEntry{durable: durable, unsynced: raw}
+	default: // removed durably, or with nothing a reboot could bring back
 		e = nil
-	case kindRecordUnsynced, kindRemovedUnsynced:
-		switch {
-		case e != nil:
-			e = &logEntry{durable: e.durable, unsynced: raw}
-		case kind == kindRecordUnsynced:
-			e = &logEntry{unsynced: raw}
-		}
-		if e != nil && e.durable == nil && kind == kindRemovedUnsynced {
-			e = nil // nothing a reboot could bring back
-		}
 	}
 	if e == nil {
 		delete(x.m, id)
@@ -243,6 +241,18 @@ func (g *recordLog) openLocked() error {
 			}
 		}
 	}
+	return nil
+}
+
+// openNamedLocked opens the log and makes its name durable.
+func (g *recordLog) openNamedLocked() error {
+	if err := g.openLocked(); err != nil {
+		return err
+	}
+	if err := g.dir(); err != nil {
+		return err
+	}
+	g.unnamed = false
 	return nil
 }
 
@@ -337,27 +347,9 @@ func (g *recordLog) compactLocked() error {
 		buf.Write(e.durable)
 		buf.Write(e.unsynced)
 	}
-	tmp := g.path + ".new"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, durable.FilePerm)
-	if err != nil {
+	if err := g.fsync.WriteFile(g.path, buf.Bytes()); err != nil {
 		return err
 	}
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = g.fsync.Sync(f)
-	}
-	if err == nil {
-		err = os.Rename(tmp, g.path)
-	}
-	if err == nil {
-		err = g.dir()
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	f.Close()
 	if g.f != nil {
 		g.f.Close()
 		g.f = nil
@@ -365,7 +357,7 @@ func (g *recordLog) compactLocked() error {
 	if err := g.openLocked(); err != nil {
 		return err
 	}
-	g.unnamed, g.synced = false, g.appended
+	g.unnamed, g.synced = false, g.appended // WriteFile fsynced journal/
 	return nil
 }
 
@@ -395,6 +387,7 @@ type logRecords struct {
 	bad  map[string]string
 	raw  map[string][]byte // the bad frames' payloads
 	seen map[string]bool   // items with any frame, trusted or not
+	size int64             // bytes read
 }
 
 // readLog reads the log at path as a reader in boot sees it, noting in
@@ -408,6 +401,7 @@ func readLog(path, boot string, x *logIndex) (logRecords, error) {
 	if err != nil {
 		return out, err
 	}
+	out.size = int64(len(b))
 	for len(b) > 0 {
 		f, n := parseFrame(b)
 		if n == 0 {
