@@ -102,7 +102,7 @@ func (q *Queue) runUpload(it *item) (landing bool) {
 }
 
 // land finishes a sent upload without its worker, which sends the next
-// file meanwhile: the landing's fsyncs (claimed log, record) and the
+// file meanwhile: the landing's record fsync, its claim and the
 // owner's import took a few milliseconds per file on the worker's path,
 // against 12-15 ms for the POST of a 200 KB file on a 10 ms, 1 Gbit/s
 // link. The job ends (jobDone) after the landing, so the item runs no
