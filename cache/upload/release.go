@@ -116,7 +116,7 @@ func (s *Session) Release(id string) Closed {
 	s.mu.Lock()
 	delete(s.rejected, id)
 	s.mu.Unlock()
-	return Closed{Name: it.Name, Changed: true}
+	return Closed{Name: it.Name}
 }
 
 // ReadyForFinalName prepares queued file it, not open for writing, for a
