@@ -306,7 +306,7 @@ func TestDamagedJournalIsSetAsideAndOthersResume(t *testing.T) {
 		t.Fatalf("spool of the damaged record: %q %v", b, err)
 	}
 	want := map[string]bool{bad + ".0": true}
-	for _, f := range files(t, l.Spool) {
+	for _, f := range spoolFiles(t, l.Spool) {
 		if !want[f] {
 			t.Errorf("left in spool: %s", f)
 		}

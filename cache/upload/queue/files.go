@@ -14,6 +14,11 @@ import (
 	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
+// spoolPoolSize is how many empty spool files the queue keeps made ahead
+// of need (journal.SpoolPool): a copy of many small files creates one per
+// file, a few milliseconds apart.
+const spoolPoolSize = 8
+
 // Create makes a new spool file for name, open for writing (the caller
 // holds one writer: call Release when its handle closes; the caller closes
 // f). Nothing is uploaded while writers are open. replaces are asset ids
@@ -43,7 +48,11 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 	if err := it.dur.Write(q.l, rec.Clone(), false); err != nil { // durability.go
 		return undo(err)
 	}
-	f, err = durable.OpenFile(q.l.SpoolPath(rec.ID, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	path := q.l.SpoolPath(rec.ID, 0)
+	f, ok := q.pool.Take(path) // an empty file made ahead of need
+	if !ok {
+		f, err = durable.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	}
 	if err != nil {
 		q.l.RemoveRecordUnsynced(rec.ID)
 		return undo(err)

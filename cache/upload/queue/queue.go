@@ -93,6 +93,7 @@ type Options struct {
 type Queue struct {
 	o    Options
 	l    journal.Layout
+	pool *journal.SpoolPool // empty spool files for Create
 	log  logrus.FieldLogger
 	lock *os.File
 	lst  *arrived.Lister
@@ -188,6 +189,7 @@ func Open(o Options) (*Queue, error) {
 		lock.Close()
 		return nil, err
 	}
+	q.pool = l.NewSpoolPool(spoolPoolSize)
 	return q, nil
 }
 

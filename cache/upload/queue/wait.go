@@ -239,6 +239,7 @@ func (q *Queue) Close(ctx context.Context) error {
 	q.swg.Wait()  // every stream's request has ended (aborted, or its worker is done)
 	q.com.Flush() // files closed in the last CommitWindow
 	q.cl.Close()
+	q.pool.Close()
 	q.l.Close()
 	q.lock.Close()
 	return err
