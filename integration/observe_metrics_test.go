@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -119,5 +120,27 @@ func TestMetricsCountersMoveByWhatACatAndACpDid(t *testing.T) {
 				t.Logf("%s %v (was %v)", k, v, before[k])
 			}
 		}
+	}
+}
+
+// A file's last close hands it to the upload queue under the same name and
+// inode: the kernel's entry for it stays good, so the next stat of the
+// name asks kreafs for no LOOKUP (each copied file cost a LOOKUP, a FORGET
+// and an entry notification more when every close dropped the entry).
+func TestAFileJustCopiedInIsStatedWithoutBeingLookedUpAgain(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "1m", "--metrics-addr", "127.0.0.1:0")
+	url := loggedURL(t, m, metricsURL, "metrics")
+	src := writeTemp(t, "fresh.png", makePNG(9, 32, 32))
+	run(t, "cp", src, m.Path("assets", "fresh.png"))
+	time.Sleep(200 * time.Millisecond) // kernel notifications are sent asynchronously
+	before := scrape(t, url)
+	run(t, "stat", m.Path("assets", "fresh.png"))
+	after := scrape(t, url)
+	const lookups = "kreafs_fuse_operation_duration_seconds_count{op=lookup}"
+	if d := after[lookups] - before[lookups]; d != 0 {
+		t.Errorf("stat of a file just copied in made %v LOOKUPs, want 0 (its entry from the create is still good)", d)
 	}
 }
