@@ -16,7 +16,9 @@
 //	spool/<id>.<gen>     the file's bytes (written by package queue); gen
 //	                     grows when a new version is written while an
 //	                     older one is being uploaded
-//	claimed.log          "<unix ms> <asset id>" per asset the queue made
+//	spool/pool-<n>       empty files made ahead of need (spool_pool.go);
+//	                     a create renames one to <id>.0
+//	claimed.log          "<unix ms> <asset id> <item id>" per asset the queue made
 //
 // # Consistency rules (durability)
 //
