@@ -118,8 +118,8 @@ func (f *File) WriterOpen() bool {
 	return true
 }
 
-// WriterReleased ends what WriterOpen counted, once the RELEASE being
-// served has ended (at once when called outside a RELEASE).
+// WriterReleased ends what WriterOpen counted, once the RELEASEs in
+// progress (the writer's own among them) have ended.
 func (f *File) WriterReleased() {
 	f.m.afterRelease(func() {
 		f.mu.Lock()
@@ -174,12 +174,14 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	}
 	file := h.rd.File()
 	if file == nil { // cannot happen after a successful Ensure
-		h.f.m.Log.WithFields(logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest), "errno": syscall.EIO.Error()}).
-			Warn("fuse op failed: the cache data file is not open after its bytes were fetched")
-		return nil, syscall.EIO
+		return nil, Fail(h.f.m.Log, logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest)}, errNoDataFile)
 	}
 	return fuse.ReadResultFd(file.Fd(), off, n), 0
 }
+
+// errNoDataFile fails a read whose bytes are present but whose cache
+// data file is not open (Reader.File logs why).
+var errNoDataFile = errors.New("the cache data file is not open after its bytes were fetched")
 
 // ReadUncached reads dest at off straight from the server, for a Reader
 // whose cache disk is full (cache/uncached.go).
