@@ -41,7 +41,7 @@ const maxRequest = 1 << 20
 // root.Close.
 func Mount(mountpoint string, root *Root, o MountOptions) (*fuse.Server, error) {
 	opts := gofsOptions(root, o)
-	raw := node.NegativeEntries(gofs.NewNodeFS(root, opts))
+	raw := root.m.ReleaseBarrier(node.NegativeEntries(gofs.NewNodeFS(root, opts)))
 	if o.Ops != nil {
 		raw = &timedFS{RawFileSystem: raw, o: o.Ops}
 	}

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,31 @@ func onlyRemovedVanished(stderr string, removed *sync.Map) bool {
 	return len(lines) > 0
 }
 
+// aboutFile explains a failed program from kreafs' whole debug log: the
+// warnings naming the file (by name, or by asset id when id is not
+// empty), or that there are none, and the last lines naming it.
+func aboutFile(log, name, id string) string {
+	var warnings, lines []string
+	for _, l := range strings.Split(log, "\n") {
+		if !strings.Contains(l, name) && (id == "" || !strings.Contains(l, id)) {
+			continue
+		}
+		lines = append(lines, l)
+		if strings.Contains(l, "level=warning") || strings.Contains(l, "level=error") {
+			warnings = append(warnings, l)
+		}
+	}
+	var b strings.Builder
+	if len(warnings) == 0 {
+		// kreafs logs a warning for the cause of every EIO it answers (fs/node).
+		fmt.Fprintf(&b, "no warning names %s (id %q): kreafs answered no EIO for it; an EIO came from the kernel itself\n", name, id)
+	} else {
+		fmt.Fprintf(&b, "%d warnings name it, the last ones:\n%s\n", len(warnings), strings.Join(warnings[max(0, len(warnings)-20):], "\n"))
+	}
+	fmt.Fprintf(&b, "the last of the %d lines naming it:\n%s", len(lines), strings.Join(lines[max(0, len(lines)-40):], "\n"))
+	return b.String()
+}
+
 func TestSixteenProgramsReadingListingAndCopyingAtOnce(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
@@ -98,8 +124,9 @@ func TestSixteenProgramsReadingListingAndCopyingAtOnce(t *testing.T) {
 	emu := startEmulator(t, emulator.Options{SeedAssets: 150, SeedJobs: 20, SeedStyles: 6, Latency: 30 * time.Millisecond})
 	emu.SetBandwidth(40 << 20)
 	src := t.TempDir()
-	type asset struct{ name, path string }
+	type asset struct{ name, path, id string }
 	var mine []asset
+	ids := map[string]string{} // asset id by name, for the failure report
 	for i := 0; i < 40; i++ {
 		var data []byte
 		name := fmt.Sprintf("load-%02d.png", i)
@@ -109,12 +136,13 @@ func TestSixteenProgramsReadingListingAndCopyingAtOnce(t *testing.T) {
 		} else {
 			data = makePNG(uint64(1400+i), 32, 32)
 		}
-		emu.add(data, name)
+		a := emu.add(data, name)
 		p := filepath.Join(src, name)
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		mine = append(mine, asset{name, p})
+		mine = append(mine, asset{name, p, a.ID})
+		ids[name] = a.ID
 	}
 	// A cache smaller than what is read, so eviction runs under load.
 	m := mountWith(t, emu, mountOpts{Flags: []string{"--cache-size", "24MiB", "--dir-cache-ttl", "2s", "--upload-delay", "200ms"},
@@ -134,6 +162,7 @@ func TestSixteenProgramsReadingListingAndCopyingAtOnce(t *testing.T) {
 		ops      atomic.Int64
 		mu       sync.Mutex
 		failures []string
+		failedOn []string // names in the mount that a failed program was given
 		rssMax   int64
 		samples  []int64
 	)
@@ -150,6 +179,13 @@ func TestSixteenProgramsReadingListingAndCopyingAtOnce(t *testing.T) {
 		ops.Add(1)
 		if err != nil && !onlyRemovedVanished(stderr, &removed) {
 			fail("%s %s: %v %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr))
+			mu.Lock()
+			for _, a := range args {
+				if strings.HasPrefix(a, m.Dir+"/") && !slices.Contains(failedOn, filepath.Base(a)) {
+					failedOn = append(failedOn, filepath.Base(a))
+				}
+			}
+			mu.Unlock()
 			return false
 		}
 		return err == nil
@@ -232,6 +268,9 @@ func TestSixteenProgramsReadingListingAndCopyingAtOnce(t *testing.T) {
 
 	for _, f := range failures {
 		t.Error(f)
+	}
+	for _, name := range failedOn[:min(len(failedOn), 4)] {
+		t.Logf("what kreafs logged about %s:\n%s", name, aboutFile(m.Stderr(), name, ids[name]))
 	}
 	if m.Exited() {
 		t.Fatalf("kreafs died under load")

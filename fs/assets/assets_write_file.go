@@ -26,7 +26,8 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 		return nil, 0, errno
 	}
 	a, _ := f.Snapshot()
-	if f.PassthroughBusy() {
+	// Until its RELEASE, no read of this inode may ask for passthrough.
+	if !f.WriterOpen() {
 		// The kernel retries the open on the name's new inode (asset_gen.go).
 		f.r.gens.moveFrom(a.ID, f.Ino)
 		f.r.Log.WithFields(logrus.Fields{"op": "open", "id": a.ID}).
@@ -35,10 +36,9 @@ func (f *assetFile) openWrite(ctx context.Context, flags uint32) (gofs.FileHandl
 	}
 	h, err := f.r.up.OpenAsset(ctx, a, f.Ino, flags, f.WriterReleased)
 	if err != nil {
+		f.WriterReleased()
 		return nil, 0, node.Fail(f.r.Log, logrus.Fields{"op": "open", "id": a.ID}, err)
 	}
-	// Until its RELEASE, no read of this inode may ask for passthrough.
-	f.WriterOpened()
 	// The kernel keeps this inode's attributes for an hour (assets never
 	// change); it is the replacement that changes now.
 	f.r.NotifyAsync(func() { _ = f.NotifyContent(-1, 0) })

@@ -30,7 +30,10 @@
 //     allows it (Linux >= 6.9, running as root): the kernel then reads the
 //     cache file itself. The kernel refuses to mix passthrough and
 //     ordinary opens of one inode, so passthrough is used only while no
-//     ordinary handle of that inode is open (file_handle.go).
+//     ordinary handle of that inode is open (file_handle.go), an ordinary
+//     handle counting until go-fuse's whole RELEASE of it has ended
+//     (release_barrier.go: go-fuse drops a passthrough reference at the
+//     end of every RELEASE).
 //
 // # Errors
 //

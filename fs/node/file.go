@@ -54,8 +54,8 @@ type File struct {
 	mu          sync.Mutex
 	asset       api.Asset // latest metadata seen (listing or GET)
 	size        int64     // real length once learned from the content; -1 unknown
-	cachedOpens int       // open handles not in passthrough mode, writers included (WriterOpened)
-	readOpens   int       // open read handles (fileHandle), passthrough or not
+	cachedOpens int       // open handles not in passthrough mode, writers included (WriterOpen), until their RELEASE ended
+	readOpens   int       // open read handles (fileHandle), passthrough or not, until their RELEASE ended
 	passLive    bool      // a read handle got passthrough since readOpens was last 0
 }
 

@@ -6,7 +6,9 @@ package node
 // set before the handle is returned to go-fuse and not changed after
 // (Release happens after every Read: the kernel guarantees it), except
 // passthrough, which File.mu guards: set in openHandle, taken back in
-// PassthroughFd (still within the open), read in Release.
+// PassthroughFd (still within the open), read in Release. go-fuse calls
+// PassthroughFd with its lock of the node's backing file held, and the
+// end of a RELEASE (release_barrier.go) runs after it dropped that lock.
 
 import (
 	"context"
@@ -45,7 +47,14 @@ type fileHandle struct {
 // counts those. The same rule would make an open for writing (never
 // passthrough: its writes go to a spool) fail while the inode is open in
 // passthrough mode; openWrite moves the name to a new inode instead
-// (PassthroughBusy, fs/assets/asset_gen.go).
+// (WriterOpen, fs/assets/asset_gen.go).
+//
+// An ordinary handle stays counted until go-fuse's RELEASE of it has
+// ended, not only until its Release: go-fuse drops a reference of the
+// node's backing file at the end of every RELEASE, so no backing file may
+// be registered before then (release_barrier.go says what happens
+// otherwise). PassthroughFd checks the count again when go-fuse asks for
+// the backing file, since an ordinary open may have come in between.
 func (f *File) openHandle() *fileHandle {
 	rd := f.m.Cfg.Content.Open(f.Source())
 	a, _ := f.Snapshot()
@@ -73,7 +82,7 @@ func (h *fileHandle) PassthroughFd() (int, bool) {
 	}
 	f := h.rd.File()
 	h.f.mu.Lock()
-	if f == nil { // an ordinary open after all: count it as one
+	if f == nil || h.f.cachedOpens > 0 { // an ordinary open after all: count it as one
 		h.passthrough = false
 		h.f.cachedOpens++
 		h.f.mu.Unlock()
@@ -85,32 +94,38 @@ func (h *fileHandle) PassthroughFd() (int, bool) {
 	return int(f.Fd()), true
 }
 
-// WriterOpened counts a handle open for writing on f's inode (a
-// replacement, package assets) among the ordinary opens until its
-// RELEASE (WriterReleased): the kernel refuses a passthrough open of an
-// inode that has an ordinary open, so no read open asks for passthrough
-// meanwhile. close(2) returns before the kernel sends RELEASE, so a read
-// right after a writer's close would otherwise fail with EIO.
-func (f *File) WriterOpened() {
-	f.mu.Lock()
-	f.cachedOpens++
-	f.mu.Unlock()
-}
-
-// WriterReleased ends what WriterOpened counted.
-func (f *File) WriterReleased() {
-	f.mu.Lock()
-	f.cachedOpens--
-	f.mu.Unlock()
-}
-
-// passthroughBusy reports whether the inode may be open in passthrough
-// mode: a read handle got passthrough and read handles are still open
-// (those opened after it share its mode).
-func (f *File) PassthroughBusy() bool {
+// WriterOpen counts a handle about to be opened for writing on f's inode
+// (a replacement, package assets) among the ordinary opens until its
+// RELEASE has ended (WriterReleased), so that no read open asks for
+// passthrough meanwhile: the kernel refuses a passthrough open of an
+// inode that has an ordinary open, and go-fuse would drop a reference of
+// the backing file at the writer's RELEASE (release_barrier.go). close(2)
+// returns before the kernel sends RELEASE, so a read right after a
+// writer's close would otherwise fail with EIO.
+//
+// It counts nothing and returns false when the inode may be open in
+// passthrough mode (a read handle got passthrough and read handles are
+// still open: those opened after it share its mode); the writer must
+// then use another inode. Checking and counting under one lock keeps a
+// read open from registering a backing file in between.
+func (f *File) WriterOpen() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.passLive && f.readOpens > 0
+	if f.passLive && f.readOpens > 0 {
+		return false
+	}
+	f.cachedOpens++
+	return true
+}
+
+// WriterReleased ends what WriterOpen counted, once the RELEASEs in
+// progress (the writer's own among them) have ended.
+func (f *File) WriterReleased() {
+	f.m.afterRelease(func() {
+		f.mu.Lock()
+		f.cachedOpens--
+		f.mu.Unlock()
+	})
 }
 
 // Read serves [off, off+len(dest)) from the cache file, fetching the
@@ -140,6 +155,9 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	}
 	if err != nil && !errors.Is(err, io.EOF) && n <= 0 {
 		if recent != 0 && ctx.Err() == nil {
+			// The failure that set recent was logged at warning level.
+			h.f.m.Log.WithFields(logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest), "errno": recent.Error()}).
+				Debug("read of missing bytes fails at once: a read of this handle failed just before")
 			return nil, recent
 		}
 		en := Fail(h.f.m.Log, logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest)}, err)
@@ -156,10 +174,14 @@ func (h *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	}
 	file := h.rd.File()
 	if file == nil { // cannot happen after a successful Ensure
-		return nil, syscall.EIO
+		return nil, Fail(h.f.m.Log, logrus.Fields{"op": "read", "id": h.id, "off": off, "len": len(dest)}, errNoDataFile)
 	}
 	return fuse.ReadResultFd(file.Fd(), off, n), 0
 }
+
+// errNoDataFile fails a read whose bytes are present but whose cache
+// data file is not open (Reader.File logs why).
+var errNoDataFile = errors.New("the cache data file is not open after its bytes were fetched")
 
 // ReadUncached reads dest at off straight from the server, for a Reader
 // whose cache disk is full (cache/uncached.go).
@@ -192,18 +214,26 @@ func (h *fileHandle) failed(en syscall.Errno) {
 	h.mu.Unlock()
 }
 
-// Release closes the Reader (unpinning the content for eviction).
+// Release closes the Reader (unpinning the content for eviction). The
+// handle stops counting among the open ones only once go-fuse's RELEASE
+// of it has ended (openHandle says why).
 func (h *fileHandle) Release(ctx context.Context) syscall.Errno {
-	h.f.mu.Lock()
-	if !h.passthrough {
-		h.f.cachedOpens--
-	}
-	if h.f.readOpens--; h.f.readOpens == 0 {
-		h.f.passLive = false
-	}
-	h.f.mu.Unlock()
+	f := h.f
+	f.m.afterRelease(func() {
+		f.mu.Lock()
+		if !h.passthrough {
+			f.cachedOpens--
+		}
+		if f.readOpens--; f.readOpens == 0 {
+			f.passLive = false
+		}
+		f.mu.Unlock()
+	})
 	if err := h.rd.Close(); err != nil {
 		h.f.m.Log.WithFields(logrus.Fields{"op": "release", "id": h.id}).WithError(err).Debug("closing cache reader")
+	}
+	if f.m.releaseHook != nil {
+		f.m.releaseHook()
 	}
 	return 0
 }

@@ -1,8 +1,9 @@
 package node
 
 // Locking: Mount has one mutex-free set of fields fixed at NewMount; the
-// only shared mutable state is notifyWG and bgWG (sync.WaitGroups), and
-// the probe memo (its own leaf lock, file.go).
+// only shared mutable state is notifyWG and bgWG (sync.WaitGroups), the
+// probe memo (its own leaf lock, file.go) and the RELEASEs in progress
+// (their own leaf lock, release_barrier.go).
 
 import (
 	"context"
@@ -120,6 +121,9 @@ type Mount struct {
 	Resolver generate.Resolver
 
 	probes probeMemo // failed size probes by asset id (file.go)
+
+	releases    releases // RELEASEs in progress (release_barrier.go)
+	releaseHook func()   // tests: runs at the end of a read handle's Release
 
 	notifyWG sync.WaitGroup // asynchronous kernel notifications in flight
 
