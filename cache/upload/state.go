@@ -185,7 +185,7 @@ func (s *Session) Replacers(assetID string) []string {
 	s.mu.Unlock()
 	for _, it := range s.Items() {
 		for _, rep := range it.Replaces {
-			if rep == assetID && it.State.Visible() {
+			if rep == assetID && it.Shown() {
 				ids = append(ids, it.ID)
 			}
 		}

@@ -53,9 +53,11 @@ func (d *assetsDir) removed(ids ...string) {
 	}
 }
 
-// extraAssets are uploads that finished but that the listing may not have
-// yet (the queue marks an item Uploaded before telling us): shown as
-// assets so that a name never vanishes between "pending" and "listed".
+// extraAssets are uploads that landed but that the listing may not have
+// (a listing fetched meanwhile that lacks them): shown as assets so that
+// a name never vanishes between "pending" and "listed". Until it lands
+// (Tree.uploaded adds it to the listing) an upload is still shown as its
+// queued file (queue.Item.Shown).
 // Each gets its queued file's time first (KeepWrittenTime, idempotent), so
 // that the name shows one time throughout.
 func (r *Tree) extraAssets(items []queue.Item) []api.Asset {
@@ -102,7 +104,7 @@ func (r *Tree) pendingOf(items []queue.Item) view.Pending {
 func queuedOf(items []queue.Item) []view.Queued {
 	var out []view.Queued
 	for _, it := range items {
-		if it.State.Visible() && usableName(it.Name) {
+		if it.Shown() && usableName(it.Name) {
 			out = append(out, view.Queued{Name: it.Name, Ino: written.Ino(it.ID)})
 		}
 	}

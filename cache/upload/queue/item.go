@@ -51,6 +51,11 @@ func (s State) String() string {
 // in this state as a file of its own (the local spool is its content).
 func (s State) Visible() bool { return s <= Failed }
 
+// Shown reports whether the assets directory shows the item as a file of
+// its own: in a Visible state, or Landing (its owner does not show the
+// asset yet, so the name keeps leading to the queued file).
+func (it Item) Shown() bool { return it.State.Visible() || it.Landing }
+
 // Item is a snapshot of one queued file, safe to keep and share.
 type Item struct {
 	ID       string     // queue-local id (random hex), stable across restarts
@@ -62,9 +67,12 @@ type Item struct {
 	NextTry  time.Time  // when a Pending item is due (zero if not scheduled)
 	Replaces []string   // asset ids deleted once this upload succeeds (or it is cancelled)
 	Asset    *api.Asset // the created asset (State Uploaded)
-	Created  time.Time  // when Create was called
-	Modified time.Time  // last Release (close) or Create
-	Spool    string     // path of the current spool file (read-only use)
+	// Landing: Uploaded, and Observer.Uploaded not called yet (the landing
+	// record is being written, or the owner is adding the asset).
+	Landing  bool
+	Created  time.Time // when Create was called
+	Modified time.Time // last Release (close) or Create
+	Spool    string    // path of the current spool file (read-only use)
 }
 
 // Errors of the queue itself. Upload failures are *UploadError.

@@ -48,3 +48,47 @@ func TestLookupOfOneNameLooksOnlyAtTheItemsOfThatName(t *testing.T) {
 		t.Fatalf("Items = %d, want 51", got)
 	}
 }
+
+// While an upload lands (its owner is adding the asset: Observer.Uploaded
+// runs) its name still leads to the queued file, and Uploaded, which
+// listings show as extra assets, does not list it: the owner would
+// otherwise see the asset twice, once from the queue while it adds it
+// itself. Once landed, Uploaded lists it and the name no longer leads to
+// the queued file.
+func TestAnUploadIsShownAsItsQueuedFileUntilItHasLanded(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = 0 })
+	type seen struct {
+		lookup        bool
+		landing       bool
+		uploadedItems int
+	}
+	during := make(chan seen, 1)
+	var q *Queue
+	e.uploadedHook = func(it Item) {
+		got, ok := q.Lookup("a.png")
+		during <- seen{lookup: ok && got.ID == it.ID, landing: ok && got.Landing && got.Shown(), uploadedItems: len(q.Uploaded())}
+	}
+	q = e.open()
+	id := e.write(q, "a.png", []byte("png"))
+	if err := e.waitDriven(q, id); err != nil {
+		t.Fatal(err)
+	}
+	s := <-during
+	if !s.lookup || !s.landing {
+		t.Errorf("while landing, Lookup(a.png) found the queued file: %v, Landing and Shown: %v; want both", s.lookup, s.landing)
+	}
+	if s.uploadedItems != 0 {
+		t.Errorf("while landing, Uploaded listed %d items; want none", s.uploadedItems)
+	}
+	// Landed: Uploaded lists it until the queue removes it; Lookup never
+	// leads to it again.
+	if it, ok := q.Lookup("a.png"); ok {
+		t.Errorf("after landing, Lookup(a.png) = %+v; want nothing", it)
+	}
+	for _, it := range q.Uploaded() {
+		if it.ID != id || it.Landing || it.Shown() {
+			t.Errorf("Uploaded after landing: %+v", it)
+		}
+	}
+	e.waitIdle(q)
+}

@@ -61,6 +61,7 @@ func (q *Queue) snapshotLocked(it *item) Item {
 		a := *it.rec.Asset
 		s.Asset = &a
 	}
+	s.Landing = it.rec.State == stUploaded && !it.notified
 	return s
 }
 

@@ -118,11 +118,13 @@ func (q *Queue) WaitAll(ctx context.Context) error {
 // Items returns every item the queue knows, oldest first.
 func (q *Queue) Items() []Item { return q.itemsWhere(func(*item) bool { return true }) }
 
-// Uploaded returns the items uploaded and not yet removed, oldest first:
-// what listings need of the queue besides Shadowed, without the cost of
-// a snapshot of every item (lookups ask for it on every call).
+// Uploaded returns the items uploaded, landed (Observer.Uploaded was
+// called) and not yet removed, oldest first: what listings need of the
+// queue besides Shadowed, without the cost of a snapshot of every item
+// (lookups ask for it on every call). A Landing item is not among them:
+// it is still shown as the queued file (Item.Shown).
 func (q *Queue) Uploaded() []Item {
-	return q.itemsWhere(func(it *item) bool { return it.rec.State == stUploaded })
+	return q.itemsWhere(func(it *item) bool { return it.rec.State == stUploaded && it.notified })
 }
 
 // itemsWhere returns the snapshots of the items keep accepts (called with
@@ -177,7 +179,7 @@ func (q *Queue) Lookup(name string) (Item, bool) {
 	var best Item
 	found := false
 	for _, s := range q.itemsWhere(func(it *item) bool { return it.rec.Name == name }) {
-		if s.State.Visible() {
+		if s.Shown() {
 			best, found = s, true
 		}
 	}

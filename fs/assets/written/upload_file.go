@@ -40,7 +40,7 @@ type uploadFile struct {
 // visibleItem is the item while assets/ shows it as a queued file.
 func (f *uploadFile) visibleItem() (queue.Item, bool) {
 	it, ok := f.u.s.Get(f.id)
-	if !ok || !it.State.Visible() {
+	if !ok || !it.Shown() {
 		return queue.Item{}, false
 	}
 	return it, true
