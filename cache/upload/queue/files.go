@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -198,13 +199,13 @@ func (q *Queue) Release(id string) error {
 	path := q.l.SpoolPath(id, it.rec.Gen)
 	q.mu.Unlock()
 
-	size := int64(0)
+	size, written := int64(0), time.Time{}
 	fi, err := os.Stat(path)
 	if err == nil {
-		size = fi.Size()
+		size, written = fi.Size(), fi.ModTime()
 	}
 	q.mu.Lock()
-	it.rec.State, it.rec.Size, it.rec.Modified = stPending, size, q.o.Clock.Now()
+	it.rec.State, it.rec.Size, it.rec.Modified, it.rec.Written = stPending, size, q.o.Clock.Now(), written
 	it.rec.Attempts, it.rec.Err, it.rec.ErrCode = 0, "", 0
 	rec := it.rec.Clone()
 	held := q.heldLocked(it)

@@ -72,7 +72,10 @@ type Item struct {
 	Landing  bool
 	Created  time.Time // when Create was called
 	Modified time.Time // last Release (close) or Create
-	Spool    string    // path of the current spool file (read-only use)
+	// Written: the last write's time (the spool's modification time at
+	// the last close); Modified when unknown. What the file shows.
+	Written time.Time
+	Spool   string // path of the current spool file (read-only use)
 }
 
 // Errors of the queue itself. Upload failures are *UploadError.

@@ -62,6 +62,10 @@ func (q *Queue) snapshotLocked(it *item) Item {
 		s.Asset = &a
 	}
 	s.Landing = it.rec.State == stUploaded && !it.notified
+	s.Written = it.rec.Written
+	if s.Written.IsZero() {
+		s.Written = it.rec.Modified
+	}
 	return s
 }
 

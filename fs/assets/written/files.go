@@ -147,7 +147,7 @@ func (u *Files) NotifyNames(wait bool, names ...string) {
 // Entry returns the node of queued file it and fills out.
 func (u *Files) Entry(ctx context.Context, parent *gofs.Inode, it queue.Item, out *fuse.EntryOut) *gofs.Inode {
 	ch := parent.NewInode(ctx, &uploadFile{u: u, id: it.ID}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: Ino(it.ID)})
-	u.m.FileAttr(&out.Attr, Ino(it.ID), it.Size, u.itemMtime(it.ID, it.Modified))
+	u.m.FileAttr(&out.Attr, Ino(it.ID), it.Size, u.itemMtime(it.ID, it.Written))
 	out.SetEntryTimeout(u.m.Cfg.DirCacheTTL)
 	out.SetAttrTimeout(uploadAttrTTL)
 	return ch

@@ -36,7 +36,7 @@ func (u *Files) moveMtime(itemID, assetID string) {
 // itself since the upload made it (the item's node shows the asset then)
 // stands.
 func (u *Files) KeepWrittenTime(it queue.Item, assetID string) {
-	if err := u.m.Mtimes.Settle(ItemTimeKey(it.ID), node.AssetTimeKey(assetID), it.Modified); err != nil {
+	if err := u.m.Mtimes.Settle(ItemTimeKey(it.ID), node.AssetTimeKey(assetID), it.Written); err != nil {
 		u.m.Log.WithFields(logrus.Fields{"op": "upload", "id": assetID}).WithError(err).Warn("could not keep the modification time")
 	}
 }
@@ -48,7 +48,7 @@ func (u *Files) uploadedMtime(id string, a *api.Asset) time.Time {
 		return t
 	}
 	if it, ok := u.s.Get(id); ok {
-		return u.itemMtime(id, it.Modified)
+		return u.itemMtime(id, it.Written)
 	}
 	return a.UploadedAt
 }

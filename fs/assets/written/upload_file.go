@@ -53,7 +53,7 @@ func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 		return h.Getattr(ctx, out)
 	}
 	if it, ok := f.visibleItem(); ok {
-		f.u.m.FileAttr(&out.Attr, Ino(f.id), it.Size, f.u.itemMtime(f.id, it.Modified))
+		f.u.m.FileAttr(&out.Attr, Ino(f.id), it.Size, f.u.itemMtime(f.id, it.Written))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}

@@ -18,6 +18,7 @@ type Record struct {
 	Replaces []string   `json:"replaces,omitempty"`
 	Created  time.Time  `json:"created"`
 	Modified time.Time  `json:"modified"`
+	Written  time.Time  `json:"written,omitzero"` // the spool's mtime at the last close: its last write
 	Attempts int        `json:"attempts,omitempty"`
 	Err      string     `json:"err,omitempty"`
 	ErrCode  int        `json:"err_status,omitempty"` // HTTP status of a refusal

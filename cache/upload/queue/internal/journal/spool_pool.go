@@ -67,7 +67,8 @@ func (l Layout) NewSpoolPool(size int) *SpoolPool {
 
 // Take renames a pooled file to path (a new spool file's name, which
 // nothing else has: item ids are random) and returns it open for
-// reading and writing, at offset 0 and empty. false: none is ready (or
+// reading and writing, at offset 0 and empty (its Name is the pool
+// file's: callers go by the path they gave). false: none is ready (or
 // the rename failed); the caller creates the file itself.
 func (p *SpoolPool) Take(path string) (*os.File, bool) {
 	if p == nil {
