@@ -102,3 +102,38 @@ func TestSavedListingIsWrittenAtMostOnceASecondNewestWins(t *testing.T) {
 		t.Fatalf("after Flush: %q, want d", got)
 	}
 }
+
+// A listing that takes long to write is written less often: the time
+// between writes grows with the last write's (saveCostFactor), so that a
+// copy into a big account, which changes the listing at every upload,
+// does not spend its CPU rewriting it every second.
+func TestASavedListingThatTakesLongToWriteWaitsLongerBetweenWrites(t *testing.T) {
+	dir := t.TempDir()
+	s := NewSavedListing[api.Asset](dir, "assets", "https://api.krea.ai")
+	big := benchAssets(20000)
+	if err := s.Save(big, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.pmu.Lock()
+	measured := s.cost
+	// As if that write had taken 0.1 s and ended 1.5 s ago: past
+	// SaveEvery, not past saveCostFactor times 0.1 s.
+	s.cost, s.last = 100*time.Millisecond, time.Now().Add(-1500*time.Millisecond)
+	s.pmu.Unlock()
+	if measured <= 0 {
+		t.Fatalf("the write's duration was not measured: %v", measured)
+	}
+	if err := s.Save([]api.Asset{testAsset("z", "z.png", "image/png")}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	reader := NewSavedListing[api.Asset](dir, "assets", "https://api.krea.ai") // reads the file only
+	if items, _, err := reader.Load(); err != nil || len(items) != len(big) {
+		t.Fatalf("a save 1.5 s after a 0.1 s write went to disk at once: %d items, %v", len(items), err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if items, _, err := reader.Load(); err != nil || len(items) != 1 || items[0].ID != "z" {
+		t.Fatalf("after Flush: %v, %v; want the newest save", items, err)
+	}
+}
