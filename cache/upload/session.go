@@ -112,6 +112,15 @@ func (s *Session) Get(id string) (queue.Item, bool) {
 	return s.q.Get(id)
 }
 
+// WaitLanded waits, if item id's upload is landing (queue.Item.Landing),
+// until it has landed: the owner shows the asset then, under the item's
+// name (milliseconds after Krea answered). ctx bounds the wait.
+func (s *Session) WaitLanded(ctx context.Context, id string) {
+	if it, ok := s.Get(id); ok && it.Landing {
+		_ = s.q.Wait(ctx, id) // an error: not landed in time, or gone; the caller goes on as it would
+	}
+}
+
 // Hidden are the asset ids listings must not show: those a queued file
 // replaces (the queue's and those not handed to it yet) and those being
 // deleted.

@@ -1,10 +1,12 @@
 package queue
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A FUSE lookup asks the queue about one name (Lookup) and about the
@@ -89,6 +91,37 @@ func TestAnUploadIsShownAsItsQueuedFileUntilItHasLanded(t *testing.T) {
 		if it.ID != id || it.Landing || it.Shown() {
 			t.Errorf("Uploaded after landing: %+v", it)
 		}
+	}
+	e.waitIdle(q)
+}
+
+// Wait on an upload that is landing returns once its owner has shown the
+// asset (Observer.Uploaded has returned): an open for writing of the
+// queued file's node waits so (upload.Session.WaitLanded), then writes the
+// asset under its name.
+func TestWaitingOnALandingUploadReturnsOnceItHasLanded(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = 0 })
+	var q *Queue
+	var ownerDone atomic.Bool
+	waited := make(chan bool, 1)
+	e.uploadedHook = func(it Item) {
+		if got, ok := q.Get(it.ID); !ok || !got.Landing {
+			t.Errorf("in Observer.Uploaded, the item is not Landing: %+v", got)
+		}
+		go func() {
+			err := q.Wait(context.Background(), it.ID)
+			waited <- err == nil && ownerDone.Load()
+		}()
+		time.Sleep(50 * time.Millisecond) // the owner takes its time
+		ownerDone.Store(true)
+	}
+	q = e.open()
+	id := e.write(q, "a.png", []byte("png"))
+	if err := e.waitDriven(q, id); err != nil {
+		t.Fatal(err)
+	}
+	if !<-waited {
+		t.Error("Wait on a landing upload returned before its owner had shown the asset")
 	}
 	e.waitIdle(q)
 }

@@ -91,6 +91,11 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 			if !errors.Is(err, queue.ErrUnknownItem) {
 				return nil, 0, node.Fail(f.u.m.Log, fields, err)
 			}
+			// Uploaded meanwhile: the asset is written once its name is
+			// shown, which a landing upload's is a moment later.
+			wctx, cancel := context.WithTimeout(ctx, node.OtherEntryWait)
+			u.s.WaitLanded(wctx, f.id)
+			cancel()
 		}
 		a, ok := u.s.DoneAsset(f.id)
 		if !ok {
