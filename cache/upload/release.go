@@ -10,7 +10,9 @@ import (
 
 // Closed says what a Release did, for the caller to show.
 type Closed struct {
-	Name string // the item's name ("" if nothing changed for it)
+	// Name: the name whose entry changed (the kernel must look it up
+	// again: it leads to another file now, or to none); "" if none did.
+	Name string
 	// Gone: the item is finished with (dropped, or no longer known): the
 	// time set on it goes, or to MoveTime's asset.
 	Gone bool
@@ -18,8 +20,6 @@ type Closed struct {
 	// time set on the item meanwhile (touch opens the file) is this
 	// asset's.
 	MoveTime string
-	// Changed: the name's entry changed (the kernel must look it up again).
-	Changed bool
 }
 
 // Release ends one write handle on item id (its *os.File already closed).
@@ -57,7 +57,7 @@ func (s *Session) Release(id string) Closed {
 	if unchanged && rejected == nil {
 		// An asset opened for writing and closed without a change: no
 		// replacement (it would only give the asset a new id).
-		out := Closed{Name: it.Name, Gone: true, Changed: true}
+		out := Closed{Name: it.Name, Gone: true}
 		if len(reps) == 1 {
 			out.MoveTime = reps[0]
 		}
@@ -74,7 +74,7 @@ func (s *Session) Release(id string) Closed {
 			log.WithError(err).Warn("dropping refused file")
 		}
 		log.WithError(rejected).Debug("refused file removed (its close failed and was logged)")
-		return Closed{Name: it.Name, Gone: true, Changed: true}
+		return Closed{Name: it.Name, Gone: true}
 	}
 	if s.final(it.Name) && spoolSize(it.Spool) == 0 {
 		if !phantom {
@@ -116,7 +116,7 @@ func (s *Session) Release(id string) Closed {
 	s.mu.Lock()
 	delete(s.rejected, id)
 	s.mu.Unlock()
-	return Closed{Name: it.Name}
+	return Closed{} // the name leads to the same item as before
 }
 
 // ReadyForFinalName prepares queued file it, not open for writing, for a

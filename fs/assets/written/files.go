@@ -94,7 +94,7 @@ func (u *Files) Release(id string, wait bool) {
 	if c.Gone {
 		u.m.ForgetMtime(ItemTimeKey(id))
 	}
-	if c.Changed {
+	if c.Name != "" {
 		u.NotifyNames(wait, c.Name)
 	}
 }

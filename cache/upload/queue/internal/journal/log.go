@@ -233,8 +233,8 @@ func (g *recordLog) openLocked() error {
 	g.f, g.size, g.unnamed = f, fi.Size(), true
 	// A torn frame at the end (a short write) must not run into the
 	// header line of the next one.
-	last := make([]byte, 1)
 	if g.size > 0 {
+		last := make([]byte, 1)
 		if _, err := f.ReadAt(last, g.size-1); err == nil && last[0] != '\n' {
 			if _, err := f.Write([]byte{'\n'}); err == nil {
 				g.size++
