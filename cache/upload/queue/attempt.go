@@ -11,13 +11,14 @@ import (
 	"github.com/kreafs/kreafs/cache/upload/queue/internal/journal"
 )
 
-// beginAttempt journals (and fsyncs) the intent of attempt in before its
-// POST, or before a speculative stream's end is sent: the exactly-once
-// check relies on it. It hands over the item's stream, which this attempt
-// commits or gives up. Not ok: the item changed while its file was opened
-// (the change rescheduled it, or this marks it to run again), or the
-// intent could not be journaled (a retry is scheduled).
-func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *Stream, attempt int, ok bool) {
+// beginAttempt makes in the item's attempt and starts journaling (and
+// fsyncing) its intent, which runs beside the start of the POST: the
+// exactly-once check relies on the intent being durable before the
+// request's body ends (spoolBody) or a speculative stream is committed
+// (send). It hands over the item's stream, which this attempt commits or
+// gives up. Not ok: the item changed while its file was opened (the
+// change rescheduled it, or this marks it to run again).
+func (q *Queue) beginAttempt(it *item, in *intent) (s *Stream, attempt int, w *intentWrite, ok bool) {
 	gen, name := in.Gen, in.Name
 	it.pmu.Lock()
 	q.mu.Lock()
@@ -31,7 +32,7 @@ func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *S
 			it.rerun = true
 		}
 		q.mu.Unlock()
-		return nil, 0, false
+		return nil, 0, nil, false
 	}
 	it.rec.Intent, it.inflight = in, in
 	s = it.stream // this attempt commits it, or gives it up
@@ -39,20 +40,36 @@ func (q *Queue) beginAttempt(it *item, in *intent, log logrus.FieldLogger) (s *S
 	attempt = it.rec.Attempts + 1
 	rec := it.rec.Clone()
 	q.mu.Unlock()
-	err := it.dur.WriteClosed(q.l, rec) // the intent is durable before the POST (or a stream's end)
-	it.pmu.Unlock()
-	if err != nil {
-		if s != nil {
-			s.Abort("cannot journal the upload intent")
-		}
-		q.mu.Lock()
-		it.rec.Intent = nil
-		q.mu.Unlock()
-		log.WithError(err).Error("cannot journal upload intent; not uploading")
-		q.retryLater(it, err, false)
-		return nil, 0, false
-	}
-	return s, attempt, true
+	w = &intentWrite{done: make(chan struct{})}
+	go func() {
+		w.err = it.dur.WriteClosed(q.l, rec)
+		it.pmu.Unlock() // before done: whoever waited may journal the outcome
+		close(w.done)
+	}()
+	return s, attempt, w, true
+}
+
+// intentWrite is the journal write of an attempt's intent.
+type intentWrite struct {
+	done chan struct{}
+	err  error
+}
+
+// wait returns once the intent is durable (nil), or why it is not.
+func (w *intentWrite) wait() error {
+	<-w.done
+	return w.err
+}
+
+// intentFailed gives up an attempt whose intent could not be journaled:
+// its request's body never ended, so it created nothing. A retry is
+// scheduled.
+func (q *Queue) intentFailed(it *item, err error, log logrus.FieldLogger) {
+	q.mu.Lock()
+	it.rec.Intent = nil
+	q.mu.Unlock()
+	log.WithError(err).Error("cannot journal upload intent; not uploading")
+	q.retryLater(it, err, false)
 }
 
 // landed records that the attempt in created asset a. If the item

@@ -46,6 +46,18 @@ func copyTree(t *testing.T, src string) string {
 	return dst
 }
 
+// intentJournaled waits until the journal write of the intent of item
+// id's running attempt has ended: it runs beside the start of the
+// request (beginAttempt), so a crash image taken when the server has the
+// request may lack it otherwise.
+func intentJournaled(q *Queue, id string) {
+	q.mu.Lock()
+	it := q.items[id]
+	q.mu.Unlock()
+	it.pmu.Lock()
+	it.pmu.Unlock()
+}
+
 func abort(q *Queue) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -99,6 +111,7 @@ func TestKilledDuringUpload(t *testing.T) {
 			q := e.open()
 			id := e.write(q, "a.png", []byte("payload"))
 			<-e.srv.inUpload
+			intentJournaled(q, id)
 			image := copyTree(t, e.dir)
 			abort(q) // the blocked request dies with the process
 			e.srv.mu.Lock()
@@ -374,6 +387,7 @@ func TestKilledDuringUploadNeverTakesTheQueuesEarlierAssetOfTheSameSize(t *testi
 	e.srv.mu.Unlock()
 	idB := e.write(q, "b.png", []byte("payload-B")) // the same size as a.png
 	<-e.srv.inUpload
+	intentJournaled(q, idB)
 	image := copyTree(t, e.dir)
 	abort(q)
 	e.srv.mu.Lock()
@@ -420,6 +434,7 @@ func TestKilledDuringUploadComparesBytesWhenNothingNamesTheAsset(t *testing.T) {
 			q := e.open()
 			id := e.write(q, "a.png", []byte("payload"))
 			<-e.srv.inUpload
+			intentJournaled(q, id)
 			// Another client uploads other bytes of the same size, in
 			// the window, at the same moment (listed before ours).
 			other := e.srv.putFrom("x.png", []byte("PAYLOAD"), e.clk.Now())

@@ -118,8 +118,11 @@
 //
 // # Exactly once
 //
-// Before every POST the queue journals (and fsyncs) an intent: a random
-// marker, the local start time, the name, the spool generation and size.
+// Every POST has an intent journaled (and fsynced) before its body can
+// end: a random marker, the local start time, the name, the spool
+// generation and size. The fsync runs while the request starts; the
+// file's last byte (or a stream's end) waits for it (spool_body.go), and a
+// request whose body did not end created nothing.
 // The intent is cleared only when the outcome is known (success journaled,
 // or a refusal). An intent found at Open, or left by a transient failure
 // whose request may have reached the server (5xx, reset connection,

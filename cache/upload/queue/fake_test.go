@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -125,7 +124,7 @@ type fakeServer struct {
 	posts     int               // UploadAsset calls
 	lists     int               // AllAssets calls
 	deleted   []string
-	notOSFile int // uploads whose reader was not an *os.File at offset 0
+	notOSFile int // uploads whose reader was not a spool file at offset 0
 	seq       int
 
 	// faults, consumed per call
@@ -165,12 +164,10 @@ var errConnReset = errors.New("read tcp: connection reset by peer")
 func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, description string) (*api.Asset, error) {
 	s.mu.Lock()
 	s.posts++
-	if c, ok := r.(*countingFile); ok {
-		r = c.f // the queue's own wrapper of the spool file (progress.go)
-	}
-	if f, ok := r.(*os.File); !ok {
+	b, isFile := r.(*spoolBody) // the queue's spool file, not a stream
+	if !isFile {
 		s.notOSFile++
-	} else if off, _ := f.Seek(0, io.SeekCurrent); off != 0 {
+	} else if off, _ := b.f.Seek(0, io.SeekCurrent); off != 0 {
 		s.notOSFile++
 	}
 	if filename != description {
@@ -211,7 +208,7 @@ func (s *fakeServer) UploadAsset(ctx context.Context, r io.Reader, filename, des
 		return nil, err
 	}
 	s.mu.Lock()
-	if _, isFile := r.(*os.File); !isFile && s.refuseStream != nil {
+	if !isFile && s.refuseStream != nil {
 		s.mu.Unlock()
 		return nil, s.refuseStream
 	}

@@ -14,7 +14,6 @@ package queue
 import (
 	"context"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,46 +138,12 @@ func (c *countingUploader) UploadAsset(ctx context.Context, file io.Reader, file
 		}
 	}()
 	switch f := file.(type) {
-	case *os.File:
-		t := &transfer{}
-		defer c.p.add(f.Name(), t)()
-		return c.Uploader.UploadAsset(ctx, &countingFile{f: f, t: t}, filename, description)
+	case *spoolBody:
+		defer c.p.add(f.f.Name(), &f.t)()
 	case *streamBody:
 		if s := (*Stream)(f); s.f != nil {
 			defer c.p.add(s.f.Name(), &transfer{stream: s})()
 		}
 	}
 	return c.Uploader.UploadAsset(ctx, file, filename, description)
-}
-
-// countingFile is a spool file read by an upload: Read and Seek move the
-// transfer's position; Len says what is left (api.UploadAsset sends a
-// Content-Length from it, as for an *os.File).
-type countingFile struct {
-	f *os.File
-	t *transfer
-}
-
-func (c *countingFile) Read(p []byte) (int, error) {
-	n, err := c.f.Read(p)
-	c.t.pos.Add(int64(n))
-	return n, err
-}
-
-func (c *countingFile) Seek(off int64, whence int) (int64, error) {
-	pos, err := c.f.Seek(off, whence)
-	if err == nil {
-		c.t.pos.Store(pos)
-	}
-	return pos, err
-}
-
-// Len is how many bytes are left after the current offset (api's
-// remainingSize).
-func (c *countingFile) Len() int {
-	st, err := c.f.Stat()
-	if err != nil {
-		return 0
-	}
-	return int(max(st.Size()-c.t.pos.Load(), 0))
 }

@@ -49,7 +49,8 @@ func TestProgressCountsTheBodyAsItStreams(t *testing.T) {
 	u := p.wrap(client)
 	done := make(chan error, 1)
 	go func() {
-		_, err := u.UploadAsset(context.Background(), f, "big.png", "big.png")
+		body := &spoolBody{f: f, size: int64(len(data)), intent: &intentWrite{done: closedChan()}}
+		_, err := u.UploadAsset(context.Background(), body, "big.png", "big.png")
 		done <- err
 	}()
 	var seen []int64
@@ -81,4 +82,10 @@ func TestProgressCountsTheBodyAsItStreams(t *testing.T) {
 			}
 		}
 	}
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }

@@ -70,14 +70,18 @@ func (q *Queue) runUpload(it *item) (landing bool) {
 	}
 	in := &intent{Marker: journal.NewID()[:16], Started: q.o.Clock.Now(), Gen: gen, Name: name, Size: fi.Size()}
 
-	s, attempt, ok := q.beginAttempt(it, in, log)
+	s, attempt, w, ok := q.beginAttempt(it, in)
 	if !ok {
 		return
 	}
 
 	log = log.WithFields(logrus.Fields{"size": in.Size, "marker": in.Marker, "attempt": attempt})
 	log.Debug("uploading")
-	a, err := q.send(s, f, in, log)
+	a, err := q.send(s, f, in, w, log)
+	if jerr := w.wait(); jerr != nil && err != nil {
+		q.intentFailed(it, jerr, log)
+		return false
+	}
 	if err == nil && (a == nil || a.ID == "") {
 		err = errors.New("upload answer without an asset id")
 	}
@@ -118,15 +122,20 @@ func (q *Queue) land(it *item, in *intent, a *api.Asset) {
 	}()
 }
 
-// send makes the POST of attempt in, whose intent is journaled: by
+// send makes the POST of attempt in, whose intent w journals: by
 // committing stream s (the speculative upload of the same file, already
-// sent up to its end) when it is usable, else from the spool file f. A
-// committed stream's refusal is not trusted as the file's (it may concern
-// the streaming itself): the file is then sent again the ordinary way, and
-// that answer counts. Nothing was created by a refused request, nor by a
-// stream given up before its commit.
-func (q *Queue) send(s *Stream, f *os.File, in *intent, log logrus.FieldLogger) (*api.Asset, error) {
+// sent up to its end) when it is usable, once the intent is durable, else
+// from the spool file f, whose last byte waits for the intent
+// (spoolBody). A committed stream's refusal is not trusted as the file's
+// (it may concern the streaming itself): the file is then sent again the
+// ordinary way, and that answer counts. Nothing was created by a refused
+// request, nor by a stream given up before its commit.
+func (q *Queue) send(s *Stream, f *os.File, in *intent, w *intentWrite, log logrus.FieldLogger) (*api.Asset, error) {
 	if s != nil {
+		if err := w.wait(); err != nil {
+			s.Abort("cannot journal the upload intent")
+			return nil, err
+		}
 		if ok, ahead := s.commit(in.Gen, in.Name, in.Size); ok {
 			log.WithField("sent", ahead).Debug("committing the speculative upload")
 			a, err := s.result()
@@ -140,7 +149,7 @@ func (q *Queue) send(s *Stream, f *os.File, in *intent, log logrus.FieldLogger) 
 			log.Debug("speculative upload not usable; uploading the ordinary way")
 		}
 	}
-	return q.o.Uploader.UploadAsset(q.ctx, f, in.Name, in.Name)
+	return q.o.Uploader.UploadAsset(q.ctx, &spoolBody{f: f, size: in.Size, intent: w}, in.Name, in.Name)
 }
 
 // endInflight forgets the running upload and deletes spool generations

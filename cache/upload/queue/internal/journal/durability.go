@@ -19,9 +19,11 @@ package journal
 //     within the queue's CommitWindow, together with every file closed
 //     meanwhile. The close or rename waits for no fsync.
 //   - An upload's intent: durable, after the spool's bytes and name
-//     (WriteClosed), whether the commit ran yet or not: a spool is durable
-//     before its upload starts, and the content cache links it as the
-//     asset's data without another fsync.
+//     (WriteClosed), whether the commit ran yet or not, before the
+//     request's body can end (the queue sends all but the file's last
+//     byte meanwhile): a spool is durable before its upload can create an
+//     asset, and the content cache links it as the asset's data without
+//     another fsync.
 //   - Every record of an item that has a durable one (OpenWrite, landed,
 //     failures, retries, cancels): durable. After a reboot the log would
 //     keep the durable record under an unsynced one (log.go), but that
