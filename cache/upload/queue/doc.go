@@ -38,9 +38,10 @@
 // the final name, if it renames within Delay). Names for which
 // Options.Hold is true are never uploaded (State Held) until renamed to a
 // name for which it is false; a closed one is then due as soon as it is
-// durable (the group commit, within CommitWindow), not Delay after its
-// last close: that rename ends a save (rsync, editors, downloaders), and
-// a bulk copy's uploads would otherwise trail it by Delay. At Start,
+// durable (the group commit, within CommitWindow, or at once when a
+// worker is free), not Delay after its last close: that rename ends a
+// save (rsync, editors, downloaders), and a bulk copy's uploads would
+// otherwise trail it by Delay. At Start,
 // pending items are due at once.
 //
 // # Speculative uploads (stream.go)

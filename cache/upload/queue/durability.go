@@ -16,7 +16,8 @@ const CommitWindow = 100 * time.Millisecond
 
 // closedFinal journals rec of an item just closed or renamed under a final
 // name: durably now if it has a durable record, else unsynced now and
-// durably in the next group commit. The caller holds it.pmu.
+// durably in the next group commit, which runs at once for a finished
+// save (it.early) when a worker is free. The caller holds it.pmu.
 func (q *Queue) closedFinal(it *item, rec record) error {
 	if it.dur.Journaled {
 		if err := it.dur.WriteClosed(q.l, rec); err != nil {
@@ -29,6 +30,15 @@ func (q *Queue) closedFinal(it *item, rec record) error {
 		return err
 	}
 	q.com.Add(func() func(bool) { return q.commit(it) })
+	q.mu.Lock()
+	hurry := it.early && q.freeWorkersLocked() > 0
+	q.mu.Unlock()
+	if hurry {
+		// A finished save whose upload waits only for this commit, and a
+		// worker with nothing to do: the window would only keep it waiting.
+		// While every worker is busy, saves share the window's commit.
+		q.com.Hurry()
+	}
 	return nil
 }
 

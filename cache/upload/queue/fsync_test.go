@@ -13,8 +13,26 @@ import (
 // spool file ("spool"), the journal's log ("journal"), the claimed log,
 // or a directory ("spool/", "journal/").
 type fsyncCounter struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu   sync.Mutex
+	n    map[string]int
+	hold chan struct{} // if set: every fsync waits for it to close
+}
+
+// holdAll makes every fsync wait until the returned release is called.
+func (c *fsyncCounter) holdAll() (release func()) {
+	h := make(chan struct{})
+	c.mu.Lock()
+	c.hold = h
+	c.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			c.hold = nil
+			c.mu.Unlock()
+			close(h)
+		})
+	}
 }
 
 func countFsyncs(o *Options) *fsyncCounter {
@@ -28,7 +46,11 @@ func countFsyncs(o *Options) *fsyncCounter {
 		}
 		c.mu.Lock()
 		c.n[what]++
+		h := c.hold
 		c.mu.Unlock()
+		if h != nil {
+			<-h
+		}
 		return f.Sync()
 	}
 	return c
@@ -67,13 +89,22 @@ func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndFiveInAll(t *testing.T) {
 	if n, total := c.take(); total != 0 {
 		t.Fatalf("create and close of a temp name: %d fsyncs %v, want none", total, n)
 	}
-	if err := q.Rename(id, "photo.png"); err != nil {
-		t.Fatal(err)
+	// The rename returns while every fsync is held: the commit that makes
+	// the file durable runs beside it (at once here: the workers are idle).
+	release := c.holdAll()
+	defer release()
+	renamed := make(chan error, 1)
+	go func() { renamed <- q.Rename(id, "photo.png") }()
+	select {
+	case err := <-renamed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the rename to the final name waits for an fsync")
 	}
-	if n, total := c.take(); total != 0 {
-		t.Fatalf("rename to the final name: %d fsyncs %v, want none", total, n)
-	}
-	q.com.Flush() // the commit, which starts the upload (a finished save)
+	release()
+	q.com.Flush() // the commit, which starts the upload (a finished save), if it has not run yet
 	if err := e.waitDriven(q, id); err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +117,28 @@ func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndFiveInAll(t *testing.T) {
 		t.Fatalf("the spool was fsynced %d times and spool/ %d (%v): want once each, by the commit, not again by the upload", n["spool"], n["spool/"], n)
 	}
 	e.assertEmptyDirs()
+}
+
+// A finished save (a temp name renamed to its final one) is uploaded once
+// it is durable. While a worker has nothing to do, its commit runs at
+// once, not at the end of the commit window: the first files of a bulk
+// rsync no longer wait a window with every worker idle, nor does a lone
+// save.
+func TestAFinishedSaveIsCommittedAndUploadedAtOnceWhileAWorkerIsIdle(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Hold = func(n string) bool { return strings.HasPrefix(n, ".") }
+		o.commitWindow = time.Hour
+	})
+	q := e.open()
+	id := e.write(q, ".photo.png.Xy12Ab", []byte("rsync"))
+	if err := q.Rename(id, "photo.png"); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.waitCreated(t, 1) // 20 s at most, of the hour's window
+	e.waitIdle(q)
+	if as := e.srv.byName("photo.png"); len(as) != 1 {
+		t.Fatalf("assets = %+v", as)
+	}
 }
 
 // cp writes photo.png under its final name: the create costs no fsync (a

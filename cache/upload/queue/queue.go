@@ -82,8 +82,9 @@ type Options struct {
 	Log   logrus.FieldLogger // [logrus.StandardLogger()]
 	Clock Clock              // [the real clock]
 
-	fsync durable.Syncer // every fsync of Dir's files [(*os.File).Sync]; tests count with it
-	boot  string         // the boot the journal trusts unsynced records of [this one's]; tests: a reboot
+	fsync        durable.Syncer // every fsync of Dir's files [(*os.File).Sync]; tests count with it
+	commitWindow time.Duration  // the group commit's window [CommitWindow]; tests: longer
+	boot         string         // the boot the journal trusts unsynced records of [this one's]; tests: a reboot
 	// afterClaim, if set, runs when a landed upload's asset is claimed,
 	// before its record says so (tests: a crash in between).
 	afterClaim func()
@@ -114,6 +115,7 @@ type Queue struct {
 	streamsOff bool                // the API did not take one: no more (stream.go)
 	draining   bool                // Drain was called: no Delay any more (drain.go)
 	started    bool                // Start was called
+	busy       int                 // workers running a job (worker.go)
 	closed     bool
 
 	obs Observer           // set by Start, before any worker runs
@@ -171,7 +173,11 @@ func Open(o Options) (*Queue, error) {
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = arrived.NewLister(o.Uploader.AllAssets)
 	q.prog = newProgressTable()
-	q.com = journal.NewCommitter(l, CommitWindow, func(err error) {
+	window := CommitWindow
+	if o.commitWindow > 0 {
+		window = o.commitWindow
+	}
+	q.com = journal.NewCommitter(l, window, func(err error) {
 		q.log.WithField("op", "commit").WithError(err).Error("cannot fsync the queue's journal or spool directory; uploads fsync them again")
 	})
 	q.o.Uploader = q.prog.wrap(o.Uploader) // progress.go

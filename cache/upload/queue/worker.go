@@ -42,6 +42,7 @@ func (q *Queue) worker(j jobs) {
 		q.ready = q.ready[1:]
 		it.queued, it.running = false, true
 		st := it.rec.State
+		q.busy++
 		q.mu.Unlock()
 
 		landing := false
@@ -56,7 +57,16 @@ func (q *Queue) worker(j jobs) {
 		if !landing {
 			q.jobDone(it)
 		}
+		q.mu.Lock()
+		q.busy--
+		q.mu.Unlock()
 	}
+}
+
+// freeWorkersLocked is how many workers have no job and none waiting for
+// them.
+func (q *Queue) freeWorkersLocked() int {
+	return q.o.Workers - q.busy - len(q.ready)
 }
 
 // jobDone ends the job a worker ran for it.

@@ -137,6 +137,16 @@ func (c *Committer) Add(cm Commit) {
 	}
 }
 
+// Hurry makes the pending batch run now (in the window's goroutine),
+// rather than at the end of its window.
+func (c *Committer) Hurry() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timer != nil {
+		c.timer.Reset(0)
+	}
+}
+
 // Flush runs the pending Commits now, then fsyncs spool/ and the log once.
 func (c *Committer) Flush() {
 	c.flushMu.Lock()
