@@ -95,13 +95,8 @@ func TestAnRsyncTempFileCostsNoFsyncWhileRsyncWaitsAndFiveInAll(t *testing.T) {
 	defer release()
 	renamed := make(chan error, 1)
 	go func() { renamed <- q.Rename(id, "photo.png") }()
-	select {
-	case err := <-renamed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the rename to the final name waits for an fsync")
+	if err := within(t, renamed, 10*time.Second, "the rename to the final name waits for an fsync"); err != nil {
+		t.Fatal(err)
 	}
 	release()
 	q.com.Flush() // the commit, which starts the upload (a finished save), if it has not run yet

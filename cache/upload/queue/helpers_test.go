@@ -249,3 +249,16 @@ func (q *Queue) count() int {
 	defer q.mu.Unlock()
 	return len(q.items)
 }
+
+// within returns what ch delivers, failing the test if nothing comes
+// within d: "nothing came: " + what.
+func within(t *testing.T, ch <-chan error, d time.Duration, what string) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(d):
+		t.Fatal("nothing came: " + what)
+		return nil
+	}
+}

@@ -110,13 +110,8 @@ func TestAnUploadStartsWhileItsIntentIsFsyncedAndEndsOnlyOnceItIsDurable(t *test
 	case <-time.After(100 * time.Millisecond):
 	}
 	releaseFsync()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the upload did not end once the intent was durable")
+	if err := within(t, done, 10*time.Second, "the upload did not end once the intent was durable"); err != nil {
+		t.Fatal(err)
 	}
 	if as := e.srv.byName("a.png"); len(as) != 1 || e.srv.hashOf(as[0].ID) != sha(data) {
 		t.Fatalf("assets = %+v", as)
