@@ -45,7 +45,7 @@ func (q *Queue) Rename(id, newName string, replaces ...string) error {
 	if newName != old {
 		q.abortStreamLocked(it, "renamed")
 	}
-	it.rec.Name = newName
+	q.renameLocked(it, newName)
 	for _, r := range replaces {
 		it.rec.Replaces = addID(it.rec.Replaces, r)
 	}
@@ -116,7 +116,7 @@ func (q *Queue) Cancel(id string) error {
 	cleanup := len(it.rec.Replaces) > 0 || it.inflight != nil || it.rec.Intent != nil
 	if !cleanup {
 		it.removed = true
-		delete(q.items, id)
+		q.dropLocked(it)
 	}
 	rec := it.rec.Clone()
 	q.mu.Unlock()
@@ -184,11 +184,11 @@ func (q *Queue) DeleteAssets(name string, ids ...string) (string, error) {
 		q.mu.Unlock()
 		return "", ErrClosed
 	}
-	q.items[rec.ID] = it // not queued before it is journaled
+	q.addLocked(it) // not queued before it is journaled
 	q.mu.Unlock()
 	if err := it.dur.Write(q.l, rec.Clone(), true); err != nil {
 		q.mu.Lock()
-		delete(q.items, rec.ID)
+		q.dropLocked(it)
 		it.removed = true
 		q.mu.Unlock()
 		return "", fmt.Errorf("upload queue: delete %q: %w", name, err)

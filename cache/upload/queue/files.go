@@ -37,11 +37,11 @@ func (q *Queue) Create(name string, replaces ...string) (id string, f *os.File, 
 		q.mu.Unlock()
 		return "", nil, ErrClosed
 	}
-	q.items[rec.ID] = it // visible at once; Writing, so no worker touches it
+	q.addLocked(it) // visible at once; Writing, so no worker touches it
 	q.mu.Unlock()
 	undo := func(err error) (string, *os.File, error) {
 		q.mu.Lock()
-		delete(q.items, rec.ID)
+		q.dropLocked(it)
 		it.removed = true
 		q.mu.Unlock()
 		return "", nil, fmt.Errorf("upload queue: create %q: %w", name, err)

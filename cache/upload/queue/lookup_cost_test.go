@@ -125,3 +125,60 @@ func TestWaitingOnALandingUploadReturnsOnceItHasLanded(t *testing.T) {
 	}
 	e.waitIdle(q)
 }
+
+// The name index Lookup uses follows every way an item gets, changes or
+// loses its name: create, rename, cancel, a finished upload, a reopen.
+func TestLookupFindsItemsByTheirCurrentNameThroughRenamesCancelsUploadsAndReopen(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Delay = time.Hour })
+	q := e.open()
+	a := e.write(q, "a.png", []byte("a"))
+	if err := q.Rename(a, "b.png"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.write(q, "c.png", []byte("c"))
+	if err := q.Cancel(c); err != nil {
+		t.Fatal(err)
+	}
+	d := e.write(q, "d.png", []byte("d"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := q.Wait(ctx, d); err != nil { // uploads d now; b.png waits its hour (the clock stands)
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, ok := q.Get(d); !ok {
+			break // uploaded and forgotten
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("d.png still queued: %+v", q.Items())
+		}
+	}
+	lookups := func(q *Queue) {
+		t.Helper()
+		if it, ok := q.Lookup("b.png"); !ok || it.ID != a {
+			t.Fatalf("Lookup(b.png) = %+v, %v; want the renamed item %s", it, ok, a)
+		}
+		for _, n := range []string{"a.png", "c.png", "d.png"} {
+			if it, ok := q.Lookup(n); ok {
+				t.Fatalf("Lookup(%s) = %+v", n, it)
+			}
+		}
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		n := 0
+		for name, its := range q.byName {
+			for _, it := range its {
+				n++
+				if q.items[it.rec.ID] != it || it.rec.Name != name {
+					t.Fatalf("byName[%q] holds item %s named %q", name, it.rec.ID, it.rec.Name)
+				}
+			}
+		}
+		if n != len(q.items) {
+			t.Fatalf("byName holds %d items, the queue %d", n, len(q.items))
+		}
+	}
+	lookups(q)
+	abort(q)
+	lookups(e.open())
+}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -108,6 +109,7 @@ type Queue struct {
 	mu         sync.Mutex
 	work       *sync.Cond // signalled when ready grows or closed is set
 	items      map[string]*item
+	byName     map[string][]*item // items by their rec.Name: Lookup (addLocked, dropLocked, renameLocked)
 	ready      []*item
 	claimed    map[string]string   // asset id -> the item that uploaded or matched it ("": unknown), also before a restart (journal.ClaimedLog)
 	cl         *journal.ClaimedLog // claimed, on disk
@@ -168,7 +170,7 @@ func Open(o Options) (*Queue, error) {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
 	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "uploads"), lock: lock,
-		items: map[string]*item{}, claimed: map[string]string{}}
+		items: map[string]*item{}, byName: map[string][]*item{}, claimed: map[string]string{}}
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = arrived.NewLister(o.Uploader.AllAssets)
@@ -294,5 +296,39 @@ func setDefaults(o *Options) {
 	}
 	if o.Clock == nil {
 		o.Clock = realClock{}
+	}
+}
+
+// addLocked puts it in the queue's maps, under its id and its name.
+func (q *Queue) addLocked(it *item) {
+	q.items[it.rec.ID] = it
+	q.byName[it.rec.Name] = append(q.byName[it.rec.Name], it)
+}
+
+// dropLocked takes it out of the queue's maps.
+func (q *Queue) dropLocked(it *item) {
+	delete(q.items, it.rec.ID)
+	q.unnameLocked(it)
+}
+
+// renameLocked gives it a new name, in its record and in byName.
+func (q *Queue) renameLocked(it *item, name string) {
+	if name == it.rec.Name {
+		return
+	}
+	q.unnameLocked(it)
+	it.rec.Name = name
+	q.byName[name] = append(q.byName[name], it)
+}
+
+func (q *Queue) unnameLocked(it *item) {
+	l := q.byName[it.rec.Name]
+	if i := slices.Index(l, it); i >= 0 {
+		l = slices.Delete(l, i, i+1)
+	}
+	if len(l) == 0 {
+		delete(q.byName, it.rec.Name)
+	} else {
+		q.byName[it.rec.Name] = l
 	}
 }

@@ -68,7 +68,7 @@ func (q *Queue) load() error {
 				return fmt.Errorf("upload queue: %w", err)
 			}
 		}
-		q.items[r.ID] = it
+		q.addLocked(it)
 	}
 	for id, gs := range gens {
 		if known[id] {

@@ -142,7 +142,7 @@ func (q *Queue) finish(it *item, err error) {
 		os.Remove(q.l.SpoolPath(id, g))
 	}
 	q.mu.Lock()
-	delete(q.items, id)
+	q.dropLocked(it)
 	q.notifyLocked(it, err)
 	q.mu.Unlock()
 }

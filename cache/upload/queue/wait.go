@@ -138,6 +138,25 @@ func (q *Queue) itemsWhere(keep func(*item) bool) []Item {
 		}
 	}
 	q.mu.Unlock()
+	return sizedInOrder(out)
+}
+
+// itemsNamed returns the snapshots of the items named name, oldest first.
+func (q *Queue) itemsNamed(name string) []Item {
+	q.mu.Lock()
+	out := []Item{}
+	for _, it := range q.byName[name] {
+		if !it.removed {
+			out = append(out, q.snapshotLocked(it))
+		}
+	}
+	q.mu.Unlock()
+	return sizedInOrder(out)
+}
+
+// sizedInOrder gives the snapshots of items being written their spool's
+// size now, and sorts them oldest first.
+func sizedInOrder(out []Item) []Item {
 	for i := range out {
 		if out[i].State == Writing {
 			if fi, err := os.Stat(out[i].Spool); err == nil {
@@ -173,12 +192,13 @@ func (q *Queue) Get(id string) (Item, bool) {
 }
 
 // Lookup returns the newest Visible item named name. Only the items of
-// that name are copied: FUSE lookups ask on every call, and a snapshot of
-// a queue of hundreds of items cost them milliseconds.
+// that name are looked at (byName): FUSE lookups ask on every call, and a
+// snapshot of a queue of hundreds of items cost them milliseconds, a scan
+// of them a tenth of a millisecond.
 func (q *Queue) Lookup(name string) (Item, bool) {
 	var best Item
 	found := false
-	for _, s := range q.itemsWhere(func(it *item) bool { return it.rec.Name == name }) {
+	for _, s := range q.itemsNamed(name) {
 		if s.Shown() {
 			best, found = s, true
 		}
