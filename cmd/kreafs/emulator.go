@@ -66,6 +66,7 @@ func newEmulatorFlags() *emulatorFlags {
 	fl.Float64Var(&o.FaultRate, "fault-rate", 0, "share (0..1) of API answers replaced by 500, 503 or 429")
 	fl.Float64Var(&o.CutRate, "cut-rate", 0, "share (0..1) of file downloads cut mid-body")
 	fl.BoolVar(&o.RequireLength, "require-length", false, "answer 411 to uploads sent without Content-Length (chunked), as some proxies do")
+	fl.BoolVar(&o.NoCredits, "no-credits", false, "answer 402 (\"You have run out of credits.\") to every generation and training request, as for an account without credits")
 	fl.IntVar(&o.MaxConcurrentJobs, "max-concurrent-jobs", 0, "new jobs past `N` unfinished ones are backlogged (0: unlimited)")
 	addSwitchFlags(fl, o)
 	logLevel := fl.String("log-level", "info", "log level: debug (one line per request), info, warn, error")

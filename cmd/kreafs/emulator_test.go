@@ -33,6 +33,8 @@ func TestEmulatorFlags(t *testing.T) {
 			return c.opts.Bandwidth == 1<<20 && c.opts.Latency == 50*time.Millisecond && c.opts.FaultRate == 0.2 && c.opts.MaxConcurrentJobs == 4
 		}},
 		{args: []string{"--bandwidth", "250000"}, check: func(c *emulatorConfig) bool { return c.opts.Bandwidth == 250000 }},
+		{args: nil, check: func(c *emulatorConfig) bool { return !c.opts.NoCredits && !c.opts.RequireLength }},
+		{args: []string{"--no-credits", "--require-length"}, check: func(c *emulatorConfig) bool { return c.opts.NoCredits && c.opts.RequireLength }},
 		{args: []string{"--job-duration", "0"}, check: func(c *emulatorConfig) bool { return c.opts.JobDuration < 0 }},
 		{args: nil, check: func(c *emulatorConfig) bool {
 			return c.opts.CursorField == "nextCursor" && !c.opts.TieBreakCursor
