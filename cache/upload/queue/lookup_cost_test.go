@@ -11,8 +11,10 @@ import (
 
 // A FUSE lookup asks the queue about one name (Lookup) and about the
 // uploaded items (Uploaded) on every call, while rsync keeps hundreds of
-// files queued: neither may look at every queued item. Options.Hold is
-// asked once per item looked at, so counting its calls counts them.
+// files queued: neither may copy every queued item. Options.Hold is asked
+// once per item copied (snapshotLocked), so counting its calls counts
+// them. (Neither scans every item either: byName and told; that cost is
+// not observable here.)
 func TestLookupOfOneNameLooksOnlyAtTheItemsOfThatName(t *testing.T) {
 	var holds atomic.Int64
 	e := newEnv(t, func(o *Options) {
@@ -146,7 +148,10 @@ func TestLookupFindsItemsByTheirCurrentNameThroughRenamesCancelsUploadsAndReopen
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
-		if _, ok := q.Get(d); !ok {
+		q.mu.Lock()
+		_, queued := q.items[d]
+		q.mu.Unlock()
+		if !queued {
 			break // uploaded and forgotten
 		}
 		if time.Now().After(deadline) {
@@ -176,6 +181,11 @@ func TestLookupFindsItemsByTheirCurrentNameThroughRenamesCancelsUploadsAndReopen
 		}
 		if n != len(q.items) {
 			t.Fatalf("byName holds %d items, the queue %d", n, len(q.items))
+		}
+		for it := range q.told {
+			if q.items[it.rec.ID] != it {
+				t.Fatalf("told holds item %s, which the queue dropped", it.rec.ID)
+			}
 		}
 	}
 	lookups(q)

@@ -110,6 +110,7 @@ type Queue struct {
 	work       *sync.Cond // signalled when ready grows or closed is set
 	items      map[string]*item
 	byName     map[string][]*item // items by their rec.Name: Lookup (addLocked, dropLocked, renameLocked)
+	told       map[*item]struct{} // Uploaded items whose owner was told (Observer.Uploaded, in this process): Uploaded
 	ready      []*item
 	claimed    map[string]string   // asset id -> the item that uploaded or matched it ("": unknown), also before a restart (journal.ClaimedLog)
 	cl         *journal.ClaimedLog // claimed, on disk
@@ -142,7 +143,6 @@ type item struct {
 	inflight   *intent   // gen/name of the upload a worker is doing
 	oldGens    []int     // spool generations to delete once no upload reads them
 	checkAfter uint64    // arrived.Lister mark taken after an ambiguous attempt: listings must be newer
-	notified   bool      // Observer.Uploaded called in this process
 	removed    bool      // finished or dropped; never persist again
 	stream     *Stream   // speculative upload not yet committed (stream.go)
 	waiters    []chan error
@@ -170,7 +170,7 @@ func Open(o Options) (*Queue, error) {
 		return nil, fmt.Errorf("upload queue: %w", err)
 	}
 	q := &Queue{o: o, l: l, log: o.Log.WithField("component", "uploads"), lock: lock,
-		items: map[string]*item{}, byName: map[string][]*item{}, claimed: map[string]string{}}
+		items: map[string]*item{}, byName: map[string][]*item{}, told: map[*item]struct{}{}, claimed: map[string]string{}}
 	q.work = sync.NewCond(&q.mu)
 	q.ctx, q.stop = context.WithCancel(context.Background())
 	q.lst = arrived.NewLister(o.Uploader.AllAssets)
@@ -308,7 +308,14 @@ func (q *Queue) addLocked(it *item) {
 // dropLocked takes it out of the queue's maps.
 func (q *Queue) dropLocked(it *item) {
 	delete(q.items, it.rec.ID)
+	delete(q.told, it)
 	q.unnameLocked(it)
+}
+
+// notifiedLocked: the owner was told of its upload (Observer.Uploaded).
+func (q *Queue) notifiedLocked(it *item) bool {
+	_, ok := q.told[it]
+	return ok
 }
 
 // renameLocked gives it a new name, in its record and in byName.

@@ -61,7 +61,7 @@ func (q *Queue) snapshotLocked(it *item) Item {
 		a := *it.rec.Asset
 		s.Asset = &a
 	}
-	s.Landing = it.rec.State == stUploaded && !it.notified
+	s.Landing = it.rec.State == stUploaded && !q.notifiedLocked(it)
 	s.Written = it.rec.Written
 	if s.Written.IsZero() {
 		s.Written = it.rec.Modified

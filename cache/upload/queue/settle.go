@@ -30,7 +30,7 @@ func (q *Queue) runUploaded(it *item) {
 		q.mu.Unlock()
 		return
 	}
-	notified := it.notified
+	notified := q.notifiedLocked(it)
 	snap := q.snapshotLocked(it)
 	q.mu.Unlock()
 	if !notified {
@@ -38,7 +38,7 @@ func (q *Queue) runUploaded(it *item) {
 			q.obs.Uploaded(snap, snap.Asset)
 		}
 		q.mu.Lock()
-		it.notified = true
+		q.told[it] = struct{}{}
 		q.notifyLocked(it, nil)
 		q.mu.Unlock()
 		q.log.WithFields(logrus.Fields{"op": "upload", "id": snap.ID, "name": snap.Name,

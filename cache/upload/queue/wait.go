@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 )
 
@@ -44,7 +46,7 @@ func (q *Queue) Wait(ctx context.Context, id string) error {
 			return ErrCanceled
 		}
 	case Uploaded:
-		if it.notified {
+		if q.notifiedLocked(it) {
 			q.mu.Unlock()
 			return nil
 		}
@@ -88,7 +90,7 @@ func (q *Queue) WaitAll(ctx context.Context) error {
 		switch q.stateLocked(it) {
 		case Pending, Uploading:
 		case Uploaded:
-			if it.notified {
+			if q.notifiedLocked(it) {
 				continue
 			}
 		case Canceled:
@@ -120,11 +122,14 @@ func (q *Queue) Items() []Item { return q.itemsWhere(func(*item) bool { return t
 
 // Uploaded returns the items uploaded, landed (Observer.Uploaded was
 // called) and not yet removed, oldest first: what listings need of the
-// queue besides Shadowed, without the cost of a snapshot of every item
-// (lookups ask for it on every call). A Landing item is not among them:
-// it is still shown as the queued file (Item.Shown).
+// queue besides Shadowed, from the set of those (told), not a look at
+// every item (lookups ask for it on every call). A Landing item is not
+// among them: it is still shown as the queued file (Item.Shown).
 func (q *Queue) Uploaded() []Item {
-	return q.itemsWhere(func(it *item) bool { return it.rec.State == stUploaded && it.notified })
+	q.mu.Lock()
+	out := q.liveSnapshotsLocked(slices.Collect(maps.Keys(q.told)))
+	q.mu.Unlock()
+	return sizedInOrder(out)
 }
 
 // itemsWhere returns the snapshots of the items keep accepts (called with
@@ -144,14 +149,20 @@ func (q *Queue) itemsWhere(keep func(*item) bool) []Item {
 // itemsNamed returns the snapshots of the items named name, oldest first.
 func (q *Queue) itemsNamed(name string) []Item {
 	q.mu.Lock()
+	out := q.liveSnapshotsLocked(q.byName[name])
+	q.mu.Unlock()
+	return sizedInOrder(out)
+}
+
+// liveSnapshotsLocked returns the snapshots of those of its not removed.
+func (q *Queue) liveSnapshotsLocked(its []*item) []Item {
 	out := []Item{}
-	for _, it := range q.byName[name] {
+	for _, it := range its {
 		if !it.removed {
 			out = append(out, q.snapshotLocked(it))
 		}
 	}
-	q.mu.Unlock()
-	return sizedInOrder(out)
+	return out
 }
 
 // sizedInOrder gives the snapshots of items being written their spool's
