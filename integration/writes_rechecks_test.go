@@ -6,8 +6,8 @@ package integration
 // name exists: a name the listing lacks is re-checked before ENOENT, but
 // not the temporary names rsync writes, not again by the same program
 // within a second, and during a bulk copy not more than about once a
-// second (docs/semantics.md, "Freshness"; docs/performance.md, "Re-checks
-// and size probes").
+// second (docs/semantics.md, "Freshness"; docs/performance.md, "A missing
+// name cost a round trip, six times a file").
 
 import (
 	"fmt"

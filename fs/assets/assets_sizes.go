@@ -8,7 +8,8 @@ package assets
 // learned from the file host (node.File.knownSize). Asked entry by entry
 // as the kernel reaches them, that was one round trip after the other:
 // 1,255 of them for a seeded account of 10,000 assets, 30 s under a 20 ms
-// round trip (docs/performance.md, "Cold `ls -l`: the size probes"). So:
+// round trip (docs/performance.md, "`ls -l` asked the file host for each
+// size the listing lacks"). So:
 //
 //   - the probes start while the listing is fetched: each page's assets
 //     without a size are queued as the page arrives (api.WithAssetPages),

@@ -288,9 +288,9 @@ func (wb *wireBench) stopAll() {
 
 func (wb *wireBench) kpath(a asset) string { return filepath.Join(wb.mount.mp, "assets", a.name) }
 
-// progress prints one run's figures.
-func (wb *wireBench) progress(what string, i int, base, kre, _ []time.Duration) {
-	wb.logf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, wb.w.runs, measure.Ms(base[len(base)-1]), measure.Ms(kre[len(kre)-1]))
+// progress prints the figures of run i of n.
+func (wb *wireBench) progress(what string, i, n int, base, kre []time.Duration) {
+	wb.logf("%s run %d/%d: baseline %s, kreafs %s", what, i+1, n, measure.Ms(base[len(base)-1]), measure.Ms(kre[len(kre)-1]))
 }
 
 // requestsNote logs what kreafs asked srv for while fn ran: API calls by

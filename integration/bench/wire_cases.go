@@ -41,7 +41,7 @@ func (wb *wireBench) caseColdRead() ([]row, error) {
 			return nil, err
 		}
 		kre = append(kre, d)
-		wb.progress(wb.prof.Name+" cold read", i, get, kre, nil)
+		wb.progress(wb.prof.Name+" cold read", i, wb.w.runs, get, kre)
 	}
 	r := throughputRow(fmt.Sprintf("cold read, %s", measure.MiB(wb.w.big)), wb.w.big, 1, get, kre, nil, 0.97, "one GET")
 	r.floor = ">= 0.97"
@@ -63,7 +63,7 @@ func (wb *wireBench) caseParallelRead() ([]row, error) {
 			return nil, err
 		}
 		get, kre = append(get, g), append(kre, k)
-		wb.progress(wb.prof.Name+" parallel read", i, get, kre, nil)
+		wb.progress(wb.prof.Name+" parallel read", i, wb.w.runs, get, kre)
 	}
 	r := throughputRow(fmt.Sprintf("%d concurrent cold reads of %s", wb.w.parallel, measure.MiB(wb.w.mid)), wb.w.mid, wb.w.parallel,
 		get, kre, nil, 0.95, fmt.Sprintf("%d concurrent GETs", wb.w.parallel))
@@ -81,7 +81,7 @@ func (wb *wireBench) caseFirstBytes() ([]row, error) {
 			return nil, err
 		}
 		get, kre = append(get, g), append(kre, k)
-		wb.progress(wb.prof.Name+" first 4 KiB", i, get, kre, nil)
+		wb.progress(wb.prof.Name+" first 4 KiB", i, wb.w.runs, get, kre)
 		measure.SleepCtx(wb.ctx, time.Second) // the read-ahead winds down
 	}
 	k, g := measure.Median(kre), measure.Median(get)
@@ -133,7 +133,7 @@ func (wb *wireBench) caseListing() ([]row, error) {
 			return nil, err
 		}
 		ref = append(ref, d+dl)
-		wb.progress(fmt.Sprintf("%s ls -l cold (reference: pages, then a local ls -l %s)", wb.prof.Name, measure.Ms(dl)), i, pages, kre, nil)
+		wb.progress(fmt.Sprintf("%s ls -l cold (reference: pages, then a local ls -l %s)", wb.prof.Name, measure.Ms(dl)), i, wb.w.runs, pages, kre)
 	}
 	n := wb.w.list
 	p := measure.Median(pages)
@@ -204,7 +204,7 @@ func (wb *wireBench) caseUpload() ([]row, error) {
 			return nil, fmt.Errorf("after cp and sync FILE the emulator counted %d uploads, want 1", got-before)
 		}
 		cp, syn, kre = append(cp, dc), append(syn, ds), append(kre, dc+ds)
-		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.Name, measure.Ms(dc), measure.Ms(ds)), i, post, kre, nil)
+		wb.progress(fmt.Sprintf("%s upload (cp %s, sync %s)", wb.prof.Name, measure.Ms(dc), measure.Ms(ds)), i, wb.w.runs, post, kre)
 	}
 	r := wireTimeRow(fmt.Sprintf("cp of a %s file, then sync FILE", measure.MiB(wb.w.big)), measure.Median(kre), measure.Median(post), "one POST", 1.05)
 	r.kreafs = fmt.Sprintf("%s (cp %s + sync %s)", measure.Ms(measure.Median(kre)), measure.Ms(measure.Median(cp)), measure.Ms(measure.Median(syn)))

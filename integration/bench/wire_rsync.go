@@ -90,7 +90,7 @@ func (wb *wireBench) caseRsync() ([]row, error) {
 			return nil, fmt.Errorf("rsync: the emulator counted %d uploads, want %d", got, wb.w.files)
 		}
 		kre, rs = append(kre, k), append(rs, r)
-		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.Name, wb.w.files, measure.Ms(r)), i, curl, kre, nil)
+		wb.progress(fmt.Sprintf("%s rsync of %d files (rsync itself %s)", wb.prof.Name, wb.w.files, measure.Ms(r)), i, wb.w.rsyncs, curl, kre)
 	}
 	r := wireTimeRow(fmt.Sprintf("rsync of %d images of %d KB into assets/, until all uploaded", wb.w.files, wb.w.fileSize/1000),
 		measure.Median(kre), measure.Median(curl), fmt.Sprintf("curl, %d POSTs %d at a time", wb.w.files, uploadWorkers), 1.2)
