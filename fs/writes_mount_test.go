@@ -749,7 +749,7 @@ func TestOpeningAnAssetForWritingWithoutChangingItUploadsNothing(t *testing.T) {
 	}
 }
 
-func TestSettingTimesAndModesIsAcceptedAndNotKept(t *testing.T) {
+func TestSettingTimesAndModesIsAcceptedAndAModeShowsOnlyWhileQueued(t *testing.T) {
 	e := mountWrites(t, writeSetup{delay: time.Hour})
 	if err := os.WriteFile(e.asset("t.png"), pngBytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -763,9 +763,25 @@ func TestSettingTimesAndModesIsAcceptedAndNotKept(t *testing.T) {
 			t.Errorf("chmod %s: %v", p, err)
 		}
 	}
-	fi, err := os.Stat(e.asset("t.png"))
-	if err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("after chmod: %v %v (modes are not kept)", fi.Mode(), err)
+	if fi, err := os.Stat(e.path("assets")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("assets/ after chmod: %v %v (a directory's mode is not kept)", fi.Mode(), err)
+	}
+	if fi, err := os.Stat(e.asset("t.png")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("queued file after chmod: %v %v, want 0600 until uploaded", fi.Mode(), err)
+	}
+	if err := e.syncFile("t.png"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second) // the kernel keeps a queued file's attributes for 1 s
+	for {
+		fi, err := os.Stat(e.asset("t.png"))
+		if err == nil && fi.Mode().Perm() == 0o644 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("uploaded file: %v %v, want 0644 (Krea stores no mode)", fi.Mode(), err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -6,8 +6,10 @@ package integration
 // operations does, read as Prometheus reads them.
 
 import (
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,5 +144,64 @@ func TestAFileJustCopiedInIsStatedWithoutBeingLookedUpAgain(t *testing.T) {
 	const lookups = "kreafs_fuse_operation_duration_seconds_count{op=lookup}"
 	if d := after[lookups] - before[lookups]; d != 0 {
 		t.Errorf("stat of a file just copied in made %v LOOKUPs, want 0 (its entry from the create is still good)", d)
+	}
+}
+
+// A queued file shows the mode it was given, as a local file would, so
+// that rsync of 0600 files does not open each copy again to chmod it (it
+// reads the mode back after writing; 0644 made it open, chmod and close
+// every file: an OPEN, a SETATTR, a FLUSH and a RELEASE more). Once
+// uploaded, the asset shows 0644: Krea stores no mode.
+func TestAQueuedFileShowsTheModeItWasGivenAndRsyncChmodsItOnce(t *testing.T) {
+	t.Parallel()
+	requireFUSE(t)
+	emu := startEmulator(t, emulator.Options{})
+	m := mount(t, emu, "--upload-delay", "1h", "--metrics-addr", "127.0.0.1:0")
+	url := loggedURL(t, m, metricsURL, "metrics")
+	src := t.TempDir()
+	for i := 0; i < 4; i++ {
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("private-%d.png", i)), makePNG(uint64(60+i), 16, 16), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := scrape(t, url)
+	run(t, "rsync", "-rt", src+"/", m.Path("assets")+"/")
+	after := scrape(t, url)
+	for _, op := range []string{"create", "open", "setattr"} {
+		k := "kreafs_fuse_operation_duration_seconds_count{op=" + op + "}"
+		t.Logf("rsync of 4 files: %v %s", after[k]-before[k], op)
+	}
+	const opens = "kreafs_fuse_operation_duration_seconds_count{op=open}"
+	if d := after[opens] - before[opens]; d != 0 {
+		t.Errorf("rsync of 4 files of mode 0600 made %v OPENs, want 0 (it created each; it opens one again only to chmod it when the mode read back differs)", d)
+	}
+	perm := func(name string) os.FileMode {
+		t.Helper()
+		st, err := os.Stat(m.Path("assets", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Mode().Perm()
+	}
+	// rsync's renamed files are uploaded at once; cp's wait for the delay.
+	run(t, "cp", filepath.Join(src, "private-0.png"), m.Path("assets", "cp-private.png"))
+	run(t, "cp", filepath.Join(src, "private-1.png"), m.Path("assets", "cp-chmod.png"))
+	if p := perm("cp-private.png"); p != 0o600 {
+		t.Errorf("queued cp-private.png shows mode %v, want 0600 (what cp created it with)", p)
+	}
+	run(t, "chmod", "640", m.Path("assets", "cp-chmod.png"))
+	if p := perm("cp-chmod.png"); p != 0o640 {
+		t.Errorf("after chmod 640, queued cp-chmod.png shows mode %v", p)
+	}
+	run(t, "sync", m.Path("assets", "cp-chmod.png"))
+	deadline := time.Now().Add(5 * time.Second) // the kernel keeps a queued file's attributes for 1 s
+	for perm("cp-chmod.png") != 0o644 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p := perm("cp-chmod.png"); p != 0o644 {
+		t.Errorf("uploaded cp-chmod.png shows mode %v, want 0644 (Krea stores no mode)", p)
+	}
+	if p := perm("cp-private.png"); p != 0o600 {
+		t.Errorf("cp-private.png, still queued, shows mode %v, want 0600", p)
 	}
 }

@@ -86,12 +86,13 @@ func (d *assetsDir) resolve(ctx context.Context, name string) (target, error) {
 // a spool file queued for upload at its last close. Creating over an
 // existing asset replaces it once the new upload succeeded.
 func (d *assetsDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	return d.createIn(ctx, &d.Inode, "", name, flags, out)
+	return d.createIn(ctx, &d.Inode, "", name, flags, mode, out)
 }
 
 // createIn is Create of name in folder dir (parent its node): the file is
-// queued under its path, which its upload sends as the description.
-func (d *assetsDir) createIn(ctx context.Context, parent *gofs.Inode, dir, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+// queued under its path, which its upload sends as the description. mode
+// (the umask applied) is what a new file shows until uploaded.
+func (d *assetsDir) createIn(ctx context.Context, parent *gofs.Inode, dir, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	p := view.JoinPath(dir, name)
 	fields := logrus.Fields{"op": "create", "path": "assets/" + p}
 	if errno := d.r.writable(); errno != 0 {
@@ -106,19 +107,19 @@ func (d *assetsDir) createIn(ctx context.Context, parent *gofs.Inode, dir, name 
 	if t, err := d.table(ctx); err == nil && t.IsFolder(p) {
 		return nil, nil, 0, syscall.EISDIR
 	}
-	ch, h, err := d.create(ctx, parent, p, flags, out)
+	ch, h, err := d.create(ctx, parent, p, flags, mode, out)
 	if err != nil {
 		return nil, nil, 0, node.Fail(d.r.Log, fields, err)
 	}
 	return ch, h, written.WriteOpenFlags, 0
 }
 
-func (d *assetsDir) create(ctx context.Context, parent *gofs.Inode, name string, flags uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, error) {
+func (d *assetsDir) create(ctx context.Context, parent *gofs.Inode, name string, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, error) {
 	dst, err := d.resolve(ctx, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	return d.r.up.Create(ctx, parent, name, dst.item, dst.asset, flags, out)
+	return d.r.up.Create(ctx, parent, name, dst.item, dst.asset, flags, mode, out)
 }
 
 // unlinkIn is rm of name in folder dir (unlinkName); the folder stays

@@ -282,7 +282,7 @@ func (f *folderDir) Fsync(ctx context.Context, fh gofs.FileHandle, flags uint32)
 
 // Create makes a new file in the folder, uploaded under its path.
 func (f *folderDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	return f.d.createIn(ctx, &f.Inode, f.path, name, flags, out)
+	return f.d.createIn(ctx, &f.Inode, f.path, name, flags, mode, out)
 }
 
 // Unlink deletes the asset (or queued file) behind name.

@@ -58,14 +58,14 @@ func (d *assetsDir) removed(ids ...string) {
 // a name never vanishes between "pending" and "listed". Until it lands
 // (Tree.uploaded adds it to the listing) an upload is still shown as its
 // queued file (queue.Item.Shown).
-// Each gets its queued file's time first (KeepWrittenTime, idempotent), so
+// Each gets its queued file's time first (Settle, idempotent), so
 // that the name shows one time throughout.
 func (r *Tree) extraAssets(items []queue.Item) []api.Asset {
 	var out []api.Asset
 	for _, it := range items {
 		if it.State == queue.Uploaded && it.Asset != nil {
 			r.keepUploadedName(it, it.Asset)
-			r.up.KeepWrittenTime(it, it.Asset.ID)
+			r.up.Settle(it, it.Asset.ID)
 			out = append(out, *it.Asset)
 		}
 	}
@@ -122,7 +122,7 @@ func (r *Tree) uploaded(it queue.Item, a *api.Asset) {
 		return
 	}
 	r.keepUploadedName(it, a)
-	r.up.KeepWrittenTime(it, a.ID)
+	r.up.Settle(it, a.ID)
 	r.up.Session().Uploaded(it, a)
 	r.assets.addUploaded(a, it.Name) // the next lookups (rsync's) find its table built
 	r.Events.Add(view.EventUploadDone, "", "assets/"+it.Name)

@@ -31,7 +31,10 @@
 //     then a time set goes to the asset, and nothing is uploaded.
 //   - A queued file shows its last write's time, or one set on it (kept
 //     under ItemTimeKey in node.Mount.Mtimes); once uploaded the time moves
-//     to the asset (KeepWrittenTime) and stays.
+//     to the asset (Settle) and stays.
+//   - A queued file shows the mode it was created with or last chmod'ed
+//     to (minus --umask), kept in memory until its upload has landed
+//     (modes.go); an asset shows 0644 minus --umask.
 //   - When a close or a rename changes what a name leads to, the kernel's
 //     entry is dropped (NotifyNames), asynchronously and outside our locks,
 //     once the tree is mounted (MarkLive).

@@ -4,8 +4,8 @@ package written
 // the file system knows about files written into assets/ beyond what the
 // queue journals.
 //
-// Locking: Files holds no lock of its own (the session and the queue
-// keep theirs). No lock of fs is held while calling the session (which
+// Locking: Files holds no lock of its own besides its modes' (held for a
+// map operation only; modes.go); the session and the queue keep theirs. No lock of fs is held while calling the session (which
 // does disk I/O), the API, the content cache, the Host, or a go-fuse
 // Notify* function; kernel notifications go through node.Mount.NotifyAsync.
 
@@ -48,6 +48,7 @@ type Files struct {
 	host     Host
 	readOnly bool
 	live     atomic.Bool // the tree is mounted: kernel notifications may be sent
+	modes    modes       // the permission bits given to queued files
 }
 
 // New makes the write state of assets/ on m over session s; host is
@@ -73,7 +74,16 @@ func Ino(itemID string) uint64 { return node.InoFor("upload:" + itemID) }
 // returning the replaced asset ids not yet handed to the queue.
 func (u *Files) Forget(id string) (replaces []string) {
 	u.m.ForgetMtime(ItemTimeKey(id))
+	u.modes.forget(id)
 	return u.s.Forget(id)
+}
+
+// Settle hands what the mount kept for uploaded item it to the asset it
+// became: its time (keepWrittenTime); the mode given to it is dropped, as
+// the asset shows 0644. Idempotent.
+func (u *Files) Settle(it queue.Item, assetID string) {
+	u.keepWrittenTime(it, assetID)
+	u.modes.forget(it.ID)
 }
 
 // changed records that item id's content was written or truncated (which
@@ -93,6 +103,7 @@ func (u *Files) Release(id string, wait bool) {
 	}
 	if c.Gone {
 		u.m.ForgetMtime(ItemTimeKey(id))
+		u.modes.forget(id)
 	}
 	if c.Name != "" {
 		u.NotifyNames(wait, c.Name)
@@ -147,7 +158,7 @@ func (u *Files) NotifyNames(wait bool, names ...string) {
 // Entry returns the node of queued file it and fills out.
 func (u *Files) Entry(ctx context.Context, parent *gofs.Inode, it queue.Item, out *fuse.EntryOut) *gofs.Inode {
 	ch := parent.NewInode(ctx, &uploadFile{u: u, id: it.ID}, gofs.StableAttr{Mode: syscall.S_IFREG, Ino: Ino(it.ID)})
-	u.m.FileAttr(&out.Attr, Ino(it.ID), it.Size, u.itemMtime(it.ID, it.Written))
+	u.itemAttr(&out.Attr, it.ID, it.Size, u.itemMtime(it.ID, it.Written))
 	out.SetEntryTimeout(u.m.Cfg.DirCacheTTL)
 	out.SetAttrTimeout(uploadAttrTTL)
 	return ch

@@ -20,8 +20,9 @@ import (
 // Create opens path name of assets/ for writing and returns its node
 // (filling out) and handle: the queued file item if the name leads to one
 // (the kernel did not know the name yet), else a replacement of asset if
-// it leads to one, else a new queued file, uploaded at its last close.
-func (u *Files) Create(ctx context.Context, parent *gofs.Inode, name string, item *queue.Item, asset *api.Asset, flags uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, error) {
+// it leads to one, else a new queued file, uploaded at its last close,
+// which shows mode until then (modes.go).
+func (u *Files) Create(ctx context.Context, parent *gofs.Inode, name string, item *queue.Item, asset *api.Asset, flags, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, error) {
 	if item != nil { // the kernel did not know the name yet: open it
 		h, err := u.openItemWrite(item.ID, Ino(item.ID), flags)
 		if err != nil {
@@ -43,6 +44,7 @@ func (u *Files) Create(ctx context.Context, parent *gofs.Inode, name string, ite
 	if err != nil {
 		return nil, nil, err
 	}
+	u.modes.keep(id, mode)
 	it, _ := u.s.Get(id)
 	u.m.Log.WithFields(logrus.Fields{"op": "create", "path": "assets/" + name, "item": id, "kind": view.ClassifyPath(name).String()}).Debug("file created")
 	h := &uploadHandle{up: u, id: id, ino: Ino(id), f: f, write: true, fresh: true, stream: u.s.NewStreamer(name)}

@@ -31,11 +31,11 @@ func (u *Files) moveMtime(itemID, assetID string) {
 	}
 }
 
-// KeepWrittenTime gives the asset an uploaded item became the item's
+// keepWrittenTime gives the asset an uploaded item became the item's
 // time: the one set on it, else its last write; a time set on the asset
 // itself since the upload made it (the item's node shows the asset then)
 // stands.
-func (u *Files) KeepWrittenTime(it queue.Item, assetID string) {
+func (u *Files) keepWrittenTime(it queue.Item, assetID string) {
 	if err := u.m.Mtimes.Settle(ItemTimeKey(it.ID), node.AssetTimeKey(assetID), it.Written); err != nil {
 		u.m.Log.WithFields(logrus.Fields{"op": "upload", "id": assetID}).WithError(err).Warn("could not keep the modification time")
 	}

@@ -53,7 +53,7 @@ func (f *uploadFile) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.
 		return h.Getattr(ctx, out)
 	}
 	if it, ok := f.visibleItem(); ok {
-		f.u.m.FileAttr(&out.Attr, Ino(f.id), it.Size, f.u.itemMtime(f.id, it.Written))
+		f.u.itemAttr(&out.Attr, f.id, it.Size, f.u.itemMtime(f.id, it.Written))
 		out.SetTimeout(uploadAttrTTL)
 		return 0
 	}
@@ -122,8 +122,9 @@ func (f *uploadFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 }
 
 // Setattr: truncate(2) changes the content (as an open for writing would);
-// the modification time is kept locally (node/mtimes.go); mode and owner are
-// accepted and not kept (the API stores none of them).
+// the modification time is kept locally (node/mtimes.go), the mode while
+// the file is queued (modes.go); the owner is accepted and not kept (the
+// API stores none of them).
 func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if f.u.readOnly {
 		return syscall.EROFS
@@ -140,6 +141,7 @@ func (f *uploadFile) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.S
 	}
 	if _, ok := f.visibleItem(); ok {
 		f.u.m.KeepMtime(ItemTimeKey(f.id), in)
+		f.u.keepMode(f.id, in)
 	} else if a, ok := f.u.s.DoneAsset(f.id); ok {
 		f.u.m.KeepMtime(node.AssetTimeKey(a.ID), in)
 	}

@@ -303,7 +303,7 @@ func (h *uploadHandle) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.E
 	if err != nil {
 		return node.Fail(h.up.m.Log, h.fields("getattr"), err)
 	}
-	h.up.m.FileAttr(&out.Attr, h.ino, size, h.up.itemMtime(h.id, modified))
+	h.up.itemAttr(&out.Attr, h.id, size, h.up.itemMtime(h.id, modified))
 	out.SetTimeout(uploadAttrTTL)
 	return 0
 }
@@ -325,8 +325,8 @@ func TruncateByOpen(ctx context.Context, open func(context.Context, uint32) (gof
 }
 
 // Setattr: ftruncate(2) resizes the spool (past 75 MB: EFBIG); the
-// modification time is kept locally (node/mtimes.go); mode and owner are
-// accepted and not kept.
+// modification time is kept locally (node/mtimes.go), the mode while the
+// file is queued (modes.go); the owner is accepted and not kept.
 func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if size, ok := in.GetSize(); ok {
 		h.mu.Lock()
@@ -348,5 +348,6 @@ func (h *uploadHandle) Setattr(ctx context.Context, in *fuse.SetAttrIn, out *fus
 		}
 	}
 	h.up.m.KeepMtime(ItemTimeKey(h.id), in)
+	h.up.keepMode(h.id, in)
 	return h.Getattr(ctx, out)
 }
