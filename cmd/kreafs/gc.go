@@ -4,9 +4,9 @@ package main
 // heap has grown by the live heap since the last collection) starts from
 // a 4 MB goal, so a cold `ls -l` of 10,000 assets, which grows the heap
 // from about 4 to 25 MB, collected 5 times, 50-80 ms of CPU, while the ls
-// waited on a CPU-bound path (docs/performance.md, "A cold listing's CPU"). At
-// 200 it collects 3 times (30-50 ms); resident memory after that listing
-// went from 44-45 MiB to 45-48 MiB. GOGC in the environment wins.
+// waited on a CPU-bound path (docs/performance.md, "A cold listing's
+// CPU"). At 200 it collects 3 times (30-50 ms); resident memory after that
+// listing went from 44-45 MiB to 45-48 MiB. GOGC in the environment wins.
 
 import (
 	"os"

@@ -45,7 +45,8 @@
 // and lazyHandle.mu are per open handle and held across the calls that
 // change or make the handle's file (the session, which does disk I/O;
 // Host.ShownName), so that the other calls on that handle see one file;
-// nothing else takes them. Files holds no lock; the Host is never called
-// with a lock of package assets held, and go-fuse Notify* functions run
+// nothing else takes them. Files holds one lock, its modes' (modes.go),
+// for a map operation and nothing else; the Host is never called with a
+// lock of package assets held, and go-fuse Notify* functions run
 // through node.Mount.NotifyAsync / NotifyWait.
 package written

@@ -5,9 +5,10 @@ package written
 // queue journals.
 //
 // Locking: Files holds no lock of its own besides its modes' (held for a
-// map operation only; modes.go); the session and the queue keep theirs. No lock of fs is held while calling the session (which
-// does disk I/O), the API, the content cache, the Host, or a go-fuse
-// Notify* function; kernel notifications go through node.Mount.NotifyAsync.
+// map operation only; modes.go); the session and the queue keep theirs.
+// No lock of fs is held while calling the session (which does disk I/O),
+// the API, the content cache, the Host, or a go-fuse Notify* function;
+// kernel notifications go through node.Mount.NotifyAsync.
 
 import (
 	"context"

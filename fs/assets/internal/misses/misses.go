@@ -50,9 +50,9 @@ const memoPrune = 256
 // BurstNames, BurstWindow and BurstFresh are the burst rule (top of the
 // file). rsync and cp -r of 200 KB files into a mount missed 11-42 new
 // names a second in the runs of docs/performance.md ("A missing name cost
-// a round trip, six times a file"), from their first files on; a command typed in a shell misses
-// the one name it writes or reads (cp of a file: one name, in up to three
-// lookups).
+// a round trip, six times a file"), from their first files on; a command
+// typed in a shell misses the one name it writes or reads (cp of a file:
+// one name, in up to three lookups).
 const (
 	BurstNames  = 4
 	BurstWindow = time.Second
