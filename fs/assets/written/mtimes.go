@@ -42,7 +42,7 @@ func (u *Files) keepWrittenTime(it queue.Item, assetID string) {
 }
 
 // uploadedMtime is the time shown for the asset a that item id's upload
-// made: until the upload is settled (KeepWrittenTime), the item's.
+// made: until the upload is settled (Settle), the item's.
 func (u *Files) uploadedMtime(id string, a *api.Asset) time.Time {
 	if t, ok := u.m.Mtimes.Get(node.AssetTimeKey(a.ID)); ok {
 		return t
