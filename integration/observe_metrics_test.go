@@ -62,14 +62,24 @@ func scrape(t *testing.T, url string) map[string]float64 {
 
 var metricsURL = regexp.MustCompile(`msg="serving metrics" url="?(http://[^" ]+)`)
 
+// mountWithMetrics mounts emu with flags and metrics on a free loopback
+// port, and returns the mount and the metrics' URL.
+func mountWithMetrics(t *testing.T, emu *Emulator, flags ...string) (*Mount, string) {
+	t.Helper()
+	m := mount(t, emu, append(flags, "--metrics-addr", "127.0.0.1:0")...)
+	return m, loggedURL(t, m, metricsURL, "metrics")
+}
+
+// opsCount is the scrape key of how many FUSE requests of op were answered.
+func opsCount(op string) string { return "kreafs_fuse_operation_duration_seconds_count{op=" + op + "}" }
+
 func TestMetricsCountersMoveByWhatACatAndACpDid(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
 	photo := makePNG(7, 64, 64)
 	emu.add(photo, "seen.png")
-	m := mount(t, emu, "--upload-delay", "0", "--metrics-addr", "127.0.0.1:0")
-	url := loggedURL(t, m, metricsURL, "metrics")
+	m, url := mountWithMetrics(t, emu, "--upload-delay", "0")
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("metrics at %s, want loopback", url)
 	}
@@ -100,7 +110,7 @@ func TestMetricsCountersMoveByWhatACatAndACpDid(t *testing.T) {
 		{"kreafs_api_request_duration_seconds_count{endpoint=GET files}", 1, 2}, // a ranged GET (206)
 		{"kreafs_fuse_operations_total{op=create}", 1, 1},
 		{"kreafs_fuse_operations_total{op=fsync}", 1, 2},
-		{"kreafs_fuse_operation_duration_seconds_count{op=read}", 1, 1e6},
+		{opsCount("read"), 1, 1e6},
 		{"kreafs_api_request_duration_seconds_count{endpoint=POST /assets}", 1, 1},
 	} {
 		if v := d(c.key); v < c.min || v > c.max {
@@ -133,16 +143,14 @@ func TestAFileJustCopiedInIsStatedWithoutBeingLookedUpAgain(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
-	m := mount(t, emu, "--upload-delay", "1m", "--metrics-addr", "127.0.0.1:0")
-	url := loggedURL(t, m, metricsURL, "metrics")
+	m, url := mountWithMetrics(t, emu, "--upload-delay", "1m")
 	src := writeTemp(t, "fresh.png", makePNG(9, 32, 32))
 	run(t, "cp", src, m.Path("assets", "fresh.png"))
 	time.Sleep(200 * time.Millisecond) // kernel notifications are sent asynchronously
 	before := scrape(t, url)
 	run(t, "stat", m.Path("assets", "fresh.png"))
 	after := scrape(t, url)
-	const lookups = "kreafs_fuse_operation_duration_seconds_count{op=lookup}"
-	if d := after[lookups] - before[lookups]; d != 0 {
+	if d := after[opsCount("lookup")] - before[opsCount("lookup")]; d != 0 {
 		t.Errorf("stat of a file just copied in made %v LOOKUPs, want 0 (its entry from the create is still good)", d)
 	}
 }
@@ -156,8 +164,7 @@ func TestAQueuedFileShowsTheModeItWasGivenAndRsyncChmodsItOnce(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
-	m := mount(t, emu, "--upload-delay", "1h", "--metrics-addr", "127.0.0.1:0")
-	url := loggedURL(t, m, metricsURL, "metrics")
+	m, url := mountWithMetrics(t, emu, "--upload-delay", "1h")
 	src := t.TempDir()
 	for i := 0; i < 4; i++ {
 		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("private-%d.png", i)), makePNG(uint64(60+i), 16, 16), 0o600); err != nil {
@@ -168,11 +175,9 @@ func TestAQueuedFileShowsTheModeItWasGivenAndRsyncChmodsItOnce(t *testing.T) {
 	run(t, "rsync", "-rt", src+"/", m.Path("assets")+"/")
 	after := scrape(t, url)
 	for _, op := range []string{"create", "open", "setattr"} {
-		k := "kreafs_fuse_operation_duration_seconds_count{op=" + op + "}"
-		t.Logf("rsync of 4 files: %v %s", after[k]-before[k], op)
+		t.Logf("rsync of 4 files: %v %s", after[opsCount(op)]-before[opsCount(op)], op)
 	}
-	const opens = "kreafs_fuse_operation_duration_seconds_count{op=open}"
-	if d := after[opens] - before[opens]; d != 0 {
+	if d := after[opsCount("open")] - before[opsCount("open")]; d != 0 {
 		t.Errorf("rsync of 4 files of mode 0600 made %v OPENs, want 0 (it created each; it opens one again only to chmod it when the mode read back differs)", d)
 	}
 	perm := func(name string) os.FileMode {

@@ -134,9 +134,8 @@ func TestDuringABurstTheKernelKeepsMissedNamesForUnderASecond(t *testing.T) {
 	t.Parallel()
 	requireFUSE(t)
 	emu := startEmulator(t, emulator.Options{})
-	m := mount(t, emu, "--dir-cache-ttl", "1h", "--metrics-addr", "127.0.0.1:0")
+	m, url := mountWithMetrics(t, emu, "--dir-cache-ttl", "1h")
 	run(t, "ls", m.Path("assets"))
-	url := loggedURL(t, m, metricsURL, "metrics")
 	lookups := func() float64 { return scrape(t, url)["kreafs_fuse_operations_total{op=lookup}"] }
 	const n = 20
 	var paths []string

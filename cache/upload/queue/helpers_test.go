@@ -153,7 +153,7 @@ func (e *env) waitAllDriven(q *Queue) error {
 	return err
 }
 
-// waitGone waits (bounded, real time) until the queue has no items, with
+// waitIdle waits (bounded, real time) until the queue has no items, with
 // the clock driven.
 func (e *env) waitIdle(q *Queue) {
 	e.t.Helper()

@@ -71,12 +71,18 @@ func Ino(itemID string) uint64 { return node.InoFor("upload:" + itemID) }
 
 // --- the items' state that is the mount's ---
 
-// Forget drops the write state of item id and the time set on it,
+// Forget drops the write state of item id and what the mount kept for it,
 // returning the replaced asset ids not yet handed to the queue.
 func (u *Files) Forget(id string) (replaces []string) {
+	u.forgetKept(id)
+	return u.s.Forget(id)
+}
+
+// forgetKept drops what the mount kept for item id, which is gone: the
+// time set on it and the mode given to it.
+func (u *Files) forgetKept(id string) {
 	u.m.ForgetMtime(ItemTimeKey(id))
 	u.modes.forget(id)
-	return u.s.Forget(id)
 }
 
 // Settle hands what the mount kept for uploaded item it to the asset it
@@ -103,8 +109,7 @@ func (u *Files) Release(id string, wait bool) {
 		u.moveMtime(id, c.MoveTime)
 	}
 	if c.Gone {
-		u.m.ForgetMtime(ItemTimeKey(id))
-		u.modes.forget(id)
+		u.forgetKept(id)
 	}
 	if c.Name != "" {
 		u.NotifyNames(wait, c.Name)
@@ -114,7 +119,7 @@ func (u *Files) Release(id string, wait bool) {
 // Cancel removes queued file it (rm, or a rename over it):
 // upload.Session.Cancel; the assets it replaced are hidden for good.
 func (u *Files) Cancel(it queue.Item) error {
-	u.m.ForgetMtime(ItemTimeKey(it.ID))
+	u.forgetKept(it.ID)
 	hide, err := u.s.Cancel(it)
 	u.host.Removed(hide...)
 	return err
