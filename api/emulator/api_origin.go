@@ -29,8 +29,7 @@ func (s *Server) apiHandler() http.Handler {
 		mux.HandleFunc("POST "+p, s.paidHandler(s.handleGenerate))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
+		defer s.inflight.begin()()
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		s.serveAPI(mux, sw, r)

@@ -23,8 +23,7 @@ import (
 // stall knobs.
 func (s *Server) filesHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
+		defer s.inflight.begin()()
 		log := s.log.WithFields(logrus.Fields{"op": "file", "method": r.Method, "path": r.URL.Path})
 		if r.Header.Get("Authorization") != "" {
 			s.authLeaked.Store(true)

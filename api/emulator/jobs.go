@@ -440,9 +440,9 @@ func (s *Server) prerender(key string, b blob) {
 	if b.Kind != blobPNG && b.Kind != blobJPEG {
 		return
 	}
-	s.inflight.Add(1)
+	end := s.inflight.begin()
 	go func() {
-		defer s.inflight.Done()
+		defer end()
 		if rc, _, err := s.openBlob(key, b); err == nil {
 			rc.Close()
 		}

@@ -175,7 +175,7 @@ type Server struct {
 	saverStop chan struct{}
 	saverDone chan struct{}
 	done      chan struct{} // closed by Close: stalls and throttles give up
-	inflight  sync.WaitGroup
+	inflight  inflight      // requests and prerenders Close waits for
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -346,7 +346,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
 		err := errors.Join(s.apiSrv.Close(), s.filesSrv.Close())
-		waitTimeout(&s.inflight, 5*time.Second)
+		s.inflight.wait(5 * time.Second)
 		close(s.saverStop)
 		<-s.saverDone
 		if ferr := s.flush(); ferr != nil {
@@ -358,9 +358,34 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+// inflight counts the work Close waits for. http.Server.Close does not
+// wait for handlers, and a connection's goroutine may start one after it:
+// a WaitGroup.Add at zero while Close waits is a misuse (the race detector
+// reports it), so work begun once Close has started is not counted.
+type inflight struct {
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// begin counts one piece of work; the returned func ends it.
+func (f *inflight) begin() (end func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing {
+		return func() {}
+	}
+	f.wg.Add(1)
+	return f.wg.Done
+}
+
+// wait counts no more work and waits up to d for what was counted.
+func (f *inflight) wait(d time.Duration) {
+	f.mu.Lock()
+	f.closing = true
+	f.mu.Unlock()
 	ch := make(chan struct{})
-	go func() { wg.Wait(); close(ch) }()
+	go func() { f.wg.Wait(); close(ch) }()
 	select {
 	case <-ch:
 	case <-time.After(d):
